@@ -1,0 +1,71 @@
+"""The moderation vocabulary: statuses, roles, actions and hiding reasons, shared by every layer."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Status(StrEnum):
+    """Where a comment stands in moderation."""
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    HIDDEN = "hidden"
+
+
+class Role(StrEnum):
+    """What a person may do at the desk."""
+
+    MODERATOR = "moderator"
+    EDITOR = "editor"
+
+
+class ActionKind(StrEnum):
+    """A decision recorded in the moderation history."""
+
+    APPROVE = "approve"
+    HIDE = "hide"
+    RESTORE = "restore"
+    ESCALATE = "escalate"
+
+
+class Severity(StrEnum):
+    """How serious a rule hit is."""
+
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+
+
+class ReasonCode(StrEnum):
+    """Why a comment was hidden: a fixed list so that reports can count them."""
+
+    SPAM = "spam"
+    ADVERTISING = "advertising"
+    ABUSE = "abuse"
+    HATE_SPEECH = "hate-speech"
+    OFFENSIVE_LANGUAGE = "offensive-language"
+    OFF_TOPIC = "off-topic"
+    PERSONAL_INFORMATION = "personal-information"
+    MISINFORMATION = "misinformation"
+    ILLEGAL_CONTENT = "illegal-content"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        """The reason as a person reads it in a menu or a report."""
+        return _REASON_LABELS[self]
+
+
+_REASON_LABELS = {
+    ReasonCode.SPAM: "Spam",
+    ReasonCode.ADVERTISING: "Advertising",
+    ReasonCode.ABUSE: "Abuse or harassment",
+    ReasonCode.HATE_SPEECH: "Hate speech",
+    ReasonCode.OFFENSIVE_LANGUAGE: "Offensive language",
+    ReasonCode.OFF_TOPIC: "Off-topic",
+    ReasonCode.PERSONAL_INFORMATION: "Personal information",
+    ReasonCode.MISINFORMATION: "Misinformation",
+    ReasonCode.ILLEGAL_CONTENT: "Illegal content",
+    ReasonCode.OTHER: "Other",
+}

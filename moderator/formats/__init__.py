@@ -1,0 +1,1 @@
+"""Importers and exporters: pure parsing and writing, never the database."""

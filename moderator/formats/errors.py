@@ -1,0 +1,27 @@
+"""Errors and warnings that point at a place in an input file."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class FormatError(ValueError):
+    """Input that cannot be read; ``str()`` gives ``FILE:LINE: reason`` as compilers do."""
+
+    def __init__(self, source: str, line: int, reason: str) -> None:
+        super().__init__(f"{source}:{line}: {reason}")
+        self.source = source
+        self.line = line
+        self.reason = reason
+
+
+@dataclass(frozen=True, slots=True)
+class FormatWarning:
+    """Input that was read, but not quite as declared."""
+
+    source: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.source}:{self.line}: warning: {self.message}"

@@ -1,0 +1,271 @@
+"""Reads and writes the scraped-article text format: title, body paragraphs, then the comments."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from moderator.formats.errors import FormatError, FormatWarning
+from moderator.formats.records import IncomingArticle, IncomingComment
+
+# Scrapers render the author's avatar image as its alt-text ahead of the name.
+AVATAR_TOKENS = ("Thumb", "Missing")
+# A longer lead before a date is a sentence that happens to end with a time, not a name.
+MAX_AUTHOR_LENGTH = 80
+
+_MONTH_NAMES = (
+    *("January", "February", "March", "April", "May", "June"),
+    *("July", "August", "September", "October", "November", "December"),
+)
+# Full names and the usual abbreviations ("Jun", "Sept"), matched without regard to case.
+_MONTHS = {
+    **{name.lower(): number for number, name in enumerate(_MONTH_NAMES, start=1)},
+    **{name[:3].lower(): number for number, name in enumerate(_MONTH_NAMES, start=1)},
+    "sept": 9,
+}
+
+_COMMENTS_LINE = re.compile(r"Comments\s+(\d+)", re.IGNORECASE)
+# The shape of a header whatever the month word says, so that a misspelt month is reported
+# instead of silently becoming part of the previous comment's text.
+_HEADER_SHAPE = re.compile(
+    r"(?P<lead>.*?)\s*(?<!\S)(?P<day>\d{1,2})\s+(?P<month>[A-Za-z]+)\.?\s+(?P<year>\d{4}),\s*"
+    r"(?P<hour>\d{1,2}):(?P<minute>\d{2})"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ScrapedComment:
+    """One comment as the scrape shows it; ``line`` is where its header stands (1-based)."""
+
+    author: str
+    posted_at: datetime
+    paragraphs: tuple[str, ...]
+    line: int = field(default=0, compare=False)
+
+    @property
+    def body(self) -> str:
+        return "\n\n".join(self.paragraphs)
+
+
+@dataclass(frozen=True, slots=True)
+class ScrapedArticle:
+    """An article with its comments; ``declared_comments`` is the N of ``Comments N``, if any."""
+
+    title: str
+    paragraphs: tuple[str, ...]
+    comments: tuple[ScrapedComment, ...]
+    declared_comments: int | None = None
+    warnings: tuple[FormatWarning, ...] = field(default=(), compare=False)
+
+    @property
+    def body(self) -> str:
+        return "\n\n".join(self.paragraphs)
+
+    def to_incoming(self, source: str) -> IncomingArticle:
+        return IncomingArticle(
+            title=self.title,
+            body=self.body,
+            source=source,
+            comments=tuple(
+                IncomingComment(author=c.author, posted_at=c.posted_at, body=c.body)
+                for c in self.comments
+            ),
+            warnings=self.warnings,
+        )
+
+
+def read_scraped_file(path: Path) -> IncomingArticle:
+    """Read one scraped file, ready to store; errors name the file and line."""
+    source = str(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise FormatError(source, 0, f"cannot read the file: {exc.strerror or exc}") from None
+    # Errors name the file as the user gave it; the stored source is where it really is.
+    return parse_scraped_bytes(data, source=source).to_incoming(str(path.resolve()))
+
+
+def decode_text(data: bytes, *, source: str) -> str:
+    """UTF-8 with or without a byte-order mark; an undecodable byte is reported with its line."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        bad = data[exc.start : exc.end].hex(" ")
+        raise FormatError(source, line, f"not UTF-8 text (byte {bad})") from None
+
+
+def parse_scraped_bytes(data: bytes, *, source: str) -> ScrapedArticle:
+    """Parse a scraped file's bytes; see :func:`parse_scraped`."""
+    return parse_scraped(decode_text(data, source=source), source=source)
+
+
+def parse_scraped(text: str, *, source: str) -> ScrapedArticle:
+    """Parse one scraped article, or raise :class:`FormatError` naming the line at fault."""
+    lines = [line.rstrip() for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+    if lines and lines[0].startswith("\ufeff"):
+        lines[0] = lines[0][1:]
+    index = _skip_blank(lines, 0)
+    if index == len(lines):
+        raise FormatError(source, 1, "the file is empty: expected a title line")
+    title_line = index + 1
+    title = lines[index].strip()
+    if _COMMENTS_LINE.fullmatch(title):
+        raise FormatError(source, title_line, "no title: the file starts with its comments line")
+
+    comments_at = next(
+        (i for i in range(index + 1, len(lines)) if _COMMENTS_LINE.fullmatch(lines[i].strip())),
+        None,
+    )
+    body_end = len(lines) if comments_at is None else comments_at
+    paragraphs = [text for text, _ in _paragraphs(lines, index + 1, body_end)]
+    if not paragraphs:
+        raise FormatError(source, title_line, f"the article {title!r} has no body paragraphs")
+    if comments_at is None:
+        return ScrapedArticle(title=title, paragraphs=tuple(paragraphs), comments=())
+
+    match = _COMMENTS_LINE.fullmatch(lines[comments_at].strip())
+    assert match is not None
+    declared = int(match.group(1))
+    comments, warnings = _parse_comments(lines, comments_at + 1, source=source)
+    if declared != len(comments):
+        warnings.append(
+            FormatWarning(
+                source,
+                comments_at + 1,
+                f"'Comments {declared}' but {len(comments)} found; importing the {len(comments)}"
+                " found (the scrape may be truncated)",
+            )
+        )
+    return ScrapedArticle(
+        title=title,
+        paragraphs=tuple(paragraphs),
+        comments=tuple(comments),
+        declared_comments=declared,
+        warnings=tuple(warnings),
+    )
+
+
+def _parse_comments(
+    lines: Sequence[str], start: int, *, source: str
+) -> tuple[list[ScrapedComment], list[FormatWarning]]:
+    """Comments run from one header line to the next; headers need no blank line around them."""
+    comments: list[ScrapedComment] = []
+    warnings: list[FormatWarning] = []
+    header: tuple[str, datetime, int] | None = None
+    paragraphs: list[str] = []
+    run: list[str] = []
+
+    def end_paragraph() -> None:
+        if run:
+            paragraphs.append("\n".join(run))
+            run.clear()
+
+    def end_comment() -> None:
+        end_paragraph()
+        if header is not None:
+            author, posted_at, line = header
+            comments.append(ScrapedComment(author, posted_at, tuple(paragraphs), line))
+
+    for index in range(start, len(lines)):
+        text = lines[index].strip()
+        if not text:
+            end_paragraph()
+            continue
+        parsed = _parse_header(text, index + 1, source=source)
+        if parsed is None:
+            if header is None:
+                raise FormatError(
+                    source,
+                    index + 1,
+                    "text before the first comment header (expected 'NAME D Month YYYY, HH:MM')",
+                )
+            run.append(text)
+            continue
+        end_comment()
+        author, posted_at = parsed
+        if not author:
+            warnings.append(FormatWarning(source, index + 1, "comment header has no author name"))
+        header = (author, posted_at, index + 1)
+        paragraphs.clear()
+    end_comment()
+    return comments, warnings
+
+
+def _parse_header(text: str, line: int, *, source: str) -> tuple[str, datetime] | None:
+    """A comment header's author and time, or None when the paragraph is ordinary text."""
+    match = _HEADER_SHAPE.fullmatch(text)
+    if match is None or len(match["lead"]) > MAX_AUTHOR_LENGTH:
+        return None
+    month = _MONTHS.get(match["month"].lower())
+    if month is None:
+        if not match["lead"]:
+            return None
+        raise FormatError(source, line, f"unknown month {match['month']!r} in comment header")
+    tokens = match["lead"].split()
+    if tokens and tokens[0] in AVATAR_TOKENS:
+        tokens = tokens[1:]
+    try:
+        posted_at = datetime(
+            int(match["year"]),
+            month,
+            int(match["day"]),
+            int(match["hour"]),
+            int(match["minute"]),
+            tzinfo=UTC,
+        )
+    except ValueError as exc:
+        when = f"{match['day']} {match['month']} {match['year']}, {match['hour']}:{match['minute']}"
+        raise FormatError(source, line, f"impossible date {when!r}: {exc}") from None
+    return " ".join(tokens), posted_at
+
+
+def _skip_blank(lines: Sequence[str], index: int) -> int:
+    while index < len(lines) and not lines[index].strip():
+        index += 1
+    return index
+
+
+def _paragraphs(lines: Sequence[str], start: int, end: int) -> Iterable[tuple[str, int]]:
+    """Runs of non-blank lines, joined by newlines, with the 1-based line each run starts on."""
+    run: list[str] = []
+    first = 0
+    for i in range(start, end):
+        stripped = lines[i].strip()
+        if stripped:
+            if not run:
+                first = i + 1
+            run.append(stripped)
+        elif run:
+            yield "\n".join(run), first
+            run = []
+    if run:
+        yield "\n".join(run), first
+
+
+def format_scraped(article: ScrapedArticle) -> str:
+    """Write an article in the scraped format; :func:`parse_scraped` reads it back unchanged."""
+    parts = [article.title, ""]
+    for paragraph in article.paragraphs:
+        parts += [paragraph, ""]
+    if article.comments or article.declared_comments is not None:
+        count = (
+            len(article.comments)
+            if article.declared_comments is None
+            else article.declared_comments
+        )
+        parts.append(f"Comments {count}")
+        for comment in article.comments:
+            parts.append(f"Thumb {comment.author} {format_header_time(comment.posted_at)}")
+            parts.append("")
+            for paragraph in comment.paragraphs:
+                parts += [paragraph, ""]
+    return "\n".join(parts).rstrip("\n") + "\n"
+
+
+def format_header_time(moment: datetime) -> str:
+    """A time the way comment headers print it: ``17 June 2013, 22:15``."""
+    return f"{moment.day} {_MONTH_NAMES[moment.month - 1]} {moment.year}, {moment:%H:%M}"

@@ -1,0 +1,186 @@
+"""The database schema as typed SQLAlchemy models; every change to it is an Alembic migration."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Dialect,
+    Enum,
+    ForeignKey,
+    Index,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from moderator.domain import ActionKind, ReasonCode, Role, Severity, Status
+
+# Stable constraint names make migrations (and SQLite's batch mode) predictable.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes in Python whatever the database keeps (SQLite keeps no zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: times are stored in UTC")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _enum(enum_class: type[Any], name: str) -> Enum:
+    # Stored as the lowercase values people see in the CLI and exports; a CHECK keeps them honest.
+    return Enum(
+        enum_class,
+        name=name,
+        values_callable=lambda members: [member.value for member in members],
+        native_enum=False,
+        create_constraint=True,
+        length=32,
+    )
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UTCDateTime()}
+
+
+class Article(Base):
+    """A news article; ``content_hash`` (title and body) recognises it when it is imported again."""
+
+    __tablename__ = "article"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(Text)
+    # Paragraphs separated by a blank line, as in the scraped format.
+    body: Mapped[str] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(Text)
+    content_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    imported_at: Mapped[datetime] = mapped_column(default=utc_now)
+    updated_at: Mapped[datetime] = mapped_column(default=utc_now, onupdate=utc_now)
+
+    comments: Mapped[list[Comment]] = relationship(back_populates="article")
+
+    @property
+    def paragraphs(self) -> list[str]:
+        return self.body.split("\n\n")
+
+
+class Author(Base):
+    """Someone who wrote comments, known by the name the source shows."""
+
+    __tablename__ = "author"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    first_seen_at: Mapped[datetime] = mapped_column(default=utc_now)
+
+
+class Comment(Base):
+    """A reader's comment on an article, with its moderation state."""
+
+    __tablename__ = "comment"
+    __table_args__ = (
+        # Recognises a comment again on re-import: author, time and text, numbered if repeated.
+        UniqueConstraint("article_id", "fingerprint", name="uq_comment_article_fingerprint"),
+        # The queue reads: one article's comments by position, or every article's by time.
+        Index("ix_comment_article_status_position", "article_id", "status", "position"),
+        Index("ix_comment_status_posted_at", "status", "posted_at", "id"),
+        Index("ix_comment_author_id", "author_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("article.id", ondelete="CASCADE"))
+    position: Mapped[int]
+    author_id: Mapped[int] = mapped_column(ForeignKey("author.id"))
+    posted_at: Mapped[datetime]
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[Status] = mapped_column(_enum(Status, "comment_status"), default=Status.PENDING)
+    escalated: Mapped[bool] = mapped_column(default=False)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("comment.id", ondelete="SET NULL"))
+    external_id: Mapped[str | None] = mapped_column(String(200))
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    imported_at: Mapped[datetime] = mapped_column(default=utc_now)
+
+    article: Mapped[Article] = relationship(back_populates="comments")
+    author: Mapped[Author] = relationship()
+    flags: Mapped[list[Flag]] = relationship(back_populates="comment")
+
+
+class Profile(Base):
+    """A person at the desk and the role they act in."""
+
+    __tablename__ = "profile"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    role: Mapped[Role] = mapped_column(_enum(Role, "profile_role"), default=Role.MODERATOR)
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
+
+
+class ModerationAction(Base):
+    """One decision, appended and never changed: who did what to which comment, and why."""
+
+    __tablename__ = "moderation_action"
+    __table_args__ = (Index("ix_moderation_action_comment_id", "comment_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    comment_id: Mapped[int] = mapped_column(ForeignKey("comment.id", ondelete="RESTRICT"))
+    actor_id: Mapped[int] = mapped_column(ForeignKey("profile.id"))
+    # The role at the time of acting: a profile's role may change later, the record may not.
+    role: Mapped[Role] = mapped_column(_enum(Role, "action_role"))
+    action: Mapped[ActionKind] = mapped_column(_enum(ActionKind, "action_kind"))
+    from_status: Mapped[Status] = mapped_column(_enum(Status, "action_from_status"))
+    to_status: Mapped[Status] = mapped_column(_enum(Status, "action_to_status"))
+    reason: Mapped[ReasonCode | None] = mapped_column(_enum(ReasonCode, "action_reason"))
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
+
+    actor: Mapped[Profile] = relationship()
+
+
+class Flag(Base):
+    """A rule's hit on a comment, with the evidence that explains it."""
+
+    __tablename__ = "flag"
+    __table_args__ = (Index("ix_flag_comment_id", "comment_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    comment_id: Mapped[int] = mapped_column(ForeignKey("comment.id", ondelete="CASCADE"))
+    rule_id: Mapped[str] = mapped_column(String(200))
+    rule_set_version: Mapped[str] = mapped_column(String(64))
+    severity: Mapped[Severity] = mapped_column(_enum(Severity, "flag_severity"))
+    # [[start, end], ...] character offsets into the comment body as stored.
+    spans: Mapped[list[list[int]]] = mapped_column(JSON, default=list)
+    explanation: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
+
+    comment: Mapped[Comment] = relationship(back_populates="flags")

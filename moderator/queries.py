@@ -1,0 +1,259 @@
+"""The read side: articles and comment queues as plain snapshots, filtered and paged."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TypeVar
+
+from sqlalchemy import Select, case, exists, func, select
+from sqlalchemy.orm import Session
+
+from moderator.batching import chunked
+from moderator.domain import Severity, Status
+from moderator.models import Article, Author, Comment, Flag
+
+_SelectT = TypeVar("_SelectT", bound=Select[*tuple[Any, ...]])
+
+
+@dataclass(frozen=True, slots=True)
+class FlagRow:
+    rule_id: str
+    severity: Severity
+    explanation: str
+    spans: tuple[tuple[int, int], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CommentRow:
+    """A comment as the queue shows it; safe to hold in a view, it is not tied to a session."""
+
+    id: int
+    article_id: int
+    article_title: str
+    position: int
+    author: str
+    posted_at: datetime
+    body: str
+    status: Status
+    escalated: bool
+    flags: tuple[FlagRow, ...] = ()
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "article_id": self.article_id,
+            "article_title": self.article_title,
+            "position": self.position,
+            "author": self.author,
+            "posted_at": self.posted_at.isoformat(),
+            "status": str(self.status),
+            "escalated": self.escalated,
+            "body": self.body,
+            "flags": [
+                {
+                    "rule_id": flag.rule_id,
+                    "severity": str(flag.severity),
+                    "explanation": flag.explanation,
+                    "spans": [list(span) for span in flag.spans],
+                }
+                for flag in self.flags
+            ],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleRow:
+    """An article with its queue counts."""
+
+    id: int
+    title: str
+    source: str
+    imported_at: datetime
+    comments: int
+    pending: int
+    approved: int
+    hidden: int
+    flagged: int
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "source": self.source,
+            "imported_at": self.imported_at.isoformat(),
+            "comments": self.comments,
+            "pending": self.pending,
+            "approved": self.approved,
+            "hidden": self.hidden,
+            "flagged": self.flagged,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class QueueFilter:
+    """Which comments a queue shows; ``None`` means any."""
+
+    article_id: int | None = None
+    status: Status | None = None
+    flagged: bool = False
+
+    def apply(self, query: _SelectT) -> _SelectT:
+        if self.article_id is not None:
+            query = query.where(Comment.article_id == self.article_id)
+        if self.status is not None:
+            query = query.where(Comment.status == self.status)
+        if self.flagged:
+            query = query.where(exists().where(Flag.comment_id == Comment.id))
+        return query
+
+
+def list_queue(
+    session: Session, queue: QueueFilter, *, limit: int | None = None, offset: int = 0
+) -> list[CommentRow]:
+    """A page of the queue: one article's comments in thread order, or all by time posted."""
+    order = (
+        (Comment.position, Comment.id)
+        if queue.article_id is not None
+        else (Comment.posted_at, Comment.id)
+    )
+    query = queue.apply(_comment_rows()).order_by(*order)
+    if limit is not None:
+        query = query.limit(limit)
+    if offset:
+        query = query.offset(offset)
+    rows = session.execute(query).all()
+    flags = _flags_for(session, [row.id for row in rows])
+    return [_snapshot(row, flags) for row in rows]
+
+
+def _comment_rows() -> Select[int, int, str, int, str, datetime, str, Status, bool]:
+    """The columns of a :class:`CommentRow`, in its field order."""
+    return (
+        select(
+            Comment.id,
+            Comment.article_id,
+            Article.title,
+            Comment.position,
+            Author.name,
+            Comment.posted_at,
+            Comment.body,
+            Comment.status,
+            Comment.escalated,
+        )
+        .join(Article, Article.id == Comment.article_id)
+        .join(Author, Author.id == Comment.author_id)
+    )
+
+
+def _snapshot(row: Any, flags: dict[int, tuple[FlagRow, ...]]) -> CommentRow:
+    comment_id, article_id, title, position, author, posted_at, body, status, escalated = row
+    return CommentRow(
+        id=comment_id,
+        article_id=article_id,
+        article_title=title,
+        position=position,
+        author=author,
+        posted_at=posted_at,
+        body=body,
+        status=status,
+        escalated=escalated,
+        flags=flags.get(comment_id, ()),
+    )
+
+
+def count_queue(session: Session, queue: QueueFilter) -> int:
+    return session.scalar(queue.apply(select(func.count(Comment.id)))) or 0
+
+
+def get_comment(session: Session, comment_id: int) -> CommentRow | None:
+    rows = list_queue_by_ids(session, [comment_id])
+    return rows[0] if rows else None
+
+
+def list_queue_by_ids(session: Session, ids: list[int]) -> list[CommentRow]:
+    """Fresh snapshots of these comments, in the order asked for (missing ones left out)."""
+    found: dict[int, CommentRow] = {}
+    for chunk in chunked(ids):
+        rows = session.execute(_comment_rows().where(Comment.id.in_(chunk))).all()
+        flags = _flags_for(session, [row.id for row in rows])
+        found.update((row.id, _snapshot(row, flags)) for row in rows)
+    return [found[i] for i in ids if i in found]
+
+
+def _flags_for(session: Session, ids: list[int]) -> dict[int, tuple[FlagRow, ...]]:
+    flags: defaultdict[int, list[FlagRow]] = defaultdict(list)
+    for chunk in chunked(ids):
+        query = (
+            select(Flag.comment_id, Flag.rule_id, Flag.severity, Flag.explanation, Flag.spans)
+            .where(Flag.comment_id.in_(chunk))
+            .order_by(Flag.comment_id, Flag.id)
+        )
+        for comment_id, rule_id, severity, explanation, spans in session.execute(query):
+            flags[comment_id].append(
+                FlagRow(rule_id, severity, explanation, tuple((a, b) for a, b in spans))
+            )
+    return {comment_id: tuple(rows) for comment_id, rows in flags.items()}
+
+
+def list_articles(session: Session) -> list[ArticleRow]:
+    """Every article, newest import first, with how many comments stand in each state."""
+    counts = (
+        select(
+            Comment.article_id,
+            func.count().label("comments"),
+            func.sum(case((Comment.status == Status.PENDING, 1), else_=0)).label("pending"),
+            func.sum(case((Comment.status == Status.APPROVED, 1), else_=0)).label("approved"),
+            func.sum(case((Comment.status == Status.HIDDEN, 1), else_=0)).label("hidden"),
+        )
+        .group_by(Comment.article_id)
+        .subquery()
+    )
+    flagged = (
+        select(Comment.article_id, func.count(func.distinct(Flag.comment_id)).label("flagged"))
+        .join(Flag, Flag.comment_id == Comment.id)
+        .group_by(Comment.article_id)
+        .subquery()
+    )
+    query = (
+        select(
+            Article.id,
+            Article.title,
+            Article.source,
+            Article.imported_at,
+            func.coalesce(counts.c.comments, 0),
+            func.coalesce(counts.c.pending, 0),
+            func.coalesce(counts.c.approved, 0),
+            func.coalesce(counts.c.hidden, 0),
+            func.coalesce(flagged.c.flagged, 0),
+        )
+        .outerjoin(counts, counts.c.article_id == Article.id)
+        .outerjoin(flagged, flagged.c.article_id == Article.id)
+        .order_by(Article.imported_at.desc(), Article.id.desc())
+    )
+    return [ArticleRow(*row) for row in session.execute(query)]
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleDetail:
+    """An article's text for reading beside its queue."""
+
+    id: int
+    title: str
+    source: str
+    paragraphs: tuple[str, ...]
+    imported_at: datetime
+
+
+def get_article(session: Session, article_id: int) -> ArticleDetail | None:
+    article = session.get(Article, article_id)
+    if article is None:
+        return None
+    return ArticleDetail(
+        id=article.id,
+        title=article.title,
+        source=article.source,
+        paragraphs=tuple(article.paragraphs),
+        imported_at=article.imported_at,
+    )

@@ -1,0 +1,1 @@
+"""One function per user action: takes a Session, returns what changed, never commits."""

@@ -1,0 +1,53 @@
+"""Records of what a service changed, for the caller to report, undo or broadcast."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from moderator.domain import ActionKind, ReasonCode, Status
+from moderator.formats.errors import FormatWarning
+
+
+@dataclass(frozen=True, slots=True)
+class CommentChange:
+    """One comment's step: its status and escalation before and after, and the history row."""
+
+    comment_id: int
+    article_id: int
+    action_id: int
+    from_status: Status
+    to_status: Status
+    was_escalated: bool
+    escalated: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ModerationChange:
+    """One decision applied to one or more comments, all in the same transaction."""
+
+    action: ActionKind
+    actor: str
+    reason: ReasonCode | None
+    note: str | None
+    comments: tuple[CommentChange, ...]
+
+    @property
+    def comment_ids(self) -> tuple[int, ...]:
+        return tuple(change.comment_id for change in self.comments)
+
+    @property
+    def article_ids(self) -> frozenset[int]:
+        return frozenset(change.article_id for change in self.comments)
+
+
+@dataclass(frozen=True, slots=True)
+class ImportChange:
+    """One article imported: new or recognised, and how many comments were added or kept."""
+
+    article_id: int
+    title: str
+    source: str
+    created: bool
+    added: int
+    already_present: int
+    warnings: tuple[FormatWarning, ...] = ()

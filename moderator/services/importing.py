@@ -1,0 +1,129 @@
+"""Stores a parsed article and its comments, recognising ones that were imported before."""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session
+
+from moderator.batching import chunked
+from moderator.domain import Status
+from moderator.formats.records import IncomingArticle, IncomingComment
+from moderator.models import Article, Author, Comment, utc_now
+from moderator.services.changes import ImportChange
+
+
+def article_hash(title: str, body: str) -> str:
+    """What makes two imports the same article: its title and body, not its comments."""
+    return hashlib.sha256(f"{title.strip()}\0{body.strip()}".encode()).hexdigest()
+
+
+def comment_fingerprints(comments: Iterable[IncomingComment]) -> list[str]:
+    """A stable identity per comment; a verbatim repeat by the same author is numbered."""
+    seen: Counter[tuple[str, str, str]] = Counter()
+    prints = []
+    for comment in comments:
+        key = (comment.author, comment.posted_at.isoformat(), comment.body)
+        occurrence = seen[key]
+        seen[key] += 1
+        material = "\0".join((*key, str(occurrence)))
+        prints.append(hashlib.sha256(material.encode()).hexdigest())
+    return prints
+
+
+def import_article(session: Session, incoming: IncomingArticle) -> ImportChange:
+    """Add the article (or find it again) and the comments not yet stored.
+
+    Moderation state of comments already stored is left as it is; their positions follow the
+    newest scrape.
+    """
+    now = utc_now()
+    digest = article_hash(incoming.title, incoming.body)
+    article = session.scalar(select(Article).where(Article.content_hash == digest))
+    created = article is None
+    if article is None:
+        article = Article(
+            title=incoming.title,
+            body=incoming.body,
+            source=incoming.source,
+            content_hash=digest,
+            imported_at=now,
+            updated_at=now,
+        )
+        session.add(article)
+        session.flush()
+    else:
+        article.source = incoming.source
+
+    prints = comment_fingerprints(incoming.comments)
+    stored = {} if created else _stored_positions(session, article.id)
+    author_ids = ensure_authors(session, {c.author for c in incoming.comments}, now=now)
+
+    rows = []
+    moved = []
+    for position, (comment, fingerprint) in enumerate(
+        zip(incoming.comments, prints, strict=True), start=1
+    ):
+        if fingerprint in stored:
+            comment_id, old_position = stored[fingerprint]
+            if old_position != position:
+                moved.append({"id": comment_id, "position": position})
+            continue
+        rows.append(
+            {
+                "article_id": article.id,
+                "position": position,
+                "author_id": author_ids[comment.author],
+                "posted_at": comment.posted_at,
+                "body": comment.body,
+                "status": Status.PENDING,
+                "escalated": False,
+                "external_id": comment.external_id,
+                "fingerprint": fingerprint,
+                "imported_at": now,
+            }
+        )
+    if rows:
+        session.execute(insert(Comment), rows)
+    if moved:
+        session.execute(update(Comment), moved)
+    return ImportChange(
+        article_id=article.id,
+        title=article.title,
+        source=incoming.source,
+        created=created,
+        added=len(rows),
+        already_present=len(incoming.comments) - len(rows),
+        warnings=incoming.warnings,
+    )
+
+
+def _stored_positions(session: Session, article_id: int) -> dict[str, tuple[int, int]]:
+    rows = session.execute(
+        select(Comment.fingerprint, Comment.id, Comment.position).where(
+            Comment.article_id == article_id
+        )
+    )
+    return {fingerprint: (comment_id, position) for fingerprint, comment_id, position in rows}
+
+
+def ensure_authors(session: Session, names: set[str], *, now: datetime) -> dict[str, int]:
+    """Ids for these author names, adding the ones never seen before."""
+    ids = _author_ids(session, names)
+    missing = sorted(names - ids.keys())
+    if missing:
+        session.execute(insert(Author), [{"name": name, "first_seen_at": now} for name in missing])
+        ids.update(_author_ids(session, set(missing)))
+    return ids
+
+
+def _author_ids(session: Session, names: set[str]) -> dict[str, int]:
+    ids: dict[str, int] = {}
+    for chunk in chunked(sorted(names)):
+        rows = session.execute(select(Author.name, Author.id).where(Author.name.in_(chunk)))
+        ids.update((name, author_id) for name, author_id in rows)
+    return ids

@@ -1,0 +1,159 @@
+"""Moderation decisions: approve, hide, restore to pending and escalate, each one logged."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from moderator.batching import chunked
+from moderator.domain import ActionKind, ReasonCode, Role, Status
+from moderator.models import Comment, ModerationAction, Profile, utc_now
+from moderator.services.changes import CommentChange, ModerationChange
+from moderator.services.errors import MissingInputError, NotFoundError, TransitionError
+
+# Which statuses each decision may start from, and where it leaves the comment.
+_TRANSITIONS: dict[ActionKind, tuple[frozenset[Status], Status | None]] = {
+    ActionKind.APPROVE: (frozenset({Status.PENDING, Status.HIDDEN}), Status.APPROVED),
+    ActionKind.HIDE: (frozenset({Status.PENDING, Status.APPROVED}), Status.HIDDEN),
+    ActionKind.RESTORE: (frozenset({Status.APPROVED, Status.HIDDEN}), Status.PENDING),
+    # Escalation keeps the status: it asks an editor to look, it decides nothing.
+    ActionKind.ESCALATE: (frozenset(Status), None),
+}
+MAX_NOTE_LENGTH = 2000
+
+
+def ensure_profile(session: Session, name: str, *, role: Role | None = None) -> Profile:
+    """The profile called ``name``, created as a moderator (or ``role``) on first use."""
+    name = name.strip()
+    if not name:
+        raise MissingInputError("a profile needs a name")
+    profile = session.scalar(select(Profile).where(Profile.name == name))
+    if profile is None:
+        profile = Profile(name=name, role=role or Role.MODERATOR)
+        session.add(profile)
+        session.flush()
+    elif role is not None and profile.role != role:
+        profile.role = role
+    return profile
+
+
+def approve(session: Session, comment_ids: Iterable[int], *, actor: Profile) -> ModerationChange:
+    """Publish the comments."""
+    return _decide(session, ActionKind.APPROVE, comment_ids, actor=actor)
+
+
+def hide(
+    session: Session,
+    comment_ids: Iterable[int],
+    *,
+    actor: Profile,
+    reason: ReasonCode | str | None,
+    note: str | None = None,
+) -> ModerationChange:
+    """Take the comments down; a reason from the fixed list is required ("other" needs a note)."""
+    if reason is None or reason == "":
+        raise MissingInputError("hiding needs a reason: " + ", ".join(ReasonCode))
+    try:
+        code = ReasonCode(reason)
+    except ValueError:
+        raise MissingInputError(
+            f"unknown reason {reason!r}; choose one of: " + ", ".join(ReasonCode)
+        ) from None
+    if code is ReasonCode.OTHER and not (note and note.strip()):
+        raise MissingInputError("reason 'other' needs a note saying what the reason is")
+    return _decide(session, ActionKind.HIDE, comment_ids, actor=actor, reason=code, note=note)
+
+
+def restore(session: Session, comment_ids: Iterable[int], *, actor: Profile) -> ModerationChange:
+    """Send decided comments back to the pending queue."""
+    return _decide(session, ActionKind.RESTORE, comment_ids, actor=actor)
+
+
+def escalate(
+    session: Session, comment_ids: Iterable[int], *, actor: Profile, note: str | None = None
+) -> ModerationChange:
+    """Ask an editor to review the comments; their status stays as it is."""
+    return _decide(session, ActionKind.ESCALATE, comment_ids, actor=actor, note=note)
+
+
+def _decide(
+    session: Session,
+    action: ActionKind,
+    comment_ids: Iterable[int],
+    *,
+    actor: Profile,
+    reason: ReasonCode | None = None,
+    note: str | None = None,
+) -> ModerationChange:
+    ids = list(dict.fromkeys(comment_ids))
+    if not ids:
+        raise MissingInputError(f"{action} needs at least one comment id")
+    note = (note.strip() or None) if note is not None else None
+    if note is not None and len(note) > MAX_NOTE_LENGTH:
+        raise MissingInputError(f"the note is {len(note)} characters; the limit is 2000")
+    comments = _load(session, ids)
+    allowed, target = _TRANSITIONS[action]
+    # Check every comment before touching any, so that a batch is all-or-nothing.
+    for comment in comments:
+        if comment.status not in allowed:
+            raise TransitionError(
+                f"comment {comment.id} is already {comment.status}; cannot {action} it"
+            )
+        if action is ActionKind.ESCALATE and comment.escalated:
+            raise TransitionError(f"comment {comment.id} is already escalated to an editor")
+
+    now = utc_now()
+    actions = []
+    for comment in comments:
+        from_status, was_escalated = comment.status, comment.escalated
+        comment.status = target or comment.status
+        if action is ActionKind.ESCALATE:
+            comment.escalated = True
+        record = ModerationAction(
+            comment_id=comment.id,
+            actor_id=actor.id,
+            role=actor.role,
+            action=action,
+            from_status=from_status,
+            to_status=comment.status,
+            reason=reason,
+            note=note,
+            created_at=now,
+        )
+        session.add(record)
+        actions.append((comment, record, from_status, was_escalated))
+    session.flush()
+    return ModerationChange(
+        action=action,
+        actor=actor.name,
+        reason=reason,
+        note=note,
+        comments=tuple(
+            CommentChange(
+                comment_id=comment.id,
+                article_id=comment.article_id,
+                action_id=record.id,
+                from_status=from_status,
+                to_status=comment.status,
+                was_escalated=was_escalated,
+                escalated=comment.escalated,
+            )
+            for comment, record, from_status, was_escalated in actions
+        ),
+    )
+
+
+def _load(session: Session, ids: Collection[int]) -> list[Comment]:
+    found: dict[int, Comment] = {}
+    for chunk in chunked(list(ids)):
+        found.update(
+            (comment.id, comment)
+            for comment in session.scalars(select(Comment).where(Comment.id.in_(chunk)))
+        )
+    missing = [i for i in ids if i not in found]
+    if missing:
+        listed = ", ".join(map(str, missing))
+        raise NotFoundError(f"no comment with id {listed}")
+    return [found[i] for i in ids]

@@ -1,0 +1,207 @@
+"""Opens the database: where it lives, SQLite's durability settings, sessions and migrations."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from moderator.migrations import HEAD
+
+ENV_DATABASE = "MODERATOR_DB"
+MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+# How long a writer waits for another process's lock before giving up with "database is locked".
+BUSY_TIMEOUT_MS = 10_000
+
+
+class DatabaseError(RuntimeError):
+    """The database cannot be opened as a Moderator database; the message says why."""
+
+
+def default_database_path() -> Path:
+    return platformdirs.user_data_path("moderator", appauthor=False) / "moderator.sqlite3"
+
+
+def database_url(value: str | None = None, environ: Mapping[str, str] | None = None) -> str:
+    """The URL to open: ``--db`` first, then ``$MODERATOR_DB``, then the user data directory.
+
+    A value with ``://`` is a SQLAlchemy URL (``postgresql+psycopg://...``); anything else is a
+    path to a SQLite file.
+    """
+    environ = os.environ if environ is None else environ
+    chosen = value or environ.get(ENV_DATABASE) or str(default_database_path())
+    if "://" in chosen:
+        return chosen
+    return f"sqlite:///{Path(chosen).expanduser().resolve()}"
+
+
+def _sqlite_path(engine: Engine) -> Path | None:
+    database = engine.url.database
+    if engine.dialect.name != "sqlite" or not database or database == ":memory:":
+        return None
+    return Path(database)
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
+        # Let SQLAlchemy, not the sqlite3 module, decide where transactions begin (see "begin").
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        # FULL syncs the WAL on every commit: an acknowledged decision survives a power cut.
+        cursor.execute("PRAGMA synchronous = FULL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        # A write unit takes the write lock up front, so that two desks deciding at once queue
+        # behind busy_timeout instead of failing halfway through a read-then-write.
+        immediate = connection.get_execution_options().get("write", False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def make_engine(url: str) -> Engine:
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database
+        if database and database != ":memory:":
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url)
+        _configure_sqlite(engine)
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+@dataclass
+class Database:
+    """An open, migrated database and the sessions that work on it."""
+
+    engine: Engine
+    backup: Path | None = None
+
+    def __post_init__(self) -> None:
+        self._reader = sessionmaker(self.engine, expire_on_commit=False)
+        self._writer = sessionmaker(
+            self.engine.execution_options(write=True), expire_on_commit=False
+        )
+
+    @property
+    def url(self) -> str:
+        return self.engine.url.render_as_string(hide_password=True)
+
+    def session(self) -> Session:
+        """A session for reading; open it in a ``with`` block."""
+        return self._reader()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """One unit of work: commits when the block ends, rolls everything back if it raises."""
+        with self._writer() as session, session.begin():
+            yield session
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def open_database(url: str | None = None) -> Database:
+    """Open (creating or upgrading as needed) the database at ``url`` or the default place."""
+    engine = make_engine(url or database_url())
+    try:
+        backup = migrate(engine)
+    except Exception:
+        engine.dispose()
+        raise
+    return Database(engine, backup)
+
+
+def current_revision(connection: Connection) -> str | None:
+    if not inspect(connection).has_table("alembic_version"):
+        return None
+    return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+
+
+def migrate(engine: Engine) -> Path | None:
+    """Bring the schema to ``HEAD``; an older SQLite file is copied aside first.
+
+    Returns the backup's path when one was made.
+    """
+    with engine.connect() as connection:
+        revision = current_revision(connection)
+        tables = set(inspect(connection).get_table_names())
+    if revision == HEAD:
+        return None
+    if revision is None and tables:
+        raise DatabaseError(
+            f"{_describe(engine)} is not a Moderator database (it has tables {sorted(tables)!r}"
+            " but no schema version)"
+        )
+    if revision is not None and revision not in _known_revisions():
+        raise DatabaseError(
+            f"{_describe(engine)} was written by a newer Moderator (schema {revision!r}, this "
+            f"version knows up to {HEAD!r}); upgrade Moderator to open it"
+        )
+    backup = None
+    if revision is not None:
+        path = _sqlite_path(engine)
+        if path is not None:
+            backup = backup_sqlite(engine, path, label=revision)
+    upgrade(engine, "head")
+    return backup
+
+
+def _describe(engine: Engine) -> str:
+    path = _sqlite_path(engine)
+    return str(path) if path else engine.url.render_as_string(hide_password=True)
+
+
+def alembic_config(connection: Connection | None = None) -> Any:
+    from alembic.config import Config  # noqa: PLC0415 - Alembic loads only when a schema changes
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.attributes["connection"] = connection
+    return config
+
+
+def _known_revisions() -> set[str]:
+    from alembic.script import ScriptDirectory  # noqa: PLC0415
+
+    scripts = ScriptDirectory.from_config(alembic_config())
+    return {script.revision for script in scripts.walk_revisions()}
+
+
+def upgrade(engine: Engine, revision: str) -> None:
+    """Run the migrations up to ``revision`` in one transaction."""
+    from alembic import command  # noqa: PLC0415
+
+    with engine.begin() as connection:
+        command.upgrade(alembic_config(connection), revision)
+
+
+def backup_sqlite(engine: Engine, path: Path, *, label: str) -> Path:
+    """A consistent copy of a live SQLite file next to it, named after its schema and the time."""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    target = path.with_name(f"{path.name}.backup-{label}-{stamp}")
+    raw = engine.raw_connection()
+    try:
+        source = raw.driver_connection
+        assert isinstance(source, sqlite3.Connection)
+        with sqlite3.connect(target) as destination:
+            source.backup(destination)
+        destination.close()
+    finally:
+        raw.close()
+    return target
