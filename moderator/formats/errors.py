@@ -9,7 +9,8 @@ class FormatError(ValueError):
     """Input that cannot be read; ``str()`` gives ``FILE:LINE: reason`` as compilers do."""
 
     def __init__(self, source: str, line: int, reason: str) -> None:
-        super().__init__(f"{source}:{line}: {reason}")
+        # Line 0 means the file as a whole (it could not be opened, say).
+        super().__init__(f"{source}:{line}: {reason}" if line > 0 else f"{source}: {reason}")
         self.source = source
         self.line = line
         self.reason = reason
