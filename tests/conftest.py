@@ -1,0 +1,33 @@
+"""Fixtures shared by every test: a fresh database, the seed file, and the offscreen Qt setting."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+# Offscreen unless the developer asked for a real display to watch the UI tests.
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from moderator.storage import Database, open_database  # noqa: E402 - after the Qt setting
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED_DATA = REPO.parent / "shared" / "data"
+SEED_ARTICLE = SHARED_DATA / "seed" / "article-syria-conference.txt"
+
+
+@pytest.fixture
+def database(tmp_path: Path) -> Iterator[Database]:
+    """A new, migrated SQLite database in a temporary folder."""
+    db = open_database(f"sqlite:///{tmp_path / 'moderator.sqlite3'}")
+    yield db
+    db.close()
+
+
+@pytest.fixture
+def seed_article() -> Path:
+    if not SEED_ARTICLE.exists():
+        pytest.skip(f"the shared seed article is absent ({SEED_ARTICLE})")
+    return SEED_ARTICLE
