@@ -11,7 +11,7 @@ import pytest
 # Offscreen unless the developer asked for a real display to watch the UI tests.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from moderator.storage import Database, open_database  # noqa: E402 - after the Qt setting
+from moderator.storage import Database, open_database
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED_DATA = REPO.parent / "shared" / "data"

@@ -1,0 +1,301 @@
+"""The ``moderator`` command: a thin layer over the services and queries.
+
+Exit status: 0 on success, 1 on bad input (a message on stderr), 2 on a usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+from moderator import __version__
+from moderator.domain import ReasonCode, Status
+from moderator.formats.errors import FormatError
+from moderator.services.errors import NotFoundError, ServiceError
+from moderator.storage import ENV_DATABASE, Database, DatabaseError, open_database
+from moderator.terminal import ProgressBar, print_table
+
+# The desktop window lives in `ui`, which the core may not import; the launcher hands it in.
+GuiRunner = Callable[[str | None], int]
+ENV_USER = "MODERATOR_USER"
+EXCERPT = 60
+
+
+def main(argv: Sequence[str] | None = None, *, gui: GuiRunner | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    command = args.command or "gui"
+    try:
+        if command == "gui":
+            if gui is None:
+                print("moderator: the desktop window is not available here", file=sys.stderr)
+                return 1
+            return gui(args.db)
+        handler: Callable[[Database, argparse.Namespace], int] = args.handler
+        database = open_database_for(args.db)
+        try:
+            return handler(database, args)
+        finally:
+            database.close()
+    except (DatabaseError, FormatError, ServiceError) as error:
+        print(f"moderator: {error}", file=sys.stderr)
+        return 1
+
+
+def open_database_for(value: str | None) -> Database:
+    from moderator.storage import database_url  # noqa: PLC0415 - keeps the common path short
+
+    database = open_database(database_url(value))
+    if database.backup is not None:
+        print(
+            f"moderator: database upgraded; the old one is kept at {database.backup}",
+            file=sys.stderr,
+        )
+    return database
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="moderator",
+        description="Moderate news comments: import scraped articles, review their queues, "
+        "approve or hide comments. With no command, opens the window.",
+    )
+    parser.add_argument("--version", action="version", version=f"moderator {__version__}")
+    parser.add_argument(
+        "--db",
+        metavar="PATH_OR_URL",
+        help=f"the database: a SQLite file or a SQLAlchemy URL (default: ${ENV_DATABASE}, "
+        "else moderator.sqlite3 in your user data folder)",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    commands.add_parser("gui", help="open the moderation window (the default)")
+
+    importing = commands.add_parser(
+        "import", help="import scraped articles (files, or folders searched recursively)"
+    )
+    importing.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    importing.set_defaults(handler=run_import)
+
+    articles = commands.add_parser("articles", help="list articles with their queue counts")
+    articles.add_argument("--json", action="store_true", help="print one JSON document")
+    articles.set_defaults(handler=run_articles)
+
+    queue = commands.add_parser("queue", help="list comments waiting for (or past) a decision")
+    queue.add_argument("--article", type=int, metavar="ID", help="only this article's comments")
+    queue.add_argument(
+        "--status",
+        choices=[*Status, "all"],
+        default=Status.PENDING.value,
+        help="which comments (default: pending)",
+    )
+    queue.add_argument("--flagged", action="store_true", help="only comments a rule flagged")
+    queue.add_argument("--limit", type=_non_negative, default=50, help="0 for no limit")
+    queue.add_argument("--offset", type=_non_negative, default=0, help="skip this many first")
+    queue.add_argument("--json", action="store_true", help="print one JSON document")
+    queue.set_defaults(handler=run_queue)
+
+    show = commands.add_parser("show", help="print comments in full, with their flags")
+    show.add_argument("ids", nargs="+", type=int, metavar="ID")
+    show.add_argument("--json", action="store_true", help="print one JSON document")
+    show.set_defaults(handler=run_show)
+
+    for name, text in (
+        ("approve", "publish comments"),
+        ("hide", "take comments down (a reason is required)"),
+        ("restore", "send decided comments back to pending"),
+        ("escalate", "ask an editor to review comments"),
+    ):
+        decision = commands.add_parser(name, help=text)
+        decision.add_argument("ids", nargs="+", type=int, metavar="ID")
+        if name == "hide":
+            decision.add_argument("--reason", required=True, choices=list(ReasonCode))
+        if name in {"hide", "escalate"}:
+            decision.add_argument("--note", help="a few words for the record")
+        decision.add_argument(
+            "--as",
+            dest="actor",
+            metavar="NAME",
+            help=f"who decides (default: ${ENV_USER}, else your login name)",
+        )
+        decision.add_argument("--json", action="store_true", help="print the change as JSON")
+        decision.set_defaults(handler=run_decision, decision=name)
+    return parser
+
+
+def _non_negative(value: str) -> int:
+    number = int(value)
+    if number < 0:
+        raise argparse.ArgumentTypeError(f"{value} is negative")
+    return number
+
+
+def run_import(database: Database, args: argparse.Namespace) -> int:
+    from moderator.importer import import_paths  # noqa: PLC0415
+
+    progress = ProgressBar(sys.stderr) if sys.stderr.isatty() else None
+    report = import_paths(database, args.paths, progress=progress.update if progress else None)
+    if progress:
+        progress.finish()
+    for change in report.imported:
+        for warning in change.warnings:
+            print(warning, file=sys.stderr)
+        kind = "new article" if change.created else "known article"
+        print(
+            f"{change.source}: {kind} #{change.article_id} {change.title!r}: "
+            f"{change.added} comments added, {change.already_present} already present"
+        )
+    for error in report.failed:
+        print(f"{error} (nothing imported from this file)", file=sys.stderr)
+    print(
+        f"{len(report.imported)} imported, {len(report.failed)} failed, "
+        f"{report.added} comments added",
+        file=sys.stderr,
+    )
+    if not report.imported and not report.failed:
+        print("moderator: no scraped files (*.txt) found in the paths given", file=sys.stderr)
+        return 1
+    return 1 if report.failed else 0
+
+
+def run_articles(database: Database, args: argparse.Namespace) -> int:
+    from moderator.queries import list_articles  # noqa: PLC0415
+
+    with database.session() as session:
+        rows = list_articles(session)
+    if args.json:
+        return _print_json({"articles": [row.as_json() for row in rows]})
+    print_table(
+        sys.stdout,
+        ("ID", "PENDING", "APPROVED", "HIDDEN", "FLAGGED", "TITLE"),
+        [(row.id, row.pending, row.approved, row.hidden, row.flagged, row.title) for row in rows],
+    )
+    return 0
+
+
+def run_queue(database: Database, args: argparse.Namespace) -> int:
+    from moderator.queries import QueueFilter, count_queue, list_queue  # noqa: PLC0415
+
+    queue = QueueFilter(
+        article_id=args.article,
+        status=None if args.status == "all" else Status(args.status),
+        flagged=args.flagged,
+    )
+    with database.session() as session:
+        rows = list_queue(session, queue, limit=args.limit or None, offset=args.offset)
+        total = None if args.json else count_queue(session, queue)
+    if args.json:
+        return _print_json({"comments": [row.as_json() for row in rows]})
+    print_table(
+        sys.stdout,
+        ("ID", "ARTICLE", "POSTED", "STATUS", "FLAGS", "AUTHOR", "COMMENT"),
+        [
+            (
+                row.id,
+                row.article_id,
+                row.posted_at.strftime("%Y-%m-%d %H:%M"),
+                str(row.status) + (" ^" if row.escalated else ""),
+                len(row.flags),
+                row.author,
+                _excerpt(row.body),
+            )
+            for row in rows
+        ],
+    )
+    if total is not None and total > len(rows) + args.offset:
+        print(
+            f"showing {args.offset + 1}-{args.offset + len(rows)} of {total}; "
+            "use --limit and --offset for more",
+            file=sys.stderr,
+        )
+    return 0
+
+
+def run_show(database: Database, args: argparse.Namespace) -> int:
+    from moderator.queries import list_queue_by_ids  # noqa: PLC0415
+
+    with database.session() as session:
+        rows = list_queue_by_ids(session, args.ids)
+    missing = sorted(set(args.ids) - {row.id for row in rows})
+    if missing:
+        raise NotFoundError("no comment with id " + ", ".join(map(str, missing)))
+    if args.json:
+        return _print_json({"comments": [row.as_json() for row in rows]})
+    for row in rows:
+        escalated = ", escalated to an editor" if row.escalated else ""
+        print(
+            f"#{row.id} by {row.author}, {row.posted_at:%Y-%m-%d %H:%M} UTC — {row.status}"
+            f"{escalated}"
+        )
+        print(f"on article #{row.article_id} {row.article_title!r}")
+        for flag in row.flags:
+            print(f"  flag {flag.rule_id} ({flag.severity}): {flag.explanation}")
+        print()
+        print(row.body)
+        print()
+    return 0
+
+
+def run_decision(database: Database, args: argparse.Namespace) -> int:
+    from moderator.services import moderation  # noqa: PLC0415
+
+    actor_name = args.actor or os.environ.get(ENV_USER) or getpass.getuser()
+    with database.transaction() as session:
+        actor = moderation.ensure_profile(session, actor_name)
+        match args.decision:
+            case "approve":
+                change = moderation.approve(session, args.ids, actor=actor)
+            case "hide":
+                change = moderation.hide(
+                    session, args.ids, actor=actor, reason=args.reason, note=args.note
+                )
+            case "restore":
+                change = moderation.restore(session, args.ids, actor=actor)
+            case _:
+                change = moderation.escalate(session, args.ids, actor=actor, note=args.note)
+    # Printed only after the commit: what is reported is durable.
+    if args.json:
+        return _print_json(
+            {
+                "action": str(change.action),
+                "actor": change.actor,
+                "reason": None if change.reason is None else str(change.reason),
+                "note": change.note,
+                "comments": [
+                    {
+                        "id": c.comment_id,
+                        "article_id": c.article_id,
+                        "action_id": c.action_id,
+                        "from_status": str(c.from_status),
+                        "to_status": str(c.to_status),
+                        "escalated": c.escalated,
+                    }
+                    for c in change.comments
+                ],
+            }
+        )
+    for c in change.comments:
+        step = "escalated" if c.from_status == c.to_status else f"{c.from_status} -> {c.to_status}"
+        print(f"comment {c.comment_id}: {step}")
+    return 0
+
+
+def _excerpt(body: str, width: int = EXCERPT) -> str:
+    flat = " ".join(body.split())
+    return flat if len(flat) <= width else flat[: width - 1] + "…"
+
+
+def _print_json(document: Any, stream: TextIO | None = None) -> int:
+    json.dump(document, stream or sys.stdout, ensure_ascii=False, indent=2)
+    (stream or sys.stdout).write("\n")
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

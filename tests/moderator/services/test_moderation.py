@@ -1,0 +1,220 @@
+"""Moderation decisions: the allowed steps, the history they leave, and what they refuse."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from moderator.domain import ActionKind, ReasonCode, Role, Status
+from moderator.formats.records import IncomingArticle, IncomingComment
+from moderator.models import Comment, ModerationAction, Profile
+from moderator.services import moderation
+from moderator.services.changes import ModerationChange
+from moderator.services.errors import MissingInputError, NotFoundError, TransitionError
+from moderator.services.importing import import_article
+from moderator.storage import Database
+
+T0 = datetime(2024, 3, 1, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def ids(database: Database) -> list[int]:
+    article = IncomingArticle(
+        title="T",
+        body="B",
+        source="t.txt",
+        comments=tuple(IncomingComment(f"a{i}", T0, f"c{i}") for i in range(3)),
+    )
+    with database.transaction() as session:
+        change = import_article(session, article)
+    with database.session() as session:
+        return list(
+            session.scalars(
+                select(Comment.id)
+                .where(Comment.article_id == change.article_id)
+                .order_by(Comment.id)
+            )
+        )
+
+
+def set_status(database: Database, comment_id: int, status: Status) -> None:
+    with database.transaction() as session:
+        comment = session.get(Comment, comment_id)
+        assert comment is not None
+        comment.status = status
+
+
+def status_of(database: Database, comment_id: int) -> Status:
+    with database.session() as session:
+        comment = session.get(Comment, comment_id)
+        assert comment is not None
+        return comment.status
+
+
+Decide = Callable[[Session, list[int], Profile], ModerationChange]
+DECISIONS: dict[str, Decide] = {
+    "approve": lambda s, ids, actor: moderation.approve(s, ids, actor=actor),
+    "hide": lambda s, ids, actor: moderation.hide(s, ids, actor=actor, reason="spam"),
+    "restore": lambda s, ids, actor: moderation.restore(s, ids, actor=actor),
+}
+
+
+@pytest.mark.parametrize(
+    ("decision", "start", "end"),
+    [
+        ("approve", Status.PENDING, Status.APPROVED),
+        ("approve", Status.HIDDEN, Status.APPROVED),
+        ("hide", Status.PENDING, Status.HIDDEN),
+        ("hide", Status.APPROVED, Status.HIDDEN),
+        ("restore", Status.APPROVED, Status.PENDING),
+        ("restore", Status.HIDDEN, Status.PENDING),
+    ],
+)
+def test_allowed_steps_change_the_comment_and_append_history(
+    database: Database, ids: list[int], decision: str, start: Status, end: Status
+) -> None:
+    set_status(database, ids[0], start)
+    with database.transaction() as session:
+        actor = moderation.ensure_profile(session, "maria")
+        change = DECISIONS[decision](session, [ids[0]], actor)
+
+    assert change.action == ActionKind(decision)
+    assert change.comment_ids == (ids[0],)
+    (step,) = change.comments
+    assert (step.from_status, step.to_status) == (start, end)
+    assert status_of(database, ids[0]) == end
+    with database.session() as session:
+        record = session.scalars(select(ModerationAction)).one()
+    assert record.id == step.action_id
+    assert (record.comment_id, record.action, record.from_status, record.to_status) == (
+        ids[0],
+        ActionKind(decision),
+        start,
+        end,
+    )
+    assert record.role == Role.MODERATOR
+    assert record.created_at.tzinfo is UTC
+
+
+@pytest.mark.parametrize(
+    ("decision", "start"),
+    [
+        ("approve", Status.APPROVED),
+        ("hide", Status.HIDDEN),
+        ("restore", Status.PENDING),
+    ],
+)
+def test_impossible_steps_are_refused(
+    database: Database, ids: list[int], decision: str, start: Status
+) -> None:
+    set_status(database, ids[0], start)
+    refused = pytest.raises(TransitionError, match=f"comment {ids[0]} is already {start}")
+    with refused, database.transaction() as session:
+        DECISIONS[decision](session, [ids[0]], moderation.ensure_profile(session, "m"))
+    assert status_of(database, ids[0]) == start
+
+
+def test_a_batch_is_all_or_nothing(database: Database, ids: list[int]) -> None:
+    set_status(database, ids[2], Status.HIDDEN)
+    with pytest.raises(TransitionError), database.transaction() as session:
+        moderation.hide(session, ids, actor=moderation.ensure_profile(session, "m"), reason="spam")
+
+    assert [status_of(database, i) for i in ids] == [Status.PENDING, Status.PENDING, Status.HIDDEN]
+    with database.session() as session:
+        assert session.scalar(select(func.count(ModerationAction.id))) == 0
+        assert session.scalar(select(func.count(Profile.id))) == 0
+
+
+def test_unknown_ids_are_named(database: Database, ids: list[int]) -> None:
+    refused = pytest.raises(NotFoundError, match="no comment with id 998, 999")
+    with refused, database.transaction() as session:
+        actor = moderation.ensure_profile(session, "m")
+        moderation.approve(session, [ids[0], 998, 999], actor=actor)
+    assert status_of(database, ids[0]) == Status.PENDING
+
+
+@pytest.mark.parametrize(
+    ("reason", "note", "message"),
+    [
+        (None, None, "hiding needs a reason"),
+        ("", None, "hiding needs a reason"),
+        ("rude", None, "unknown reason 'rude'"),
+        ("other", None, "'other' needs a note"),
+        ("other", "   ", "'other' needs a note"),
+        ("spam", "x" * 2001, "the limit is 2000"),
+    ],
+)
+def test_hiding_needs_a_valid_reason(
+    database: Database, ids: list[int], reason: str | None, note: str | None, message: str
+) -> None:
+    with pytest.raises(MissingInputError, match=message), database.transaction() as session:
+        actor = moderation.ensure_profile(session, "m")
+        moderation.hide(session, [ids[0]], actor=actor, reason=reason, note=note)
+    assert status_of(database, ids[0]) == Status.PENDING
+
+
+def test_hide_records_reason_and_note(database: Database, ids: list[int]) -> None:
+    with database.transaction() as session:
+        actor = moderation.ensure_profile(session, "m")
+        change = moderation.hide(
+            session, ids[:2], actor=actor, reason=ReasonCode.OTHER, note="  doxxing a neighbour "
+        )
+    assert change.reason is ReasonCode.OTHER
+    assert change.note == "doxxing a neighbour"
+    with database.session() as session:
+        records = session.scalars(select(ModerationAction).order_by(ModerationAction.id)).all()
+    assert [(r.comment_id, r.reason, r.note) for r in records] == [
+        (ids[0], ReasonCode.OTHER, "doxxing a neighbour"),
+        (ids[1], ReasonCode.OTHER, "doxxing a neighbour"),
+    ]
+
+
+def test_escalation_keeps_the_status_and_happens_once(database: Database, ids: list[int]) -> None:
+    set_status(database, ids[0], Status.APPROVED)
+    with database.transaction() as session:
+        actor = moderation.ensure_profile(session, "m")
+        change = moderation.escalate(session, [ids[0]], actor=actor, note="legal?")
+    (step,) = change.comments
+    assert (step.from_status, step.to_status) == (Status.APPROVED, Status.APPROVED)
+    assert (step.was_escalated, step.escalated) == (False, True)
+    with database.session() as session:
+        comment = session.get(Comment, ids[0])
+        assert comment is not None
+        assert comment.escalated
+
+    refused = pytest.raises(TransitionError, match="already escalated")
+    with refused, database.transaction() as session:
+        moderation.escalate(session, [ids[0]], actor=moderation.ensure_profile(session, "m"))
+
+
+def test_the_actors_role_is_recorded_as_it_was(database: Database, ids: list[int]) -> None:
+    with database.transaction() as session:
+        editor = moderation.ensure_profile(session, "ed", role=Role.EDITOR)
+        moderation.approve(session, [ids[0]], actor=editor)
+    with database.transaction() as session:
+        moderation.ensure_profile(session, "ed", role=Role.MODERATOR)
+    with database.session() as session:
+        record = session.scalars(select(ModerationAction)).one()
+        assert record.role == Role.EDITOR
+        assert record.actor.name == "ed"
+
+
+def test_no_ids_and_blank_names_are_refused(database: Database) -> None:
+    with database.transaction() as session:
+        actor = moderation.ensure_profile(session, "m")
+        with pytest.raises(MissingInputError, match="at least one comment"):
+            moderation.approve(session, [], actor=actor)
+        with pytest.raises(MissingInputError, match="needs a name"):
+            moderation.ensure_profile(session, "  ")
+
+
+def test_a_duplicated_id_is_decided_once(database: Database, ids: list[int]) -> None:
+    with database.transaction() as session:
+        change = moderation.approve(
+            session, [ids[0], ids[0]], actor=moderation.ensure_profile(session, "m")
+        )
+    assert change.comment_ids == (ids[0],)

@@ -1,0 +1,218 @@
+"""The command line as a user drives it: import, list, decide; exit codes and JSON."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from moderator.cli import main
+from moderator.resources import DEMO_ARTICLE
+
+GOOD = (
+    "Title {n}\n\nBody {n}.\n\nComments 2\n"
+    "Thumb ann 1 May 2020, 10:00\n\nHi {n}.\n\n"
+    "bob 1 May 2020, 11:00\n\nYo.\n"
+)
+
+
+class Cli:
+    """Runs ``moderator --db DB ...`` in-process and keeps what it printed."""
+
+    def __init__(self, db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        self.db = db
+        self.capsys = capsys
+
+    def __call__(self, *args: str) -> tuple[int, str, str]:
+        code = main(["--db", str(self.db), *args])
+        out, err = self.capsys.readouterr()
+        return code, out, err
+
+    def json(self, *args: str) -> Any:
+        code, out, err = self(*args, "--json")
+        assert code == 0, err
+        return json.loads(out)
+
+
+@pytest.fixture
+def cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Cli:
+    return Cli(tmp_path / "db.sqlite3", capsys)
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    root = tmp_path / "scrapes"
+    (root / "nested").mkdir(parents=True)
+    (root / "a.txt").write_text(GOOD.format(n=1), encoding="utf-8")
+    (root / "nested" / "b.txt").write_text(GOOD.format(n=2), encoding="utf-8")
+    (root / "notes.md").write_text("not an article", encoding="utf-8")
+    return root
+
+
+def test_the_seed_through_the_command_line(cli: Cli, seed_article: Path) -> None:
+    code, out, err = cli("import", str(seed_article))
+    assert code == 0, err
+    assert "2 comments added" in out
+
+    queue = cli.json("queue")["comments"]
+    assert [(c["author"], c["posted_at"], c["status"]) for c in queue] == [
+        ("lebnanfirst", "2013-06-17T22:15:00+00:00", "pending"),
+        ("realist", "2013-06-18T00:45:00+00:00", "pending"),
+    ]
+    assert queue[0]["body"].count("\n\n") == 1
+
+
+def test_json_field_names_are_stable(cli: Cli, folder: Path) -> None:
+    cli("import", str(folder))
+    (article, *_) = cli.json("articles")["articles"]
+    assert set(article) == {
+        "id", "title", "source", "imported_at", "comments", "pending", "approved", "hidden",
+        "flagged",
+    }  # fmt: skip
+    comment = cli.json("queue", "--limit", "1")["comments"][0]
+    assert set(comment) == {
+        "id", "article_id", "article_title", "position", "author", "posted_at", "status",
+        "escalated", "body", "flags",
+    }  # fmt: skip
+
+
+def test_folders_import_recursively_and_a_bad_file_spoils_only_itself(
+    cli: Cli, folder: Path
+) -> None:
+    (folder / "nested" / "bad.txt").write_text(
+        "T\n\nBody.\n\nComments 1\nThumb a 31 February 2013, 22:15\n\nx\n", encoding="utf-8"
+    )
+    code, _, err = cli("import", str(folder))
+
+    assert code == 1
+    assert f"{folder / 'nested' / 'bad.txt'}:6: impossible date" in err
+    assert "nothing imported from this file" in err
+    titles = sorted(a["title"] for a in cli.json("articles")["articles"])
+    assert titles == ["Title 1", "Title 2"]
+    assert "T" not in titles
+    assert len(cli.json("queue", "--status", "all")["comments"]) == 4
+
+
+def test_reimport_is_idempotent(cli: Cli, folder: Path) -> None:
+    cli("import", str(folder))
+    code, out, _ = cli("import", str(folder))
+    assert code == 0
+    assert out.count("0 comments added, 2 already present") == 2
+    assert len(cli.json("queue")["comments"]) == 4
+
+
+def test_a_truncated_scrape_warns_and_imports(cli: Cli, tmp_path: Path) -> None:
+    path = tmp_path / "short.txt"
+    path.write_text(GOOD.format(n=1).replace("Comments 2", "Comments 9"), encoding="utf-8")
+    code, _, err = cli("import", str(path))
+    assert code == 0
+    assert f"{path}:5: warning: 'Comments 9' but 2 found" in err
+
+
+def test_decisions_from_the_command_line(cli: Cli, folder: Path) -> None:
+    cli("import", str(folder))
+    first, second, third, _ = (c["id"] for c in cli.json("queue")["comments"])
+
+    assert cli("approve", str(first), "--as", "maria")[0] == 0
+    change = cli.json("hide", str(second), str(third), "--reason", "spam", "--note", "link farm")
+    assert [c["to_status"] for c in change["comments"]] == ["hidden", "hidden"]
+    assert change["actor"]
+    assert cli("escalate", str(first), "--note", "legal?")[0] == 0
+
+    shown = {c["id"]: c for c in cli.json("queue", "--status", "all")["comments"]}
+    assert shown[first]["status"] == "approved"
+    assert shown[first]["escalated"] is True
+    assert shown[second]["status"] == "hidden"
+    assert [c["id"] for c in cli.json("queue", "--status", "hidden")["comments"]] == [second, third]
+
+    assert cli("restore", str(second))[0] == 0
+    assert cli.json("show", str(second))["comments"][0]["status"] == "pending"
+
+
+def test_bad_input_exits_1_with_a_message(cli: Cli, folder: Path) -> None:
+    cli("import", str(folder))
+    (first, *_) = (c["id"] for c in cli.json("queue")["comments"])
+    cli("approve", str(first))
+
+    code, _, err = cli("approve", str(first))
+    assert (code, err.strip()) == (
+        1,
+        f"moderator: comment {first} is already approved; cannot approve it",
+    )
+    code, _, err = cli("hide", "4242", "--reason", "spam")
+    assert (code, err.strip()) == (1, "moderator: no comment with id 4242")
+    code, _, err = cli("hide", str(first), "--reason", "other")
+    assert code == 1
+    assert "needs a note" in err
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["hide", "1"],
+        ["approve"],
+        ["queue", "--status", "weird"],
+        ["queue", "--limit", "-1"],
+        ["nope"],
+    ],
+)
+def test_usage_errors_exit_2(cli: Cli, args: list[str]) -> None:
+    with pytest.raises(SystemExit) as caught:
+        cli(*args)
+    assert caught.value.code == 2
+
+
+def test_the_environment_chooses_the_database(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("MODERATOR_DB", str(tmp_path / "env.sqlite3"))
+    assert main(["import", str(DEMO_ARTICLE)]) == 0
+    assert (tmp_path / "env.sqlite3").exists()
+    capsys.readouterr()
+
+
+def test_queue_filters_by_article_and_pages(cli: Cli, folder: Path) -> None:
+    cli("import", str(folder))
+    articles = {a["title"]: a["id"] for a in cli.json("articles")["articles"]}
+    only = cli.json("queue", "--article", str(articles["Title 2"]))["comments"]
+    assert {c["article_title"] for c in only} == {"Title 2"}
+    assert [c["position"] for c in only] == [1, 2]
+
+    page = cli.json("queue", "--limit", "1", "--offset", "1")["comments"]
+    assert len(page) == 1
+    assert page[0]["id"] == cli.json("queue")["comments"][1]["id"]
+
+    code, out, err = cli("queue", "--limit", "2")
+    assert code == 0
+    assert "showing 1-2 of 4" in err
+    assert out.splitlines()[0].split() == [
+        "ID",
+        "ARTICLE",
+        "POSTED",
+        "STATUS",
+        "FLAGS",
+        "AUTHOR",
+        "COMMENT",
+    ]
+
+
+def test_no_files_found_is_an_error(cli: Cli, tmp_path: Path) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    code, _, err = cli("import", str(empty))
+    assert code == 1
+    assert "no scraped files" in err
+
+
+def test_gui_without_a_window_says_so(cli: Cli) -> None:
+    code, _, err = cli("gui")
+    assert code == 1
+    assert "window is not available" in err
+
+
+def test_gui_is_the_default_command(tmp_path: Path) -> None:
+    seen: list[str | None] = []
+    assert main(["--db", str(tmp_path / "x.sqlite3")], gui=lambda db: seen.append(db) or 0) == 0
+    assert seen == [str(tmp_path / "x.sqlite3")]

@@ -1,0 +1,140 @@
+"""The read side: queue filters and order, flags on rows, article counts."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from moderator.domain import Severity, Status
+from moderator.formats.records import IncomingArticle, IncomingComment
+from moderator.models import Flag
+from moderator.queries import (
+    QueueFilter,
+    count_queue,
+    get_article,
+    get_comment,
+    list_articles,
+    list_queue,
+    list_queue_by_ids,
+)
+from moderator.services.importing import import_article
+from moderator.services.moderation import ensure_profile, hide
+from moderator.storage import Database
+
+T0 = datetime(2024, 3, 1, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def articles(database: Database) -> tuple[int, int]:
+    # Article B's comments are older than A's, so time order and thread order differ.
+    a = IncomingArticle(
+        "A",
+        "Body A.\n\nMore.",
+        "a.txt",
+        tuple(IncomingComment(f"u{i}", T0 + timedelta(hours=i), f"a{i}") for i in range(3)),
+    )
+    b = IncomingArticle(
+        "B",
+        "Body B.",
+        "b.txt",
+        tuple(IncomingComment(f"u{i}", T0 - timedelta(hours=i + 1), f"b{i}") for i in range(2)),
+    )
+    with database.transaction() as session:
+        first = import_article(session, a).article_id
+        second = import_article(session, b).article_id
+    return first, second
+
+
+def bodies(rows: list) -> list[str]:  # type: ignore[type-arg]
+    return [row.body for row in rows]
+
+
+def test_all_articles_queue_is_in_time_order(database: Database, articles: tuple[int, int]) -> None:
+    with database.session() as session:
+        rows = list_queue(session, QueueFilter())
+    assert bodies(rows) == ["b1", "b0", "a0", "a1", "a2"]
+
+
+def test_one_articles_queue_is_in_thread_order(
+    database: Database, articles: tuple[int, int]
+) -> None:
+    with database.session() as session:
+        rows = list_queue(session, QueueFilter(article_id=articles[1]))
+    assert bodies(rows) == ["b0", "b1"]
+    assert {row.article_title for row in rows} == {"B"}
+
+
+def test_status_and_flag_filters(database: Database, articles: tuple[int, int]) -> None:
+    with database.session() as session:
+        ids = [row.id for row in list_queue(session, QueueFilter(article_id=articles[0]))]
+    with database.transaction() as session:
+        hide(session, [ids[0]], actor=ensure_profile(session, "m"), reason="abuse")
+        session.add(
+            Flag(
+                comment_id=ids[1],
+                rule_id="words.insults",
+                rule_set_version="v1",
+                severity=Severity.MEDIUM,
+                spans=[[0, 2]],
+                explanation="'a1' is an insult",
+            )
+        )
+    with database.session() as session:
+        hidden = list_queue(session, QueueFilter(status=Status.HIDDEN))
+        flagged = list_queue(session, QueueFilter(flagged=True))
+        pending = count_queue(session, QueueFilter(status=Status.PENDING))
+        (article_a,) = [a for a in list_articles(session) if a.id == articles[0]]
+        detail = get_comment(session, ids[1])
+    assert bodies(hidden) == ["a0"]
+    assert bodies(flagged) == ["a1"]
+    assert flagged[0].flags[0].spans == ((0, 2),)
+    assert flagged[0].as_json()["flags"] == [
+        {
+            "rule_id": "words.insults",
+            "severity": "medium",
+            "explanation": "'a1' is an insult",
+            "spans": [[0, 2]],
+        }
+    ]
+    assert pending == 4
+    assert (article_a.comments, article_a.pending, article_a.hidden, article_a.flagged) == (
+        3,
+        2,
+        1,
+        1,
+    )
+    assert detail is not None
+    assert detail.flags[0].severity is Severity.MEDIUM
+
+
+def test_paging(database: Database, articles: tuple[int, int]) -> None:
+    with database.session() as session:
+        pages = [list_queue(session, QueueFilter(), limit=2, offset=o) for o in (0, 2, 4)]
+    assert [bodies(p) for p in pages] == [["b1", "b0"], ["a0", "a1"], ["a2"]]
+
+
+def test_by_ids_keeps_the_order_asked_and_skips_missing(
+    database: Database, articles: tuple[int, int]
+) -> None:
+    with database.session() as session:
+        ids = [row.id for row in list_queue(session, QueueFilter())]
+        rows = list_queue_by_ids(session, [ids[3], 10_000, ids[0]])
+        assert get_comment(session, 10_000) is None
+    assert bodies(rows) == ["a1", "b1"]
+
+
+def test_article_detail(database: Database, articles: tuple[int, int]) -> None:
+    with database.session() as session:
+        detail = get_article(session, articles[0])
+        assert get_article(session, 999) is None
+    assert detail is not None
+    assert detail.paragraphs == ("Body A.", "More.")
+
+
+def test_empty_articles_have_zero_counts(database: Database) -> None:
+    with database.transaction() as session:
+        import_article(session, IncomingArticle("Quiet", "No comments.", "q.txt", ()))
+    with database.session() as session:
+        (row,) = list_articles(session)
+    assert (row.comments, row.pending, row.flagged) == (0, 0, 0)

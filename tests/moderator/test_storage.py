@@ -1,0 +1,163 @@
+"""Opening the database: where it lives, SQLite's settings, and migrations with a backup."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import text
+
+from moderator.migrations import HEAD
+from moderator.models import Base
+from moderator.storage import (
+    Database,
+    DatabaseError,
+    alembic_config,
+    database_url,
+    make_engine,
+    open_database,
+    upgrade,
+)
+
+
+def test_head_constant_matches_the_migration_scripts() -> None:
+    scripts = ScriptDirectory.from_config(alembic_config())
+    assert scripts.get_current_head() == HEAD
+
+
+def test_migrations_build_exactly_the_models_schema(database: Database) -> None:
+    with database.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        assert compare_metadata(context, Base.metadata) == []
+
+
+def test_sqlite_is_durable_and_checks_foreign_keys(database: Database) -> None:
+    with database.session() as session:
+        settings = {
+            name: session.execute(text(f"PRAGMA {name}")).scalar()
+            for name in ("journal_mode", "foreign_keys", "synchronous", "busy_timeout")
+        }
+    assert settings == {
+        "journal_mode": "wal",
+        "foreign_keys": 1,
+        "synchronous": 2,  # FULL
+        "busy_timeout": 10_000,
+    }
+
+
+def test_a_new_database_is_created_with_its_folder(tmp_path: Path) -> None:
+    path = tmp_path / "deep" / "er" / "db.sqlite3"
+    db = open_database(f"sqlite:///{path}")
+    db.close()
+    assert path.exists()
+    with sqlite3.connect(path) as raw:
+        assert raw.execute("SELECT version_num FROM alembic_version").fetchone() == (HEAD,)
+    raw.close()
+
+
+@pytest.mark.parametrize(
+    "revision",
+    [s.revision for s in ScriptDirectory.from_config(alembic_config()).walk_revisions()][1:],
+)
+def test_an_older_database_is_backed_up_then_upgraded(tmp_path: Path, revision: str) -> None:
+    path = tmp_path / "old.sqlite3"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine, revision)
+    stamp = datetime(2024, 5, 1, tzinfo=UTC).replace(tzinfo=None)
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO article (title, body, source, content_hash, imported_at, updated_at)"
+                " VALUES ('Old', 'Body', 'old.txt', 'h', :t, :t)"
+            ),
+            {"t": stamp},
+        )
+    engine.dispose()
+
+    db = open_database(f"sqlite:///{path}")
+    try:
+        assert db.backup is not None
+        assert db.backup.name.startswith(f"old.sqlite3.backup-{revision}-")
+        with db.session() as session:
+            assert session.execute(text("SELECT version_num FROM alembic_version")).scalar() == HEAD
+            assert session.execute(text("SELECT title FROM article")).scalar() == "Old"
+    finally:
+        db.close()
+    with sqlite3.connect(db.backup) as backup:
+        assert backup.execute("SELECT version_num FROM alembic_version").fetchone() == (revision,)
+        assert backup.execute("SELECT title FROM article").fetchone() == ("Old",)
+    backup.close()
+
+
+def test_an_up_to_date_database_is_not_backed_up_again(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'db.sqlite3'}"
+    open_database(url).close()
+    again = open_database(url)
+    again.close()
+    assert again.backup is None
+    assert [p.name for p in tmp_path.iterdir() if "backup" in p.name] == []
+
+
+def test_a_database_from_a_newer_version_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "new.sqlite3"
+    open_database(f"sqlite:///{path}").close()
+    with sqlite3.connect(path) as raw:
+        raw.execute("UPDATE alembic_version SET version_num = '9999'")
+    raw.close()
+    with pytest.raises(DatabaseError, match=r"newer Moderator \(schema '9999'"):
+        open_database(f"sqlite:///{path}")
+
+
+def test_a_foreign_sqlite_file_is_refused_untouched(tmp_path: Path) -> None:
+    path = tmp_path / "other.sqlite3"
+    with sqlite3.connect(path) as raw:
+        raw.execute("CREATE TABLE notes (x)")
+    raw.close()
+    with pytest.raises(DatabaseError, match="is not a Moderator database"):
+        open_database(f"sqlite:///{path}")
+    with sqlite3.connect(path) as raw:
+        tables = {row[0] for row in raw.execute("SELECT name FROM sqlite_master")}
+    raw.close()
+    assert tables == {"notes"}
+
+
+def test_a_failed_unit_of_work_leaves_nothing_behind(database: Database) -> None:
+    with pytest.raises(RuntimeError), database.transaction() as session:
+        session.execute(
+            text(
+                "INSERT INTO profile (name, role, created_at) VALUES ('x', 'moderator', "
+                "'2020-01-01 00:00:00')"
+            )
+        )
+        raise RuntimeError("boom")
+    with database.session() as session:
+        assert session.execute(text("SELECT count(*) FROM profile")).scalar() == 0
+
+
+@pytest.mark.parametrize(
+    ("given", "environ", "expected"),
+    [
+        ("postgresql+psycopg://u@h/db", {}, "postgresql+psycopg://u@h/db"),
+        (None, {"MODERATOR_DB": "sqlite:////x/y.db"}, "sqlite:////x/y.db"),
+        ("/tmp/a.sqlite3", {"MODERATOR_DB": "/ignored"}, "sqlite:////tmp/a.sqlite3"),
+    ],
+)
+def test_database_url_precedence(given: str | None, environ: dict[str, str], expected: str) -> None:
+    assert database_url(given, environ) == expected
+
+
+def test_relative_paths_become_absolute(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert database_url("rel.db", {}) == f"sqlite:///{tmp_path / 'rel.db'}"
+
+
+def test_the_default_lives_in_the_user_data_folder(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    assert database_url(None, {}) == f"sqlite:///{tmp_path / 'moderator' / 'moderator.sqlite3'}"

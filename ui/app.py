@@ -1,0 +1,36 @@
+"""Starts the desktop app: the QApplication, the database and the main window."""
+
+from __future__ import annotations
+
+import sys
+
+from PySide6.QtWidgets import QApplication, QMessageBox
+from sqlalchemy.exc import SQLAlchemyError
+
+from moderator.storage import DatabaseError, open_database
+from ui.desk import Desk
+from ui.main_window import MainWindow
+from ui.messages import plain_box
+
+
+def run_gui(database_url: str | None) -> int:
+    """Run the window on the database at ``database_url`` (or the default); the exit status."""
+    app = QApplication.instance()
+    if not isinstance(app, QApplication):
+        app = QApplication(sys.argv)
+    app.setApplicationName("Moderator")
+    app.setOrganizationName("Moderator")
+    app.setApplicationDisplayName("Moderator")
+    try:
+        database = open_database(database_url)
+    except (DatabaseError, SQLAlchemyError, OSError) as error:
+        plain_box(
+            None, QMessageBox.Icon.Critical, "Moderator", f"Cannot open the database.\n\n{error}"
+        ).exec()
+        return 1
+    try:
+        window = MainWindow(Desk(database))
+        window.show()
+        return app.exec()
+    finally:
+        database.close()

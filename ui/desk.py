@@ -1,0 +1,114 @@
+"""The one write funnel: every user action runs a core service in one unit of work, then broadcasts."""
+
+from __future__ import annotations
+
+import getpass
+import os
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Signal
+from sqlalchemy.orm import Session
+
+from moderator.domain import ReasonCode, Role
+from moderator.importer import ImportReport
+from moderator.importer import import_paths as import_files
+from moderator.models import Profile
+from moderator.services import moderation
+from moderator.services.changes import ModerationChange
+from moderator.storage import Database
+
+ENV_USER = "MODERATOR_USER"
+
+
+def default_actor() -> str:
+    """Who is at the desk: ``$MODERATOR_USER`` when set, else the login name."""
+    return os.environ.get(ENV_USER, "").strip() or getpass.getuser()
+
+
+class Desk(QObject):
+    """Runs decisions and imports against the database and tells every view what changed.
+
+    Signals:
+        moderated(ModerationChange): a decision was committed; carries the change record.
+        imported(ImportReport): an import run finished; carries what was stored and refused.
+
+    Views connect to these and refresh themselves; the code that asked for the change never
+    touches other widgets. Service errors (``ServiceError``) propagate to the caller, and nothing
+    is committed or emitted then.
+    """
+
+    moderated = Signal(object)
+    imported = Signal(object)
+
+    def __init__(
+        self, database: Database, *, actor: str | None = None, parent: QObject | None = None
+    ) -> None:
+        super().__init__(parent)
+        self._database = database
+        self._actor = (actor or default_actor()).strip()
+        self._role: Role | None = None
+
+    @property
+    def database(self) -> Database:
+        return self._database
+
+    @property
+    def actor(self) -> str:
+        return self._actor
+
+    @property
+    def role(self) -> Role:
+        """The acting profile's role, read (and the profile created) on first use."""
+        if self._role is None:
+            self.sign_in()
+        assert self._role is not None
+        return self._role
+
+    def sign_in(self) -> Role:
+        """Make sure the acting profile exists and learn its role.
+
+        This writes (a new profile on first use) because the core has no read-only profile
+        query yet; the profile would be created by the first decision anyway.
+        """
+        with self._database.transaction() as session:
+            self._role = moderation.ensure_profile(session, self._actor).role
+        return self._role
+
+    def approve(self, ids: Iterable[int]) -> ModerationChange:
+        return self._decide(lambda session, actor: moderation.approve(session, ids, actor=actor))
+
+    def hide(
+        self, ids: Iterable[int], reason: ReasonCode | str, note: str | None = None
+    ) -> ModerationChange:
+        return self._decide(
+            lambda session, actor: moderation.hide(
+                session, ids, actor=actor, reason=reason, note=note
+            )
+        )
+
+    def restore(self, ids: Iterable[int]) -> ModerationChange:
+        return self._decide(lambda session, actor: moderation.restore(session, ids, actor=actor))
+
+    def escalate(self, ids: Iterable[int], note: str | None = None) -> ModerationChange:
+        return self._decide(
+            lambda session, actor: moderation.escalate(session, ids, actor=actor, note=note)
+        )
+
+    def import_paths(self, paths: Iterable[Path]) -> ImportReport:
+        """Import files and folders; the importer commits each file on its own, so that one bad
+        file never undoes the others (its errors are in the report, not raised)."""
+        report = import_files(self._database, [Path(p) for p in paths])
+        self.imported.emit(report)
+        return report
+
+    def _decide(
+        self, service: Callable[[Session, Profile], ModerationChange]
+    ) -> ModerationChange:
+        with self._database.transaction() as session:
+            profile = moderation.ensure_profile(session, self._actor)
+            change = service(session, profile)
+            self._role = profile.role
+        # Emitted only after the commit: listeners re-read the database and must see the change.
+        self.moderated.emit(change)
+        return change

@@ -1,0 +1,73 @@
+"""The keymap: one table from which the window's actions, menus, toolbar and help are built."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QMainWindow, QMenu, QToolBar
+
+
+@dataclass(frozen=True, slots=True)
+class KeyBinding:
+    """One command: its action's objectName, menu text, shortcut and a line of help."""
+
+    name: str
+    text: str
+    shortcut: str
+    help: str
+    menu: str = "&Actions"
+    # Bindings in the same group sit together; a separator goes between groups.
+    group: str = "decide"
+    on_toolbar: bool = True
+
+
+KEYMAP: tuple[KeyBinding, ...] = (
+    KeyBinding("actionApprove", "&Approve", "A", "Publish the selected comments"),
+    KeyBinding("actionHide", "&Hide…", "H", "Take the selected comments down, with a reason"),
+    KeyBinding("actionRestore", "&Restore", "R", "Send the selected comments back to pending"),
+    KeyBinding("actionEscalate", "&Escalate", "E", "Ask an editor to review the comments"),
+    KeyBinding("actionNext", "&Next comment", "J", "Select the next comment", group="move"),
+    KeyBinding("actionPrevious", "&Previous comment", "K", "Select the previous one", group="move"),
+    KeyBinding("actionImport", "&Import files…", "Ctrl+O", "Import scraped articles", group="file"),
+)
+
+
+def build_actions(
+    window: QMainWindow, handlers: Mapping[str, Callable[[], object]]
+) -> dict[str, QAction]:
+    """Actions for every binding, owned by ``window`` so their shortcuts work anywhere in it."""
+    actions: dict[str, QAction] = {}
+    for binding in KEYMAP:
+        action = QAction(binding.text, window)
+        action.setObjectName(binding.name)
+        action.setShortcut(QKeySequence(binding.shortcut))
+        shortcut = QKeySequence(binding.shortcut).toString(QKeySequence.SequenceFormat.NativeText)
+        action.setToolTip(f"{binding.text.replace('&', '').rstrip('…')} ({shortcut})")
+        action.setStatusTip(binding.help)
+        action.triggered.connect(handlers[binding.name])
+        window.addAction(action)
+        actions[binding.name] = action
+    return actions
+
+
+def populate(window: QMainWindow, toolbar: QToolBar, actions: Mapping[str, QAction]) -> None:
+    """Menus and the toolbar in keymap order, with a separator between groups."""
+    menus: dict[str, QMenu] = {}
+    last_group: dict[str, str] = {}
+    toolbar_group: str | None = None
+    for binding in KEYMAP:
+        action = actions[binding.name]
+        menu = menus.get(binding.menu)
+        if menu is None:
+            menu = menus[binding.menu] = window.menuBar().addMenu(binding.menu)
+        elif last_group.get(binding.menu) != binding.group:
+            menu.addSeparator()
+        last_group[binding.menu] = binding.group
+        menu.addAction(action)
+        if binding.on_toolbar:
+            if toolbar_group is not None and toolbar_group != binding.group:
+                toolbar.addSeparator()
+            toolbar_group = binding.group
+            toolbar.addAction(action)

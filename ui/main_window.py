@@ -1,0 +1,401 @@
+"""The main window: articles, the article's text, its comment queue and the current comment."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QListView,
+    QMainWindow,
+    QSplitter,
+    QStackedWidget,
+    QTabBar,
+    QTableView,
+    QTextBrowser,
+    QToolBar,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from moderator.domain import Status
+from moderator.importer import ImportReport
+from moderator.queries import ArticleRow, QueueFilter, get_article
+from moderator.resources import DEMO_ARTICLE
+from moderator.services.errors import ServiceError
+from ui import keymap
+from ui.desk import Desk
+from ui.documents import show_article, show_comment
+from ui.empty_state import EmptyStatePanel
+from ui.messages import warn
+from ui.models import COLUMNS, ArticleListModel, CommentQueueModel
+from ui.reason_dialog import ReasonChoice, pick_reason
+
+# Injected so tests (and later a command palette) can answer without a modal dialog.
+ReasonPicker = Callable[[QWidget, int], ReasonChoice | None]
+FilePicker = Callable[[QWidget], Sequence[Path]]
+
+# The queue tabs in order: title and the status they show (None: every status).
+QUEUE_TABS: tuple[tuple[str, Status | None], ...] = (
+    ("Pending", Status.PENDING),
+    ("Approved", Status.APPROVED),
+    ("Hidden", Status.HIDDEN),
+    ("All", None),
+)
+
+
+def pick_files(parent: QWidget) -> Sequence[Path]:
+    names, _ = QFileDialog.getOpenFileNames(
+        parent, "Import articles", "", "Scraped articles (*.txt);;All files (*)"
+    )
+    return [Path(name) for name in names]
+
+
+class MainWindow(QMainWindow):
+    """The desk: pick an article on the left, read it in the middle, decide on the right.
+
+    Every write goes through the Desk; the models and this window follow its ``moderated`` and
+    ``imported`` signals. No signals of its own.
+    """
+
+    def __init__(
+        self,
+        desk: Desk,
+        *,
+        reason_picker: ReasonPicker = pick_reason,
+        file_picker: FilePicker = pick_files,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("MainWindow")
+        self.setWindowTitle("Moderator")
+        self.resize(1280, 800)
+        self.desk = desk
+        self._reason_picker = reason_picker
+        self._file_picker = file_picker
+        self._article_id: int | None = None
+
+        self.articles = ArticleListModel(desk.database, self)
+        self.queue = CommentQueueModel(desk.database, self)
+        # Models first, so the window's own slots see them already updated.
+        desk.moderated.connect(self.articles.apply_change)
+        desk.moderated.connect(self.queue.apply_change)
+        desk.imported.connect(self.articles.on_imported)
+        desk.imported.connect(self.queue.on_imported)
+        desk.imported.connect(self._on_imported)
+
+        self.action_map = keymap.build_actions(
+            self,
+            {
+                "actionApprove": self.approve,
+                "actionHide": self.hide_comments,
+                "actionRestore": self.restore,
+                "actionEscalate": self.escalate,
+                "actionNext": lambda: self.move_selection(1),
+                "actionPrevious": lambda: self.move_selection(-1),
+                "actionImport": self.import_files,
+            },
+        )
+        toolbar = QToolBar("Actions", self)
+        toolbar.setObjectName("mainToolBar")
+        toolbar.setMovable(False)
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.addToolBar(toolbar)
+        keymap.populate(self, toolbar, self.action_map)
+
+        self.empty_state = EmptyStatePanel(self)
+        self.empty_state.demoRequested.connect(self.open_demo)
+        self.empty_state.importRequested.connect(self.import_files)
+        self.pages = QStackedWidget(self)
+        self.pages.addWidget(self.empty_state)
+        self.pages.addWidget(self._build_desk())
+        self.setCentralWidget(self.pages)
+
+        self.counts_label = QLabel(self)
+        self.counts_label.setObjectName("statusCounts")
+        self.acting_label = QLabel(self)
+        self.acting_label.setObjectName("actingAs")
+        for label in (self.counts_label, self.acting_label):
+            label.setTextFormat(Qt.TextFormat.PlainText)
+            self.statusBar().addPermanentWidget(label)
+
+        self.articles.modelReset.connect(self._on_articles_reset)
+        self.articles.dataChanged.connect(self._update_counts)
+        self.queue.modelReset.connect(self._on_queue_reset)
+        self.queue.dataChanged.connect(self._on_queue_data_changed)
+        self.articleList.selectionModel().currentChanged.connect(self._on_article_changed)
+        self.commentQueue.selectionModel().currentChanged.connect(self._show_current_comment)
+        self.queueTabs.currentChanged.connect(self._on_tab_changed)
+
+        self.articles.reload()
+        self.commentQueue.setFocus()
+
+    # --- layout --------------------------------------------------------------------------
+
+    def _build_desk(self) -> QWidget:
+        self.articleList = QListView(self)
+        self.articleList.setObjectName("articleList")
+        self.articleList.setModel(self.articles)
+        self.articleList.setWordWrap(True)
+        self.articleList.setSpacing(3)
+        self.articleList.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+
+        self.articleView = QTextBrowser(self)
+        self.articleView.setObjectName("articleView")
+        self.articleView.setOpenLinks(False)
+        self.articleView.setPlaceholderText("Select an article to read it here.")
+
+        self.queueTabs = QTabBar(self)
+        self.queueTabs.setObjectName("queueTabs")
+        self.queueTabs.setExpanding(False)
+        self.queueTabs.setDrawBase(False)
+        for title, status in QUEUE_TABS:
+            index = self.queueTabs.addTab(title)
+            self.queueTabs.setTabData(index, status)
+
+        self.commentQueue = QTableView(self)
+        self.commentQueue.setObjectName("commentQueue")
+        self.commentQueue.setModel(self.queue)
+        self.commentQueue.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.commentQueue.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.commentQueue.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.commentQueue.setWordWrap(False)
+        self.commentQueue.setAlternatingRowColors(True)
+        self.commentQueue.setShowGrid(False)
+        self.commentQueue.setTextElideMode(Qt.TextElideMode.ElideRight)
+        rows = self.commentQueue.verticalHeader()
+        rows.hide()
+        # Fixed row heights keep a long queue cheap to lay out and scroll.
+        rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        rows.setDefaultSectionSize(self.fontMetrics().height() + 10)
+        header = self.commentQueue.horizontalHeader()
+        header.setHighlightSections(False)
+        header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        for section, column in enumerate(COLUMNS):
+            header.resizeSection(section, column.value.width)
+        header.setStretchLastSection(True)
+
+        self.commentDetail = QTextBrowser(self)
+        self.commentDetail.setObjectName("commentDetail")
+        self.commentDetail.setOpenLinks(False)
+        self.commentDetail.setPlaceholderText("No comment selected.")
+
+        buttons = QHBoxLayout()
+        buttons.setContentsMargins(0, 0, 0, 0)
+        for name in ("actionApprove", "actionHide", "actionRestore", "actionEscalate"):
+            button = QToolButton(self)
+            button.setDefaultAction(self.action_map[name])
+            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+            buttons.addWidget(button)
+        buttons.addStretch()
+        detail = QWidget(self)
+        detail_layout = QVBoxLayout(detail)
+        detail_layout.setContentsMargins(0, 0, 0, 0)
+        detail_layout.addWidget(self.commentDetail)
+        detail_layout.addLayout(buttons)
+
+        queue_splitter = QSplitter(Qt.Orientation.Vertical, self)
+        queue_splitter.setObjectName("queueSplitter")
+        queue_splitter.addWidget(self.commentQueue)
+        queue_splitter.addWidget(detail)
+        queue_splitter.setSizes([400, 300])
+
+        right = QWidget(self)
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(0, 0, 0, 0)
+        right_layout.setSpacing(2)
+        right_layout.addWidget(self.queueTabs)
+        right_layout.addWidget(queue_splitter)
+
+        splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        splitter.setObjectName("mainSplitter")
+        splitter.setChildrenCollapsible(False)
+        for widget in (self.articleList, self.articleView, right):
+            splitter.addWidget(widget)
+        splitter.setStretchFactor(1, 2)
+        splitter.setStretchFactor(2, 3)
+        splitter.setSizes([240, 420, 620])
+        return splitter
+
+    # --- decisions -----------------------------------------------------------------------
+
+    def selected_ids(self) -> list[int]:
+        """The selected comments' ids in queue order, or the current one's."""
+        rows = sorted(index.row() for index in self.commentQueue.selectionModel().selectedRows())
+        current = self.commentQueue.currentIndex()
+        if not rows and current.isValid():
+            rows = [current.row()]
+        return [self.queue.comment_id(row) for row in rows]
+
+    def approve(self) -> None:
+        self._decide("approve", self.desk.approve)
+
+    def restore(self) -> None:
+        self._decide("restore", self.desk.restore)
+
+    def escalate(self) -> None:
+        self._decide("escalate", self.desk.escalate)
+
+    def hide_comments(self) -> None:
+        ids = self.selected_ids()
+        if not ids:
+            return
+        choice = self._reason_picker(self, len(ids))
+        if choice is not None:
+            self._decide("hide", lambda ids: self.desk.hide(ids, choice.reason, choice.note))
+
+    def _decide(self, verb: str, run: Callable[[list[int]], object]) -> None:
+        ids = self.selected_ids()
+        if not ids:
+            return
+        first_row = self.queue.row_of(ids[0])
+        try:
+            run(ids)
+        except ServiceError as error:
+            warn(self, f"Cannot {verb}", str(error))
+            return
+        # The models have followed the change by now; move on to the next undecided comment.
+        last_row = self.queue.row_of(ids[-1])
+        if last_row is not None:
+            self._select_row(last_row + 1)
+        elif first_row is not None:
+            self._select_row(first_row)
+
+    def move_selection(self, step: int) -> None:
+        current = self.commentQueue.currentIndex()
+        self._select_row(current.row() + step if current.isValid() else 0)
+
+    def _select_row(self, row: int) -> None:
+        if row >= self.queue.rowCount() and self.queue.canFetchMore(QModelIndex()):
+            self.queue.fetchMore(QModelIndex())
+        row = min(max(row, 0), self.queue.rowCount() - 1)
+        if row < 0:
+            return
+        index = self.queue.index(row, 0)
+        self.commentQueue.selectionModel().setCurrentIndex(
+            index,
+            QItemSelectionModel.SelectionFlag.ClearAndSelect
+            | QItemSelectionModel.SelectionFlag.Rows,
+        )
+        self.commentQueue.scrollTo(index)
+
+    # --- import --------------------------------------------------------------------------
+
+    def open_demo(self) -> None:
+        self.import_paths([DEMO_ARTICLE])
+
+    def import_files(self) -> None:
+        paths = self._file_picker(self)
+        if paths:
+            self.import_paths(paths)
+
+    def import_paths(self, paths: Sequence[Path]) -> None:
+        QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:
+            report = self.desk.import_paths(paths)
+        finally:
+            QGuiApplication.restoreOverrideCursor()
+        if report.imported:
+            articles = len(report.imported)
+            self.statusBar().showMessage(
+                f"Imported {articles} article{'s' if articles != 1 else ''},"
+                f" {report.added} new comment{'s' if report.added != 1 else ''}",
+                8000,
+            )
+        if report.failed:
+            lines = "\n".join(str(error) for error in report.failed)
+            warn(self, "Import", f"These files were not imported:\n\n{lines}")
+
+    def _on_imported(self, report: ImportReport) -> None:
+        if report.imported:
+            self.select_article(report.imported[0].article_id)
+
+    # --- following the models ------------------------------------------------------------
+
+    def select_article(self, article_id: int) -> None:
+        row = self.articles.row_of(article_id)
+        if row is not None:
+            self.articleList.setCurrentIndex(self.articles.index(row, 0))
+            self.commentQueue.setFocus()
+
+    def _on_articles_reset(self) -> None:
+        empty = self.articles.rowCount() == 0
+        self.pages.setCurrentIndex(0 if empty else 1)
+        if empty:
+            self._article_id = None
+            self._show_article(None)
+            return
+        # A reset forgets the current row; keep reading the same article if it is still there.
+        row = self.articles.row_of(self._article_id) if self._article_id is not None else None
+        self.articleList.setCurrentIndex(self.articles.index(row or 0, 0))
+
+    def _on_article_changed(self, current: QModelIndex) -> None:
+        self._show_article(self.articles.article_id(current.row()) if current.isValid() else None)
+
+    def _show_article(self, article_id: int | None) -> None:
+        if article_id == self._article_id and article_id is not None:
+            return
+        self._article_id = article_id
+        detail = None
+        if article_id is not None:
+            with self.desk.database.session() as session:
+                detail = get_article(session, article_id)
+        show_article(self.articleView, detail)
+        self.setWindowTitle(f"{detail.title} — Moderator" if detail else "Moderator")
+        self._update_counts()
+        self._load_queue()
+
+    def _on_tab_changed(self, _index: int) -> None:
+        self._load_queue()
+
+    def _load_queue(self) -> None:
+        status = self.queueTabs.tabData(self.queueTabs.currentIndex())
+        if self._article_id is None:
+            self.queue.set_queue(None)
+        else:
+            self.queue.set_queue(QueueFilter(article_id=self._article_id, status=status))
+
+    def _on_queue_reset(self) -> None:
+        if self.queue.rowCount():
+            self._select_row(0)
+        else:
+            self._show_current_comment(QModelIndex())
+
+    def _on_queue_data_changed(self, top_left: QModelIndex, bottom_right: QModelIndex) -> None:
+        current = self.commentQueue.currentIndex()
+        if current.isValid() and top_left.row() <= current.row() <= bottom_right.row():
+            self._show_current_comment(current)
+
+    def _show_current_comment(self, current: QModelIndex) -> None:
+        comment = self.queue.comment(current.row()) if current.isValid() else None
+        show_comment(self.commentDetail, comment)
+        for name in ("actionApprove", "actionHide", "actionRestore", "actionEscalate"):
+            self.action_map[name].setEnabled(comment is not None)
+
+    def _update_counts(self) -> None:
+        row = self.articles.row_of(self._article_id) if self._article_id is not None else None
+        article = self.articles.article(row) if row is not None else None
+        for index, (title, status) in enumerate(QUEUE_TABS):
+            count = _count(article, status) if article else 0
+            self.queueTabs.setTabText(index, f"{title} ({count})" if article else title)
+        self.counts_label.setText(
+            f"{article.comments} comments · {article.pending} pending · "
+            f"{article.approved} approved · {article.hidden} hidden"
+            if article
+            else ""
+        )
+        self.acting_label.setText(f"Acting as {self.desk.actor} ({self.desk.role})")
+
+
+def _count(article: ArticleRow, status: Status | None) -> int:
+    counts = {Status.PENDING: article.pending, Status.APPROVED: article.approved}
+    counts[Status.HIDDEN] = article.hidden
+    return article.comments if status is None else counts[status]

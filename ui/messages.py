@@ -1,0 +1,25 @@
+"""Message boxes that show their text as plain text, whatever characters it contains."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox, QWidget
+
+
+def plain_box(
+    parent: QWidget | None, icon: QMessageBox.Icon, title: str, text: str
+) -> QMessageBox:
+    """A box with PlainText set: QMessageBox's static helpers guess rich text from the message,
+    and messages can quote file names and file contents."""
+    box = QMessageBox(icon, title, text, QMessageBox.StandardButton.Ok, parent)
+    box.setTextFormat(Qt.TextFormat.PlainText)
+    return box
+
+
+def warn(parent: QWidget, title: str, text: str) -> QMessageBox:
+    """Show a window-modal warning without blocking the caller; returns the open box."""
+    box = plain_box(parent, QMessageBox.Icon.Warning, title, text)
+    box.setObjectName("warningBox")
+    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    box.open()
+    return box

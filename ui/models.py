@@ -1,0 +1,313 @@
+"""Item models over the core's snapshots: the article list and the paged comment queue."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QAbstractTableModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+)
+
+from moderator.domain import Status
+from moderator.importer import ImportReport
+from moderator.queries import ArticleRow, CommentRow, QueueFilter, count_queue, list_articles
+from moderator.queries import list_queue as query_queue
+from moderator.services.changes import CommentChange, ModerationChange
+from moderator.storage import Database
+
+AnyIndex = QModelIndex | QPersistentModelIndex
+PAGE_SIZE = 200
+# The excerpt is one line in the table; the view elides it, this only bounds the string.
+EXCERPT_CHARS = 300
+
+_LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+_RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+
+
+def counts_text(row: ArticleRow) -> str:
+    """An article's queue at a glance: "3 pending · 12 comments"."""
+    parts = [f"{row.pending} pending"]
+    if row.hidden:
+        parts.append(f"{row.hidden} hidden")
+    parts.append(f"{row.comments} comment" + ("" if row.comments == 1 else "s"))
+    return " · ".join(parts)
+
+
+def posted_text(row: CommentRow) -> str:
+    # Shown as stored, not in local time: scraped times are the site's own clock, and a
+    # moderator compares them with what the page printed.
+    return f"{row.posted_at:%d %b %Y %H:%M}"
+
+
+def status_text(row: CommentRow) -> str:
+    text = row.status.value.capitalize()
+    return f"{text}, escalated" if row.escalated else text
+
+
+def excerpt(body: str) -> str:
+    return " ".join(body.split())[:EXCERPT_CHARS]
+
+
+@dataclass(frozen=True, slots=True)
+class _ColumnSpec:
+    header: str
+    text: Callable[[CommentRow], str]
+    width: int
+    align: Qt.AlignmentFlag = _LEFT
+
+
+class Column(Enum):
+    """The queue's columns in display order; adding one is one line here."""
+
+    POSITION = _ColumnSpec("#", lambda row: str(row.position), 44, _RIGHT)
+    AUTHOR = _ColumnSpec("Author", lambda row: row.author, 150)
+    POSTED = _ColumnSpec("Posted", posted_text, 130)
+    STATUS = _ColumnSpec("Status", status_text, 90)
+    EXCERPT = _ColumnSpec("Comment", lambda row: excerpt(row.body), 400)
+
+    @property
+    def header(self) -> str:
+        return self.value.header
+
+
+COLUMNS: tuple[Column, ...] = tuple(Column)
+
+
+class ArticleListModel(QAbstractListModel):
+    """The articles, newest import first; each shows its title and how its queue stands.
+
+    Counts follow decisions in place (``apply_change``) without re-querying; ``reload`` re-reads
+    after an import.
+    """
+
+    def __init__(self, database: Database, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._database = database
+        self._rows: list[ArticleRow] = []
+
+    def reload(self) -> None:
+        with self._database.session() as session:
+            rows = list_articles(session)
+        self.beginResetModel()
+        self._rows = rows
+        self.endResetModel()
+
+    def apply_change(self, change: ModerationChange) -> None:
+        """Move each decided comment from its old status count to its new one."""
+        for step in change.comments:
+            row = self.row_of(step.article_id)
+            if row is None or step.from_status == step.to_status:
+                continue
+            self._rows[row] = _recount(self._rows[row], step)
+            index = self.index(row, 0)
+            self.dataChanged.emit(index, index)
+
+    def on_imported(self, _report: ImportReport) -> None:
+        self.reload()
+
+    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008 - Qt's default
+        return 0 if parent.isValid() else len(self._rows)
+
+    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None
+        row = self._rows[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return f"{row.title}\n{counts_text(row)}"
+        if role == Qt.ItemDataRole.AccessibleTextRole:
+            return f"{row.title}, {counts_text(row)}"
+        return None
+
+    def article(self, row: int) -> ArticleRow:
+        return self._rows[row]
+
+    def article_id(self, row: int) -> int:
+        return self._rows[row].id
+
+    def row_of(self, article_id: int) -> int | None:
+        for row, article in enumerate(self._rows):
+            if article.id == article_id:
+                return row
+        return None
+
+
+def _recount(row: ArticleRow, step: CommentChange) -> ArticleRow:
+    field_of = {Status.PENDING: "pending", Status.APPROVED: "approved", Status.HIDDEN: "hidden"}
+    before, after = field_of[step.from_status], field_of[step.to_status]
+    counts = {before: getattr(row, before) - 1}
+    counts[after] = getattr(row, after) + 1
+    return dataclasses.replace(row, **counts)
+
+
+class CommentQueueModel(QAbstractTableModel):
+    """One queue (an article's comments, perhaps of one status), fetched a page at a time.
+
+    ``reload`` re-queries from the start; ``apply_change`` updates decided rows in place and
+    drops the ones that no longer belong to the queue, so the selection around them survives.
+    """
+
+    def __init__(self, database: Database, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._database = database
+        # None: no queue chosen yet (no article), so nothing to show or fetch.
+        self._queue: QueueFilter | None = None
+        self._rows: list[CommentRow] = []
+        self._rows_by_id: dict[int, int] = {}
+        self._total = 0
+
+    @property
+    def queue(self) -> QueueFilter | None:
+        return self._queue
+
+    @property
+    def total(self) -> int:
+        """How many comments the queue holds, fetched or not."""
+        return self._total
+
+    def set_queue(self, queue: QueueFilter | None) -> None:
+        self._queue = queue
+        self.reload()
+
+    def on_imported(self, report: ImportReport) -> None:
+        """Re-read when an import added comments this queue may show."""
+        if self._queue is None:
+            return
+        article = self._queue.article_id
+        if any(
+            change.added and article in (None, change.article_id) for change in report.imported
+        ):
+            self.reload()
+
+    def reload(self) -> None:
+        """Re-read the queue from the database, keeping only the first page."""
+        total, rows = 0, []
+        if self._queue is not None:
+            with self._database.session() as session:
+                total = count_queue(session, self._queue)
+                rows = query_queue(session, self._queue, limit=PAGE_SIZE)
+        self.beginResetModel()
+        self._total = max(total, len(rows))
+        self._set_rows(rows)
+        self.endResetModel()
+
+    def canFetchMore(self, parent: AnyIndex) -> bool:
+        return not parent.isValid() and len(self._rows) < self._total
+
+    def fetchMore(self, parent: AnyIndex) -> None:
+        if self._queue is None or not self.canFetchMore(parent):
+            return
+        # Offset paging stays aligned because apply_change drops rows from both sides at once.
+        with self._database.session() as session:
+            page = query_queue(session, self._queue, limit=PAGE_SIZE, offset=len(self._rows))
+        if not page:
+            # The queue shrank behind our back (another desk); stop asking for more.
+            self._total = len(self._rows)
+            return
+        first = len(self._rows)
+        self.beginInsertRows(QModelIndex(), first, first + len(page) - 1)
+        self._set_rows([*self._rows, *page])
+        self.endInsertRows()
+
+    def apply_change(self, change: ModerationChange) -> None:
+        """Follow a decision: repaint changed rows, remove rows that left this queue."""
+        gone: list[int] = []
+        stale = False
+        for step in change.comments:
+            row = self._rows_by_id.get(step.comment_id)
+            belongs_now = self._belongs(step.article_id, step.to_status)
+            if row is not None:
+                if belongs_now:
+                    self._rows[row] = dataclasses.replace(
+                        self._rows[row], status=step.to_status, escalated=step.escalated
+                    )
+                    self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))
+                else:
+                    gone.append(row)
+            elif self._belongs(step.article_id, step.from_status) and not belongs_now:
+                # It sat in the part not fetched yet: only the total changes.
+                self._total -= 1
+            elif belongs_now and not self._belongs(step.article_id, step.from_status):
+                # It joins the queue somewhere we cannot place without asking the database.
+                stale = True
+        self._remove_rows(gone)
+        if stale:
+            self.reload()
+
+    def _belongs(self, article_id: int, status: Status) -> bool:
+        queue = self._queue
+        return queue is not None and (queue.article_id is None or queue.article_id == article_id) and (
+            queue.status is None or queue.status == status
+        )
+
+    def _remove_rows(self, rows: Iterable[int]) -> None:
+        # Highest first, in contiguous runs, so the indices still to remove stay valid.
+        for first, last in reversed(_runs(sorted(set(rows)))):
+            self.beginRemoveRows(QModelIndex(), first, last)
+            del self._rows[first : last + 1]
+            self._total -= last - first + 1
+            self._reindex()
+            self.endRemoveRows()
+
+    def _set_rows(self, rows: list[CommentRow]) -> None:
+        self._rows = rows
+        self._reindex()
+
+    def _reindex(self) -> None:
+        self._rows_by_id = {comment.id: row for row, comment in enumerate(self._rows)}
+
+    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008 - Qt's default
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008 - Qt's default
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None
+        spec = COLUMNS[index.column()].value
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
+            return spec.text(self._rows[index.row()])
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            return spec.align
+        # No ToolTipRole on purpose: tooltips guess rich text, and comment bodies are untrusted.
+        return None
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(COLUMNS):
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
+            return COLUMNS[section].header
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            return COLUMNS[section].value.align
+        return None
+
+    def comment(self, row: int) -> CommentRow:
+        return self._rows[row]
+
+    def comment_id(self, row: int) -> int:
+        return self._rows[row].id
+
+    def row_of(self, comment_id: int) -> int | None:
+        return self._rows_by_id.get(comment_id)
+
+
+def _runs(rows: list[int]) -> list[tuple[int, int]]:
+    """Sorted row numbers as (first, last) runs of consecutive rows."""
+    runs: list[tuple[int, int]] = []
+    for row in rows:
+        if runs and runs[-1][1] == row - 1:
+            runs[-1] = (runs[-1][0], row)
+        else:
+            runs.append((row, row))
+    return runs
