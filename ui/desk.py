@@ -1,4 +1,4 @@
-"""The one write funnel: every user action runs a core service in one unit of work, then broadcasts."""
+"""The one write funnel: each user action is one unit of work, then a broadcast of what changed."""
 
 from __future__ import annotations
 
@@ -102,9 +102,7 @@ class Desk(QObject):
         self.imported.emit(report)
         return report
 
-    def _decide(
-        self, service: Callable[[Session, Profile], ModerationChange]
-    ) -> ModerationChange:
+    def _decide(self, service: Callable[[Session, Profile], ModerationChange]) -> ModerationChange:
         with self._database.transaction() as session:
             profile = moderation.ensure_profile(session, self._actor)
             change = service(session, profile)

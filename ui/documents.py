@@ -40,9 +40,7 @@ def show_comment(view: QTextEdit, comment: CommentRow | None) -> None:
     for paragraph in comment.body.split("\n\n"):
         writer.block(paragraph, after=8)
     for flag in comment.flags:
-        writer.block(
-            f"Flagged by {flag.rule_id} ({flag.severity}): {flag.explanation}", muted=True
-        )
+        writer.block(f"Flagged by {flag.rule_id} ({flag.severity}): {flag.explanation}", muted=True)
     writer.done()
 
 

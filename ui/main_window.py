@@ -161,6 +161,30 @@ class MainWindow(QMainWindow):
             index = self.queueTabs.addTab(title)
             self.queueTabs.setTabData(index, status)
 
+        queue_splitter = QSplitter(Qt.Orientation.Vertical, self)
+        queue_splitter.setObjectName("queueSplitter")
+        queue_splitter.addWidget(self._build_queue_table())
+        queue_splitter.addWidget(self._build_detail())
+        queue_splitter.setSizes([400, 300])
+
+        right = QWidget(self)
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(0, 0, 0, 0)
+        right_layout.setSpacing(2)
+        right_layout.addWidget(self.queueTabs)
+        right_layout.addWidget(queue_splitter)
+
+        splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        splitter.setObjectName("mainSplitter")
+        splitter.setChildrenCollapsible(False)
+        for widget in (self.articleList, self.articleView, right):
+            splitter.addWidget(widget)
+        splitter.setStretchFactor(1, 2)
+        splitter.setStretchFactor(2, 3)
+        splitter.setSizes([240, 420, 620])
+        return splitter
+
+    def _build_queue_table(self) -> QTableView:
         self.commentQueue = QTableView(self)
         self.commentQueue.setObjectName("commentQueue")
         self.commentQueue.setModel(self.queue)
@@ -182,7 +206,9 @@ class MainWindow(QMainWindow):
         for section, column in enumerate(COLUMNS):
             header.resizeSection(section, column.value.width)
         header.setStretchLastSection(True)
+        return self.commentQueue
 
+    def _build_detail(self) -> QWidget:
         self.commentDetail = QTextBrowser(self)
         self.commentDetail.setObjectName("commentDetail")
         self.commentDetail.setOpenLinks(False)
@@ -201,29 +227,7 @@ class MainWindow(QMainWindow):
         detail_layout.setContentsMargins(0, 0, 0, 0)
         detail_layout.addWidget(self.commentDetail)
         detail_layout.addLayout(buttons)
-
-        queue_splitter = QSplitter(Qt.Orientation.Vertical, self)
-        queue_splitter.setObjectName("queueSplitter")
-        queue_splitter.addWidget(self.commentQueue)
-        queue_splitter.addWidget(detail)
-        queue_splitter.setSizes([400, 300])
-
-        right = QWidget(self)
-        right_layout = QVBoxLayout(right)
-        right_layout.setContentsMargins(0, 0, 0, 0)
-        right_layout.setSpacing(2)
-        right_layout.addWidget(self.queueTabs)
-        right_layout.addWidget(queue_splitter)
-
-        splitter = QSplitter(Qt.Orientation.Horizontal, self)
-        splitter.setObjectName("mainSplitter")
-        splitter.setChildrenCollapsible(False)
-        for widget in (self.articleList, self.articleView, right):
-            splitter.addWidget(widget)
-        splitter.setStretchFactor(1, 2)
-        splitter.setStretchFactor(2, 3)
-        splitter.setSizes([240, 420, 620])
-        return splitter
+        return detail
 
     # --- decisions -----------------------------------------------------------------------
 

@@ -6,9 +6,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 
-def plain_box(
-    parent: QWidget | None, icon: QMessageBox.Icon, title: str, text: str
-) -> QMessageBox:
+def plain_box(parent: QWidget | None, icon: QMessageBox.Icon, title: str, text: str) -> QMessageBox:
     """A box with PlainText set: QMessageBox's static helpers guess rich text from the message,
     and messages can quote file names and file contents."""
     box = QMessageBox(icon, title, text, QMessageBox.StandardButton.Ok, parent)

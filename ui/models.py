@@ -182,9 +182,7 @@ class CommentQueueModel(QAbstractTableModel):
         if self._queue is None:
             return
         article = self._queue.article_id
-        if any(
-            change.added and article in (None, change.article_id) for change in report.imported
-        ):
+        if any(change.added and article in (None, change.article_id) for change in report.imported):
             self.reload()
 
     def reload(self) -> None:
@@ -244,8 +242,10 @@ class CommentQueueModel(QAbstractTableModel):
 
     def _belongs(self, article_id: int, status: Status) -> bool:
         queue = self._queue
-        return queue is not None and (queue.article_id is None or queue.article_id == article_id) and (
-            queue.status is None or queue.status == status
+        return (
+            queue is not None
+            and (queue.article_id is None or queue.article_id == article_id)
+            and (queue.status is None or queue.status == status)
         )
 
     def _remove_rows(self, rows: Iterable[int]) -> None:
