@@ -31,15 +31,16 @@ from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
 
+from moderator.formats.errors import FormatError
 from moderator.formats.scraped import (
-    _COMMENTS_LINE,
-    _HEADER_SHAPE,
     AVATAR_TOKENS,
-    MAX_AUTHOR_LENGTH,
     ScrapedArticle,
     ScrapedComment,
     format_header_time,
     format_scraped,
+    is_comments_line,
+    looks_like_header,
+    parse_scraped,
 )
 
 REPO = Path(__file__).resolve().parent.parent
@@ -119,7 +120,7 @@ class SourceTexts:
 
 def is_safe_line(line: str) -> bool:
     """A body line the parser reads back as text, not as a comment header or a comments line."""
-    return bool(line) and not _HEADER_SHAPE.fullmatch(line) and not _COMMENTS_LINE.fullmatch(line)
+    return bool(line) and not looks_like_header(line) and not is_comments_line(line)
 
 
 def clean_line(text: str) -> str:
@@ -203,13 +204,12 @@ def clean_author(name: str) -> str | None:
     name = clean_line(name)
     if not name or name == _TOMBSTONE_AUTHOR or name.split()[0] in AVATAR_TOKENS:
         return None
-    # The parser allows MAX_AUTHOR_LENGTH for the whole lead, avatar token included.
-    lead = f"{AVATAR_TOKENS[0]} {name}"
-    header = f"{lead} {format_header_time(datetime(2013, 1, 1, tzinfo=UTC))}"
-    match = _HEADER_SHAPE.fullmatch(header)
-    if match is None or match["lead"] != lead or len(lead) > MAX_AUTHOR_LENGTH:
+    header = f"{AVATAR_TOKENS[0]} {name} {format_header_time(datetime(2013, 1, 1, tzinfo=UTC))}"
+    try:
+        probe = parse_scraped(f"T\n\nB\n\nComments 1\n{header}\n\nx\n", source="probe")
+    except FormatError:
         return None
-    return name
+    return name if probe.comments and probe.comments[0].author == name else None
 
 
 def _read_csv(path: Path) -> Iterator[dict[str, str]]:

@@ -14,6 +14,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
+from sqlalchemy.exc import OperationalError
+
 from moderator import __version__
 from moderator.domain import ReasonCode, Status
 from moderator.formats.errors import FormatError
@@ -46,6 +48,15 @@ def main(argv: Sequence[str] | None = None, *, gui: GuiRunner | None = None) -> 
     except (DatabaseError, FormatError, ServiceError) as error:
         print(f"moderator: {error}", file=sys.stderr)
         return 1
+    except OperationalError as error:
+        # "database is locked", a full disk, a lost server: the unit of work was rolled back.
+        print(f"moderator: the database refused the request: {error.orig}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(
+            "\nmoderator: interrupted; the unit of work under way was rolled back", file=sys.stderr
+        )
+        return 130
 
 
 def open_database_for(value: str | None) -> Database:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
@@ -36,6 +37,15 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+def sqlite_datetime_text(value: datetime | None) -> str | None:
+    """An aware time as SQLite's DATETIME column holds it: UTC, in SQLAlchemy's text format."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        raise ValueError(f"naive datetime {value!r}: times are stored in UTC")
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
 class UTCDateTime(TypeDecorator[datetime]):
     """Aware UTC datetimes in Python whatever the database keeps (SQLite keeps no zone)."""
 
@@ -49,6 +59,13 @@ class UTCDateTime(TypeDecorator[datetime]):
             raise ValueError(f"naive datetime {value!r}: times are stored in UTC")
         value = value.astimezone(UTC)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def bind_processor(self, dialect: Dialect) -> Callable[[Any], Any] | None:
+        if dialect.name != "sqlite":
+            return super().bind_processor(dialect)
+
+        # One step to the stored text instead of SQLAlchemy's three per value.
+        return sqlite_datetime_text
 
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:

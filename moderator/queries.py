@@ -7,12 +7,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, case, exists, func, select
+from sqlalchemy import Select, case, exists, func, literal, select, tuple_
 from sqlalchemy.orm import Session
 
 from moderator.batching import chunked
-from moderator.domain import Severity, Status
-from moderator.models import Article, Author, Comment, Flag
+from moderator.domain import Role, Severity, Status
+from moderator.models import Article, Author, Comment, Flag, Profile
 
 _SelectT = TypeVar("_SelectT", bound=Select[*tuple[Any, ...]])
 
@@ -110,15 +110,28 @@ class QueueFilter:
 
 
 def list_queue(
-    session: Session, queue: QueueFilter, *, limit: int | None = None, offset: int = 0
+    session: Session,
+    queue: QueueFilter,
+    *,
+    limit: int | None = None,
+    offset: int = 0,
+    after: CommentRow | None = None,
 ) -> list[CommentRow]:
-    """A page of the queue: one article's comments in thread order, or all by time posted."""
-    order = (
-        (Comment.position, Comment.id)
-        if queue.article_id is not None
-        else (Comment.posted_at, Comment.id)
-    )
+    """A page of the queue: one article's comments in thread order, or all by time posted.
+
+    ``after`` continues from a row of the previous page (keyset paging): unlike ``offset``, it
+    costs the same on the thousandth page as on the first.
+    """
+    if queue.article_id is not None:
+        order: tuple[Any, Any] = (Comment.position, Comment.id)
+        resume: tuple[Any, Any] | None = None if after is None else (after.position, after.id)
+    else:
+        order = (Comment.posted_at, Comment.id)
+        resume = None if after is None else (after.posted_at, after.id)
     query = queue.apply(_comment_rows()).order_by(*order)
+    if resume is not None:
+        bound = (literal(value, column.type) for column, value in zip(order, resume, strict=True))
+        query = query.where(tuple_(*order) > tuple_(*bound))
     if limit is not None:
         query = query.limit(limit)
     if offset:
@@ -257,3 +270,14 @@ def get_article(session: Session, article_id: int) -> ArticleDetail | None:
         paragraphs=tuple(article.paragraphs),
         imported_at=article.imported_at,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class ProfileRow:
+    name: str
+    role: Role
+
+
+def get_profile(session: Session, name: str) -> ProfileRow | None:
+    profile = session.scalar(select(Profile).where(Profile.name == name.strip()))
+    return None if profile is None else ProfileRow(profile.name, profile.role)

@@ -44,7 +44,10 @@ def build_actions(
         action.setObjectName(binding.name)
         action.setShortcut(QKeySequence(binding.shortcut))
         shortcut = QKeySequence(binding.shortcut).toString(QKeySequence.SequenceFormat.NativeText)
-        action.setToolTip(f"{binding.text.replace('&', '').rstrip('…')} ({shortcut})")
+        plain = binding.text.replace("&", "").rstrip("…")
+        # The key is on the button itself: a keyboard-first desk should teach its keys.
+        action.setIconText(f"{plain} ({shortcut})")
+        action.setToolTip(f"{binding.help} ({shortcut})")
         action.setStatusTip(binding.help)
         action.triggered.connect(handlers[binding.name])
         window.addAction(action)

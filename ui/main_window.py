@@ -11,14 +11,12 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QListView,
     QMainWindow,
     QSplitter,
     QStackedWidget,
     QTabBar,
-    QTableView,
     QTextBrowser,
     QToolBar,
     QToolButton,
@@ -36,7 +34,8 @@ from ui.desk import Desk
 from ui.documents import show_article, show_comment
 from ui.empty_state import EmptyStatePanel
 from ui.messages import warn
-from ui.models import COLUMNS, ArticleListModel, CommentQueueModel
+from ui.models import ArticleListModel, CommentQueueModel
+from ui.queue_view import CommentQueueView
 from ui.reason_dialog import ReasonChoice, pick_reason
 
 # Injected so tests (and later a command palette) can answer without a modal dialog.
@@ -50,6 +49,7 @@ QUEUE_TABS: tuple[tuple[str, Status | None], ...] = (
     ("Hidden", Status.HIDDEN),
     ("All", None),
 )
+DECISIONS = ("actionApprove", "actionHide", "actionRestore", "actionEscalate")
 
 
 def pick_files(parent: QWidget) -> Sequence[Path]:
@@ -125,12 +125,14 @@ class MainWindow(QMainWindow):
         self.acting_label.setObjectName("actingAs")
         for label in (self.counts_label, self.acting_label):
             label.setTextFormat(Qt.TextFormat.PlainText)
+            label.setContentsMargins(8, 0, 8, 0)
             self.statusBar().addPermanentWidget(label)
 
         self.articles.modelReset.connect(self._on_articles_reset)
         self.articles.dataChanged.connect(self._update_counts)
         self.queue.modelReset.connect(self._on_queue_reset)
         self.queue.dataChanged.connect(self._on_queue_data_changed)
+        self.queue.rowsRemoved.connect(self._on_queue_rows_removed)
         self.articleList.selectionModel().currentChanged.connect(self._on_article_changed)
         self.commentQueue.selectionModel().currentChanged.connect(self._show_current_comment)
         self.queueTabs.currentChanged.connect(self._on_tab_changed)
@@ -157,13 +159,13 @@ class MainWindow(QMainWindow):
         self.queueTabs.setObjectName("queueTabs")
         self.queueTabs.setExpanding(False)
         self.queueTabs.setDrawBase(False)
-        for title, status in QUEUE_TABS:
-            index = self.queueTabs.addTab(title)
-            self.queueTabs.setTabData(index, status)
+        for title, _status in QUEUE_TABS:
+            self.queueTabs.addTab(title)
 
         queue_splitter = QSplitter(Qt.Orientation.Vertical, self)
         queue_splitter.setObjectName("queueSplitter")
-        queue_splitter.addWidget(self._build_queue_table())
+        self.commentQueue = CommentQueueView(self.queue, self)
+        queue_splitter.addWidget(self.commentQueue)
         queue_splitter.addWidget(self._build_detail())
         queue_splitter.setSizes([400, 300])
 
@@ -181,32 +183,8 @@ class MainWindow(QMainWindow):
             splitter.addWidget(widget)
         splitter.setStretchFactor(1, 2)
         splitter.setStretchFactor(2, 3)
-        splitter.setSizes([240, 420, 620])
+        splitter.setSizes([230, 400, 650])
         return splitter
-
-    def _build_queue_table(self) -> QTableView:
-        self.commentQueue = QTableView(self)
-        self.commentQueue.setObjectName("commentQueue")
-        self.commentQueue.setModel(self.queue)
-        self.commentQueue.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.commentQueue.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        self.commentQueue.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.commentQueue.setWordWrap(False)
-        self.commentQueue.setAlternatingRowColors(True)
-        self.commentQueue.setShowGrid(False)
-        self.commentQueue.setTextElideMode(Qt.TextElideMode.ElideRight)
-        rows = self.commentQueue.verticalHeader()
-        rows.hide()
-        # Fixed row heights keep a long queue cheap to lay out and scroll.
-        rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        rows.setDefaultSectionSize(self.fontMetrics().height() + 10)
-        header = self.commentQueue.horizontalHeader()
-        header.setHighlightSections(False)
-        header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-        for section, column in enumerate(COLUMNS):
-            header.resizeSection(section, column.value.width)
-        header.setStretchLastSection(True)
-        return self.commentQueue
 
     def _build_detail(self) -> QWidget:
         self.commentDetail = QTextBrowser(self)
@@ -216,7 +194,7 @@ class MainWindow(QMainWindow):
 
         buttons = QHBoxLayout()
         buttons.setContentsMargins(0, 0, 0, 0)
-        for name in ("actionApprove", "actionHide", "actionRestore", "actionEscalate"):
+        for name in DECISIONS:
             button = QToolButton(self)
             button.setDefaultAction(self.action_map[name])
             button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
@@ -334,12 +312,14 @@ class MainWindow(QMainWindow):
         empty = self.articles.rowCount() == 0
         self.pages.setCurrentIndex(0 if empty else 1)
         if empty:
-            self._article_id = None
             self._show_article(None)
+            self.empty_state.demo_button.setFocus()
             return
         # A reset forgets the current row; keep reading the same article if it is still there.
         row = self.articles.row_of(self._article_id) if self._article_id is not None else None
         self.articleList.setCurrentIndex(self.articles.index(row or 0, 0))
+        # Counts may have changed (an import added comments) even when the article did not.
+        self._update_counts()
 
     def _on_article_changed(self, current: QModelIndex) -> None:
         self._show_article(self.articles.article_id(current.row()) if current.isValid() else None)
@@ -361,7 +341,7 @@ class MainWindow(QMainWindow):
         self._load_queue()
 
     def _load_queue(self) -> None:
-        status = self.queueTabs.tabData(self.queueTabs.currentIndex())
+        _title, status = QUEUE_TABS[max(self.queueTabs.currentIndex(), 0)]
         if self._article_id is None:
             self.queue.set_queue(None)
         else:
@@ -373,6 +353,11 @@ class MainWindow(QMainWindow):
         else:
             self._show_current_comment(QModelIndex())
 
+    def _on_queue_rows_removed(self) -> None:
+        # The view moves the current row before the rows go; once the queue is empty, say so.
+        if not self.queue.rowCount():
+            self._show_current_comment(QModelIndex())
+
     def _on_queue_data_changed(self, top_left: QModelIndex, bottom_right: QModelIndex) -> None:
         current = self.commentQueue.currentIndex()
         if current.isValid() and top_left.row() <= current.row() <= bottom_right.row():
@@ -380,9 +365,14 @@ class MainWindow(QMainWindow):
 
     def _show_current_comment(self, current: QModelIndex) -> None:
         comment = self.queue.comment(current.row()) if current.isValid() else None
+        self.commentDetail.setPlaceholderText(
+            "No comment selected." if self.queue.rowCount() else "No comments in this queue."
+        )
         show_comment(self.commentDetail, comment)
-        for name in ("actionApprove", "actionHide", "actionRestore", "actionEscalate"):
+        for name in DECISIONS:
             self.action_map[name].setEnabled(comment is not None)
+        for name in ("actionNext", "actionPrevious"):
+            self.action_map[name].setEnabled(self.queue.rowCount() > 0)
 
     def _update_counts(self) -> None:
         row = self.articles.row_of(self._article_id) if self._article_id is not None else None

@@ -68,11 +68,12 @@ class _ColumnSpec:
 class Column(Enum):
     """The queue's columns in display order; adding one is one line here."""
 
-    POSITION = _ColumnSpec("#", lambda row: str(row.position), 44, _RIGHT)
-    AUTHOR = _ColumnSpec("Author", lambda row: row.author, 150)
-    POSTED = _ColumnSpec("Posted", posted_text, 130)
-    STATUS = _ColumnSpec("Status", status_text, 90)
-    EXCERPT = _ColumnSpec("Comment", lambda row: excerpt(row.body), 400)
+    POSITION = _ColumnSpec("#", lambda row: str(row.position), 40, _RIGHT)
+    AUTHOR = _ColumnSpec("Author", lambda row: row.author, 140)
+    POSTED = _ColumnSpec("Posted", posted_text, 125)
+    STATUS = _ColumnSpec("Status", status_text, 115)
+    # The last column takes whatever width is left (width 0: not set).
+    EXCERPT = _ColumnSpec("Comment", lambda row: excerpt(row.body), 0)
 
     @property
     def header(self) -> str:
@@ -163,6 +164,9 @@ class CommentQueueModel(QAbstractTableModel):
         self._rows: list[CommentRow] = []
         self._rows_by_id: dict[int, int] = {}
         self._total = 0
+        # True while our own change signals are out: listeners (views, Qt's model tester) may
+        # call fetchMore from them, and a nested insert would interleave the notifications.
+        self._notifying = False
 
     @property
     def queue(self) -> QueueFilter | None:
@@ -195,10 +199,14 @@ class CommentQueueModel(QAbstractTableModel):
         self.beginResetModel()
         self._total = max(total, len(rows))
         self._set_rows(rows)
-        self.endResetModel()
+        self._notifying = True
+        try:
+            self.endResetModel()
+        finally:
+            self._notifying = False
 
     def canFetchMore(self, parent: AnyIndex) -> bool:
-        return not parent.isValid() and len(self._rows) < self._total
+        return not (parent.isValid() or self._notifying) and len(self._rows) < self._total
 
     def fetchMore(self, parent: AnyIndex) -> None:
         if self._queue is None or not self.canFetchMore(parent):
@@ -211,9 +219,14 @@ class CommentQueueModel(QAbstractTableModel):
             self._total = len(self._rows)
             return
         first = len(self._rows)
-        self.beginInsertRows(QModelIndex(), first, first + len(page) - 1)
-        self._set_rows([*self._rows, *page])
-        self.endInsertRows()
+        self._notifying = True
+        try:
+            self.beginInsertRows(QModelIndex(), first, first + len(page) - 1)
+            self._rows.extend(page)
+            self._reindex(first)
+            self.endInsertRows()
+        finally:
+            self._notifying = False
 
     def apply_change(self, change: ModerationChange) -> None:
         """Follow a decision: repaint changed rows, remove rows that left this queue."""
@@ -252,17 +265,22 @@ class CommentQueueModel(QAbstractTableModel):
         # Highest first, in contiguous runs, so the indices still to remove stay valid.
         for first, last in reversed(_runs(sorted(set(rows)))):
             self.beginRemoveRows(QModelIndex(), first, last)
+            for comment in self._rows[first : last + 1]:
+                del self._rows_by_id[comment.id]
             del self._rows[first : last + 1]
             self._total -= last - first + 1
-            self._reindex()
+            self._reindex(first)
             self.endRemoveRows()
 
     def _set_rows(self, rows: list[CommentRow]) -> None:
         self._rows = rows
-        self._reindex()
+        self._rows_by_id = {}
+        self._reindex(0)
 
-    def _reindex(self) -> None:
-        self._rows_by_id = {comment.id: row for row, comment in enumerate(self._rows)}
+    def _reindex(self, start: int) -> None:
+        # Only rows from ``start`` on moved; paging through a long queue stays linear.
+        for row in range(start, len(self._rows)):
+            self._rows_by_id[self._rows[row].id] = row
 
     def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008 - Qt's default
         return 0 if parent.isValid() else len(self._rows)

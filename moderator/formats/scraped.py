@@ -13,7 +13,7 @@ from moderator.formats.records import IncomingArticle, IncomingComment
 
 # Scrapers render the author's avatar image as its alt-text ahead of the name.
 AVATAR_TOKENS = ("Thumb", "Missing")
-# A longer lead before a date is a sentence that happens to end with a time, not a name.
+# A longer name before a date is a sentence that happens to end with a time, not an author.
 MAX_AUTHOR_LENGTH = 80
 
 _MONTH_NAMES = (
@@ -113,11 +113,11 @@ def parse_scraped(text: str, *, source: str) -> ScrapedArticle:
         raise FormatError(source, 1, "the file is empty: expected a title line")
     title_line = index + 1
     title = lines[index].strip()
-    if _COMMENTS_LINE.fullmatch(title):
+    if is_comments_line(title):
         raise FormatError(source, title_line, "no title: the file starts with its comments line")
 
     comments_at = next(
-        (i for i in range(index + 1, len(lines)) if _COMMENTS_LINE.fullmatch(lines[i].strip())),
+        (i for i in range(index + 1, len(lines)) if is_comments_line(lines[i].strip())),
         None,
     )
     body_end = len(lines) if comments_at is None else comments_at
@@ -175,7 +175,7 @@ def _parse_comments(
         if not text:
             end_paragraph()
             continue
-        parsed = _parse_header(text, index + 1, source=source)
+        parsed = _parse_header(text, index + 1, source=source) if _ends_in_a_time(text) else None
         if parsed is None:
             if header is None:
                 raise FormatError(
@@ -195,19 +195,47 @@ def _parse_comments(
     return comments, warnings
 
 
-def _parse_header(text: str, line: int, *, source: str) -> tuple[str, datetime] | None:
-    """A comment header's author and time, or None when the paragraph is ordinary text."""
-    match = _HEADER_SHAPE.fullmatch(text)
-    if match is None or len(match["lead"]) > MAX_AUTHOR_LENGTH:
+def is_comments_line(text: str) -> bool:
+    """Whether a stripped line is the ``Comments N`` line that starts the comments."""
+    return _COMMENTS_LINE.fullmatch(text) is not None
+
+
+def looks_like_header(text: str) -> bool:
+    """Whether the parser takes this stripped line for a comment header (or a broken one)."""
+    return _header_match(text) is not None
+
+
+def _ends_in_a_time(text: str) -> bool:
+    # Most lines are prose: a header must end in a time, which is cheap to test before the
+    # regex, whose lazy lead would otherwise be retried at every character of every line.
+    return len(text) >= 14 and text[-3] == ":" and text[-2:].isdecimal()
+
+
+def _header_match(text: str) -> tuple[re.Match[str], str] | None:
+    """The header's parts and its author's name, if the line has a header's shape."""
+    if not _ends_in_a_time(text):
         return None
+    match = _HEADER_SHAPE.fullmatch(text)
+    if match is None:
+        return None
+    first, _, rest = match["lead"].partition(" ")
+    author = " ".join((rest if first in AVATAR_TOKENS else match["lead"]).split())
+    if len(author) > MAX_AUTHOR_LENGTH:
+        return None
+    return match, author
+
+
+def _parse_header(text: str, line: int, *, source: str) -> tuple[str, datetime] | None:
+    """A comment header's author and time, or None when the line is ordinary text."""
+    found = _header_match(text)
+    if found is None:
+        return None
+    match, author = found
     month = _MONTHS.get(match["month"].lower())
     if month is None:
         if not match["lead"]:
             return None
         raise FormatError(source, line, f"unknown month {match['month']!r} in comment header")
-    tokens = match["lead"].split()
-    if tokens and tokens[0] in AVATAR_TOKENS:
-        tokens = tokens[1:]
     try:
         posted_at = datetime(
             int(match["year"]),
@@ -220,7 +248,7 @@ def _parse_header(text: str, line: int, *, source: str) -> tuple[str, datetime] 
     except ValueError as exc:
         when = f"{match['day']} {match['month']} {match['year']}, {match['hour']}:{match['minute']}"
         raise FormatError(source, line, f"impossible date {when!r}: {exc}") from None
-    return " ".join(tokens), posted_at
+    return author, posted_at
 
 
 def _skip_blank(lines: Sequence[str], index: int) -> int:

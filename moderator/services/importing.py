@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-from collections import Counter
 from collections.abc import Iterable
 from datetime import datetime
 
@@ -11,9 +10,10 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from moderator.batching import chunked
+from moderator.bulk import insert_many
 from moderator.domain import Status
 from moderator.formats.records import IncomingArticle, IncomingComment
-from moderator.models import Article, Author, Comment, utc_now
+from moderator.models import Article, Author, Base, Comment, utc_now
 from moderator.services.changes import ImportChange
 
 
@@ -24,14 +24,13 @@ def article_hash(title: str, body: str) -> str:
 
 def comment_fingerprints(comments: Iterable[IncomingComment]) -> list[str]:
     """A stable identity per comment; a verbatim repeat by the same author is numbered."""
-    seen: Counter[tuple[str, str, str]] = Counter()
+    seen: dict[str, int] = {}
     prints = []
     for comment in comments:
-        key = (comment.author, comment.posted_at.isoformat(), comment.body)
-        occurrence = seen[key]
-        seen[key] += 1
-        material = "\0".join((*key, str(occurrence)))
-        prints.append(hashlib.sha256(material.encode()).hexdigest())
+        key = f"{comment.author}\0{comment.posted_at.isoformat()}\0{comment.body}"
+        occurrence = seen.get(key, 0)
+        seen[key] = occurrence + 1
+        prints.append(hashlib.sha256(f"{key}\0{occurrence}".encode()).hexdigest())
     return prints
 
 
@@ -88,7 +87,7 @@ def import_article(session: Session, incoming: IncomingArticle) -> ImportChange:
             }
         )
     if rows:
-        session.execute(insert(Comment), rows)
+        insert_many(session, Base.metadata.tables[Comment.__tablename__], rows)
     if moved:
         session.execute(update(Comment), moved)
     return ImportChange(

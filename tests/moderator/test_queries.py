@@ -6,14 +6,16 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from moderator.domain import Severity, Status
+from moderator.domain import Role, Severity, Status
 from moderator.formats.records import IncomingArticle, IncomingComment
 from moderator.models import Flag
 from moderator.queries import (
+    ProfileRow,
     QueueFilter,
     count_queue,
     get_article,
     get_comment,
+    get_profile,
     list_articles,
     list_queue,
     list_queue_by_ids,
@@ -138,3 +140,31 @@ def test_empty_articles_have_zero_counts(database: Database) -> None:
     with database.session() as session:
         (row,) = list_articles(session)
     assert (row.comments, row.pending, row.flagged) == (0, 0, 0)
+
+
+@pytest.mark.parametrize("article", [None, 0], ids=["all-by-time", "one-by-position"])
+def test_keyset_paging_matches_offset_paging(
+    database: Database, articles: tuple[int, int], article: int | None
+) -> None:
+    queue = QueueFilter(article_id=None if article is None else articles[article])
+    with database.session() as session:
+        everything = list_queue(session, queue)
+        pages: list[list[str]] = []
+        last = None
+        while True:
+            page = list_queue(session, queue, limit=2, after=last)
+            if not page:
+                break
+            pages.append(bodies(page))
+            last = page[-1]
+    assert [body for page in pages for body in page] == bodies(everything)
+    assert all(len(page) <= 2 for page in pages)
+
+
+def test_profiles_are_read_without_being_created(database: Database) -> None:
+    with database.session() as session:
+        assert get_profile(session, "nobody") is None
+    with database.transaction() as session:
+        ensure_profile(session, "ed", role=Role.EDITOR)
+    with database.session() as session:
+        assert get_profile(session, " ed ") == ProfileRow("ed", Role.EDITOR)

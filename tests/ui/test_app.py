@@ -1,0 +1,53 @@
+"""Starting the app: a database that cannot be opened is reported, not a traceback."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QApplication, QMessageBox
+from pytestqt.qtbot import QtBot
+
+from ui.app import run_gui
+from ui.main_window import MainWindow
+
+
+def test_a_foreign_database_is_reported_and_exits_1(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, qtbot: QtBot
+) -> None:
+    path = tmp_path / "other.sqlite3"
+    with sqlite3.connect(path) as connection:
+        connection.execute("CREATE TABLE recipes (id INTEGER PRIMARY KEY)")
+    connection.close()
+    shown: list[tuple[str, Qt.TextFormat]] = []
+
+    def fake_exec(box: QMessageBox) -> int:
+        shown.append((box.text(), box.textFormat()))
+        return 0
+
+    monkeypatch.setattr(QMessageBox, "exec", fake_exec)
+    assert run_gui(f"sqlite:///{path}") == 1
+    ((text, text_format),) = shown
+    assert text.startswith("Cannot open the database.")
+    assert "is not a Moderator database" in text
+    assert text_format == Qt.TextFormat.PlainText
+
+
+def test_the_window_runs_until_quit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, qtbot: QtBot
+) -> None:
+    monkeypatch.setenv("MODERATOR_USER", "tester")
+    seen: list[str] = []
+
+    def look_and_quit() -> None:
+        windows = [w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow)]
+        seen.extend(window.objectName() for window in windows if window.isVisible())
+        QApplication.quit()
+
+    QTimer.singleShot(0, look_and_quit)
+    assert run_gui(f"sqlite:///{tmp_path / 'new.sqlite3'}") == 0
+    assert seen == ["MainWindow"]
+    assert QApplication.applicationName() == "Moderator"
+    assert QApplication.organizationName() == "Moderator"

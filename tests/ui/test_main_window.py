@@ -1,0 +1,309 @@
+"""The main window against a real database, driven by the keyboard."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMenu, QMessageBox, QToolBar, QWidget
+from pytestqt.qtbot import QtBot
+
+from moderator.domain import ReasonCode, Status
+from moderator.resources import DEMO_ARTICLE
+from moderator.storage import Database
+from tests.ui.conftest import HOSTILE, AddArticle, actions_on, status_of
+from ui.desk import Desk
+from ui.keymap import KEYMAP
+from ui.main_window import MainWindow
+from ui.models import COLUMNS, Column
+from ui.reason_dialog import ReasonChoice
+
+DEMO_TITLE = "Harbour Ferry Fares to Rise 15 Percent as Council Closes Budget Gap"
+
+
+class Answers:
+    """Stands in for the reason dialog and the file dialog, recording that they were asked."""
+
+    def __init__(self) -> None:
+        self.reason: ReasonChoice | None = None
+        self.files: list[Path] = []
+        self.asked: list[str] = []
+
+    def pick_reason(self, _parent: QWidget, count: int) -> ReasonChoice | None:
+        self.asked.append(f"reason for {count}")
+        return self.reason
+
+    def pick_files(self, _parent: QWidget) -> Sequence[Path]:
+        self.asked.append("files")
+        return self.files
+
+
+@pytest.fixture
+def answers() -> Answers:
+    return Answers()
+
+
+@pytest.fixture
+def make_window(desk: Desk, answers: Answers, qtbot: QtBot) -> Callable[[], MainWindow]:
+    def make() -> MainWindow:
+        window = MainWindow(desk, reason_picker=answers.pick_reason, file_picker=answers.pick_files)
+        qtbot.addWidget(window)
+        window.show()
+        # Single-key shortcuts only fire in the active window.
+        qtbot.waitActive(window)
+        return window
+
+    return make
+
+
+@pytest.fixture
+def demo_window(make_window: Callable[[], MainWindow], qtbot: QtBot) -> MainWindow:
+    """A first start, then the demo article opened from the empty state."""
+    window = make_window()
+    with qtbot.waitSignal(window.desk.imported):
+        qtbot.mouseClick(window.empty_state.demo_button, Qt.MouseButton.LeftButton)
+    return window
+
+
+def press(qtbot: QtBot, window: MainWindow, key: str | Qt.Key) -> None:
+    qtbot.keyClick(window.commentQueue, key)
+
+
+def current_id(window: MainWindow) -> int:
+    return window.queue.comment_id(window.commentQueue.currentIndex().row())
+
+
+def warnings(window: MainWindow) -> list[QMessageBox]:
+    return [box for box in window.findChildren(QMessageBox) if box.isVisible()]
+
+
+def test_first_start_shows_the_empty_state(make_window: Callable[[], MainWindow]) -> None:
+    window = make_window()
+    assert window.pages.currentWidget() is window.empty_state
+    assert window.empty_state.isVisible()
+    assert window.empty_state.demo_button.text() == "Open the demo article"
+    assert window.empty_state.import_button.text() == "Import files…"
+    assert window.acting_label.objectName() == "actingAs"
+    assert window.acting_label.text() == "Acting as tester (moderator)"
+
+
+def test_the_demo_article_opens_ready_to_moderate(demo_window: MainWindow) -> None:
+    window = demo_window
+    assert window.pages.currentWidget() is not window.empty_state
+    assert window.articleList.currentIndex().row() == 0
+    article_text = window.articleView.toPlainText()
+    assert article_text.startswith(DEMO_TITLE)
+    assert "Councillor Marta Okafor" in article_text
+    assert [window.queueTabs.tabText(i) for i in range(4)] == [
+        "Pending (12)",
+        "Approved (0)",
+        "Hidden (0)",
+        "All (12)",
+    ]
+    assert window.commentQueue.currentIndex().row() == 0
+    assert window.commentDetail.toPlainText().startswith("Priya Raman\n#1 · 14 Jan 2025 08:02")
+    assert window.commentQueue.hasFocus()
+
+
+def test_j_and_k_move_through_the_queue(demo_window: MainWindow, qtbot: QtBot) -> None:
+    window = demo_window
+    press(qtbot, window, "j")
+    press(qtbot, window, "j")
+    assert window.commentQueue.currentIndex().row() == 2
+    assert window.commentDetail.toPlainText().startswith("D. O'Connell")
+    press(qtbot, window, "k")
+    assert window.commentQueue.currentIndex().row() == 1
+    for _ in range(3):
+        press(qtbot, window, "k")
+    assert window.commentQueue.currentIndex().row() == 0
+
+
+def test_a_approves_and_moves_on(demo_window: MainWindow, database: Database, qtbot: QtBot) -> None:
+    window = demo_window
+    press(qtbot, window, "j")
+    approved = current_id(window)
+    following = window.queue.comment_id(2)
+
+    with qtbot.waitSignal(window.desk.moderated):
+        press(qtbot, window, "a")
+    assert status_of(database, approved) is Status.APPROVED
+    assert actions_on(database, approved) == [("approve", None, "tester")]
+    # It left the pending queue; the next comment is now current.
+    assert window.queue.row_of(approved) is None
+    assert current_id(window) == following
+    assert window.queueTabs.tabText(0) == "Pending (11)"
+    assert window.queueTabs.tabText(1) == "Approved (1)"
+    assert "11 pending · 1 approved" in window.counts_label.text()
+    assert window.articles.data(window.articles.index(0, 0)).endswith("11 pending · 12 comments")
+
+
+def test_a_decision_applies_to_every_selected_comment(
+    demo_window: MainWindow, database: Database, qtbot: QtBot
+) -> None:
+    window = demo_window
+    for _ in range(2):
+        qtbot.keyClick(window.commentQueue, Qt.Key.Key_Down, Qt.KeyboardModifier.ShiftModifier)
+    chosen = window.selected_ids()
+    assert len(chosen) == 3
+    following = window.queue.comment_id(3)
+
+    with qtbot.waitSignal(window.desk.moderated) as blocker:
+        press(qtbot, window, "a")
+    assert blocker.args[0].comment_ids == tuple(chosen)
+    assert {status_of(database, comment) for comment in chosen} == {Status.APPROVED}
+    assert window.selected_ids() == [following]
+    assert window.queueTabs.tabText(0) == "Pending (9)"
+
+
+def test_h_hides_with_the_reason_picked(
+    demo_window: MainWindow, answers: Answers, database: Database, qtbot: QtBot
+) -> None:
+    window = demo_window
+    target = current_id(window)
+    answers.reason = None
+    press(qtbot, window, "h")
+    assert answers.asked == ["reason for 1"]
+    assert status_of(database, target) is Status.PENDING
+
+    answers.reason = ReasonChoice(ReasonCode.ABUSE, "insult")
+    press(qtbot, window, "h")
+    assert status_of(database, target) is Status.HIDDEN
+    assert actions_on(database, target) == [("hide", ReasonCode.ABUSE, "tester")]
+    assert window.queueTabs.tabText(2) == "Hidden (1)"
+
+
+def test_restore_and_escalate_from_other_tabs(
+    demo_window: MainWindow, database: Database, qtbot: QtBot
+) -> None:
+    window = demo_window
+    target = current_id(window)
+    press(qtbot, window, "a")
+    window.queueTabs.setCurrentIndex(1)
+    assert window.queue.rowCount() == 1
+    assert current_id(window) == target
+    assert "Approved" in window.commentDetail.toPlainText()
+
+    press(qtbot, window, "e")
+    assert window.queue.data(window.queue.index(0, COLUMNS.index(Column.STATUS))) == (
+        "Approved, escalated"
+    )
+    assert "Approved, escalated" in window.commentDetail.toPlainText()
+    press(qtbot, window, "r")
+    assert status_of(database, target) is Status.PENDING
+    assert window.queue.rowCount() == 0
+    assert window.commentDetail.toPlainText() == ""
+    assert window.commentDetail.placeholderText() == "No comments in this queue."
+    assert not window.action_map["actionApprove"].isEnabled()
+    assert not window.action_map["actionNext"].isEnabled()
+
+
+def test_a_refused_decision_shows_a_warning(
+    demo_window: MainWindow, database: Database, qtbot: QtBot
+) -> None:
+    window = demo_window
+    target = current_id(window)
+    press(qtbot, window, "a")
+    window.queueTabs.setCurrentIndex(3)
+    window.commentQueue.setFocus()
+    assert current_id(window) == target
+
+    with qtbot.assertNotEmitted(window.desk.moderated):
+        press(qtbot, window, "a")
+    (box,) = warnings(window)
+    assert box.windowTitle() == "Cannot approve"
+    assert box.text() == f"comment {target} is already approved; cannot approve it"
+    assert box.textFormat() == Qt.TextFormat.PlainText
+    box.close()
+    assert actions_on(database, target) == [("approve", None, "tester")]
+
+
+def test_markup_in_comments_shows_as_typed(
+    make_window: Callable[[], MainWindow], add_article: AddArticle
+) -> None:
+    add_article([HOSTILE], title=f"Title {HOSTILE}", body=f"Para {HOSTILE}")
+    window = make_window()
+    detail = window.commentDetail.toPlainText()
+    assert HOSTILE in detail
+    # Escaped in the document: Qt holds it as text, not as elements.
+    assert "<script>" not in window.commentDetail.toHtml()
+    excerpt = window.queue.data(window.queue.index(0, COLUMNS.index(Column.EXCERPT)))
+    assert excerpt == HOSTILE
+    assert window.articleView.toPlainText().count(HOSTILE) == 2
+    assert "<script>" not in window.articleView.toHtml()
+
+
+def test_ctrl_o_imports_and_lists_files_it_refused(
+    demo_window: MainWindow, answers: Answers, qtbot: QtBot, tmp_path: Path
+) -> None:
+    window = demo_window
+    bad = tmp_path / "<b>bad.txt"
+    bad.write_text("Title\n\nBody.\n\nComments 1\nThumb Bob 14 Smarch 2025, 08:02\n\nHello.\n")
+    good = tmp_path / "good.txt"
+    good.write_text(
+        "Second Article\n\nBody.\n\nComments 1\nThumb Bob 14 May 2025, 08:02\n\nHello.\n"
+    )
+    answers.files = [bad, good]
+
+    with qtbot.waitSignal(window.desk.imported):
+        qtbot.keyClick(window.commentQueue, "o", Qt.KeyboardModifier.ControlModifier)
+    assert answers.asked == ["files"]
+    (box,) = warnings(window)
+    assert f"{bad}:6: unknown month 'Smarch' in comment header" in box.text()
+    assert box.textFormat() == Qt.TextFormat.PlainText
+    box.close()
+    # The article that did import is the one being read now.
+    assert window.articles.rowCount() == 2
+    assert window.articleView.toPlainText().startswith("Second Article")
+    assert window.commentDetail.toPlainText().startswith("Bob")
+
+
+def test_importing_again_keeps_the_queue_and_selection(
+    demo_window: MainWindow, qtbot: QtBot
+) -> None:
+    window = demo_window
+    press(qtbot, window, "j")
+    window.import_paths([DEMO_ARTICLE])
+    assert window.articles.rowCount() == 1
+    assert window.queue.rowCount() == 12
+    assert window.commentQueue.currentIndex().row() == 1
+
+
+def test_a_newer_scrape_adds_its_comments_to_the_open_queue(
+    demo_window: MainWindow, qtbot: QtBot, tmp_path: Path
+) -> None:
+    window = demo_window
+    newer = tmp_path / "newer.txt"
+    text = DEMO_ARTICLE.read_text(encoding="utf-8").replace("Comments 12", "Comments 13")
+    newer.write_text(text + "\nThumb Late Reader 15 January 2025, 07:00\n\nStill here.\n")
+    with qtbot.waitSignal(window.queue.modelReset):
+        window.import_paths([newer])
+    assert window.articles.rowCount() == 1
+    assert window.queue.rowCount() == 13
+    assert window.queueTabs.tabText(0) == "Pending (13)"
+    assert window.commentQueue.currentIndex().row() == 0
+
+
+def test_the_keymap_builds_actions_menu_and_toolbar(demo_window: MainWindow) -> None:
+    window = demo_window
+    names = [binding.name for binding in KEYMAP]
+    assert names == [
+        "actionApprove",
+        "actionHide",
+        "actionRestore",
+        "actionEscalate",
+        "actionNext",
+        "actionPrevious",
+        "actionImport",
+    ]
+    for binding in KEYMAP:
+        action = window.action_map[binding.name]
+        assert action.objectName() == binding.name
+        assert action.shortcut().toString() == binding.shortcut
+    menus = {menu.title(): menu for menu in window.menuBar().findChildren(QMenu)}
+    in_menu = [a.objectName() for a in menus["&Actions"].actions() if not a.isSeparator()]
+    assert in_menu == names
+    toolbar = window.findChild(QToolBar, "mainToolBar")
+    assert toolbar is not None
+    assert [a.objectName() for a in toolbar.actions() if not a.isSeparator()] == names

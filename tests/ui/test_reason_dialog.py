@@ -1,0 +1,88 @@
+"""The hide-reason dialog, driven by the keyboard the way a moderator uses it."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialog, QDialogButtonBox
+from pytestqt.qtbot import QtBot
+
+from moderator.domain import ReasonCode
+from ui.reason_dialog import DIGITS, ReasonChoice, ReasonDialog
+
+
+@pytest.fixture
+def dialog(qtbot: QtBot) -> ReasonDialog:
+    dialog = ReasonDialog(count=2)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitActive(dialog)
+    return dialog
+
+
+def ok_enabled(dialog: ReasonDialog) -> bool:
+    return dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).isEnabled()
+
+
+def test_every_reason_is_listed_with_its_digit(dialog: ReasonDialog) -> None:
+    items = [dialog.reasons.item(row).text() for row in range(dialog.reasons.count())]
+    assert items == [
+        f"{digit}   {code.label}" for digit, code in zip(DIGITS, ReasonCode, strict=True)
+    ]
+    assert dialog.windowTitle() == "Hide 2 comments"
+    assert dialog.reason() is ReasonCode.SPAM
+
+
+@pytest.mark.parametrize(
+    ("key", "reason"),
+    [("1", ReasonCode.SPAM), ("3", ReasonCode.ABUSE), ("9", ReasonCode.ILLEGAL_CONTENT)],
+)
+def test_a_digit_picks_and_enter_accepts(
+    dialog: ReasonDialog, qtbot: QtBot, key: str, reason: ReasonCode
+) -> None:
+    qtbot.keyClick(dialog.reasons, key)
+    assert dialog.reason() is reason
+    with qtbot.waitSignal(dialog.accepted):
+        qtbot.keyClick(dialog.reasons, Qt.Key.Key_Return)
+    assert dialog.result() == QDialog.DialogCode.Accepted
+    assert dialog.choice() == ReasonChoice(reason, None)
+
+
+def test_arrows_move_through_the_list(dialog: ReasonDialog, qtbot: QtBot) -> None:
+    qtbot.keyClick(dialog.reasons, Qt.Key.Key_Down)
+    qtbot.keyClick(dialog.reasons, Qt.Key.Key_Down)
+    assert dialog.reason() is ReasonCode.ABUSE
+
+
+def test_other_needs_a_note_and_says_so(dialog: ReasonDialog, qtbot: QtBot) -> None:
+    assert dialog.note_hint.isHidden()
+    qtbot.keyClick(dialog.reasons, "0")
+    assert dialog.reason() is ReasonCode.OTHER
+    assert not ok_enabled(dialog)
+    assert dialog.note_hint.isVisible()
+    assert "needs a note" in dialog.note_hint.text()
+    # Focus went to the note; Enter without one does nothing.
+    assert dialog.note.hasFocus()
+    qtbot.keyClick(dialog.note, Qt.Key.Key_Return)
+    assert dialog.isVisible()
+
+    # Digits typed into the note are text, not reason picks.
+    qtbot.keyClicks(dialog.note, "quoted 2 private letters")
+    assert dialog.reason() is ReasonCode.OTHER
+    assert ok_enabled(dialog)
+    assert dialog.note_hint.isHidden()
+    with qtbot.waitSignal(dialog.accepted):
+        qtbot.keyClick(dialog.note, Qt.Key.Key_Return)
+    assert dialog.choice() == ReasonChoice(ReasonCode.OTHER, "quoted 2 private letters")
+
+
+def test_an_optional_note_is_kept(dialog: ReasonDialog, qtbot: QtBot) -> None:
+    qtbot.keyClick(dialog.reasons, "2")
+    qtbot.keyClicks(dialog.note, "  links to a shop  ")
+    assert dialog.choice() == ReasonChoice(ReasonCode.ADVERTISING, "links to a shop")
+
+
+def test_escape_cancels(dialog: ReasonDialog, qtbot: QtBot) -> None:
+    with qtbot.waitSignal(dialog.rejected):
+        qtbot.keyClick(dialog.reasons, Qt.Key.Key_Escape)
+    assert dialog.result() == QDialog.DialogCode.Rejected
