@@ -6,9 +6,7 @@ Exit status: 0 on success, 1 on bad input (a message on stderr), 2 on a usage er
 from __future__ import annotations
 
 import argparse
-import getpass
 import json
-import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -25,7 +23,6 @@ from moderator.terminal import ProgressBar, print_table
 
 # The desktop window lives in `ui`, which the core may not import; the launcher hands it in.
 GuiRunner = Callable[[str | None], int]
-ENV_USER = "MODERATOR_USER"
 EXCERPT = 60
 
 
@@ -133,7 +130,7 @@ def build_parser() -> argparse.ArgumentParser:
             "--as",
             dest="actor",
             metavar="NAME",
-            help=f"who decides (default: ${ENV_USER}, else your login name)",
+            help="who decides (default: $MODERATOR_USER, else your login name)",
         )
         decision.add_argument("--json", action="store_true", help="print the change as JSON")
         decision.set_defaults(handler=run_decision, decision=name)
@@ -256,7 +253,7 @@ def run_show(database: Database, args: argparse.Namespace) -> int:
 def run_decision(database: Database, args: argparse.Namespace) -> int:
     from moderator.services import moderation  # noqa: PLC0415
 
-    actor_name = args.actor or os.environ.get(ENV_USER) or getpass.getuser()
+    actor_name = args.actor or moderation.default_actor_name()
     with database.transaction() as session:
         actor = moderation.ensure_profile(session, actor_name)
         match args.decision:

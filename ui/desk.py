@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
-import os
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -14,16 +12,10 @@ from moderator.domain import ReasonCode, Role
 from moderator.importer import ImportReport
 from moderator.importer import import_paths as import_files
 from moderator.models import Profile
+from moderator.queries import get_profile
 from moderator.services import moderation
 from moderator.services.changes import ModerationChange
 from moderator.storage import Database
-
-ENV_USER = "MODERATOR_USER"
-
-
-def default_actor() -> str:
-    """Who is at the desk: ``$MODERATOR_USER`` when set, else the login name."""
-    return os.environ.get(ENV_USER, "").strip() or getpass.getuser()
 
 
 class Desk(QObject):
@@ -46,7 +38,7 @@ class Desk(QObject):
     ) -> None:
         super().__init__(parent)
         self._database = database
-        self._actor = (actor or default_actor()).strip()
+        self._actor = (actor or moderation.default_actor_name()).strip()
         self._role: Role | None = None
 
     @property
@@ -59,20 +51,20 @@ class Desk(QObject):
 
     @property
     def role(self) -> Role:
-        """The acting profile's role, read (and the profile created) on first use."""
+        """The acting profile's role, read on first use."""
         if self._role is None:
             self.sign_in()
         assert self._role is not None
         return self._role
 
     def sign_in(self) -> Role:
-        """Make sure the acting profile exists and learn its role.
+        """Learn the acting profile's role; a name never seen acts as a moderator.
 
-        This writes (a new profile on first use) because the core has no read-only profile
-        query yet; the profile would be created by the first decision anyway.
+        Nothing is written: the profile is created by its first decision.
         """
-        with self._database.transaction() as session:
-            self._role = moderation.ensure_profile(session, self._actor).role
+        with self._database.session() as session:
+            profile = get_profile(session, self._actor)
+        self._role = Role.MODERATOR if profile is None else profile.role
         return self._role
 
     def approve(self, ids: Iterable[int]) -> ModerationChange:

@@ -211,9 +211,11 @@ class CommentQueueModel(QAbstractTableModel):
     def fetchMore(self, parent: AnyIndex) -> None:
         if self._queue is None or not self.canFetchMore(parent):
             return
-        # Offset paging stays aligned because apply_change drops rows from both sides at once.
+        # Keyset paging: continue after the last row held, whatever left the queue meanwhile,
+        # and as fast on the last page of a million rows as on the first.
+        last = self._rows[-1] if self._rows else None
         with self._database.session() as session:
-            page = query_queue(session, self._queue, limit=PAGE_SIZE, offset=len(self._rows))
+            page = query_queue(session, self._queue, limit=PAGE_SIZE, after=last)
         if not page:
             # The queue shrank behind our back (another desk); stop asking for more.
             self._total = len(self._rows)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+import getpass
+import os
+from collections.abc import Collection, Iterable, Mapping
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -22,6 +24,13 @@ _TRANSITIONS: dict[ActionKind, tuple[frozenset[Status], Status | None]] = {
     ActionKind.ESCALATE: (frozenset(Status), None),
 }
 MAX_NOTE_LENGTH = 2000
+ENV_USER = "MODERATOR_USER"
+
+
+def default_actor_name(environ: Mapping[str, str] | None = None) -> str:
+    """Who is at the desk when nobody says: ``$MODERATOR_USER``, else the login name."""
+    environ = os.environ if environ is None else environ
+    return environ.get(ENV_USER, "").strip() or getpass.getuser()
 
 
 def ensure_profile(session: Session, name: str, *, role: Role | None = None) -> Profile:

@@ -9,13 +9,14 @@ from pytestqt.qtbot import QtBot
 
 from moderator.domain import ActionKind, ReasonCode, Role, Status
 from moderator.importer import ImportReport
-from moderator.queries import QueueFilter, list_queue
+from moderator.queries import QueueFilter, get_profile, list_queue
 from moderator.resources import DEMO_ARTICLE
 from moderator.services.changes import ModerationChange
 from moderator.services.errors import MissingInputError, TransitionError
+from moderator.services.moderation import ensure_profile
 from moderator.storage import Database
 from tests.ui.conftest import AddArticle, actions_on, status_of
-from ui.desk import Desk, default_actor
+from ui.desk import Desk
 
 
 def comment_ids(database: Database, article_id: int) -> list[int]:
@@ -102,9 +103,13 @@ def test_the_acting_profile(
     database: Database, monkeypatch: pytest.MonkeyPatch, qtbot: QtBot
 ) -> None:
     monkeypatch.setenv("MODERATOR_USER", " Ana ")
-    assert default_actor() == "Ana"
     assert Desk(database).actor == "Ana"
     assert Desk(database).role is Role.MODERATOR
+    with database.session() as session:
+        assert get_profile(session, "Ana") is None  # reading the role writes nothing
+    with database.transaction() as session:
+        ensure_profile(session, "Ana", role=Role.EDITOR)
+    assert Desk(database).role is Role.EDITOR
     monkeypatch.setenv("MODERATOR_USER", "")
     monkeypatch.setattr("getpass.getuser", lambda: "login-name")
-    assert default_actor() == "login-name"
+    assert Desk(database).actor == "login-name"

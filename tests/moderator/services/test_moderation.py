@@ -218,3 +218,12 @@ def test_a_duplicated_id_is_decided_once(database: Database, ids: list[int]) -> 
             session, [ids[0], ids[0]], actor=moderation.ensure_profile(session, "m")
         )
     assert change.comment_ids == (ids[0],)
+
+
+def test_the_default_actor_comes_from_the_environment_or_the_login(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert moderation.default_actor_name({"MODERATOR_USER": "  Ana "}) == "Ana"
+    monkeypatch.setattr("getpass.getuser", lambda: "login-name")
+    assert moderation.default_actor_name({"MODERATOR_USER": " "}) == "login-name"
+    assert moderation.default_actor_name({}) == "login-name"
