@@ -42,6 +42,7 @@ from pathlib import Path
 from typing import ParamSpec
 
 from make_corpus import SHARED_DATA, SharedDataMissingError, generate_corpus, iter_articles
+from report import print_table, verdict
 
 from moderator.domain import Status
 from moderator.importer import import_paths
@@ -223,18 +224,6 @@ def _mib(kib: int) -> str:
     return f"{kib / 1024:,.1f} MiB"
 
 
-def _verdict(ok: bool) -> str:
-    return "PASS" if ok else "FAIL"
-
-
-def print_table(rows: Sequence[Sequence[str]]) -> None:
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    for number, row in enumerate(rows):
-        print("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
-        if number == 0:
-            print("  ".join("-" * width for width in widths))
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=100, help="files in the corpus")
@@ -315,7 +304,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 f"raw executemany {raw_rate:,.0f} comments/s",
                 f"{ratio:.2f}",
                 f">= {TARGET_RATE:,} comments/s",
-                _verdict(rate >= TARGET_RATE),
+                verdict(rate >= TARGET_RATE),
             ),
             (
                 "import speed / raw insert speed",
@@ -323,7 +312,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "1.00 (raw executemany)",
                 f"{ratio:.2f}",
                 f">= {TARGET_RATIO:.2f}",
-                _verdict(ratio >= TARGET_RATIO),
+                verdict(ratio >= TARGET_RATIO),
             ),
             (
                 f"peak RSS, import {total:,} comments",
@@ -331,7 +320,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 f"import {small_total:,} comments: {_mib(small.peak_rss_kib)}",
                 f"{growth:.2f}",
                 f"<= {TARGET_RSS_GROWTH:.2f} (bounded)",
-                _verdict(growth <= TARGET_RSS_GROWTH),
+                verdict(growth <= TARGET_RSS_GROWTH),
             ),
         ]
     )

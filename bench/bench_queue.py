@@ -44,6 +44,7 @@ from pathlib import Path
 from typing import Any
 
 from make_corpus import SHARED_DATA, SharedDataMissingError, SourceTexts, load_sources
+from report import print_table, verdict
 from sqlalchemy import event
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
@@ -334,18 +335,6 @@ def _ms(value: float) -> str:
     return f"{value:,.1f} ms"
 
 
-def _verdict(ok: bool) -> str:
-    return "PASS" if ok else "FAIL"
-
-
-def print_table(rows: Sequence[Sequence[str]]) -> None:
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    for number, row in enumerate(rows):
-        print("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
-        if number == 0:
-            print("  ".join("-" * width for width in widths))
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--comments", type=int, default=1_000_000, help="comments stored")
@@ -396,7 +385,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 f"same SQL on raw sqlite3: {_ms(raw.median)}",
                 f"{timing.median / raw.median:.1f}x",
                 f"<= {TARGET_MS:.0f} ms",
-                _verdict(timing.median <= TARGET_MS),
+                verdict(timing.median <= TARGET_MS),
             )
         )
         rows.append(
@@ -406,7 +395,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 f"raw sqlite3 p99: {_ms(raw.p99)} (first call {_ms(first.median)})",
                 f"{timing.p99 / raw.p99:.1f}x",
                 f"<= {TARGET_MS:.0f} ms",
-                _verdict(timing.p99 <= TARGET_MS),
+                verdict(timing.p99 <= TARGET_MS),
             )
         )
         plans_ok.append(print_plan(path, f"list_queue pending, {label}", statements))
@@ -430,7 +419,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"same count on raw sqlite3: {_ms(raw_count.median)}",
             f"{counted.median / raw_count.median:.1f}x",
             f"<= {TARGET_MS:.0f} ms",
-            _verdict(counted.median <= TARGET_MS),
+            verdict(counted.median <= TARGET_MS),
         )
     )
     database.close()
@@ -472,7 +461,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 f"python -c pass: {_ms(base)}",
                 f"{median / base:.1f}x",
                 f"<= {TARGET_MS:.0f} ms",
-                _verdict(median <= TARGET_MS),
+                verdict(median <= TARGET_MS),
             )
         )
 

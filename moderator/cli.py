@@ -188,16 +188,21 @@ def run_articles(database: Database, args: argparse.Namespace) -> int:
 
 
 def run_queue(database: Database, args: argparse.Namespace) -> int:
-    from moderator.queries import QueueFilter, count_queue, list_queue  # noqa: PLC0415
+    from moderator.queries import QueueFilter, list_queue  # noqa: PLC0415
 
     queue = QueueFilter(
         article_id=args.article,
         status=None if args.status == "all" else Status(args.status),
         flagged=args.flagged,
     )
+    # One row past the page tells whether there is more, without counting the whole queue.
+    limit = args.limit or None
     with database.session() as session:
-        rows = list_queue(session, queue, limit=args.limit or None, offset=args.offset)
-        total = None if args.json else count_queue(session, queue)
+        rows = list_queue(
+            session, queue, limit=None if limit is None else limit + 1, offset=args.offset
+        )
+    more = limit is not None and len(rows) > limit
+    rows = rows[:limit]
     if args.json:
         return _print_json({"comments": [row.as_json() for row in rows]})
     print_table(
@@ -208,7 +213,7 @@ def run_queue(database: Database, args: argparse.Namespace) -> int:
                 row.id,
                 row.article_id,
                 row.posted_at.strftime("%Y-%m-%d %H:%M"),
-                str(row.status) + (" ^" if row.escalated else ""),
+                str(row.status) + (" (escalated)" if row.escalated else ""),
                 len(row.flags),
                 row.author,
                 _excerpt(row.body),
@@ -216,12 +221,14 @@ def run_queue(database: Database, args: argparse.Namespace) -> int:
             for row in rows
         ],
     )
-    if total is not None and total > len(rows) + args.offset:
+    if more:
         print(
-            f"showing {args.offset + 1}-{args.offset + len(rows)} of {total}; "
-            "use --limit and --offset for more",
+            f"showing {args.offset + 1}-{args.offset + len(rows)}; more with "
+            f"--offset {args.offset + len(rows)}",
             file=sys.stderr,
         )
+    elif not rows:
+        print("no comments in this queue", file=sys.stderr)
     return 0
 
 

@@ -186,7 +186,8 @@ def test_queue_filters_by_article_and_pages(cli: Cli, folder: Path) -> None:
 
     code, out, err = cli("queue", "--limit", "2")
     assert code == 0
-    assert "showing 1-2 of 4" in err
+    assert "showing 1-2; more with --offset 2" in err
+    assert "more with" not in cli("queue", "--limit", "4")[2]
     assert out.splitlines()[0].split() == [
         "ID",
         "ARTICLE",
