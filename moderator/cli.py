@@ -57,9 +57,7 @@ def main(argv: Sequence[str] | None = None, *, gui: GuiRunner | None = None) -> 
 
 
 def open_database_for(value: str | None) -> Database:
-    from moderator.storage import database_url  # noqa: PLC0415 - keeps the common path short
-
-    database = open_database(database_url(value))
+    database = open_database(value)
     if database.backup is not None:
         print(
             f"moderator: database upgraded; the old one is kept at {database.backup}",

@@ -116,9 +116,12 @@ class Database:
         self.engine.dispose()
 
 
-def open_database(url: str | None = None) -> Database:
-    """Open (creating or upgrading as needed) the database at ``url`` or the default place."""
-    engine = make_engine(url or database_url())
+def open_database(location: str | None = None) -> Database:
+    """Open (creating or upgrading as needed) the database at a path or URL, or the default.
+
+    ``location`` is read as :func:`database_url` reads ``--db``.
+    """
+    engine = make_engine(database_url(location))
     try:
         backup = migrate(engine)
     except Exception:

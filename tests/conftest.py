@@ -31,3 +31,10 @@ def seed_article() -> Path:
     if not SEED_ARTICLE.exists():
         pytest.skip(f"the shared seed article is absent ({SEED_ARTICLE})")
     return SEED_ARTICLE
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # Tests that read the seed are "shared" tests, selectable like the others that read ../shared.
+    for item in items:
+        if "seed_article" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.shared)

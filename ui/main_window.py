@@ -24,10 +24,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from moderator.domain import Status
+from moderator.domain import ActionKind, Status
 from moderator.importer import ImportReport
 from moderator.queries import ArticleRow, QueueFilter, get_article
 from moderator.resources import DEMO_ARTICLE
+from moderator.services.changes import ModerationChange
 from moderator.services.errors import ServiceError
 from ui import keymap
 from ui.desk import Desk
@@ -50,6 +51,12 @@ QUEUE_TABS: tuple[tuple[str, Status | None], ...] = (
     ("All", None),
 )
 DECISIONS = ("actionApprove", "actionHide", "actionRestore", "actionEscalate")
+DONE_WORDS = {
+    ActionKind.APPROVE: "Approved",
+    ActionKind.HIDE: "Hid",
+    ActionKind.RESTORE: "Restored to pending",
+    ActionKind.ESCALATE: "Escalated",
+}
 
 
 def pick_files(parent: QWidget) -> Sequence[Path]:
@@ -91,6 +98,7 @@ class MainWindow(QMainWindow):
         desk.imported.connect(self.articles.on_imported)
         desk.imported.connect(self.queue.on_imported)
         desk.imported.connect(self._on_imported)
+        desk.moderated.connect(self._on_moderated)
 
         self.action_map = keymap.build_actions(
             self,
@@ -295,6 +303,14 @@ class MainWindow(QMainWindow):
         if report.failed:
             lines = "\n".join(str(error) for error in report.failed)
             warn(self, "Import", f"These files were not imported:\n\n{lines}")
+
+    def _on_moderated(self, change: ModerationChange) -> None:
+        ids = ", ".join(f"#{i}" for i in change.comment_ids[:5])
+        more = f" and {len(change.comment_ids) - 5} more" if len(change.comment_ids) > 5 else ""
+        noun = "comment" if len(change.comment_ids) == 1 else "comments"
+        done = DONE_WORDS[change.action]
+        reason = f" ({change.reason.label})" if change.reason is not None else ""
+        self.statusBar().showMessage(f"{done} {noun} {ids}{more}{reason}", 8000)
 
     def _on_imported(self, report: ImportReport) -> None:
         if report.imported:

@@ -94,6 +94,14 @@ def test_an_older_database_is_backed_up_then_upgraded(tmp_path: Path, revision: 
     backup.close()
 
 
+def test_a_plain_path_opens_like_a_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    db = open_database("relative.sqlite3")
+    db.close()
+    assert (tmp_path / "relative.sqlite3").exists()
+    assert db.url == f"sqlite:///{tmp_path / 'relative.sqlite3'}"
+
+
 def test_an_up_to_date_database_is_not_backed_up_again(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'db.sqlite3'}"
     open_database(url).close()

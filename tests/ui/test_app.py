@@ -10,6 +10,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
 
+from ui import launch
 from ui.app import run_gui
 from ui.main_window import MainWindow
 
@@ -47,7 +48,10 @@ def test_the_window_runs_until_quit(
         QApplication.quit()
 
     QTimer.singleShot(0, look_and_quit)
-    assert run_gui(f"sqlite:///{tmp_path / 'new.sqlite3'}") == 0
+    # As a user starts it: the console script, a plain path for --db, no command.
+    monkeypatch.setattr("sys.argv", ["moderator", "--db", str(tmp_path / "new.sqlite3")])
+    assert launch.main() == 0
     assert seen == ["MainWindow"]
+    assert (tmp_path / "new.sqlite3").exists()
     assert QApplication.applicationName() == "Moderator"
     assert QApplication.organizationName() == "Moderator"
