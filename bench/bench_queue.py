@@ -401,7 +401,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         plans_ok.append(print_plan(path, f"list_queue pending, {label}", statements))
         print()
 
-    # The text output's "showing 1-50 of N" footer counts every pending comment.
+    # The window counts every pending comment for its tab titles; this grows with the queue.
     pending = QueueFilter(status=Status.PENDING)
 
     def count() -> None:
@@ -414,7 +414,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     raw_count = time_raw(path, count_sql, args.runs)
     rows.append(
         (
-            "count_queue pending (the text output's footer), median",
+            "count_queue pending (the window's tab counts), median",
             _ms(counted.median),
             f"same count on raw sqlite3: {_ms(raw_count.median)}",
             f"{counted.median / raw_count.median:.1f}x",
