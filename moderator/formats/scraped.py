@@ -13,6 +13,8 @@ from moderator.formats.records import IncomingArticle, IncomingComment
 
 # Scrapers render the author's avatar image as its alt-text ahead of the name.
 AVATAR_TOKENS = ("Thumb", "Missing")
+# Byte-order marks, zero-width spaces and joiners, soft hyphens: invisible, never content.
+_INVISIBLE = dict.fromkeys(map(ord, "\ufeff\u200b\u200c\u200d\u2060\u00ad"))
 # A longer name before a date is a sentence that happens to end with a time, not an author.
 MAX_AUTHOR_LENGTH = 80
 
@@ -105,9 +107,11 @@ def parse_scraped_bytes(data: bytes, *, source: str) -> ScrapedArticle:
 
 def parse_scraped(text: str, *, source: str) -> ScrapedArticle:
     """Parse one scraped article, or raise :class:`FormatError` naming the line at fault."""
-    lines = [line.rstrip() for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
-    if lines and lines[0].startswith("\ufeff"):
-        lines[0] = lines[0][1:]
+    lines = [
+        # Scrapers leave byte-order marks and zero-width characters anywhere in a line.
+        (line if line.isascii() else line.translate(_INVISIBLE)).rstrip()
+        for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    ]
     index = _skip_blank(lines, 0)
     if index == len(lines):
         raise FormatError(source, 1, "the file is empty: expected a title line")
@@ -116,28 +120,44 @@ def parse_scraped(text: str, *, source: str) -> ScrapedArticle:
     if is_comments_line(title):
         raise FormatError(source, title_line, "no title: the file starts with its comments line")
 
+    warnings: list[FormatWarning] = []
+    declared: int | None = None
     comments_at = next(
-        (i for i in range(index + 1, len(lines)) if is_comments_line(lines[i].strip())),
-        None,
+        (i for i in range(index + 1, len(lines)) if is_comments_line(lines[i].strip())), None
     )
-    body_end = len(lines) if comments_at is None else comments_at
+    if comments_at is not None:
+        match = _COMMENTS_LINE.fullmatch(lines[comments_at].strip())
+        assert match is not None
+        declared = int(match.group(1))
+        body_end, comments_start = comments_at, comments_at + 1
+    else:
+        # No "Comments N" line: a header with an avatar token still starts the comments,
+        # rather than every comment silently becoming part of the article.
+        first = next(
+            (i for i in range(index + 1, len(lines)) if _is_tokened_header(lines[i].strip())),
+            None,
+        )
+        body_end = comments_start = len(lines) if first is None else first
+        if first is not None:
+            warnings.append(
+                FormatWarning(
+                    source, first + 1, "no 'Comments N' line; the comments start at this header"
+                )
+            )
+
     paragraphs = [text for text, _ in _paragraphs(lines, index + 1, body_end)]
     if not paragraphs:
         raise FormatError(source, title_line, f"the article {title!r} has no body paragraphs")
-    if comments_at is None:
-        return ScrapedArticle(title=title, paragraphs=tuple(paragraphs), comments=())
-
-    match = _COMMENTS_LINE.fullmatch(lines[comments_at].strip())
-    assert match is not None
-    declared = int(match.group(1))
-    comments, warnings = _parse_comments(lines, comments_at + 1, source=source)
-    if declared != len(comments):
+    comments = _parse_comments(lines, comments_start, source=source, warnings=warnings)
+    if declared is not None and declared != len(comments):
+        assert comments_at is not None
+        found = len(comments)
+        why = "the scrape may be truncated" if found < declared else "more than it declares"
         warnings.append(
             FormatWarning(
                 source,
                 comments_at + 1,
-                f"'Comments {declared}' but {len(comments)} found; importing the {len(comments)}"
-                " found (the scrape may be truncated)",
+                f"'Comments {declared}' but {found} found; importing the {found} found ({why})",
             )
         )
     return ScrapedArticle(
@@ -145,16 +165,28 @@ def parse_scraped(text: str, *, source: str) -> ScrapedArticle:
         paragraphs=tuple(paragraphs),
         comments=tuple(comments),
         declared_comments=declared,
-        warnings=tuple(warnings),
+        warnings=tuple(sorted(warnings, key=lambda warning: warning.line)),
+    )
+
+
+def _is_tokened_header(text: str) -> bool:
+    return (
+        _ends_in_a_time(text)
+        and text.split(None, 1)[0] in AVATAR_TOKENS
+        and (_HEADER_SHAPE.fullmatch(text) is not None)
     )
 
 
 def _parse_comments(
-    lines: Sequence[str], start: int, *, source: str
-) -> tuple[list[ScrapedComment], list[FormatWarning]]:
-    """Comments run from one header line to the next; headers need no blank line around them."""
+    lines: Sequence[str], start: int, *, source: str, warnings: list[FormatWarning]
+) -> list[ScrapedComment]:
+    """Comments run from one header line to the next; headers need no blank line around them.
+
+    When any header carries an avatar token, only lines with one are headers: a reader's
+    "see you on 3 March 2025, 10:00" then stays part of the comment it was written in.
+    """
+    tokened = any(_is_tokened_header(lines[i].strip()) for i in range(start, len(lines)))
     comments: list[ScrapedComment] = []
-    warnings: list[FormatWarning] = []
     header: tuple[str, datetime, int] | None = None
     paragraphs: list[str] = []
     run: list[str] = []
@@ -175,7 +207,10 @@ def _parse_comments(
         if not text:
             end_paragraph()
             continue
-        parsed = _parse_header(text, index + 1, source=source) if _ends_in_a_time(text) else None
+        candidate = _ends_in_a_time(text) and (
+            not tokened or text.split(None, 1)[0] in AVATAR_TOKENS
+        )
+        parsed = _parse_header(text, index + 1, source=source) if candidate else None
         if parsed is None:
             if header is None:
                 raise FormatError(
@@ -192,7 +227,7 @@ def _parse_comments(
         header = (author, posted_at, index + 1)
         paragraphs.clear()
     end_comment()
-    return comments, warnings
+    return comments
 
 
 def is_comments_line(text: str) -> bool:
@@ -218,8 +253,8 @@ def _header_match(text: str) -> tuple[re.Match[str], str] | None:
     match = _HEADER_SHAPE.fullmatch(text)
     if match is None:
         return None
-    first, _, rest = match["lead"].partition(" ")
-    author = " ".join((rest if first in AVATAR_TOKENS else match["lead"]).split())
+    words = match["lead"].split()
+    author = " ".join(words[1:] if words and words[0] in AVATAR_TOKENS else words)
     if len(author) > MAX_AUTHOR_LENGTH:
         return None
     return match, author

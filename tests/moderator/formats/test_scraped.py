@@ -251,3 +251,63 @@ def test_any_input_parses_or_fails_with_a_located_error(data: bytes) -> None:
     else:
         assert article.title
         assert article.paragraphs
+
+
+# --- lines that only look like headers, and scraper debris --------------------------------
+
+TOKENED = (
+    "T\n\nBody.\n\nComments 2\n"
+    "Thumb ann 1 May 2020, 10:00\n\n{line}\n\n"
+    "Missing bob 1 May 2020, 11:00\n\nB.\n"
+)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "The vote is on 30 February 2025, 10:00",  # would be an impossible date
+        "I'll be back at 5 pm 2025, 10:00",  # would be an unknown month
+        "Meeting moved to 3 March 2025, 10:00",  # would be a comment by "Meeting moved to"
+        "3 March 2025, 10:00",  # would be a comment by nobody
+    ],
+)
+def test_with_avatar_tokens_only_tokened_lines_are_headers(line: str) -> None:
+    article = parse(TOKENED.format(line=line))
+    assert [(c.author, c.paragraphs) for c in article.comments] == [
+        ("ann", (line,)),
+        ("bob", ("B.",)),
+    ]
+    assert article.warnings == ()
+
+
+def test_without_a_comments_line_a_tokened_header_starts_the_comments() -> None:
+    article = parse("T\n\nBody\n\nThumb Ann 1 June 2020, 10:00\n\nhello\n")
+    assert article.paragraphs == ("Body",)
+    assert [(c.author, c.body) for c in article.comments] == [("Ann", "hello")]
+    assert article.declared_comments is None
+    (warning,) = article.warnings
+    assert (warning.line, warning.message) == (
+        5,
+        "no 'Comments N' line; the comments start at this header",
+    )
+
+
+def test_more_comments_than_declared_is_not_called_truncated() -> None:
+    article = parse(ARTICLE.replace("Comments 2", "Comments 1"))
+    (warning,) = article.warnings
+    assert "'Comments 1' but 2 found" in warning.message
+    assert "more than it declares" in warning.message
+
+
+@pytest.mark.parametrize(
+    ("header", "author"),
+    [
+        ("\ufeffThumb Ann 1 May 2020, 10:00", "Ann"),
+        ("Thumb\tAnn 1 May 2020, 10:00", "Ann"),
+        ("Thumb\u00a0Ann\u200b Lee 1 May 2020, 10:00", "Ann Lee"),
+    ],
+)
+def test_invisible_characters_and_odd_spaces_never_reach_names(header: str, author: str) -> None:
+    article = parse(f"\ufeff\ufeffT\n\nBody.\n\nComments 1\n{header}\n\nText.\n")
+    assert article.title == "T"
+    assert article.comments[0].author == author
