@@ -13,7 +13,8 @@ from typing import Any
 
 import platformdirs
 from sqlalchemy import Engine, create_engine, event, inspect, text
-from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.engine import URL, Connection, make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from moderator.migrations import HEAD
@@ -32,17 +33,20 @@ def default_database_path() -> Path:
     return platformdirs.user_data_path("moderator", appauthor=False) / "moderator.sqlite3"
 
 
-def database_url(value: str | None = None, environ: Mapping[str, str] | None = None) -> str:
-    """The URL to open: ``--db`` first, then ``$MODERATOR_DB``, then the user data directory.
+def database_url(value: str | None = None, environ: Mapping[str, str] | None = None) -> URL:
+    """The database to open: ``--db`` first, then ``$MODERATOR_DB``, then the user data folder.
 
     A value with ``://`` is a SQLAlchemy URL (``postgresql+psycopg://...``); anything else is a
-    path to a SQLite file.
+    path to a SQLite file, taken literally (``?``, ``#`` and ``%`` are part of the name).
     """
     environ = os.environ if environ is None else environ
     chosen = value or environ.get(ENV_DATABASE) or str(default_database_path())
     if "://" in chosen:
-        return chosen
-    return f"sqlite:///{Path(chosen).expanduser().resolve()}"
+        try:
+            return make_url(chosen)
+        except ArgumentError as error:
+            raise DatabaseError(f"{chosen!r} is not a database URL: {error}") from None
+    return URL.create("sqlite", database=str(Path(chosen).expanduser().resolve()))
 
 
 def _sqlite_path(engine: Engine) -> Path | None:
@@ -73,16 +77,24 @@ def _configure_sqlite(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
-def make_engine(url: str) -> Engine:
-    parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite":
-        database = parsed.database
+def make_engine(url: URL | str) -> Engine:
+    url = make_url(url)
+    if url.get_backend_name() == "sqlite":
+        database = url.database
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url)
         _configure_sqlite(engine)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    try:
+        return create_engine(url, pool_pre_ping=True)
+    except NoSuchModuleError as error:
+        raise DatabaseError(f"no database driver for {url.drivername!r}: {error}") from None
+    except ModuleNotFoundError as error:
+        raise DatabaseError(
+            f"the driver for {url.drivername!r} is not installed ({error.name}); for PostgreSQL"
+            " install Moderator with the 'postgres' extra"
+        ) from None
 
 
 @dataclass
@@ -119,15 +131,45 @@ class Database:
 def open_database(location: str | None = None) -> Database:
     """Open (creating or upgrading as needed) the database at a path or URL, or the default.
 
-    ``location`` is read as :func:`database_url` reads ``--db``.
+    ``location`` is read as :func:`database_url` reads ``--db``. A file that is not a Moderator
+    database is refused before anything is written to it.
     """
-    engine = make_engine(database_url(location))
+    url = database_url(location)
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+        refuse_foreign_sqlite(Path(url.database))
+    engine = make_engine(url)
     try:
         backup = migrate(engine)
+    except SQLAlchemyError as error:
+        engine.dispose()
+        raise DatabaseError(f"cannot open {_describe(engine)}: {error}") from error
     except Exception:
         engine.dispose()
         raise
     return Database(engine, backup)
+
+
+def refuse_foreign_sqlite(path: Path) -> None:
+    """Raise unless ``path`` is absent, empty, or a Moderator database; read-only, no side effects.
+
+    The engine's connect hook switches a file to WAL mode, which rewrites its header: so the
+    question is asked first through a plain read-only connection.
+    """
+    if not path.exists() or path.stat().st_size == 0:
+        return
+    try:
+        raw = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            tables = {name for (name,) in raw.execute("SELECT name FROM sqlite_master")}
+        finally:
+            raw.close()
+    except sqlite3.DatabaseError as error:
+        raise DatabaseError(f"{path} is not a SQLite database ({error})") from None
+    if tables and "alembic_version" not in tables:
+        raise DatabaseError(
+            f"{path} is not a Moderator database (it has tables {sorted(tables)!r} but no schema"
+            " version); nothing was changed"
+        )
 
 
 def current_revision(connection: Connection) -> str | None:
@@ -139,30 +181,66 @@ def current_revision(connection: Connection) -> str | None:
 def migrate(engine: Engine) -> Path | None:
     """Bring the schema to ``HEAD``; an older SQLite file is copied aside first.
 
-    Returns the backup's path when one was made.
+    Returns the backup's path when one was made. Several processes may open the same database
+    at once: the upgrade runs under the write lock, after reading the version again.
     """
     with engine.connect() as connection:
         revision = current_revision(connection)
-        tables = set(inspect(connection).get_table_names())
     if revision == HEAD:
         return None
-    if revision is None and tables:
-        raise DatabaseError(
-            f"{_describe(engine)} is not a Moderator database (it has tables {sorted(tables)!r}"
-            " but no schema version)"
-        )
-    if revision is not None and revision not in _known_revisions():
-        raise DatabaseError(
-            f"{_describe(engine)} was written by a newer Moderator (schema {revision!r}, this "
-            f"version knows up to {HEAD!r}); upgrade Moderator to open it"
-        )
+    path = _sqlite_path(engine)
     backup = None
-    if revision is not None:
-        path = _sqlite_path(engine)
-        if path is not None:
-            backup = backup_sqlite(engine, path, label=revision)
-    upgrade(engine, "head")
+    if revision is not None and path is not None and revision in _known_revisions():
+        # Copied before taking the write lock (the backup API reads on a connection of its
+        # own); if another process upgrades meanwhile, this is still a true copy of the old one.
+        backup = backup_sqlite(engine, path, label=revision)
+    with _migration_connection(engine) as connection:
+        revision = current_revision(connection)
+        if revision == HEAD:  # another process upgraded it while we waited for the lock
+            return backup
+        tables = set(inspect(connection).get_table_names())
+        if revision is None and tables:
+            raise DatabaseError(
+                f"{_describe(engine)} is not a Moderator database (it has tables"
+                f" {sorted(tables)!r} but no schema version)"
+            )
+        if revision is not None and revision not in _known_revisions():
+            raise DatabaseError(
+                f"{_describe(engine)} was written by a newer Moderator (schema {revision!r},"
+                f" this version knows up to {HEAD!r}); upgrade Moderator to open it"
+            )
+        _run_migrations(connection, "head")
     return backup
+
+
+@contextmanager
+def _migration_connection(engine: Engine) -> Iterator[Connection]:
+    """One transaction holding the write lock, with SQLite's foreign keys off meanwhile.
+
+    SQLite changes most tables by copying them; with foreign keys on, dropping the old copy
+    would cascade into (or be refused by) the rows that point at it. The keys are checked
+    before the commit instead, and switched back on after.
+    """
+    with engine.execution_options(write=True).connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        raw = connection.connection.driver_connection
+        if sqlite:
+            assert isinstance(raw, sqlite3.Connection)
+            raw.execute("PRAGMA foreign_keys = OFF")  # before BEGIN: inside it is a no-op
+        try:
+            with connection.begin():
+                yield connection
+                if sqlite:
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise DatabaseError(
+                            f"the upgrade would break {len(broken)} references (first:"
+                            f" {tuple(broken[0])}); nothing was changed"
+                        )
+        finally:
+            if sqlite:
+                assert isinstance(raw, sqlite3.Connection)
+                raw.execute("PRAGMA foreign_keys = ON")
 
 
 def _describe(engine: Engine) -> str:
@@ -187,11 +265,15 @@ def _known_revisions() -> set[str]:
 
 
 def upgrade(engine: Engine, revision: str) -> None:
-    """Run the migrations up to ``revision`` in one transaction."""
+    """Run the migrations up to ``revision`` in one transaction (tests build old schemas so)."""
+    with _migration_connection(engine) as connection:
+        _run_migrations(connection, revision)
+
+
+def _run_migrations(connection: Connection, revision: str) -> None:
     from alembic import command  # noqa: PLC0415
 
-    with engine.begin() as connection:
-        command.upgrade(alembic_config(connection), revision)
+    command.upgrade(alembic_config(connection), revision)
 
 
 def backup_sqlite(engine: Engine, path: Path, *, label: str) -> Path:
@@ -202,9 +284,11 @@ def backup_sqlite(engine: Engine, path: Path, *, label: str) -> Path:
     try:
         source = raw.driver_connection
         assert isinstance(source, sqlite3.Connection)
-        with sqlite3.connect(target) as destination:
+        destination = sqlite3.connect(target)
+        try:
             source.backup(destination)
-        destination.close()
+        finally:
+            destination.close()
     finally:
         raw.close()
     return target

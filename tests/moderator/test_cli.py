@@ -14,7 +14,7 @@ from moderator.resources import DEMO_ARTICLE
 GOOD = (
     "Title {n}\n\nBody {n}.\n\nComments 2\n"
     "Thumb ann 1 May 2020, 10:00\n\nHi {n}.\n\n"
-    "bob 1 May 2020, 11:00\n\nYo.\n"
+    "Missing bob 1 May 2020, 11:00\n\nYo.\n"
 )
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sqlite3
+import subprocess
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -17,6 +19,7 @@ from moderator.models import Base
 from moderator.storage import (
     Database,
     DatabaseError,
+    _migration_connection,
     alembic_config,
     database_url,
     make_engine,
@@ -70,13 +73,19 @@ def test_an_older_database_is_backed_up_then_upgraded(tmp_path: Path, revision: 
     upgrade(engine, revision)
     stamp = datetime(2024, 5, 1, tzinfo=UTC).replace(tzinfo=None)
     with engine.begin() as connection:
-        connection.execute(
-            text(
-                "INSERT INTO article (title, body, source, content_hash, imported_at, updated_at)"
-                " VALUES ('Old', 'Body', 'old.txt', 'h', :t, :t)"
-            ),
-            {"t": stamp},
-        )
+        for statement in (
+            "INSERT INTO article (id, title, body, source, content_hash, imported_at, updated_at)"
+            " VALUES (1, 'Old', 'Body', 'old.txt', 'h', :t, :t)",
+            "INSERT INTO author (id, name, first_seen_at) VALUES (1, 'ann', :t)",
+            "INSERT INTO comment (id, article_id, position, author_id, posted_at, body, status,"
+            " escalated, fingerprint, imported_at) VALUES (1, 1, 1, 1, :t, 'hi', 'hidden', 0,"
+            " 'f', :t)",
+            "INSERT INTO profile (id, name, role, created_at) VALUES (1, 'mod', 'moderator', :t)",
+            "INSERT INTO moderation_action (comment_id, actor_id, role, action, from_status,"
+            " to_status, reason, created_at) VALUES (1, 1, 'moderator', 'hide', 'pending',"
+            " 'hidden', 'spam', :t)",
+        ):
+            connection.execute(text(statement), {"t": stamp})
     engine.dispose()
 
     db = open_database(f"sqlite:///{path}")
@@ -86,6 +95,9 @@ def test_an_older_database_is_backed_up_then_upgraded(tmp_path: Path, revision: 
         with db.session() as session:
             assert session.execute(text("SELECT version_num FROM alembic_version")).scalar() == HEAD
             assert session.execute(text("SELECT title FROM article")).scalar() == "Old"
+            history = session.execute(text("SELECT action, reason FROM moderation_action"))
+            assert history.all() == [("hide", "spam")]
+            assert session.execute(text("PRAGMA foreign_keys")).scalar() == 1
     finally:
         db.close()
     with sqlite3.connect(db.backup) as backup:
@@ -126,12 +138,33 @@ def test_a_foreign_sqlite_file_is_refused_untouched(tmp_path: Path) -> None:
     with sqlite3.connect(path) as raw:
         raw.execute("CREATE TABLE notes (x)")
     raw.close()
+    before = path.read_bytes()
     with pytest.raises(DatabaseError, match="is not a Moderator database"):
-        open_database(f"sqlite:///{path}")
-    with sqlite3.connect(path) as raw:
-        tables = {row[0] for row in raw.execute("SELECT name FROM sqlite_master")}
-    raw.close()
-    assert tables == {"notes"}
+        open_database(str(path))
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["other.sqlite3"]
+
+
+def test_a_file_that_is_not_sqlite_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "notes.txt"
+    path.write_text("just some notes\n" * 100, encoding="utf-8")
+    with pytest.raises(DatabaseError, match="is not a SQLite database"):
+        open_database(str(path))
+    assert path.read_text(encoding="utf-8") == "just some notes\n" * 100
+
+
+@pytest.mark.parametrize("name", ["we?ird.sqlite3", "pct%20dir.sqlite3", "hash#tag.sqlite3"])
+def test_paths_are_taken_literally(tmp_path: Path, name: str) -> None:
+    db = open_database(str(tmp_path / name))
+    db.close()
+    assert sorted(p.name for p in tmp_path.iterdir() if p.suffix == ".sqlite3") == [name]
+
+
+def test_a_url_that_is_not_one_is_a_clear_error() -> None:
+    with pytest.raises(DatabaseError, match="is not a database URL"):
+        open_database("::bogus:://x")
+    with pytest.raises(DatabaseError, match="no database driver for 'bogus'"):
+        open_database("bogus://x")
 
 
 def test_a_failed_unit_of_work_leaves_nothing_behind(database: Database) -> None:
@@ -156,16 +189,49 @@ def test_a_failed_unit_of_work_leaves_nothing_behind(database: Database) -> None
     ],
 )
 def test_database_url_precedence(given: str | None, environ: dict[str, str], expected: str) -> None:
-    assert database_url(given, environ) == expected
+    assert database_url(given, environ).render_as_string(hide_password=False) == expected
 
 
 def test_relative_paths_become_absolute(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
-    assert database_url("rel.db", {}) == f"sqlite:///{tmp_path / 'rel.db'}"
+    assert database_url("rel.db", {}).database == str(tmp_path / "rel.db")
 
 
 def test_the_default_lives_in_the_user_data_folder(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
-    assert database_url(None, {}) == f"sqlite:///{tmp_path / 'moderator' / 'moderator.sqlite3'}"
+    assert database_url(None, {}).database == str(tmp_path / "moderator" / "moderator.sqlite3")
+
+
+def test_processes_opening_a_new_database_together_all_succeed(tmp_path: Path) -> None:
+    path = tmp_path / "shared.sqlite3"
+    script = "import sys; from moderator.storage import open_database; open_database(sys.argv[1])"
+    runs = [
+        subprocess.Popen(  # noqa: S603 - our own interpreter and a literal script
+            [sys.executable, "-c", script, str(path)], stderr=subprocess.PIPE
+        )
+        for _ in range(4)
+    ]
+    results = [(run.wait(), run.stderr.read().decode() if run.stderr else "") for run in runs]
+    for run in runs:
+        if run.stderr:
+            run.stderr.close()
+    assert results == [(0, "")] * 4
+    with sqlite3.connect(path) as raw:
+        assert raw.execute("SELECT version_num FROM alembic_version").fetchall() == [(HEAD,)]
+    raw.close()
+
+
+def test_a_migration_that_breaks_references_changes_nothing(database: Database) -> None:
+    orphan = (
+        "INSERT INTO comment (article_id, position, author_id, posted_at, body, status, escalated,"
+        " fingerprint, imported_at) VALUES (99, 1, 99, '2020-01-01', 'x', 'pending', 0, 'f',"
+        " '2020-01-01')"
+    )
+    refused = pytest.raises(DatabaseError, match="would break 2 references")
+    with refused, _migration_connection(database.engine) as connection:
+        connection.exec_driver_sql(orphan)
+    with database.session() as session:
+        assert session.execute(text("SELECT count(*) FROM comment")).scalar() == 0
+        assert session.execute(text("PRAGMA foreign_keys")).scalar() == 1
