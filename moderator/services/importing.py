@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime
 
@@ -37,8 +38,8 @@ def comment_fingerprints(comments: Iterable[IncomingComment]) -> list[str]:
 def import_article(session: Session, incoming: IncomingArticle) -> ImportChange:
     """Add the article (or find it again) and the comments not yet stored.
 
-    Moderation state of comments already stored is left as it is; their positions follow the
-    newest scrape.
+    Moderation state of comments already stored is left as it is. Positions follow the newest
+    scrape; a stored comment it no longer shows stays after the comment it used to follow.
     """
     now = utc_now()
     digest = article_hash(incoming.title, incoming.body)
@@ -62,16 +63,17 @@ def import_article(session: Session, incoming: IncomingArticle) -> ImportChange:
     stored = {} if created else _stored_positions(session, article.id)
     author_ids = ensure_authors(session, {c.author for c in incoming.comments}, now=now)
 
+    by_print = dict(zip(prints, incoming.comments, strict=True))
+    stored_order = sorted(stored, key=lambda fingerprint: stored[fingerprint][1:])
     rows = []
     moved = []
-    for position, (comment, fingerprint) in enumerate(
-        zip(incoming.comments, prints, strict=True), start=1
-    ):
+    for position, fingerprint in enumerate(_merged_order(stored_order, prints), start=1):
         if fingerprint in stored:
-            comment_id, old_position = stored[fingerprint]
+            comment_id, old_position, _ = stored[fingerprint]
             if old_position != position:
                 moved.append({"id": comment_id, "position": position})
             continue
+        comment = by_print[fingerprint]
         rows.append(
             {
                 "article_id": article.id,
@@ -101,13 +103,31 @@ def import_article(session: Session, incoming: IncomingArticle) -> ImportChange:
     )
 
 
-def _stored_positions(session: Session, article_id: int) -> dict[str, tuple[int, int]]:
+def _stored_positions(session: Session, article_id: int) -> dict[str, tuple[int, int, int]]:
+    """Fingerprint -> (id, position, id): the last two order the stored thread."""
     rows = session.execute(
         select(Comment.fingerprint, Comment.id, Comment.position).where(
             Comment.article_id == article_id
         )
     )
-    return {fingerprint: (comment_id, position) for fingerprint, comment_id, position in rows}
+    return {fingerprint: (cid, position, cid) for fingerprint, cid, position in rows}
+
+
+def _merged_order(stored: list[str], incoming: list[str]) -> list[str]:
+    """The newest scrape's order, each stored comment it lacks kept after its old neighbour."""
+    present = set(incoming)
+    followers: defaultdict[str | None, list[str]] = defaultdict(list)
+    anchor: str | None = None
+    for fingerprint in stored:
+        if fingerprint in present:
+            anchor = fingerprint
+        else:
+            followers[anchor].append(fingerprint)
+    order = list(followers[None])
+    for fingerprint in incoming:
+        order.append(fingerprint)
+        order.extend(followers.get(fingerprint, ()))
+    return order
 
 
 def ensure_authors(session: Session, names: set[str], *, now: datetime) -> dict[str, int]:

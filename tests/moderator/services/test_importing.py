@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from moderator.domain import Status
@@ -121,3 +123,53 @@ def test_authors_are_shared_across_articles(database: Database) -> None:
     with database.session() as session:
         assert session.scalar(select(func.count(Author.id))) == 2
         assert session.scalar(select(func.count(Comment.id))) == 6
+
+
+def test_a_comment_gone_from_the_newer_scrape_keeps_its_place(database: Database) -> None:
+    with database.transaction() as session:
+        import_article(session, ARTICLE)
+    with database.transaction() as session:
+        hide(session, [2], actor=ensure_profile(session, "mod"), reason="spam")
+    # The site removed bob's hidden comment and a new one arrived at the end.
+    newer = replace(
+        ARTICLE, comments=(ARTICLE.comments[0], ARTICLE.comments[2], comment("dan", 20, "New."))
+    )
+    with database.transaction() as session:
+        change = import_article(session, newer)
+
+    assert (change.added, change.already_present) == (1, 2)
+    assert stored(database) == [
+        (1, "ann", "First.", Status.PENDING),
+        (2, "bob", "Second.", Status.HIDDEN),
+        (3, "ann", "Third.", Status.PENDING),
+        (4, "dan", "New.", Status.PENDING),
+    ]
+
+
+@settings(max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    first=st.lists(st.integers(0, 9), max_size=8, unique=True),
+    second=st.lists(st.integers(0, 9), max_size=8, unique=True),
+)
+def test_positions_stay_a_sequence_through_any_rescrape(
+    database: Database, first: list[int], second: list[int]
+) -> None:
+    title = f"Rescrape {first} {second}"
+    for picks in (first, second):
+        scrape = replace(
+            ARTICLE, title=title, comments=tuple(comment("u", i, f"c{i}") for i in picks)
+        )
+        with database.transaction() as session:
+            import_article(session, scrape)
+    with database.session() as session:
+        article = session.scalars(select(Article).where(Article.title == title)).one()
+        rows = session.execute(
+            select(Comment.position, Comment.body)
+            .where(Comment.article_id == article.id)
+            .order_by(Comment.position)
+        ).all()
+    assert [position for position, _ in rows] == list(range(1, len(rows) + 1))
+    assert sorted(body for _, body in rows) == sorted({f"c{i}" for i in first + second})
+    # The newest scrape's comments appear in its order.
+    newest = [body for _, body in rows if body in {f"c{i}" for i in second}]
+    assert newest == [f"c{i}" for i in second]
