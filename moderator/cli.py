@@ -12,11 +12,12 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import SQLAlchemyError
 
 from moderator import __version__
 from moderator.domain import ReasonCode, Status
 from moderator.formats.errors import FormatError
+from moderator.importer import ImportReport
 from moderator.services.errors import NotFoundError, ServiceError
 from moderator.storage import ENV_DATABASE, Database, DatabaseError, open_database
 from moderator.terminal import ProgressBar, print_table
@@ -42,18 +43,21 @@ def main(argv: Sequence[str] | None = None, *, gui: GuiRunner | None = None) -> 
             return handler(database, args)
         finally:
             database.close()
-    except (DatabaseError, FormatError, ServiceError) as error:
-        print(f"moderator: {error}", file=sys.stderr)
-        return 1
-    except OperationalError as error:
-        # "database is locked", a full disk, a lost server: the unit of work was rolled back.
-        print(f"moderator: the database refused the request: {error.orig}", file=sys.stderr)
+    except (DatabaseError, FormatError, ServiceError, SQLAlchemyError, OSError) as error:
+        print(f"moderator: {_explain(error)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print(
             "\nmoderator: interrupted; the unit of work under way was rolled back", file=sys.stderr
         )
         return 130
+
+
+def _explain(error: Exception) -> str:
+    if isinstance(error, SQLAlchemyError):
+        # "database is locked", a full disk, a lost server: the unit of work was rolled back.
+        return f"the database refused the request: {getattr(error, 'orig', None) or error}"
+    return str(error)
 
 
 def open_database_for(value: str | None) -> Database:
@@ -94,7 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
     articles.set_defaults(handler=run_articles)
 
     queue = commands.add_parser("queue", help="list comments waiting for (or past) a decision")
-    queue.add_argument("--article", type=int, metavar="ID", help="only this article's comments")
+    queue.add_argument("--article", type=_row_id, metavar="ID", help="only this article's comments")
     queue.add_argument(
         "--status",
         choices=[*Status, "all"],
@@ -108,7 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
     queue.set_defaults(handler=run_queue)
 
     show = commands.add_parser("show", help="print comments in full, with their flags")
-    show.add_argument("ids", nargs="+", type=int, metavar="ID")
+    show.add_argument("ids", nargs="+", type=_row_id, metavar="ID")
     show.add_argument("--json", action="store_true", help="print one JSON document")
     show.set_defaults(handler=run_show)
 
@@ -119,7 +123,7 @@ def build_parser() -> argparse.ArgumentParser:
         ("escalate", "ask an editor to review comments"),
     ):
         decision = commands.add_parser(name, help=text)
-        decision.add_argument("ids", nargs="+", type=int, metavar="ID")
+        decision.add_argument("ids", nargs="+", type=_row_id, metavar="ID")
         if name == "hide":
             decision.add_argument("--reason", required=True, choices=list(ReasonCode))
         if name in {"hide", "escalate"}:
@@ -135,6 +139,16 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _row_id(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not an id") from None
+    if not 1 <= number < 2**63:
+        raise argparse.ArgumentTypeError(f"{value} is not an id (ids are whole numbers from 1)")
+    return number
+
+
 def _non_negative(value: str) -> int:
     number = int(value)
     if number < 0:
@@ -143,12 +157,27 @@ def _non_negative(value: str) -> int:
 
 
 def run_import(database: Database, args: argparse.Namespace) -> int:
-    from moderator.importer import import_paths  # noqa: PLC0415
+    from moderator.importer import ImportAborted, import_paths  # noqa: PLC0415
 
     progress = ProgressBar(sys.stderr) if sys.stderr.isatty() else None
-    report = import_paths(database, args.paths, progress=progress.update if progress else None)
+    try:
+        report = import_paths(database, args.paths, progress=progress.update if progress else None)
+    except ImportAborted as aborted:
+        if progress:
+            progress.finish()
+        _print_import_report(aborted.report)
+        print(f"moderator: {aborted}; the files listed above were imported", file=sys.stderr)
+        return 1
     if progress:
         progress.finish()
+    _print_import_report(report)
+    if not report.imported and not report.failed:
+        print("moderator: no scraped files (*.txt) found in the paths given", file=sys.stderr)
+        return 1
+    return 1 if report.failed else 0
+
+
+def _print_import_report(report: ImportReport) -> None:
     for change in report.imported:
         for warning in change.warnings:
             print(warning, file=sys.stderr)
@@ -164,10 +193,6 @@ def run_import(database: Database, args: argparse.Namespace) -> int:
         f"{report.added} comments added",
         file=sys.stderr,
     )
-    if not report.imported and not report.failed:
-        print("moderator: no scraped files (*.txt) found in the paths given", file=sys.stderr)
-        return 1
-    return 1 if report.failed else 0
 
 
 def run_articles(database: Database, args: argparse.Namespace) -> int:

@@ -6,6 +6,8 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from moderator.formats.errors import FormatError
 from moderator.formats.scraped import read_scraped_file
 from moderator.services.changes import ImportChange
@@ -26,6 +28,15 @@ class ImportReport:
     @property
     def added(self) -> int:
         return sum(change.added for change in self.imported)
+
+
+class ImportAborted(RuntimeError):  # noqa: N818 - it names what happened, like KeyboardInterrupt
+    """The database failed partway; ``report`` holds the files committed before ``path``."""
+
+    def __init__(self, report: ImportReport, path: Path, error: Exception) -> None:
+        super().__init__(f"{path}: the database refused the import: {error}")
+        self.report = report
+        self.path = path
 
 
 # Called after each file with (files done, files in all, the file).
@@ -59,8 +70,12 @@ def import_paths(
         except FormatError as error:
             report.failed.append(error)
         else:
-            with database.transaction() as session:
-                report.imported.append(import_article(session, incoming))
+            try:
+                with database.transaction() as session:
+                    change = import_article(session, incoming)
+            except SQLAlchemyError as error:
+                raise ImportAborted(report, path, error) from error
+            report.imported.append(change)
         if progress is not None:
             progress(done, len(files), path)
     return report

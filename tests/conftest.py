@@ -7,11 +7,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 # Offscreen unless the developer asked for a real display to watch the UI tests.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from moderator.storage import Database, open_database
+
+# No per-example deadline: a wall-clock limit fails at random on a busy 2-core CI machine.
+settings.register_profile("moderator", deadline=None)
+settings.load_profile("moderator")
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED_DATA = REPO.parent / "shared" / "data"

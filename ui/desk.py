@@ -9,7 +9,7 @@ from PySide6.QtCore import QObject, Signal
 from sqlalchemy.orm import Session
 
 from moderator.domain import ReasonCode, Role
-from moderator.importer import ImportReport
+from moderator.importer import ImportAborted, ImportReport
 from moderator.importer import import_paths as import_files
 from moderator.models import Profile
 from moderator.queries import get_profile
@@ -89,8 +89,16 @@ class Desk(QObject):
 
     def import_paths(self, paths: Iterable[Path]) -> ImportReport:
         """Import files and folders; the importer commits each file on its own, so that one bad
-        file never undoes the others (its errors are in the report, not raised)."""
-        report = import_files(self._database, [Path(p) for p in paths])
+        file never undoes the others (its errors are in the report, not raised).
+
+        If the database fails partway (``ImportAborted``), the files committed before it are
+        still announced, then the error propagates.
+        """
+        try:
+            report = import_files(self._database, [Path(p) for p in paths])
+        except ImportAborted as aborted:
+            self.imported.emit(aborted.report)
+            raise
         self.imported.emit(report)
         return report
 

@@ -23,9 +23,10 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from sqlalchemy.exc import SQLAlchemyError
 
 from moderator.domain import ActionKind, Status
-from moderator.importer import ImportReport
+from moderator.importer import ImportAborted, ImportReport
 from moderator.queries import ArticleRow, QueueFilter, get_article
 from moderator.resources import DEMO_ARTICLE
 from moderator.services.changes import ModerationChange
@@ -252,6 +253,11 @@ class MainWindow(QMainWindow):
         except ServiceError as error:
             warn(self, f"Cannot {verb}", str(error))
             return
+        except SQLAlchemyError as error:
+            # Locked for too long, a full disk: nothing was committed, and the user must know.
+            detail = getattr(error, "orig", None) or error
+            warn(self, f"Cannot {verb}", f"The database refused the decision: {detail}")
+            return
         # The models have followed the change by now; move on to the next undecided comment.
         last_row = self.queue.row_of(ids[-1])
         if last_row is not None:
@@ -291,6 +297,9 @@ class MainWindow(QMainWindow):
         QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
             report = self.desk.import_paths(paths)
+        except ImportAborted as aborted:
+            report = aborted.report
+            warn(self, "Import stopped", f"{aborted}\n\nThe files before it were imported.")
         finally:
             QGuiApplication.restoreOverrideCursor()
         if report.imported:

@@ -156,11 +156,11 @@ def _decide(
 
 def _load(session: Session, ids: Collection[int]) -> list[Comment]:
     found: dict[int, Comment] = {}
-    for chunk in chunked(list(ids)):
-        found.update(
-            (comment.id, comment)
-            for comment in session.scalars(select(Comment).where(Comment.id.in_(chunk)))
-        )
+    # Locked in id order (PostgreSQL; SQLite's write transaction already excludes others), so
+    # two desks deciding on the same comment cannot both start from its old status.
+    for chunk in chunked(sorted(ids)):
+        query = select(Comment).where(Comment.id.in_(chunk)).order_by(Comment.id)
+        found.update((comment.id, comment) for comment in session.scalars(query.with_for_update()))
     missing = [i for i in ids if i not in found]
     if missing:
         listed = ", ".join(map(str, missing))

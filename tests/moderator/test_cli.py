@@ -217,3 +217,59 @@ def test_gui_is_the_default_command(tmp_path: Path) -> None:
     seen: list[str | None] = []
     assert main(["--db", str(tmp_path / "x.sqlite3")], gui=lambda db: seen.append(db) or 0) == 0
     assert seen == [str(tmp_path / "x.sqlite3")]
+
+
+@pytest.mark.parametrize(
+    ("db", "message"),
+    [
+        ("README", "is not a SQLite database"),
+        ("bogus://x", "no database driver for 'bogus'"),
+        ("postgresql+nosuchdriver://u@h/db", "no database driver"),
+    ],
+)
+def test_unusable_databases_are_reported_not_raised(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], db: str, message: str
+) -> None:
+    if db == "README":
+        (tmp_path / "README").write_text("# not a database\n" * 200, encoding="utf-8")
+        db = str(tmp_path / "README")
+    assert main(["--db", db, "articles"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("moderator: ")
+    assert message in err
+    assert "Traceback" not in err
+
+
+def test_absurd_ids_are_usage_errors(cli: Cli) -> None:
+    with pytest.raises(SystemExit) as caught:
+        cli("approve", "99999999999999999999999")
+    assert caught.value.code == 2
+    with pytest.raises(SystemExit):
+        cli("approve", "0")
+
+
+def test_a_database_failure_midway_reports_what_was_imported(
+    cli: Cli, folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlalchemy.exc import OperationalError  # noqa: PLC0415
+
+    from moderator import importer  # noqa: PLC0415
+
+    real = importer.import_article
+    calls = []
+
+    def failing_second(session: Any, incoming: Any) -> Any:
+        calls.append(incoming.title)
+        if len(calls) == 2:
+            raise OperationalError("INSERT", {}, Exception("disk I/O error"))
+        return real(session, incoming)
+
+    monkeypatch.setattr(importer, "import_article", failing_second)
+    code, out, err = cli("import", str(folder))
+    assert code == 1
+    assert "Title 1" in out
+    assert "Title 2" not in out
+    assert "the database refused the import: " in err
+    assert "the files listed above were imported" in err
+    monkeypatch.setattr(importer, "import_article", real)
+    assert [a["title"] for a in cli.json("articles")["articles"]] == ["Title 1"]

@@ -9,6 +9,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMenu, QMessageBox, QToolBar, QWidget
 from pytestqt.qtbot import QtBot
+from sqlalchemy.exc import OperationalError
 
 from moderator.domain import ReasonCode, Status
 from moderator.resources import DEMO_ARTICLE
@@ -219,6 +220,26 @@ def test_a_refused_decision_shows_a_warning(
     assert box.textFormat() == Qt.TextFormat.PlainText
     box.close()
     assert actions_on(database, target) == [("approve", None, "tester")]
+
+
+def test_a_database_failure_shows_a_warning_and_changes_nothing(
+    demo_window: MainWindow, database: Database, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    window = demo_window
+    target = current_id(window)
+
+    def locked(*_args: object, **_kwargs: object) -> None:
+        raise OperationalError("UPDATE comment", {}, Exception("database is locked"))
+
+    monkeypatch.setattr("moderator.services.moderation.approve", locked)
+    with qtbot.assertNotEmitted(window.desk.moderated):
+        press(qtbot, window, "a")
+    (box,) = warnings(window)
+    assert box.windowTitle() == "Cannot approve"
+    assert box.text() == "The database refused the decision: database is locked"
+    box.close()
+    assert current_id(window) == target
+    assert status_of(database, target) is Status.PENDING
 
 
 def test_markup_in_comments_shows_as_typed(
