@@ -314,12 +314,10 @@ class MainWindow(QMainWindow):
             warn(self, "Import", f"These files were not imported:\n\n{lines}")
 
     def _on_moderated(self, change: ModerationChange) -> None:
-        ids = ", ".join(f"#{i}" for i in change.comment_ids[:5])
-        more = f" and {len(change.comment_ids) - 5} more" if len(change.comment_ids) > 5 else ""
-        noun = "comment" if len(change.comment_ids) == 1 else "comments"
-        done = DONE_WORDS[change.action]
+        count = len(change.comment_ids)
+        noun = "comment" if count == 1 else "comments"
         reason = f" ({change.reason.label})" if change.reason is not None else ""
-        self.statusBar().showMessage(f"{done} {noun} {ids}{more}{reason}", 8000)
+        self.statusBar().showMessage(f"{DONE_WORDS[change.action]} {count} {noun}{reason}", 8000)
 
     def _on_imported(self, report: ImportReport) -> None:
         if report.imported:
