@@ -15,6 +15,10 @@ class FormatError(ValueError):
         self.line = line
         self.reason = reason
 
+    def __reduce__(self) -> tuple[type[FormatError], tuple[str, int, str]]:
+        # Parsing may happen in a helper process; the error must survive the trip back.
+        return (type(self), (self.source, self.line, self.reason))
+
 
 @dataclass(frozen=True, slots=True)
 class FormatWarning:

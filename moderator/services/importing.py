@@ -35,7 +35,9 @@ def comment_fingerprints(comments: Iterable[IncomingComment]) -> list[str]:
     return prints
 
 
-def import_article(session: Session, incoming: IncomingArticle) -> ImportChange:
+def import_article(
+    session: Session, incoming: IncomingArticle, *, fingerprints: list[str] | None = None
+) -> ImportChange:
     """Add the article (or find it again) and the comments not yet stored.
 
     Moderation state of comments already stored is left as it is. Positions follow the newest
@@ -59,7 +61,8 @@ def import_article(session: Session, incoming: IncomingArticle) -> ImportChange:
     else:
         article.source = incoming.source
 
-    prints = comment_fingerprints(incoming.comments)
+    # A caller that parsed in another process may hand the fingerprints over, worked out there.
+    prints = comment_fingerprints(incoming.comments) if fingerprints is None else fingerprints
     stored = {} if created else _stored_positions(session, article.id)
     author_ids = ensure_authors(session, {c.author for c in incoming.comments}, now=now)
 

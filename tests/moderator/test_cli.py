@@ -258,11 +258,11 @@ def test_a_database_failure_midway_reports_what_was_imported(
     real = importer.import_article
     calls = []
 
-    def failing_second(session: Any, incoming: Any) -> Any:
+    def failing_second(session: Any, incoming: Any, **kwargs: Any) -> Any:
         calls.append(incoming.title)
         if len(calls) == 2:
             raise OperationalError("INSERT", {}, Exception("disk I/O error"))
-        return real(session, incoming)
+        return real(session, incoming, **kwargs)
 
     monkeypatch.setattr(importer, "import_article", failing_second)
     code, out, err = cli("import", str(folder))

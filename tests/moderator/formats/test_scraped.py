@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -311,3 +312,14 @@ def test_invisible_characters_and_odd_spaces_never_reach_names(header: str, auth
     article = parse(f"\ufeff\ufeffT\n\nBody.\n\nComments 1\n{header}\n\nText.\n")
     assert article.title == "T"
     assert article.comments[0].author == author
+
+
+def test_format_errors_survive_pickling() -> None:
+    error = FormatError("a.txt", 3, "impossible date")
+    copy = pickle.loads(pickle.dumps(error))  # noqa: S301 - our own bytes
+    assert (copy.source, copy.line, copy.reason, str(copy)) == (
+        "a.txt",
+        3,
+        "impossible date",
+        "a.txt:3: impossible date",
+    )
