@@ -6,7 +6,7 @@ import multiprocessing
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -116,19 +116,29 @@ def _parse_all(files: list[Path], parallel: bool) -> Iterator[_Parsed | FormatEr
         yield from map(_parse, files)
         return
     pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"))
+    broken = False
+
+    def submit(path: Path) -> Future[_Parsed | FormatError] | None:
+        nonlocal broken
+        if not broken:
+            try:
+                return pool.submit(_parse, path)
+            except BrokenProcessPool:
+                broken = True
+        return None
+
     try:
-        pending = deque((path, pool.submit(_parse, path)) for path in files[:READ_AHEAD])
-        broken = False
+        pending = deque((path, submit(path)) for path in files[:READ_AHEAD])
         for following in [*files[READ_AHEAD:], *([None] * READ_AHEAD)]:
             path, future = pending.popleft()
             try:
-                parsed = _parse(path) if broken else future.result()
+                parsed = _parse(path) if future is None else future.result()
             except BrokenProcessPool:
                 # The helper died (out of memory, killed): carry on in this process.
                 broken = True
                 parsed = _parse(path)
             if following is not None:
-                pending.append((following, future if broken else pool.submit(_parse, following)))
+                pending.append((following, submit(following)))
             yield parsed
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
