@@ -10,17 +10,20 @@ import json
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from sqlalchemy.exc import SQLAlchemyError
 
 from moderator import __version__
+from moderator.cli_rules import Standalone, add_rules_commands
 from moderator.domain import ReasonCode, Status
 from moderator.formats.errors import FormatError
-from moderator.importer import ImportReport
 from moderator.services.errors import NotFoundError, ServiceError
 from moderator.storage import ENV_DATABASE, Database, DatabaseError, open_database
 from moderator.terminal import ProgressBar, print_table
+
+if TYPE_CHECKING:
+    from moderator.importer import ImportReport
 
 # The desktop window lives in `ui`, which the core may not import; the launcher hands it in.
 GuiRunner = Callable[[str | None], int]
@@ -37,6 +40,10 @@ def main(argv: Sequence[str] | None = None, *, gui: GuiRunner | None = None) -> 
                 print("moderator: the desktop window is not available here", file=sys.stderr)
                 return 1
             return gui(args.db)
+        # Commands that only read files (`rules check`, `rules test`) never open a database.
+        standalone: Standalone | None = getattr(args, "standalone", None)
+        if standalone is not None:
+            return standalone(args)
         handler: Callable[[Database, argparse.Namespace], int] = args.handler
         database = open_database_for(args.db)
         try:
@@ -136,6 +143,8 @@ def build_parser() -> argparse.ArgumentParser:
         )
         decision.add_argument("--json", action="store_true", help="print the change as JSON")
         decision.set_defaults(handler=run_decision, decision=name)
+
+    add_rules_commands(commands)
     return parser
 
 

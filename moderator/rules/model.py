@@ -43,7 +43,11 @@ class AuthorHistory(Protocol):
         ...
 
     def recent_times(self, author: str) -> Sequence[datetime]:
-        """When this author's stored comments were posted (for bursts), oldest first."""
+        """When this author's stored comments were posted (for bursts), oldest first.
+
+        Only comments stored before the run: the comments being checked are not included
+        (rules count those themselves, and would count them twice).
+        """
         ...
 
 
@@ -127,6 +131,17 @@ class Rule:
 
     def reset(self) -> None:
         """Forget what earlier comments of a run taught (bursts, copy-paste); new run."""
+
+    def sources(self) -> tuple[Path, ...]:
+        """Files this rule read when it was built (word lists): they are part of the version."""
+        return ()
+
+    def unavailable(self) -> str | None:
+        """Why this rule cannot run here (an optional extra is missing), or None if it can.
+
+        An unavailable rule is skipped with a warning, never a crash.
+        """
+        return None
 
     def hit(self, explanation: str, **evidence: Any) -> Hit:
         return Hit(

@@ -1,0 +1,319 @@
+"""Rule kinds about who writes and how: author lists, first comments, history, campaigns, bursts.
+
+These look beyond one comment's text. Those that learn from earlier comments of a run (first
+comments, campaigns, bursts) keep that in private state that :meth:`Rule.reset` clears; the
+engine checks comments in posting order, each once per run.
+"""
+
+from __future__ import annotations
+
+import bisect
+import builtins
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, ClassVar, Self
+
+from moderator.rules.model import (
+    AuthorHistory,
+    CommentSnapshot,
+    Hit,
+    Rule,
+    RuleConfigError,
+    RuleContext,
+    rule_kind,
+)
+from moderator.rules.similarity import NearDuplicates, normalised_length, normalised_words
+from moderator.rules.text_rules import (
+    common_fields,
+    read_int,
+    read_number,
+    show,
+)
+
+
+def _author_key(author: str) -> str:
+    """Names match whatever their case and surrounding spaces."""
+    return author.strip().casefold()
+
+
+def _whole(body: str) -> tuple[tuple[int, int], ...]:
+    """The span of the comment's text without its surrounding whitespace."""
+    start = len(body) - len(body.lstrip())
+    end = len(body.rstrip())
+    return ((start, end),) if end > start else ()
+
+
+# --- author lists --------------------------------------------------------------------------
+
+
+@rule_kind("author_list")
+@dataclass(frozen=True, kw_only=True)
+class AuthorListRule(Rule):
+    """Hits every comment by an author named in ``names`` (any case).
+
+    ``list`` says which list it is, "watch" or "block", for the explanation.
+    """
+
+    behavioural: ClassVar[bool] = True
+    LISTS: ClassVar[tuple[str, ...]] = ("watch", "block")
+
+    names: tuple[str, ...]
+    list: str = "watch"
+    _keys: frozenset[str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_keys", frozenset(map(_author_key, self.names)))
+
+    @classmethod
+    def from_table(cls, table: Mapping[str, Any], *, base_dir: Path) -> Self:
+        names = table.get("names")
+        if not isinstance(names, builtins.list | tuple) or not names:
+            said = "is required" if names is None else f"must be a list, not {show(names)}"
+            if isinstance(names, builtins.list | tuple):
+                said = "must name at least one author"
+            raise RuleConfigError(f"names {said}", key="names")
+        for name in names:
+            if not isinstance(name, str) or not name.strip():
+                raise RuleConfigError(
+                    f"names must be non-empty strings, not {show(name)}", key="names"
+                )
+        which = table.get("list", "watch")
+        if which not in cls.LISTS:
+            raise RuleConfigError(f"list must be 'watch' or 'block', not {show(which)}", key="list")
+        return cls(**common_fields(table), names=tuple(names), list=which)
+
+    # `list` is a field here, so the builtin is spelled out.
+    def check(self, comment: CommentSnapshot, context: RuleContext) -> builtins.list[Hit]:
+        if _author_key(comment.author) not in self._keys:
+            return []
+        author = comment.author.strip()
+        return [self.hit(f"author '{author}' is on the {self.list} list", matched=author)]
+
+
+# --- first comment -------------------------------------------------------------------------
+
+
+@rule_kind("first_comment")
+@dataclass(frozen=True, kw_only=True)
+class FirstCommentRule(Rule):
+    """Hits an author's first comment: none stored before, and none earlier in this run."""
+
+    behavioural: ClassVar[bool] = True
+
+    # author key -> id of that author's first comment in the run (None when it had no id)
+    _first: dict[str, int | None] = field(
+        init=False, repr=False, compare=False, default_factory=dict
+    )
+
+    @classmethod
+    def from_table(cls, table: Mapping[str, Any], *, base_dir: Path) -> Self:
+        return cls(**common_fields(table))
+
+    def reset(self) -> None:
+        self._first.clear()
+
+    def check(self, comment: CommentSnapshot, context: RuleContext) -> list[Hit]:
+        key = _author_key(comment.author)
+        if not key:
+            return []  # an anonymous comment has no "first"
+        if key in self._first:
+            # Checking the same comment again (by id) gives the same answer.
+            first = self._first[key]
+            if first is None or first != comment.id:
+                return []
+        elif context.history.comment_count(comment.author) > 0:
+            self._first[key] = None
+            return []
+        else:
+            self._first[key] = comment.id
+        return [self.hit(f"first comment by '{comment.author.strip()}'")]
+
+
+# --- author history ------------------------------------------------------------------------
+
+
+@rule_kind("author_history")
+@dataclass(frozen=True, kw_only=True)
+class AuthorHistoryRule(Rule):
+    """Hits authors whose share of hidden comments, among those decided, is ``threshold`` or more.
+
+    Only authors with at least ``min_decided`` decided comments count (Coral's "recent history").
+    """
+
+    behavioural: ClassVar[bool] = True
+
+    threshold: float = 0.5
+    min_decided: int = 3
+
+    @classmethod
+    def from_table(cls, table: Mapping[str, Any], *, base_dir: Path) -> Self:
+        return cls(
+            **common_fields(table),
+            threshold=read_number(table, "threshold", default=0.5, share=True),
+            min_decided=read_int(table, "min_decided", default=3, minimum=1),
+        )
+
+    def check(self, comment: CommentSnapshot, context: RuleContext) -> list[Hit]:
+        if not comment.author.strip():
+            return []
+        hidden, approved = context.history.decisions(comment.author)
+        decided = hidden + approved
+        if decided < self.min_decided or hidden < self.threshold * decided or not hidden:
+            return []
+        share = hidden / decided
+        explanation = (
+            f"{hidden} of {decided} decided comments hidden "
+            f"({share:.0%}, limit {self.threshold:.0%})"
+        )
+        return [self.hit(explanation, measured=share, threshold=self.threshold)]
+
+
+# --- campaigns -----------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Group:
+    """Comments with the same or nearly the same text: who wrote them, how often, which first."""
+
+    first_id: int | None
+    authors: dict[str, int]
+
+
+@rule_kind("campaign")
+@dataclass(frozen=True, kw_only=True)
+class CampaignRule(Rule):
+    """Hits copy-paste: the same or nearly the same text from ``min_authors`` authors or more,
+    or posted ``min_repeats`` times or more by one author.
+
+    Texts are compared after normalisation (case, punctuation, spacing); "nearly the same"
+    means a Jaccard similarity of ``similarity`` or more between their words (see
+    :mod:`moderator.rules.similarity`). Texts shorter than ``min_length`` characters once
+    normalised are left alone: "Well said!" from many readers is agreement, not a campaign.
+    The comment that reaches a limit and every later one in the group are hit.
+    """
+
+    behavioural: ClassVar[bool] = True
+
+    min_authors: int = 3
+    min_repeats: int = 3
+    similarity: float = 0.6
+    min_length: int = 40
+    _index: NearDuplicates = field(init=False, repr=False, compare=False)
+    _groups: dict[int, _Group] = field(init=False, repr=False, compare=False, default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_index", NearDuplicates(similarity=self.similarity))
+
+    @classmethod
+    def from_table(cls, table: Mapping[str, Any], *, base_dir: Path) -> Self:
+        similarity = read_number(table, "similarity", default=0.6, share=True)
+        if similarity == 0:
+            raise RuleConfigError("similarity must be more than 0", key="similarity")
+        return cls(
+            **common_fields(table),
+            min_authors=read_int(table, "min_authors", default=3, minimum=2),
+            min_repeats=read_int(table, "min_repeats", default=3, minimum=2),
+            similarity=similarity,
+            min_length=read_int(table, "min_length", default=40, minimum=1),
+        )
+
+    def reset(self) -> None:
+        self._index.clear()
+        self._groups.clear()
+
+    def check(self, comment: CommentSnapshot, context: RuleContext) -> list[Hit]:
+        words = normalised_words(comment.body)
+        if normalised_length(words) < self.min_length:
+            return []
+        number, exact = self._index.place(words)
+        group = self._groups.get(number)
+        author = _author_key(comment.author)
+        if group is None:
+            self._groups[number] = _Group(comment.id, {author: 1})
+            return []
+        group.authors[author] = repeats = group.authors.get(author, 0) + 1
+        authors = len(group.authors)
+        same = "identical" if exact else "near-identical"
+        first = f", first in comment {group.first_id}" if group.first_id is not None else ""
+        if authors >= self.min_authors:
+            explanation = f"{same} text from {authors} authors{first}"
+            measured, threshold = authors, self.min_authors
+        elif repeats >= self.min_repeats:
+            who = f"'{comment.author.strip()}'" if author else "an anonymous author"
+            explanation = f"{same} text posted {repeats} times by {who}{first}"
+            measured, threshold = repeats, self.min_repeats
+        else:
+            return []
+        spans = _whole(comment.body)
+        return [self.hit(explanation, spans=spans, measured=measured, threshold=threshold)]
+
+
+# --- bursts --------------------------------------------------------------------------------
+
+
+def _utc(moment: datetime) -> datetime:
+    """Aware UTC: stored times may come naive (SQLite) while snapshots come aware."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+@rule_kind("burst")
+@dataclass(frozen=True, kw_only=True)
+class BurstRule(Rule):
+    """Hits an author's comment when it makes more than ``count`` within ``minutes`` minutes.
+
+    The comments counted are the author's stored ones (``AuthorHistory.recent_times``, which
+    must not include the comments of the run) and those checked earlier in the run.
+    """
+
+    behavioural: ClassVar[bool] = True
+
+    count: int = 5
+    minutes: float = 10
+    _stored: dict[str, Sequence[datetime]] = field(
+        init=False, repr=False, compare=False, default_factory=dict
+    )
+    _seen: dict[str, list[datetime]] = field(
+        init=False, repr=False, compare=False, default_factory=dict
+    )
+
+    @classmethod
+    def from_table(cls, table: Mapping[str, Any], *, base_dir: Path) -> Self:
+        return cls(
+            **common_fields(table),
+            count=read_int(table, "count", default=5, minimum=1),
+            minutes=read_number(table, "minutes", default=10, share=False),
+        )
+
+    def reset(self) -> None:
+        self._stored.clear()
+        self._seen.clear()
+
+    def check(self, comment: CommentSnapshot, context: RuleContext) -> list[Hit]:
+        key = _author_key(comment.author)
+        if comment.posted_at is None or not key:
+            return []
+        now = _utc(comment.posted_at)
+        since = now - timedelta(minutes=self.minutes)
+        stored = self._stored.get(key)
+        if stored is None:
+            # History does not change during a run: read it once per author.
+            stored = self._stored[key] = _sorted_utc(context.history, comment.author)
+        seen = self._seen.setdefault(key, [])
+        bisect.insort(seen, now)
+        within = _within(stored, since, now) + _within(seen, since, now)
+        if within <= self.count:
+            return []
+        minutes = f"{self.minutes:g}"
+        explanation = f"{within} comments in {minutes} minutes (limit {self.count})"
+        return [self.hit(explanation, measured=within, threshold=self.count)]
+
+
+def _sorted_utc(history: AuthorHistory, author: str) -> Sequence[datetime]:
+    return sorted(map(_utc, history.recent_times(author)))
+
+
+def _within(times: Sequence[datetime], since: datetime, until: datetime) -> int:
+    """How many of the sorted ``times`` fall after ``since`` and no later than ``until``."""
+    return bisect.bisect_right(times, until) - bisect.bisect_right(times, since)

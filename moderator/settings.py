@@ -1,0 +1,97 @@
+"""User preferences the core keeps (the active rule set), in a small JSON file per user.
+
+They live here rather than in QSettings so that the command line and the tests read them
+without Qt; the window reads and writes them through the same functions.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+
+from moderator.resources import RESOURCES_DIR
+
+ENV_CONFIG_DIR = "MODERATOR_CONFIG_DIR"
+SETTINGS_FILE = "settings.json"
+DEFAULT_RULE_SET = RESOURCES_DIR / "rules" / "default.toml"
+_RULE_SET_KEY = "rule_set"
+
+
+class SettingsError(ValueError):
+    """The settings file cannot be read as settings; the message names the file."""
+
+
+def config_dir(environ: Mapping[str, str] | None = None) -> Path:
+    """``$MODERATOR_CONFIG_DIR`` if set (tests, portable installs), else the user config folder."""
+    environ = os.environ if environ is None else environ
+    chosen = environ.get(ENV_CONFIG_DIR)
+    if chosen:
+        return Path(chosen).expanduser()
+    return platformdirs.user_config_path("moderator", appauthor=False)
+
+
+def settings_path() -> Path:
+    return config_dir() / SETTINGS_FILE
+
+
+def active_rule_set_path() -> Path:
+    """The rule set the user chose with :func:`use_rule_set`, else the default one."""
+    chosen = _read().get(_RULE_SET_KEY)
+    if chosen is None:
+        return DEFAULT_RULE_SET
+    if not isinstance(chosen, str) or not chosen:
+        raise SettingsError(f"{settings_path()}: {_RULE_SET_KEY!r} must be a file path")
+    return Path(chosen)
+
+
+def use_rule_set(path: Path | None) -> Path:
+    """Remember ``path`` as the active rule set (None: back to the default); the active path.
+
+    The path is stored absolute, so the choice holds whichever folder a later command runs in.
+    """
+    settings = _read()
+    if path is None:
+        settings.pop(_RULE_SET_KEY, None)
+    else:
+        settings[_RULE_SET_KEY] = str(path.expanduser().resolve())
+    _write(settings)
+    return active_rule_set_path()
+
+
+def _read() -> dict[str, Any]:
+    path = settings_path()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return {}
+    except OSError as error:
+        raise SettingsError(f"{path}: cannot read: {error.strerror or error}") from None
+    try:
+        settings = json.loads(text)
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise SettingsError(f"{path}: not a settings file: {error}") from None
+    if not isinstance(settings, dict):
+        raise SettingsError(f"{path}: not a settings file: expected a JSON object")
+    return settings
+
+
+def _write(settings: Mapping[str, Any]) -> None:
+    path = settings_path()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # Written aside and renamed: a crash mid-write never leaves a half settings file.
+        # Keys this version does not know are kept, so an older Moderator drops nothing.
+        with tempfile.NamedTemporaryFile(
+            "w", encoding="utf-8", dir=path.parent, prefix=".settings-", delete=False
+        ) as temporary:
+            json.dump(settings, temporary, ensure_ascii=False, indent=2, sort_keys=True)
+            temporary.write("\n")
+        Path(temporary.name).replace(path)
+    except OSError as error:
+        raise SettingsError(f"{path}: cannot write: {error.strerror or error}") from None
