@@ -127,9 +127,9 @@ class Folded:
 
     def span(self, start: int, end: int) -> tuple[int, int]:
         """The original [start, end) of the folded characters [start, end) (end > start)."""
-        if self.ends is None:
+        if self.starts is None or self.ends is None:
             return start, end
-        return self.starts[start], self.ends[end - 1]  # type: ignore[index]
+        return self.starts[start], self.ends[end - 1]
 
 
 def fold_text(text: str, *, fold_case: bool = True) -> Folded:

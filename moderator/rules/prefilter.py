@@ -2,16 +2,19 @@
 
 The precise matcher (``wordmatch``) reads text in Python and costs tens of microseconds per
 comment; RE2 scans a 400-character comment in one or two. The prefilter fires on a superset of
-what the precise matcher finds (a property test holds it to that), in two stages:
+what the precise matcher finds (a property test holds it to that). Each stage is one RE2 set,
+which scans once and says which of its patterns matched:
 
-1. over the raw text: each term letter by letter, each letter the class of ASCII characters
-   that can stand for it (both cases, leet digits and symbols) and repeatable, words joined by
-   any non-alphanumerics, with ASCII word boundaries (looser than the matcher's); or any
-   character whose reading changes a word (accented and look-alike letters, ligatures,
-   invisible characters next to a letter); or a run of single letters that may be spaced out;
-2. only when stage 1 fired on text that is not plain ASCII: the same terms over the text read
-   character by character (``str.translate`` with every character's reading), so that "café"
-   or a curly quote near a term costs one more scan rather than the precise matcher.
+1. over the raw text: (a) each term letter by letter, each letter the class of ASCII
+   characters that can stand for it (both cases, leet digits and symbols), words joined by any
+   non-alphanumerics, with ASCII word boundaries (looser than the matcher's); (b) a run of
+   single letters that may be spaced out; (c) any character whose reading changes a word
+   (accented and look-alike letters, ligatures, invisible characters next to a letter);
+2. only if (c) matched: (a) and (b) again over the text read character by character
+   (``str.translate`` with every character's reading), so that "café" costs one more scan
+   rather than the precise matcher.
+
+Whether (b) matched tells the matcher whether to look for spaced-out letters at all.
 """
 
 from __future__ import annotations
@@ -43,9 +46,10 @@ UNANCHORED = re2._re2.RE2.Anchor.UNANCHORED  # see Scanner
 class Scanner:
     """A compiled RE2 pattern searched over UTF-8 bytes.
 
-    The public ``search`` builds a generator and a match object per call, which costs as much
-    as scanning a whole comment; the prefilter runs on every comment, so it calls the compiled
-    RE2 object directly (google-re2 is pinned in pyproject.toml).
+    google-re2's public ``search`` builds a generator and a match object per call, which costs
+    as much as scanning a whole comment; so this calls the compiled RE2 object underneath, as
+    the prefilter calls RE2's set (neither is in the public module; google-re2 is pinned in
+    pyproject.toml, and the tests would catch a change).
     """
 
     def __init__(self, pattern: str, *, longest: bool = False) -> None:
@@ -310,7 +314,3 @@ class Prefilter:
             if not fired:
                 return NOTHING
         return _EVERYTHING if _SPACED_AT in fired else LOOK
-
-    def may_match(self, text: str) -> bool:
-        """False only if the precise matcher can find no term in ``text``."""
-        return bool(self.look(text))

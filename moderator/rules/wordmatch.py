@@ -29,13 +29,12 @@ _WORD = re.compile(r"[^\W_]+")
 _STRETCHED = re.compile(r"([^\W_])\1\1")
 # The matcher scans a copy of each reading in which every non-word character is a space and
 # every non-ASCII letter a placeholder no term contains (when the terms are ASCII), so that
-# its pattern is plain ASCII and agrees with Python on what a word character is.
-_NOT_WORD = re.compile(r"[\W_]")
-_NOT_ASCII = re.compile(r"[^\x00-\x7f]")
-# Line breaks stay: a phrase crosses one, but not a paragraph break (two, see _GAP).
+# its pattern is plain ASCII and agrees with Python on what a word character is. Line breaks
+# stay: a phrase crosses one, but not a paragraph break (two, see _GAP).
 _ASCII_SPACES = bytes(c if chr(c).isalnum() or c == 0x0A else 32 for c in range(256))
-_PLACEHOLDERS = "ZQXJzqxj"
 _NOT_WORD = re.compile(r"[^\w\n]|_")
+_NOT_ASCII = re.compile(r"[^\x00-\x7f]")
+_PLACEHOLDERS = "ZQXJzqxj"
 _WILD = "[^ \n]*"
 _GAP = "(?: *\n *| +)"
 # Where a comment may be cut into paragraphs that are matched apart: blank lines (which no
@@ -301,18 +300,19 @@ class WordMatcher:
         # Readings mostly agree: each place is named once, by the first reading to find it.
         found: dict[tuple[int, int], tuple[str, tuple[Term, ...] | None]] = {}
         if self._scanner is not None:
-            views = readings(folded, runs=spaced_runs(folded.text) if spaced else ())
+            runs = spaced_runs(folded.text) if spaced else ()
+            views = readings(folded, runs=runs)
             words, offsets = self._words(views)
             spans = _spans(self._scanner, words)
             if spans and self._allow is not None:
                 allowed = _spans(self._allow, words)
                 spans = [s for s in spans if not any(a <= s[0] and s[1] <= b for a, b in allowed)]
             view, offset = views[0], 0
-            for start, end in spans:
+            for first, last in spans:
                 if len(views) > 1:
-                    index = bisect.bisect_right(offsets, start) - 1
+                    index = bisect.bisect_right(offsets, first) - 1
                     view, offset = views[index], offsets[index]
-                start, end = start - offset, end - offset
+                start, end = first - offset, last - offset
                 span = view.text[start:end]
                 if view.steps is not None:
                     start, end = view.folded_span(start, end)
@@ -332,7 +332,7 @@ class WordMatcher:
         return matches
 
     def _words(self, views: list[Reading]) -> tuple[bytes | str, list[int]]:
-        """All readings as words for one scan, a line break (no phrase crosses it) between
+        """All readings as words for one scan, a blank line (no phrase crosses it) between
         them; and where each reading starts."""
         if len(views) == 1:
             return _spaced_words(views[0], self._placeholder), [0]

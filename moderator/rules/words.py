@@ -123,6 +123,11 @@ class WordListRule(Rule):
                 values[key] = table[key]
         return cls(**values)
 
+    @property
+    def matcher(self) -> WordMatcher:
+        """The compiled list (``find`` for the matches alone, ``look`` for its prefilter)."""
+        return self._matcher
+
     def sources(self) -> tuple[Path, ...]:
         return () if self.terms_file is None else (self.terms_file,)
 

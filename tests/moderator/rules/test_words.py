@@ -37,8 +37,8 @@ INNOCENT = (
 )
 
 
-def rule(*terms: str, **options: object) -> WordListRule:
-    return WordListRule(id="banned", terms=terms or TERMS, severity=Severity.HIGH, **options)  # type: ignore[arg-type]
+def rule(*terms: str, allow: tuple[str, ...] = ()) -> WordListRule:
+    return WordListRule(id="banned", terms=terms or TERMS, severity=Severity.HIGH, allow=allow)
 
 
 def check(subject: WordListRule, body: str) -> list[Hit]:
@@ -117,6 +117,22 @@ def test_the_rapist_is_not_therapist() -> None:
 )
 def test_phrases_match_across_spaces_and_punctuation(body: str, matched: str) -> None:
     assert found(body, "you people", "go back to")[0][0] == matched
+
+
+def test_a_phrase_does_not_run_into_the_next_paragraph() -> None:
+    assert found("you\n\npeople", "you people") == []
+    assert found("you \r\n \r\npeople", "you people") == []
+    assert found("you\n.\npeople", "you people") == []
+
+
+def test_later_paragraphs_keep_their_offsets() -> None:
+    body = "A first paragraph.\n\nAnd a $h1t second.\n \nThird: idiots."
+    hits = check(rule(), body)
+    assert [(hit.matched, hit.spans) for hit in hits] == [
+        ("$h1t", ((26, 30),)),
+        ("idiots", ((48, 54),)),
+    ]
+    assert [body[start:end] for hit in hits for start, end in hit.spans] == ["$h1t", "idiots"]
 
 
 @pytest.mark.parametrize("body", ["you peoples", "your people", "go back", "young people"])
@@ -417,6 +433,14 @@ def test_the_prefilter_lets_through_everything_the_matcher_finds(
     if slowly:
         assert matcher.look(text)
     assert matcher.find(text) == slowly
+
+
+@settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.one_of(disguised(), FILLER, st.sampled_from(["\n\n", "\n \n"])), max_size=12))
+def test_reading_paragraph_by_paragraph_makes_no_difference(parts: list[str]) -> None:
+    matcher = MATCHERS[True]
+    text = "".join(parts)
+    assert matcher.find(text) == matcher.find_slowly(text)
 
 
 @settings(max_examples=300)
