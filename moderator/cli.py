@@ -15,7 +15,12 @@ from typing import TYPE_CHECKING, Any, TextIO
 from sqlalchemy.exc import SQLAlchemyError
 
 from moderator import __version__
-from moderator.cli_rules import Standalone, add_rules_commands
+from moderator.cli_rules import (
+    Standalone,
+    add_rules_commands,
+    add_rules_option,
+    load_for_database_command,
+)
 from moderator.domain import ReasonCode, Status
 from moderator.formats.errors import FormatError
 from moderator.services.errors import NotFoundError, ServiceError
@@ -98,6 +103,10 @@ def build_parser() -> argparse.ArgumentParser:
         "import", help="import scraped articles (files, or folders searched recursively)"
     )
     importing.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    add_rules_option(importing)
+    importing.add_argument(
+        "--no-rules", action="store_true", help="import without checking the new comments"
+    )
     importing.set_defaults(handler=run_import)
 
     articles = commands.add_parser("articles", help="list articles with their queue counts")
@@ -168,9 +177,21 @@ def _non_negative(value: str) -> int:
 def run_import(database: Database, args: argparse.Namespace) -> int:
     from moderator.importer import ImportAborted, import_paths  # noqa: PLC0415
 
+    rules = None
+    if not args.no_rules:
+        loaded = load_for_database_command(args)
+        if loaded is None:
+            return 1
+        rules = loaded.rule_set
     progress = ProgressBar(sys.stderr) if sys.stderr.isatty() else None
     try:
-        report = import_paths(database, args.paths, progress=progress.update if progress else None)
+        report = import_paths(
+            database,
+            args.paths,
+            progress=progress.update if progress else None,
+            parallel=True,
+            rules=rules,
+        )
     except ImportAborted as aborted:
         if progress:
             progress.finish()
@@ -197,9 +218,12 @@ def _print_import_report(report: ImportReport) -> None:
         )
     for error in report.failed:
         print(f"{error} (nothing imported from this file)", file=sys.stderr)
+    flagged = sum(len(change.flagged) for change in report.flags)
+    hidden = sum(len(change.hidden) for change in report.flags)
+    rules = f", {flagged} flagged, {hidden} hidden by rules" if report.flags else ""
     print(
         f"{len(report.imported)} imported, {len(report.failed)} failed, "
-        f"{report.added} comments added",
+        f"{report.added} comments added{rules}",
         file=sys.stderr,
     )
 

@@ -16,12 +16,15 @@ import unicodedata
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from moderator import settings
 from moderator.rules.engine import RuleEngine
 from moderator.rules.loader import LoadedRuleSet, LoadError, read_rule_set
 from moderator.rules.model import CommentSnapshot, Hit, RuleSet
+
+if TYPE_CHECKING:
+    from moderator.storage import Database
 
 Standalone = Callable[[argparse.Namespace], int]
 # Characters of context shown on each side of a matched span, and the longest span shown whole.
@@ -58,6 +61,13 @@ def add_rules_commands(commands: argparse._SubParsersAction[argparse.ArgumentPar
     test.add_argument("--author", default="", help="the author's name, for name lists")
     test.add_argument("--json", action="store_true", help="print one JSON document")
     test.set_defaults(standalone=run_test)
+
+    run = sub.add_parser(
+        "run", help="check stored comments again and replace their flags (all, or one article)"
+    )
+    add_rules_option(run)
+    run.add_argument("--article", type=int, metavar="ID", help="only this article's comments")
+    run.set_defaults(handler=run_rules_command)
 
 
 def add_rules_option(parser: argparse.ArgumentParser) -> None:
@@ -245,3 +255,44 @@ def _out(text: str) -> None:
 
 def _err(text: str) -> None:
     sys.stderr.write(text + "\n")
+
+
+def load_for_database_command(args: argparse.Namespace) -> LoadedRuleSet | None:
+    """The rule set for a command that also has a database, or None after reporting problems."""
+    try:
+        loaded = rule_set_for(args)
+    except LoadError as error:
+        for problem in error.problems:
+            _err(str(problem))
+        _err("moderator: the rule set has problems (above); fix it, or choose another")
+        return None
+    except settings.SettingsError as error:
+        _err(f"moderator: {error}")
+        return None
+    for problem in loaded.warnings:
+        _err(str(problem))
+    return loaded
+
+
+def run_rules_command(database: Database, args: argparse.Namespace) -> int:
+    from moderator.rule_runs import run_rules  # noqa: PLC0415 - needs the database layers
+    from moderator.terminal import ProgressBar  # noqa: PLC0415
+
+    loaded = load_for_database_command(args)
+    if loaded is None:
+        return 1
+    bar = ProgressBar(sys.stderr) if sys.stderr.isatty() else None
+    report = run_rules(
+        database,
+        loaded.rule_set,
+        article_id=args.article,
+        progress=(lambda done, total: bar.update(done, total, Path("comments"))) if bar else None,
+    )
+    if bar:
+        bar.finish()
+    rule_set = loaded.rule_set
+    _out(
+        f"{report.checked} comments checked with {rule_set.name!r} (version {rule_set.version}):"
+        f" {report.flagged} flagged, {report.hits} hits, {report.hidden} hidden by rules"
+    )
+    return 0

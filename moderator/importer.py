@@ -16,7 +16,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from moderator.formats.errors import FormatError
 from moderator.formats.records import IncomingArticle
 from moderator.formats.scraped import read_scraped_file
+from moderator.rules.model import RuleSet
 from moderator.services.changes import ImportChange
+from moderator.services.flagging import FlagChange, added_comment_ids, flag_comments
 from moderator.services.importing import comment_fingerprints, import_article
 from moderator.storage import Database
 
@@ -32,6 +34,7 @@ class ImportReport:
 
     imported: list[ImportChange] = field(default_factory=list)
     failed: list[FormatError] = field(default_factory=list)
+    flags: list[FlagChange] = field(default_factory=list)
 
     @property
     def added(self) -> int:
@@ -68,6 +71,7 @@ def import_paths(
     *,
     progress: Progress | None = None,
     parallel: bool = False,
+    rules: RuleSet | None = None,
 ) -> ImportReport:
     """Import every file; each is all-or-nothing, and one file's error does not stop the rest.
 
@@ -75,6 +79,9 @@ def import_paths(
     one is stored, so both cores work; a thread would not help, as parsing holds the
     interpreter. Only a command-line run asks for it: forking is safe only in a process with no
     other threads, which a Qt application is not. Either way at most a few files are in memory.
+
+    With ``rules``, each file's new comments are checked and flagged in the same transaction
+    as their import: a comment is never stored without the rules having seen it.
     """
     files = list(expand_paths(paths))
     report = ImportReport()
@@ -82,14 +89,22 @@ def import_paths(
         if isinstance(parsed, FormatError):
             report.failed.append(parsed)
         else:
+            flagged = None
             try:
                 with database.transaction() as session:
                     change = import_article(
                         session, parsed.incoming, fingerprints=parsed.fingerprints
                     )
+                    if rules is not None and change.added_fingerprints:
+                        ids = added_comment_ids(
+                            session, change.article_id, change.added_fingerprints
+                        )
+                        flagged = flag_comments(session, rules, ids)
             except SQLAlchemyError as error:
                 raise ImportAborted(report, path, error) from error
             report.imported.append(change)
+            if flagged is not None:
+                report.flags.append(flagged)
         if progress is not None:
             progress(done, len(files), path)
     return report

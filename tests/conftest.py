@@ -23,6 +23,14 @@ SHARED_DATA = REPO.parent / "shared" / "data"
 SEED_ARTICLE = SHARED_DATA / "seed" / "article-syria-conference.txt"
 
 
+@pytest.fixture(autouse=True)
+def _own_settings(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A developer's own choices (`moderator rules use ...`) must never change a test's outcome.
+    monkeypatch.setenv("MODERATOR_CONFIG_DIR", str(tmp_path_factory.mktemp("config")))
+
+
 @pytest.fixture
 def database(tmp_path: Path) -> Iterator[Database]:
     """A new, migrated SQLite database in a temporary folder."""

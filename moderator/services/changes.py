@@ -51,3 +51,5 @@ class ImportChange:
     added: int
     already_present: int
     warnings: tuple[FormatWarning, ...] = ()
+    # Identities of the comments this import added, for work that follows in the same unit.
+    added_fingerprints: tuple[str, ...] = ()

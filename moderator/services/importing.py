@@ -103,6 +103,7 @@ def import_article(
         added=len(rows),
         already_present=len(incoming.comments) - len(rows),
         warnings=incoming.warnings,
+        added_fingerprints=tuple(str(row["fingerprint"]) for row in rows),
     )
 
 
