@@ -47,21 +47,37 @@ _LDNOOBW = Path("wordlists/ldnoobw/en")
 _ENDINGS = ("s", "ing", "ed", "er", "y")
 
 
-def load_terms(data_dir: Path, count: int) -> tuple[list[str], int]:
-    """``count`` distinct terms the rule accepts, and how many list entries were left out."""
-    surge, ldnoobw = data_dir / _SURGE, data_dir / _LDNOOBW
-    missing = [str(path) for path in (surge, ldnoobw) if not path.exists()]
+def _require(data_dir: Path, *paths: Path) -> None:
+    missing = [str(path) for path in paths if not path.exists()]
     if missing:
         raise SharedDataMissingError(
             f"the word lists are absent: {', '.join(missing)} not found (read at run time from"
             f" {data_dir}, never copied into the repository)"
         )
+
+
+def read_surge_list(data_dir: Path) -> list[str]:
+    """The surge-ai list's entries (column ``text``), as written, blank ones skipped."""
+    surge = data_dir / _SURGE
+    _require(data_dir, surge)
     with surge.open(newline="", encoding="utf-8") as handle:
         listed = [row["text"].strip() for row in csv.DictReader(handle)]
-    listed += [line.strip() for line in ldnoobw.read_text(encoding="utf-8").splitlines()]
+    return [term for term in listed if term]
+
+
+def accepted_terms(listed: Sequence[str]) -> tuple[list[str], int]:
+    """The distinct entries the rule accepts, and how many it refuses (a ``*`` inside)."""
     accepted = [term for term in listed if term and "*" not in term]
-    terms = list(dict.fromkeys(accepted))
-    left_out = len([term for term in listed if term]) - len(accepted)
+    return list(dict.fromkeys(accepted)), len([term for term in listed if term]) - len(accepted)
+
+
+def load_terms(data_dir: Path, count: int) -> tuple[list[str], int]:
+    """``count`` distinct terms the rule accepts, and how many list entries were left out."""
+    ldnoobw = data_dir / _LDNOOBW
+    _require(data_dir, data_dir / _SURGE, ldnoobw)
+    listed = read_surge_list(data_dir)
+    listed += [line.strip() for line in ldnoobw.read_text(encoding="utf-8").splitlines()]
+    terms, left_out = accepted_terms(listed)
     for ending in _ENDINGS:
         for term in list(terms):
             if len(terms) >= count:
