@@ -2,20 +2,30 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 from sqlalchemy.orm import Session
 
+from moderator import settings
 from moderator.domain import ReasonCode, Role
 from moderator.importer import ImportAborted, ImportReport
 from moderator.importer import import_paths as import_files
 from moderator.models import Profile
 from moderator.queries import get_profile
+from moderator.rules.loader import load_rule_set
+from moderator.rules.model import RuleSet
 from moderator.services import moderation
 from moderator.services.changes import ModerationChange
 from moderator.storage import Database
+
+
+def active_rule_set() -> RuleSet:
+    """The rule set new comments are checked with (the user's choice, else the default)."""
+    importlib.import_module("moderator.rules.kinds")  # registers the built-in rule kinds
+    return load_rule_set(settings.active_rule_set_path())
 
 
 class Desk(QObject):
@@ -91,11 +101,14 @@ class Desk(QObject):
         """Import files and folders; the importer commits each file on its own, so that one bad
         file never undoes the others (its errors are in the report, not raised).
 
-        If the database fails partway (``ImportAborted``), the files committed before it are
-        still announced, then the error propagates.
+        New comments are checked by the active rule set in the same unit of work; a rule set
+        with problems raises ``LoadError`` before anything is imported. If the database fails
+        partway (``ImportAborted``), the files committed before it are still announced, then
+        the error propagates.
         """
+        rules = active_rule_set()
         try:
-            report = import_files(self._database, [Path(p) for p in paths])
+            report = import_files(self._database, [Path(p) for p in paths], rules=rules)
         except ImportAborted as aborted:
             self.imported.emit(aborted.report)
             raise

@@ -29,6 +29,7 @@ from moderator.domain import ActionKind, Status
 from moderator.importer import ImportAborted, ImportReport
 from moderator.queries import ArticleRow, QueueFilter, get_article
 from moderator.resources import DEMO_ARTICLE
+from moderator.rules.loader import LoadError
 from moderator.services.changes import ModerationChange
 from moderator.services.errors import ServiceError
 from ui import keymap
@@ -300,6 +301,10 @@ class MainWindow(QMainWindow):
         except ImportAborted as aborted:
             report = aborted.report
             warn(self, "Import stopped", f"{aborted}\n\nThe files before it were imported.")
+        except LoadError as error:
+            problems = "\n".join(str(problem) for problem in error.problems)
+            warn(self, "Nothing imported", f"The active rule set has problems:\n\n{problems}")
+            return
         finally:
             QGuiApplication.restoreOverrideCursor()
         if report.imported:

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QMenu, QMessageBox, QToolBar, QWidget
 from pytestqt.qtbot import QtBot
 from sqlalchemy.exc import OperationalError
 
+from moderator import settings
 from moderator.domain import ReasonCode, Status
 from moderator.resources import DEMO_ARTICLE
 from moderator.storage import Database
@@ -330,3 +331,40 @@ def test_the_keymap_builds_actions_menu_and_toolbar(demo_window: MainWindow) -> 
     toolbar = window.findChild(QToolBar, "mainToolBar")
     assert toolbar is not None
     assert [a.objectName() for a in toolbar.actions() if not a.isSeparator()] == names
+
+
+def test_the_demo_is_checked_by_the_rules_and_the_detail_explains(
+    demo_window: MainWindow, qtbot: QtBot
+) -> None:
+    window = demo_window
+    flagged = {
+        window.queue.comment(row).author: window.queue.comment(row).flags
+        for row in range(window.queue.rowCount())
+        if window.queue.comment(row).flags
+    }
+    assert "insults" in {flag.rule_id for flag in flagged["D. O'Connell"]}
+    assert "links" in {flag.rule_id for flag in flagged["cheaptickets4u"]}
+    assert "Priya Raman" not in flagged
+    row = next(
+        row
+        for row in range(window.queue.rowCount())
+        if window.queue.comment(row).author == "D. O'Connell"
+    )
+    window.commentQueue.setCurrentIndex(window.queue.index(row, 0))
+    assert "Flagged by insults (medium): 'idiot'" in window.commentDetail.toPlainText()
+
+
+def test_a_broken_rule_set_imports_nothing_and_says_why(
+    make_window: Callable[[], MainWindow], tmp_path: Path, qtbot: QtBot
+) -> None:
+    broken = tmp_path / "broken.toml"
+    broken.write_text('[[rule]]\nid = "x"\nkind = "nonsense"\n', encoding="utf-8")
+    settings.use_rule_set(broken)
+    window = make_window()
+    with qtbot.assertNotEmitted(window.desk.imported):
+        qtbot.mouseClick(window.empty_state.demo_button, Qt.MouseButton.LeftButton)
+    (box,) = warnings(window)
+    assert box.windowTitle() == "Nothing imported"
+    assert f"{broken}:3: unknown kind 'nonsense'" in box.text()
+    box.close()
+    assert window.articles.rowCount() == 0
