@@ -25,12 +25,7 @@ from moderator.rules.model import (
     rule_kind,
 )
 from moderator.rules.similarity import NearDuplicates, normalised_length, normalised_words
-from moderator.rules.text_rules import (
-    common_fields,
-    read_int,
-    read_number,
-    show,
-)
+from moderator.rules.tables import common_fields, read_int, read_number, show
 
 
 def _author_key(author: str) -> str:

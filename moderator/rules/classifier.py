@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, ClassVar, Self
 
 from moderator.rules.model import CommentSnapshot, Hit, Rule, RuleContext, rule_kind
-from moderator.rules.text_rules import common_fields, read_number
+from moderator.rules.tables import common_fields, read_number
 
 MODEL_MODULE = "profanity_check"
 INSTALL_HINT = "install the optional extra: pip install -e '.[ml]'"

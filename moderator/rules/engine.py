@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime
 
+from moderator.rules.gates import TextGates
 from moderator.rules.model import (
     AuthorHistory,
     CommentSnapshot,
@@ -15,6 +16,11 @@ from moderator.rules.model import (
     RuleSet,
 )
 
+# A rule and its bound check method.
+_Step = tuple[Rule, Callable[[CommentSnapshot, RuleContext], list[Hit]]]
+# Plans remembered (combinations of open gates); the cache starts over when full.
+_PLANS = 1024
+
 
 class RuleEngine:
     """Checks comments against the enabled rules of one rule set, in the set's order.
@@ -22,6 +28,9 @@ class RuleEngine:
     Rules that report themselves unavailable (an optional extra is missing) are skipped and
     listed in :attr:`unavailable`; a rule whose check raises is a bug and the error propagates.
     One run at a time: behavioural rules keep state between the comments of a run.
+
+    Text rules with a gate (regex, links, repeats: see ``TextGates``) are checked only on the
+    comments that one RE2 scan of all their gates leaves open; the hits are the same.
     """
 
     def __init__(
@@ -46,6 +55,19 @@ class RuleEngine:
             else:
                 rules.append(rule)
         self.rules: tuple[Rule, ...] = tuple(rules)
+        # Each rule with its check method, looked up once rather than once per comment.
+        steps = tuple((rule, rule.check) for rule in self.rules)
+        self._steps = steps
+        # One RE2 scan rules out the text rules that cannot hit a comment (see TextGates).
+        gates = TextGates(self.rules)
+        self._open = gates.open if gates.positions else None
+        self._gated = frozenset(gates.positions)
+        self._ungated = tuple(
+            step for position, step in enumerate(steps) if position not in self._gated
+        )
+        # The steps for each combination of open gates, in the rule set's order; a handful of
+        # combinations make nearly every comment's.
+        self._plans: dict[frozenset[int], tuple[_Step, ...]] = {}
 
     @property
     def unavailable(self) -> Mapping[str, str]:
@@ -64,15 +86,37 @@ class RuleEngine:
 
     def check(self, comment: CommentSnapshot) -> list[Hit]:
         """Every hit on one comment, rule by rule in the rule set's order."""
+        context = self.context
+        plan = self._steps if self._open is None else self._plan(comment.body)
         hits: list[Hit] = []
-        for rule in self.rules:
-            try:
-                hits.extend(rule.check(comment, self.context))
-            except Exception as error:
-                # Still a crash (a rule that raises is a bug), but one that names its culprit.
-                error.add_note(f"in rule {rule.id!r} (kind {rule.kind!r}) on comment {comment.id}")
-                raise
+        rule: Rule | None = None
+        try:
+            for rule, check in plan:  # noqa: B007 (the note names it)
+                hits += check(comment, context)
+        except Exception as error:
+            _blame(error, rule, comment)
+            raise
         return hits
+
+    def _plan(self, body: str) -> tuple[_Step, ...]:
+        """The rules to check on ``body``: all but the gated ones whose gate stayed shut."""
+        assert self._open is not None
+        opened = self._open(body)
+        if opened is None:
+            return self._steps
+        if not opened:
+            return self._ungated
+        key = frozenset(opened)
+        plan = self._plans.get(key)
+        if plan is None:
+            if len(self._plans) >= _PLANS:
+                self._plans.clear()
+            plan = self._plans[key] = tuple(
+                step
+                for position, step in enumerate(self._steps)
+                if position in key or position not in self._gated
+            )
+        return plan
 
     def check_all(
         self, comments: Iterable[CommentSnapshot]
@@ -82,14 +126,35 @@ class RuleEngine:
         Comments must come in posting order: bursts and campaigns count what came before.
         """
         self.reset()
+        context = self.context
+        steps = self._steps if self._open is None else None
+        plan_for = self._plan
+        rule: Rule | None = None
         latest: datetime | None = None
         for comment in comments:
-            if comment.posted_at is not None:
-                if latest is not None and comment.posted_at < latest:
+            posted_at = comment.posted_at
+            if posted_at is not None:
+                if latest is not None and posted_at < latest:
                     raise ValueError(
                         f"comments must come in posting order: comment {comment.id} "
-                        f"({comment.posted_at:%Y-%m-%d %H:%M:%S}) came after one posted at "
+                        f"({posted_at:%Y-%m-%d %H:%M:%S}) came after one posted at "
                         f"{latest:%Y-%m-%d %H:%M:%S}"
                     )
-                latest = comment.posted_at
-            yield comment, self.check(comment)
+                latest = posted_at
+            # What check() does, spelled out: a call less on every comment of a run.
+            plan = plan_for(comment.body) if steps is None else steps
+            hits: list[Hit] = []
+            try:
+                for rule, check in plan:  # noqa: B007 (the note names it)
+                    hits += check(comment, context)
+            except Exception as error:
+                _blame(error, rule, comment)
+                raise
+            yield comment, hits
+
+
+def _blame(error: Exception, rule: Rule | None, comment: CommentSnapshot) -> None:
+    """Name the rule whose check raised: still a crash (a rule that raises is a bug), but one
+    that names its culprit."""
+    if rule is not None:
+        error.add_note(f"in rule {rule.id!r} (kind {rule.kind!r}) on comment {comment.id}")

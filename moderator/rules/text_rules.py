@@ -1,8 +1,9 @@
 """Rule kinds that read one comment's text: regex, links, shouting, repeats and length.
 
 Each kind is cheap per comment: patterns are compiled once, and counting is done by C-level
-string and regex operations rather than Python loops over characters. The ``read_*`` helpers
-check a rule table's values (the behavioural and classifier kinds use them too).
+string and regex operations rather than Python loops over characters. The regex, links and
+repeats kinds also have a gate (``moderator.rules.gates``): the engine scans a comment once
+for all the gates of a rule set, and skips the rules that cannot hit it.
 """
 
 from __future__ import annotations
@@ -15,82 +16,23 @@ from typing import Any, Self
 
 import re2
 
-from moderator.domain import Severity
 from moderator.rules.model import (
     CommentSnapshot,
     Hit,
     Rule,
-    RuleAction,
     RuleConfigError,
     RuleContext,
     rule_kind,
 )
-
-# --- reading rule tables -------------------------------------------------------------------
-
-_COMMON = ("id", "description", "severity", "action", "enabled")
-_ENUMS = (("severity", Severity, "low, medium or high"), ("action", RuleAction, "flag or hide"))
-
-
-def show(value: object) -> str:
-    """A value as the TOML author wrote it (true, not True; strings quoted)."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return repr(value) if isinstance(value, str) else str(value)
-
-
-def common_fields(table: Mapping[str, Any]) -> dict[str, Any]:
-    """The keys every rule has, severity and action converted (the loader checks the rest)."""
-    values = {key: table[key] for key in _COMMON if key in table}
-    for key, enum, spelled in _ENUMS:
-        if key in values:
-            try:
-                values[key] = enum(values[key])
-            except ValueError:
-                said = f"{key} must be {spelled}, not {show(values[key])}"
-                raise RuleConfigError(said, key=key) from None
-    return values
-
-
-def read_bool(table: Mapping[str, Any], key: str, *, default: bool) -> bool:
-    value = table.get(key, default)
-    if not isinstance(value, bool):
-        raise RuleConfigError(f"{key} must be true or false, not {show(value)}", key=key)
-    return value
-
-
-def read_int(table: Mapping[str, Any], key: str, *, default: int, minimum: int) -> int:
-    """A whole number of at least ``minimum``."""
-    value = table.get(key, default)
-    # bool is an int in Python, but `threshold = true` is a mistake in a rule file.
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise RuleConfigError(f"{key} must be a whole number, not {show(value)}", key=key)
-    if value < minimum:
-        raise RuleConfigError(f"{key} must be at least {minimum}, not {value}", key=key)
-    return value
-
-
-def read_number(table: Mapping[str, Any], key: str, *, default: float, share: bool) -> float:
-    """A number greater than 0, or with ``share`` a share from 0 to 1 (70 gets a hint)."""
-    value = table.get(key, default)
-    spelled = "a number from 0 to 1" if share else "a number greater than 0"
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise RuleConfigError(f"{key} must be {spelled}, not {show(value)}", key=key)
-    if not (0 <= value <= 1 if share else 0 < value < float("inf")):
-        hint = f" (write {value / 100:g} for {value:g}%)" if share and 1 < value <= 100 else ""
-        raise RuleConfigError(f"{key} must be {spelled}, not {value:g}{hint}", key=key)
-    return float(value)
-
-
-def quote(text: str, limit: int = 60) -> str:
-    """Text for an explanation: whitespace collapsed, cut to ``limit`` characters."""
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
-
-
-def _plural(count: int, word: str) -> str:
-    return f"{count:,} {word}" if count == 1 else f"{count:,} {word}s"
-
+from moderator.rules.tables import (
+    common_fields,
+    plural,
+    quote,
+    read_bool,
+    read_int,
+    read_number,
+    show,
+)
 
 # --- regex ---------------------------------------------------------------------------------
 
@@ -252,7 +194,7 @@ class LinksRule(Rule):
         spans = tuple(links_in(body))
         if len(spans) < self.threshold:
             return []
-        explanation = f"{_plural(len(spans), 'link')}, limit {self.threshold}"
+        explanation = f"{plural(len(spans), 'link')}, limit {self.threshold}"
         return [self.hit(explanation, spans=spans, measured=len(spans), threshold=self.threshold)]
 
 
@@ -352,7 +294,7 @@ class ShoutingRule(Rule):
             return []
         share = upper / letters
         explanation = (
-            f"{share:.0%} capitals (limit {self.threshold:.0%}) over {_plural(letters, 'letter')}"
+            f"{share:.0%} capitals (limit {self.threshold:.0%}) over {plural(letters, 'letter')}"
         )
         spans = _shouted_stretches(body)
         return [self.hit(explanation, spans=spans, measured=share, threshold=self.threshold)]
@@ -361,7 +303,7 @@ class ShoutingRule(Rule):
 # --- repeats -------------------------------------------------------------------------------
 
 # Characters that repeat for layout, not emphasis (a regex class body).
-_LAYOUT = r".\-_=~*"
+LAYOUT = r".\-_=~*"
 # "?" reads as "!" for the quick test, so that "?!?!?" looks like a run of one mark; what never
 # makes a run is dropped (that can only join characters into runs, never split one).
 _MARKS_ALIKE = bytes.maketrans(b"?", b"!")
@@ -397,7 +339,7 @@ class RepeatsRule(Rule):
 
     def __post_init__(self) -> None:
         more = self.max_run - 1
-        runs = re.compile(rf"[!?¡¿‽]{{{self.max_run},}}|([^\s\d{_LAYOUT}])\1{{{more},}}")
+        runs = re.compile(rf"[!?¡¿‽]{{{self.max_run},}}|([^\s\d{LAYOUT}])\1{{{more},}}")
         object.__setattr__(self, "_runs", runs)
 
     @classmethod
@@ -461,10 +403,10 @@ class LengthRule(Rule):
         start = len(body) - len(body.lstrip())
         if self.min is not None and length < self.min:
             spans = ((start, start + length),) if length else ()
-            explanation = f"{_plural(length, 'character')}, minimum {self.min:,}"
+            explanation = f"{plural(length, 'character')}, minimum {self.min:,}"
             return [self.hit(explanation, spans=spans, measured=length, threshold=self.min)]
         if self.max is not None and length > self.max:
             spans = ((start + self.max, start + length),)
-            explanation = f"{_plural(length, 'character')}, maximum {self.max:,}"
+            explanation = f"{plural(length, 'character')}, maximum {self.max:,}"
             return [self.hit(explanation, spans=spans, measured=length, threshold=self.max)]
         return []

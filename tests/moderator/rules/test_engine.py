@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import tomllib
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -13,6 +13,8 @@ from typing import Any, Self
 
 import pytest
 import re2
+from hypothesis import given
+from hypothesis import strategies as st
 
 from moderator.domain import Severity
 from moderator.rules.engine import RuleEngine
@@ -25,6 +27,13 @@ from moderator.rules.model import (
     RuleContext,
     RuleSet,
     rule_kind,
+)
+from moderator.rules.text_rules import (
+    LengthRule,
+    LinksRule,
+    RegexRule,
+    RepeatsRule,
+    ShoutingRule,
 )
 from moderator.settings import DEFAULT_RULE_SET
 
@@ -178,6 +187,10 @@ def test_a_rule_that_raises_is_a_bug_that_names_itself() -> None:
     with pytest.raises(ZeroDivisionError, match="a bug in the rule") as caught:
         engine.check(comment("spam", number=42))
     assert caught.value.__notes__ == ["in rule 'broken' (kind 't-engine-broken') on comment 42"]
+    # A run names it too.
+    with pytest.raises(ZeroDivisionError) as caught:
+        list(engine.check_all([comment("spam", number=41), comment("ham", number=42)]))
+    assert caught.value.__notes__ == ["in rule 'broken' (kind 't-engine-broken') on comment 41"]
 
 
 def test_unavailable_rules_are_skipped_and_listed() -> None:
@@ -195,6 +208,70 @@ def test_text_on_its_own_leaves_behavioural_rules_out() -> None:
     )
     assert engine.skipped_behavioural == ("again",)
     assert [hit.rule_id for hit in engine.check(comment("spam"))] == ["w"]
+
+
+# --- gated text rules: one scan rules them out, and the hits are the same -------------------
+
+GATED_SET = rule_set(
+    WordRule(id="word", word="buy"),
+    RegexRule(id="buy", pattern=r"\bbuy now\b"),
+    LinksRule(id="links", threshold=2),
+    ShoutingRule(id="shouting", min_length=5),
+    RegexRule(id="cafe", pattern="café", case_sensitive=True),
+    RepeatsRule(id="repeats", max_run=3),
+    LengthRule(id="length", min=3),
+    RegexRule(id="empty", pattern="x*"),
+    RepeatAuthorRule(id="again", count=2),
+)
+PIECES = [
+    "buy now",
+    "BUY NOW",
+    "café",
+    "CAFÉ",
+    " ",
+    "\n",
+    ".",
+    "!!!",
+    "?!?",
+    "www.",
+    "http://",
+    "example",
+    ".com",
+    "/path",
+    "U.S.",
+    "sooo",
+    "ééé",
+    "😀😀😀",
+    "xx",
+    "x",
+    "İ",
+    "ß",
+]
+
+
+def direct(rules: Sequence[Rule], comments: Sequence[CommentSnapshot]) -> list[list[Hit]]:
+    """Each comment's hits from every rule's own check, in order: what the engine must give."""
+    context = RuleContext()
+    for rule in rules:
+        rule.reset()
+    return [[hit for rule in rules for hit in rule.check(c, context)] for c in comments]
+
+
+@given(st.lists(st.lists(st.sampled_from(PIECES), max_size=10).map("".join), max_size=5))
+def test_gates_change_no_hit(bodies: list[str]) -> None:
+    comments = [comment(body, minutes=n, number=n) for n, body in enumerate(bodies)]
+    engine = RuleEngine(GATED_SET)
+    assert [hits for _, hits in engine.check_all(comments)] == direct(engine.rules, comments)
+
+
+def test_text_that_cannot_be_scanned_meets_every_rule() -> None:
+    engine = RuleEngine(rule_set(LinksRule(id="links", threshold=1), LengthRule(id="l", max=3)))
+    assert [hit.rule_id for hit in engine.check(comment("\ud800 a.com"))] == ["links", "l"]
+    # The regex kind reads UTF-8: a lone surrogate is still its error, and named as before.
+    engine = RuleEngine(rule_set(RegexRule(id="re", pattern="a")))
+    with pytest.raises(UnicodeEncodeError) as caught:
+        engine.check(comment("\ud800 a", number=3))
+    assert caught.value.__notes__ == ["in rule 're' (kind 'regex') on comment 3"]
 
 
 # --- the default rule set: needs every built-in kind, written concurrently with this module ---

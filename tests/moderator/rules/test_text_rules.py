@@ -10,6 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from moderator.domain import Severity
+from moderator.rules.gates import TextGates
 from moderator.rules.loader import load_rule_set
 from moderator.rules.model import (
     CommentSnapshot,
@@ -349,3 +350,124 @@ def test_every_text_kind_loads_from_a_rule_file(tmp_path: Path) -> None:
     assert isinstance(rules["length"], LengthRule)
     assert (rules["length"].min, rules["length"].max) == (2, 5000)
     assert rules["length"].severity is Severity.LOW
+
+
+# --- gates ---------------------------------------------------------------------------------
+
+# Pieces that make the text kinds hit, and near misses, for texts drawn from them.
+GATE_PIECES = [
+    "buy now",
+    "BUY NOW",
+    "Buy",
+    "café",
+    "CAFÉ",
+    "x",
+    "xx",
+    "a",
+    "b",
+    "Ab",
+    "aB",
+    " ",
+    "\n",
+    "\t",
+    ".",
+    "..",
+    "!",
+    "?",
+    "¡",
+    "¿",
+    "‽",
+    "!!!",
+    "?!?!",
+    "-----",
+    "~~~~",
+    "www.",
+    "http://",
+    "https://",
+    "example",
+    ".com",
+    ".ca",
+    ".it",
+    "/path",
+    "t.me/x",
+    "http://10.0.0.1",
+    "U.S.",
+    "3.5",
+    "e.g.",
+    "Mr.Smith",
+    "BESTDEALS.COM",
+    "a.com,b.org",
+    "@",
+    "user@mail.com",
+    "sooooo",
+    "AAAA",
+    "ééééé",
+    "😀😀😀",
+    "😀",
+    "ǅ",
+    "İ",
+    "ß",
+    "\uff11\uff12\uff13",
+    "٣",
+    "x\u200by",
+    "0000000",
+    "_____",
+    "====",
+    "*****",
+    "zzzzz",
+    "\x1c\x1c\x1c\x1c\x1c",
+]
+GATED_RULES: list[Rule] = [
+    RegexRule(id="buy", pattern=r"\bbuy now\b"),
+    RegexRule(id="buy-case", pattern=r"\bbuy now\b", case_sensitive=True),
+    RegexRule(id="cafe", pattern="café"),
+    RegexRule(id="empty", pattern="a*"),
+    RegexRule(id="flags", pattern="(?-i:Ab)|(?i:ß)", case_sensitive=False),
+    RegexRule(id="anchors", pattern="^x|x$"),
+    RegexRule(id="alternation", pattern="xx|😀😀"),
+    LinksRule(id="links-1", threshold=1),
+    LinksRule(id="links-2", threshold=2),
+    RepeatsRule(id="repeats-2", max_run=2),
+    RepeatsRule(id="repeats-3", max_run=3),
+    RepeatsRule(id="repeats-5", max_run=5),
+]
+
+
+def test_gates_cover_the_text_kinds_that_have_them() -> None:
+    rules = [*GATED_RULES, ShoutingRule(id="s"), LengthRule(id="l", min=2)]
+    gates = TextGates(rules)
+    assert gates.positions == tuple(range(len(GATED_RULES)))
+    assert gates.open("") == [GATED_RULES.index(rule) for rule in GATED_RULES if rule.id == "empty"]
+    opened = {rules[position].id for position in gates.open("Buy now at example.com!!!") or []}
+    assert opened == {"buy", "empty", "links-1", "links-2", "repeats-2", "repeats-3"}
+
+
+def assert_shut_gates_hit_nothing(text: str) -> None:
+    opened = TextGates(GATED_RULES).open(text)
+    assert opened is not None
+    for position, rule in enumerate(GATED_RULES):
+        if position not in opened:
+            assert check(rule, text) == [], (rule.id, text)
+
+
+def test_a_shut_gate_means_no_hits_on_any_two_pieces() -> None:
+    for first in GATE_PIECES:
+        for second in GATE_PIECES:
+            assert_shut_gates_hit_nothing(first + second)
+
+
+@given(st.lists(st.sampled_from(GATE_PIECES), max_size=12).map("".join))
+def test_a_shut_gate_means_no_hits(text: str) -> None:
+    assert_shut_gates_hit_nothing(text)
+
+
+def test_what_a_gate_cannot_say_is_left_to_the_rule() -> None:
+    class OwnRegex(RegexRule):
+        """A subclass may check differently: it gets no gate."""
+
+    # RE2 repeats at most 1,000 times: that run is left to the rule itself.
+    rules = [OwnRegex(id="own", pattern="x"), RepeatsRule(id="long", max_run=2_000)]
+    assert TextGates(rules).positions == ()
+    assert TextGates(rules).open("x") == []
+    # Text that cannot be encoded (a lone surrogate) cannot be scanned.
+    assert TextGates(GATED_RULES).open("\ud800 x") is None

@@ -1,0 +1,77 @@
+"""Reading rule tables: the common fields and checked numbers, flags and booleans."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from moderator.domain import Severity
+from moderator.rules.model import (
+    RuleAction,
+    RuleConfigError,
+)
+
+# --- reading rule tables -------------------------------------------------------------------
+
+_COMMON = ("id", "description", "severity", "action", "enabled")
+_ENUMS = (("severity", Severity, "low, medium or high"), ("action", RuleAction, "flag or hide"))
+
+
+def show(value: object) -> str:
+    """A value as the TOML author wrote it (true, not True; strings quoted)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return repr(value) if isinstance(value, str) else str(value)
+
+
+def common_fields(table: Mapping[str, Any]) -> dict[str, Any]:
+    """The keys every rule has, severity and action converted (the loader checks the rest)."""
+    values = {key: table[key] for key in _COMMON if key in table}
+    for key, enum, spelled in _ENUMS:
+        if key in values:
+            try:
+                values[key] = enum(values[key])
+            except ValueError:
+                said = f"{key} must be {spelled}, not {show(values[key])}"
+                raise RuleConfigError(said, key=key) from None
+    return values
+
+
+def read_bool(table: Mapping[str, Any], key: str, *, default: bool) -> bool:
+    value = table.get(key, default)
+    if not isinstance(value, bool):
+        raise RuleConfigError(f"{key} must be true or false, not {show(value)}", key=key)
+    return value
+
+
+def read_int(table: Mapping[str, Any], key: str, *, default: int, minimum: int) -> int:
+    """A whole number of at least ``minimum``."""
+    value = table.get(key, default)
+    # bool is an int in Python, but `threshold = true` is a mistake in a rule file.
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise RuleConfigError(f"{key} must be a whole number, not {show(value)}", key=key)
+    if value < minimum:
+        raise RuleConfigError(f"{key} must be at least {minimum}, not {value}", key=key)
+    return value
+
+
+def read_number(table: Mapping[str, Any], key: str, *, default: float, share: bool) -> float:
+    """A number greater than 0, or with ``share`` a share from 0 to 1 (70 gets a hint)."""
+    value = table.get(key, default)
+    spelled = "a number from 0 to 1" if share else "a number greater than 0"
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise RuleConfigError(f"{key} must be {spelled}, not {show(value)}", key=key)
+    if not (0 <= value <= 1 if share else 0 < value < float("inf")):
+        hint = f" (write {value / 100:g} for {value:g}%)" if share and 1 < value <= 100 else ""
+        raise RuleConfigError(f"{key} must be {spelled}, not {value:g}{hint}", key=key)
+    return float(value)
+
+
+def quote(text: str, limit: int = 60) -> str:
+    """Text for an explanation: whitespace collapsed, cut to ``limit`` characters."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def plural(count: int, word: str) -> str:
+    return f"{count:,} {word}" if count == 1 else f"{count:,} {word}s"
