@@ -27,8 +27,9 @@ import operator
 import re
 import zlib
 from array import array
+from bisect import bisect_left
 from collections.abc import Sequence
-from itertools import compress, repeat
+from itertools import compress, pairwise, repeat
 from typing import cast
 
 BINS = 8
@@ -38,12 +39,17 @@ _SHIFT = 32 - (BINS.bit_length() - 1)  # CRC-32 values: the top bits choose the 
 # different holes do not agree on a band by accident (rotation densification).
 _BORROW = 0x9E3779B1
 _SHORT = 3  # words this long or shorter are not features
+# The smallest hash of each bin, and one past the last bin.
+_BIN_STARTS = tuple(index << _SHIFT for index in range(BINS + 1))
 
 # ASCII punctuation and whitespace read as a space; the apostrophe disappears.
 _TABLE = bytes(
     32 if (chr(b).isspace() or not chr(b).isalnum()) and b < 128 and b != 39 else b
     for b in range(256)
 )
+# The same for ASCII text, with upper case lowered too: casefold() on ASCII only lowers A-Z,
+# so one translate of the encoded text normalises it (a third of the cost of the general path).
+_ASCII_TABLE = bytes(b + 32 if 65 <= b <= 90 else _TABLE[b] for b in range(256))
 # Outside ASCII: apostrophe look-alikes disappear, other punctuation and symbols are spaces.
 _UNICODE_APOSTROPHES = re.compile("[\u2018\u2019\u02bc\u2032\uff07]")
 _UNICODE_NON_WORD = re.compile(r"[^\w\s]|_")
@@ -51,6 +57,8 @@ _UNICODE_NON_WORD = re.compile(r"[^\w\s]|_")
 
 def normalised_words(text: str) -> list[bytes]:
     """The text as compared: its case-folded words of letters and digits, as UTF-8."""
+    if text.isascii():
+        return text.encode().translate(_ASCII_TABLE, b"'").split()
     folded = text.casefold()
     if not folded.isascii():
         folded = _UNICODE_NON_WORD.sub(" ", _UNICODE_APOSTROPHES.sub("", folded))
@@ -63,20 +71,21 @@ def normalised_length(words: Sequence[bytes]) -> int:
 
 
 def _features(words: Sequence[bytes]) -> list[int]:
-    """CRC-32 of each distinct long word, largest first (all C-level passes, no Python loop)."""
+    """CRC-32 of each distinct long word, smallest first (all C-level passes, no Python loop)."""
     long = compress(words, map(operator.gt, map(len, words), repeat(_SHORT)))
-    return sorted(set(map(zlib.crc32, long)), reverse=True)
+    return sorted(set(map(zlib.crc32, long)))
 
 
 def _bands(features: list[int]) -> tuple[int, ...]:
-    """The LSH band keys of a text's features (largest first): BANDS keys of two bins each."""
+    """The LSH band keys of a text's features (smallest first): BANDS keys of two bins each."""
     if not features:
         return ()
-    # Largest first, so that each bin ends up holding its smallest hash.
-    smallest = dict(zip(map(operator.rshift, features, repeat(_SHIFT)), features, strict=True))
-    found = list(map(smallest.get, range(BINS)))
+    # Sorted, so the first feature at or after a bin's start is its smallest, if in the bin:
+    # that is, if it comes before the first one of the next bin.
+    firsts = list(map(bisect_left, repeat(features, BINS + 1), _BIN_STARTS))
+    found = [features[first] if first < after else None for first, after in pairwise(firsts)]
     # Every bin is full unless the text has few long words.
-    s = _densified(found) if len(smallest) < BINS else cast("list[int]", found)
+    s = _densified(found) if None in found else cast("list[int]", found)
     # Two 32-bit values and the band number in one int: exact, and cheap to hash.
     return (
         (s[0] << 34) | (s[1] << 2),
@@ -125,9 +134,12 @@ class NearDuplicates:
         self._members.clear()
         self._groups = 0
 
-    def place(self, words: Sequence[bytes]) -> tuple[int, bool]:
-        """(group, exact): the group of an identical or near-identical text, or a new one."""
-        key = hash(b" ".join(words))
+    def place(self, words: Sequence[bytes], text: bytes | None = None) -> tuple[int, bool]:
+        """(group, exact): the group of an identical or near-identical text, or a new one.
+
+        ``text`` is ``b" ".join(words)`` when the caller already has it.
+        """
+        key = hash(b" ".join(words) if text is None else text)
         group = self._by_text.get(key)
         if group is not None:
             return group, True

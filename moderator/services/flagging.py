@@ -6,6 +6,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
@@ -110,8 +111,10 @@ class StoredHistory:
 
     ``excluding`` are the comments being checked (they are not their own history); with
     ``whole_run`` every stored comment is in the run, so none counts as earlier. ``authors``
-    preloads those authors' history in a few queries instead of one query per author, and
-    ``since`` limits the posting times read to what a burst could still reach.
+    are the authors of the batch: each kind of history (counts, decisions, posting times) is
+    read for all of them in one grouped query the first time a rule asks for it, so a rule set
+    without, say, bursts never pays for posting times. ``since`` limits the posting times read
+    to what a burst could still reach.
     """
 
     def __init__(
@@ -126,73 +129,100 @@ class StoredHistory:
     ) -> None:
         self._session = session
         self._excluding = frozenset(excluding)
-        self._since = since
-        # How many of the comments being checked each author wrote: the counts leave them out.
-        if excluded_per_author is None:
-            excluded_per_author = Counter()
-            for chunk in chunked(sorted(self._excluding)):
-                excluded_per_author.update(
-                    session.scalars(
-                        select(Author.name)
-                        .join(Comment, Comment.author_id == Author.id)
-                        .where(Comment.id.in_(chunk))
-                    )
-                )
-        self._excluded_per_author = dict(excluded_per_author)
-        self._counts: dict[str, int] = {}
-        self._excluding = frozenset(excluding)
         self._whole_run = whole_run
-        self._decisions: dict[str, tuple[int, int]] = {}
-        self._times: dict[str, tuple[datetime, ...]] = {}
-        self._everyone_loaded = False
-        self._load(sorted(set(authors)))
+        self._authors = sorted(set(authors))
+        self._since = since
+        self._excluded_per_author = excluded_per_author
+        self._counts: dict[str, int] | None = None
+        self._decisions: dict[str, tuple[int, int]] | None = None
+        self._times: dict[str, tuple[datetime, ...]] | None = None
 
     def comment_count(self, author: str) -> int:
         if self._whole_run:
             return 0
-        if author not in self._counts:
-            self._load([author])
+        if self._counts is None or author not in self._counts:
+            self._load_counts(author)
+        assert self._counts is not None
         return self._counts.get(author, 0)
 
     def decisions(self, author: str) -> tuple[int, int]:
-        if author not in self._decisions and not self._everyone_loaded:
-            if self._whole_run:
-                # A whole run asks about every author: one grouped query answers them all.
-                self._load_decisions(None)
-                self._everyone_loaded = True
-            else:
-                self._load([author])
+        if self._decisions is None or (not self._whole_run and author not in self._decisions):
+            self._load_decisions(author)
+        assert self._decisions is not None
         return self._decisions.get(author, (0, 0))
 
     def recent_times(self, author: str) -> Sequence[datetime]:
         if self._whole_run:
             return ()
-        if author not in self._times:
-            self._load([author])
+        if self._times is None or author not in self._times:
+            self._load_times(author)
+        assert self._times is not None
         return self._times.get(author, ())
 
-    def _load(self, authors: list[str]) -> None:
-        if not authors:
-            return
-        for name in authors:
-            self._decisions.setdefault(name, (0, 0))
-            self._times.setdefault(name, ())
-            self._counts.setdefault(name, 0)
-        self._load_decisions(authors)
+    def _batch(self, author: str, loaded: Mapping[str, object] | None) -> list[str]:
+        """Who to read for: the whole batch the first time, then a straggler on its own."""
+        return [author] if loaded is not None or author not in self._authors else self._authors
+
+    def _load_counts(self, author: str) -> None:
+        names = self._batch(author, self._counts)
+        excluded = self._excluded_counts()
+        counts = {} if self._counts is None else self._counts
+        counts.update(dict.fromkeys(names, 0))
+        query = (
+            select(Author.name, func.count(Comment.id))
+            .select_from(Comment)
+            .join(Author, Author.id == Comment.author_id)
+            .group_by(Author.name)
+        )
+        for chunk in chunked(names):
+            for name, count in self._session.execute(query.where(Author.name.in_(chunk))):
+                counts[name] = count - excluded.get(name, 0)
+        self._counts = counts
+
+    def _excluded_counts(self) -> Mapping[str, int]:
+        # How many of the comments being checked each author wrote: counts leave them out.
+        if self._excluded_per_author is None:
+            found: Counter[str] = Counter()
+            for chunk in chunked(sorted(self._excluding)):
+                found.update(
+                    self._session.scalars(
+                        select(Author.name)
+                        .join(Comment, Comment.author_id == Author.id)
+                        .where(Comment.id.in_(chunk))
+                    )
+                )
+            self._excluded_per_author = found
+        return self._excluded_per_author
+
+    def _load_decisions(self, author: str) -> None:
+        decisions = {} if self._decisions is None else self._decisions
+        query = (
+            select(Author.name, Comment.status, func.count(Comment.id))
+            .select_from(Comment)
+            .join(Author, Author.id == Comment.author_id)
+            .where(Comment.status != Status.PENDING)
+            .group_by(Author.name, Comment.status)
+        )
         if self._whole_run:
-            return
-        times: dict[str, list[datetime]] = {}
+            # A whole run asks about every author: one grouped query answers them all.
+            scopes: list[Any] = [query]
+        else:
+            names = self._batch(author, self._decisions)
+            decisions.update(dict.fromkeys(names, (0, 0)))
+            scopes = [query.where(Author.name.in_(chunk)) for chunk in chunked(names)]
+        counts: dict[str, list[int]] = {}
+        for scoped in scopes:
+            for name, status, count in self._session.execute(scoped):
+                pair = counts.setdefault(name, [0, 0])
+                pair[0 if status == Status.HIDDEN else 1] += count
+        decisions.update((name, (hidden, approved)) for name, (hidden, approved) in counts.items())
+        self._decisions = decisions
+
+    def _load_times(self, author: str) -> None:
+        names = self._batch(author, self._times)
         recent = [] if self._since is None else [Comment.posted_at >= self._since]
-        for chunk in chunked(authors):
-            counted = self._session.execute(
-                select(Author.name, func.count(Comment.id))
-                .select_from(Comment)
-                .join(Author, Author.id == Comment.author_id)
-                .where(Author.name.in_(chunk))
-                .group_by(Author.name)
-            )
-            for name, count in counted:
-                self._counts[name] = count - self._excluded_per_author.get(name, 0)
+        found: dict[str, list[datetime]] = {name: [] for name in names}
+        for chunk in chunked(names):
             rows = self._session.execute(
                 select(Author.name, Comment.id, Comment.posted_at)
                 .join(Author, Author.id == Comment.author_id)
@@ -201,25 +231,10 @@ class StoredHistory:
             )
             for name, comment_id, posted in rows:
                 if comment_id not in self._excluding:
-                    times.setdefault(name, []).append(posted)
-        self._times.update((name, tuple(found)) for name, found in times.items())
-
-    def _load_decisions(self, authors: list[str] | None) -> None:
-        query = (
-            select(Author.name, Comment.status, func.count(Comment.id))
-            .select_from(Comment)
-            .join(Author, Author.id == Comment.author_id)
-            .where(Comment.status != Status.PENDING)
-            .group_by(Author.name, Comment.status)
-        )
-        chunks: Iterable[Sequence[str] | None] = [None] if authors is None else chunked(authors)
-        counts: dict[str, list[int]] = {}
-        for chunk in chunks:
-            scoped = query if chunk is None else query.where(Author.name.in_(chunk))
-            for name, status, count in self._session.execute(scoped):
-                pair = counts.setdefault(name, [0, 0])
-                pair[0 if status == Status.HIDDEN else 1] += count
-        self._decisions.update((name, (h, a)) for name, (h, a) in counts.items())
+                    found[name].append(posted)
+        times = {} if self._times is None else self._times
+        times.update((name, tuple(posted)) for name, posted in found.items())
+        self._times = times
 
 
 def snapshots(session: Session, ids: Sequence[int]) -> list[CommentSnapshot]:

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from moderator.rules import similarity
 from moderator.rules.behaviour import (
     AuthorHistoryRule,
     AuthorListRule,
@@ -306,6 +307,28 @@ def test_near_duplicates_index_groups_and_clears() -> None:
     )
     index.clear()
     assert index.place(normalised_words(EDITS[2])) == (0, False)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        PITCH,
+        EDITS[1],
+        "Don't STOP -- now!!! It's 100% RIGHT_now, isn't it?",
+        'tabs\tand\nnewlines\r\x0b\x0c\x1c\x1fcontrol\x00chars ~`@#$^&*()[]{}<>|\\/=+"',
+        "",
+        "   ",
+    ],
+)
+def test_ascii_text_normalises_as_the_general_path_does(text: str) -> None:
+    # The ASCII shortcut reads text as case-folding it, then translating, would.
+    assert text.isascii()
+    folded = text.casefold().encode().translate(similarity._TABLE, b"'").split()
+    assert normalised_words(text) == folded
+    # An em dash reads as a space, but sends the text down the non-ASCII path (which reads an
+    # ASCII apostrophe as a space, not as nothing: left out here).
+    plain = text.replace("'", "")
+    assert normalised_words(plain) == normalised_words(plain + "\u2014")
 
 
 # --- configuration -------------------------------------------------------------------------
