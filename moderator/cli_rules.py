@@ -22,6 +22,7 @@ from moderator import settings
 from moderator.rules.engine import RuleEngine
 from moderator.rules.loader import LoadedRuleSet, LoadError, read_rule_set
 from moderator.rules.model import CommentSnapshot, Hit, RuleSet
+from moderator.terminal import print_table
 
 if TYPE_CHECKING:
     from moderator.storage import Database
@@ -68,6 +69,14 @@ def add_rules_commands(commands: argparse._SubParsersAction[argparse.ArgumentPar
     add_rules_option(run)
     run.add_argument("--article", type=int, metavar="ID", help="only this article's comments")
     run.set_defaults(handler=run_rules_command)
+
+    backtest = sub.add_parser(
+        "backtest",
+        help="try a rule set on the stored comments without changing anything, per rule",
+    )
+    add_rules_option(backtest)
+    backtest.add_argument("--json", action="store_true", help="print one JSON document")
+    backtest.set_defaults(handler=run_backtest_command)
 
 
 def add_rules_option(parser: argparse.ArgumentParser) -> None:
@@ -295,4 +304,66 @@ def run_rules_command(database: Database, args: argparse.Namespace) -> int:
         f"{report.checked} comments checked with {rule_set.name!r} (version {rule_set.version}):"
         f" {report.flagged} flagged, {report.hits} hits, {report.hidden} hidden by rules"
     )
+    return 0
+
+
+def run_backtest_command(database: Database, args: argparse.Namespace) -> int:
+    from moderator.rule_runs import backtest  # noqa: PLC0415 - needs the database layers
+
+    loaded = load_for_database_command(args)
+    if loaded is None:
+        return 1
+    tried = loaded.rule_set
+    current = None
+    if args.rules is not None:
+        active = load_for_database_command(argparse.Namespace(rules=None))
+        if active is None:
+            return 1
+        current = active.rule_set
+    report = backtest(database, tried, current=current)
+    rows = [
+        {
+            "rule_id": outcome.rule_id,
+            "hits": outcome.hits,
+            "hidden": outcome.hidden,
+            "approved": outcome.approved,
+            "precision": outcome.precision,
+        }
+        for outcome in report.rules.values()
+    ]
+    if args.json:
+        document = {
+            "rule_set": {"name": tried.name, "version": tried.version},
+            "compared_with": None if current is None else current.version,
+            "checked": report.checked,
+            "flagged": report.flagged,
+            "added": report.added if current is not None else None,
+            "dropped": report.dropped if current is not None else None,
+            "rules": rows,
+        }
+        _out(json.dumps(document, ensure_ascii=False, indent=2))
+        return 0
+    print_table(
+        sys.stdout,
+        ("RULE", "HITS", "HIDDEN", "APPROVED", "PRECISION"),
+        [
+            (
+                row["rule_id"],
+                row["hits"],
+                row["hidden"],
+                row["approved"],
+                "-" if row["precision"] is None else f"{row['precision']:.0%}",
+            )
+            for row in rows
+        ],
+    )
+    _out(
+        f"{report.checked} stored comments, {report.flagged} would be flagged by"
+        f" {tried.name!r} (version {tried.version}); nothing was changed"
+    )
+    if current is not None:
+        _out(
+            f"against the active set (version {current.version}): {report.added} more flagged,"
+            f" {report.dropped} no longer flagged"
+        )
     return 0

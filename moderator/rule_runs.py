@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import literal, select, tuple_
+from sqlalchemy.orm import Session
 
+from moderator.domain import Status
 from moderator.models import Comment
 from moderator.rules.engine import RuleEngine
 from moderator.rules.model import RuleSet
@@ -61,22 +64,96 @@ def run_rules(
         # Every stored comment is in the run: history is only the decisions people made.
         engine = RuleEngine(rule_set, history=StoredHistory(reader, whole_run=True))
         engine.reset()
-        after: tuple[object, int] | None = None
-        while True:
-            query = select(Comment.posted_at, Comment.id).where(*condition)
-            if after is not None:
-                posted, last_id = after
-                bound = tuple_(literal(posted, Comment.posted_at.type), literal(last_id))
-                query = query.where(tuple_(Comment.posted_at, Comment.id) > bound)
-            page = reader.execute(query.order_by(Comment.posted_at, Comment.id).limit(PAGE))
-            keys = page.all()
-            if not keys:
-                break
-            after = (keys[-1][0], keys[-1][1])
-            comments = snapshots(reader, [comment_id for _, comment_id in keys])
+        for keys in _pages(reader, condition=condition):
+            comments = snapshots(reader, [comment_id for _, comment_id, _ in keys])
             results = [(c.id, engine.check(c)) for c in comments if c.id is not None]
             with database.transaction() as writer:
                 report.pages.append(store_hits(writer, results, rule_set_version=rule_set.version))
+            if progress is not None:
+                progress(report.checked, total)
+    return report
+
+
+def _pages(reader: Session, *, condition: Sequence[Any] = ()) -> Iterator[list[Any]]:
+    """(posted_at, id, status) of the stored comments, in posting order, a page at a time."""
+    after: tuple[object, int] | None = None
+    while True:
+        query = select(Comment.posted_at, Comment.id, Comment.status).where(*condition)
+        if after is not None:
+            posted, last_id = after
+            bound = tuple_(literal(posted, Comment.posted_at.type), literal(last_id))
+            query = query.where(tuple_(Comment.posted_at, Comment.id) > bound)
+        keys = list(reader.execute(query.order_by(Comment.posted_at, Comment.id).limit(PAGE)))
+        if not keys:
+            return
+        after = (keys[-1][0], keys[-1][1])
+        yield keys
+
+
+@dataclass
+class RuleOutcome:
+    """One rule over the stored comments: what it hit, and how people decided those comments."""
+
+    rule_id: str
+    hits: int = 0
+    hidden: int = 0
+    approved: int = 0
+
+    @property
+    def precision(self) -> float | None:
+        """Of the comments it hit that people decided, the share they hid (None: none decided)."""
+        decided = self.hidden + self.approved
+        return None if decided == 0 else self.hidden / decided
+
+
+@dataclass
+class BacktestReport:
+    """A rule set tried on stored comments without changing anything, against the current one."""
+
+    rule_set_version: str
+    compared_with: str | None
+    checked: int = 0
+    flagged: int = 0
+    rules: dict[str, RuleOutcome] = field(default_factory=dict)
+    # Comments the tried set would flag that the current one does not, and the other way.
+    added: int = 0
+    dropped: int = 0
+
+
+def backtest(
+    database: Database,
+    rule_set: RuleSet,
+    *,
+    current: RuleSet | None = None,
+    progress: RunProgress | None = None,
+) -> BacktestReport:
+    """Run ``rule_set`` (and ``current``, to compare) over every stored comment; write nothing."""
+    report = BacktestReport(rule_set.version, None if current is None else current.version)
+    report.rules = {rule.id: RuleOutcome(rule.id) for rule in rule_set.enabled}
+    with database.session() as reader:
+        total = len(reader.scalars(select(Comment.id)).all())
+        history = StoredHistory(reader, whole_run=True)
+        tried = RuleEngine(rule_set, history=history)
+        compared = None if current is None else RuleEngine(current, history=history)
+        tried.reset()
+        if compared is not None:
+            compared.reset()
+        for keys in _pages(reader):
+            status = {comment_id: state for _, comment_id, state in keys}
+            for comment in snapshots(reader, list(status)):
+                assert comment.id is not None
+                hits = tried.check(comment)
+                report.checked += 1
+                report.flagged += bool(hits)
+                for rule_id in {hit.rule_id for hit in hits}:
+                    outcome = report.rules[rule_id]
+                    outcome.hits += 1
+                    outcome.hidden += status[comment.id] == Status.HIDDEN
+                    outcome.approved += status[comment.id] == Status.APPROVED
+                if compared is not None:
+                    before = bool(compared.check(comment))
+                    report.added += bool(hits) and not before
+                    report.dropped += before and not hits
             if progress is not None:
                 progress(report.checked, total)
     return report

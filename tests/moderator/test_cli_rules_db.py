@@ -64,3 +64,42 @@ def test_a_broken_rule_set_stops_the_import_before_anything_is_written(
     assert f"{broken}:3: unknown kind 'nonsense'" in err
     _, out, _ = run(capsys, "--db", db, "articles", "--json")
     assert json.loads(out)["articles"] == []
+
+
+def test_backtest_reports_per_rule_and_changes_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = str(tmp_path / "db.sqlite3")
+    scrape = tmp_path / "a.txt"
+    scrape.write_text(
+        SCRAPE.replace("Comments 2", "Comments 3")
+        + "\nThumb cat 1 May 2020, 12:00\n\nWhat an idiot, honestly.\n",
+        encoding="utf-8",
+    )
+    assert run(capsys, "--db", db, "import", "--no-rules", str(scrape))[0] == 0
+    _, out, _ = run(capsys, "--db", db, "queue", "--json")
+    ids = {c["author"]: c["id"] for c in json.loads(out)["comments"]}
+    assert run(capsys, "--db", db, "hide", str(ids["ann"]), "--reason", "abuse")[0] == 0
+    assert run(capsys, "--db", db, "approve", str(ids["cat"]))[0] == 0
+
+    stricter = tmp_path / "stricter.toml"
+    stricter.write_text(
+        '[[rule]]\nid = "thanks"\nkind = "words"\nterms = ["thanks"]\n', encoding="utf-8"
+    )
+    code, out, err = run(capsys, "--db", db, "rules", "backtest", "--json")
+    assert code == 0, err
+    report = json.loads(out)
+    insults = next(rule for rule in report["rules"] if rule["rule_id"] == "insults")
+    assert (insults["hits"], insults["hidden"], insults["approved"]) == (2, 1, 1)
+    assert insults["precision"] == 0.5
+    assert report["checked"] == 3
+    assert report["added"] is None
+
+    code, out, _ = run(capsys, "--db", db, "rules", "backtest", "--rules", str(stricter), "--json")
+    compared = json.loads(out)
+    assert (compared["flagged"], compared["added"], compared["dropped"]) == (1, 1, 2)
+
+    code, out, _ = run(capsys, "--db", db, "rules", "backtest")
+    assert "nothing was changed" in out
+    _, out, _ = run(capsys, "--db", db, "queue", "--flagged", "--json", "--status", "all")
+    assert json.loads(out)["comments"] == []
