@@ -8,7 +8,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -102,7 +102,8 @@ def import_paths(
                         flagged = flag_comments(session, rules, ids)
             except SQLAlchemyError as error:
                 raise ImportAborted(report, path, error) from error
-            report.imported.append(change)
+            # The fingerprints served the rules above; a long run must not keep them all.
+            report.imported.append(replace(change, added_fingerprints=()))
             if flagged is not None:
                 report.flags.append(flagged)
         if progress is not None:

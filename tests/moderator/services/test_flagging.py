@@ -126,6 +126,8 @@ def test_import_checks_new_comments_in_the_same_unit(
     )
     report = import_paths(database, [scrape], rules=rule_set)
     assert [(len(f.flagged), f.hits) for f in report.flags] == [(2, 3)]
+    # A long run's report must not hold every new comment's fingerprint.
+    assert report.imported[0].added_fingerprints == ()
     assert sorted(rule for _, rule in flags(database)) == ["first", "first", "insults"]
 
     # Importing the same scrape again checks nothing new and leaves the flags alone.
