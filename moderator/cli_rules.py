@@ -19,12 +19,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from moderator import settings
-from moderator.rules.engine import RuleEngine
-from moderator.rules.loader import LoadedRuleSet, LoadError, read_rule_set
 from moderator.rules.model import CommentSnapshot, Hit, RuleSet
-from moderator.terminal import print_table
+from moderator.terminal import ProgressBar, print_table
 
 if TYPE_CHECKING:
+    from moderator.rules.loader import LoadedRuleSet
     from moderator.storage import Database
 
 Standalone = Callable[[argparse.Namespace], int]
@@ -96,6 +95,8 @@ def rule_set_for(args: argparse.Namespace) -> LoadedRuleSet:
 def _load(path: Path) -> LoadedRuleSet:
     # The built-in kinds (and their word lists' code) load only when a rules command runs.
     importlib.import_module("moderator.rules.kinds")
+    from moderator.rules.loader import read_rule_set  # noqa: PLC0415
+
     return read_rule_set(path)
 
 
@@ -104,6 +105,8 @@ def _reporting(run: Standalone) -> Standalone:
 
     @functools.wraps(run)
     def reported(args: argparse.Namespace) -> int:
+        from moderator.rules.loader import LoadError  # noqa: PLC0415
+
         try:
             return run(args)
         except LoadError as error:
@@ -119,6 +122,8 @@ def _reporting(run: Standalone) -> Standalone:
 
 @_reporting
 def run_check(args: argparse.Namespace) -> int:
+    from moderator.rules.loader import LoadError  # noqa: PLC0415
+
     files: list[Path] = args.files or [settings.active_rule_set_path()]
     failed = False
     for path in files:
@@ -150,6 +155,8 @@ def run_use(args: argparse.Namespace) -> int:
 def run_test(args: argparse.Namespace) -> int:
     loaded = rule_set_for(args)
     text = _read_text(args.text)
+    from moderator.rules.engine import RuleEngine  # noqa: PLC0415
+
     engine = RuleEngine(loaded.rule_set, include_behavioural=False)
     hits = engine.check(CommentSnapshot(body=text, author=args.author))
     rule_set = loaded.rule_set
@@ -268,6 +275,8 @@ def _err(text: str) -> None:
 
 def load_for_database_command(args: argparse.Namespace) -> LoadedRuleSet | None:
     """The rule set for a command that also has a database, or None after reporting problems."""
+    from moderator.rules.loader import LoadError  # noqa: PLC0415
+
     try:
         loaded = rule_set_for(args)
     except LoadError as error:
@@ -285,7 +294,6 @@ def load_for_database_command(args: argparse.Namespace) -> LoadedRuleSet | None:
 
 def run_rules_command(database: Database, args: argparse.Namespace) -> int:
     from moderator.rule_runs import run_rules  # noqa: PLC0415 - needs the database layers
-    from moderator.terminal import ProgressBar  # noqa: PLC0415
 
     loaded = load_for_database_command(args)
     if loaded is None:
@@ -295,7 +303,7 @@ def run_rules_command(database: Database, args: argparse.Namespace) -> int:
         database,
         loaded.rule_set,
         article_id=args.article,
-        progress=(lambda done, total: bar.update(done, total, Path("comments"))) if bar else None,
+        progress=(lambda done, total: bar.update(done, total, "comments")) if bar else None,
     )
     if bar:
         bar.finish()

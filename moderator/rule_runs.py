@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import literal, select, tuple_
+from sqlalchemy import func, literal, select, tuple_
 from sqlalchemy.orm import Session
 
 from moderator.domain import Status
@@ -60,7 +60,7 @@ def run_rules(
     report = RuleRunReport(rule_set.version)
     condition = [] if article_id is None else [Comment.article_id == article_id]
     with database.session() as reader:
-        total = len(reader.scalars(select(Comment.id).where(*condition)).all())
+        total = reader.scalar(select(func.count(Comment.id)).where(*condition)) or 0
         # Every stored comment is in the run: history is only the decisions people made.
         engine = RuleEngine(rule_set, history=StoredHistory(reader, whole_run=True))
         engine.reset()
@@ -131,7 +131,7 @@ def backtest(
     report = BacktestReport(rule_set.version, None if current is None else current.version)
     report.rules = {rule.id: RuleOutcome(rule.id) for rule in rule_set.enabled}
     with database.session() as reader:
-        total = len(reader.scalars(select(Comment.id)).all())
+        total = reader.scalar(select(func.count(Comment.id))) or 0
         history = StoredHistory(reader, whole_run=True)
         tried = RuleEngine(rule_set, history=history)
         compared = None if current is None else RuleEngine(current, history=history)

@@ -30,12 +30,12 @@ class ProgressBar:
         self.stream = stream
         self.drawn = False
 
-    def update(self, done: int, total: int, path: Path) -> None:
+    def update(self, done: int, total: int, label: str | Path) -> None:
         columns = shutil.get_terminal_size().columns
         width = 30
         filled = width * done // max(total, 1)
         head = f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} "
-        name = str(path)
+        name = str(label)
         room = max(columns - len(head) - 1, 10)
         if len(name) > room:
             name = "…" + name[-(room - 1) :]

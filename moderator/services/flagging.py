@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -34,7 +34,6 @@ class FlagChange:
     flagged: tuple[int, ...]
     hits: int
     hidden: tuple[int, ...] = ()
-    article_ids: frozenset[int] = field(default_factory=frozenset)
 
 
 def store_hits(
@@ -73,18 +72,12 @@ def store_hits(
         if any(hit.action is RuleAction.HIDE for hit in hits)
     }
     hidden = _hide_pending(session, to_hide)
-    articles: set[int] = set()
-    for chunk in chunked(ids):
-        articles.update(
-            session.scalars(select(Comment.article_id).where(Comment.id.in_(chunk)).distinct())
-        )
     return FlagChange(
         rule_set_version=rule_set_version,
         checked=len(ids),
         flagged=tuple(comment_id for comment_id, hits in results if hits),
         hits=len(rows),
         hidden=hidden,
-        article_ids=frozenset(articles),
     )
 
 
