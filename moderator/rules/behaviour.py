@@ -27,14 +27,25 @@ from moderator.rules.model import (
 from moderator.rules.similarity import NearDuplicates, normalised_words
 from moderator.rules.tables import common_fields, read_int, read_number, show
 
+# Author name -> key; several rules ask for the same names on every comment of a run.
+_KEYS: dict[str, str] = {}
+_KEYS_KEPT = 1 << 16
+
 
 def _author_key(author: str) -> str:
     """Names match whatever their case and surrounding spaces."""
-    return author.strip().casefold()
+    key = _KEYS.get(author)
+    if key is None:
+        if len(_KEYS) >= _KEYS_KEPT:
+            _KEYS.clear()
+        key = _KEYS[author] = author.strip().casefold()
+    return key
 
 
 def _whole(body: str) -> tuple[tuple[int, int], ...]:
     """The span of the comment's text without its surrounding whitespace."""
+    if body and not body[0].isspace() and not body[-1].isspace():
+        return ((0, len(body)),)  # stored bodies are mostly trimmed already
     start = len(body) - len(body.lstrip())
     end = len(body.rstrip())
     return ((start, end),) if end > start else ()
@@ -168,12 +179,26 @@ class AuthorHistoryRule(Rule):
 # --- campaigns -----------------------------------------------------------------------------
 
 
+# The group of a body too short to compare (groups are numbered from 0).
+_SHORT = -1
+
+
 @dataclass(slots=True)
 class _Group:
     """Comments with the same or nearly the same text: who wrote them, how often, which first."""
 
     first_id: int | None
     authors: dict[str, int]
+    # The last "from N authors" sentence, and for which (N, exact): copies keep saying it.
+    said: tuple[int, bool, str] = (0, False, "")
+
+
+def _same(exact: bool) -> str:
+    return "identical" if exact else "near-identical"
+
+
+def _first(group: _Group) -> str:
+    return "" if group.first_id is None else f", first in comment {group.first_id}"
 
 
 @rule_kind("campaign")
@@ -197,6 +222,9 @@ class CampaignRule(Rule):
     min_length: int = 40
     _index: NearDuplicates = field(init=False, repr=False, compare=False)
     _groups: dict[int, _Group] = field(init=False, repr=False, compare=False, default_factory=dict)
+    # hash of a body seen in this run -> its group, or _SHORT for a text too short to compare.
+    # Copies are what this rule looks for: a body seen before skips normalisation and MinHash.
+    _seen: dict[int, int] = field(init=False, repr=False, compare=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_index", NearDuplicates(similarity=self.similarity))
@@ -217,33 +245,55 @@ class CampaignRule(Rule):
     def reset(self) -> None:
         self._index.clear()
         self._groups.clear()
+        self._seen.clear()
 
     def check(self, comment: CommentSnapshot, context: RuleContext) -> list[Hit]:
-        words = normalised_words(comment.body)
-        text = b" ".join(words)  # its length is normalised_length(words), and cheaper
-        if len(text) < self.min_length:
+        body = comment.body
+        # Python's str hash, cached on the string: two different bodies share one once in 2**64.
+        seen = hash(body)
+        number = self._seen.get(seen)
+        if number is None:
+            words = normalised_words(body)
+            text = b" ".join(words)  # its length is normalised_length(words), and cheaper
+            if len(text) < self.min_length:
+                self._seen[seen] = _SHORT
+                return []
+            number, exact = self._index.place(words, text)
+            self._seen[seen] = number
+        elif number == _SHORT:
             return []
-        number, exact = self._index.place(words, text)
+        else:
+            exact = True  # the same body again normalises to the same text
         group = self._groups.get(number)
-        author = _author_key(comment.author)
+        author = _KEYS.get(comment.author) or _author_key(comment.author)
         if group is None:
             self._groups[number] = _Group(comment.id, {author: 1})
             return []
         group.authors[author] = repeats = group.authors.get(author, 0) + 1
         authors = len(group.authors)
-        same = "identical" if exact else "near-identical"
-        first = f", first in comment {group.first_id}" if group.first_id is not None else ""
         if authors >= self.min_authors:
-            explanation = f"{same} text from {authors} authors{first}"
+            said_for, said_exact, explanation = group.said
+            if said_for != authors or said_exact != exact:
+                explanation = f"{_same(exact)} text from {authors} authors{_first(group)}"
+                group.said = (authors, exact, explanation)
             measured, threshold = authors, self.min_authors
         elif repeats >= self.min_repeats:
             who = f"'{comment.author.strip()}'" if author else "an anonymous author"
-            explanation = f"{same} text posted {repeats} times by {who}{first}"
+            explanation = f"{_same(exact)} text posted {repeats} times by {who}{_first(group)}"
             measured, threshold = repeats, self.min_repeats
         else:
             return []
-        spans = _whole(comment.body)
-        return [self.hit(explanation, spans=spans, measured=measured, threshold=threshold)]
+        return [
+            Hit(
+                self.id,
+                self.severity,
+                self.action,
+                explanation,
+                spans=_whole(body),
+                measured=measured,
+                threshold=threshold,
+            )
+        ]
 
 
 # --- bursts --------------------------------------------------------------------------------
@@ -251,7 +301,10 @@ class CampaignRule(Rule):
 
 def _utc(moment: datetime) -> datetime:
     """Aware UTC: stored times may come naive (SQLite) while snapshots come aware."""
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    zone = moment.tzinfo
+    if zone is UTC:
+        return moment
+    return moment.replace(tzinfo=UTC) if zone is None else moment.astimezone(UTC)
 
 
 @rule_kind("burst")
@@ -273,6 +326,10 @@ class BurstRule(Rule):
     _seen: dict[str, list[datetime]] = field(
         init=False, repr=False, compare=False, default_factory=dict
     )
+    _window: timedelta = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_window", timedelta(minutes=self.minutes))
 
     @classmethod
     def from_table(cls, table: Mapping[str, Any], *, base_dir: Path) -> Self:
@@ -287,18 +344,30 @@ class BurstRule(Rule):
         self._seen.clear()
 
     def check(self, comment: CommentSnapshot, context: RuleContext) -> list[Hit]:
-        key = _author_key(comment.author)
+        key = _KEYS.get(comment.author) or _author_key(comment.author)
         if comment.posted_at is None or not key:
             return []
         now = _utc(comment.posted_at)
-        since = now - timedelta(minutes=self.minutes)
+        since = now - self._window
         stored = self._stored.get(key)
         if stored is None:
             # History does not change during a run: read it once per author.
             stored = self._stored[key] = _sorted_utc(context.history, comment.author)
-        seen = self._seen.setdefault(key, [])
-        bisect.insort(seen, now)
-        within = _within(stored, since, now) + _within(seen, since, now)
+        within = _within(stored, since, now) if stored else 0
+        seen = self._seen.get(key)
+        if seen is None:
+            seen = self._seen[key] = []
+        if seen and seen[-1] > now:
+            bisect.insort(seen, now)  # out of posting order: count the window's share
+            within += _within(seen, since, now)
+        else:
+            # In posting order, as the engine runs: times before the window never count
+            # again, so an author's list holds only their latest minutes.
+            seen.append(now)
+            gone = bisect.bisect_right(seen, since)
+            if gone:
+                del seen[:gone]
+            within += len(seen)
         if within <= self.count:
             return []
         minutes = f"{self.minutes:g}"

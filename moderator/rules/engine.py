@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime
+from itertools import islice
 
 from moderator.rules.gates import TextGates
 from moderator.rules.model import (
@@ -20,6 +21,26 @@ from moderator.rules.model import (
 _Step = tuple[Rule, Callable[[CommentSnapshot, RuleContext], list[Hit]]]
 # Plans remembered (combinations of open gates); the cache starts over when full.
 _PLANS = 1024
+# Characters of the bodies whose text-rule hits are remembered during a run; when more, the
+# oldest quarter of them are forgotten. Bodies longer than _LONGEST are not remembered.
+_REMEMBERED_CHARACTERS = 8 << 20
+_LONGEST = 4096
+
+
+class _Replay:
+    """A text rule's hits on a body seen before in the run, given again.
+
+    Text rules (not ``behavioural``) read nothing but the body, so the same body gets the same
+    hits; copy-paste makes the same bodies come back.
+    """
+
+    __slots__ = ("hits",)
+
+    def __init__(self, hits: list[Hit]) -> None:
+        self.hits = tuple(hits)
+
+    def __call__(self, comment: CommentSnapshot, context: RuleContext) -> list[Hit]:
+        return list(self.hits)
 
 
 class RuleEngine:
@@ -30,7 +51,9 @@ class RuleEngine:
     One run at a time: behavioural rules keep state between the comments of a run.
 
     Text rules with a gate (regex, links, repeats: see ``TextGates``) are checked only on the
-    comments that one RE2 scan of all their gates leaves open; the hits are the same.
+    comments that one RE2 scan of all their gates leaves open; the hits are the same. Text
+    rules read only the body, so a body seen before in a run has its text hits replayed rather
+    than found again; behavioural rules run on every comment.
     """
 
     def __init__(
@@ -68,6 +91,11 @@ class RuleEngine:
         # The steps for each combination of open gates, in the rule set's order; a handful of
         # combinations make nearly every comment's.
         self._plans: dict[frozenset[int], tuple[_Step, ...]] = {}
+        # A body seen before in the run -> what to do for it: its text rules' hits replayed,
+        # in order among the behavioural rules, which always run.
+        self._behavioural = tuple(step for step in steps if step[0].behavioural)
+        self._seen: dict[str, tuple[_Step, ...]] = {}
+        self._seen_characters = 0
 
     @property
     def unavailable(self) -> Mapping[str, str]:
@@ -83,11 +111,13 @@ class RuleEngine:
         """Forget what earlier comments taught the behavioural rules: a new run starts."""
         for rule in self.rules:
             rule.reset()
+        self._seen.clear()
+        self._seen_characters = 0
 
     def check(self, comment: CommentSnapshot) -> list[Hit]:
         """Every hit on one comment, rule by rule in the rule set's order."""
         context = self.context
-        plan = self._steps if self._open is None else self._plan(comment.body)
+        plan = self._replay(comment)
         hits: list[Hit] = []
         rule: Rule | None = None
         try:
@@ -97,6 +127,45 @@ class RuleEngine:
             _blame(error, rule, comment)
             raise
         return hits
+
+    def _replay(self, comment: CommentSnapshot) -> tuple[_Step, ...]:
+        """The steps that give the comment's hits: the text rules' hits on its body, found now
+        or remembered, and the behavioural rules to run."""
+        body = comment.body
+        plan = self._seen.get(body)
+        if plan is not None:
+            return plan
+        steps = self._steps if self._open is None else self._plan(body)
+        context = self.context
+        replay: list[_Step] = []
+        found = False
+        rule: Rule | None = None
+        try:
+            for rule, check in steps:
+                if rule.behavioural:
+                    replay.append((rule, check))
+                    continue
+                hits = check(comment, context)
+                if hits:
+                    replay.append((rule, _Replay(hits)))
+                    found = True
+        except Exception as error:
+            _blame(error, rule, comment)
+            raise
+        plan = tuple(replay) if found else self._behavioural
+        if len(body) <= _LONGEST:
+            self._remember(body, plan)
+        return plan
+
+    def _remember(self, body: str, plan: tuple[_Step, ...]) -> None:
+        seen = self._seen
+        self._seen_characters += len(body)
+        if self._seen_characters > _REMEMBERED_CHARACTERS:
+            # Forget the oldest quarter: copies mostly come close together.
+            for old in list(islice(seen, len(seen) // 4 + 1)):
+                self._seen_characters -= len(old)
+                del seen[old]
+        seen[body] = plan
 
     def _plan(self, body: str) -> tuple[_Step, ...]:
         """The rules to check on ``body``: all but the gated ones whose gate stayed shut."""
@@ -127,8 +196,7 @@ class RuleEngine:
         """
         self.reset()
         context = self.context
-        steps = self._steps if self._open is None else None
-        plan_for = self._plan
+        replay = self._replay
         rule: Rule | None = None
         latest: datetime | None = None
         for comment in comments:
@@ -142,7 +210,7 @@ class RuleEngine:
                     )
                 latest = posted_at
             # What check() does, spelled out: a call less on every comment of a run.
-            plan = plan_for(comment.body) if steps is None else steps
+            plan = replay(comment)
             hits: list[Hit] = []
             try:
                 for rule, check in plan:  # noqa: B007 (the note names it)

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, ClassVar, Protocol, Self
+from typing import Any, ClassVar, NamedTuple, Protocol, Self
 
 from moderator.domain import Severity
 
@@ -64,8 +64,7 @@ class NoHistory:
         return ()
 
 
-@dataclass(frozen=True, slots=True)
-class Hit:
+class Hit(NamedTuple):
     """One rule's finding on one comment, with everything needed to explain it.
 
     ``spans`` are [start, end) character offsets into the comment's original body. A word hit
@@ -73,6 +72,9 @@ class Hit:
     ``term`` (the list entry); a measured rule fills ``measured`` and ``threshold``.
     ``explanation`` is one sentence a moderator reads: "'$h1t' reads as 'shit' (banned, high)",
     "3 links, limit 2".
+
+    A named tuple rather than a frozen dataclass: as immutable (the engine gives the same hits
+    to every copy of a body), and built several times faster, once per hit.
     """
 
     rule_id: str
@@ -111,7 +113,9 @@ class Rule:
     """
 
     kind: ClassVar[str] = ""
-    # Whether the rule looks beyond one comment's text (author history, other comments).
+    # Whether the rule looks beyond one comment's text (author history, other comments). A
+    # rule that is not behavioural must read nothing but the body: the engine gives a body
+    # seen before in a run the hits it had then.
     behavioural: ClassVar[bool] = False
 
     id: str

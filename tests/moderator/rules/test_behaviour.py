@@ -184,6 +184,17 @@ def test_burst_adds_stored_times_and_keeps_authors_apart() -> None:
     assert history.asked.count("Ann") == 0  # history is read once per author and run
 
 
+def test_burst_counts_a_comment_checked_out_of_posting_order() -> None:
+    rule = build(BurstRule, count=2, minutes=5)
+    minutes = [10, 12, 9, 11]
+    assert said(run(rule, [comment(author="ann", minute=m) for m in minutes])) == [
+        None,
+        None,
+        None,  # (4, 9]: only itself, although 10 and 12 came first
+        "3 comments in 5 minutes (limit 2)",  # (6, 11]: 9, 10 and itself; 12 is later
+    ]
+
+
 def test_burst_reset_forgets_the_run_and_skips_undated_comments() -> None:
     rule = build(BurstRule, count=1, minutes=0.5)
     assert said(run(rule, [comment(minute=0), comment(minute=0.25)])) == [

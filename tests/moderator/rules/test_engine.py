@@ -264,6 +264,38 @@ def test_gates_change_no_hit(bodies: list[str]) -> None:
     assert [hits for _, hits in engine.check_all(comments)] == direct(engine.rules, comments)
 
 
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["spam ham", "ham", "spam", "nothing", "ham spam ham", ""]),
+            st.sampled_from(["ann", "bob"]),
+        ),
+        max_size=12,
+    )
+)
+def test_a_body_seen_before_gets_the_hits_a_fresh_check_gives(
+    written: list[tuple[str, str]],
+) -> None:
+    # Text rules around a behavioural one: replayed hits keep the rule set's order.
+    rules = rule_set(
+        WordRule(id="spam", word="spam"),
+        RepeatAuthorRule(id="again", count=2),
+        WordRule(id="ham", word="ham"),
+    )
+    comments = [
+        comment(body, author, minutes=n, number=n) for n, (body, author) in enumerate(written)
+    ]
+    engine = RuleEngine(rules)
+    assert [hits for _, hits in engine.check_all(comments)] == direct(engine.rules, comments)
+
+
+def test_replayed_hits_are_a_new_list_each_time() -> None:
+    engine = RuleEngine(rule_set(WordRule(id="spam", word="spam")))
+    first = engine.check(comment("spam"))
+    first.clear()  # a caller may do what it likes with its list
+    assert [hit.rule_id for hit in engine.check(comment("spam"))] == ["spam"]
+
+
 def test_text_that_cannot_be_scanned_meets_every_rule() -> None:
     engine = RuleEngine(rule_set(LinksRule(id="links", threshold=1), LengthRule(id="l", max=3)))
     assert [hit.rule_id for hit in engine.check(comment("\ud800 a.com"))] == ["links", "l"]
