@@ -6,6 +6,11 @@ A term is one or more words, each a whole word unless the term starts or ends wi
 digits, so asterisks that mask a word in the text ("a**hole") are read as punctuation: that is
 "a" and "hole". The words of a phrase match across any run of spaces and punctuation.
 
+With ``plurals`` (the default), a term whose end is not a wildcard also matches its last word
+in the plural: "idiot" matches "idiots", "bitch" "bitches", "pussy" "pussies". Only the
+regular English endings: -es after s, x, z, ch and sh, -ies after a consonant and y, -es or
+-s after o, -s otherwise; so "spic" matches "spics" but never "spices".
+
 Matching is one RE2 scan per reading of the text (see ``normalize``), after the prefilter
 (see ``prefilter``) has let the comment through. A letter of a term matches a run of one, or
 of three or more, of that letter in the text, and a double letter a run of two or more: so
@@ -97,6 +102,31 @@ def parse_term(entry: str, *, fold_case: bool = True, severity: Severity | None 
     return Term(text, (symbols,), severity=severity, symbolic=True)
 
 
+def plural_words(word: str) -> tuple[str, ...]:
+    """The regular English plurals of a (case-folded) word; none for one not made of letters."""
+    if len(word) < 2 or not word.isalpha():
+        return ()
+    if word.endswith(("s", "x", "z", "ch", "sh")):
+        return (word + "es",)
+    if word[-1] == "y" and word[-2] not in "aeiou":
+        return (word[:-1] + "ies",)
+    if word[-1] == "o":
+        return (word + "es", word + "s")
+    return (word + "s",)
+
+
+Form = tuple[tuple[str, ...], bool, bool]  # (words, lead, trail): what a term may be written as
+
+
+def forms(term: Term, *, plurals: bool) -> list[Form]:
+    """The words a term matches: its own, and with ``plurals`` its last word's plurals."""
+    own = (term.words, term.lead, term.trail)
+    if not plurals or term.trail or term.symbolic:
+        return [own]
+    *head, last = term.words
+    return [own, *(((*head, word), term.lead, False) for word in plural_words(last))]
+
+
 def _word_pattern(word: str) -> str:
     pieces = []
     for char, group in itertools.groupby(word):
@@ -111,15 +141,17 @@ def _word_pattern(word: str) -> str:
     return "".join(pieces)
 
 
-def _term_pattern(term: Term) -> str:
-    body = _GAP.join(_word_pattern(word) for word in term.words)
-    return f"{_WILD if term.lead else ''}{body}{_WILD if term.trail else ''}"
+def _form_pattern(form: Form) -> str:
+    words, lead, trail = form
+    body = _GAP.join(_word_pattern(word) for word in words)
+    return f"{_WILD if lead else ''}{body}{_WILD if trail else ''}"
 
 
-def _scanner(terms: Sequence[Term]) -> Scanner | None:
+def _scanner(terms: Sequence[Term], *, plurals: bool) -> Scanner | None:
     if not terms:
         return None
-    alternatives = "|".join(sorted({_term_pattern(term) for term in terms}))
+    patterns = {_form_pattern(form) for term in terms for form in forms(term, plurals=plurals)}
+    alternatives = "|".join(sorted(patterns))
     return Scanner(f"(?:^|[ \n])(?:{alternatives})(?:[ \n]|$)", longest=True)
 
 
@@ -188,13 +220,15 @@ def _keys(words: tuple[str, ...], lead: bool, trail: bool) -> Iterator[tuple[str
 class _Index:
     """Which terms a matched span is: dictionaries by words, one per kind of wildcard."""
 
-    def __init__(self, terms: Sequence[Term]) -> None:
+    def __init__(self, terms: Sequence[Term], *, plurals: bool) -> None:
         self.exact: dict[tuple[str, ...], list[Term]] = {}
         self.wild: dict[tuple[bool, bool], dict[tuple[str, ...], list[Term]]] = {}
         for term in terms:
             table = self.exact if term.exact else self.wild.setdefault((term.lead, term.trail), {})
-            table.setdefault(term.words, []).append(term)
+            for words, _, _ in forms(term, plurals=plurals):
+                table.setdefault(words, []).append(term)
         self.terms = terms
+        self.plurals = plurals
         self._one_by_one: list[tuple[Term, Scanner]] | None = None
 
     def identify(self, span: str) -> list[Term]:
@@ -214,7 +248,10 @@ class _Index:
     def _slowly(self, span: str) -> list[Term]:
         # Only for spans with more stretched runs than the variants cover: term by term.
         if self._one_by_one is None:
-            self._one_by_one = [(t, Scanner(f"^(?:{_term_pattern(t)})$")) for t in self.terms]
+            self._one_by_one = []
+            for term in self.terms:
+                patterns = map(_form_pattern, forms(term, plurals=self.plurals))
+                self._one_by_one.append((term, Scanner(f"^(?:{'|'.join(patterns)})$")))
         words = _NOT_WORD.sub(" ", span).encode("utf-8")
         return [term for term, scanner in self._one_by_one if scanner.search(words)]
 
@@ -241,14 +278,19 @@ class WordMatcher:
     """The terms of one list, compiled: :meth:`find` gives the matches in a text."""
 
     def __init__(
-        self, terms: Sequence[Term], *, allow: Sequence[Term] = (), fold_case: bool = True
+        self,
+        terms: Sequence[Term],
+        *,
+        allow: Sequence[Term] = (),
+        fold_case: bool = True,
+        plurals: bool = True,
     ) -> None:
         self.fold_case = fold_case
         symbolic = [term for term in terms if term.symbolic]
         terms = [term for term in terms if not term.symbolic]
-        self._scanner = _scanner(terms)
-        self._allow = _scanner(allow)
-        self._index = _Index(terms)
+        self._scanner = _scanner(terms, plurals=plurals)
+        self._allow = _scanner(allow, plurals=plurals)
+        self._index = _Index(terms, plurals=plurals)
         self._symbol_terms: dict[str, tuple[Term, ...]] = {}
         for term in symbolic:
             self._symbol_terms[term.words[0]] = (*self._symbol_terms.get(term.words[0], ()), term)
@@ -262,7 +304,7 @@ class WordMatcher:
         # The prefilter reads case-folded text whatever the list says: a superset either way.
         folded = terms if fold_case else [parse_term(term.entry) for term in terms]
         self._prefilter = Prefilter(
-            [(term.words, term.lead, term.trail) for term in folded],
+            [form for term in folded for form in forms(term, plurals=plurals)],
             symbols=[parse_term(term.entry).words[0] for term in symbolic],
         )
         # The prefilter alone: NOTHING means find() would return no match.

@@ -9,6 +9,7 @@ A rule set writes one as::
     terms = ["idiot*", "moron", "you people"]
     terms_file = "lists/insults.txt"    # one term a line; blank lines and "# ..." lines skipped
     allow = ["idiotically"]             # whole words (or phrases) that never hit
+    plurals = true                      # "moron" also matches "morons" (the default)
 
 or, with a CSV list whose rows carry their own severity (Mild, Strong, Severe)::
 
@@ -40,7 +41,14 @@ from moderator.rules.model import (
     RuleContext,
     rule_kind,
 )
-from moderator.rules.wordmatch import Term, TermError, WordMatch, WordMatcher, parse_term
+from moderator.rules.wordmatch import (
+    Term,
+    TermError,
+    WordMatch,
+    WordMatcher,
+    parse_term,
+    plural_words,
+)
 
 # The severity words of published lists (surge-ai: Mild, Strong, Severe), and our own.
 _SEVERITIES = {
@@ -67,6 +75,7 @@ class WordListRule(Rule):
     ``terms`` are written inline; ``terms_file`` adds one term a line, or the ``term_column``
     of a CSV file (with ``severity_column``, each term carries its own severity). ``allow``
     names words and phrases that never hit. Matching ignores case unless ``case_sensitive``.
+    With ``plurals`` a term also matches its regular plural ("idiot", "idiots").
     """
 
     terms: tuple[str, ...] = ()
@@ -75,6 +84,7 @@ class WordListRule(Rule):
     severity_column: str | None = None
     allow: tuple[str, ...] = ()
     case_sensitive: bool = False
+    plurals: bool = True
     _matcher: WordMatcher = field(init=False, repr=False, compare=False)
     _look: Callable[[str], int] = field(init=False, repr=False, compare=False)
     _said: dict[tuple[str, str, tuple[Term, ...]], tuple[Severity, str, str, str]] = field(
@@ -97,7 +107,7 @@ class WordListRule(Rule):
             allow.append(_term(entry, where, "allow", fold_case=fold_case))
             if allow[-1].symbolic:
                 raise RuleConfigError(f"{where} has no letter or digit", key="allow")
-        matcher = WordMatcher(terms, allow=allow, fold_case=fold_case)
+        matcher = WordMatcher(terms, allow=allow, fold_case=fold_case, plurals=self.plurals)
         object.__setattr__(self, "_matcher", matcher)
         object.__setattr__(self, "_look", matcher.look)
 
@@ -107,10 +117,11 @@ class WordListRule(Rule):
         values: dict[str, Any] = {key: table[key] for key in _COMMON if key in table}
         values["terms"] = _strings(table, "terms")
         values["allow"] = _strings(table, "allow")
-        if "case_sensitive" in table:
-            if not isinstance(table["case_sensitive"], bool):
-                raise RuleConfigError("case_sensitive must be true or false", key="case_sensitive")
-            values["case_sensitive"] = table["case_sensitive"]
+        for key in ("case_sensitive", "plurals"):
+            if key in table:
+                if not isinstance(table[key], bool):
+                    raise RuleConfigError(f"{key} must be true or false", key=key)
+                values[key] = table[key]
         for key in ("terms_file", "term_column", "severity_column"):
             if key in table and not (isinstance(table[key], str) and table[key]):
                 raise RuleConfigError(f"{key} must be a non-empty string", key=key)
@@ -171,7 +182,21 @@ class WordListRule(Rule):
         term = max(terms, key=self._preference)
         severity = term.severity or self.severity
         normalized = term.reads if term.exact else _squeezed(reading)
-        return severity, normalized, self._explain(matched, normalized, term, severity), term.entry
+        explanation = self._explain(matched, normalized, term, severity)
+        if term.exact and self.plurals:
+            # "idiots" for the entry "idiot": say it is the plural rather than what it reads as.
+            *head, last = _squeezed(reading).split() or [""]
+            if head == list(term.words[:-1]) and last in plural_words(term.words[-1]):
+                normalized = " ".join((*head, last))
+                explanation = self._explain_plural(matched, normalized, term, severity)
+        return severity, normalized, explanation, term.entry
+
+    def _explain_plural(self, matched: str, normalized: str, term: Term, severity: Severity) -> str:
+        """ "'idiots', plural of 'idiot' (insults, medium)"; "'b1tches' reads as 'bitches', …"."""
+        written = " ".join(matched.split())
+        plain = (written if self.case_sensitive else written.casefold()) == normalized
+        said = f"'{_quote(matched)}'" if plain else f"'{_quote(matched)}' reads as '{normalized}'"
+        return f"{said}, plural of '{term.reads}' ({self.description or self.id}, {severity})"
 
     def _preference(self, term: Term) -> tuple[bool, int]:
         return term.exact, _RANK[term.severity or self.severity]
