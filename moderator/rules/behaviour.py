@@ -343,6 +343,9 @@ class BurstRule(Rule):
         self._stored.clear()
         self._seen.clear()
 
+    def looks_back(self) -> timedelta:
+        return self._window
+
     def check(self, comment: CommentSnapshot, context: RuleContext) -> list[Hit]:
         key = _KEYS.get(comment.author) or _author_key(comment.author)
         if comment.posted_at is None or not key:

@@ -152,8 +152,9 @@ class _Loader:
                     parts.append(source.read_bytes())
                 except OSError as error:
                     self.problem(place.line, f"cannot read {source}: {error.strerror or error}")
-            reason = rule.unavailable()
-            if rule.enabled and reason is not None:
+            # A disabled rule is not asked: the classifier would load its model for nothing.
+            reason = rule.unavailable() if rule.enabled else None
+            if reason is not None:
                 message = f"warning: rule {rule.id!r} is unavailable and will be skipped: {reason}"
                 warnings.append(Problem(self.name, place.line, message))
         if self.problems:

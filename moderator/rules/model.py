@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, ClassVar, NamedTuple, Protocol, Self
@@ -139,6 +139,11 @@ class Rule:
     def sources(self) -> tuple[Path, ...]:
         """Files this rule read when it was built (word lists): they are part of the version."""
         return ()
+
+    def looks_back(self) -> timedelta:
+        """How long before a comment this rule counts the author's stored posting times
+        (``AuthorHistory.recent_times``); zero for a rule that never reads them."""
+        return timedelta(0)
 
     def unavailable(self) -> str | None:
         """Why this rule cannot run here (an optional extra is missing), or None if it can.

@@ -17,12 +17,11 @@ from moderator.domain import ReasonCode, Status
 from moderator.models import Author, Base, Comment, Flag, utc_now
 from moderator.rules.engine import RuleEngine
 from moderator.rules.model import CommentSnapshot, Hit, RuleAction, RuleSet
-from moderator.services.moderation import MAX_NOTE_LENGTH, ensure_profile, hide
+from moderator.services.moderation import MAX_NOTE_LENGTH, ensure_profile, hide_each
 
 # The profile the rules act as when a rule's action is "hide": visible in the history as such.
 RULES_ACTOR = "Rules (automatic)"
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-HISTORY_WINDOW = timedelta(days=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,11 +91,14 @@ def _hide_pending(session: Session, evidence: dict[int, Hit]) -> tuple[int, ...]
     if not pending:
         return ()
     actor = ensure_profile(session, RULES_ACTOR)
-    for comment_id in pending:
-        hit = evidence[comment_id]
-        note = f"rule {hit.rule_id}: {hit.explanation}"[:MAX_NOTE_LENGTH]
-        hide(session, [comment_id], actor=actor, reason=ReasonCode.OTHER, note=note)
+    notes = {comment_id: _note(evidence[comment_id]) for comment_id in pending}
+    hide_each(session, notes, actor=actor, reason=ReasonCode.OTHER)
     return tuple(pending)
+
+
+def _note(hit: Hit) -> str:
+    """The evidence a rule leaves in the log when it hides a comment."""
+    return f"rule {hit.rule_id}: {hit.explanation}"[:MAX_NOTE_LENGTH]
 
 
 class StoredHistory:
@@ -106,8 +108,8 @@ class StoredHistory:
     ``whole_run`` every stored comment is in the run, so none counts as earlier. ``authors``
     are the authors of the batch: each kind of history (counts, decisions, posting times) is
     read for all of them in one grouped query the first time a rule asks for it, so a rule set
-    without, say, bursts never pays for posting times. ``since`` limits the posting times read
-    to what a burst could still reach.
+    without, say, bursts never pays for posting times. ``since`` and ``until`` limit the
+    posting times read to what a burst could still reach.
     """
 
     def __init__(
@@ -118,6 +120,7 @@ class StoredHistory:
         whole_run: bool = False,
         authors: Iterable[str] = (),
         since: datetime | None = None,
+        until: datetime | None = None,
         excluded_per_author: Mapping[str, int] | None = None,
     ) -> None:
         self._session = session
@@ -125,6 +128,7 @@ class StoredHistory:
         self._whole_run = whole_run
         self._authors = sorted(set(authors))
         self._since = since
+        self._until = until
         self._excluded_per_author = excluded_per_author
         self._counts: dict[str, int] | None = None
         self._decisions: dict[str, tuple[int, int]] | None = None
@@ -214,19 +218,20 @@ class StoredHistory:
     def _load_times(self, author: str) -> None:
         names = self._batch(author, self._times)
         recent = [] if self._since is None else [Comment.posted_at >= self._since]
+        if self._until is not None:
+            recent.append(Comment.posted_at <= self._until)
         found: dict[str, list[datetime]] = {name: [] for name in names}
         for chunk in chunked(names):
             rows = self._session.execute(
                 select(Author.name, Comment.id, Comment.posted_at)
                 .join(Author, Author.id == Comment.author_id)
                 .where(Author.name.in_(chunk), *recent)
-                .order_by(Comment.posted_at)
             )
             for name, comment_id, posted in rows:
                 if comment_id not in self._excluding:
                     found[name].append(posted)
         times = {} if self._times is None else self._times
-        times.update((name, tuple(posted)) for name, posted in found.items())
+        times.update((name, tuple(sorted(posted))) for name, posted in found.items())
         self._times = times
 
 
@@ -261,14 +266,17 @@ def added_comment_ids(session: Session, article_id: int, fingerprints: Sequence[
 def flag_comments(session: Session, rule_set: RuleSet, ids: Sequence[int]) -> FlagChange:
     """Run the rule set over these comments (new ones: their history excludes them) and store."""
     comments = snapshots(session, ids)
-    earliest = min((c.posted_at for c in comments if c.posted_at is not None), default=None)
+    dated = [c.posted_at for c in comments if c.posted_at is not None]
+    # Posting times matter from the furthest a rule looks back before the first new comment
+    # up to the last one: a burst counts the minutes before each comment, none after.
+    reach = max((rule.looks_back() for rule in rule_set.enabled), default=timedelta(0))
     history = StoredHistory(
         session,
         excluding=ids,
         authors={c.author for c in comments},
         excluded_per_author=Counter(c.author for c in comments),
-        # A burst looks back minutes, not days; a day covers any sensible rule.
-        since=None if earliest is None else earliest - HISTORY_WINDOW,
+        since=min(dated) - reach if dated else None,
+        until=max(dated) if dated else None,
     )
     engine = RuleEngine(rule_set, history=history)
     results = [

@@ -75,6 +75,21 @@ def hide(
     return _decide(session, ActionKind.HIDE, comment_ids, actor=actor, reason=code, note=note)
 
 
+def hide_each(
+    session: Session, notes: Mapping[int, str], *, actor: Profile, reason: ReasonCode
+) -> ModerationChange:
+    """Take the comments down at once, each with its own note (a rule's evidence, say)."""
+    for comment_id, note in notes.items():
+        if not note.strip():
+            raise MissingInputError(f"the note for comment {comment_id} is empty")
+        if len(note.strip()) > MAX_NOTE_LENGTH:
+            raise MissingInputError(
+                f"the note for comment {comment_id} is {len(note.strip())} characters;"
+                f" the limit is {MAX_NOTE_LENGTH}"
+            )
+    return _decide(session, ActionKind.HIDE, notes, actor=actor, reason=reason, notes=notes)
+
+
 def restore(session: Session, comment_ids: Iterable[int], *, actor: Profile) -> ModerationChange:
     """Send decided comments back to the pending queue."""
     return _decide(session, ActionKind.RESTORE, comment_ids, actor=actor)
@@ -95,7 +110,10 @@ def _decide(
     actor: Profile,
     reason: ReasonCode | None = None,
     note: str | None = None,
+    notes: Mapping[int, str] | None = None,
 ) -> ModerationChange:
+    """Apply one decision to the comments, logged; ``notes`` gives each comment its own note
+    (then ``note`` is None)."""
     ids = list(dict.fromkeys(comment_ids))
     if not ids:
         raise MissingInputError(f"{action} needs at least one comment id")
@@ -128,7 +146,7 @@ def _decide(
             from_status=from_status,
             to_status=comment.status,
             reason=reason,
-            note=note,
+            note=note if notes is None else notes[comment.id].strip(),
             created_at=now,
         )
         session.add(record)

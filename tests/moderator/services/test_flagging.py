@@ -147,3 +147,28 @@ def test_stored_history_excludes_the_comments_being_checked(database: Database) 
         assert history.decisions("nobody") == (0, 0)
         whole = StoredHistory(session, whole_run=True)
         assert (whole.comment_count("ann"), tuple(whole.recent_times("ann"))) == (0, ())
+
+
+def test_a_burst_on_import_counts_stored_comments_within_its_minutes(
+    database: Database, tmp_path: Path
+) -> None:
+    rules = tmp_path / "burst.toml"
+    rules.write_text('[[rule]]\nid = "burst"\nkind = "burst"\ncount = 2\nminutes = 10\n')
+    burst = load_rule_set(rules)
+
+    def scrape(name: str, *times: str) -> Path:
+        comments = "".join(f"Thumb ann 1 May 2020, {at}\n\nAt {at}.\n\n" for at in times)
+        path = tmp_path / name
+        path.write_text(f"{name}\n\nBody.\n\nComments {len(times)}\n{comments}", encoding="utf-8")
+        return path
+
+    # Stored first: 09:57 is more than ten minutes before 10:08, 09:59 and 10:05 are not, and
+    # 10:30 comes after every new comment.
+    import_paths(database, [scrape("earlier", "09:57", "09:59", "10:05", "10:30")], rules=burst)
+    report = import_paths(database, [scrape("later", "10:08")], rules=burst)
+    assert [(len(f.flagged), f.hits) for f in report.flags] == [(1, 1)]
+    with database.session() as session:
+        explanation = session.scalars(
+            select(Flag.explanation).join(Comment).where(Comment.body == "At 10:08.")
+        ).one()
+    assert explanation == "3 comments in 10 minutes (limit 2)"

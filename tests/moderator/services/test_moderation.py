@@ -173,6 +173,39 @@ def test_hide_records_reason_and_note(database: Database, ids: list[int]) -> Non
     ]
 
 
+def test_hide_each_gives_every_comment_its_own_note(database: Database, ids: list[int]) -> None:
+    with database.transaction() as session:
+        actor = moderation.ensure_profile(session, "rules")
+        change = moderation.hide_each(
+            session,
+            {ids[2]: "rule a: spam ", ids[0]: "rule b: slur"},
+            actor=actor,
+            reason=ReasonCode.OTHER,
+        )
+    assert [c.comment_id for c in change.comments] == [ids[2], ids[0]]
+    with database.session() as session:
+        records = session.scalars(select(ModerationAction).order_by(ModerationAction.id)).all()
+    assert [(r.comment_id, r.note) for r in records] == [
+        (ids[2], "rule a: spam"),
+        (ids[0], "rule b: slur"),
+    ]
+    assert status_of(database, ids[1]) is Status.PENDING
+
+
+@pytest.mark.parametrize(
+    ("note", "said"), [(" ", "the note for comment .* is empty"), ("x" * 2001, "2001 characters")]
+)
+def test_hide_each_refuses_bad_notes_before_anything(
+    database: Database, ids: list[int], note: str, said: str
+) -> None:
+    with database.transaction() as session, pytest.raises(MissingInputError, match=said):
+        actor = moderation.ensure_profile(session, "rules")
+        moderation.hide_each(
+            session, {ids[0]: "fine", ids[1]: note}, actor=actor, reason=ReasonCode.OTHER
+        )
+    assert [status_of(database, i) for i in ids[:2]] == [Status.PENDING, Status.PENDING]
+
+
 def test_escalation_keeps_the_status_and_happens_once(database: Database, ids: list[int]) -> None:
     set_status(database, ids[0], Status.APPROVED)
     with database.transaction() as session:
