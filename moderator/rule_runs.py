@@ -19,6 +19,8 @@ from moderator.storage import Database
 PAGE = 2_000
 # Called after each page with (comments checked so far, comments in all).
 RunProgress = Callable[[int, int], None]
+# Asked after each page: True stops the run there (the pages done stay committed).
+StopRequested = Callable[[], bool]
 
 
 @dataclass
@@ -27,6 +29,9 @@ class RuleRunReport:
 
     rule_set_version: str
     pages: list[FlagChange] = field(default_factory=list)
+    # Comments the run was to check, and whether it was stopped before the last of them.
+    total: int = 0
+    stopped: bool = False
 
     @property
     def checked(self) -> int:
@@ -51,16 +56,17 @@ def run_rules(
     *,
     article_id: int | None = None,
     progress: RunProgress | None = None,
+    stop: StopRequested | None = None,
 ) -> RuleRunReport:
     """Check every stored comment (or one article's) in posting order and replace its flags.
 
-    Pages commit one by one, so an interrupted run keeps what it finished; running again
-    redoes everything, as each comment's flags are replaced, not added to.
+    Pages commit one by one, so an interrupted or stopped run keeps what it finished; running
+    again redoes everything, as each comment's flags are replaced, not added to.
     """
     report = RuleRunReport(rule_set.version)
     condition = [] if article_id is None else [Comment.article_id == article_id]
     with database.session() as reader:
-        total = reader.scalar(select(func.count(Comment.id)).where(*condition)) or 0
+        total = report.total = reader.scalar(select(func.count(Comment.id)).where(*condition)) or 0
         # Every stored comment is in the run: history is only the decisions people made.
         engine = RuleEngine(rule_set, history=StoredHistory(reader, whole_run=True))
         engine.reset()
@@ -71,6 +77,9 @@ def run_rules(
                 report.pages.append(store_hits(writer, results, rule_set_version=rule_set.version))
             if progress is not None:
                 progress(report.checked, total)
+            if stop is not None and report.checked < total and stop():
+                report.stopped = True
+                break
     return report
 
 

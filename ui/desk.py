@@ -15,17 +15,23 @@ from moderator.importer import ImportAborted, ImportReport
 from moderator.importer import import_paths as import_files
 from moderator.models import Profile
 from moderator.queries import get_profile
-from moderator.rules.loader import load_rule_set
+from moderator.rule_runs import RuleRunReport, RunProgress, StopRequested, run_rules
+from moderator.rules.loader import LoadedRuleSet, read_rule_set
 from moderator.rules.model import RuleSet
 from moderator.services import moderation
 from moderator.services.changes import ModerationChange
 from moderator.storage import Database
 
 
+def read_rules(path: Path) -> LoadedRuleSet:
+    """The rule set in ``path`` with its warnings; ``LoadError`` lists every problem."""
+    importlib.import_module("moderator.rules.kinds")  # registers the built-in rule kinds
+    return read_rule_set(path)
+
+
 def active_rule_set() -> RuleSet:
     """The rule set new comments are checked with (the user's choice, else the default)."""
-    importlib.import_module("moderator.rules.kinds")  # registers the built-in rule kinds
-    return load_rule_set(settings.active_rule_set_path())
+    return read_rules(settings.active_rule_set_path()).rule_set
 
 
 class Desk(QObject):
@@ -34,6 +40,8 @@ class Desk(QObject):
     Signals:
         moderated(ModerationChange): a decision was committed; carries the change record.
         imported(ImportReport): an import run finished; carries what was stored and refused.
+        rules_ran(RuleRunReport): rules were run again over stored comments (flags replaced,
+            some comments maybe hidden by rules), finished or stopped.
 
     Views connect to these and refresh themselves; the code that asked for the change never
     touches other widgets. Service errors (``ServiceError``) propagate to the caller, and nothing
@@ -42,6 +50,7 @@ class Desk(QObject):
 
     moderated = Signal(object)
     imported = Signal(object)
+    rules_ran = Signal(object)
 
     def __init__(
         self, database: Database, *, actor: str | None = None, parent: QObject | None = None
@@ -113,6 +122,26 @@ class Desk(QObject):
             self.imported.emit(aborted.report)
             raise
         self.imported.emit(report)
+        return report
+
+    def use_rule_set(self, path: Path | None) -> LoadedRuleSet:
+        """Make ``path`` the active rule set (None: the default one), once it loads.
+
+        A rule set with problems raises ``LoadError`` and the active one stays as it was.
+        """
+        loaded = read_rules(settings.DEFAULT_RULE_SET if path is None else path)
+        settings.use_rule_set(path)
+        return loaded
+
+    def run_rules(
+        self, *, progress: RunProgress | None = None, stop: StopRequested | None = None
+    ) -> RuleRunReport:
+        """Check every stored comment with the active rule set again, a page per unit of work.
+
+        ``stop`` is asked after each page; what was done before it stays done, and is announced.
+        """
+        report = run_rules(self._database, active_rule_set(), progress=progress, stop=stop)
+        self.rules_ran.emit(report)
         return report
 
     def _decide(self, service: Callable[[Session, Profile], ModerationChange]) -> ModerationChange:

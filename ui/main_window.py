@@ -40,6 +40,7 @@ from ui.messages import warn
 from ui.models import ArticleListModel, CommentQueueModel
 from ui.queue_view import CommentQueueView
 from ui.reason_dialog import ReasonChoice, pick_reason
+from ui.rules_menu import RuleFilePicker, RulesMenu, pick_rule_file
 
 # Injected so tests (and later a command palette) can answer without a modal dialog.
 ReasonPicker = Callable[[QWidget, int], ReasonChoice | None]
@@ -81,6 +82,7 @@ class MainWindow(QMainWindow):
         *,
         reason_picker: ReasonPicker = pick_reason,
         file_picker: FilePicker = pick_files,
+        rule_file_picker: RuleFilePicker = pick_rule_file,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -101,6 +103,9 @@ class MainWindow(QMainWindow):
         desk.imported.connect(self.queue.on_imported)
         desk.imported.connect(self._on_imported)
         desk.moderated.connect(self._on_moderated)
+        # A run of the rules may flag or hide anywhere: both lists read the database again.
+        desk.rules_ran.connect(self.articles.reload)
+        desk.rules_ran.connect(self.queue.reload)
 
         self.action_map = keymap.build_actions(
             self,
@@ -120,6 +125,7 @@ class MainWindow(QMainWindow):
         toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         self.addToolBar(toolbar)
         keymap.populate(self, toolbar, self.action_map)
+        self.rules_menu = RulesMenu(self, desk, file_picker=rule_file_picker)
 
         self.empty_state = EmptyStatePanel(self)
         self.empty_state.demoRequested.connect(self.open_demo)

@@ -172,3 +172,24 @@ def test_a_burst_on_import_counts_stored_comments_within_its_minutes(
             select(Flag.explanation).join(Comment).where(Comment.body == "At 10:08.")
         ).one()
     assert explanation == "3 comments in 10 minutes (limit 2)"
+
+
+def test_a_run_can_stop_between_pages_and_keeps_what_it_did(
+    database: Database, rule_set: RuleSet, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("moderator.rule_runs.PAGE", 1)
+    ids = add(database, ("ann", "idiot"), ("bob", "moron"), ("cy", "idiot"))
+    seen: list[tuple[int, int]] = []
+    report = run_rules(
+        database,
+        rule_set,
+        progress=lambda done, total: seen.append((done, total)),
+        stop=lambda: True,
+    )
+    assert (report.checked, report.total, report.stopped) == (1, 3, True)
+    assert seen == [(1, 3)]
+    assert {comment_id for comment_id, _ in flags(database)} == {ids[0]}
+
+    # Never asked to stop: it runs to the end, and is not "stopped".
+    whole = run_rules(database, rule_set, stop=lambda: False)
+    assert (whole.checked, whole.stopped) == (3, False)

@@ -1,0 +1,189 @@
+"""The Rules menu: choosing the active rule set and running it over stored comments."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QMessageBox, QWidget
+from pytestqt.qtbot import QtBot
+from sqlalchemy import select
+
+from moderator import settings
+from moderator.domain import Status
+from moderator.models import Flag
+from moderator.rule_runs import RuleRunReport
+from moderator.storage import Database
+from tests.ui.conftest import AddArticle, status_of
+from ui.desk import Desk
+from ui.main_window import MainWindow
+from ui.rules_menu import summary
+
+RULES = """\
+[ruleset]
+name = "Desk words"
+
+[[rule]]
+id = "insults"
+kind = "words"
+terms = ["idiot"]
+
+[[rule]]
+id = "slurs"
+kind = "words"
+terms = ["scumbag"]
+action = "hide"
+
+[[rule]]
+id = "off"
+kind = "words"
+terms = ["hello"]
+enabled = false
+"""
+
+
+class RuleFiles:
+    """Stands in for the rule-set file dialog."""
+
+    def __init__(self) -> None:
+        self.answer: Path | None = None
+        self.asked = 0
+
+    def pick(self, _parent: QWidget) -> Path | None:
+        self.asked += 1
+        return self.answer
+
+
+@pytest.fixture
+def rule_files() -> RuleFiles:
+    return RuleFiles()
+
+
+@pytest.fixture
+def window(desk: Desk, rule_files: RuleFiles, qtbot: QtBot, add_article: AddArticle) -> MainWindow:
+    add_article(["You idiot.", "Fair point.", "What a scumbag.", "hello"])
+    made = MainWindow(desk, rule_file_picker=rule_files.pick)
+    qtbot.addWidget(made)
+    made.show()
+    return made
+
+
+@pytest.fixture
+def desk_rules(tmp_path: Path) -> Path:
+    path = tmp_path / "desk.toml"
+    path.write_text(RULES, encoding="utf-8")
+    return path
+
+
+def action(window: MainWindow, name: str) -> QAction:
+    found = window.findChild(QAction, name)
+    assert found is not None, name
+    return found
+
+
+def warnings(window: MainWindow) -> list[str]:
+    return [box.text() for box in window.findChildren(QMessageBox) if box.isVisible()]
+
+
+def test_the_menu_names_the_active_rule_set(window: MainWindow) -> None:
+    active = action(window, "actionActiveRuleSet")
+    assert active.text().startswith("Active: Default (")
+    assert not active.isEnabled()
+    assert [a.objectName() for a in window.rules_menu.menu.actions() if a.objectName()] == [
+        "actionActiveRuleSet",
+        "actionUseRuleSet",
+        "actionUseDefaultRules",
+        "actionRunRules",
+    ]
+
+
+def test_using_a_rule_set_makes_it_active(
+    window: MainWindow, rule_files: RuleFiles, desk_rules: Path
+) -> None:
+    rule_files.answer = desk_rules
+    action(window, "actionUseRuleSet").trigger()
+    assert rule_files.asked == 1
+    assert settings.active_rule_set_path() == desk_rules.resolve()
+    assert action(window, "actionActiveRuleSet").text() == "Active: Desk words (3 rules, 2 enabled)"
+    assert window.statusBar().currentMessage() == (
+        "Now checking new comments with Desk words (3 rules, 2 enabled)"
+    )
+
+    action(window, "actionUseDefaultRules").trigger()
+    assert settings.active_rule_set_path() == settings.DEFAULT_RULE_SET
+    assert action(window, "actionActiveRuleSet").text().startswith("Active: Default (")
+
+
+def test_a_rule_set_with_problems_is_refused_and_named(
+    window: MainWindow, rule_files: RuleFiles, tmp_path: Path
+) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[[rule]]\nid = "x"\nkind = "wordz"\n', encoding="utf-8")
+    rule_files.answer = bad
+    action(window, "actionUseRuleSet").trigger()
+    [message] = warnings(window)
+    assert f"{bad}:3:" in message
+    assert "wordz" in message
+    assert settings.active_rule_set_path() == settings.DEFAULT_RULE_SET
+
+
+def test_cancelling_the_file_dialog_changes_nothing(
+    window: MainWindow, rule_files: RuleFiles
+) -> None:
+    action(window, "actionUseRuleSet").trigger()
+    assert rule_files.asked == 1
+    assert settings.active_rule_set_path() == settings.DEFAULT_RULE_SET
+    assert warnings(window) == []
+
+
+def test_running_the_rules_flags_hides_and_refreshes_the_lists(
+    window: MainWindow, desk: Desk, database: Database, desk_rules: Path, qtbot: QtBot
+) -> None:
+    settings.use_rule_set(desk_rules)
+    assert window.queue.rowCount() == 4
+    with qtbot.waitSignal(desk.rules_ran) as ran:
+        action(window, "actionRunRules").trigger()
+    report = ran.args[0]
+    assert isinstance(report, RuleRunReport)
+    assert (report.checked, report.flagged, report.hidden, report.stopped) == (4, 2, 1, False)
+    assert window.statusBar().currentMessage() == "Checked 4 comments: 2 flagged, 1 hidden by rules"
+
+    # The pending queue lost the comment the rules hid, and shows the other one's flag.
+    bodies = [window.queue.comment(row).body for row in range(window.queue.rowCount())]
+    assert bodies == ["You idiot.", "Fair point.", "hello"]
+    assert [flag.rule_id for flag in window.queue.comment(0).flags] == ["insults"]
+    assert window.articles.article(0).hidden == 1
+    with database.session() as session:
+        hidden_id = session.scalars(select(Flag.comment_id).where(Flag.rule_id == "slurs")).one()
+    assert status_of(database, hidden_id) is Status.HIDDEN
+
+
+def test_a_broken_active_rule_set_runs_nothing(
+    window: MainWindow, database: Database, tmp_path: Path
+) -> None:
+    broken = tmp_path / "broken.toml"
+    broken.write_text("[[rule]]\nid = 1\n", encoding="utf-8")
+    settings.use_rule_set(broken)
+    action(window, "actionRunRules").trigger()
+    [message] = warnings(window)
+    assert message.startswith("The active rule set has problems:")
+    with database.session() as session:
+        assert session.scalars(select(Flag)).all() == []
+    window.rules_menu.menu.aboutToShow.emit()  # the menu reads the settings as it opens
+    assert action(window, "actionActiveRuleSet").text() == "Active rule set has problems"
+
+
+@pytest.mark.parametrize(
+    ("stopped", "said"),
+    [
+        (False, "Checked 2,000 comments: 3 flagged, 1 hidden by rules"),
+        (True, "Stopped after 2,000 of 5,000 comments: 3 flagged, 1 hidden by rules"),
+    ],
+)
+def test_the_summary_says_how_far_the_run_got(stopped: bool, said: str) -> None:
+    from moderator.services.flagging import FlagChange  # noqa: PLC0415
+
+    page = FlagChange("v", checked=2000, flagged=(1, 2, 3), hits=4, hidden=(2,))
+    report = RuleRunReport("v", [page], total=5000 if stopped else 2000, stopped=stopped)
+    assert summary(report) == said

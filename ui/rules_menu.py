@@ -1,0 +1,152 @@
+"""The Rules menu: which rule set checks comments, and running it again over stored comments."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Qt
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QFileDialog, QMainWindow, QProgressDialog, QWidget
+from sqlalchemy.exc import SQLAlchemyError
+
+from moderator import settings
+from moderator.rule_runs import RuleRunReport
+from moderator.rules.loader import LoadedRuleSet, LoadError
+from ui.desk import Desk, read_rules
+from ui.messages import warn
+
+# Injected so tests can answer without a modal dialog.
+RuleFilePicker = Callable[[QWidget], Path | None]
+
+
+def pick_rule_file(parent: QWidget) -> Path | None:
+    name, _ = QFileDialog.getOpenFileName(
+        parent, "Use rule set", "", "Rule sets (*.toml);;All files (*)"
+    )
+    return Path(name) if name else None
+
+
+def describe(loaded: LoadedRuleSet) -> str:
+    """ "Default (12 rules, 10 enabled)": a rule set as the menu and messages name it."""
+    rule_set = loaded.rule_set
+    enabled = len(rule_set.enabled)
+    total = len(rule_set.rules)
+    counted = f"{total} rule{'s' if total != 1 else ''}"
+    if enabled != total:
+        counted += f", {enabled} enabled"
+    return f"{rule_set.name} ({counted})"
+
+
+class RulesMenu(QObject):
+    """Adds "Rules" to the window's menu bar; every change goes through the desk.
+
+    The first entry says which rule set is active; it is read again whenever the menu opens,
+    since ``moderator rules use`` may have changed it meanwhile.
+    """
+
+    def __init__(
+        self,
+        window: QMainWindow,
+        desk: Desk,
+        *,
+        file_picker: RuleFilePicker = pick_rule_file,
+    ) -> None:
+        super().__init__(window)
+        self._window = window
+        self._desk = desk
+        self._file_picker = file_picker
+        self.menu = window.menuBar().addMenu("&Rules")
+        self.menu.setObjectName("rulesMenu")
+        self.active = self._action("actionActiveRuleSet", "Active rule set", None)
+        self.active.setEnabled(False)
+        self.menu.addSeparator()
+        self._action("actionUseRuleSet", "&Use Rule Set…", self.choose_rule_set)
+        self._action("actionUseDefaultRules", "Use &Default Rule Set", self.use_default)
+        self.menu.addSeparator()
+        self._action("actionRunRules", "&Run Rules on All Comments…", self.run_rules)
+        self.menu.aboutToShow.connect(self.refresh)
+        self.refresh()
+
+    def _action(self, name: str, text: str, slot: Callable[[], object] | None) -> QAction:
+        action = QAction(text, self._window)
+        action.setObjectName(name)
+        if slot is not None:
+            action.triggered.connect(slot)
+        self.menu.addAction(action)
+        return action
+
+    def refresh(self) -> None:
+        """Name the active rule set (or say it cannot be read) in the menu's first entry."""
+        try:
+            path = settings.active_rule_set_path()
+            said = f"Active: {describe(read_rules(path))}"
+            tip = str(path)
+        except (LoadError, settings.SettingsError) as error:
+            said, tip = "Active rule set has problems", str(error)
+        self.active.setText(said)
+        self.active.setToolTip(tip)
+
+    def choose_rule_set(self) -> None:
+        path = self._file_picker(self._window)
+        if path is not None:
+            self._use(path)
+
+    def use_default(self) -> None:
+        self._use(None)
+
+    def _use(self, path: Path | None) -> None:
+        try:
+            loaded = self._desk.use_rule_set(path)
+        except LoadError as error:
+            problems = "\n".join(str(problem) for problem in error.problems)
+            warn(self._window, "Rule set not used", f"It has problems:\n\n{problems}")
+            return
+        except settings.SettingsError as error:
+            warn(self._window, "Rule set not used", str(error))
+            return
+        self.refresh()
+        message = f"Now checking new comments with {describe(loaded)}"
+        if loaded.warnings:
+            warnings = "\n".join(str(warning) for warning in loaded.warnings)
+            warn(self._window, "Rule set in use, with warnings", f"{message}.\n\n{warnings}")
+        self._window.statusBar().showMessage(message, 8000)
+
+    def run_rules(self) -> None:
+        """Check every stored comment again, with a progress dialog that can stop the run."""
+        dialog = QProgressDialog("Checking comments…", "Stop", 0, 0, self._window)
+        dialog.setObjectName("rulesProgress")
+        dialog.setWindowTitle("Run rules")
+        dialog.setWindowModality(Qt.WindowModality.WindowModal)
+        dialog.setMinimumDuration(300)
+
+        def progress(done: int, total: int) -> None:
+            # A modal progress dialog handles events in setValue: Stop can be clicked.
+            dialog.setMaximum(total)
+            dialog.setLabelText(f"Checked {done:,} of {total:,} comments…")
+            dialog.setValue(done)
+
+        try:
+            report = self._desk.run_rules(progress=progress, stop=dialog.wasCanceled)
+        except LoadError as error:
+            problems = "\n".join(str(problem) for problem in error.problems)
+            warn(self._window, "Rules not run", f"The active rule set has problems:\n\n{problems}")
+            return
+        except SQLAlchemyError as error:
+            detail = getattr(error, "orig", None) or error
+            warn(self._window, "Rules stopped", f"The database refused the run: {detail}")
+            return
+        finally:
+            dialog.reset()
+            dialog.deleteLater()
+        self._window.statusBar().showMessage(summary(report), 10000)
+
+
+def summary(report: RuleRunReport) -> str:
+    """One line for the status bar: how far the run got and what it found."""
+    done = (
+        f"Stopped after {report.checked:,} of {report.total:,} comments"
+        if report.stopped
+        else f"Checked {report.checked:,} comments"
+    )
+    return f"{done}: {report.flagged:,} flagged, {report.hidden:,} hidden by rules"
