@@ -27,6 +27,8 @@ class ActionKind(StrEnum):
     HIDE = "hide"
     RESTORE = "restore"
     ESCALATE = "escalate"
+    # Puts comments back as an earlier action found them; that action stays in the history.
+    UNDO = "undo"
 
 
 class Severity(StrEnum):

@@ -106,6 +106,10 @@ class Desk(QObject):
             lambda session, actor: moderation.escalate(session, ids, actor=actor, note=note)
         )
 
+    def undo(self, change: ModerationChange) -> ModerationChange:
+        """Put the comments of an earlier decision back as it found them (logged as "undo")."""
+        return self._decide(lambda session, actor: moderation.undo(session, change, actor=actor))
+
     def import_paths(self, paths: Iterable[Path]) -> ImportReport:
         """Import files and folders; the importer commits each file on its own, so that one bad
         file never undoes the others (its errors are in the report, not raised).

@@ -28,10 +28,30 @@ KEYMAP: tuple[KeyBinding, ...] = (
     KeyBinding("actionHide", "&Hide…", "H", "Take the selected comments down, with a reason"),
     KeyBinding("actionRestore", "&Restore", "R", "Send the selected comments back to pending"),
     KeyBinding("actionEscalate", "&Escalate", "E", "Ask an editor to review the comments"),
+    KeyBinding(
+        "actionUndo", "&Undo", "Ctrl+Z", "Undo the last decision", menu="&Edit", group="undo"
+    ),
+    KeyBinding(
+        "actionRedo",
+        "&Redo",
+        "Ctrl+Shift+Z",
+        "Make the undone decision again",
+        menu="&Edit",
+        group="undo",
+    ),
     KeyBinding("actionNext", "&Next comment", "J", "Select the next comment", group="move"),
     KeyBinding("actionPrevious", "&Previous comment", "K", "Select the previous one", group="move"),
-    KeyBinding("actionImport", "&Import files…", "Ctrl+O", "Import scraped articles", group="file"),
+    KeyBinding(
+        "actionImport",
+        "&Import files…",
+        "Ctrl+O",
+        "Import scraped articles",
+        menu="&File",
+        group="file",
+    ),
 )
+# The menus in the order they sit in the menu bar (others follow in keymap order).
+MENUS = ("&File", "&Edit", "&Actions")
 
 
 def build_actions(
@@ -57,7 +77,7 @@ def build_actions(
 
 def populate(window: QMainWindow, toolbar: QToolBar, actions: Mapping[str, QAction]) -> None:
     """Menus and the toolbar in keymap order, with a separator between groups."""
-    menus: dict[str, QMenu] = {}
+    menus: dict[str, QMenu] = {name: window.menuBar().addMenu(name) for name in MENUS}
     last_group: dict[str, str] = {}
     toolbar_group: str | None = None
     for binding in KEYMAP:
@@ -65,7 +85,7 @@ def populate(window: QMainWindow, toolbar: QToolBar, actions: Mapping[str, QActi
         menu = menus.get(binding.menu)
         if menu is None:
             menu = menus[binding.menu] = window.menuBar().addMenu(binding.menu)
-        elif last_group.get(binding.menu) != binding.group:
+        elif binding.menu in last_group and last_group[binding.menu] != binding.group:
             menu.addSeparator()
         last_group[binding.menu] = binding.group
         menu.addAction(action)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt
+from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -23,27 +23,24 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy.exc import SQLAlchemyError
 
-from moderator.domain import ActionKind, Status
+from moderator.domain import Status
 from moderator.importer import ImportAborted, ImportReport
 from moderator.queries import ArticleRow, QueueFilter, get_article
 from moderator.resources import DEMO_ARTICLE
 from moderator.rules.loader import LoadError
-from moderator.services.changes import ModerationChange
-from moderator.services.errors import ServiceError
 from ui import keymap
+from ui.decisions import Decisions, ReasonPicker
 from ui.desk import Desk
 from ui.documents import show_article, show_comment
 from ui.empty_state import EmptyStatePanel
 from ui.messages import warn
 from ui.models import ArticleListModel, CommentQueueModel
 from ui.queue_view import CommentQueueView
-from ui.reason_dialog import ReasonChoice, pick_reason
+from ui.reason_dialog import pick_reason
 from ui.rules_menu import RuleFilePicker, RulesMenu, pick_rule_file
 
-# Injected so tests (and later a command palette) can answer without a modal dialog.
-ReasonPicker = Callable[[QWidget, int], ReasonChoice | None]
+# Injected so tests can answer without a modal dialog.
 FilePicker = Callable[[QWidget], Sequence[Path]]
 
 # The queue tabs in order: title and the status they show (None: every status).
@@ -54,12 +51,6 @@ QUEUE_TABS: tuple[tuple[str, Status | None], ...] = (
     ("All", None),
 )
 DECISIONS = ("actionApprove", "actionHide", "actionRestore", "actionEscalate")
-DONE_WORDS = {
-    ActionKind.APPROVE: "Approved",
-    ActionKind.HIDE: "Hid",
-    ActionKind.RESTORE: "Restored to pending",
-    ActionKind.ESCALATE: "Escalated",
-}
 
 
 def pick_files(parent: QWidget) -> Sequence[Path]:
@@ -90,7 +81,6 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("Moderator")
         self.resize(1280, 800)
         self.desk = desk
-        self._reason_picker = reason_picker
         self._file_picker = file_picker
         self._article_id: int | None = None
 
@@ -102,29 +92,29 @@ class MainWindow(QMainWindow):
         desk.imported.connect(self.articles.on_imported)
         desk.imported.connect(self.queue.on_imported)
         desk.imported.connect(self._on_imported)
-        desk.moderated.connect(self._on_moderated)
         # A run of the rules may flag or hide anywhere: both lists read the database again.
         desk.rules_ran.connect(self.articles.reload)
         desk.rules_ran.connect(self.queue.reload)
 
+        self.commentQueue = CommentQueueView(self.queue, self)
+        self.decisions = Decisions(self, desk, self.queue, self.commentQueue, reason_picker)
+        decisions = self.decisions
         self.action_map = keymap.build_actions(
             self,
             {
-                "actionApprove": self.approve,
-                "actionHide": self.hide_comments,
-                "actionRestore": self.restore,
-                "actionEscalate": self.escalate,
-                "actionNext": lambda: self.move_selection(1),
-                "actionPrevious": lambda: self.move_selection(-1),
+                "actionApprove": decisions.approve,
+                "actionHide": decisions.hide,
+                "actionRestore": decisions.restore,
+                "actionEscalate": decisions.escalate,
+                "actionUndo": decisions.undo,
+                "actionRedo": decisions.redo,
+                "actionNext": lambda: decisions.move(1),
+                "actionPrevious": lambda: decisions.move(-1),
                 "actionImport": self.import_files,
             },
         )
-        toolbar = QToolBar("Actions", self)
-        toolbar.setObjectName("mainToolBar")
-        toolbar.setMovable(False)
-        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
-        self.addToolBar(toolbar)
-        keymap.populate(self, toolbar, self.action_map)
+        decisions.follow(self.action_map["actionUndo"], self.action_map["actionRedo"])
+        self._build_menus_and_toolbar()
         self.rules_menu = RulesMenu(self, desk, file_picker=rule_file_picker)
 
         self.empty_state = EmptyStatePanel(self)
@@ -135,14 +125,7 @@ class MainWindow(QMainWindow):
         self.pages.addWidget(self._build_desk())
         self.setCentralWidget(self.pages)
 
-        self.counts_label = QLabel(self)
-        self.counts_label.setObjectName("statusCounts")
-        self.acting_label = QLabel(self)
-        self.acting_label.setObjectName("actingAs")
-        for label in (self.counts_label, self.acting_label):
-            label.setTextFormat(Qt.TextFormat.PlainText)
-            label.setContentsMargins(8, 0, 8, 0)
-            self.statusBar().addPermanentWidget(label)
+        self._build_status_bar()
 
         self.articles.modelReset.connect(self._on_articles_reset)
         self.articles.dataChanged.connect(self._update_counts)
@@ -157,6 +140,24 @@ class MainWindow(QMainWindow):
         self.commentQueue.setFocus()
 
     # --- layout --------------------------------------------------------------------------
+
+    def _build_menus_and_toolbar(self) -> None:
+        toolbar = QToolBar("Actions", self)
+        toolbar.setObjectName("mainToolBar")
+        toolbar.setMovable(False)
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.addToolBar(toolbar)
+        keymap.populate(self, toolbar, self.action_map)
+
+    def _build_status_bar(self) -> None:
+        self.counts_label = QLabel(self)
+        self.counts_label.setObjectName("statusCounts")
+        self.acting_label = QLabel(self)
+        self.acting_label.setObjectName("actingAs")
+        for label in (self.counts_label, self.acting_label):
+            label.setTextFormat(Qt.TextFormat.PlainText)
+            label.setContentsMargins(8, 0, 8, 0)
+            self.statusBar().addPermanentWidget(label)
 
     def _build_desk(self) -> QWidget:
         self.articleList = QListView(self)
@@ -180,7 +181,6 @@ class MainWindow(QMainWindow):
 
         queue_splitter = QSplitter(Qt.Orientation.Vertical, self)
         queue_splitter.setObjectName("queueSplitter")
-        self.commentQueue = CommentQueueView(self.queue, self)
         queue_splitter.addWidget(self.commentQueue)
         queue_splitter.addWidget(self._build_detail())
         queue_splitter.setSizes([400, 300])
@@ -223,72 +223,11 @@ class MainWindow(QMainWindow):
         detail_layout.addLayout(buttons)
         return detail
 
-    # --- decisions -----------------------------------------------------------------------
+    # --- decisions ---------------------------------------------------------------------
 
     def selected_ids(self) -> list[int]:
         """The selected comments' ids in queue order, or the current one's."""
-        rows = sorted(index.row() for index in self.commentQueue.selectionModel().selectedRows())
-        current = self.commentQueue.currentIndex()
-        if not rows and current.isValid():
-            rows = [current.row()]
-        return [self.queue.comment_id(row) for row in rows]
-
-    def approve(self) -> None:
-        self._decide("approve", self.desk.approve)
-
-    def restore(self) -> None:
-        self._decide("restore", self.desk.restore)
-
-    def escalate(self) -> None:
-        self._decide("escalate", self.desk.escalate)
-
-    def hide_comments(self) -> None:
-        ids = self.selected_ids()
-        if not ids:
-            return
-        choice = self._reason_picker(self, len(ids))
-        if choice is not None:
-            self._decide("hide", lambda ids: self.desk.hide(ids, choice.reason, choice.note))
-
-    def _decide(self, verb: str, run: Callable[[list[int]], object]) -> None:
-        ids = self.selected_ids()
-        if not ids:
-            return
-        first_row = self.queue.row_of(ids[0])
-        try:
-            run(ids)
-        except ServiceError as error:
-            warn(self, f"Cannot {verb}", str(error))
-            return
-        except SQLAlchemyError as error:
-            # Locked for too long, a full disk: nothing was committed, and the user must know.
-            detail = getattr(error, "orig", None) or error
-            warn(self, f"Cannot {verb}", f"The database refused the decision: {detail}")
-            return
-        # The models have followed the change by now; move on to the next undecided comment.
-        last_row = self.queue.row_of(ids[-1])
-        if last_row is not None:
-            self._select_row(last_row + 1)
-        elif first_row is not None:
-            self._select_row(first_row)
-
-    def move_selection(self, step: int) -> None:
-        current = self.commentQueue.currentIndex()
-        self._select_row(current.row() + step if current.isValid() else 0)
-
-    def _select_row(self, row: int) -> None:
-        if row >= self.queue.rowCount() and self.queue.canFetchMore(QModelIndex()):
-            self.queue.fetchMore(QModelIndex())
-        row = min(max(row, 0), self.queue.rowCount() - 1)
-        if row < 0:
-            return
-        index = self.queue.index(row, 0)
-        self.commentQueue.selectionModel().setCurrentIndex(
-            index,
-            QItemSelectionModel.SelectionFlag.ClearAndSelect
-            | QItemSelectionModel.SelectionFlag.Rows,
-        )
-        self.commentQueue.scrollTo(index)
+        return self.decisions.selected_ids()
 
     # --- import --------------------------------------------------------------------------
 
@@ -323,12 +262,6 @@ class MainWindow(QMainWindow):
         if report.failed:
             lines = "\n".join(str(error) for error in report.failed)
             warn(self, "Import", f"These files were not imported:\n\n{lines}")
-
-    def _on_moderated(self, change: ModerationChange) -> None:
-        count = len(change.comment_ids)
-        noun = "comment" if count == 1 else "comments"
-        reason = f" ({change.reason.label})" if change.reason is not None else ""
-        self.statusBar().showMessage(f"{DONE_WORDS[change.action]} {count} {noun}{reason}", 8000)
 
     def _on_imported(self, report: ImportReport) -> None:
         if report.imported:
@@ -383,7 +316,7 @@ class MainWindow(QMainWindow):
 
     def _on_queue_reset(self) -> None:
         if self.queue.rowCount():
-            self._select_row(0)
+            self.decisions.select_row(0)
         else:
             self._show_current_comment(QModelIndex())
 

@@ -102,6 +102,63 @@ def escalate(
     return _decide(session, ActionKind.ESCALATE, comment_ids, actor=actor, note=note)
 
 
+def undo(session: Session, change: ModerationChange, *, actor: Profile) -> ModerationChange:
+    """Put the comments back as ``change`` found them: status and escalation.
+
+    Each comment gets an "undo" entry naming the action it reverses; nothing is deleted, so
+    the history shows the decision and its undoing. Refused for the whole batch
+    (``TransitionError``) when any comment moved on since, by another decision or desk.
+    """
+    steps = {step.comment_id: step for step in change.comments}
+    if not steps:
+        raise MissingInputError("there is nothing to undo")
+    comments = _load(session, list(steps))
+    for comment in comments:
+        step = steps[comment.id]
+        if (comment.status, comment.escalated) != (step.to_status, step.escalated):
+            state = f"{comment.status}{', escalated' if comment.escalated else ''}"
+            raise TransitionError(
+                f"comment {comment.id} changed since ({change.action}); it is now {state}:"
+                " cannot undo"
+            )
+    now = utc_now()
+    undone = []
+    for comment in comments:
+        step = steps[comment.id]
+        comment.status, comment.escalated = step.from_status, step.was_escalated
+        record = ModerationAction(
+            comment_id=comment.id,
+            actor_id=actor.id,
+            role=actor.role,
+            action=ActionKind.UNDO,
+            from_status=step.to_status,
+            to_status=step.from_status,
+            note=f"undo of action #{step.action_id} ({change.action})",
+            created_at=now,
+        )
+        session.add(record)
+        undone.append((step, record))
+    session.flush()
+    return ModerationChange(
+        action=ActionKind.UNDO,
+        actor=actor.name,
+        reason=None,
+        note=None,
+        comments=tuple(
+            CommentChange(
+                comment_id=step.comment_id,
+                article_id=step.article_id,
+                action_id=record.id,
+                from_status=step.to_status,
+                to_status=step.from_status,
+                was_escalated=step.escalated,
+                escalated=step.was_escalated,
+            )
+            for step, record in undone
+        ),
+    )
+
+
 def _decide(
     session: Session,
     action: ActionKind,

@@ -52,9 +52,9 @@ def make_window(desk: Desk, answers: Answers, qtbot: QtBot) -> Callable[[], Main
     def make() -> MainWindow:
         window = MainWindow(desk, reason_picker=answers.pick_reason, file_picker=answers.pick_files)
         qtbot.addWidget(window)
-        window.show()
         # Single-key shortcuts only fire in the active window.
-        qtbot.waitActive(window)
+        with qtbot.waitActive(window):
+            window.show()
         return window
 
     return make
@@ -317,6 +317,8 @@ def test_the_keymap_builds_actions_menu_and_toolbar(demo_window: MainWindow) -> 
         "actionHide",
         "actionRestore",
         "actionEscalate",
+        "actionUndo",
+        "actionRedo",
         "actionNext",
         "actionPrevious",
         "actionImport",
@@ -325,9 +327,20 @@ def test_the_keymap_builds_actions_menu_and_toolbar(demo_window: MainWindow) -> 
         action = window.action_map[binding.name]
         assert action.objectName() == binding.name
         assert action.shortcut().toString() == binding.shortcut
+    bar = [action.text() for action in window.menuBar().actions()]
+    assert bar == ["&File", "&Edit", "&Actions", "&Rules"]
     menus = {menu.title(): menu for menu in window.menuBar().findChildren(QMenu)}
-    in_menu = [a.objectName() for a in menus["&Actions"].actions() if not a.isSeparator()]
-    assert in_menu == names
+    in_menus = {
+        title: [a.objectName() for a in menus[title].actions() if not a.isSeparator()]
+        for title in ("&File", "&Edit", "&Actions")
+    }
+    assert in_menus == {
+        "&File": ["actionImport"],
+        "&Edit": ["actionUndo", "actionRedo"],
+        "&Actions": [
+            name for name in names if name not in ("actionImport", "actionUndo", "actionRedo")
+        ],
+    }
     toolbar = window.findChild(QToolBar, "mainToolBar")
     assert toolbar is not None
     assert [a.objectName() for a in toolbar.actions() if not a.isSeparator()] == names

@@ -15,8 +15,8 @@ from ui.reason_dialog import DIGITS, ReasonChoice, ReasonDialog
 def dialog(qtbot: QtBot) -> ReasonDialog:
     dialog = ReasonDialog(count=2)
     qtbot.addWidget(dialog)
-    dialog.show()
-    qtbot.waitActive(dialog)
+    with qtbot.waitActive(dialog):
+        dialog.show()
     return dialog
 
 

@@ -206,6 +206,72 @@ def test_hide_each_refuses_bad_notes_before_anything(
     assert [status_of(database, i) for i in ids[:2]] == [Status.PENDING, Status.PENDING]
 
 
+@pytest.mark.parametrize(
+    ("decision", "start"),
+    [
+        ("approve", Status.PENDING),
+        ("approve", Status.HIDDEN),
+        ("hide", Status.PENDING),
+        ("hide", Status.APPROVED),
+        ("restore", Status.APPROVED),
+        ("restore", Status.HIDDEN),
+        *(("escalate", status) for status in Status),
+    ],
+)
+def test_undo_puts_comments_back_and_keeps_both_entries(
+    database: Database, ids: list[int], decision: str, start: Status
+) -> None:
+    for comment_id in ids[:2]:
+        set_status(database, comment_id, start)
+    decide = {
+        **DECISIONS,
+        "escalate": lambda s, ids, actor: moderation.escalate(s, ids, actor=actor, note="look"),
+    }[decision]
+    with database.transaction() as session:
+        change = decide(session, ids[:2], moderation.ensure_profile(session, "m"))
+    with database.transaction() as session:
+        undone = moderation.undo(session, change, actor=moderation.ensure_profile(session, "m"))
+
+    assert undone.action is ActionKind.UNDO
+    assert [(c.from_status, c.to_status) for c in undone.comments] == [
+        (step.to_status, step.from_status) for step in change.comments
+    ]
+    with database.session() as session:
+        for comment_id in ids[:2]:
+            comment = session.get(Comment, comment_id)
+            assert comment is not None
+            assert (comment.status, comment.escalated) == (start, False)
+        history = session.scalars(select(ModerationAction).order_by(ModerationAction.id)).all()
+    assert [(r.comment_id, r.action) for r in history] == [
+        (ids[0], ActionKind(decision)),
+        (ids[1], ActionKind(decision)),
+        (ids[0], ActionKind.UNDO),
+        (ids[1], ActionKind.UNDO),
+    ]
+    assert history[2].note == f"undo of action #{history[0].id} ({decision})"
+
+
+def test_undo_is_refused_once_a_comment_moved_on(database: Database, ids: list[int]) -> None:
+    with database.transaction() as session:
+        actor = moderation.ensure_profile(session, "m")
+        change = moderation.approve(session, ids[:2], actor=actor)
+    with database.transaction() as session:
+        moderation.hide(
+            session, [ids[1]], actor=moderation.ensure_profile(session, "other"), reason="spam"
+        )
+    with (
+        database.transaction() as session,
+        pytest.raises(
+            TransitionError,
+            match=(f"comment {ids[1]} changed since \\(approve\\); it is now hidden: cannot undo"),
+        ),
+    ):
+        moderation.undo(session, change, actor=moderation.ensure_profile(session, "m"))
+    # All or nothing: the first comment stayed approved too.
+    assert status_of(database, ids[0]) is Status.APPROVED
+    assert status_of(database, ids[1]) is Status.HIDDEN
+
+
 def test_escalation_keeps_the_status_and_happens_once(database: Database, ids: list[int]) -> None:
     set_status(database, ids[0], Status.APPROVED)
     with database.transaction() as session:

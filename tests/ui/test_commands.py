@@ -1,0 +1,146 @@
+"""Undo steps, as push → assert → undo → assert → redo → assert, against a real database."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QUndoStack
+from PySide6.QtWidgets import QMessageBox
+from pytestqt.qtbot import QtBot
+
+from moderator.domain import ReasonCode, Status
+from moderator.queries import QueueFilter, list_queue
+from moderator.services import moderation
+from moderator.services.changes import ModerationChange
+from moderator.storage import Database
+from tests.ui.conftest import AddArticle, actions_on, status_of
+from ui.commands import DecisionCommand, describe
+from ui.desk import Desk
+from ui.main_window import MainWindow
+
+
+@pytest.fixture
+def ids(database: Database, add_article: AddArticle) -> list[int]:
+    article = add_article(count=3)
+    with database.session() as session:
+        return [row.id for row in list_queue(session, QueueFilter(article_id=article))]
+
+
+class Reports:
+    def __init__(self) -> None:
+        self.said: list[tuple[str, str]] = []
+
+    def __call__(self, title: str, message: str) -> None:
+        self.said.append((title, message))
+
+
+def push(
+    stack: QUndoStack, desk: Desk, run: Callable[[], ModerationChange], reports: Reports
+) -> DecisionCommand:
+    command = DecisionCommand(desk, run(), run, reports)
+    stack.push(command)
+    return command
+
+
+def test_a_bulk_hide_is_one_step_undone_and_redone(
+    desk: Desk, database: Database, ids: list[int]
+) -> None:
+    stack, reports = QUndoStack(), Reports()
+    command = push(stack, desk, lambda: desk.hide(ids[:2], ReasonCode.SPAM, "bot"), reports)
+    assert command.text() == "Hide 2 comments (Spam)"
+    assert [status_of(database, i) for i in ids] == [Status.HIDDEN, Status.HIDDEN, Status.PENDING]
+    assert stack.count() == 1
+
+    stack.undo()
+    assert [status_of(database, i) for i in ids] == [Status.PENDING] * 3
+    # Nothing is deleted: the decision and its undoing are both in the history.
+    assert actions_on(database, ids[0]) == [
+        ("hide", ReasonCode.SPAM, "tester"),
+        ("undo", None, "tester"),
+    ]
+
+    stack.redo()
+    assert [status_of(database, i) for i in ids] == [Status.HIDDEN, Status.HIDDEN, Status.PENDING]
+    assert actions_on(database, ids[1]) == [
+        ("hide", ReasonCode.SPAM, "tester"),
+        ("undo", None, "tester"),
+        ("hide", ReasonCode.SPAM, "tester"),
+    ]
+    assert command.change.comments[0].action_id != 0
+    assert reports.said == []
+
+
+def test_undoing_an_escalation_clears_it(desk: Desk, database: Database, ids: list[int]) -> None:
+    stack, reports = QUndoStack(), Reports()
+    push(stack, desk, lambda: desk.escalate([ids[0]], "legal"), reports)
+    stack.undo()
+    with database.session() as session:
+        [row] = [r for r in list_queue(session, QueueFilter()) if r.id == ids[0]]
+    assert not row.escalated
+    stack.redo()
+    with database.session() as session:
+        [row] = [r for r in list_queue(session, QueueFilter()) if r.id == ids[0]]
+    assert row.escalated
+
+
+def test_an_undo_refused_is_reported_and_leaves_the_stack(
+    desk: Desk, database: Database, ids: list[int]
+) -> None:
+    stack, reports = QUndoStack(), Reports()
+    push(stack, desk, lambda: desk.approve([ids[0]]), reports)
+    # Another desk hides it meanwhile.
+    with database.transaction() as session:
+        other = moderation.ensure_profile(session, "other desk")
+        moderation.hide(session, [ids[0]], actor=other, reason=ReasonCode.ABUSE)
+
+    stack.undo()
+    assert reports.said == [
+        (
+            "Cannot undo",
+            f"Approve 1 comment: comment {ids[0]} changed since (approve); it is now hidden:"
+            " cannot undo",
+        )
+    ]
+    assert stack.count() == 0
+    assert status_of(database, ids[0]) is Status.HIDDEN
+
+
+def test_describe_names_the_decision(desk: Desk, ids: list[int]) -> None:
+    assert describe(desk.approve([ids[0]])) == "Approve 1 comment"
+    assert describe(desk.restore([ids[0]])) == "Restore 1 comment"
+
+
+# --- in the window, from the keyboard -------------------------------------------------------
+
+
+def test_ctrl_z_undoes_the_last_decision_and_ctrl_shift_z_redoes_it(
+    desk: Desk, database: Database, ids: list[int], qtbot: QtBot
+) -> None:
+    window = MainWindow(desk)
+    qtbot.addWidget(window)
+    # Single-key shortcuts only fire in the active window.
+    with qtbot.waitActive(window):
+        window.show()
+    undo, redo = window.action_map["actionUndo"], window.action_map["actionRedo"]
+    assert (undo.isEnabled(), redo.isEnabled()) == (False, False)
+
+    first = window.queue.comment_id(window.commentQueue.currentIndex().row())
+    qtbot.keyClick(window.commentQueue, Qt.Key.Key_A)
+    assert status_of(database, first) is Status.APPROVED
+    assert undo.isEnabled()
+    assert undo.text() == "&Undo Approve 1 comment"
+
+    qtbot.keyClick(window.commentQueue, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert status_of(database, first) is Status.PENDING
+    # The comment is back in the pending queue, and selected again.
+    assert window.queue.comment_id(window.commentQueue.currentIndex().row()) == first
+    assert window.statusBar().currentMessage() == "Undone: 1 comment back as they were"
+    assert redo.text() == "&Redo Approve 1 comment"
+
+    modifiers = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
+    qtbot.keyClick(window.commentQueue, Qt.Key.Key_Z, modifiers)
+    assert status_of(database, first) is Status.APPROVED
+    assert [kind for kind, _, _ in actions_on(database, first)] == ["approve", "undo", "approve"]
+    assert [box for box in window.findChildren(QMessageBox) if box.isVisible()] == []

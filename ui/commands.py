@@ -1,0 +1,86 @@
+"""Undo steps: each decision the desk made, undone with a compensating entry and redone anew."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtGui import QUndoCommand
+from sqlalchemy.exc import SQLAlchemyError
+
+from moderator.domain import ActionKind
+from moderator.services.changes import ModerationChange
+from moderator.services.errors import ServiceError
+from ui.desk import Desk
+
+# Told when an undo or redo could not be done: (title, message).
+Report = Callable[[str, str], None]
+
+_VERBS = {
+    ActionKind.APPROVE: "Approve",
+    ActionKind.HIDE: "Hide",
+    ActionKind.RESTORE: "Restore",
+    ActionKind.ESCALATE: "Escalate",
+    ActionKind.UNDO: "Undo",
+}
+
+
+def describe(change: ModerationChange) -> str:
+    """ "Hide 3 comments (spam)": a decision as the Edit menu names it."""
+    count = len(change.comments)
+    noun = "comment" if count == 1 else "comments"
+    reason = f" ({change.reason.label})" if change.reason is not None else ""
+    return f"{_VERBS[change.action]} {count} {noun}{reason}"
+
+
+class DecisionCommand(QUndoCommand):
+    """One decision on one or many comments, as one step of the undo stack.
+
+    The decision is made before the command is pushed (so that a refused decision never
+    reaches the stack): the first ``redo`` that ``push`` calls does nothing. ``undo`` asks the
+    desk to put the comments back, which appends "undo" entries to the history; a later
+    ``redo`` makes the decision again, as new entries. If either is refused (another desk
+    changed a comment meanwhile), ``report`` is told and the step leaves the stack.
+    """
+
+    def __init__(
+        self,
+        desk: Desk,
+        change: ModerationChange,
+        again: Callable[[], ModerationChange],
+        report: Report,
+    ) -> None:
+        super().__init__(describe(change))
+        self._desk = desk
+        self._change = change
+        self._again = again
+        self._report = report
+        self._done = True
+
+    @property
+    def change(self) -> ModerationChange:
+        """The decision as last made (a redo makes it anew, with new history entries)."""
+        return self._change
+
+    def redo(self) -> None:
+        if self._done:
+            return
+        try:
+            self._change = self._again()
+        except (ServiceError, SQLAlchemyError) as error:
+            self._give_up("redo", error)
+            return
+        self._done = True
+
+    def undo(self) -> None:
+        try:
+            self._desk.undo(self._change)
+        except (ServiceError, SQLAlchemyError) as error:
+            self._give_up("undo", error)
+            return
+        self._done = False
+
+    def _give_up(self, verb: str, error: Exception) -> None:
+        # An obsolete command is dropped by the stack once this call returns.
+        self.setObsolete(True)
+        detail = getattr(error, "orig", None) or error
+        self._report(f"Cannot {verb}", f"{self.text()}: {detail}")

@@ -1,0 +1,168 @@
+"""Deciding on the queue's comments: through the desk, one undo step each, then the next one."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, QObject
+from PySide6.QtGui import QAction, QUndoStack
+from PySide6.QtWidgets import QAbstractItemView, QMainWindow, QWidget
+from sqlalchemy.exc import SQLAlchemyError
+
+from moderator.domain import ActionKind
+from moderator.services.changes import ModerationChange
+from moderator.services.errors import ServiceError
+from ui.commands import DecisionCommand
+from ui.desk import Desk
+from ui.messages import warn
+from ui.models import CommentQueueModel
+from ui.reason_dialog import ReasonChoice
+
+# Injected so tests (and later a command palette) can answer without a modal dialog.
+ReasonPicker = Callable[[QWidget, int], ReasonChoice | None]
+
+DONE_WORDS = {
+    ActionKind.APPROVE: "Approved",
+    ActionKind.HIDE: "Hid",
+    ActionKind.RESTORE: "Restored to pending",
+    ActionKind.ESCALATE: "Escalated",
+}
+
+
+def done_message(change: ModerationChange) -> str:
+    """The status bar's line after a decision: "Hid 2 comments (Spam)"."""
+    count = len(change.comment_ids)
+    noun = "comment" if count == 1 else "comments"
+    if change.action is ActionKind.UNDO:
+        return f"Undone: {count} {noun} back as they were"
+    reason = f" ({change.reason.label})" if change.reason is not None else ""
+    return f"{DONE_WORDS[change.action]} {count} {noun}{reason}"
+
+
+class Decisions(QObject):
+    """Approve, hide, restore and escalate the selected comments of the queue.
+
+    Each decision goes through the desk and, once committed, becomes one step of ``stack``
+    (a bulk decision is one step). After a decision the next comment is selected; after an
+    undo, the first comment it brought back.
+    """
+
+    def __init__(
+        self,
+        window: QMainWindow,
+        desk: Desk,
+        queue: CommentQueueModel,
+        view: QAbstractItemView,
+        reason_picker: ReasonPicker,
+    ) -> None:
+        super().__init__(window)
+        self._window = window
+        self._desk = desk
+        self._queue = queue
+        self._view = view
+        self._reason_picker = reason_picker
+        self.stack = QUndoStack(self)
+        self.stack.setObjectName("undoStack")
+        self._undo_redo: tuple[QAction, QAction] | None = None
+        desk.moderated.connect(self._on_moderated)
+
+    def selected_ids(self) -> list[int]:
+        """The selected comments' ids in queue order, or the current one's."""
+        rows = sorted(index.row() for index in self._view.selectionModel().selectedRows())
+        current = self._view.currentIndex()
+        if not rows and current.isValid():
+            rows = [current.row()]
+        return [self._queue.comment_id(row) for row in rows]
+
+    def approve(self) -> None:
+        self._decide("approve", self._desk.approve)
+
+    def restore(self) -> None:
+        self._decide("restore", self._desk.restore)
+
+    def escalate(self) -> None:
+        self._decide("escalate", self._desk.escalate)
+
+    def hide(self) -> None:
+        ids = self.selected_ids()
+        if not ids:
+            return
+        choice = self._reason_picker(self._window, len(ids))
+        if choice is not None:
+            self._decide("hide", lambda ids: self._desk.hide(ids, choice.reason, choice.note))
+
+    def follow(self, undo: QAction, redo: QAction) -> None:
+        """Keep the Undo and Redo actions saying what they would do, and off when nothing."""
+        self._undo_redo = (undo, redo)
+        # A method, not a closure: its connection ends with this object, before the stack goes.
+        self.stack.indexChanged.connect(self._update_undo_redo)
+        self._update_undo_redo()
+
+    def _update_undo_redo(self) -> None:
+        if self._undo_redo is None:
+            return
+        undo, redo = self._undo_redo
+        stack = self.stack
+        for action, can, text, verb in (
+            (undo, stack.canUndo(), stack.undoText(), "Undo"),
+            (redo, stack.canRedo(), stack.redoText(), "Redo"),
+        ):
+            action.setEnabled(can)
+            action.setText(f"&{verb} {text}" if can else f"&{verb}")
+
+    def undo(self) -> None:
+        self.stack.undo()
+
+    def redo(self) -> None:
+        self.stack.redo()
+
+    def _decide(self, verb: str, run: Callable[[list[int]], ModerationChange]) -> None:
+        ids = self.selected_ids()
+        if not ids:
+            return
+        first_row = self._queue.row_of(ids[0])
+        try:
+            change = run(ids)
+        except ServiceError as error:
+            warn(self._window, f"Cannot {verb}", str(error))
+            return
+        except SQLAlchemyError as error:
+            # Locked for too long, a full disk: nothing was committed, and the user must know.
+            detail = getattr(error, "orig", None) or error
+            warn(self._window, f"Cannot {verb}", f"The database refused the decision: {detail}")
+            return
+        self.stack.push(DecisionCommand(self._desk, change, lambda: run(ids), self._report))
+        # The models have followed the change by now; move on to the next undecided comment.
+        last_row = self._queue.row_of(ids[-1])
+        if last_row is not None:
+            self.select_row(last_row + 1)
+        elif first_row is not None:
+            self.select_row(first_row)
+
+    def _report(self, title: str, message: str) -> None:
+        warn(self._window, title, message)
+
+    def _on_moderated(self, change: ModerationChange) -> None:
+        self._window.statusBar().showMessage(done_message(change), 8000)
+        if change.action is ActionKind.UNDO:
+            row = self._queue.row_of(change.comment_ids[0])
+            if row is not None:
+                self.select_row(row)
+
+    def move(self, step: int) -> None:
+        current = self._view.currentIndex()
+        self.select_row(current.row() + step if current.isValid() else 0)
+
+    def select_row(self, row: int) -> None:
+        if row >= self._queue.rowCount() and self._queue.canFetchMore(QModelIndex()):
+            self._queue.fetchMore(QModelIndex())
+        row = min(max(row, 0), self._queue.rowCount() - 1)
+        if row < 0:
+            return
+        index = self._queue.index(row, 0)
+        self._view.selectionModel().setCurrentIndex(
+            index,
+            QItemSelectionModel.SelectionFlag.ClearAndSelect
+            | QItemSelectionModel.SelectionFlag.Rows,
+        )
+        self._view.scrollTo(index)
