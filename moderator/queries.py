@@ -76,6 +76,8 @@ class ArticleRow:
     approved: int
     hidden: int
     flagged: int
+    # Flagged and still pending: the Flagged queue.
+    flagged_pending: int = 0
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -88,6 +90,7 @@ class ArticleRow:
             "approved": self.approved,
             "hidden": self.hidden,
             "flagged": self.flagged,
+            "flagged_pending": self.flagged_pending,
         }
 
 
@@ -223,8 +226,13 @@ def list_articles(session: Session) -> list[ArticleRow]:
         .group_by(Comment.article_id)
         .subquery()
     )
+    pending_id = case((Comment.status == Status.PENDING, Flag.comment_id))
     flagged = (
-        select(Comment.article_id, func.count(func.distinct(Flag.comment_id)).label("flagged"))
+        select(
+            Comment.article_id,
+            func.count(func.distinct(Flag.comment_id)).label("flagged"),
+            func.count(func.distinct(pending_id)).label("flagged_pending"),
+        )
         .join(Flag, Flag.comment_id == Comment.id)
         .group_by(Comment.article_id)
         .subquery()
@@ -240,6 +248,7 @@ def list_articles(session: Session) -> list[ArticleRow]:
             func.coalesce(counts.c.approved, 0),
             func.coalesce(counts.c.hidden, 0),
             func.coalesce(flagged.c.flagged, 0),
+            func.coalesce(flagged.c.flagged_pending, 0),
         )
         .outerjoin(counts, counts.c.article_id == Article.id)
         .outerjoin(flagged, flagged.c.article_id == Article.id)
@@ -281,3 +290,40 @@ class ProfileRow:
 def get_profile(session: Session, name: str) -> ProfileRow | None:
     profile = session.scalar(select(Profile).where(Profile.name == name.strip()))
     return None if profile is None else ProfileRow(profile.name, profile.role)
+
+
+@dataclass(frozen=True, slots=True)
+class AuthorSummary:
+    """What the desk knows of an author: their stored comments and how they were decided."""
+
+    name: str
+    comments: int
+    pending: int
+    approved: int
+    hidden: int
+    flagged: int
+
+
+def author_summary(session: Session, name: str) -> AuthorSummary:
+    """Counts over every article; an unknown name has none."""
+    rows = session.execute(
+        select(Comment.status, func.count(Comment.id))
+        .join(Author, Author.id == Comment.author_id)
+        .where(Author.name == name)
+        .group_by(Comment.status)
+    )
+    by_status: dict[Status, int] = dict(rows.all())
+    flagged = session.scalar(
+        select(func.count(func.distinct(Flag.comment_id)))
+        .join(Comment, Comment.id == Flag.comment_id)
+        .join(Author, Author.id == Comment.author_id)
+        .where(Author.name == name)
+    )
+    return AuthorSummary(
+        name=name,
+        comments=sum(by_status.values()),
+        pending=by_status.get(Status.PENDING, 0),
+        approved=by_status.get(Status.APPROVED, 0),
+        hidden=by_status.get(Status.HIDDEN, 0),
+        flagged=flagged or 0,
+    )

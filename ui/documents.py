@@ -2,14 +2,30 @@
 
 from __future__ import annotations
 
-from PySide6.QtGui import QFont, QPalette, QTextBlockFormat, QTextCharFormat, QTextCursor
+import bisect
+from collections.abc import Sequence
+
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QPalette,
+    QTextBlockFormat,
+    QTextCharFormat,
+    QTextCursor,
+)
 from PySide6.QtWidgets import QTextEdit
 
-from moderator.queries import ArticleDetail, CommentRow
+from moderator.display import Revealed, reveal
+from moderator.queries import ArticleDetail, AuthorSummary, CommentRow
 from ui.models import posted_text, status_text
+from ui.severity import DOT_COLOURS, MARK_COLOURS, RANK
 
 # Every string below goes in through QTextCursor.insertText, which never parses markup: article
 # and comment text is untrusted, and "<b>" in a comment must read as the four characters.
+
+# A comment longer than this shows its beginning only: laying out a megabyte would stall the
+# window, and nobody reads that far in the detail pane.
+SHOWN_CHARACTERS = 100_000
 
 
 def show_article(view: QTextEdit, article: ArticleDetail | None) -> None:
@@ -18,30 +34,79 @@ def show_article(view: QTextEdit, article: ArticleDetail | None) -> None:
     if article is None:
         return
     writer = _Writer(view)
-    writer.block(article.title, size=1.45, bold=True, after=4)
-    writer.block(article.source, muted=True, after=14)
+    writer.block(reveal(article.title), size=1.45, bold=True, after=4)
+    writer.block(reveal(article.source), muted=True, after=14)
     for paragraph in article.paragraphs:
-        writer.block(paragraph, after=10)
+        writer.block(reveal(paragraph), after=10)
     writer.done()
 
 
-def show_comment(view: QTextEdit, comment: CommentRow | None) -> None:
-    """One comment in full: who, when, where it stands, its text and any rule hits."""
+def show_comment(
+    view: QTextEdit, comment: CommentRow | None, author: AuthorSummary | None = None
+) -> None:
+    """One comment in full: who, when, where it stands, its text with the rule hits marked,
+    what each rule said, and what the desk knows of the author."""
     view.clear()
     if comment is None:
         return
     writer = _Writer(view)
-    writer.block(comment.author, size=1.15, bold=True, after=2)
+    writer.block(reveal(comment.author), size=1.15, bold=True, after=2)
     writer.block(
-        f"#{comment.position} · {posted_text(comment)} · {status_text(comment)}",
+        reveal(f"#{comment.position} · {posted_text(comment)} · {status_text(comment)}"),
         muted=True,
-        after=10,
+        after=2 if author else 10,
     )
-    for paragraph in comment.body.split("\n\n"):
-        writer.block(paragraph, after=8)
-    for flag in comment.flags:
-        writer.block(f"Flagged by {flag.rule_id} ({flag.severity}): {flag.explanation}", muted=True)
+    if author is not None:
+        writer.block(reveal(author_text(author)), muted=True, after=10)
+    body = comment.body
+    shown = reveal(body[:SHOWN_CHARACTERS])
+    start = writer.block(shown, after=8)
+    if len(body) > SHOWN_CHARACTERS:
+        writer.block(
+            reveal(f"Showing the first {SHOWN_CHARACTERS:,} of {len(body):,} characters."),
+            muted=True,
+            after=8,
+        )
+    _mark_hits(view, comment, shown, start)
+    flags = sorted(comment.flags, key=lambda flag: -RANK[flag.severity])
+    for flag in flags:
+        writer.bullet(
+            DOT_COLOURS[flag.severity],
+            reveal(f"{flag.severity.value} · {flag.rule_id}: {flag.explanation}"),
+        )
     writer.done()
+
+
+def author_text(author: AuthorSummary) -> str:
+    """ "12 comments by this author · 3 pending · 2 approved · 7 hidden · 4 flagged"."""
+    noun = "comment" if author.comments == 1 else "comments"
+    return (
+        f"{author.comments} {noun} by this author · {author.pending} pending · "
+        f"{author.approved} approved · {author.hidden} hidden · {author.flagged} flagged"
+    )
+
+
+def _mark_hits(view: QTextEdit, comment: CommentRow, shown: Revealed, start: int) -> None:
+    """Colour each hit's characters by its severity (the gravest where hits overlap)."""
+    text = shown.text
+    # Qt counts UTF-16 code units: a character beyond the BMP (most emoji) takes two.
+    astral = [index for index, char in enumerate(text) if ord(char) > 0xFFFF]
+
+    def place(offset: int) -> int:
+        at = shown.position(min(offset, SHOWN_CHARACTERS))
+        return start + at + bisect.bisect_left(astral, at)
+
+    cursor = QTextCursor(view.document())
+    for flag in sorted(comment.flags, key=lambda flag: RANK[flag.severity]):
+        marked = QTextCharFormat()
+        marked.setBackground(MARK_COLOURS[flag.severity])
+        marked.setToolTip(f"{flag.rule_id}: {flag.explanation}")
+        for begin, end in flag.spans:
+            if begin >= min(len(comment.body), SHOWN_CHARACTERS) or end <= begin:
+                continue
+            cursor.setPosition(place(begin))
+            cursor.setPosition(place(end), QTextCursor.MoveMode.KeepAnchor)
+            cursor.mergeCharFormat(marked)
 
 
 class _Writer:
@@ -55,29 +120,58 @@ class _Writer:
         self._point_size = base.pointSizeF() if base.pointSizeF() > 0 else 10.0
         self._muted = view.palette().color(QPalette.ColorRole.PlaceholderText)
 
-    def block(
-        self,
-        text: str,
-        *,
-        size: float = 1.0,
-        bold: bool = False,
-        muted: bool = False,
-        after: float = 0,
-    ) -> None:
-        block_format = QTextBlockFormat()
-        block_format.setBottomMargin(after)
+    def _char_format(self, *, size: float, bold: bool, muted: bool) -> QTextCharFormat:
         char_format = QTextCharFormat()
         char_format.setFontPointSize(self._point_size * size)
         char_format.setFontWeight(QFont.Weight.Bold if bold else QFont.Weight.Normal)
         if muted:
             char_format.setForeground(self._muted)
+        return char_format
+
+    def _start_block(self, after: float, char_format: QTextCharFormat) -> None:
+        block_format = QTextBlockFormat()
+        block_format.setBottomMargin(after)
         if self._first:
             self._cursor.setBlockFormat(block_format)
             self._cursor.setCharFormat(char_format)
             self._first = False
         else:
             self._cursor.insertBlock(block_format, char_format)
-        self._cursor.insertText(text, char_format)
+
+    def block(
+        self,
+        text: Revealed,
+        *,
+        size: float = 1.0,
+        bold: bool = False,
+        muted: bool = False,
+        after: float = 0,
+    ) -> int:
+        """Write one block; where its text starts in the document."""
+        char_format = self._char_format(size=size, bold=bold, muted=muted)
+        self._start_block(after, char_format)
+        start = self._cursor.position()
+        self._insert(text.pieces, char_format)
+        return start
+
+    def bullet(self, colour: QColor, text: Revealed) -> None:
+        char_format = self._char_format(size=1.0, bold=False, muted=False)
+        self._start_block(3, char_format)
+        dot = QTextCharFormat(char_format)
+        dot.setForeground(colour)
+        self._cursor.insertText("\u25cf ", dot)
+        self._insert(text.pieces, char_format)
+
+    def _insert(self, pieces: Sequence[tuple[str, bool]], char_format: QTextCharFormat) -> None:
+        for piece, is_marker in pieces:
+            if is_marker:
+                # A hidden character, named: small and boxed off from the real text.
+                shown = QTextCharFormat(char_format)
+                shown.setForeground(self._muted)
+                shown.setFontPointSize(self._point_size * 0.8)
+                self._cursor.insertText(piece, shown)
+            else:
+                self._cursor.insertText(piece, char_format)
 
     def done(self) -> None:
         # Start at the top: a long article should open at its title, not its last line.

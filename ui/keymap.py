@@ -41,6 +41,27 @@ KEYMAP: tuple[KeyBinding, ...] = (
     ),
     KeyBinding("actionNext", "&Next comment", "J", "Select the next comment", group="move"),
     KeyBinding("actionPrevious", "&Previous comment", "K", "Select the previous one", group="move"),
+    *(
+        KeyBinding(
+            f"actionQueue{title}",
+            f"{title} queue",
+            str(number),
+            f"Show the {title.lower()} comments",
+            menu="&View",
+            group="queues",
+            on_toolbar=False,
+        )
+        for number, title in enumerate(("Pending", "Flagged", "Approved", "Hidden", "All"), 1)
+    ),
+    KeyBinding(
+        "actionKeys",
+        "&Keyboard shortcuts",
+        "?",
+        "List every key and what it does",
+        menu="&Help",
+        group="help",
+        on_toolbar=False,
+    ),
     KeyBinding(
         "actionImport",
         "&Import files…",
@@ -51,7 +72,7 @@ KEYMAP: tuple[KeyBinding, ...] = (
     ),
 )
 # The menus in the order they sit in the menu bar (others follow in keymap order).
-MENUS = ("&File", "&Edit", "&Actions")
+MENUS = ("&File", "&Edit", "&View", "&Actions")
 
 
 def build_actions(

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QModelIndex, Qt
@@ -26,7 +28,7 @@ from PySide6.QtWidgets import (
 
 from moderator.domain import Status
 from moderator.importer import ImportAborted, ImportReport
-from moderator.queries import ArticleRow, QueueFilter, get_article
+from moderator.queries import ArticleRow, QueueFilter, author_summary, get_article
 from moderator.resources import DEMO_ARTICLE
 from moderator.rules.loader import LoadError
 from ui import keymap
@@ -34,6 +36,7 @@ from ui.decisions import Decisions, ReasonPicker
 from ui.desk import Desk
 from ui.documents import show_article, show_comment
 from ui.empty_state import EmptyStatePanel
+from ui.key_help import KeyHelp
 from ui.messages import warn
 from ui.models import ArticleListModel, CommentQueueModel
 from ui.queue_view import CommentQueueView
@@ -43,12 +46,24 @@ from ui.rules_menu import RuleFilePicker, RulesMenu, pick_rule_file
 # Injected so tests can answer without a modal dialog.
 FilePicker = Callable[[QWidget], Sequence[Path]]
 
-# The queue tabs in order: title and the status they show (None: every status).
-QUEUE_TABS: tuple[tuple[str, Status | None], ...] = (
-    ("Pending", Status.PENDING),
-    ("Approved", Status.APPROVED),
-    ("Hidden", Status.HIDDEN),
-    ("All", None),
+
+@dataclass(frozen=True, slots=True)
+class QueueTab:
+    """One tab over the article's queue: which comments it shows, and its count."""
+
+    title: str
+    status: Status | None  # None: every status
+    flagged: bool
+    count: Callable[[ArticleRow], int]
+
+
+# In order; keys 1 to 5 choose them. Flagged holds the pending comments a rule flagged.
+QUEUE_TABS: tuple[QueueTab, ...] = (
+    QueueTab("Pending", Status.PENDING, False, lambda article: article.pending),
+    QueueTab("Flagged", Status.PENDING, True, lambda article: article.flagged_pending),
+    QueueTab("Approved", Status.APPROVED, False, lambda article: article.approved),
+    QueueTab("Hidden", Status.HIDDEN, False, lambda article: article.hidden),
+    QueueTab("All", None, False, lambda article: article.comments),
 )
 DECISIONS = ("actionApprove", "actionHide", "actionRestore", "actionEscalate")
 
@@ -111,6 +126,11 @@ class MainWindow(QMainWindow):
                 "actionNext": lambda: decisions.move(1),
                 "actionPrevious": lambda: decisions.move(-1),
                 "actionImport": self.import_files,
+                "actionKeys": self.show_keys,
+                **{
+                    f"actionQueue{tab.title}": functools.partial(self.select_queue_tab, index)
+                    for index, tab in enumerate(QUEUE_TABS)
+                },
             },
         )
         decisions.follow(self.action_map["actionUndo"], self.action_map["actionRedo"])
@@ -176,8 +196,8 @@ class MainWindow(QMainWindow):
         self.queueTabs.setObjectName("queueTabs")
         self.queueTabs.setExpanding(False)
         self.queueTabs.setDrawBase(False)
-        for title, _status in QUEUE_TABS:
-            self.queueTabs.addTab(title)
+        for tab in QUEUE_TABS:
+            self.queueTabs.addTab(tab.title)
 
         queue_splitter = QSplitter(Qt.Orientation.Vertical, self)
         queue_splitter.setObjectName("queueSplitter")
@@ -228,6 +248,17 @@ class MainWindow(QMainWindow):
     def selected_ids(self) -> list[int]:
         """The selected comments' ids in queue order, or the current one's."""
         return self.decisions.selected_ids()
+
+    def select_queue_tab(self, index: int) -> None:
+        self.queueTabs.setCurrentIndex(index)
+        self.commentQueue.setFocus()
+
+    def show_keys(self) -> KeyHelp:
+        """The "?" window; it closes with Escape and goes away when closed."""
+        dialog = KeyHelp(self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
 
     # --- import --------------------------------------------------------------------------
 
@@ -308,11 +339,13 @@ class MainWindow(QMainWindow):
         self._load_queue()
 
     def _load_queue(self) -> None:
-        _title, status = QUEUE_TABS[max(self.queueTabs.currentIndex(), 0)]
+        tab = QUEUE_TABS[max(self.queueTabs.currentIndex(), 0)]
         if self._article_id is None:
             self.queue.set_queue(None)
         else:
-            self.queue.set_queue(QueueFilter(article_id=self._article_id, status=status))
+            self.queue.set_queue(
+                QueueFilter(article_id=self._article_id, status=tab.status, flagged=tab.flagged)
+            )
 
     def _on_queue_reset(self) -> None:
         if self.queue.rowCount():
@@ -335,7 +368,11 @@ class MainWindow(QMainWindow):
         self.commentDetail.setPlaceholderText(
             "No comment selected." if self.queue.rowCount() else "No comments in this queue."
         )
-        show_comment(self.commentDetail, comment)
+        author = None
+        if comment is not None:
+            with self.desk.database.session() as session:
+                author = author_summary(session, comment.author)
+        show_comment(self.commentDetail, comment, author)
         for name in DECISIONS:
             self.action_map[name].setEnabled(comment is not None)
         for name in ("actionNext", "actionPrevious"):
@@ -344,9 +381,9 @@ class MainWindow(QMainWindow):
     def _update_counts(self) -> None:
         row = self.articles.row_of(self._article_id) if self._article_id is not None else None
         article = self.articles.article(row) if row is not None else None
-        for index, (title, status) in enumerate(QUEUE_TABS):
-            count = _count(article, status) if article else 0
-            self.queueTabs.setTabText(index, f"{title} ({count})" if article else title)
+        for index, tab in enumerate(QUEUE_TABS):
+            title = f"{tab.title} ({tab.count(article)})" if article else tab.title
+            self.queueTabs.setTabText(index, title)
         self.counts_label.setText(
             f"{article.comments} comments · {article.pending} pending · "
             f"{article.approved} approved · {article.hidden} hidden"
@@ -354,9 +391,3 @@ class MainWindow(QMainWindow):
             else ""
         )
         self.acting_label.setText(f"Acting as {self.desk.actor} ({self.desk.role})")
-
-
-def _count(article: ArticleRow, status: Status | None) -> int:
-    counts = {Status.PENDING: article.pending, Status.APPROVED: article.approved}
-    counts[Status.HIDDEN] = article.hidden
-    return article.comments if status is None else counts[status]

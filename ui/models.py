@@ -17,12 +17,14 @@ from PySide6.QtCore import (
     Qt,
 )
 
-from moderator.domain import Status
+from moderator.display import one_line
+from moderator.domain import Severity, Status
 from moderator.importer import ImportReport
 from moderator.queries import ArticleRow, CommentRow, QueueFilter, count_queue, list_articles
 from moderator.queries import list_queue as query_queue
 from moderator.services.changes import CommentChange, ModerationChange
 from moderator.storage import Database
+from ui.severity import DOT_COLOURS, RANK
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 PAGE_SIZE = 200
@@ -34,8 +36,10 @@ _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 
 
 def counts_text(row: ArticleRow) -> str:
-    """An article's queue at a glance: "3 pending · 12 comments"."""
+    """An article's queue at a glance: "3 pending · 2 flagged · 12 comments"."""
     parts = [f"{row.pending} pending"]
+    if row.flagged_pending:
+        parts.append(f"{row.flagged_pending} flagged")
     if row.hidden:
         parts.append(f"{row.hidden} hidden")
     parts.append(f"{row.comments} comment" + ("" if row.comments == 1 else "s"))
@@ -53,8 +57,22 @@ def status_text(row: CommentRow) -> str:
     return f"{text}, escalated" if row.escalated else text
 
 
+def top_severity(row: CommentRow) -> Severity | None:
+    """The gravest of the comment's flags, or None if no rule flagged it."""
+    return max((flag.severity for flag in row.flags), key=RANK.__getitem__, default=None)
+
+
+def flags_text(row: CommentRow) -> str:
+    """ "high: insults, links": the gravest severity and which rules flagged the comment."""
+    severity = top_severity(row)
+    if severity is None:
+        return ""
+    rules = ", ".join(dict.fromkeys(flag.rule_id for flag in row.flags))
+    return f"{severity.value}: {rules}"
+
+
 def excerpt(body: str) -> str:
-    return " ".join(body.split())[:EXCERPT_CHARS]
+    return one_line(body, EXCERPT_CHARS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,9 +87,10 @@ class Column(Enum):
     """The queue's columns in display order; adding one is one line here."""
 
     POSITION = _ColumnSpec("#", lambda row: str(row.position), 40, _RIGHT)
-    AUTHOR = _ColumnSpec("Author", lambda row: row.author, 140)
+    AUTHOR = _ColumnSpec("Author", lambda row: one_line(row.author, EXCERPT_CHARS), 140)
     POSTED = _ColumnSpec("Posted", posted_text, 125)
     STATUS = _ColumnSpec("Status", status_text, 115)
+    FLAGS = _ColumnSpec("Flags", flags_text, 150)
     # The last column takes whatever width is left (width 0: not set).
     EXCERPT = _ColumnSpec("Comment", lambda row: excerpt(row.body), 0)
 
@@ -123,9 +142,9 @@ class ArticleListModel(QAbstractListModel):
             return None
         row = self._rows[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
-            return f"{row.title}\n{counts_text(row)}"
+            return f"{one_line(row.title, EXCERPT_CHARS)}\n{counts_text(row)}"
         if role == Qt.ItemDataRole.AccessibleTextRole:
-            return f"{row.title}, {counts_text(row)}"
+            return f"{one_line(row.title, EXCERPT_CHARS)}, {counts_text(row)}"
         return None
 
     def article(self, row: int) -> ArticleRow:
@@ -146,6 +165,10 @@ def _recount(row: ArticleRow, step: CommentChange) -> ArticleRow:
     before, after = field_of[step.from_status], field_of[step.to_status]
     counts = {before: getattr(row, before) - 1}
     counts[after] = getattr(row, after) + 1
+    if step.flagged:
+        left = step.from_status is Status.PENDING
+        joined = step.to_status is Status.PENDING
+        counts["flagged_pending"] = row.flagged_pending - left + joined
     return dataclasses.replace(row, **counts)
 
 
@@ -236,7 +259,7 @@ class CommentQueueModel(QAbstractTableModel):
         stale = False
         for step in change.comments:
             row = self._rows_by_id.get(step.comment_id)
-            belongs_now = self._belongs(step.article_id, step.to_status)
+            belongs_now = self._belongs(step.article_id, step.to_status, step.flagged)
             if row is not None:
                 if belongs_now:
                     self._rows[row] = dataclasses.replace(
@@ -245,22 +268,23 @@ class CommentQueueModel(QAbstractTableModel):
                     self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))
                 else:
                     gone.append(row)
-            elif self._belongs(step.article_id, step.from_status) and not belongs_now:
+            elif self._belongs(step.article_id, step.from_status, step.flagged) and not belongs_now:
                 # It sat in the part not fetched yet: only the total changes.
                 self._total -= 1
-            elif belongs_now and not self._belongs(step.article_id, step.from_status):
+            elif belongs_now and not self._belongs(step.article_id, step.from_status, step.flagged):
                 # It joins the queue somewhere we cannot place without asking the database.
                 stale = True
         self._remove_rows(gone)
         if stale:
             self.reload()
 
-    def _belongs(self, article_id: int, status: Status) -> bool:
+    def _belongs(self, article_id: int, status: Status, flagged: bool) -> bool:
         queue = self._queue
         return (
             queue is not None
             and (queue.article_id is None or queue.article_id == article_id)
             and (queue.status is None or queue.status == status)
+            and (flagged or not queue.flagged)
         )
 
     def _remove_rows(self, rows: Iterable[int]) -> None:
@@ -298,6 +322,9 @@ class CommentQueueModel(QAbstractTableModel):
             return spec.text(self._rows[index.row()])
         if role == Qt.ItemDataRole.TextAlignmentRole:
             return spec.align
+        if role == Qt.ItemDataRole.DecorationRole and COLUMNS[index.column()] is Column.FLAGS:
+            severity = top_severity(self._rows[index.row()])
+            return None if severity is None else DOT_COLOURS[severity]
         # No ToolTipRole on purpose: tooltips guess rich text, and comment bodies are untrusted.
         return None
 

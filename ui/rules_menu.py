@@ -7,7 +7,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QFileDialog, QMainWindow, QProgressDialog, QWidget
+from PySide6.QtWidgets import QFileDialog, QMainWindow, QMenu, QProgressDialog, QWidget
 from sqlalchemy.exc import SQLAlchemyError
 
 from moderator import settings
@@ -56,8 +56,15 @@ class RulesMenu(QObject):
         self._window = window
         self._desk = desk
         self._file_picker = file_picker
-        self.menu = window.menuBar().addMenu("&Rules")
+        self.menu = QMenu("&Rules", window)
         self.menu.setObjectName("rulesMenu")
+        bar = window.menuBar()
+        # Help stays last, as everywhere.
+        help_menu = next((a for a in bar.actions() if a.text() == "&Help"), None)
+        if help_menu is None:
+            bar.addMenu(self.menu)
+        else:
+            bar.insertMenu(help_menu, self.menu)
         self.active = self._action("actionActiveRuleSet", "Active rule set", None)
         self.active.setEnabled(False)
         self.menu.addSeparator()

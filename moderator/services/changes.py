@@ -19,6 +19,8 @@ class CommentChange:
     to_status: Status
     was_escalated: bool
     escalated: bool
+    # Whether rules flagged the comment: views that count or list flagged comments follow.
+    flagged: bool = False
 
 
 @dataclass(frozen=True, slots=True)

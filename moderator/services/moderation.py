@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from moderator.batching import chunked
 from moderator.domain import ActionKind, ReasonCode, Role, Status
-from moderator.models import Comment, ModerationAction, Profile, utc_now
+from moderator.models import Comment, Flag, ModerationAction, Profile, utc_now
 from moderator.services.changes import CommentChange, ModerationChange
 from moderator.services.errors import MissingInputError, NotFoundError, TransitionError
 
@@ -153,10 +153,19 @@ def undo(session: Session, change: ModerationChange, *, actor: Profile) -> Moder
                 to_status=step.from_status,
                 was_escalated=step.escalated,
                 escalated=step.was_escalated,
+                flagged=step.flagged,
             )
             for step, record in undone
         ),
     )
+
+
+def _flagged(session: Session, ids: Collection[int]) -> set[int]:
+    """Which of these comments the rules flagged."""
+    found: set[int] = set()
+    for chunk in chunked(sorted(ids)):
+        found.update(session.scalars(select(Flag.comment_id).where(Flag.comment_id.in_(chunk))))
+    return found
 
 
 def _decide(
@@ -209,6 +218,7 @@ def _decide(
         session.add(record)
         actions.append((comment, record, from_status, was_escalated))
     session.flush()
+    flagged = _flagged(session, ids)
     return ModerationChange(
         action=action,
         actor=actor.name,
@@ -223,6 +233,7 @@ def _decide(
                 to_status=comment.status,
                 was_escalated=was_escalated,
                 escalated=comment.escalated,
+                flagged=comment.id in flagged,
             )
             for comment, record, from_status, was_escalated in actions
         ),

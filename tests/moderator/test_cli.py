@@ -69,7 +69,7 @@ def test_json_field_names_are_stable(cli: Cli, folder: Path) -> None:
     (article, *_) = cli.json("articles")["articles"]
     assert set(article) == {
         "id", "title", "source", "imported_at", "comments", "pending", "approved", "hidden",
-        "flagged",
+        "flagged", "flagged_pending",
     }  # fmt: skip
     comment = cli.json("queue", "--limit", "1")["comments"][0]
     assert set(comment) == {

@@ -12,15 +12,17 @@ from pytestqt.qtbot import QtBot
 from sqlalchemy.exc import OperationalError
 
 from moderator import settings
-from moderator.domain import ReasonCode, Status
+from moderator.domain import ReasonCode, Severity, Status
 from moderator.resources import DEMO_ARTICLE
 from moderator.storage import Database
 from tests.ui.conftest import HOSTILE, AddArticle, actions_on, status_of
 from ui.desk import Desk
+from ui.key_help import KeyHelp, key_rows
 from ui.keymap import KEYMAP
 from ui.main_window import MainWindow
-from ui.models import COLUMNS, Column
+from ui.models import COLUMNS, Column, flags_text, top_severity
 from ui.reason_dialog import ReasonChoice
+from ui.severity import DOT_COLOURS
 
 DEMO_TITLE = "Harbour Ferry Fares to Rise 15 Percent as Council Closes Budget Gap"
 
@@ -98,8 +100,9 @@ def test_the_demo_article_opens_ready_to_moderate(demo_window: MainWindow) -> No
     article_text = window.articleView.toPlainText()
     assert article_text.startswith(DEMO_TITLE)
     assert "Councillor Marta Okafor" in article_text
-    assert [window.queueTabs.tabText(i) for i in range(4)] == [
+    assert [window.queueTabs.tabText(i) for i in range(5)] == [
         "Pending (12)",
+        "Flagged (4)",
         "Approved (0)",
         "Hidden (0)",
         "All (12)",
@@ -136,9 +139,11 @@ def test_a_approves_and_moves_on(demo_window: MainWindow, database: Database, qt
     assert window.queue.row_of(approved) is None
     assert current_id(window) == following
     assert window.queueTabs.tabText(0) == "Pending (11)"
-    assert window.queueTabs.tabText(1) == "Approved (1)"
+    assert window.queueTabs.tabText(2) == "Approved (1)"
     assert "11 pending · 1 approved" in window.counts_label.text()
-    assert window.articles.data(window.articles.index(0, 0)).endswith("11 pending · 12 comments")
+    assert window.articles.data(window.articles.index(0, 0)).endswith(
+        "11 pending · 4 flagged · 12 comments"
+    )
     assert window.statusBar().currentMessage() == "Approved 1 comment"
 
 
@@ -174,7 +179,7 @@ def test_h_hides_with_the_reason_picked(
     press(qtbot, window, "h")
     assert status_of(database, target) is Status.HIDDEN
     assert actions_on(database, target) == [("hide", ReasonCode.ABUSE, "tester")]
-    assert window.queueTabs.tabText(2) == "Hidden (1)"
+    assert window.queueTabs.tabText(3) == "Hidden (1)"
     assert window.statusBar().currentMessage() == "Hid 1 comment (Abuse or harassment)"
 
 
@@ -184,7 +189,7 @@ def test_restore_and_escalate_from_other_tabs(
     window = demo_window
     target = current_id(window)
     press(qtbot, window, "a")
-    window.queueTabs.setCurrentIndex(1)
+    window.queueTabs.setCurrentIndex(2)
     assert window.queue.rowCount() == 1
     assert current_id(window) == target
     assert "Approved" in window.commentDetail.toPlainText()
@@ -209,7 +214,7 @@ def test_a_refused_decision_shows_a_warning(
     window = demo_window
     target = current_id(window)
     press(qtbot, window, "a")
-    window.queueTabs.setCurrentIndex(3)
+    window.queueTabs.setCurrentIndex(4)
     window.commentQueue.setFocus()
     assert current_id(window) == target
 
@@ -312,6 +317,9 @@ def test_a_newer_scrape_adds_its_comments_to_the_open_queue(
 def test_the_keymap_builds_actions_menu_and_toolbar(demo_window: MainWindow) -> None:
     window = demo_window
     names = [binding.name for binding in KEYMAP]
+    queues = [
+        f"actionQueue{title}" for title in ("Pending", "Flagged", "Approved", "Hidden", "All")
+    ]
     assert names == [
         "actionApprove",
         "actionHide",
@@ -321,6 +329,8 @@ def test_the_keymap_builds_actions_menu_and_toolbar(demo_window: MainWindow) -> 
         "actionRedo",
         "actionNext",
         "actionPrevious",
+        *queues,
+        "actionKeys",
         "actionImport",
     ]
     for binding in KEYMAP:
@@ -328,22 +338,30 @@ def test_the_keymap_builds_actions_menu_and_toolbar(demo_window: MainWindow) -> 
         assert action.objectName() == binding.name
         assert action.shortcut().toString() == binding.shortcut
     bar = [action.text() for action in window.menuBar().actions()]
-    assert bar == ["&File", "&Edit", "&Actions", "&Rules"]
+    assert bar == ["&File", "&Edit", "&View", "&Actions", "&Rules", "&Help"]
     menus = {menu.title(): menu for menu in window.menuBar().findChildren(QMenu)}
     in_menus = {
         title: [a.objectName() for a in menus[title].actions() if not a.isSeparator()]
-        for title in ("&File", "&Edit", "&Actions")
+        for title in ("&File", "&Edit", "&View", "&Actions", "&Help")
     }
     assert in_menus == {
         "&File": ["actionImport"],
         "&Edit": ["actionUndo", "actionRedo"],
+        "&View": queues,
         "&Actions": [
-            name for name in names if name not in ("actionImport", "actionUndo", "actionRedo")
+            "actionApprove",
+            "actionHide",
+            "actionRestore",
+            "actionEscalate",
+            "actionNext",
+            "actionPrevious",
         ],
+        "&Help": ["actionKeys"],
     }
     toolbar = window.findChild(QToolBar, "mainToolBar")
     assert toolbar is not None
-    assert [a.objectName() for a in toolbar.actions() if not a.isSeparator()] == names
+    on_toolbar = [a.objectName() for a in toolbar.actions() if not a.isSeparator()]
+    assert on_toolbar == [name for name in names if name not in (*queues, "actionKeys")]
 
 
 def test_the_demo_is_checked_by_the_rules_and_the_detail_explains(
@@ -364,7 +382,9 @@ def test_the_demo_is_checked_by_the_rules_and_the_detail_explains(
         if window.queue.comment(row).author == "D. O'Connell"
     )
     window.commentQueue.setCurrentIndex(window.queue.index(row, 0))
-    assert "Flagged by insults (medium): 'idiot'" in window.commentDetail.toPlainText()
+    detail = window.commentDetail.toPlainText()
+    assert "\u25cf medium · insults: 'idiot' is on the list" in detail
+    assert "1 comment by this author · 1 pending · 0 approved · 0 hidden · 1 flagged" in detail
 
 
 def test_a_broken_rule_set_imports_nothing_and_says_why(
@@ -381,3 +401,50 @@ def test_a_broken_rule_set_imports_nothing_and_says_why(
     assert f"{broken}:3: unknown kind 'nonsense'" in box.text()
     box.close()
     assert window.articles.rowCount() == 0
+
+
+def test_key_2_shows_the_flagged_queue_and_a_decision_takes_a_comment_off_it(
+    demo_window: MainWindow, database: Database, qtbot: QtBot
+) -> None:
+    window = demo_window
+    press(qtbot, window, "2")
+    assert window.queueTabs.currentIndex() == 1
+    rows = [window.queue.comment(row) for row in range(window.queue.rowCount())]
+    assert len(rows) == 4
+    assert all(row.flags and row.status is Status.PENDING for row in rows)
+    flags_column = COLUMNS.index(Column.FLAGS)
+    assert window.queue.data(window.queue.index(0, flags_column)) == flags_text(rows[0])
+    assert (
+        window.queue.data(window.queue.index(0, flags_column), Qt.ItemDataRole.DecorationRole)
+        == DOT_COLOURS[top_severity(rows[0]) or Severity.LOW]
+    )
+
+    target = current_id(window)
+    press(qtbot, window, "a")
+    assert window.queue.rowCount() == 3
+    assert window.queue.row_of(target) is None
+    assert window.queueTabs.tabText(1) == "Flagged (3)"
+    assert window.queueTabs.tabText(2) == "Approved (1)"
+    # Undo brings it back to the flagged queue, selected.
+    qtbot.keyClick(window.commentQueue, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert window.queueTabs.tabText(1) == "Flagged (4)"
+    assert current_id(window) == target
+    press(qtbot, window, "5")
+    assert window.queue.rowCount() == 12
+
+
+def test_question_mark_lists_every_key_from_the_keymap(
+    demo_window: MainWindow, qtbot: QtBot
+) -> None:
+    window = demo_window
+    press(qtbot, window, "?")
+    dialog = window.findChild(KeyHelp)
+    assert dialog is not None
+    assert dialog.isVisible()
+    table = dialog.table
+    shown = [
+        (table.item(row, 0).text(), table.item(row, 1).text()) for row in range(table.rowCount())
+    ]
+    assert shown == key_rows()
+    assert [does for _, does in shown] == [binding.help for binding in KEYMAP]
+    assert ("Ctrl+Z", "Undo the last decision") in shown

@@ -1,0 +1,78 @@
+"""How untrusted text is shown: characters that hide or reorder text made visible as markers.
+
+Comments and names come from anyone. A right-to-left override (U+202E) can make "txt.exe"
+read as "exe.txt", zero-width characters can hide inside a word, and control characters can
+do worse in a terminal. Shown text replaces each such character with a marker that names it,
+``⟨U+202E⟩``, and keeps a map from offsets in the original text (where rule hits point) to
+offsets in the shown one.
+"""
+
+from __future__ import annotations
+
+import bisect
+import unicodedata
+from dataclasses import dataclass
+
+# Format characters (zero-width, bidi controls, soft hyphen...), controls, private use,
+# unassigned code points and lone surrogates. Line breaks and tabs are layout, not hidden.
+_HIDDEN_CATEGORIES = frozenset({"Cf", "Cc", "Co", "Cn", "Cs"})
+_LAYOUT = frozenset("\n\t")
+
+
+def hidden(char: str) -> bool:
+    """Whether ``char`` would be invisible, or would change how the text around it reads."""
+    return char not in _LAYOUT and unicodedata.category(char) in _HIDDEN_CATEGORIES
+
+
+def marker(char: str) -> str:
+    return f"\u27e8U+{ord(char):04X}\u27e9"
+
+
+@dataclass(frozen=True, slots=True)
+class Revealed:
+    """Text as shown: ``pieces`` in order, each (text, is_marker); offsets map through
+    :meth:`position`."""
+
+    pieces: tuple[tuple[str, bool], ...]
+    # Original offsets of the hidden characters, and how much longer the shown text is after
+    # each of them (a marker replaces one character).
+    _hidden_at: tuple[int, ...]
+    _grown: tuple[int, ...]
+
+    @property
+    def text(self) -> str:
+        return "".join(piece for piece, _ in self.pieces)
+
+    def position(self, offset: int) -> int:
+        """Where the character at ``offset`` of the original text is in the shown text."""
+        before = bisect.bisect_left(self._hidden_at, offset)
+        return offset + (self._grown[before - 1] if before else 0)
+
+
+def reveal(text: str) -> Revealed:
+    """``text`` with every hidden character as a marker; most texts come back as one piece."""
+    pieces: list[tuple[str, bool]] = []
+    hidden_at: list[int] = []
+    grown: list[int] = []
+    start = 0
+    extra = 0
+    for offset, char in enumerate(text):
+        if not hidden(char):
+            continue
+        if offset > start:
+            pieces.append((text[start:offset], False))
+        shown = marker(char)
+        pieces.append((shown, True))
+        extra += len(shown) - 1
+        hidden_at.append(offset)
+        grown.append(extra)
+        start = offset + 1
+    if start < len(text) or not pieces:
+        pieces.append((text[start:], False))
+    return Revealed(tuple(pieces), tuple(hidden_at), tuple(grown))
+
+
+def one_line(text: str, limit: int) -> str:
+    """A short single-line preview: hidden characters revealed, runs of space as one, at most
+    ``limit`` characters (read from the start only, so a megabyte comment costs no more)."""
+    return " ".join(reveal(text[: limit * 2]).text.split())[:limit]
