@@ -35,6 +35,9 @@ class ImportReport:
     imported: list[ImportChange] = field(default_factory=list)
     failed: list[FormatError] = field(default_factory=list)
     flags: list[FlagChange] = field(default_factory=list)
+    # Files the run was given, and whether it was stopped before the last of them.
+    files: int = 0
+    stopped: bool = False
 
     @property
     def added(self) -> int:
@@ -52,6 +55,8 @@ class ImportAborted(RuntimeError):  # noqa: N818 - it names what happened, like 
 
 # Called after each file with (files done, files in all, the file).
 Progress = Callable[[int, int, Path], None]
+# Asked after each file: True stops the run there (the files done stay imported).
+StopRequested = Callable[[], bool]
 
 
 def expand_paths(paths: Iterable[Path]) -> Iterator[Path]:
@@ -72,6 +77,7 @@ def import_paths(
     progress: Progress | None = None,
     parallel: bool = False,
     rules: RuleSet | None = None,
+    stop: StopRequested | None = None,
 ) -> ImportReport:
     """Import every file; each is all-or-nothing, and one file's error does not stop the rest.
 
@@ -82,9 +88,11 @@ def import_paths(
 
     With ``rules``, each file's new comments are checked and flagged in the same transaction
     as their import: a comment is never stored without the rules having seen it.
+
+    ``stop`` is asked after each file; a run it stops keeps the files done before.
     """
     files = list(expand_paths(paths))
-    report = ImportReport()
+    report = ImportReport(files=len(files))
     for done, (path, parsed) in enumerate(zip(files, _parse_all(files, parallel), strict=True), 1):
         if isinstance(parsed, FormatError):
             report.failed.append(parsed)
@@ -108,6 +116,9 @@ def import_paths(
                 report.flags.append(flagged)
         if progress is not None:
             progress(done, len(files), path)
+        if stop is not None and done < len(files) and stop():
+            report.stopped = True
+            break
     return report
 
 

@@ -21,6 +21,7 @@ from moderator.rules.model import RuleSet
 from moderator.services import moderation
 from moderator.services.changes import ModerationChange
 from moderator.storage import Database
+from ui.jobs import Job, Progress
 
 
 def read_rules(path: Path) -> LoadedRuleSet:
@@ -147,6 +148,35 @@ class Desk(QObject):
         report = run_rules(self._database, active_rule_set(), progress=progress, stop=stop)
         self.rules_ran.emit(report)
         return report
+
+    def start_import(self, paths: Iterable[Path]) -> Job:
+        """:meth:`import_paths` in a worker thread; the returned job reports progress and can
+        be stopped between files. ``imported`` is emitted in this thread when it ends (also
+        when the database failed partway: with the files committed before). The active rule
+        set is read now: one with problems raises ``LoadError`` and nothing starts.
+        """
+        rules = active_rule_set()
+        files = [Path(p) for p in paths]
+        database = self._database
+
+        def work(progress: Progress, stop: StopRequested) -> ImportReport:
+            return import_files(
+                database,
+                files,
+                rules=rules,
+                progress=lambda done, total, path: progress(done, total, str(path)),
+                stop=stop,
+            )
+
+        job = Job(work, self)
+        job.succeeded.connect(self.imported.emit)
+        job.failed.connect(self._on_import_failed)
+        job.start()
+        return job
+
+    def _on_import_failed(self, error: Exception) -> None:
+        if isinstance(error, ImportAborted):
+            self.imported.emit(error.report)
 
     def _decide(self, service: Callable[[Session, Profile], ModerationChange]) -> ModerationChange:
         with self._database.transaction() as session:

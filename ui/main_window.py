@@ -8,10 +8,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QModelIndex, Qt
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QListView,
@@ -27,24 +26,21 @@ from PySide6.QtWidgets import (
 )
 
 from moderator.domain import Status
-from moderator.importer import ImportAborted, ImportReport
+from moderator.importer import ImportReport
 from moderator.queries import ArticleRow, QueueFilter, author_summary, get_article
 from moderator.resources import DEMO_ARTICLE
-from moderator.rules.loader import LoadError
 from ui import keymap
 from ui.decisions import Decisions, ReasonPicker
 from ui.desk import Desk
 from ui.documents import show_article, show_comment
 from ui.empty_state import EmptyStatePanel
+from ui.import_flow import FilePicker, ImportFlow, dropped_paths, pick_files
+from ui.jobs import Job
 from ui.key_help import KeyHelp
-from ui.messages import warn
 from ui.models import ArticleListModel, CommentQueueModel
 from ui.queue_view import CommentQueueView
 from ui.reason_dialog import pick_reason
 from ui.rules_menu import RuleFilePicker, RulesMenu, pick_rule_file
-
-# Injected so tests can answer without a modal dialog.
-FilePicker = Callable[[QWidget], Sequence[Path]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,13 +64,6 @@ QUEUE_TABS: tuple[QueueTab, ...] = (
 DECISIONS = ("actionApprove", "actionHide", "actionRestore", "actionEscalate")
 
 
-def pick_files(parent: QWidget) -> Sequence[Path]:
-    names, _ = QFileDialog.getOpenFileNames(
-        parent, "Import articles", "", "Scraped articles (*.txt);;All files (*)"
-    )
-    return [Path(name) for name in names]
-
-
 class MainWindow(QMainWindow):
     """The desk: pick an article on the left, read it in the middle, decide on the right.
 
@@ -96,7 +85,8 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("Moderator")
         self.resize(1280, 800)
         self.desk = desk
-        self._file_picker = file_picker
+        self.importer = ImportFlow(self, desk, file_picker)
+        self.setAcceptDrops(True)
         self._article_id: int | None = None
 
         self.articles = ArticleListModel(desk.database, self)
@@ -266,33 +256,26 @@ class MainWindow(QMainWindow):
         self.import_paths([DEMO_ARTICLE])
 
     def import_files(self) -> None:
-        paths = self._file_picker(self)
+        self.importer.pick_and_import()
+
+    def import_paths(self, paths: Sequence[Path]) -> Job | None:
+        """Import in the background (see ImportFlow); the lists follow when it is done."""
+        return self.importer.start(paths)
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if dropped_paths(event.mimeData()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        paths = dropped_paths(event.mimeData())
         if paths:
+            event.acceptProposedAction()
             self.import_paths(paths)
 
-    def import_paths(self, paths: Sequence[Path]) -> None:
-        QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
-        try:
-            report = self.desk.import_paths(paths)
-        except ImportAborted as aborted:
-            report = aborted.report
-            warn(self, "Import stopped", f"{aborted}\n\nThe files before it were imported.")
-        except LoadError as error:
-            problems = "\n".join(str(problem) for problem in error.problems)
-            warn(self, "Nothing imported", f"The active rule set has problems:\n\n{problems}")
-            return
-        finally:
-            QGuiApplication.restoreOverrideCursor()
-        if report.imported:
-            articles = len(report.imported)
-            self.statusBar().showMessage(
-                f"Imported {articles} article{'s' if articles != 1 else ''},"
-                f" {report.added} new comment{'s' if report.added != 1 else ''}",
-                8000,
-            )
-        if report.failed:
-            lines = "\n".join(str(error) for error in report.failed)
-            warn(self, "Import", f"These files were not imported:\n\n{lines}")
+    def closeEvent(self, event: QCloseEvent) -> None:
+        # The file being imported finishes (each file is all-or-nothing); the rest wait.
+        self.importer.stop_and_wait()
+        super().closeEvent(event)
 
     def _on_imported(self, report: ImportReport) -> None:
         if report.imported:

@@ -80,3 +80,29 @@ def test_a_helper_that_dies_is_replaced_by_parsing_here(
     names = [f"{n}.txt" for n in range(5)]
     assert parsed_here[-2:] == ["3.txt", "4.txt"]
     assert parsed_here == names[names.index(parsed_here[0]) :]
+
+
+@pytest.mark.parametrize("parallel", [False, True], ids=["in-process", "parallel"])
+def test_a_run_stops_between_files_and_keeps_those_done(
+    database: Database, folder: Path, parallel: bool
+) -> None:
+    done: list[str] = []
+    report = import_paths(
+        database,
+        [folder],
+        parallel=parallel,
+        progress=lambda _done, _total, path: done.append(path.name),
+        stop=lambda: len(done) == 2,
+    )
+    assert (report.files, report.stopped) == (5, True)
+    assert done == ["0.txt", "1.txt"]
+    assert [change.title for change in report.imported] == ["Title 0", "Title 1"]
+    # Nothing of the files after the stop was written.
+    again = import_paths(database, [folder])
+    assert [(change.title, change.created) for change in again.imported] == [
+        ("Title 0", False),
+        ("Title 1", False),
+        ("Title 3", True),
+        ("Title 4", True),
+    ]
+    assert not again.stopped

@@ -6,7 +6,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
 
@@ -36,18 +36,23 @@ def test_a_foreign_database_is_reported_and_exits_1(
     assert text_format == Qt.TextFormat.PlainText
 
 
-def test_the_window_runs_until_quit(
+def test_the_console_script_opens_the_window(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, qtbot: QtBot
 ) -> None:
     monkeypatch.setenv("MODERATOR_USER", "tester")
     seen: list[str] = []
 
-    def look_and_quit() -> None:
+    def look_instead_of_running(_app: QApplication) -> int:
+        # The real event loop, once quit, leaves this process's later tests unable to wait on
+        # signals from other threads: look at what run_gui showed, and return as exec would.
+        QApplication.processEvents()
         windows = [w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow)]
         seen.extend(window.objectName() for window in windows if window.isVisible())
-        QApplication.quit()
+        for window in windows:
+            window.close()
+        return 0
 
-    QTimer.singleShot(0, look_and_quit)
+    monkeypatch.setattr(QApplication, "exec", look_instead_of_running)
     # As a user starts it: the console script, a plain path for --db, no command.
     monkeypatch.setattr("sys.argv", ["moderator", "--db", str(tmp_path / "new.sqlite3")])
     assert launch.main() == 0

@@ -6,8 +6,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QMenu, QMessageBox, QToolBar, QWidget
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import QMenu, QMessageBox, QPushButton, QToolBar, QWidget
 from pytestqt.qtbot import QtBot
 from sqlalchemy.exc import OperationalError
 
@@ -293,7 +294,8 @@ def test_importing_again_keeps_the_queue_and_selection(
 ) -> None:
     window = demo_window
     press(qtbot, window, "j")
-    window.import_paths([DEMO_ARTICLE])
+    with qtbot.waitSignal(window.desk.imported):
+        window.import_paths([DEMO_ARTICLE])
     assert window.articles.rowCount() == 1
     assert window.queue.rowCount() == 12
     assert window.commentQueue.currentIndex().row() == 1
@@ -448,3 +450,56 @@ def test_question_mark_lists_every_key_from_the_keymap(
     assert shown == key_rows()
     assert [does for _, does in shown] == [binding.help for binding in KEYMAP]
     assert ("Ctrl+Z", "Undo the last decision") in shown
+
+
+def drop(window: MainWindow, mime: QMimeData) -> tuple[bool, bool]:
+    """(accepted on entering, accepted on dropping) for a drop of ``mime`` on the window."""
+    point = QPointF(window.rect().center())
+    actions = Qt.DropAction.CopyAction
+    buttons, keys = Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+    enter = QDragEnterEvent(point, actions, mime, buttons, keys)
+    enter.setAccepted(False)
+    window.dragEnterEvent(enter)
+    dropped = QDropEvent(point, actions, mime, buttons, keys)
+    dropped.setAccepted(False)
+    window.dropEvent(dropped)
+    return enter.isAccepted(), dropped.isAccepted()
+
+
+def test_dropping_files_imports_them_and_text_is_refused(
+    demo_window: MainWindow, qtbot: QtBot, tmp_path: Path
+) -> None:
+    window = demo_window
+    other = tmp_path / "other.txt"
+    other.write_text("Dropped\n\nBody.\n\nComments 1\nThumb Ann 14 May 2025, 08:02\n\nHi.\n")
+    files = QMimeData()
+    files.setUrls([QUrl.fromLocalFile(str(other))])
+    with qtbot.waitSignal(window.desk.imported):
+        assert drop(window, files) == (True, True)
+    assert window.articles.rowCount() == 2
+    assert window.articleView.toPlainText().startswith("Dropped")
+
+    text = QMimeData()
+    text.setText(str(other))
+    assert drop(window, text) == (False, False)
+
+
+def test_one_import_at_a_time_and_stop_asks_the_running_one_to_end(
+    demo_window: MainWindow, qtbot: QtBot
+) -> None:
+    window = demo_window
+    job = window.import_paths([DEMO_ARTICLE])
+    assert job is not None
+    # Until it has reported back, another import is refused with a word why.
+    assert window.import_paths([DEMO_ARTICLE]) is None
+    [box] = warnings(window)
+    assert box.text() == "An import is already running; wait for it to finish."
+    dialog = window.importer.dialog
+    assert dialog is not None
+    stop = dialog.findChild(QPushButton)
+    assert stop is not None
+    assert stop.text() == "Stop"
+    with qtbot.waitSignal(window.desk.imported):
+        stop.click()
+        assert job.stop_requested
+    assert window.importer.job is None

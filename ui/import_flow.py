@@ -1,0 +1,142 @@
+"""Importing from the window: files or folders picked or dropped, read in a worker thread with
+a progress dialog that can stop between files, then what was refused, with its line."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from PySide6.QtCore import QMimeData, QObject, Qt
+from PySide6.QtWidgets import QFileDialog, QMainWindow, QProgressDialog, QWidget
+
+from moderator.importer import ImportAborted, ImportReport
+from moderator.rules.loader import LoadError
+from ui.desk import Desk
+from ui.jobs import Job
+from ui.messages import warn
+
+# Injected so tests can answer without a modal dialog.
+FilePicker = Callable[[QWidget], Sequence[Path]]
+
+
+def pick_files(parent: QWidget) -> Sequence[Path]:
+    names, _ = QFileDialog.getOpenFileNames(
+        parent, "Import articles", "", "Scraped articles (*.txt);;All files (*)"
+    )
+    return [Path(name) for name in names]
+
+
+def dropped_paths(mime: QMimeData) -> list[Path]:
+    """The local files and folders in a drop; empty when it brings none (text, web links)."""
+    if not mime.hasUrls():
+        return []
+    return [Path(url.toLocalFile()) for url in mime.urls() if url.isLocalFile()]
+
+
+def imported_message(report: ImportReport) -> str:
+    """The status bar's line after an import: "Imported 3 articles, 120 new comments"."""
+    articles = len(report.imported)
+    said = (
+        f"Imported {articles} article{'s' if articles != 1 else ''},"
+        f" {report.added} new comment{'s' if report.added != 1 else ''}"
+    )
+    if report.stopped:
+        said = f"Stopped: {said.lower()} ({articles + len(report.failed)} of {report.files} files)"
+    return said
+
+
+class ImportFlow(QObject):
+    """One import at a time, started from the menu, the empty state or a drop.
+
+    The work runs in a :class:`Job`; the desk announces what was stored (``imported``) and
+    the lists follow, while this shows progress, then a summary and any refused files.
+    """
+
+    def __init__(self, window: QMainWindow, desk: Desk, file_picker: FilePicker) -> None:
+        super().__init__(window)
+        self._window = window
+        self._desk = desk
+        self._file_picker = file_picker
+        self.job: Job | None = None
+        self.dialog: QProgressDialog | None = None
+        # Jobs whose work is done but whose thread has not ended yet: kept until it has.
+        self._ending: set[Job] = set()
+
+    def pick_and_import(self) -> None:
+        paths = self._file_picker(self._window)
+        if paths:
+            self.start(paths)
+
+    def start(self, paths: Sequence[Path]) -> Job | None:
+        """Import ``paths`` in the background; None if one is running or the rules are broken."""
+        if self.job is not None:
+            warn(self._window, "Import", "An import is already running; wait for it to finish.")
+            return None
+        try:
+            job = self._desk.start_import(paths)
+        except LoadError as error:
+            problems = "\n".join(str(problem) for problem in error.problems)
+            text = f"The active rule set has problems:\n\n{problems}"
+            warn(self._window, "Nothing imported", text)
+            return None
+        self.job = job
+        dialog = QProgressDialog("Reading files…", "Stop", 0, 0, self._window)
+        dialog.setObjectName("importProgress")
+        dialog.setWindowTitle("Import")
+        dialog.setWindowModality(Qt.WindowModality.WindowModal)
+        # Short imports (the demo) finish before the dialog would show.
+        dialog.setMinimumDuration(400)
+        dialog.canceled.connect(job.stop)
+        self.dialog = dialog
+        job.progressed.connect(self._on_progress)
+        job.succeeded.connect(self._on_succeeded)
+        job.failed.connect(self._on_failed)
+        job.finished.connect(lambda: self._on_thread_ended(job))
+        return job
+
+    def stop_and_wait(self) -> None:
+        """Stop a running import after its current file and wait for it (the window closes)."""
+        for job in [*self._ending, *([self.job] if self.job is not None else [])]:
+            job.stop()
+            job.wait()
+
+    def _on_progress(self, done: int, total: int, path: str) -> None:
+        if self.dialog is None:
+            return
+        self.dialog.setMaximum(total)
+        self.dialog.setValue(done)
+        self.dialog.setLabelText(f"Imported {done} of {total} files (last: {Path(path).name})")
+
+    def _on_succeeded(self, report: ImportReport) -> None:
+        self._done()
+        self._report(report)
+
+    def _on_failed(self, error: Exception) -> None:
+        self._done()
+        if isinstance(error, ImportAborted):
+            text = f"{error}\n\nThe files before it were imported."
+            warn(self._window, "Import stopped", text)
+            self._report(error.report)
+            return
+        warn(self._window, "Import failed", f"Nothing more was imported: {error}")
+
+    def _report(self, report: ImportReport) -> None:
+        if report.imported or report.stopped:
+            self._window.statusBar().showMessage(imported_message(report), 8000)
+        if report.failed:
+            lines = "\n".join(str(error) for error in report.failed)
+            warn(self._window, "Import", f"These files were not imported:\n\n{lines}")
+
+    def _done(self) -> None:
+        """The work is over: a new import may start, though the thread is still ending."""
+        if self.dialog is not None:
+            self.dialog.reset()
+            self.dialog.deleteLater()
+        self.dialog = None
+        if self.job is not None:
+            self._ending.add(self.job)
+        self.job = None
+
+    def _on_thread_ended(self, job: Job) -> None:
+        self._ending.discard(job)
+        job.deleteLater()
