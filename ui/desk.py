@@ -149,6 +149,27 @@ class Desk(QObject):
         self.rules_ran.emit(report)
         return report
 
+    def start_rule_run(self) -> Job:
+        """:meth:`run_rules` in a worker thread; ``rules_ran`` is emitted here when it ends.
+
+        The active rule set is read now: one with problems raises ``LoadError``.
+        """
+        rules = active_rule_set()
+        database = self._database
+
+        def work(progress: Progress, stop: StopRequested) -> RuleRunReport:
+            return run_rules(
+                database,
+                rules,
+                progress=lambda done, total: progress(done, total, "comments"),
+                stop=stop,
+            )
+
+        job = Job(work, self)
+        job.succeeded.connect(self.rules_ran.emit)
+        job.start()
+        return job
+
     def start_import(self, paths: Iterable[Path]) -> Job:
         """:meth:`import_paths` in a worker thread; the returned job reports progress and can
         be stopped between files. ``imported`` is emitted in this thread when it ends (also

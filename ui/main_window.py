@@ -275,6 +275,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         # The file being imported finishes (each file is all-or-nothing); the rest wait.
         self.importer.stop_and_wait()
+        self.rules_menu.stop_and_wait()
         super().closeEvent(event)
 
     def _on_imported(self, report: ImportReport) -> None:

@@ -14,6 +14,7 @@ from moderator import settings
 from moderator.rule_runs import RuleRunReport
 from moderator.rules.loader import LoadedRuleSet, LoadError
 from ui.desk import Desk, read_rules
+from ui.jobs import Job
 from ui.messages import warn
 
 # Injected so tests can answer without a modal dialog.
@@ -56,6 +57,8 @@ class RulesMenu(QObject):
         self._window = window
         self._desk = desk
         self._file_picker = file_picker
+        self.job: Job | None = None
+        self.dialog: QProgressDialog | None = None
         self.menu = QMenu("&Rules", window)
         self.menu.setObjectName("rulesMenu")
         bar = window.menuBar()
@@ -119,34 +122,59 @@ class RulesMenu(QObject):
             warn(self._window, "Rule set in use, with warnings", f"{message}.\n\n{warnings}")
         self._window.statusBar().showMessage(message, 8000)
 
-    def run_rules(self) -> None:
-        """Check every stored comment again, with a progress dialog that can stop the run."""
+    def run_rules(self) -> Job | None:
+        """Check every stored comment again in the background; Stop ends it between pages."""
+        if self.job is not None:
+            warn(self._window, "Run rules", "The rules are already running.")
+            return None
+        try:
+            job = self._desk.start_rule_run()
+        except LoadError as error:
+            problems = "\n".join(str(problem) for problem in error.problems)
+            warn(self._window, "Rules not run", f"The active rule set has problems:\n\n{problems}")
+            return None
         dialog = QProgressDialog("Checking comments…", "Stop", 0, 0, self._window)
         dialog.setObjectName("rulesProgress")
         dialog.setWindowTitle("Run rules")
         dialog.setWindowModality(Qt.WindowModality.WindowModal)
-        dialog.setMinimumDuration(300)
+        dialog.setMinimumDuration(400)
+        dialog.canceled.connect(job.stop)
+        self.job, self.dialog = job, dialog
+        job.progressed.connect(self._on_progress)
+        job.succeeded.connect(self._on_succeeded)
+        job.failed.connect(self._on_failed)
+        job.finished.connect(job.deleteLater)
+        return job
 
-        def progress(done: int, total: int) -> None:
-            # A modal progress dialog handles events in setValue: Stop can be clicked.
-            dialog.setMaximum(total)
-            dialog.setLabelText(f"Checked {done:,} of {total:,} comments…")
-            dialog.setValue(done)
+    def _on_progress(self, done: int, total: int, _label: str) -> None:
+        if self.dialog is not None:
+            self.dialog.setMaximum(total)
+            self.dialog.setLabelText(f"Checked {done:,} of {total:,} comments…")
+            self.dialog.setValue(done)
 
-        try:
-            report = self._desk.run_rules(progress=progress, stop=dialog.wasCanceled)
-        except LoadError as error:
-            problems = "\n".join(str(problem) for problem in error.problems)
-            warn(self._window, "Rules not run", f"The active rule set has problems:\n\n{problems}")
-            return
-        except SQLAlchemyError as error:
-            detail = getattr(error, "orig", None) or error
-            warn(self._window, "Rules stopped", f"The database refused the run: {detail}")
-            return
-        finally:
-            dialog.reset()
-            dialog.deleteLater()
+    def _on_succeeded(self, report: RuleRunReport) -> None:
+        self._done()
         self._window.statusBar().showMessage(summary(report), 10000)
+
+    def _on_failed(self, error: Exception) -> None:
+        self._done()
+        detail = getattr(error, "orig", None) or error
+        if isinstance(error, SQLAlchemyError):
+            warn(self._window, "Rules stopped", f"The database refused the run: {detail}")
+        else:
+            warn(self._window, "Rules stopped", f"The run failed: {detail}")
+
+    def _done(self) -> None:
+        if self.dialog is not None:
+            self.dialog.reset()
+            self.dialog.deleteLater()
+        self.job, self.dialog = None, None
+
+    def stop_and_wait(self) -> None:
+        """Stop a running check after its current page and wait for it (the window closes)."""
+        if self.job is not None:
+            self.job.stop()
+            self.job.wait()
 
 
 def summary(report: RuleRunReport) -> str:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QMessageBox, QWidget
+from PySide6.QtWidgets import QMessageBox, QPushButton, QWidget
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
@@ -187,3 +187,21 @@ def test_the_summary_says_how_far_the_run_got(stopped: bool, said: str) -> None:
     page = FlagChange("v", checked=2000, flagged=(1, 2, 3), hits=4, hidden=(2,))
     report = RuleRunReport("v", [page], total=5000 if stopped else 2000, stopped=stopped)
     assert summary(report) == said
+
+
+def test_the_run_is_in_the_background_one_at_a_time_and_can_be_stopped(
+    window: MainWindow, desk: Desk, desk_rules: Path, qtbot: QtBot
+) -> None:
+    settings.use_rule_set(desk_rules)
+    job = window.rules_menu.run_rules()
+    assert job is not None
+    assert window.rules_menu.run_rules() is None
+    assert warnings(window) == ["The rules are already running."]
+    dialog = window.rules_menu.dialog
+    assert dialog is not None
+    stop = dialog.findChild(QPushButton)
+    assert stop is not None
+    with qtbot.waitSignal(desk.rules_ran):
+        stop.click()
+        assert job.stop_requested
+    assert window.rules_menu.job is None
