@@ -10,10 +10,8 @@ from pathlib import Path
 from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QHBoxLayout,
     QLabel,
-    QListView,
     QMainWindow,
     QSplitter,
     QStackedWidget,
@@ -25,11 +23,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from moderator.display import one_line
 from moderator.domain import Status
 from moderator.importer import ImportReport
 from moderator.queries import ArticleRow, QueueFilter, author_summary, get_article
 from moderator.resources import DEMO_ARTICLE
 from ui import keymap
+from ui.article_panel import ArticlePanel
 from ui.decisions import Decisions, ReasonPicker
 from ui.desk import Desk
 from ui.documents import show_article, show_comment
@@ -37,7 +37,7 @@ from ui.empty_state import EmptyStatePanel
 from ui.import_flow import FilePicker, ImportFlow, dropped_paths, pick_files
 from ui.jobs import Job
 from ui.key_help import KeyHelp
-from ui.models import ArticleListModel, CommentQueueModel
+from ui.models import COLUMNS, ArticleListModel, Column, CommentQueueModel, totals
 from ui.queue_view import CommentQueueView
 from ui.reason_dialog import pick_reason
 from ui.rules_menu import RuleFilePicker, RulesMenu, pick_rule_file
@@ -88,6 +88,10 @@ class MainWindow(QMainWindow):
         self.importer = ImportFlow(self, desk, file_picker)
         self.setAcceptDrops(True)
         self._article_id: int | None = None
+        # Whether the queue shows every article's comments ("All articles").
+        self._all = False
+        self._shown_article: int | None = None
+        self._shown_title = ""
 
         self.articles = ArticleListModel(desk.database, self)
         self.queue = CommentQueueModel(desk.database, self)
@@ -142,7 +146,7 @@ class MainWindow(QMainWindow):
         self.queue.modelReset.connect(self._on_queue_reset)
         self.queue.dataChanged.connect(self._on_queue_data_changed)
         self.queue.rowsRemoved.connect(self._on_queue_rows_removed)
-        self.articleList.selectionModel().currentChanged.connect(self._on_article_changed)
+        self.article_panel.chosen.connect(self._choose)
         self.commentQueue.selectionModel().currentChanged.connect(self._show_current_comment)
         self.queueTabs.currentChanged.connect(self._on_tab_changed)
 
@@ -170,12 +174,8 @@ class MainWindow(QMainWindow):
             self.statusBar().addPermanentWidget(label)
 
     def _build_desk(self) -> QWidget:
-        self.articleList = QListView(self)
-        self.articleList.setObjectName("articleList")
-        self.articleList.setModel(self.articles)
-        self.articleList.setWordWrap(True)
-        self.articleList.setSpacing(3)
-        self.articleList.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.article_panel = ArticlePanel(self.articles, self)
+        self.articleList = self.article_panel.view
 
         self.articleView = QTextBrowser(self)
         self.articleView.setObjectName("articleView")
@@ -205,11 +205,11 @@ class MainWindow(QMainWindow):
         splitter = QSplitter(Qt.Orientation.Horizontal, self)
         splitter.setObjectName("mainSplitter")
         splitter.setChildrenCollapsible(False)
-        for widget in (self.articleList, self.articleView, right):
+        for widget in (self.article_panel, self.articleView, right):
             splitter.addWidget(widget)
         splitter.setStretchFactor(1, 2)
         splitter.setStretchFactor(2, 3)
-        splitter.setSizes([230, 400, 650])
+        splitter.setSizes([220, 380, 680])
         return splitter
 
     def _build_detail(self) -> QWidget:
@@ -285,46 +285,58 @@ class MainWindow(QMainWindow):
     # --- following the models ------------------------------------------------------------
 
     def select_article(self, article_id: int) -> None:
-        row = self.articles.row_of(article_id)
-        if row is not None:
-            self.articleList.setCurrentIndex(self.articles.index(row, 0))
+        if self.article_panel.select_article(article_id):
             self.commentQueue.setFocus()
 
     def _on_articles_reset(self) -> None:
         empty = self.articles.rowCount() == 0
         self.pages.setCurrentIndex(0 if empty else 1)
         if empty:
-            self._show_article(None)
+            self._choose(None)
+            self._update_counts()
             self.empty_state.demo_button.setFocus()
             return
-        # A reset forgets the current row; keep reading the same article if it is still there.
-        row = self.articles.row_of(self._article_id) if self._article_id is not None else None
-        self.articleList.setCurrentIndex(self.articles.index(row or 0, 0))
+        if not self._all:
+            # A reset forgets the current row; keep reading the same article if still there.
+            self.article_panel.select_article(self._article_id)
         # Counts may have changed (an import added comments) even when the article did not.
         self._update_counts()
 
-    def _on_article_changed(self, current: QModelIndex) -> None:
-        self._show_article(self.articles.article_id(current.row()) if current.isValid() else None)
+    def _choose(self, article_id: int | None) -> None:
+        """Show one article and its queue, or (None while "All articles") every queue."""
+        showing_all = self.article_panel.showing_all and self.articles.rowCount() > 0
+        if article_id == self._article_id and showing_all == self._all:
+            return
+        self._article_id, self._all = article_id, showing_all
+        self.commentQueue.setColumnHidden(COLUMNS.index(Column.ARTICLE), not showing_all)
+        self._show_article(article_id)
+        self.setWindowTitle(
+            "All articles — Moderator"
+            if showing_all
+            else f"{self._shown_title} — Moderator"
+            if article_id is not None
+            else "Moderator"
+        )
+        self._update_counts()
+        self._load_queue()
 
     def _show_article(self, article_id: int | None) -> None:
-        if article_id == self._article_id and article_id is not None:
+        if article_id == self._shown_article and article_id is not None:
             return
-        self._article_id = article_id
+        self._shown_article = article_id
         detail = None
         if article_id is not None:
             with self.desk.database.session() as session:
                 detail = get_article(session, article_id)
         show_article(self.articleView, detail)
-        self.setWindowTitle(f"{detail.title} — Moderator" if detail else "Moderator")
-        self._update_counts()
-        self._load_queue()
+        self._shown_title = one_line(detail.title, 200) if detail else ""
 
     def _on_tab_changed(self, _index: int) -> None:
         self._load_queue()
 
     def _load_queue(self) -> None:
         tab = QUEUE_TABS[max(self.queueTabs.currentIndex(), 0)]
-        if self._article_id is None:
+        if self._article_id is None and not self._all:
             self.queue.set_queue(None)
         else:
             self.queue.set_queue(
@@ -357,6 +369,9 @@ class MainWindow(QMainWindow):
             with self.desk.database.session() as session:
                 author = author_summary(session, comment.author)
         show_comment(self.commentDetail, comment, author)
+        if self._all:
+            # Across articles, the middle shows the article the comment answers.
+            self._show_article(comment.article_id if comment is not None else None)
         for name in DECISIONS:
             self.action_map[name].setEnabled(comment is not None)
         for name in ("actionNext", "actionPrevious"):
@@ -365,6 +380,8 @@ class MainWindow(QMainWindow):
     def _update_counts(self) -> None:
         row = self.articles.row_of(self._article_id) if self._article_id is not None else None
         article = self.articles.article(row) if row is not None else None
+        if self._all:
+            article = totals(self.articles.articles)
         for index, tab in enumerate(QUEUE_TABS):
             title = f"{tab.title} ({tab.count(article)})" if article else tab.title
             self.queueTabs.setTabText(index, title)

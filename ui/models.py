@@ -5,7 +5,8 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from enum import Enum
+from datetime import UTC, datetime
+from enum import Enum, IntEnum
 from typing import Any
 
 from PySide6.QtCore import (
@@ -27,6 +28,7 @@ from moderator.storage import Database
 from ui.severity import DOT_COLOURS, RANK
 
 AnyIndex = QModelIndex | QPersistentModelIndex
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 PAGE_SIZE = 200
 # The excerpt is one line in the table; the view elides it, this only bounds the string.
 EXCERPT_CHARS = 300
@@ -87,10 +89,11 @@ class Column(Enum):
     """The queue's columns in display order; adding one is one line here."""
 
     POSITION = _ColumnSpec("#", lambda row: str(row.position), 40, _RIGHT)
-    AUTHOR = _ColumnSpec("Author", lambda row: one_line(row.author, EXCERPT_CHARS), 140)
-    POSTED = _ColumnSpec("Posted", posted_text, 125)
-    STATUS = _ColumnSpec("Status", status_text, 115)
-    FLAGS = _ColumnSpec("Flags", flags_text, 150)
+    AUTHOR = _ColumnSpec("Author", lambda row: one_line(row.author, EXCERPT_CHARS), 130)
+    POSTED = _ColumnSpec("Posted", posted_text, 120)
+    ARTICLE = _ColumnSpec("Article", lambda row: one_line(row.article_title, EXCERPT_CHARS), 150)
+    STATUS = _ColumnSpec("Status", status_text, 105)
+    FLAGS = _ColumnSpec("Flags", flags_text, 125)
     # The last column takes whatever width is left (width 0: not set).
     EXCERPT = _ColumnSpec("Comment", lambda row: excerpt(row.body), 0)
 
@@ -100,6 +103,26 @@ class Column(Enum):
 
 
 COLUMNS: tuple[Column, ...] = tuple(Column)
+
+
+class ArticleRole(IntEnum):
+    """Roles the article list answers besides display: what it filters and sorts by."""
+
+    TITLE = Qt.ItemDataRole.UserRole + 1
+    # Sort keys, each ordered so that "ascending" puts what needs attention first.
+    NEWEST = Qt.ItemDataRole.UserRole + 2
+    MOST_PENDING = Qt.ItemDataRole.UserRole + 3
+    MOST_FLAGGED = Qt.ItemDataRole.UserRole + 4
+    BY_TITLE = Qt.ItemDataRole.UserRole + 5
+
+
+_ARTICLE_ROLES: dict[int, Callable[[ArticleRow], Any]] = {
+    ArticleRole.TITLE: lambda row: row.title,
+    ArticleRole.NEWEST: lambda row: -row.imported_at.timestamp(),
+    ArticleRole.MOST_PENDING: lambda row: -row.pending,
+    ArticleRole.MOST_FLAGGED: lambda row: -row.flagged_pending,
+    ArticleRole.BY_TITLE: lambda row: row.title.casefold(),
+}
 
 
 class ArticleListModel(QAbstractListModel):
@@ -145,7 +168,12 @@ class ArticleListModel(QAbstractListModel):
             return f"{one_line(row.title, EXCERPT_CHARS)}\n{counts_text(row)}"
         if role == Qt.ItemDataRole.AccessibleTextRole:
             return f"{one_line(row.title, EXCERPT_CHARS)}, {counts_text(row)}"
-        return None
+        read = _ARTICLE_ROLES.get(role)
+        return None if read is None else read(row)
+
+    @property
+    def articles(self) -> tuple[ArticleRow, ...]:
+        return tuple(self._rows)
 
     def article(self, row: int) -> ArticleRow:
         return self._rows[row]
@@ -158,6 +186,23 @@ class ArticleListModel(QAbstractListModel):
             if article.id == article_id:
                 return row
         return None
+
+
+def totals(rows: Iterable[ArticleRow]) -> ArticleRow:
+    """Every article's counts added up, as one row ("All articles")."""
+    rows = list(rows)
+    return ArticleRow(
+        id=0,
+        title="All articles",
+        source="",
+        imported_at=max((row.imported_at for row in rows), default=_EPOCH),
+        comments=sum(row.comments for row in rows),
+        pending=sum(row.pending for row in rows),
+        approved=sum(row.approved for row in rows),
+        hidden=sum(row.hidden for row in rows),
+        flagged=sum(row.flagged for row in rows),
+        flagged_pending=sum(row.flagged_pending for row in rows),
+    )
 
 
 def _recount(row: ArticleRow, step: CommentChange) -> ArticleRow:

@@ -82,7 +82,7 @@ def test_columns_come_from_the_enum_and_other_roles_are_none(
     headers = [
         model.headerData(section, Qt.Orientation.Horizontal) for section in range(len(COLUMNS))
     ]
-    assert headers == ["#", "Author", "Posted", "Status", "Flags", "Comment"]
+    assert headers == ["#", "Author", "Posted", "Article", "Status", "Flags", "Comment"]
     assert model.columnCount() == len(Column)
     assert texts(model, Column.AUTHOR) == ["author0"]
     assert texts(model, Column.POSTED) == ["14 Jan 2025 08:00"]
