@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from moderator import __version__
+from moderator import __version__, settings
 from moderator.cli_rules import (
     Standalone,
     add_rules_commands,
@@ -313,10 +313,18 @@ def run_show(database: Database, args: argparse.Namespace) -> int:
     return 0
 
 
+def _remembered_name() -> str | None:
+    """The name chosen at the window's first start; a broken settings file names nobody."""
+    try:
+        return settings.profile_name()
+    except settings.SettingsError:
+        return None
+
+
 def run_decision(database: Database, args: argparse.Namespace) -> int:
     from moderator.services import moderation  # noqa: PLC0415
 
-    actor_name = args.actor or moderation.default_actor_name()
+    actor_name = args.actor or moderation.default_actor_name(remembered=_remembered_name())
     with database.transaction() as session:
         actor = moderation.ensure_profile(session, actor_name)
         match args.decision:

@@ -21,6 +21,7 @@ ENV_CONFIG_DIR = "MODERATOR_CONFIG_DIR"
 SETTINGS_FILE = "settings.json"
 DEFAULT_RULE_SET = RESOURCES_DIR / "rules" / "default.toml"
 _RULE_SET_KEY = "rule_set"
+_PROFILE_KEY = "profile"
 
 
 class SettingsError(ValueError):
@@ -62,6 +63,23 @@ def use_rule_set(path: Path | None) -> Path:
         settings[_RULE_SET_KEY] = str(path.expanduser().resolve())
     _write(settings)
     return active_rule_set_path()
+
+
+def profile_name() -> str | None:
+    """The name this user chose for themselves at the desk (first start), if any."""
+    chosen = _read().get(_PROFILE_KEY)
+    if chosen is None:
+        return None
+    if not isinstance(chosen, str) or not chosen.strip():
+        raise SettingsError(f"{settings_path()}: {_PROFILE_KEY!r} must be a name")
+    return chosen.strip()
+
+
+def use_profile_name(name: str) -> None:
+    """Remember the name this user acts as, for the window and the command line."""
+    settings = _read()
+    settings[_PROFILE_KEY] = name.strip()
+    _write(settings)
 
 
 def _read() -> dict[str, Any]:

@@ -11,6 +11,7 @@ from moderator.storage import DatabaseError, open_database
 from ui.desk import Desk
 from ui.main_window import MainWindow
 from ui.messages import plain_box
+from ui.profile_dialog import first_start
 
 
 def run_gui(database_url: str | None) -> int:
@@ -29,7 +30,9 @@ def run_gui(database_url: str | None) -> int:
         ).exec()
         return 1
     try:
-        window = MainWindow(Desk(database))
+        desk = Desk(database)
+        first_start(desk)
+        window = MainWindow(desk)
         window.show()
         return app.exec()
     finally:

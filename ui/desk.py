@@ -30,6 +30,13 @@ def read_rules(path: Path) -> LoadedRuleSet:
     return read_rule_set(path)
 
 
+def _remembered() -> str | None:
+    try:
+        return settings.profile_name()
+    except settings.SettingsError:
+        return None  # a broken settings file: the login name acts, and the Rules menu says why
+
+
 def active_rule_set() -> RuleSet:
     """The rule set new comments are checked with (the user's choice, else the default)."""
     return read_rules(settings.active_rule_set_path()).rule_set
@@ -58,7 +65,7 @@ class Desk(QObject):
     ) -> None:
         super().__init__(parent)
         self._database = database
-        self._actor = (actor or moderation.default_actor_name()).strip()
+        self._actor = (actor or moderation.default_actor_name(remembered=_remembered())).strip()
         self._role: Role | None = None
 
     @property
@@ -86,6 +93,18 @@ class Desk(QObject):
             profile = get_profile(session, self._actor)
         self._role = Role.MODERATOR if profile is None else profile.role
         return self._role
+
+    def has_profile(self) -> bool:
+        """Whether the acting name has a profile yet (none on a first start)."""
+        with self._database.session() as session:
+            return get_profile(session, self._actor) is not None
+
+    def create_profile(self, name: str, role: Role) -> None:
+        """Act as ``name`` with ``role`` from now on, here and in later sessions."""
+        with self._database.transaction() as session:
+            profile = moderation.ensure_profile(session, name, role=role)
+            self._actor, self._role = profile.name, profile.role
+        settings.use_profile_name(self._actor)
 
     def approve(self, ids: Iterable[int]) -> ModerationChange:
         return self._decide(lambda session, actor: moderation.approve(session, ids, actor=actor))

@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtCore import QByteArray, QModelIndex, QSettings, Qt
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from moderator import settings
 from moderator.display import one_line
 from moderator.domain import Status
 from moderator.importer import ImportReport
@@ -62,6 +63,9 @@ QUEUE_TABS: tuple[QueueTab, ...] = (
     QueueTab("All", None, False, lambda article: article.comments),
 )
 DECISIONS = ("actionApprove", "actionHide", "actionRestore", "actionEscalate")
+# Window geometry and splitter positions, kept between sessions.
+WINDOW_SETTINGS = "window.ini"
+SAVED_SPLITTERS = ("mainSplitter", "queueSplitter")
 
 
 class MainWindow(QMainWindow):
@@ -152,6 +156,7 @@ class MainWindow(QMainWindow):
 
         self.articles.reload()
         self.commentQueue.setFocus()
+        self._restore_layout()
 
     # --- layout --------------------------------------------------------------------------
 
@@ -276,7 +281,37 @@ class MainWindow(QMainWindow):
         # The file being imported finishes (each file is all-or-nothing); the rest wait.
         self.importer.stop_and_wait()
         self.rules_menu.stop_and_wait()
+        self._save_layout()
         super().closeEvent(event)
+
+    # --- layout kept between sessions -----------------------------------------------------
+
+    def _layout_settings(self) -> QSettings:
+        # Beside the core's settings (the config folder, $MODERATOR_CONFIG_DIR in tests), not
+        # in Qt's default place: only Qt state goes here.
+        return QSettings(str(settings.config_dir() / WINDOW_SETTINGS), QSettings.Format.IniFormat)
+
+    def _splitters(self) -> list[QSplitter]:
+        return [s for s in self.findChildren(QSplitter) if s.objectName() in SAVED_SPLITTERS]
+
+    def _save_layout(self) -> None:
+        stored = self._layout_settings()
+        stored.setValue("geometry", self.saveGeometry())
+        stored.setValue("state", self.saveState())
+        for splitter in self._splitters():
+            stored.setValue(f"splitters/{splitter.objectName()}", splitter.saveState())
+        stored.sync()
+
+    def _restore_layout(self) -> None:
+        stored = self._layout_settings()
+        for key, restore in (("geometry", self.restoreGeometry), ("state", self.restoreState)):
+            value = stored.value(key)
+            if isinstance(value, QByteArray):
+                restore(value)
+        for splitter in self._splitters():
+            value = stored.value(f"splitters/{splitter.objectName()}")
+            if isinstance(value, QByteArray):
+                splitter.restoreState(value)
 
     def _on_imported(self, report: ImportReport) -> None:
         if report.imported:

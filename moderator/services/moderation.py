@@ -27,10 +27,13 @@ MAX_NOTE_LENGTH = 2000
 ENV_USER = "MODERATOR_USER"
 
 
-def default_actor_name(environ: Mapping[str, str] | None = None) -> str:
-    """Who is at the desk when nobody says: ``$MODERATOR_USER``, else the login name."""
+def default_actor_name(
+    environ: Mapping[str, str] | None = None, *, remembered: str | None = None
+) -> str:
+    """Who is at the desk when nobody says: ``$MODERATOR_USER``, else the name the user chose
+    (``remembered``), else the login name."""
     environ = os.environ if environ is None else environ
-    return environ.get(ENV_USER, "").strip() or getpass.getuser()
+    return environ.get(ENV_USER, "").strip() or (remembered or "").strip() or getpass.getuser()
 
 
 def ensure_profile(session: Session, name: str, *, role: Role | None = None) -> Profile:

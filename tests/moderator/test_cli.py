@@ -273,3 +273,18 @@ def test_a_database_failure_midway_reports_what_was_imported(
     assert "the files listed above were imported" in err
     monkeypatch.setattr(importer, "import_article", real)
     assert [a["title"] for a in cli.json("articles")["articles"]] == ["Title 1"]
+
+
+def test_decisions_are_made_as_the_name_chosen_in_the_window(
+    cli: Cli, folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from moderator import settings  # noqa: PLC0415
+
+    monkeypatch.delenv("MODERATOR_USER", raising=False)
+    settings.use_profile_name("Maria Lopez")
+    cli("import", str(folder))
+    first = cli.json("queue", "--limit", "1")["comments"][0]["id"]
+    assert cli.json("approve", str(first))["actor"] == "Maria Lopez"
+    # $MODERATOR_USER still says who is at the desk when set.
+    monkeypatch.setenv("MODERATOR_USER", "night shift")
+    assert cli.json("restore", str(first))["actor"] == "night shift"

@@ -53,10 +53,14 @@ def test_the_console_script_opens_the_window(
         return 0
 
     monkeypatch.setattr(QApplication, "exec", look_instead_of_running)
+    asked: list[str] = []
+    monkeypatch.setattr("ui.profile_dialog.ask_profile", lambda _parent, name: asked.append(name))
     # As a user starts it: the console script, a plain path for --db, no command.
     monkeypatch.setattr("sys.argv", ["moderator", "--db", str(tmp_path / "new.sqlite3")])
     assert launch.main() == 0
     assert seen == ["MainWindow"]
+    # A first start asks who is at the desk (declined here: the suggested name acts).
+    assert asked == ["tester"]
     assert (tmp_path / "new.sqlite3").exists()
     assert QApplication.applicationName() == "Moderator"
     assert QApplication.organizationName() == "Moderator"

@@ -6,9 +6,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtCore import QMimeData, QPointF, QSettings, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import QMenu, QMessageBox, QPushButton, QToolBar, QWidget
+from PySide6.QtWidgets import QMenu, QMessageBox, QPushButton, QSplitter, QToolBar, QWidget
 from pytestqt.qtbot import QtBot
 from sqlalchemy.exc import OperationalError
 
@@ -503,3 +503,24 @@ def test_one_import_at_a_time_and_stop_asks_the_running_one_to_end(
         stop.click()
         assert job.stop_requested
     assert window.importer.job is None
+
+
+def test_splitters_and_size_are_remembered_between_sessions(
+    make_window: Callable[[], MainWindow],
+) -> None:
+    window = make_window()
+    window.resize(1100, 700)
+    main = window.findChild(QSplitter, "mainSplitter")
+    assert main is not None
+    main.setSizes([300, 300, 500])
+    chosen = main.sizes()
+    window.close()
+    assert (settings.config_dir() / "window.ini").exists()
+
+    again = make_window()
+    restored = again.findChild(QSplitter, "mainSplitter")
+    assert restored is not None
+    assert restored.sizes() == chosen
+    # The geometry is kept too (Qt fits it to the screen it opens on).
+    stored = QSettings(str(settings.config_dir() / "window.ini"), QSettings.Format.IniFormat)
+    assert stored.value("geometry") is not None

@@ -1,0 +1,63 @@
+"""First start: the desk asks who is there, remembers it, and never asks that person again."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtWidgets import QDialogButtonBox, QRadioButton, QWidget
+from pytestqt.qtbot import QtBot
+
+from moderator import settings
+from moderator.domain import Role
+from moderator.queries import get_profile
+from moderator.storage import Database
+from ui.desk import Desk
+from ui.profile_dialog import ProfileDialog, first_start
+
+
+def test_the_dialog_needs_a_name_and_offers_both_roles(qtbot: QtBot) -> None:
+    dialog = ProfileDialog("login")
+    qtbot.addWidget(dialog)
+    ok = dialog.buttons.button(QDialogButtonBox.StandardButton.Ok)
+    assert dialog.answer() == ("login", Role.MODERATOR)
+    dialog.name_box.setText("   ")
+    assert not ok.isEnabled()
+    dialog.name_box.setText("  Maria Lopez ")
+    editor = dialog.findChild(QRadioButton, "role_editor")
+    assert editor is not None
+    editor.setChecked(True)
+    assert ok.isEnabled()
+    assert dialog.answer() == ("Maria Lopez", Role.EDITOR)
+
+
+def test_a_first_start_makes_the_profile_and_remembers_the_name(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("MODERATOR_USER", raising=False)
+    desk = Desk(database, actor="login")
+    asked: list[str] = []
+
+    def picker(_parent: QWidget | None, suggested: str) -> tuple[str, Role]:
+        asked.append(suggested)
+        return "Maria Lopez", Role.EDITOR
+
+    assert first_start(desk, picker)
+    assert asked == ["login"]
+    assert (desk.actor, desk.role) == ("Maria Lopez", Role.EDITOR)
+    with database.session() as session:
+        profile = get_profile(session, "Maria Lopez")
+    assert profile is not None
+    assert profile.role is Role.EDITOR
+    assert settings.profile_name() == "Maria Lopez"
+
+    # The next start acts as the remembered name, and asks nothing.
+    again = Desk(database)
+    assert again.actor == "Maria Lopez"
+    assert not first_start(again, picker)
+    assert asked == ["login"]
+
+
+def test_declining_changes_nothing(database: Database) -> None:
+    desk = Desk(database, actor="login")
+    assert not first_start(desk, lambda _parent, _name: None)
+    assert not desk.has_profile()
+    assert settings.profile_name() is None
