@@ -196,6 +196,9 @@ class MainWindow(QMainWindow):
 
         queue_splitter = QSplitter(Qt.Orientation.Vertical, self)
         queue_splitter.setObjectName("queueSplitter")
+        # Right-click offers what the keys do, on the selected comments.
+        self.commentQueue.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+        self.commentQueue.addActions([self.action_map[name] for name in DECISIONS])
         queue_splitter.addWidget(self.commentQueue)
         queue_splitter.addWidget(self._build_detail())
         queue_splitter.setSizes([400, 300])

@@ -524,3 +524,14 @@ def test_splitters_and_size_are_remembered_between_sessions(
     # The geometry is kept too (Qt fits it to the screen it opens on).
     stored = QSettings(str(settings.config_dir() / "window.ini"), QSettings.Format.IniFormat)
     assert stored.value("geometry") is not None
+
+
+def test_the_queue_context_menu_offers_the_decisions(demo_window: MainWindow) -> None:
+    queue = demo_window.commentQueue
+    assert queue.contextMenuPolicy() == Qt.ContextMenuPolicy.ActionsContextMenu
+    assert [action.objectName() for action in queue.actions()] == [
+        "actionApprove",
+        "actionHide",
+        "actionRestore",
+        "actionEscalate",
+    ]
