@@ -14,10 +14,12 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     MetaData,
+    SmallInteger,
     String,
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -132,6 +134,8 @@ class Comment(Base):
         Index("ix_comment_article_status_position", "article_id", "status", "position"),
         Index("ix_comment_status_posted_at", "status", "posted_at", "id"),
         Index("ix_comment_author_id", "author_id"),
+        # Every article's queue by severity; one article's is small enough to sort.
+        Index("ix_comment_status_urgency_posted_at", "status", "urgency", "posted_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -146,6 +150,9 @@ class Comment(Base):
     external_id: Mapped[str | None] = mapped_column(String(200))
     fingerprint: Mapped[str] = mapped_column(String(64))
     imported_at: Mapped[datetime] = mapped_column(default=utc_now)
+    # The gravest flag, as a sort key: 0 high, 1 medium, 2 low, NOT_FLAGGED (3) none. Kept by
+    # the rules' store (services.flagging); the queue's "by severity" order reads it.
+    urgency: Mapped[int] = mapped_column(SmallInteger, default=3, server_default=text("3"))
 
     article: Mapped[Article] = relationship(back_populates="comments")
     author: Mapped[Author] = relationship()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import Any, TypeVar
 
 from sqlalchemy import Select, case, exists, func, literal, select, tuple_
@@ -39,6 +40,8 @@ class CommentRow:
     status: Status
     escalated: bool
     flags: tuple[FlagRow, ...] = ()
+    # The gravest flag as a sort key (0 high ... 3 none): where the row sits by severity.
+    urgency: int = 3
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -94,13 +97,22 @@ class ArticleRow:
         }
 
 
+class QueueOrder(StrEnum):
+    """How a queue is ordered: as posted (thread order within an article), or the gravest
+    flags first (then as posted)."""
+
+    TIME = "time"
+    SEVERITY = "severity"
+
+
 @dataclass(frozen=True, slots=True)
 class QueueFilter:
-    """Which comments a queue shows; ``None`` means any."""
+    """Which comments a queue shows, and in what order; ``None`` means any."""
 
     article_id: int | None = None
     status: Status | None = None
     flagged: bool = False
+    order: QueueOrder = QueueOrder.TIME
 
     def apply(self, query: _SelectT) -> _SelectT:
         if self.article_id is not None:
@@ -125,12 +137,17 @@ def list_queue(
     ``after`` continues from a row of the previous page (keyset paging): unlike ``offset``, it
     costs the same on the thousandth page as on the first.
     """
+    order: tuple[Any, ...]
+    resume: tuple[Any, ...] | None
     if queue.article_id is not None:
-        order: tuple[Any, Any] = (Comment.position, Comment.id)
-        resume: tuple[Any, Any] | None = None if after is None else (after.position, after.id)
+        order = (Comment.position, Comment.id)
+        resume = None if after is None else (after.position, after.id)
     else:
         order = (Comment.posted_at, Comment.id)
         resume = None if after is None else (after.posted_at, after.id)
+    if queue.order is QueueOrder.SEVERITY:
+        order = (Comment.urgency, *order)
+        resume = None if after is None or resume is None else (after.urgency, *resume)
     query = queue.apply(_comment_rows()).order_by(*order)
     if resume is not None:
         bound = (literal(value, column.type) for column, value in zip(order, resume, strict=True))
@@ -144,7 +161,7 @@ def list_queue(
     return [_snapshot(row, flags) for row in rows]
 
 
-def _comment_rows() -> Select[int, int, str, int, str, datetime, str, Status, bool]:
+def _comment_rows() -> Select[int, int, str, int, str, datetime, str, Status, bool, int]:
     """The columns of a :class:`CommentRow`, in its field order."""
     return (
         select(
@@ -157,6 +174,7 @@ def _comment_rows() -> Select[int, int, str, int, str, datetime, str, Status, bo
             Comment.body,
             Comment.status,
             Comment.escalated,
+            Comment.urgency,
         )
         .join(Article, Article.id == Comment.article_id)
         .join(Author, Author.id == Comment.author_id)
@@ -164,7 +182,9 @@ def _comment_rows() -> Select[int, int, str, int, str, datetime, str, Status, bo
 
 
 def _snapshot(row: Any, flags: dict[int, tuple[FlagRow, ...]]) -> CommentRow:
-    comment_id, article_id, title, position, author, posted_at, body, status, escalated = row
+    comment_id, article_id, title, position, author, posted_at, body, status, escalated, urgency = (
+        row
+    )
     return CommentRow(
         id=comment_id,
         article_id=article_id,
@@ -176,6 +196,7 @@ def _snapshot(row: Any, flags: dict[int, tuple[FlagRow, ...]]) -> CommentRow:
         status=status,
         escalated=escalated,
         flags=flags.get(comment_id, ()),
+        urgency=urgency,
     )
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from PySide6.QtCore import QByteArray, QModelIndex, QSettings, Qt
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
+    QComboBox,
     QHBoxLayout,
     QLabel,
     QMainWindow,
@@ -27,7 +28,7 @@ from moderator import settings
 from moderator.display import one_line
 from moderator.domain import Status
 from moderator.importer import ImportReport
-from moderator.queries import ArticleRow, QueueFilter, author_summary, get_article
+from moderator.queries import ArticleRow, QueueFilter, QueueOrder, author_summary, get_article
 from moderator.resources import DEMO_ARTICLE
 from ui import keymap
 from ui.article_panel import ArticlePanel
@@ -62,6 +63,8 @@ QUEUE_TABS: tuple[QueueTab, ...] = (
     QueueTab("Hidden", Status.HIDDEN, False, lambda article: article.hidden),
     QueueTab("All", None, False, lambda article: article.comments),
 )
+# The queue's orders, as offered beside its tabs.
+QUEUE_ORDERS = (("By time", QueueOrder.TIME), ("Gravest flags first", QueueOrder.SEVERITY))
 DECISIONS = ("actionApprove", "actionHide", "actionRestore", "actionEscalate")
 # Window geometry and splitter positions, kept between sessions.
 WINDOW_SETTINGS = "window.ini"
@@ -207,7 +210,18 @@ class MainWindow(QMainWindow):
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 0, 0, 0)
         right_layout.setSpacing(2)
-        right_layout.addWidget(self.queueTabs)
+        self.queueOrder = QComboBox(self)
+        self.queueOrder.setObjectName("queueOrder")
+        self.queueOrder.setAccessibleName("Order of the queue")
+        for label, order in QUEUE_ORDERS:
+            self.queueOrder.addItem(label, order)
+        self.queueOrder.currentIndexChanged.connect(self._on_tab_changed)
+        above = QHBoxLayout()
+        above.setContentsMargins(0, 0, 0, 0)
+        above.addWidget(self.queueTabs)
+        above.addStretch()
+        above.addWidget(self.queueOrder)
+        right_layout.addLayout(above)
         right_layout.addWidget(queue_splitter)
 
         splitter = QSplitter(Qt.Orientation.Horizontal, self)
@@ -377,8 +391,14 @@ class MainWindow(QMainWindow):
         if self._article_id is None and not self._all:
             self.queue.set_queue(None)
         else:
+            order = QUEUE_ORDERS[max(self.queueOrder.currentIndex(), 0)][1]
             self.queue.set_queue(
-                QueueFilter(article_id=self._article_id, status=tab.status, flagged=tab.flagged)
+                QueueFilter(
+                    article_id=self._article_id,
+                    status=tab.status,
+                    flagged=tab.flagged,
+                    order=order,
+                )
             )
 
     def _on_queue_reset(self) -> None:

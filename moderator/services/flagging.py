@@ -8,12 +8,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from moderator.batching import chunked
 from moderator.bulk import insert_many
-from moderator.domain import ReasonCode, Status
+from moderator.domain import ReasonCode, Severity, Status
 from moderator.models import Author, Base, Comment, Flag, utc_now
 from moderator.rules.engine import RuleEngine
 from moderator.rules.model import CommentSnapshot, Hit, RuleAction, RuleSet
@@ -65,6 +65,7 @@ def store_hits(
         for hit in hits
     ]
     insert_many(session, Base.metadata.tables[Flag.__tablename__], rows)
+    _set_urgency(session, results)
     to_hide = {
         comment_id: next(hit for hit in hits if hit.action is RuleAction.HIDE)
         for comment_id, hits in results
@@ -78,6 +79,25 @@ def store_hits(
         hits=len(rows),
         hidden=hidden,
     )
+
+
+# A comment's urgency: its gravest hit's (0 high, 1 medium, 2 low), NOT_FLAGGED without hits.
+_URGENCY = {Severity.HIGH: 0, Severity.MEDIUM: 1, Severity.LOW: 2}
+NOT_FLAGGED = 3
+
+
+def _set_urgency(session: Session, results: Sequence[tuple[int, Sequence[Hit]]]) -> None:
+    """Keep each checked comment's urgency (the queue's order by severity) with its flags."""
+    by_urgency: dict[int, list[int]] = {}
+    for comment_id, hits in results:
+        urgency = min((_URGENCY[hit.severity] for hit in hits), default=NOT_FLAGGED)
+        by_urgency.setdefault(urgency, []).append(comment_id)
+    for urgency, ids in by_urgency.items():
+        for chunk in chunked(ids):
+            session.execute(
+                update(Comment).where(Comment.id.in_(chunk)).values(urgency=urgency),
+                execution_options={"synchronize_session": False},
+            )
 
 
 def _hide_pending(session: Session, evidence: dict[int, Hit]) -> tuple[int, ...]:

@@ -12,6 +12,7 @@ from moderator.models import Flag
 from moderator.queries import (
     ProfileRow,
     QueueFilter,
+    QueueOrder,
     count_queue,
     get_article,
     get_comment,
@@ -20,6 +21,8 @@ from moderator.queries import (
     list_queue,
     list_queue_by_ids,
 )
+from moderator.rules.model import Hit, RuleAction
+from moderator.services.flagging import store_hits
 from moderator.services.importing import import_article
 from moderator.services.moderation import ensure_profile, hide
 from moderator.storage import Database
@@ -168,3 +171,50 @@ def test_profiles_are_read_without_being_created(database: Database) -> None:
         ensure_profile(session, "ed", role=Role.EDITOR)
     with database.session() as session:
         assert get_profile(session, " ed ") == ProfileRow("ed", Role.EDITOR)
+
+
+def flag(database: Database, severities: dict[str, Severity | None]) -> None:
+    """Store rule hits on the comments with these bodies (None: checked, nothing found)."""
+    with database.session() as session:
+        ids = {row.body: row.id for row in list_queue(session, QueueFilter())}
+    results = [
+        (
+            ids[body],
+            []
+            if severity is None
+            else [Hit(f"r-{severity}", severity, RuleAction.FLAG, "why", ((0, 1),))],
+        )
+        for body, severity in severities.items()
+    ]
+    with database.transaction() as session:
+        store_hits(session, results, rule_set_version="v1")
+
+
+@pytest.mark.parametrize("article", [None, 0])
+def test_by_severity_the_gravest_come_first_and_pages_follow(
+    database: Database, articles: tuple[int, int], article: int | None
+) -> None:
+    flag(database, {"a2": Severity.LOW, "a1": Severity.HIGH, "b0": Severity.MEDIUM})
+    queue = QueueFilter(
+        article_id=None if article is None else articles[article], order=QueueOrder.SEVERITY
+    )
+    with database.session() as session:
+        everything = list_queue(session, queue)
+        paged: list[str] = []
+        last = None
+        while page := list_queue(session, queue, limit=2, after=last):
+            paged += bodies(page)
+            last = page[-1]
+    expected = ["a1", "b0", "a2", "b1", "a0"] if article is None else ["a1", "a2", "a0"]
+    assert bodies(everything) == expected
+    assert paged == expected
+    assert [row.urgency for row in everything][:2] == [0, 1 if article is None else 2]
+
+
+def test_checking_again_updates_the_order(database: Database, articles: tuple[int, int]) -> None:
+    flag(database, {"a1": Severity.HIGH})
+    flag(database, {"a1": None, "a2": Severity.MEDIUM})
+    with database.session() as session:
+        rows = list_queue(session, QueueFilter(article_id=articles[0], order=QueueOrder.SEVERITY))
+    assert bodies(rows) == ["a2", "a0", "a1"]
+    assert [row.urgency for row in rows] == [1, 3, 3]

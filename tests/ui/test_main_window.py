@@ -535,3 +535,15 @@ def test_the_queue_context_menu_offers_the_decisions(demo_window: MainWindow) ->
         "actionRestore",
         "actionEscalate",
     ]
+
+
+def test_the_queue_can_put_the_gravest_flags_first(demo_window: MainWindow) -> None:
+    window = demo_window
+    window.queueOrder.setCurrentIndex(1)
+    rows = [window.queue.comment(row) for row in range(window.queue.rowCount())]
+    assert len(rows) == 12
+    assert [row.urgency for row in rows] == sorted(row.urgency for row in rows)
+    assert rows[0].flags
+    assert not rows[-1].flags
+    window.queueOrder.setCurrentIndex(0)
+    assert [window.queue.comment(row).position for row in range(12)] == list(range(1, 13))
