@@ -19,6 +19,9 @@ T0 = datetime(2025, 1, 14, 8, 0, tzinfo=UTC)
 HOSTILE = "<b>bold</b><script>alert(1)</script><img src=x onerror=alert(1)>"
 
 AddArticle = Callable[..., int]
+# How long a test waits for background work (an import, a rule run) to report back: generous,
+# as a busy machine is slow; the wait ends as soon as the signal comes.
+WORK_TIMEOUT_MS = 30_000
 
 
 @pytest.fixture

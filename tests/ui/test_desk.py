@@ -15,7 +15,7 @@ from moderator.services.changes import ModerationChange
 from moderator.services.errors import MissingInputError, TransitionError
 from moderator.services.moderation import ensure_profile
 from moderator.storage import Database
-from tests.ui.conftest import AddArticle, actions_on, status_of
+from tests.ui.conftest import WORK_TIMEOUT_MS, AddArticle, actions_on, status_of
 from ui.desk import Desk
 
 
@@ -76,7 +76,7 @@ def test_a_refused_decision_raises_and_emits_nothing(
 
 
 def test_import_emits_the_report(database: Database, desk: Desk, qtbot: QtBot) -> None:
-    with qtbot.waitSignal(desk.imported) as blocker:
+    with qtbot.waitSignal(desk.imported, timeout=WORK_TIMEOUT_MS) as blocker:
         report = desk.import_paths([DEMO_ARTICLE])
     assert blocker.args == [report]
     assert isinstance(report, ImportReport)
@@ -91,7 +91,7 @@ def test_import_reports_bad_files_by_file_and_line(
 ) -> None:
     bad = tmp_path / "bad.txt"
     bad.write_text("Title\n\nBody.\n\nComments 1\nThumb Bob 14 Smarch 2025, 08:02\n\nHello.\n")
-    with qtbot.waitSignal(desk.imported):
+    with qtbot.waitSignal(desk.imported, timeout=WORK_TIMEOUT_MS):
         report = desk.import_paths([bad])
     assert report.imported == []
     assert [str(error) for error in report.failed] == [

@@ -16,7 +16,7 @@ from moderator import settings
 from moderator.domain import ReasonCode, Severity, Status
 from moderator.resources import DEMO_ARTICLE
 from moderator.storage import Database
-from tests.ui.conftest import HOSTILE, AddArticle, actions_on, status_of
+from tests.ui.conftest import HOSTILE, WORK_TIMEOUT_MS, AddArticle, actions_on, status_of
 from ui.desk import Desk
 from ui.key_help import KeyHelp, key_rows
 from ui.keymap import KEYMAP
@@ -67,7 +67,7 @@ def make_window(desk: Desk, answers: Answers, qtbot: QtBot) -> Callable[[], Main
 def demo_window(make_window: Callable[[], MainWindow], qtbot: QtBot) -> MainWindow:
     """A first start, then the demo article opened from the empty state."""
     window = make_window()
-    with qtbot.waitSignal(window.desk.imported):
+    with qtbot.waitSignal(window.desk.imported, timeout=WORK_TIMEOUT_MS):
         qtbot.mouseClick(window.empty_state.demo_button, Qt.MouseButton.LeftButton)
     return window
 
@@ -276,7 +276,7 @@ def test_ctrl_o_imports_and_lists_files_it_refused(
     )
     answers.files = [bad, good]
 
-    with qtbot.waitSignal(window.desk.imported):
+    with qtbot.waitSignal(window.desk.imported, timeout=WORK_TIMEOUT_MS):
         qtbot.keyClick(window.commentQueue, "o", Qt.KeyboardModifier.ControlModifier)
     assert answers.asked == ["files"]
     (box,) = warnings(window)
@@ -294,7 +294,7 @@ def test_importing_again_keeps_the_queue_and_selection(
 ) -> None:
     window = demo_window
     press(qtbot, window, "j")
-    with qtbot.waitSignal(window.desk.imported):
+    with qtbot.waitSignal(window.desk.imported, timeout=WORK_TIMEOUT_MS):
         window.import_paths([DEMO_ARTICLE])
     assert window.articles.rowCount() == 1
     assert window.queue.rowCount() == 12
@@ -308,7 +308,7 @@ def test_a_newer_scrape_adds_its_comments_to_the_open_queue(
     newer = tmp_path / "newer.txt"
     text = DEMO_ARTICLE.read_text(encoding="utf-8").replace("Comments 12", "Comments 13")
     newer.write_text(text + "\nThumb Late Reader 15 January 2025, 07:00\n\nStill here.\n")
-    with qtbot.waitSignal(window.queue.modelReset):
+    with qtbot.waitSignal(window.queue.modelReset, timeout=WORK_TIMEOUT_MS):
         window.import_paths([newer])
     assert window.articles.rowCount() == 1
     assert window.queue.rowCount() == 13
@@ -474,7 +474,7 @@ def test_dropping_files_imports_them_and_text_is_refused(
     other.write_text("Dropped\n\nBody.\n\nComments 1\nThumb Ann 14 May 2025, 08:02\n\nHi.\n")
     files = QMimeData()
     files.setUrls([QUrl.fromLocalFile(str(other))])
-    with qtbot.waitSignal(window.desk.imported):
+    with qtbot.waitSignal(window.desk.imported, timeout=WORK_TIMEOUT_MS):
         assert drop(window, files) == (True, True)
     assert window.articles.rowCount() == 2
     assert window.articleView.toPlainText().startswith("Dropped")
@@ -499,7 +499,7 @@ def test_one_import_at_a_time_and_stop_asks_the_running_one_to_end(
     stop = dialog.findChild(QPushButton)
     assert stop is not None
     assert stop.text() == "Stop"
-    with qtbot.waitSignal(window.desk.imported):
+    with qtbot.waitSignal(window.desk.imported, timeout=WORK_TIMEOUT_MS):
         stop.click()
         assert job.stop_requested
     assert window.importer.job is None

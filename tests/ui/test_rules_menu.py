@@ -15,7 +15,7 @@ from moderator.domain import Status
 from moderator.models import Flag
 from moderator.rule_runs import RuleRunReport
 from moderator.storage import Database
-from tests.ui.conftest import AddArticle, status_of
+from tests.ui.conftest import WORK_TIMEOUT_MS, AddArticle, status_of
 from ui.desk import Desk
 from ui.main_window import MainWindow
 from ui.rules_menu import summary
@@ -142,7 +142,7 @@ def test_running_the_rules_flags_hides_and_refreshes_the_lists(
 ) -> None:
     settings.use_rule_set(desk_rules)
     assert window.queue.rowCount() == 4
-    with qtbot.waitSignal(desk.rules_ran) as ran:
+    with qtbot.waitSignal(desk.rules_ran, timeout=WORK_TIMEOUT_MS) as ran:
         action(window, "actionRunRules").trigger()
     report = ran.args[0]
     assert isinstance(report, RuleRunReport)
@@ -201,7 +201,7 @@ def test_the_run_is_in_the_background_one_at_a_time_and_can_be_stopped(
     assert dialog is not None
     stop = dialog.findChild(QPushButton)
     assert stop is not None
-    with qtbot.waitSignal(desk.rules_ran):
+    with qtbot.waitSignal(desk.rules_ran, timeout=WORK_TIMEOUT_MS):
         stop.click()
         assert job.stop_requested
     assert window.rules_menu.job is None
