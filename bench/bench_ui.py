@@ -65,7 +65,7 @@ RSS_TARGET_MB = 500.0
 PAINT_TIMEOUT_S = 120.0
 ALL_TAB = next(index for index, tab in enumerate(QUEUE_TABS) if tab.status is None)
 PENDING_TAB = 0
-NONE_GUARD = 1 << 40
+SINGLETON_GUARD = 1 << 40
 
 
 class PaintWatch(QObject):
@@ -112,11 +112,13 @@ def settle(app: QApplication, desktop: Desktop, since: int) -> bool:
     """
     if not wait_for_paint(app, desktop, since):
         return False
-    while True:
+    deadline = time.perf_counter() + PAINT_TIMEOUT_S
+    while time.perf_counter() < deadline:
         before = desktop.watch.paints
         app.processEvents()
         if desktop.watch.paints == before:
             return True
+    raise RuntimeError("the queue kept repainting after a key press")
 
 
 def reset_peak_rss() -> bool:
@@ -128,17 +130,19 @@ def reset_peak_rss() -> bool:
     return True
 
 
-def guard_none() -> int:
-    """Keep None alive however many references PySide6 drops; None's refcount after the guard.
+def guard_singletons() -> int:
+    """Keep None, True and False alive however many references PySide6 drops; None's refcount.
 
     PySide6 6.12 on Python 3.11 releases a reference to None that it never took on every call
     of a Qt function returning nothing from Python (``processEvents()`` alone costs one; an
-    approval some tens). None is not immortal before Python 3.12, so a long run drains its count
-    and aborts with "Fatal Python error: none_dealloc". This makes None immortal, as 3.12 does.
+    approval some tens), and the run ends with "Fatal Python error: none_dealloc" (or
+    bool_dealloc) at exit. These objects are not immortal before Python 3.12: this makes them
+    so, as 3.12 does. Nothing measured depends on it.
     """
     if sys.version_info < (3, 12):
-        refcount = ctypes.c_ssize_t.from_address(id(None))  # ob_refcnt, PyObject's first field
-        refcount.value += NONE_GUARD
+        for singleton in (None, True, False):
+            # ob_refcnt is the first field of every CPython object.
+            ctypes.c_ssize_t.from_address(id(singleton)).value += SINGLETON_GUARD
     return sys.getrefcount(None)
 
 
@@ -229,6 +233,7 @@ def time_decisions(app: QApplication, desktop: Desktop, count: int) -> tuple[Tim
     """Approve the current comment ``count`` times; the timings and how many went wrong.
 
     A decision went wrong if afterwards no comment is current or the approved one still is.
+    The queue must hold ``count`` pending comments.
     """
     window = desktop.window
     window.select_queue_tab(PENDING_TAB)
@@ -240,8 +245,7 @@ def time_decisions(app: QApplication, desktop: Desktop, count: int) -> tuple[Tim
     for _ in range(count):
         current = window.commentQueue.currentIndex()
         if not current.isValid():
-            wrong += 1
-            break
+            raise RuntimeError("no comment left to approve in the pending queue")
         approved = window.queue.comment_id(current.row())
         started = time.perf_counter()
         window.decisions.approve()
@@ -327,6 +331,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="seconds of Ctrl+End presses before giving up on reaching the last row",
     )
     args = parser.parse_args(argv)
+    if args.decisions < 1:
+        parser.error("--decisions must be at least 1")
 
     try:
         cached = cached_database(comments=args.comments, seed=args.seed)
@@ -339,7 +345,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         copied = time.perf_counter()
         path = copy_database(cached, scratch)
         print(f"working copy: {path} ({time.perf_counter() - copied:.1f} s to copy)")
-        none_refs = guard_none()
+        none_refs = guard_singletons()
         rss_reset = reset_peak_rss()
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
         os.environ["MODERATOR_CONFIG_DIR"] = str(scratch / "config")
@@ -429,7 +435,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     print(
         f"None's reference count fell by {none_lost:,} during the run (PySide6 drops references"
-        " to None; guarded, see guard_none)."
+        " to None; guarded, see guard_singletons)."
     )
     for label, walk in (("article", article_walk), ("all articles", all_walk)):
         pace = walk.rows_held / (walk.walk_ms / 1000) if walk.walk_ms else 0.0

@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QMainWindow, QMenu, QToolBar
+from PySide6.QtWidgets import QMainWindow, QMenu, QStyle, QToolBar
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,15 +21,47 @@ class KeyBinding:
     # Bindings in the same group sit together; a separator goes between groups.
     group: str = "decide"
     on_toolbar: bool = True
+    # A QStyle standard icon by name: drawn by the style, so native and right in dark mode.
+    icon: str = ""
 
 
 KEYMAP: tuple[KeyBinding, ...] = (
-    KeyBinding("actionApprove", "&Approve", "A", "Publish the selected comments"),
-    KeyBinding("actionHide", "&Hide…", "H", "Take the selected comments down, with a reason"),
-    KeyBinding("actionRestore", "&Restore", "R", "Send the selected comments back to pending"),
-    KeyBinding("actionEscalate", "&Escalate", "E", "Ask an editor to review the comments"),
     KeyBinding(
-        "actionUndo", "&Undo", "Ctrl+Z", "Undo the last decision", menu="&Edit", group="undo"
+        "actionApprove",
+        "&Approve",
+        "A",
+        "Publish the selected comments",
+        icon="SP_DialogApplyButton",
+    ),
+    KeyBinding(
+        "actionHide",
+        "&Hide…",
+        "H",
+        "Take the selected comments down, with a reason",
+        icon="SP_DialogCancelButton",
+    ),
+    KeyBinding(
+        "actionRestore",
+        "&Restore",
+        "R",
+        "Send the selected comments back to pending",
+        icon="SP_BrowserReload",
+    ),
+    KeyBinding(
+        "actionEscalate",
+        "&Escalate",
+        "E",
+        "Ask an editor to review the comments",
+        icon="SP_MessageBoxWarning",
+    ),
+    KeyBinding(
+        "actionUndo",
+        "&Undo",
+        "Ctrl+Z",
+        "Undo the last decision",
+        menu="&Edit",
+        group="undo",
+        icon="SP_ArrowBack",
     ),
     KeyBinding(
         "actionRedo",
@@ -38,9 +70,24 @@ KEYMAP: tuple[KeyBinding, ...] = (
         "Make the undone decision again",
         menu="&Edit",
         group="undo",
+        icon="SP_ArrowForward",
     ),
-    KeyBinding("actionNext", "&Next comment", "J", "Select the next comment", group="move"),
-    KeyBinding("actionPrevious", "&Previous comment", "K", "Select the previous one", group="move"),
+    KeyBinding(
+        "actionNext",
+        "&Next comment",
+        "J",
+        "Select the next comment",
+        group="move",
+        icon="SP_ArrowDown",
+    ),
+    KeyBinding(
+        "actionPrevious",
+        "&Previous comment",
+        "K",
+        "Select the previous one",
+        group="move",
+        icon="SP_ArrowUp",
+    ),
     *(
         KeyBinding(
             f"actionQueue{title}",
@@ -69,6 +116,7 @@ KEYMAP: tuple[KeyBinding, ...] = (
         "Import scraped articles",
         menu="&File",
         group="file",
+        icon="SP_DialogOpenButton",
     ),
 )
 # The menus in the order they sit in the menu bar (others follow in keymap order).
@@ -90,6 +138,9 @@ def build_actions(
         action.setIconText(f"{plain} ({shortcut})")
         action.setToolTip(f"{binding.help} ({shortcut})")
         action.setStatusTip(binding.help)
+        if binding.icon:
+            standard = getattr(QStyle.StandardPixmap, binding.icon)
+            action.setIcon(window.style().standardIcon(standard))
         action.triggered.connect(handlers[binding.name])
         window.addAction(action)
         actions[binding.name] = action

@@ -167,7 +167,7 @@ class MainWindow(QMainWindow):
         toolbar = QToolBar("Actions", self)
         toolbar.setObjectName("mainToolBar")
         toolbar.setMovable(False)
-        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.addToolBar(toolbar)
         keymap.populate(self, toolbar, self.action_map)
 
