@@ -457,7 +457,7 @@ def drop(window: MainWindow, mime: QMimeData) -> tuple[bool, bool]:
     point = QPointF(window.rect().center())
     actions = Qt.DropAction.CopyAction
     buttons, keys = Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
-    enter = QDragEnterEvent(point, actions, mime, buttons, keys)
+    enter = QDragEnterEvent(point.toPoint(), actions, mime, buttons, keys)
     enter.setAccepted(False)
     window.dragEnterEvent(enter)
     dropped = QDropEvent(point, actions, mime, buttons, keys)
