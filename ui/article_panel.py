@@ -76,7 +76,11 @@ class ArticlePanel(QWidget):
         self.view.setObjectName("articleList")
         self.view.setAccessibleName("Articles")
         self.view.setModel(self.proxy)
-        self.view.setWordWrap(True)
+        # Two lines an article, the title elided: every row the same height, so that a count
+        # changing after a decision repaints one row instead of laying out the whole list.
+        self.view.setWordWrap(False)
+        self.view.setUniformItemSizes(True)
+        self.view.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.view.setSpacing(3)
         self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.view.selectionModel().currentChanged.connect(self._on_current_changed)

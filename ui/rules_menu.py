@@ -75,8 +75,8 @@ class RulesMenu(QObject):
         self._action("actionUseDefaultRules", "Use &Default Rule Set", self.use_default)
         self.menu.addSeparator()
         self._action("actionRunRules", "&Run Rules on All Comments…", self.run_rules)
+        # Read when the menu opens (loading a rule set takes a moment; the window opens now).
         self.menu.aboutToShow.connect(self.refresh)
-        self.refresh()
 
     def _action(self, name: str, text: str, slot: Callable[[], object] | None) -> QAction:
         action = QAction(text, self._window)

@@ -87,6 +87,7 @@ def warnings(window: MainWindow) -> list[str]:
 
 
 def test_the_menu_names_the_active_rule_set(window: MainWindow) -> None:
+    window.rules_menu.menu.aboutToShow.emit()
     active = action(window, "actionActiveRuleSet")
     assert active.text().startswith("Active: Default (")
     assert not active.isEnabled()
