@@ -87,6 +87,10 @@ def _enum(enum_class: type[Any], name: str) -> Enum:
     )
 
 
+# A comment's urgency when no rule flagged it (0 high, 1 medium, 2 low otherwise).
+NOT_FLAGGED = 3
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UTCDateTime()}
@@ -134,8 +138,18 @@ class Comment(Base):
         Index("ix_comment_article_status_position", "article_id", "status", "position"),
         Index("ix_comment_status_posted_at", "status", "posted_at", "id"),
         Index("ix_comment_author_id", "author_id"),
-        # Every article's queue by severity; one article's is small enough to sort.
-        Index("ix_comment_status_urgency_posted_at", "status", "urgency", "posted_at", "id"),
+        # Every article's queue by severity: the flagged few only (partial), so that storing
+        # the many unflagged comments costs nothing more; the rest follow in time order (the
+        # index above). One article's queue is small enough to sort.
+        Index(
+            "ix_comment_flagged_by_urgency",
+            "status",
+            "urgency",
+            "posted_at",
+            "id",
+            sqlite_where=text(f"urgency < {NOT_FLAGGED}"),
+            postgresql_where=text(f"urgency < {NOT_FLAGGED}"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -152,7 +166,9 @@ class Comment(Base):
     imported_at: Mapped[datetime] = mapped_column(default=utc_now)
     # The gravest flag, as a sort key: 0 high, 1 medium, 2 low, NOT_FLAGGED (3) none. Kept by
     # the rules' store (services.flagging); the queue's "by severity" order reads it.
-    urgency: Mapped[int] = mapped_column(SmallInteger, default=3, server_default=text("3"))
+    urgency: Mapped[int] = mapped_column(
+        SmallInteger, default=NOT_FLAGGED, server_default=text(str(NOT_FLAGGED))
+    )
 
     article: Mapped[Article] = relationship(back_populates="comments")
     author: Mapped[Author] = relationship()

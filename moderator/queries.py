@@ -8,12 +8,12 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, case, exists, func, literal, select, tuple_
+from sqlalchemy import Select, case, exists, func, literal, literal_column, select, tuple_
 from sqlalchemy.orm import Session
 
 from moderator.batching import chunked
 from moderator.domain import Role, Severity, Status
-from moderator.models import Article, Author, Comment, Flag, Profile
+from moderator.models import NOT_FLAGGED, Article, Author, Comment, Flag, Profile
 
 _SelectT = TypeVar("_SelectT", bound=Select[*tuple[Any, ...]])
 
@@ -132,23 +132,42 @@ def list_queue(
     offset: int = 0,
     after: CommentRow | None = None,
 ) -> list[CommentRow]:
-    """A page of the queue: one article's comments in thread order, or all by time posted.
+    """A page of the queue: one article's comments in thread order, or all by time posted;
+    by severity, the gravest flags first and then in that order.
 
     ``after`` continues from a row of the previous page (keyset paging): unlike ``offset``, it
     costs the same on the thousandth page as on the first.
     """
-    order: tuple[Any, ...]
-    resume: tuple[Any, ...] | None
-    if queue.article_id is not None:
-        order = (Comment.position, Comment.id)
-        resume = None if after is None else (after.position, after.id)
+    if queue.order is QueueOrder.SEVERITY and queue.article_id is None and not offset:
+        rows = _across_by_urgency(session, queue, limit=limit, after=after)
     else:
-        order = (Comment.posted_at, Comment.id)
-        resume = None if after is None else (after.posted_at, after.id)
-    if queue.order is QueueOrder.SEVERITY:
-        order = (Comment.urgency, *order)
-        resume = None if after is None or resume is None else (after.urgency, *resume)
-    query = queue.apply(_comment_rows()).order_by(*order)
+        order: tuple[Any, ...]
+        resume: tuple[Any, ...] | None
+        if queue.article_id is not None:
+            order = (Comment.position, Comment.id)
+            resume = None if after is None else (after.position, after.id)
+        else:
+            order = (Comment.posted_at, Comment.id)
+            resume = None if after is None else (after.posted_at, after.id)
+        if queue.order is QueueOrder.SEVERITY:
+            order = (Comment.urgency, *order)
+            resume = None if after is None or resume is None else (after.urgency, *resume)
+        rows = _page(session, queue.apply(_comment_rows()), order, resume, limit, offset=offset)
+    flags = _flags_for(session, [row.id for row in rows])
+    return [_snapshot(row, flags) for row in rows]
+
+
+def _page(
+    session: Session,
+    query: Select[*tuple[Any, ...]],
+    order: tuple[Any, ...],
+    resume: tuple[Any, ...] | None,
+    limit: int | None,
+    *,
+    offset: int = 0,
+) -> list[Any]:
+    """Rows of ``query`` in ``order``, after ``resume`` (a row's values of the order's columns)."""
+    query = query.order_by(*order)
     if resume is not None:
         bound = (literal(value, column.type) for column, value in zip(order, resume, strict=True))
         query = query.where(tuple_(*order) > tuple_(*bound))
@@ -156,9 +175,33 @@ def list_queue(
         query = query.limit(limit)
     if offset:
         query = query.offset(offset)
-    rows = session.execute(query).all()
-    flags = _flags_for(session, [row.id for row in rows])
-    return [_snapshot(row, flags) for row in rows]
+    return list(session.execute(query).all())
+
+
+def _across_by_urgency(
+    session: Session, queue: QueueFilter, *, limit: int | None, after: CommentRow | None
+) -> list[Any]:
+    """Every article's queue by severity, as two runs: the flagged comments by urgency (from
+    their partial index), then the rest by time (the status index). One sorted query over
+    all of them would sort a million rows for every page."""
+    rows: list[Any] = []
+    by_time = (Comment.posted_at, Comment.id)
+    rest_after: tuple[Any, ...] | None = None
+    if after is None or after.urgency < NOT_FLAGGED:
+        # Written as a literal, not a parameter: only then can SQLite see that the partial
+        # index (urgency < 3) covers the query.
+        flagged = queue.apply(_comment_rows()).where(
+            Comment.urgency < literal_column(str(NOT_FLAGGED))
+        )
+        resume = None if after is None else (after.urgency, after.posted_at, after.id)
+        rows = _page(session, flagged, (Comment.urgency, *by_time), resume, limit)
+        if limit is not None and len(rows) >= limit:
+            return rows
+    else:
+        rest_after = (after.posted_at, after.id)
+    rest = queue.apply(_comment_rows()).where(Comment.urgency == NOT_FLAGGED)
+    left = None if limit is None else limit - len(rows)
+    return rows + _page(session, rest, by_time, rest_after, left)
 
 
 def _comment_rows() -> Select[int, int, str, int, str, datetime, str, Status, bool, int]:

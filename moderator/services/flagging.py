@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from moderator.batching import chunked
 from moderator.bulk import insert_many
 from moderator.domain import ReasonCode, Severity, Status
-from moderator.models import Author, Base, Comment, Flag, utc_now
+from moderator.models import NOT_FLAGGED, Author, Base, Comment, Flag, utc_now
 from moderator.rules.engine import RuleEngine
 from moderator.rules.model import CommentSnapshot, Hit, RuleAction, RuleSet
 from moderator.services.moderation import MAX_NOTE_LENGTH, ensure_profile, hide_each
@@ -83,7 +83,6 @@ def store_hits(
 
 # A comment's urgency: its gravest hit's (0 high, 1 medium, 2 low), NOT_FLAGGED without hits.
 _URGENCY = {Severity.HIGH: 0, Severity.MEDIUM: 1, Severity.LOW: 2}
-NOT_FLAGGED = 3
 
 
 def _set_urgency(session: Session, results: Sequence[tuple[int, Sequence[Hit]]]) -> None:
