@@ -186,6 +186,12 @@ def build_database(path: Path, *, comments: int, seed: int) -> None:
         " created_at) VALUES (?, ?, 'bench-1', ?, '[[0, 4]]', ?, ?)",
         [(*flag, _sqlite_time(now)) for flag in flags],
     )
+    # Each flagged comment's urgency, as the rules' store keeps it (0 high, 1 medium, 2 low).
+    connection.execute(
+        "UPDATE comment SET urgency = (SELECT MIN(CASE flag.severity WHEN 'high' THEN 0"
+        " WHEN 'medium' THEN 1 ELSE 2 END) FROM flag WHERE flag.comment_id = comment.id)"
+        " WHERE id IN (SELECT comment_id FROM flag)"
+    )
     connection.execute("COMMIT")
     connection.execute("ANALYZE")
     connection.close()
