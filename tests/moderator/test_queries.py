@@ -10,6 +10,7 @@ from moderator.domain import Role, Severity, Status
 from moderator.formats.records import IncomingArticle, IncomingComment
 from moderator.models import Flag
 from moderator.queries import (
+    CommentRow,
     ProfileRow,
     QueueFilter,
     QueueOrder,
@@ -218,3 +219,30 @@ def test_checking_again_updates_the_order(database: Database, articles: tuple[in
         rows = list_queue(session, QueueFilter(article_id=articles[0], order=QueueOrder.SEVERITY))
     assert bodies(rows) == ["a2", "a0", "a1"]
     assert [row.urgency for row in rows] == [1, 3, 3]
+
+
+@pytest.mark.parametrize("order", list(QueueOrder))
+def test_every_status_across_articles_pages_in_one_order(
+    database: Database, articles: tuple[int, int], order: QueueOrder
+) -> None:
+    flag(database, {"a2": Severity.LOW, "b1": Severity.HIGH})
+    with database.transaction() as session:
+        ids = {row.body: row.id for row in list_queue(session, QueueFilter())}
+        hide(session, [ids["a0"], ids["b1"]], actor=ensure_profile(session, "m"), reason="spam")
+    queue = QueueFilter(order=order)
+    with database.session() as session:
+        paged: list[CommentRow] = []
+        while page := list_queue(session, queue, limit=2, after=paged[-1] if paged else None):
+            paged += page
+        statuses = {row.status for row in paged}
+
+    def key(row: CommentRow) -> tuple[object, ...]:
+        by_time = (row.posted_at, row.id)
+        return (row.urgency, *by_time) if order is QueueOrder.SEVERITY else by_time
+
+    assert len(paged) == 5
+    assert statuses == {Status.PENDING, Status.HIDDEN}
+    assert paged == sorted(paged, key=key)
+    # b1 is the oldest comment, and the one with the gravest flag.
+    assert bodies(paged)[0] == "b1"
+    assert bodies(paged)[1] == ("a2" if order is QueueOrder.SEVERITY else "b0")
