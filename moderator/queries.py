@@ -8,7 +8,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, case, exists, func, literal, literal_column, select, tuple_
+from sqlalchemy import Select, case, exists, func, literal, literal_column, or_, select, tuple_
 from sqlalchemy.orm import Session
 
 from moderator.batching import chunked
@@ -113,6 +113,8 @@ class QueueFilter:
     status: Status | None = None
     flagged: bool = False
     order: QueueOrder = QueueOrder.TIME
+    # Words the comment's text or its author's name must contain (any case); "" for any.
+    search: str = ""
 
     def apply(self, query: _SelectT) -> _SelectT:
         if self.article_id is not None:
@@ -121,6 +123,13 @@ class QueueFilter:
             query = query.where(Comment.status == self.status)
         if self.flagged:
             query = query.where(exists().where(Flag.comment_id == Comment.id))
+        for word in self.search.split():
+            # Typed text, matched as text: % and _ are not wildcards here.
+            pattern = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            authors = select(Author.id).where(Author.name.ilike(pattern, escape="\\"))
+            query = query.where(
+                or_(Comment.body.ilike(pattern, escape="\\"), Comment.author_id.in_(authors))
+            )
         return query
 
 

@@ -101,6 +101,15 @@ KEYMAP: tuple[KeyBinding, ...] = (
         for number, title in enumerate(("Pending", "Flagged", "Approved", "Hidden", "All"), 1)
     ),
     KeyBinding(
+        "actionSearch",
+        "&Search comments",
+        "/",
+        "Search the queue's comments and authors",
+        menu="&View",
+        group="search",
+        on_toolbar=False,
+    ),
+    KeyBinding(
         "actionKeys",
         "&Keyboard shortcuts",
         "?",

@@ -7,12 +7,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QModelIndex, QSettings, Qt
+from PySide6.QtCore import QByteArray, QModelIndex, QSettings, Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QMainWindow,
     QSplitter,
     QStackedWidget,
@@ -66,6 +67,7 @@ QUEUE_TABS: tuple[QueueTab, ...] = (
 # The queue's orders, as offered beside its tabs.
 QUEUE_ORDERS = (("By time", QueueOrder.TIME), ("Gravest flags first", QueueOrder.SEVERITY))
 DECISIONS = ("actionApprove", "actionHide", "actionRestore", "actionEscalate")
+SEARCH_PAUSE_MS = 300
 # Window geometry and splitter positions, kept between sessions.
 WINDOW_SETTINGS = "window.ini"
 SAVED_SPLITTERS = ("mainSplitter", "queueSplitter")
@@ -99,6 +101,7 @@ class MainWindow(QMainWindow):
         self._all = False
         self._shown_article: int | None = None
         self._shown_title = ""
+        self._search = ""
 
         self.articles = ArticleListModel(desk.database, self)
         self.queue = CommentQueueModel(desk.database, self)
@@ -128,6 +131,7 @@ class MainWindow(QMainWindow):
                 "actionPrevious": lambda: decisions.move(-1),
                 "actionImport": self.import_files,
                 "actionKeys": self.show_keys,
+                "actionSearch": self.focus_search,
                 **{
                     f"actionQueue{tab.title}": functools.partial(self.select_queue_tab, index)
                     for index, tab in enumerate(QUEUE_TABS)
@@ -190,13 +194,6 @@ class MainWindow(QMainWindow):
         self.articleView.setOpenLinks(False)
         self.articleView.setPlaceholderText("Select an article to read it here.")
 
-        self.queueTabs = QTabBar(self)
-        self.queueTabs.setObjectName("queueTabs")
-        self.queueTabs.setExpanding(False)
-        self.queueTabs.setDrawBase(False)
-        for tab in QUEUE_TABS:
-            self.queueTabs.addTab(tab.title)
-
         queue_splitter = QSplitter(Qt.Orientation.Vertical, self)
         queue_splitter.setObjectName("queueSplitter")
         # Right-click offers what the keys do, on the selected comments.
@@ -210,18 +207,7 @@ class MainWindow(QMainWindow):
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 0, 0, 0)
         right_layout.setSpacing(2)
-        self.queueOrder = QComboBox(self)
-        self.queueOrder.setObjectName("queueOrder")
-        self.queueOrder.setAccessibleName("Order of the queue")
-        for label, order in QUEUE_ORDERS:
-            self.queueOrder.addItem(label, order)
-        self.queueOrder.currentIndexChanged.connect(self._on_tab_changed)
-        above = QHBoxLayout()
-        above.setContentsMargins(0, 0, 0, 0)
-        above.addWidget(self.queueTabs)
-        above.addStretch()
-        above.addWidget(self.queueOrder)
-        right_layout.addLayout(above)
+        right_layout.addLayout(self._build_queue_header())
         right_layout.addWidget(queue_splitter)
 
         splitter = QSplitter(Qt.Orientation.Horizontal, self)
@@ -233,6 +219,41 @@ class MainWindow(QMainWindow):
         splitter.setStretchFactor(2, 3)
         splitter.setSizes([220, 380, 680])
         return splitter
+
+    def _build_queue_header(self) -> QHBoxLayout:
+        """The queue's tabs, its search box and its order, in one row above it."""
+        self.queueTabs = QTabBar(self)
+        self.queueTabs.setObjectName("queueTabs")
+        self.queueTabs.setExpanding(False)
+        self.queueTabs.setDrawBase(False)
+        for tab in QUEUE_TABS:
+            self.queueTabs.addTab(tab.title)
+
+        self.queueOrder = QComboBox(self)
+        self.queueOrder.setObjectName("queueOrder")
+        self.queueOrder.setAccessibleName("Order of the queue")
+        for label, order in QUEUE_ORDERS:
+            self.queueOrder.addItem(label, order)
+        self.queueOrder.currentIndexChanged.connect(self._on_tab_changed)
+        self.searchBox = QLineEdit(self)
+        self.searchBox.setObjectName("searchBox")
+        self.searchBox.setPlaceholderText("Search comments (/)")
+        self.searchBox.setAccessibleName("Search the queue's comments and authors")
+        self.searchBox.setClearButtonEnabled(True)
+        # Searching every article reads every comment: wait for a pause in the typing.
+        self._search_timer = QTimer(self)
+        self._search_timer.setSingleShot(True)
+        self._search_timer.setInterval(SEARCH_PAUSE_MS)
+        self._search_timer.timeout.connect(self.apply_search)
+        self.searchBox.textChanged.connect(self._search_timer.start)
+        self.searchBox.returnPressed.connect(self.apply_search)
+        above = QHBoxLayout()
+        above.setContentsMargins(0, 0, 0, 0)
+        above.addWidget(self.queueTabs)
+        above.addStretch()
+        above.addWidget(self.searchBox)
+        above.addWidget(self.queueOrder)
+        return above
 
     def _build_detail(self) -> QWidget:
         self.commentDetail = QTextBrowser(self)
@@ -260,6 +281,23 @@ class MainWindow(QMainWindow):
     def selected_ids(self) -> list[int]:
         """The selected comments' ids in queue order, or the current one's."""
         return self.decisions.selected_ids()
+
+    def focus_search(self) -> None:
+        self.searchBox.setFocus()
+        self.searchBox.selectAll()
+
+    def apply_search(self) -> None:
+        """Show only the comments whose text or author has every word typed (none: all)."""
+        self._search_timer.stop()
+        search = " ".join(self.searchBox.text().split())
+        if search == self._search:
+            return
+        self._search = search
+        self._load_queue()
+        if search:
+            found = self.queue.total
+            noun = "comment matches" if found == 1 else "comments match"
+            self.statusBar().showMessage(f"{found:,} {noun} '{search}'", 8000)
 
     def select_queue_tab(self, index: int) -> None:
         self.queueTabs.setCurrentIndex(index)
@@ -398,6 +436,7 @@ class MainWindow(QMainWindow):
                     status=tab.status,
                     flagged=tab.flagged,
                     order=order,
+                    search=self._search,
                 )
             )
 

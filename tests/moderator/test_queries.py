@@ -246,3 +246,23 @@ def test_every_status_across_articles_pages_in_one_order(
     # b1 is the oldest comment, and the one with the gravest flag.
     assert bodies(paged)[0] == "b1"
     assert bodies(paged)[1] == ("a2" if order is QueueOrder.SEVERITY else "b0")
+
+
+@pytest.mark.parametrize(
+    ("search", "expected"),
+    [
+        ("", ["a0", "a1", "a2"]),
+        ("A1", ["a1"]),
+        ("u2", ["a2"]),  # the author's name
+        ("a u0", ["a0"]),  # every word must match, body or author
+        ("%", []),  # typed characters, not wildcards
+        ("_", []),
+    ],
+)
+def test_search_matches_words_in_the_text_or_the_author(
+    database: Database, articles: tuple[int, int], search: str, expected: list[str]
+) -> None:
+    queue = QueueFilter(article_id=articles[0], search=search)
+    with database.session() as session:
+        assert bodies(list_queue(session, queue)) == expected
+        assert count_queue(session, queue) == len(expected)

@@ -332,6 +332,7 @@ def test_the_keymap_builds_actions_menu_and_toolbar(demo_window: MainWindow) -> 
         "actionNext",
         "actionPrevious",
         *queues,
+        "actionSearch",
         "actionKeys",
         "actionImport",
     ]
@@ -349,7 +350,7 @@ def test_the_keymap_builds_actions_menu_and_toolbar(demo_window: MainWindow) -> 
     assert in_menus == {
         "&File": ["actionImport"],
         "&Edit": ["actionUndo", "actionRedo"],
-        "&View": queues,
+        "&View": [*queues, "actionSearch"],
         "&Actions": [
             "actionApprove",
             "actionHide",
@@ -363,7 +364,8 @@ def test_the_keymap_builds_actions_menu_and_toolbar(demo_window: MainWindow) -> 
     toolbar = window.findChild(QToolBar, "mainToolBar")
     assert toolbar is not None
     on_toolbar = [a.objectName() for a in toolbar.actions() if not a.isSeparator()]
-    assert on_toolbar == [name for name in names if name not in (*queues, "actionKeys")]
+    off_toolbar = (*queues, "actionSearch", "actionKeys")
+    assert on_toolbar == [name for name in names if name not in off_toolbar]
 
 
 def test_the_demo_is_checked_by_the_rules_and_the_detail_explains(
@@ -547,3 +549,24 @@ def test_the_queue_can_put_the_gravest_flags_first(demo_window: MainWindow) -> N
     assert not rows[-1].flags
     window.queueOrder.setCurrentIndex(0)
     assert [window.queue.comment(row).position for row in range(12)] == list(range(1, 13))
+
+
+def test_slash_searches_the_queue(demo_window: MainWindow, qtbot: QtBot) -> None:
+    window = demo_window
+    press(qtbot, window, "/")
+    assert window.searchBox.hasFocus()
+    qtbot.keyClicks(window.searchBox, "ferry")
+    qtbot.keyClick(window.searchBox, Qt.Key.Key_Return)
+    rows = [window.queue.comment(row) for row in range(window.queue.rowCount())]
+    assert rows
+    assert all("ferry" in (row.body + row.author).casefold() for row in rows)
+    assert len(rows) < 12
+    assert window.statusBar().currentMessage() == f"{len(rows)} comments match 'ferry'"
+    # A decision in a searched queue moves on within it.
+    first = current_id(window)
+    window.commentQueue.setFocus()
+    press(qtbot, window, "a")
+    assert window.queue.row_of(first) is None
+    window.searchBox.clear()
+    qtbot.keyClick(window.searchBox, Qt.Key.Key_Return)
+    assert window.queue.rowCount() == 11
