@@ -5,6 +5,8 @@ from __future__ import annotations
 from PySide6.QtCore import (
     QItemSelectionModel,
     QModelIndex,
+    QPersistentModelIndex,
+    QSize,
     QSortFilterProxyModel,
     Qt,
     Signal,
@@ -14,6 +16,8 @@ from PySide6.QtWidgets import (
     QComboBox,
     QLineEdit,
     QListView,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -81,6 +85,9 @@ class ArticlePanel(QWidget):
         self.view.setWordWrap(False)
         self.view.setUniformItemSizes(True)
         self.view.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.view.setResizeMode(QListView.ResizeMode.Adjust)
+        self.view.setItemDelegate(_TwoLines(self.view))
         self.view.setSpacing(3)
         self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.view.selectionModel().currentChanged.connect(self._on_current_changed)
@@ -145,3 +152,17 @@ class ArticlePanel(QWidget):
         # The current article clicked again while showing all: back to it.
         if self.showing_all:
             self.all_button.setChecked(False)
+
+
+class _TwoLines(QStyledItemDelegate):
+    """Rows as wide as the list and two lines high: longer titles are elided, not scrolled."""
+
+    def __init__(self, view: QListView) -> None:
+        super().__init__(view)
+        self._view = view
+
+    def sizeHint(
+        self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> QSize:
+        height = option.fontMetrics.lineSpacing() * 2 + 8
+        return QSize(max(40, self._view.viewport().width() - 2 * self._view.spacing()), height)

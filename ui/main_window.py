@@ -220,8 +220,8 @@ class MainWindow(QMainWindow):
         splitter.setSizes([220, 380, 680])
         return splitter
 
-    def _build_queue_header(self) -> QHBoxLayout:
-        """The queue's tabs, its search box and its order, in one row above it."""
+    def _build_queue_header(self) -> QVBoxLayout:
+        """The queue's tabs, then its search box and its order, above it."""
         self.queueTabs = QTabBar(self)
         self.queueTabs.setObjectName("queueTabs")
         self.queueTabs.setExpanding(False)
@@ -247,12 +247,18 @@ class MainWindow(QMainWindow):
         self._search_timer.timeout.connect(self.apply_search)
         self.searchBox.textChanged.connect(self._search_timer.start)
         self.searchBox.returnPressed.connect(self.apply_search)
-        above = QHBoxLayout()
+        # The tabs on a row of their own, so that all five keep their room.
+        tabs = QHBoxLayout()
+        tabs.addWidget(self.queueTabs)
+        tabs.addStretch()
+        tools = QHBoxLayout()
+        tools.addWidget(self.searchBox, 1)
+        tools.addWidget(self.queueOrder)
+        above = QVBoxLayout()
         above.setContentsMargins(0, 0, 0, 0)
-        above.addWidget(self.queueTabs)
-        above.addStretch()
-        above.addWidget(self.searchBox)
-        above.addWidget(self.queueOrder)
+        above.setSpacing(2)
+        above.addLayout(tabs)
+        above.addLayout(tools)
         return above
 
     def _build_detail(self) -> QWidget:
