@@ -3,21 +3,17 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QModelIndex, QSettings, Qt, QTimer
+from PySide6.QtCore import QByteArray, QModelIndex, QSettings, Qt
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
-    QComboBox,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
     QMainWindow,
     QSplitter,
     QStackedWidget,
-    QTabBar,
     QTextBrowser,
     QToolBar,
     QToolButton,
@@ -27,9 +23,8 @@ from PySide6.QtWidgets import (
 
 from moderator import settings
 from moderator.display import one_line
-from moderator.domain import Status
 from moderator.importer import ImportReport
-from moderator.queries import ArticleRow, QueueFilter, QueueOrder, author_summary, get_article
+from moderator.queries import author_summary, get_article
 from moderator.resources import DEMO_ARTICLE
 from ui import keymap
 from ui.article_panel import ArticlePanel
@@ -41,33 +36,12 @@ from ui.import_flow import FilePicker, ImportFlow, dropped_paths, pick_files
 from ui.jobs import Job
 from ui.key_help import KeyHelp
 from ui.models import COLUMNS, ArticleListModel, Column, CommentQueueModel, totals
+from ui.queue_header import QUEUE_TABS, QueueHeader
 from ui.queue_view import CommentQueueView
 from ui.reason_dialog import pick_reason
 from ui.rules_menu import RuleFilePicker, RulesMenu, pick_rule_file
 
-
-@dataclass(frozen=True, slots=True)
-class QueueTab:
-    """One tab over the article's queue: which comments it shows, and its count."""
-
-    title: str
-    status: Status | None  # None: every status
-    flagged: bool
-    count: Callable[[ArticleRow], int]
-
-
-# In order; keys 1 to 5 choose them. Flagged holds the pending comments a rule flagged.
-QUEUE_TABS: tuple[QueueTab, ...] = (
-    QueueTab("Pending", Status.PENDING, False, lambda article: article.pending),
-    QueueTab("Flagged", Status.PENDING, True, lambda article: article.flagged_pending),
-    QueueTab("Approved", Status.APPROVED, False, lambda article: article.approved),
-    QueueTab("Hidden", Status.HIDDEN, False, lambda article: article.hidden),
-    QueueTab("All", None, False, lambda article: article.comments),
-)
-# The queue's orders, as offered beside its tabs.
-QUEUE_ORDERS = (("By time", QueueOrder.TIME), ("Gravest flags first", QueueOrder.SEVERITY))
 DECISIONS = ("actionApprove", "actionHide", "actionRestore", "actionEscalate")
-SEARCH_PAUSE_MS = 300
 # Window geometry and splitter positions, kept between sessions.
 WINDOW_SETTINGS = "window.ini"
 SAVED_SPLITTERS = ("mainSplitter", "queueSplitter")
@@ -101,7 +75,6 @@ class MainWindow(QMainWindow):
         self._all = False
         self._shown_article: int | None = None
         self._shown_title = ""
-        self._search = ""
 
         self.articles = ArticleListModel(desk.database, self)
         self.queue = CommentQueueModel(desk.database, self)
@@ -159,7 +132,6 @@ class MainWindow(QMainWindow):
         self.queue.rowsRemoved.connect(self._on_queue_rows_removed)
         self.article_panel.chosen.connect(self._choose)
         self.commentQueue.selectionModel().currentChanged.connect(self._show_current_comment)
-        self.queueTabs.currentChanged.connect(self._on_tab_changed)
 
         self.articles.reload()
         self.commentQueue.setFocus()
@@ -188,6 +160,11 @@ class MainWindow(QMainWindow):
     def _build_desk(self) -> QWidget:
         self.article_panel = ArticlePanel(self.articles, self)
         self.articleList = self.article_panel.view
+        self.queue_header = QueueHeader(self)
+        self.queueTabs = self.queue_header.tabs
+        self.searchBox = self.queue_header.search_box
+        self.queueOrder = self.queue_header.order_box
+        self.queue_header.changed.connect(self._on_queue_choice_changed)
 
         self.articleView = QTextBrowser(self)
         self.articleView.setObjectName("articleView")
@@ -207,7 +184,7 @@ class MainWindow(QMainWindow):
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 0, 0, 0)
         right_layout.setSpacing(2)
-        right_layout.addLayout(self._build_queue_header())
+        right_layout.addWidget(self.queue_header)
         right_layout.addWidget(queue_splitter)
 
         splitter = QSplitter(Qt.Orientation.Horizontal, self)
@@ -219,47 +196,6 @@ class MainWindow(QMainWindow):
         splitter.setStretchFactor(2, 3)
         splitter.setSizes([220, 380, 680])
         return splitter
-
-    def _build_queue_header(self) -> QVBoxLayout:
-        """The queue's tabs, then its search box and its order, above it."""
-        self.queueTabs = QTabBar(self)
-        self.queueTabs.setObjectName("queueTabs")
-        self.queueTabs.setExpanding(False)
-        self.queueTabs.setDrawBase(False)
-        for tab in QUEUE_TABS:
-            self.queueTabs.addTab(tab.title)
-
-        self.queueOrder = QComboBox(self)
-        self.queueOrder.setObjectName("queueOrder")
-        self.queueOrder.setAccessibleName("Order of the queue")
-        for label, order in QUEUE_ORDERS:
-            self.queueOrder.addItem(label, order)
-        self.queueOrder.currentIndexChanged.connect(self._on_tab_changed)
-        self.searchBox = QLineEdit(self)
-        self.searchBox.setObjectName("searchBox")
-        self.searchBox.setPlaceholderText("Search comments (/)")
-        self.searchBox.setAccessibleName("Search the queue's comments and authors")
-        self.searchBox.setClearButtonEnabled(True)
-        # Searching every article reads every comment: wait for a pause in the typing.
-        self._search_timer = QTimer(self)
-        self._search_timer.setSingleShot(True)
-        self._search_timer.setInterval(SEARCH_PAUSE_MS)
-        self._search_timer.timeout.connect(self.apply_search)
-        self.searchBox.textChanged.connect(self._search_timer.start)
-        self.searchBox.returnPressed.connect(self.apply_search)
-        # The tabs on a row of their own, so that all five keep their room.
-        tabs = QHBoxLayout()
-        tabs.addWidget(self.queueTabs)
-        tabs.addStretch()
-        tools = QHBoxLayout()
-        tools.addWidget(self.searchBox, 1)
-        tools.addWidget(self.queueOrder)
-        above = QVBoxLayout()
-        above.setContentsMargins(0, 0, 0, 0)
-        above.setSpacing(2)
-        above.addLayout(tabs)
-        above.addLayout(tools)
-        return above
 
     def _build_detail(self) -> QWidget:
         self.commentDetail = QTextBrowser(self)
@@ -289,21 +225,7 @@ class MainWindow(QMainWindow):
         return self.decisions.selected_ids()
 
     def focus_search(self) -> None:
-        self.searchBox.setFocus()
-        self.searchBox.selectAll()
-
-    def apply_search(self) -> None:
-        """Show only the comments whose text or author has every word typed (none: all)."""
-        self._search_timer.stop()
-        search = " ".join(self.searchBox.text().split())
-        if search == self._search:
-            return
-        self._search = search
-        self._load_queue()
-        if search:
-            found = self.queue.total
-            noun = "comment matches" if found == 1 else "comments match"
-            self.statusBar().showMessage(f"{found:,} {noun} '{search}'", 8000)
+        self.queue_header.focus_search()
 
     def select_queue_tab(self, index: int) -> None:
         self.queueTabs.setCurrentIndex(index)
@@ -427,24 +349,19 @@ class MainWindow(QMainWindow):
         show_article(self.articleView, detail)
         self._shown_title = one_line(detail.title, 200) if detail else ""
 
-    def _on_tab_changed(self, _index: int) -> None:
+    def _on_queue_choice_changed(self) -> None:
         self._load_queue()
+        search = self.queue_header.search
+        if search:
+            found = self.queue.total
+            noun = "comment matches" if found == 1 else "comments match"
+            self.statusBar().showMessage(f"{found:,} {noun} '{search}'", 8000)
 
     def _load_queue(self) -> None:
-        tab = QUEUE_TABS[max(self.queueTabs.currentIndex(), 0)]
         if self._article_id is None and not self._all:
             self.queue.set_queue(None)
         else:
-            order = QUEUE_ORDERS[max(self.queueOrder.currentIndex(), 0)][1]
-            self.queue.set_queue(
-                QueueFilter(
-                    article_id=self._article_id,
-                    status=tab.status,
-                    flagged=tab.flagged,
-                    order=order,
-                    search=self._search,
-                )
-            )
+            self.queue.set_queue(self.queue_header.queue_for(self._article_id))
 
     def _on_queue_reset(self) -> None:
         if self.queue.rowCount():
@@ -485,9 +402,7 @@ class MainWindow(QMainWindow):
         article = self.articles.article(row) if row is not None else None
         if self._all:
             article = totals(self.articles.articles)
-        for index, tab in enumerate(QUEUE_TABS):
-            title = f"{tab.title} ({tab.count(article)})" if article else tab.title
-            self.queueTabs.setTabText(index, title)
+        self.queue_header.show_counts(article)
         self.counts_label.setText(
             f"{article.comments} comments · {article.pending} pending · "
             f"{article.approved} approved · {article.hidden} hidden"
