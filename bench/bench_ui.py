@@ -54,7 +54,8 @@ from report import print_table, verdict
 
 from moderator.storage import Database, open_database
 from ui.desk import Desk
-from ui.main_window import QUEUE_TABS, MainWindow
+from ui.main_window import MainWindow
+from ui.queue_header import QUEUE_TABS
 
 OPEN_TARGET_MS = 1000.0
 JUMP_TARGET_MS = 100.0
