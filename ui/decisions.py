@@ -6,12 +6,13 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, QObject
 from PySide6.QtGui import QAction, QUndoStack
-from PySide6.QtWidgets import QAbstractItemView, QMainWindow, QWidget
+from PySide6.QtWidgets import QAbstractItemView, QInputDialog, QMainWindow, QWidget
 from sqlalchemy.exc import SQLAlchemyError
 
 from moderator.domain import ActionKind
 from moderator.services.changes import ModerationChange
 from moderator.services.errors import ServiceError
+from moderator.services.moderation import MAX_NOTE_LENGTH
 from ui.commands import DecisionCommand
 from ui.desk import Desk
 from ui.messages import warn
@@ -20,6 +21,19 @@ from ui.reason_dialog import ReasonChoice
 
 # Injected so tests (and later a command palette) can answer without a modal dialog.
 ReasonPicker = Callable[[QWidget, int], ReasonChoice | None]
+# (parent, comments) -> the note for the editor ("" for none), or None when cancelled.
+NotePicker = Callable[[QWidget, int], str | None]
+
+
+def ask_escalation_note(parent: QWidget, count: int) -> str | None:
+    noun = "this comment" if count == 1 else f"these {count} comments"
+    text, ok = QInputDialog.getText(
+        parent,
+        "Escalate to an editor",
+        f"What should the editor look at in {noun}? (optional)",
+    )
+    return text.strip()[:MAX_NOTE_LENGTH] if ok else None
+
 
 DONE_WORDS = {
     ActionKind.APPROVE: "Approved",
@@ -53,7 +67,9 @@ class Decisions(QObject):
         desk: Desk,
         queue: CommentQueueModel,
         view: QAbstractItemView,
+        *,
         reason_picker: ReasonPicker,
+        note_picker: NotePicker = ask_escalation_note,
     ) -> None:
         super().__init__(window)
         self._window = window
@@ -61,6 +77,7 @@ class Decisions(QObject):
         self._queue = queue
         self._view = view
         self._reason_picker = reason_picker
+        self._note_picker = note_picker
         self.stack = QUndoStack(self)
         self.stack.setObjectName("undoStack")
         self._undo_redo: tuple[QAction, QAction] | None = None
@@ -81,7 +98,12 @@ class Decisions(QObject):
         self._decide("restore", self._desk.restore)
 
     def escalate(self) -> None:
-        self._decide("escalate", self._desk.escalate)
+        ids = self.selected_ids()
+        if not ids:
+            return
+        note = self._note_picker(self._window, len(ids))
+        if note is not None:
+            self._decide("escalate", lambda ids: self._desk.escalate(ids, note or None))
 
     def hide(self) -> None:
         ids = self.selected_ids()

@@ -28,7 +28,7 @@ from moderator.queries import author_summary, get_article
 from moderator.resources import DEMO_ARTICLE
 from ui import keymap
 from ui.article_panel import ArticlePanel
-from ui.decisions import Decisions, ReasonPicker
+from ui.decisions import Decisions, NotePicker, ReasonPicker, ask_escalation_note
 from ui.desk import Desk
 from ui.documents import show_article, show_comment
 from ui.empty_state import EmptyStatePanel
@@ -59,6 +59,7 @@ class MainWindow(QMainWindow):
         desk: Desk,
         *,
         reason_picker: ReasonPicker = pick_reason,
+        note_picker: NotePicker = ask_escalation_note,
         file_picker: FilePicker = pick_files,
         rule_file_picker: RuleFilePicker = pick_rule_file,
         parent: QWidget | None = None,
@@ -89,7 +90,14 @@ class MainWindow(QMainWindow):
         desk.rules_ran.connect(self.queue.reload)
 
         self.commentQueue = CommentQueueView(self.queue, self)
-        self.decisions = Decisions(self, desk, self.queue, self.commentQueue, reason_picker)
+        self.decisions = Decisions(
+            self,
+            desk,
+            self.queue,
+            self.commentQueue,
+            reason_picker=reason_picker,
+            note_picker=note_picker,
+        )
         decisions = self.decisions
         self.action_map = keymap.build_actions(
             self,

@@ -10,10 +10,12 @@ from PySide6.QtCore import QMimeData, QPointF, QSettings, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QMenu, QMessageBox, QPushButton, QSplitter, QToolBar, QWidget
 from pytestqt.qtbot import QtBot
+from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
 from moderator import settings
 from moderator.domain import ReasonCode, Severity, Status
+from moderator.models import ModerationAction
 from moderator.resources import DEMO_ARTICLE
 from moderator.storage import Database
 from tests.ui.conftest import HOSTILE, WORK_TIMEOUT_MS, AddArticle, actions_on, status_of
@@ -34,6 +36,7 @@ class Answers:
     def __init__(self) -> None:
         self.reason: ReasonChoice | None = None
         self.files: list[Path] = []
+        self.note: str | None = ""
         self.asked: list[str] = []
 
     def pick_reason(self, _parent: QWidget, count: int) -> ReasonChoice | None:
@@ -44,6 +47,10 @@ class Answers:
         self.asked.append("files")
         return self.files
 
+    def pick_note(self, _parent: QWidget, count: int) -> str | None:
+        self.asked.append(f"note for {count}")
+        return self.note
+
 
 @pytest.fixture
 def answers() -> Answers:
@@ -53,7 +60,12 @@ def answers() -> Answers:
 @pytest.fixture
 def make_window(desk: Desk, answers: Answers, qtbot: QtBot) -> Callable[[], MainWindow]:
     def make() -> MainWindow:
-        window = MainWindow(desk, reason_picker=answers.pick_reason, file_picker=answers.pick_files)
+        window = MainWindow(
+            desk,
+            reason_picker=answers.pick_reason,
+            file_picker=answers.pick_files,
+            note_picker=answers.pick_note,
+        )
         qtbot.addWidget(window)
         # Single-key shortcuts only fire in the active window.
         with qtbot.waitActive(window):
@@ -185,7 +197,7 @@ def test_h_hides_with_the_reason_picked(
 
 
 def test_restore_and_escalate_from_other_tabs(
-    demo_window: MainWindow, database: Database, qtbot: QtBot
+    demo_window: MainWindow, database: Database, qtbot: QtBot, answers: Answers
 ) -> None:
     window = demo_window
     target = current_id(window)
@@ -195,10 +207,20 @@ def test_restore_and_escalate_from_other_tabs(
     assert current_id(window) == target
     assert "Approved" in window.commentDetail.toPlainText()
 
+    answers.note = None  # the note dialog cancelled: nothing happens
+    press(qtbot, window, "e")
+    assert answers.asked[-1] == "note for 1"
+    assert "escalated" not in window.commentDetail.toPlainText()
+    answers.note = "  check the legal angle "
     press(qtbot, window, "e")
     assert window.queue.data(window.queue.index(0, COLUMNS.index(Column.STATUS))) == (
         "Approved, escalated"
     )
+    with database.session() as session:
+        notes = session.scalars(
+            select(ModerationAction.note).where(ModerationAction.comment_id == target)
+        ).all()
+    assert notes[-1] == "check the legal angle"
     assert "Approved, escalated" in window.commentDetail.toPlainText()
     press(qtbot, window, "r")
     assert status_of(database, target) is Status.PENDING
