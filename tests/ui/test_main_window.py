@@ -85,6 +85,11 @@ def demo_window(make_window: Callable[[], MainWindow], qtbot: QtBot) -> MainWind
 
 
 def press(qtbot: QtBot, window: MainWindow, key: str | Qt.Key) -> None:
+    # Single-key shortcuts only fire in the active window; a dialog of an earlier step may
+    # have taken that from it for a moment.
+    if not window.isActiveWindow():
+        window.activateWindow()
+        qtbot.waitUntil(window.isActiveWindow, timeout=WORK_TIMEOUT_MS)
     qtbot.keyClick(window.commentQueue, key)
 
 
