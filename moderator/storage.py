@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -56,6 +57,28 @@ def _sqlite_path(engine: Engine) -> Path | None:
     return Path(database)
 
 
+# How long to wait between tries when another process holds the lock a switch to WAL needs.
+_WAL_RETRY_SECONDS = 0.01
+
+
+def _switch_to_wal(cursor: sqlite3.Cursor) -> None:
+    """Put the database in WAL mode, waiting out other processes doing the same.
+
+    The first switch of a new file needs an exclusive lock, and SQLite answers "database is
+    locked" at once (the busy timeout does not apply) when several processes open the new
+    file together. Once in WAL mode the file stays so and the pragma takes no lock.
+    """
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() >= deadline:
+                raise
+            time.sleep(_WAL_RETRY_SECONDS)
+
+
 def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
@@ -64,7 +87,7 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys = ON")
-        cursor.execute("PRAGMA journal_mode = WAL")
+        _switch_to_wal(cursor)
         # FULL syncs the WAL on every commit: an acknowledged decision survives a power cut.
         cursor.execute("PRAGMA synchronous = FULL")
         cursor.close()

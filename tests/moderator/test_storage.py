@@ -20,6 +20,7 @@ from moderator.storage import (
     Database,
     DatabaseError,
     _migration_connection,
+    _switch_to_wal,
     alembic_config,
     database_url,
     make_engine,
@@ -283,3 +284,34 @@ def _top_level_parts(text: str) -> list[str]:
         current.append(char)
     parts.append("".join(current).strip())
     return parts
+
+
+class _Cursor:
+    """Answers the WAL pragma with these errors first, then succeeds."""
+
+    def __init__(self, *errors: sqlite3.OperationalError) -> None:
+        self.errors = list(errors)
+        self.tries = 0
+
+    def execute(self, statement: str) -> None:
+        assert statement == "PRAGMA journal_mode = WAL"
+        self.tries += 1
+        if self.errors:
+            raise self.errors.pop(0)
+
+
+def test_switching_a_new_file_to_wal_waits_for_other_processes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Several processes opening a new file at once: SQLite refuses all but one at once, with
+    # no busy timeout, until the file is in WAL mode.
+    monkeypatch.setattr("moderator.storage.time.sleep", lambda _seconds: None)
+    locked = sqlite3.OperationalError("database is locked")
+    cursor = _Cursor(locked, locked)
+    _switch_to_wal(cursor)  # type: ignore[arg-type]
+    assert cursor.tries == 3
+
+    broken = _Cursor(sqlite3.OperationalError("disk I/O error"))
+    with pytest.raises(sqlite3.OperationalError, match="disk I/O error"):
+        _switch_to_wal(broken)  # type: ignore[arg-type]
+    assert broken.tries == 1
