@@ -24,12 +24,17 @@ _VERBS = {
 }
 
 
-def describe(change: ModerationChange) -> str:
-    """ "Hide 3 comments (spam)": a decision as the Edit menu names it."""
+def counted(change: ModerationChange) -> tuple[str, str]:
+    """("3 comments", " (Spam)"): how many comments a decision touched, and its reason if any."""
     count = len(change.comments)
-    noun = "comment" if count == 1 else "comments"
     reason = f" ({change.reason.label})" if change.reason is not None else ""
-    return f"{_VERBS[change.action]} {count} {noun}{reason}"
+    return f"{count} comment{'' if count == 1 else 's'}", reason
+
+
+def describe(change: ModerationChange) -> str:
+    """A decision as the Edit menu names it: "Hide 3 comments (Spam)"."""
+    comments, reason = counted(change)
+    return f"{_VERBS[change.action]} {comments}{reason}"
 
 
 class DecisionCommand(QUndoCommand):

@@ -13,7 +13,7 @@ from moderator.domain import ActionKind
 from moderator.services.changes import ModerationChange
 from moderator.services.errors import ServiceError
 from moderator.services.moderation import MAX_NOTE_LENGTH
-from ui.commands import DecisionCommand
+from ui.commands import DecisionCommand, counted
 from ui.desk import Desk
 from ui.messages import warn
 from ui.models import CommentQueueModel
@@ -45,12 +45,10 @@ DONE_WORDS = {
 
 def done_message(change: ModerationChange) -> str:
     """The status bar's line after a decision: "Hid 2 comments (Spam)"."""
-    count = len(change.comment_ids)
-    noun = "comment" if count == 1 else "comments"
+    comments, reason = counted(change)
     if change.action is ActionKind.UNDO:
-        return f"Undone: {count} {noun} back as they were"
-    reason = f" ({change.reason.label})" if change.reason is not None else ""
-    return f"{DONE_WORDS[change.action]} {count} {noun}{reason}"
+        return f"Undone: {comments} back as they were"
+    return f"{DONE_WORDS[change.action]} {comments}{reason}"
 
 
 class Decisions(QObject):
