@@ -51,7 +51,7 @@ from sqlalchemy.orm import Session
 
 from moderator.domain import Severity, Status
 from moderator.migrations import HEAD
-from moderator.queries import QueueFilter, count_queue, list_queue
+from moderator.queue import QueueFilter, count_queue, list_queue
 from moderator.services.importing import article_hash
 from moderator.storage import Database, open_database
 

@@ -244,7 +244,7 @@ def run_articles(database: Database, args: argparse.Namespace) -> int:
 
 
 def run_queue(database: Database, args: argparse.Namespace) -> int:
-    from moderator.queries import QueueFilter, list_queue  # noqa: PLC0415
+    from moderator.queue import QueueFilter, list_queue  # noqa: PLC0415
 
     queue = QueueFilter(
         article_id=args.article,
@@ -289,7 +289,7 @@ def run_queue(database: Database, args: argparse.Namespace) -> int:
 
 
 def run_show(database: Database, args: argparse.Namespace) -> int:
-    from moderator.queries import list_queue_by_ids  # noqa: PLC0415
+    from moderator.queue import list_queue_by_ids  # noqa: PLC0415
 
     with database.session() as session:
         rows = list_queue_by_ids(session, args.ids)

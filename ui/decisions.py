@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, QObject
+from PySide6.QtCore import QItemSelection, QItemSelectionModel, QObject
 from PySide6.QtGui import QAction, QUndoStack
 from PySide6.QtWidgets import QAbstractItemView, QInputDialog, QMainWindow, QWidget
 from sqlalchemy.exc import SQLAlchemyError
@@ -16,7 +16,7 @@ from moderator.services.moderation import MAX_NOTE_LENGTH
 from ui.commands import DecisionCommand, counted
 from ui.desk import Desk
 from ui.messages import warn
-from ui.models import CommentQueueModel
+from ui.queue_model import CommentQueueModel
 from ui.reason_dialog import ReasonChoice
 
 # Injected so tests (and later a command palette) can answer without a modal dialog.
@@ -34,6 +34,10 @@ def ask_escalation_note(parent: QWidget, count: int) -> str | None:
     )
     return text.strip()[:MAX_NOTE_LENGTH] if ok else None
 
+
+# Comments one action takes at most: Ctrl+A in a queue of a million would otherwise read and
+# decide them all in one go, in one transaction, with no way to stop it.
+BULK_LIMIT = 5000
 
 DONE_WORDS = {
     ActionKind.APPROVE: "Approved",
@@ -82,12 +86,23 @@ class Decisions(QObject):
         desk.moderated.connect(self._on_moderated)
 
     def selected_ids(self) -> list[int]:
-        """The selected comments' ids in queue order, or the current one's."""
+        """The selected comments' ids in queue order, or the current one's; none (after
+        saying why) if more are selected than one action takes."""
+        selected = rows_spanned(self._view.selectionModel().selection())
+        if selected > BULK_LIMIT:
+            warn(
+                self._window,
+                "Too many comments selected",
+                f"One action takes at most {BULK_LIMIT:,} comments, and {selected:,} are "
+                "selected. Select fewer, or narrow the queue with a search.",
+            )
+            return []
         rows = sorted(index.row() for index in self._view.selectionModel().selectedRows())
         current = self._view.currentIndex()
         if not rows and current.isValid():
             rows = [current.row()]
-        return [self._queue.comment_id(row) for row in rows]
+        ids = (self._queue.comment_id(row) for row in rows)
+        return [comment_id for comment_id in ids if comment_id is not None]
 
     def approve(self) -> None:
         self._decide("approve", self._desk.approve)
@@ -174,8 +189,6 @@ class Decisions(QObject):
         self.select_row(current.row() + step if current.isValid() else 0)
 
     def select_row(self, row: int) -> None:
-        if row >= self._queue.rowCount() and self._queue.canFetchMore(QModelIndex()):
-            self._queue.fetchMore(QModelIndex())
         row = min(max(row, 0), self._queue.rowCount() - 1)
         if row < 0:
             return
@@ -186,3 +199,16 @@ class Decisions(QObject):
             | QItemSelectionModel.SelectionFlag.Rows,
         )
         self._view.scrollTo(index)
+
+
+def rows_spanned(selection: QItemSelection) -> int:
+    """How many rows a selection covers, from its ranges (which may overlap) without listing
+    the rows: Ctrl+A in a long queue is one range of a million rows."""
+    parts = (selection.at(i) for i in range(selection.size()))
+    spans = sorted((part.top(), part.bottom()) for part in parts)
+    count, reached = 0, -1
+    for top, bottom in spans:
+        if bottom > reached:
+            count += bottom - max(top, reached + 1) + 1
+            reached = bottom
+    return count

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QTextEdit
 
 from moderator.display import Revealed, reveal
 from moderator.queries import ArticleDetail, AuthorSummary, CommentRow
-from ui.models import posted_text, status_text
+from ui.queue_model import posted_text, status_text
 from ui.severity import DOT_COLOURS, MARK_COLOURS, RANK
 
 # Every string below goes in through QTextCursor.insertText, which never parses markup: article

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 from moderator import settings
 from moderator.display import one_line
 from moderator.importer import ImportReport
-from moderator.queries import author_summary, get_article
+from moderator.queries import CommentRow, author_summary, get_article
 from moderator.resources import DEMO_ARTICLE
 from ui import keymap
 from ui.article_panel import ArticlePanel
@@ -35,8 +35,9 @@ from ui.empty_state import EmptyStatePanel
 from ui.import_flow import FilePicker, ImportFlow, dropped_paths, pick_files
 from ui.jobs import Job
 from ui.key_help import KeyHelp
-from ui.models import COLUMNS, ArticleListModel, Column, CommentQueueModel, totals
+from ui.models import ArticleListModel, totals
 from ui.queue_header import QUEUE_TABS, QueueHeader
+from ui.queue_model import COLUMNS, Column, CommentQueueModel
 from ui.queue_view import CommentQueueView
 from ui.reason_dialog import pick_reason
 from ui.rules_menu import RuleFilePicker, RulesMenu, pick_rule_file
@@ -72,6 +73,7 @@ class MainWindow(QMainWindow):
         self.importer = ImportFlow(self, desk, file_picker)
         self.setAcceptDrops(True)
         self._article_id: int | None = None
+        self._shown_comment: CommentRow | None = None
         # Whether the queue shows every article's comments ("All articles").
         self._all = False
         self._shown_article: int | None = None
@@ -384,7 +386,12 @@ class MainWindow(QMainWindow):
 
     def _on_queue_data_changed(self, top_left: QModelIndex, bottom_right: QModelIndex) -> None:
         current = self.commentQueue.currentIndex()
-        if current.isValid() and top_left.row() <= current.row() <= bottom_right.row():
+        # Rows read around the current one change nothing in it: no need to show it again.
+        if (
+            current.isValid()
+            and top_left.row() <= current.row() <= bottom_right.row()
+            and self.queue.comment(current.row()) != self._shown_comment
+        ):
             self._show_current_comment(current)
 
     def _show_current_comment(self, current: QModelIndex) -> None:
@@ -396,6 +403,7 @@ class MainWindow(QMainWindow):
         if comment is not None:
             with self.desk.database.session() as session:
                 author = author_summary(session, comment.author)
+        self._shown_comment = comment
         show_comment(self.commentDetail, comment, author)
         if self._all:
             # Across articles, the middle shows the article the comment answers.

@@ -9,7 +9,8 @@ from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLineEdit, QTabBar, QVBoxLayout, QWidget
 
 from moderator.domain import Status
-from moderator.queries import ArticleRow, QueueFilter, QueueOrder
+from moderator.queries import ArticleRow
+from moderator.queue import QueueFilter, QueueOrder
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
-from ui.models import COLUMNS, CommentQueueModel
+from ui.queue_model import COLUMNS, CommentQueueModel
 
 
 class CommentQueueView(QTableView):

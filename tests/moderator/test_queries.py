@@ -9,16 +9,12 @@ import pytest
 from moderator.domain import Role, Severity, Status
 from moderator.formats.records import IncomingArticle, IncomingComment
 from moderator.models import Flag
-from moderator.queries import (
-    CommentRow,
-    ProfileRow,
+from moderator.queries import CommentRow, ProfileRow, get_article, get_profile, list_articles
+from moderator.queue import (
     QueueFilter,
     QueueOrder,
     count_queue,
-    get_article,
     get_comment,
-    get_profile,
-    list_articles,
     list_queue,
     list_queue_by_ids,
 )

@@ -13,7 +13,8 @@ from tests.ui.conftest import AddArticle, status_of
 from ui.article_panel import SORTS, ArticlePanel
 from ui.desk import Desk
 from ui.main_window import MainWindow
-from ui.models import COLUMNS, ArticleListModel, Column
+from ui.models import ArticleListModel
+from ui.queue_model import COLUMNS, Column
 
 
 @pytest.fixture

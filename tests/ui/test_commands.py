@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
 from moderator.domain import ReasonCode, Status
-from moderator.queries import QueueFilter, list_queue
+from moderator.queue import QueueFilter, list_queue
 from moderator.services import moderation
 from moderator.services.changes import ModerationChange
 from moderator.storage import Database

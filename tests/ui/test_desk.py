@@ -9,7 +9,8 @@ from pytestqt.qtbot import QtBot
 
 from moderator.domain import ActionKind, ReasonCode, Role, Status
 from moderator.importer import ImportReport
-from moderator.queries import QueueFilter, get_profile, list_queue
+from moderator.queries import get_profile
+from moderator.queue import QueueFilter, list_queue
 from moderator.resources import DEMO_ARTICLE
 from moderator.services.changes import ModerationChange
 from moderator.services.errors import MissingInputError, TransitionError

@@ -19,11 +19,12 @@ from moderator.models import ModerationAction
 from moderator.resources import DEMO_ARTICLE
 from moderator.storage import Database
 from tests.ui.conftest import HOSTILE, WORK_TIMEOUT_MS, AddArticle, actions_on, status_of
+from ui import decisions as decisions_module
 from ui.desk import Desk
 from ui.key_help import KeyHelp, key_rows
 from ui.keymap import KEYMAP
 from ui.main_window import MainWindow
-from ui.models import COLUMNS, Column, flags_text, top_severity
+from ui.queue_model import COLUMNS, Column, flags_text, top_severity
 from ui.reason_dialog import ReasonChoice
 from ui.severity import DOT_COLOURS
 
@@ -597,3 +598,39 @@ def test_slash_searches_the_queue(demo_window: MainWindow, qtbot: QtBot) -> None
     window.searchBox.clear()
     qtbot.keyClick(window.searchBox, Qt.Key.Key_Return)
     assert window.queue.rowCount() == 11
+
+
+def test_ctrl_end_shows_the_last_comment_of_a_long_queue_at_once(
+    make_window: Callable[[], MainWindow], add_article: AddArticle, qtbot: QtBot
+) -> None:
+    add_article(count=1500)
+    window = make_window()
+    assert window.queue.rowCount() == 1500
+    qtbot.keyClick(window.commentQueue, Qt.Key.Key_End, Qt.KeyboardModifier.ControlModifier)
+    assert window.commentQueue.currentIndex().row() == 1499
+    assert "comment 1500" in window.commentDetail.toPlainText()
+    # Only the first page and the last were read, not the rows between.
+    assert window.queue.held.runs == [(0, 200), (1400, 1500)]
+    qtbot.waitUntil(lambda: not window.queue.reading)
+    view = window.commentQueue
+    shown = range(view.rowAt(0), view.rowAt(view.viewport().height() - 1) + 1)
+    assert len(shown) > 5
+    excerpt = COLUMNS.index(Column.EXCERPT)
+    assert [window.queue.index(row, excerpt).data() for row in shown] == [
+        f"comment {row + 1}" for row in shown
+    ]
+
+
+def test_selecting_more_than_one_action_takes_is_refused_and_says_so(
+    demo_window: MainWindow, database: Database, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(decisions_module, "BULK_LIMIT", 5)
+    window = demo_window
+    qtbot.keyClick(window.commentQueue, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    with qtbot.assertNotEmitted(window.desk.moderated):
+        press(qtbot, window, "a")
+    (box,) = warnings(window)
+    assert box.windowTitle() == "Too many comments selected"
+    assert "at most 5 comments, and 12 are selected" in box.text()
+    box.close()
+    assert window.queueTabs.tabText(0) == "Pending (12)"

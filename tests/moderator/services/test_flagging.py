@@ -13,7 +13,7 @@ from moderator.domain import ReasonCode, Status
 from moderator.formats.records import IncomingArticle, IncomingComment
 from moderator.importer import import_paths
 from moderator.models import Comment, Flag, ModerationAction
-from moderator.queries import QueueFilter, list_queue
+from moderator.queue import QueueFilter, list_queue
 from moderator.rule_runs import run_rules
 from moderator.rules.loader import load_rule_set
 from moderator.rules.model import RuleSet

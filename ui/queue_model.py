@@ -1,0 +1,354 @@
+"""The comment queue's table model: columns from one enum, rows read a page at a time wherever
+the view is, following decisions in place."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    QTimer,
+)
+
+from moderator.display import one_line
+from moderator.domain import Severity
+from moderator.importer import ImportReport
+from moderator.queries import CommentRow
+from moderator.queue import (
+    QueueFilter,
+    count_before,
+    count_queue,
+    in_queue,
+    list_queue,
+    list_queue_by_ids,
+)
+from moderator.services.changes import CommentChange, ModerationChange
+from moderator.storage import Database
+from ui.held_rows import HeldRows
+from ui.severity import DOT_COLOURS, RANK
+
+AnyIndex = QModelIndex | QPersistentModelIndex
+PAGE_SIZE = 200
+# Rows held either side of the last one read: a few screens' worth, whatever the queue's size.
+REACH = 25 * PAGE_SIZE
+# A decision on more rows than this that the model does not hold is followed by reading the
+# queue again, rather than by finding each row's place.
+PLACE_AT_MOST = 50
+# The excerpt is one line in the table; the view elides it, this only bounds the string.
+EXCERPT_CHARS = 300
+# Shown in a row not read yet, until it is (the next turn of the event loop).
+NOT_READ_YET = "…"
+
+_LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+_RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+
+
+def posted_text(row: CommentRow) -> str:
+    # Shown as stored, not in local time: scraped times are the site's own clock, and a
+    # moderator compares them with what the page printed.
+    return f"{row.posted_at:%d %b %Y %H:%M}"
+
+
+def status_text(row: CommentRow) -> str:
+    text = row.status.value.capitalize()
+    return f"{text}, escalated" if row.escalated else text
+
+
+def top_severity(row: CommentRow) -> Severity | None:
+    """The gravest of the comment's flags, or None if no rule flagged it."""
+    return max((flag.severity for flag in row.flags), key=RANK.__getitem__, default=None)
+
+
+def flags_text(row: CommentRow) -> str:
+    """ "high: insults, links": the gravest severity and which rules flagged the comment."""
+    severity = top_severity(row)
+    if severity is None:
+        return ""
+    rules = ", ".join(dict.fromkeys(flag.rule_id for flag in row.flags))
+    return f"{severity.value}: {rules}"
+
+
+def excerpt(body: str) -> str:
+    return one_line(body, EXCERPT_CHARS)
+
+
+@dataclass(frozen=True, slots=True)
+class _ColumnSpec:
+    header: str
+    text: Callable[[CommentRow], str]
+    width: int
+    align: Qt.AlignmentFlag = _LEFT
+
+
+class Column(Enum):
+    """The queue's columns in display order; adding one is one line here."""
+
+    POSITION = _ColumnSpec("#", lambda row: str(row.position), 40, _RIGHT)
+    AUTHOR = _ColumnSpec("Author", lambda row: one_line(row.author, EXCERPT_CHARS), 130)
+    POSTED = _ColumnSpec("Posted", posted_text, 120)
+    ARTICLE = _ColumnSpec("Article", lambda row: one_line(row.article_title, EXCERPT_CHARS), 150)
+    STATUS = _ColumnSpec("Status", status_text, 105)
+    FLAGS = _ColumnSpec("Flags", flags_text, 125)
+    # The last column takes whatever width is left (width 0: not set).
+    EXCERPT = _ColumnSpec("Comment", lambda row: excerpt(row.body), 0)
+
+    @property
+    def header(self) -> str:
+        return self.value.header
+
+
+COLUMNS: tuple[Column, ...] = tuple(Column)
+
+
+class CommentQueueModel(QAbstractTableModel):
+    """One queue (an article's comments, perhaps of one status), with a row for every comment
+    in it but only the rows near the view read from the database.
+
+    ``data()`` never reads: a row not held shows as not read yet and is asked for, and the
+    rows asked for are read on the next turn of the event loop (a page around each), so a
+    jump to the last of a million rows reads one page from the end. ``comment(row)`` reads at
+    once when it must. ``apply_change`` follows decisions in place, so the selection around
+    them survives; ``reload`` reads the queue again from its first page.
+    """
+
+    def __init__(self, database: Database, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._database = database
+        # None: no queue chosen yet (no article), so nothing to show or read.
+        self._queue: QueueFilter | None = None
+        self._held = HeldRows()
+        self._total = 0
+        self._wanted: set[int] = set()
+        self._reader = QTimer(self)
+        self._reader.setSingleShot(True)
+        self._reader.setInterval(0)
+        self._reader.timeout.connect(self._read_wanted)
+
+    @property
+    def queue(self) -> QueueFilter | None:
+        return self._queue
+
+    @property
+    def total(self) -> int:
+        """How many comments the queue holds (the row count; kept for callers' clarity)."""
+        return self._total
+
+    @property
+    def reading(self) -> bool:
+        """Whether rows the view asked for are still to be read (on the next turn)."""
+        return bool(self._wanted) or self._reader.isActive()
+
+    @property
+    def held(self) -> HeldRows:
+        """The rows read and held, for tests and the benchmark."""
+        return self._held
+
+    def set_queue(self, queue: QueueFilter | None) -> None:
+        self._queue = queue
+        self.reload()
+
+    def on_imported(self, report: ImportReport) -> None:
+        """Re-read when an import added comments this queue may show."""
+        if self._queue is None:
+            return
+        article = self._queue.article_id
+        if any(change.added and article in (None, change.article_id) for change in report.imported):
+            self.reload()
+
+    def reload(self) -> None:
+        """Re-read the queue from the database: its size, and its first page."""
+        total, rows = 0, []
+        if self._queue is not None:
+            with self._database.session() as session:
+                total = count_queue(session, self._queue)
+                rows = list_queue(session, self._queue, limit=PAGE_SIZE)
+        self.beginResetModel()
+        self._wanted.clear()
+        self._held.clear()
+        self._held.put(0, rows)
+        self._total = max(total, len(rows))
+        self.endResetModel()
+
+    def comment(self, row: int) -> CommentRow | None:
+        """The comment at ``row``, read now if it is not held; None past the end."""
+        if not 0 <= row < self._total:
+            return None
+        comment = self._held.get(row)
+        if comment is None:
+            self._read_around(row)
+            comment = self._held.get(row)
+        return comment
+
+    def comment_id(self, row: int) -> int | None:
+        comment = self.comment(row)
+        return None if comment is None else comment.id
+
+    def row_of(self, comment_id: int) -> int | None:
+        """The row of a comment the model holds (None if it does not hold it)."""
+        return self._held.row_of(comment_id)
+
+    def _want(self, row: int) -> None:
+        self._wanted.add(row)
+        if not self._reader.isActive():
+            self._reader.start()
+
+    def _read_wanted(self) -> None:
+        wanted, self._wanted = sorted(self._wanted), set()
+        for row in wanted:
+            if row < self._total and self._held.get(row) is None:
+                self._read_around(row)
+
+    def _read_around(self, row: int) -> None:
+        """Read the page around ``row`` from its nearer held neighbour (or end of the queue)."""
+        if self._queue is None:
+            return
+        gap = self._held.gap(row, self._total, PAGE_SIZE)
+        count = gap.end - gap.first
+        with self._database.session() as session:
+            if gap.rows_after_before <= gap.rows_before_after:
+                rows = list_queue(
+                    session,
+                    self._queue,
+                    limit=count,
+                    offset=gap.rows_after_before,
+                    after=gap.before,
+                )
+            else:
+                rows = list_queue(
+                    session,
+                    self._queue,
+                    limit=count,
+                    offset=gap.rows_before_after,
+                    before=gap.after,
+                    from_end=gap.after is None,
+                )
+        if len(rows) != count:
+            # The queue changed behind this model's back (another desk): start again.
+            QTimer.singleShot(0, self, self.reload)
+            return
+        self._held.put(gap.first, rows)
+        self._held.keep_near(row, REACH)
+        self.dataChanged.emit(self.index(gap.first, 0), self.index(gap.end - 1, len(COLUMNS) - 1))
+
+    def apply_change(self, change: ModerationChange) -> None:
+        """Follow a decision: repaint rows that stay, remove rows that left, place rows that
+        joined (or read the queue again when too many rows not held moved)."""
+        queue = self._queue
+        if queue is None:
+            return
+        moving: list[CommentChange] = []
+        for step in change.comments:
+            belongs_now = self._belongs(step, step.to_status)
+            row = self._held.row_of(step.comment_id)
+            if row is not None and belongs_now:
+                comment = self._held.get(row)
+                assert comment is not None
+                decided = dataclasses.replace(
+                    comment, status=step.to_status, escalated=step.escalated
+                )
+                self._held.replace(row, decided)
+                self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))
+            elif belongs_now != self._belongs(step, step.from_status):
+                moving.append(step)
+        if not moving:
+            return
+        if sum(self._held.row_of(step.comment_id) is None for step in moving) > PLACE_AT_MOST:
+            self.reload()
+            return
+        self._move(queue, moving)
+
+    def _move(self, queue: QueueFilter, moving: list[CommentChange]) -> None:
+        """Take out the comments that left the queue, then put in those that joined, each at
+        its place in the queue's order (counted in the database for rows not held)."""
+        ids = [step.comment_id for step in moving]
+        with self._database.session() as session:
+            # Only those the queue's other conditions (a search, say) let in move at all.
+            comments = list_queue_by_ids(session, in_queue(session, queue, ids))
+            places = {
+                comment.id: count_before(session, queue, comment)
+                for comment in comments
+                if self._held.row_of(comment.id) is None
+            }
+        joins = {step.comment_id for step in moving if self._belongs(step, step.to_status)}
+        order = queue.sort_columns
+        comments.sort(key=lambda comment: tuple(getattr(comment, c.key) for c in order))
+        # In queue order, so that each place counted (without every leaving row) is the
+        # row's place once the leaving rows before it are out.
+        for comment in comments:
+            if comment.id not in joins:
+                row = self._held.row_of(comment.id)
+                self._remove(places[comment.id] if row is None else row)
+        for comment in comments:
+            if comment.id in joins:
+                self._insert(places[comment.id], comment)
+
+    def _belongs(self, step: CommentChange, status: Any) -> bool:
+        queue = self._queue
+        return (
+            queue is not None
+            and (queue.article_id is None or queue.article_id == step.article_id)
+            and (queue.status is None or queue.status == status)
+            and (step.flagged or not queue.flagged)
+        )
+
+    def _remove(self, row: int) -> None:
+        self.beginRemoveRows(QModelIndex(), row, row)
+        self._held.remove(row)
+        self._total -= 1
+        self.endRemoveRows()
+
+    def _insert(self, row: int, comment: CommentRow) -> None:
+        row = min(row, self._total)
+        self.beginInsertRows(QModelIndex(), row, row)
+        self._held.insert(row, comment)
+        self._total += 1
+        self.endInsertRows()
+
+    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008 - Qt's default
+        return 0 if parent.isValid() else self._total
+
+    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008 - Qt's default
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < self._total:
+            return None
+        column = COLUMNS[index.column()]
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            return column.value.align
+        if role not in (
+            Qt.ItemDataRole.DisplayRole,
+            Qt.ItemDataRole.AccessibleTextRole,
+            Qt.ItemDataRole.DecorationRole,
+        ):
+            # No ToolTipRole on purpose: tooltips guess rich text, and comment bodies are
+            # untrusted.
+            return None
+        comment = self._held.get(index.row())
+        if comment is None:
+            self._want(index.row())
+            shown = column is Column.EXCERPT and role != Qt.ItemDataRole.DecorationRole
+            return NOT_READ_YET if shown else None
+        if role == Qt.ItemDataRole.DecorationRole:
+            severity = top_severity(comment) if column is Column.FLAGS else None
+            return None if severity is None else DOT_COLOURS[severity]
+        return column.value.text(comment)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(COLUMNS):
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
+            return COLUMNS[section].header
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            return COLUMNS[section].value.align
+        return None
