@@ -81,8 +81,8 @@ def author_text(author: AuthorSummary) -> str:
     """ "12 comments by this author · 3 pending · 2 approved · 7 hidden · 4 flagged"."""
     noun = "comment" if author.comments == 1 else "comments"
     return (
-        f"{author.comments} {noun} by this author · {author.pending} pending · "
-        f"{author.approved} approved · {author.hidden} hidden · {author.flagged} flagged"
+        f"{author.comments:,} {noun} by this author · {author.pending:,} pending · "
+        f"{author.approved:,} approved · {author.hidden:,} hidden · {author.flagged:,} flagged"
     )
 
 

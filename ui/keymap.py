@@ -156,8 +156,11 @@ def build_actions(
     return actions
 
 
-def populate(window: QMainWindow, toolbar: QToolBar, actions: Mapping[str, QAction]) -> None:
-    """Menus and the toolbar in keymap order, with a separator between groups."""
+def populate(
+    window: QMainWindow, toolbar: QToolBar, actions: Mapping[str, QAction]
+) -> dict[str, QMenu]:
+    """Menus and the toolbar in keymap order, with a separator between groups; the menus by
+    title, for others to add to."""
     menus: dict[str, QMenu] = {name: window.menuBar().addMenu(name) for name in MENUS}
     last_group: dict[str, str] = {}
     toolbar_group: str | None = None
@@ -175,3 +178,4 @@ def populate(window: QMainWindow, toolbar: QToolBar, actions: Mapping[str, QActi
                 toolbar.addSeparator()
             toolbar_group = binding.group
             toolbar.addAction(action)
+    return menus

@@ -36,6 +36,7 @@ from ui.import_flow import FilePicker, ImportFlow, dropped_paths, pick_files
 from ui.jobs import Job
 from ui.key_help import KeyHelp
 from ui.models import ArticleListModel, totals
+from ui.profile_dialog import SwitchPicker, ask_switch, switch_profile_action
 from ui.queue_header import QUEUE_TABS, QueueHeader
 from ui.queue_model import COLUMNS, Column, CommentQueueModel
 from ui.queue_view import CommentQueueView
@@ -63,6 +64,7 @@ class MainWindow(QMainWindow):
         note_picker: NotePicker = ask_escalation_note,
         file_picker: FilePicker = pick_files,
         rule_file_picker: RuleFilePicker = pick_rule_file,
+        profile_picker: SwitchPicker = ask_switch,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -124,6 +126,10 @@ class MainWindow(QMainWindow):
         decisions.follow(self.action_map["actionUndo"], self.action_map["actionRedo"])
         self._build_menus_and_toolbar()
         self.rules_menu = RulesMenu(self, desk, file_picker=rule_file_picker)
+        self.menus["&File"].addSeparator()
+        self.menus["&File"].addAction(
+            switch_profile_action(self, desk, self._update_counts, profile_picker)
+        )
 
         self.empty_state = EmptyStatePanel(self)
         self.empty_state.demoRequested.connect(self.open_demo)
@@ -155,7 +161,7 @@ class MainWindow(QMainWindow):
         toolbar.setMovable(False)
         toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.addToolBar(toolbar)
-        keymap.populate(self, toolbar, self.action_map)
+        self.menus = keymap.populate(self, toolbar, self.action_map)
 
     def _build_status_bar(self) -> None:
         self.counts_label = QLabel(self)
@@ -420,8 +426,8 @@ class MainWindow(QMainWindow):
             article = totals(self.articles.articles)
         self.queue_header.show_counts(article)
         self.counts_label.setText(
-            f"{article.comments} comments · {article.pending} pending · "
-            f"{article.approved} approved · {article.hidden} hidden"
+            f"{article.comments:,} comments · {article.pending:,} pending · "
+            f"{article.approved:,} approved · {article.hidden:,} hidden"
             if article
             else ""
         )

@@ -35,12 +35,12 @@ _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 
 def counts_text(row: ArticleRow) -> str:
     """An article's queue at a glance: "3 pending · 2 flagged · 12 comments"."""
-    parts = [f"{row.pending} pending"]
+    parts = [f"{row.pending:,} pending"]
     if row.flagged_pending:
-        parts.append(f"{row.flagged_pending} flagged")
+        parts.append(f"{row.flagged_pending:,} flagged")
     if row.hidden:
-        parts.append(f"{row.hidden} hidden")
-    parts.append(f"{row.comments} comment" + ("" if row.comments == 1 else "s"))
+        parts.append(f"{row.hidden:,} hidden")
+    parts.append(f"{row.comments:,} comment" + ("" if row.comments == 1 else "s"))
     return " · ".join(parts)
 
 

@@ -1,15 +1,18 @@
-"""First start: who is at the desk, and as what (moderator or editor)."""
+"""Who is at the desk, and as what (moderator or editor): asked on a first start, and changed
+from File → Switch Profile…"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QButtonGroup,
     QDialog,
     QDialogButtonBox,
     QLabel,
     QLineEdit,
+    QMainWindow,
     QRadioButton,
     QVBoxLayout,
     QWidget,
@@ -20,6 +23,8 @@ from ui.desk import Desk
 
 # Injected so tests can answer without a modal dialog: (parent, suggested name) -> answer.
 ProfilePicker = Callable[[QWidget | None, str], tuple[str, Role] | None]
+# The same, when someone else takes over the desk: (parent, current name, current role).
+SwitchPicker = Callable[[QWidget, str, Role], tuple[str, Role] | None]
 
 ROLE_TEXTS = {
     Role.MODERATOR: "Moderator — approve, hide, restore and escalate comments",
@@ -30,10 +35,17 @@ ROLE_TEXTS = {
 class ProfileDialog(QDialog):
     """Asks for a name (the one decisions are logged under) and a role."""
 
-    def __init__(self, suggested: str, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        suggested: str,
+        parent: QWidget | None = None,
+        *,
+        role: Role = Role.MODERATOR,
+        title: str = "Welcome to Moderator",
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("profileDialog")
-        self.setWindowTitle("Welcome to Moderator")
+        self.setWindowTitle(title)
         intro = QLabel("Every decision is logged under your name. Who is at this desk?", self)
         intro.setWordWrap(True)
         self.name_box = QLineEdit(suggested, self)
@@ -45,12 +57,12 @@ class ProfileDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
         layout.addWidget(self.name_box)
-        for role, text in ROLE_TEXTS.items():
+        for choice, text in ROLE_TEXTS.items():
             button = QRadioButton(text, self)
-            button.setObjectName(f"role_{role.value}")
-            button.setChecked(role is Role.MODERATOR)
+            button.setObjectName(f"role_{choice.value}")
+            button.setChecked(choice is role)
             self.roles.addButton(button)
-            button.setProperty("role", role.value)
+            button.setProperty("role", choice.value)
             layout.addWidget(button)
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
@@ -86,3 +98,27 @@ def first_start(desk: Desk, picker: ProfilePicker | None = None) -> bool:
         return False
     desk.create_profile(*answer)
     return True
+
+
+def ask_switch(parent: QWidget, current: str, role: Role) -> tuple[str, Role] | None:
+    dialog = ProfileDialog(current, parent, role=role, title="Switch Profile")
+    return dialog.answer() if dialog.exec() == QDialog.DialogCode.Accepted else None
+
+
+def switch_profile_action(
+    window: QMainWindow, desk: Desk, switched: Callable[[], object], picker: SwitchPicker
+) -> QAction:
+    """File → Switch Profile…: someone else takes over the desk (or the same person changes
+    role); decisions from then on are logged under the name given, here and in later sessions."""
+    action = QAction("Switch &Profile…", window)
+    action.setObjectName("actionProfile")
+    action.setStatusTip("Change who is at the desk: later decisions are logged under that name")
+
+    def switch() -> None:
+        answer = picker(window, desk.actor, desk.role)
+        if answer is not None:
+            desk.create_profile(*answer)
+            switched()
+
+    action.triggered.connect(switch)
+    return action

@@ -105,7 +105,7 @@ class QueueHeader(QWidget):
     def show_counts(self, article: ArticleRow | None) -> None:
         for index, tab in enumerate(QUEUE_TABS):
             self.tabs.setTabText(
-                index, f"{tab.title} ({tab.count(article)})" if article else tab.title
+                index, f"{tab.title} ({tab.count(article):,})" if article else tab.title
             )
 
     def focus_search(self) -> None:

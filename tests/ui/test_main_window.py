@@ -7,14 +7,14 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QMimeData, QPointF, QSettings, Qt, QUrl
-from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QMenu, QMessageBox, QPushButton, QSplitter, QToolBar, QWidget
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
 from moderator import settings
-from moderator.domain import ReasonCode, Severity, Status
+from moderator.domain import ReasonCode, Role, Severity, Status
 from moderator.models import ModerationAction
 from moderator.resources import DEMO_ARTICLE
 from moderator.storage import Database
@@ -376,7 +376,8 @@ def test_the_keymap_builds_actions_menu_and_toolbar(demo_window: MainWindow) -> 
         for title in ("&File", "&Edit", "&View", "&Actions", "&Help")
     }
     assert in_menus == {
-        "&File": ["actionImport"],
+        # Switch Profile… has no key: it is added after the keymap's.
+        "&File": ["actionImport", "actionProfile"],
         "&Edit": ["actionUndo", "actionRedo"],
         "&View": [*queues, "actionSearch"],
         "&Actions": [
@@ -634,3 +635,31 @@ def test_selecting_more_than_one_action_takes_is_refused_and_says_so(
     assert "at most 5 comments, and 12 are selected" in box.text()
     box.close()
     assert window.queueTabs.tabText(0) == "Pending (12)"
+
+
+def test_switch_profile_logs_later_decisions_under_the_new_name(
+    desk: Desk, database: Database, add_article: AddArticle, qtbot: QtBot
+) -> None:
+    add_article(count=3)
+    asked: list[tuple[str, Role]] = []
+
+    def picker(_parent: QWidget, current: str, role: Role) -> tuple[str, Role]:
+        asked.append((current, role))
+        return "Night Editor", Role.EDITOR
+
+    window = MainWindow(desk, profile_picker=picker)
+    qtbot.addWidget(window)
+    with qtbot.waitActive(window):
+        window.show()
+    before = current_id(window)
+    press(qtbot, window, "a")
+    switch = window.findChild(QAction, "actionProfile")
+    assert switch is not None
+    assert switch in window.menus["&File"].actions()
+    switch.trigger()
+    assert asked == [("tester", Role.MODERATOR)]
+    assert window.acting_label.text() == "Acting as Night Editor (editor)"
+    after = current_id(window)
+    press(qtbot, window, "a")
+    assert actions_on(database, before) == [("approve", None, "tester")]
+    assert actions_on(database, after) == [("approve", None, "Night Editor")]
