@@ -44,6 +44,7 @@ class ArticlePanel(QWidget):
 
     def __init__(self, articles: ArticleListModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.setAccessibleName("Article list")
         self.articles = articles
         self.proxy = QSortFilterProxyModel(self)
         self.proxy.setObjectName("articleProxy")

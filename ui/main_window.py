@@ -184,6 +184,7 @@ class MainWindow(QMainWindow):
 
         self.articleView = QTextBrowser(self)
         self.articleView.setObjectName("articleView")
+        self.articleView.setAccessibleName("Article text")
         self.articleView.setOpenLinks(False)
         self.articleView.setPlaceholderText("Select an article to read it here.")
 
@@ -216,6 +217,7 @@ class MainWindow(QMainWindow):
     def _build_detail(self) -> QWidget:
         self.commentDetail = QTextBrowser(self)
         self.commentDetail.setObjectName("commentDetail")
+        self.commentDetail.setAccessibleName("Current comment")
         self.commentDetail.setOpenLinks(False)
         self.commentDetail.setPlaceholderText("No comment selected.")
 

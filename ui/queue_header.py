@@ -47,8 +47,10 @@ class QueueHeader(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.setAccessibleName("Queue tabs, search and order")
         self.tabs = QTabBar(self)
         self.tabs.setObjectName("queueTabs")
+        self.tabs.setAccessibleName("Queues")
         self.tabs.setExpanding(False)
         self.tabs.setDrawBase(False)
         for tab in QUEUE_TABS:

@@ -14,6 +14,7 @@ class CommentQueueView(QTableView):
     def __init__(self, model: CommentQueueModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("commentQueue")
+        self.setAccessibleName("Comment queue")
         self.setModel(model)
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
@@ -30,6 +31,7 @@ class CommentQueueView(QTableView):
         rows.setDefaultSectionSize(self.fontMetrics().height() + 10)
 
         header = self.horizontalHeader()
+        header.setAccessibleName("Queue columns")
         header.setHighlightSections(False)
         header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         for section, column in enumerate(COLUMNS):

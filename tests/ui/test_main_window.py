@@ -8,7 +8,20 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QMimeData, QPointF, QSettings, Qt, QUrl
 from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import QMenu, QMessageBox, QPushButton, QSplitter, QToolBar, QWidget
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractItemView,
+    QComboBox,
+    QLineEdit,
+    QMenu,
+    QMessageBox,
+    QPushButton,
+    QSplitter,
+    QTabBar,
+    QTextBrowser,
+    QToolBar,
+    QWidget,
+)
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
@@ -663,3 +676,16 @@ def test_switch_profile_logs_later_decisions_under_the_new_name(
     press(qtbot, window, "a")
     assert actions_on(database, before) == [("approve", None, "tester")]
     assert actions_on(database, after) == [("approve", None, "Night Editor")]
+
+
+def test_every_control_has_a_name_a_screen_reader_can_say(demo_window: MainWindow) -> None:
+    controls = (QAbstractButton, QLineEdit, QComboBox, QAbstractItemView, QTabBar, QTextBrowser)
+    unnamed = [
+        f"{type(widget).__name__} {widget.objectName()!r}"
+        for widget in demo_window.findChildren(QWidget)
+        if isinstance(widget, controls)
+        and widget.isVisible()
+        and not widget.accessibleName()
+        and not (isinstance(widget, QAbstractButton) and widget.text())
+    ]
+    assert unnamed == []
