@@ -84,6 +84,20 @@ class QueueFilter:
         order = IN_THREAD if self.article_id is not None else BY_TIME
         return (Comment.urgency, *order) if self.order is QueueOrder.SEVERITY else order
 
+    def sort_key(self, row: Any) -> tuple[Any, ...]:
+        """A row's place in the queue's order, to sort rows already read (a snapshot or a
+        result row: anything with the order columns as attributes)."""
+        return tuple(getattr(row, column.key) for column in self.sort_columns)
+
+    def may_hold(self, article_id: int, status: Status, flagged: bool) -> bool:
+        """Whether a comment of this article, status and flagging may be in the queue (its
+        search, if any, is only known to the database: see :func:`in_queue`)."""
+        return (
+            (self.article_id is None or self.article_id == article_id)
+            and (self.status is None or self.status == status)
+            and (flagged or not self.flagged)
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class _Anchor:
@@ -168,10 +182,7 @@ def _merged_statuses(session: Session, queue: QueueFilter, walk: _Walk) -> list[
             return []
         walk = replace(walk, anchor=anchor, inclusive=True, offset=0)
     rows = [row for status in Status for row in _walk(session, replace(queue, status=status), walk)]
-    if queue.order is QueueOrder.SEVERITY:
-        rows.sort(key=lambda row: (row.urgency, row.posted_at, row.id), reverse=walk.backward)
-    else:
-        rows.sort(key=lambda row: (row.posted_at, row.id), reverse=walk.backward)
+    rows.sort(key=queue.sort_key, reverse=walk.backward)
     return rows if walk.limit is None else rows[: walk.limit]
 
 
@@ -241,7 +252,7 @@ def _page(
         # Find the first row's key alone (the index holds it; nothing else is read for the
         # rows skipped), then read the page from there.
         keys = queue.apply(select(*order)).where(*where)
-        keys = _beyond(keys, order, bound, walk.backward, inclusive=False)
+        keys = _beyond(keys, order, bound, walk.backward, walk.inclusive)
         found = session.execute(keys.offset(walk.offset).limit(1)).first()
         if found is None:
             return []

@@ -1,4 +1,5 @@
-"""Item models over the core's snapshots: the article list and the paged comment queue."""
+"""The article list's model over the core's snapshots (the comment queue's is in
+:mod:`ui.queue_model`)."""
 
 from __future__ import annotations
 
@@ -22,15 +23,10 @@ from moderator.importer import ImportReport
 from moderator.queries import ArticleRow, list_articles
 from moderator.services.changes import CommentChange, ModerationChange
 from moderator.storage import Database
+from ui.queue_model import EXCERPT_CHARS
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-PAGE_SIZE = 200
-# The excerpt is one line in the table; the view elides it, this only bounds the string.
-EXCERPT_CHARS = 300
-
-_LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
-_RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 
 
 def counts_text(row: ArticleRow) -> str:
@@ -75,21 +71,27 @@ class ArticleListModel(QAbstractListModel):
         super().__init__(parent)
         self._database = database
         self._rows: list[ArticleRow] = []
+        self._row_by_id: dict[int, int] = {}
 
     def reload(self) -> None:
         with self._database.session() as session:
             rows = list_articles(session)
         self.beginResetModel()
         self._rows = rows
+        self._row_by_id = {article.id: row for row, article in enumerate(rows)}
         self.endResetModel()
 
     def apply_change(self, change: ModerationChange) -> None:
-        """Move each decided comment from its old status count to its new one."""
+        """Move each decided comment from its old status count to its new one; each article
+        touched is told once (a bulk decision may move thousands of comments)."""
+        touched: set[int] = set()
         for step in change.comments:
             row = self.row_of(step.article_id)
             if row is None or step.from_status == step.to_status:
                 continue
             self._rows[row] = _recount(self._rows[row], step)
+            touched.add(row)
+        for row in sorted(touched):
             index = self.index(row, 0)
             self.dataChanged.emit(index, index)
 
@@ -121,10 +123,7 @@ class ArticleListModel(QAbstractListModel):
         return self._rows[row].id
 
     def row_of(self, article_id: int) -> int | None:
-        for row, article in enumerate(self._rows):
-            if article.id == article_id:
-                return row
-        return None
+        return self._row_by_id.get(article_id)
 
 
 def totals(rows: Iterable[ArticleRow]) -> ArticleRow:

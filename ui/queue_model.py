@@ -19,7 +19,7 @@ from PySide6.QtCore import (
 )
 
 from moderator.display import one_line
-from moderator.domain import Severity
+from moderator.domain import Severity, Status
 from moderator.importer import ImportReport
 from moderator.queries import CommentRow
 from moderator.queue import (
@@ -236,7 +236,10 @@ class CommentQueueModel(QAbstractTableModel):
             return
         self._held.put(gap.first, rows)
         self._held.keep_near(row, REACH)
-        self.dataChanged.emit(self.index(gap.first, 0), self.index(gap.end - 1, len(COLUMNS) - 1))
+        self._repaint(gap.first, gap.end - 1)
+
+    def _repaint(self, first: int, last: int) -> None:
+        self.dataChanged.emit(self.index(first, 0), self.index(last, len(COLUMNS) - 1))
 
     def apply_change(self, change: ModerationChange) -> None:
         """Follow a decision: repaint rows that stay, remove rows that left, place rows that
@@ -255,7 +258,7 @@ class CommentQueueModel(QAbstractTableModel):
                     comment, status=step.to_status, escalated=step.escalated
                 )
                 self._held.replace(row, decided)
-                self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))
+                self._repaint(row, row)
             elif belongs_now != self._belongs(step, step.from_status):
                 moving.append(step)
         if not moving:
@@ -278,8 +281,7 @@ class CommentQueueModel(QAbstractTableModel):
                 if self._held.row_of(comment.id) is None
             }
         joins = {step.comment_id for step in moving if self._belongs(step, step.to_status)}
-        order = queue.sort_columns
-        comments.sort(key=lambda comment: tuple(getattr(comment, c.key) for c in order))
+        comments.sort(key=queue.sort_key)
         # In queue order, so that each place counted (without every leaving row) is the
         # row's place once the leaving rows before it are out.
         for comment in comments:
@@ -290,14 +292,9 @@ class CommentQueueModel(QAbstractTableModel):
             if comment.id in joins:
                 self._insert(places[comment.id], comment)
 
-    def _belongs(self, step: CommentChange, status: Any) -> bool:
+    def _belongs(self, step: CommentChange, status: Status) -> bool:
         queue = self._queue
-        return (
-            queue is not None
-            and (queue.article_id is None or queue.article_id == step.article_id)
-            and (queue.status is None or queue.status == status)
-            and (step.flagged or not queue.flagged)
-        )
+        return queue is not None and queue.may_hold(step.article_id, status, step.flagged)
 
     def _remove(self, row: int) -> None:
         self.beginRemoveRows(QModelIndex(), row, row)

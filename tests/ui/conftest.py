@@ -11,9 +11,11 @@ from sqlalchemy import select
 from moderator.domain import ReasonCode, Status
 from moderator.formats.records import IncomingArticle, IncomingComment
 from moderator.models import Comment, ModerationAction
+from moderator.queue import QueueFilter
 from moderator.services.importing import import_article
 from moderator.storage import Database
 from ui.desk import Desk
+from ui.queue_model import CommentQueueModel
 
 T0 = datetime(2025, 1, 14, 8, 0, tzinfo=UTC)
 HOSTILE = "<b>bold</b><script>alert(1)</script><img src=x onerror=alert(1)>"
@@ -67,3 +69,10 @@ def actions_on(database: Database, comment_id: int) -> list[tuple[str, ReasonCod
             .order_by(ModerationAction.id)
         )
         return [(row.action.value, row.reason, row.actor.name) for row in rows]
+
+
+def queue_model(database: Database, queue: QueueFilter | None) -> CommentQueueModel:
+    """A comment queue model showing ``queue`` (None: no queue chosen)."""
+    model = CommentQueueModel(database)
+    model.set_queue(queue)
+    return model

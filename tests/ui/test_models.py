@@ -8,16 +8,9 @@ from pytestqt.qtbot import QtBot
 
 from moderator.queue import QueueFilter
 from moderator.storage import Database
-from tests.ui.conftest import AddArticle
+from tests.ui.conftest import AddArticle, queue_model
 from ui.desk import Desk
 from ui.models import ArticleListModel
-from ui.queue_model import CommentQueueModel
-
-
-def queue_model(database: Database, queue: QueueFilter | None) -> CommentQueueModel:
-    model = CommentQueueModel(database)
-    model.set_queue(queue)
-    return model
 
 
 def test_article_list_shows_titles_and_follows_counts(

@@ -12,7 +12,7 @@ from moderator.domain import Status
 from moderator.queue import QueueFilter, list_queue
 from moderator.services.moderation import approve, ensure_profile
 from moderator.storage import Database
-from tests.ui.conftest import HOSTILE, AddArticle
+from tests.ui.conftest import HOSTILE, AddArticle, queue_model
 from ui import queue_model as queue_model_module
 from ui.desk import Desk
 from ui.queue_model import COLUMNS, NOT_READ_YET, PAGE_SIZE, Column, CommentQueueModel
@@ -21,12 +21,6 @@ from ui.queue_model import COLUMNS, NOT_READ_YET, PAGE_SIZE, Column, CommentQueu
 def texts(model: CommentQueueModel, column: Column) -> list[str]:
     col = COLUMNS.index(column)
     return [model.data(model.index(row, col)) for row in range(model.rowCount())]
-
-
-def queue_model(database: Database, queue: QueueFilter | None) -> CommentQueueModel:
-    model = CommentQueueModel(database)
-    model.set_queue(queue)
-    return model
 
 
 def every_id(model: CommentQueueModel) -> list[int | None]:
