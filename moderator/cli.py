@@ -313,18 +313,12 @@ def run_show(database: Database, args: argparse.Namespace) -> int:
     return 0
 
 
-def _remembered_name() -> str | None:
-    """The name chosen at the window's first start; a broken settings file names nobody."""
-    try:
-        return settings.profile_name()
-    except settings.SettingsError:
-        return None
-
-
 def run_decision(database: Database, args: argparse.Namespace) -> int:
     from moderator.services import moderation  # noqa: PLC0415
 
-    actor_name = args.actor or moderation.default_actor_name(remembered=_remembered_name())
+    actor_name = args.actor or moderation.default_actor_name(
+        remembered=settings.remembered_profile_name()
+    )
     with database.transaction() as session:
         actor = moderation.ensure_profile(session, actor_name)
         match args.decision:

@@ -75,6 +75,15 @@ def profile_name() -> str | None:
     return chosen.strip()
 
 
+def remembered_profile_name() -> str | None:
+    """:func:`profile_name`, or None if the settings file is broken: then the login name acts
+    (and whatever reads the settings for itself says why)."""
+    try:
+        return profile_name()
+    except SettingsError:
+        return None
+
+
 def use_profile_name(name: str) -> None:
     """Remember the name this user acts as, for the window and the command line."""
     settings = _read()

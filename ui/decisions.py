@@ -105,10 +105,10 @@ class Decisions(QObject):
         return [comment_id for comment_id in ids if comment_id is not None]
 
     def approve(self) -> None:
-        self._decide("approve", self._desk.approve)
+        self._decide("approve", self._desk.approve, self.selected_ids())
 
     def restore(self) -> None:
-        self._decide("restore", self._desk.restore)
+        self._decide("restore", self._desk.restore, self.selected_ids())
 
     def escalate(self) -> None:
         ids = self.selected_ids()
@@ -116,7 +116,7 @@ class Decisions(QObject):
             return
         note = self._note_picker(self._window, len(ids))
         if note is not None:
-            self._decide("escalate", lambda ids: self._desk.escalate(ids, note or None))
+            self._decide("escalate", lambda ids: self._desk.escalate(ids, note or None), ids)
 
     def hide(self) -> None:
         ids = self.selected_ids()
@@ -124,7 +124,7 @@ class Decisions(QObject):
             return
         choice = self._reason_picker(self._window, len(ids))
         if choice is not None:
-            self._decide("hide", lambda ids: self._desk.hide(ids, choice.reason, choice.note))
+            self._decide("hide", lambda ids: self._desk.hide(ids, choice.reason, choice.note), ids)
 
     def follow(self, undo: QAction, redo: QAction) -> None:
         """Keep the Undo and Redo actions saying what they would do, and off when nothing."""
@@ -151,8 +151,11 @@ class Decisions(QObject):
     def redo(self) -> None:
         self.stack.redo()
 
-    def _decide(self, verb: str, run: Callable[[list[int]], ModerationChange]) -> None:
-        ids = self.selected_ids()
+    def _decide(
+        self, verb: str, run: Callable[[list[int]], ModerationChange], ids: list[int]
+    ) -> None:
+        """Decide on ``ids``: the selection as it was read before any dialog asked about it
+        (a dialog's event loop may let the queue change under it)."""
         if not ids:
             return
         first_row = self._queue.row_of(ids[0])

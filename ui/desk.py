@@ -15,7 +15,7 @@ from moderator.importer import ImportAborted, ImportReport
 from moderator.importer import import_paths as import_files
 from moderator.models import Profile
 from moderator.queries import get_profile
-from moderator.rule_runs import RuleRunReport, RunProgress, StopRequested, run_rules
+from moderator.rule_runs import RuleRunReport, StopRequested, run_rules
 from moderator.rules.loader import LoadedRuleSet, read_rule_set
 from moderator.rules.model import RuleSet
 from moderator.services import moderation
@@ -28,13 +28,6 @@ def read_rules(path: Path) -> LoadedRuleSet:
     """The rule set in ``path`` with its warnings; ``LoadError`` lists every problem."""
     importlib.import_module("moderator.rules.kinds")  # registers the built-in rule kinds
     return read_rule_set(path)
-
-
-def _remembered() -> str | None:
-    try:
-        return settings.profile_name()
-    except settings.SettingsError:
-        return None  # a broken settings file: the login name acts, and the Rules menu says why
 
 
 def active_rule_set() -> RuleSet:
@@ -65,7 +58,9 @@ class Desk(QObject):
     ) -> None:
         super().__init__(parent)
         self._database = database
-        self._actor = (actor or moderation.default_actor_name(remembered=_remembered())).strip()
+        self._actor = (
+            actor or moderation.default_actor_name(remembered=settings.remembered_profile_name())
+        ).strip()
         self._role: Role | None = None
 
     @property
@@ -157,19 +152,10 @@ class Desk(QObject):
         settings.use_rule_set(path)
         return loaded
 
-    def run_rules(
-        self, *, progress: RunProgress | None = None, stop: StopRequested | None = None
-    ) -> RuleRunReport:
-        """Check every stored comment with the active rule set again, a page per unit of work.
-
-        ``stop`` is asked after each page; what was done before it stays done, and is announced.
-        """
-        report = run_rules(self._database, active_rule_set(), progress=progress, stop=stop)
-        self.rules_ran.emit(report)
-        return report
-
     def start_rule_run(self) -> Job:
-        """:meth:`run_rules` in a worker thread; ``rules_ran`` is emitted here when it ends.
+        """Check every stored comment with the active rule set again, a page per unit of work,
+        in a worker thread; the job can be stopped between pages (what was done stays done).
+        ``rules_ran`` is emitted here when it ends.
 
         The active rule set is read now: one with problems raises ``LoadError``.
         """

@@ -75,8 +75,7 @@ class ImportFlow(QObject):
         try:
             job = self._desk.start_import(paths)
         except LoadError as error:
-            problems = "\n".join(str(problem) for problem in error.problems)
-            text = f"The active rule set has problems:\n\n{problems}"
+            text = f"The active rule set has problems:\n\n{error}"
             warn(self._window, "Nothing imported", text)
             return None
         self.job = job

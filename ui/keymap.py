@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QMenu, QStyle, QToolBar
 
+from ui.queue_header import QUEUE_TABS
+
 
 @dataclass(frozen=True, slots=True)
 class KeyBinding:
@@ -98,7 +100,7 @@ KEYMAP: tuple[KeyBinding, ...] = (
             group="queues",
             on_toolbar=False,
         )
-        for number, title in enumerate(("Pending", "Flagged", "Approved", "Hidden", "All"), 1)
+        for number, title in enumerate((tab.title for tab in QUEUE_TABS), 1)
     ),
     KeyBinding(
         "actionSearch",

@@ -87,7 +87,6 @@ class MainWindow(QMainWindow):
         desk.moderated.connect(self.articles.apply_change)
         desk.moderated.connect(self.queue.apply_change)
         desk.imported.connect(self.articles.on_imported)
-        desk.imported.connect(self.queue.on_imported)
         desk.imported.connect(self._on_imported)
         # A run of the rules may flag or hide anywhere: both lists read the database again.
         desk.rules_ran.connect(self.articles.reload)
@@ -315,8 +314,12 @@ class MainWindow(QMainWindow):
                 splitter.restoreState(value)
 
     def _on_imported(self, report: ImportReport) -> None:
+        chosen = (self._article_id, self._all)
         if report.imported:
             self.select_article(report.imported[0].article_id)
+        # A queue chosen anew has just been read; one still chosen reads what the import added.
+        if (self._article_id, self._all) == chosen:
+            self.queue.on_imported(report)
 
     # --- following the models ------------------------------------------------------------
 

@@ -83,8 +83,14 @@ class ProfileDialog(QDialog):
         ok.setEnabled(bool(self.name_box.text().strip()))
 
 
-def ask_profile(parent: QWidget | None, suggested: str) -> tuple[str, Role] | None:
-    dialog = ProfileDialog(suggested, parent)
+def ask_profile(
+    parent: QWidget | None,
+    suggested: str,
+    role: Role = Role.MODERATOR,
+    *,
+    title: str = "Welcome to Moderator",
+) -> tuple[str, Role] | None:
+    dialog = ProfileDialog(suggested, parent, role=role, title=title)
     return dialog.answer() if dialog.exec() == QDialog.DialogCode.Accepted else None
 
 
@@ -101,8 +107,7 @@ def first_start(desk: Desk, picker: ProfilePicker | None = None) -> bool:
 
 
 def ask_switch(parent: QWidget, current: str, role: Role) -> tuple[str, Role] | None:
-    dialog = ProfileDialog(current, parent, role=role, title="Switch Profile")
-    return dialog.answer() if dialog.exec() == QDialog.DialogCode.Accepted else None
+    return ask_profile(parent, current, role, title="Switch Profile")
 
 
 def switch_profile_action(

@@ -109,8 +109,7 @@ class RulesMenu(QObject):
         try:
             loaded = self._desk.use_rule_set(path)
         except LoadError as error:
-            problems = "\n".join(str(problem) for problem in error.problems)
-            warn(self._window, "Rule set not used", f"It has problems:\n\n{problems}")
+            warn(self._window, "Rule set not used", f"It has problems:\n\n{error}")
             return
         except settings.SettingsError as error:
             warn(self._window, "Rule set not used", str(error))
@@ -130,8 +129,7 @@ class RulesMenu(QObject):
         try:
             job = self._desk.start_rule_run()
         except LoadError as error:
-            problems = "\n".join(str(problem) for problem in error.problems)
-            warn(self._window, "Rules not run", f"The active rule set has problems:\n\n{problems}")
+            warn(self._window, "Rules not run", f"The active rule set has problems:\n\n{error}")
             return None
         dialog = QProgressDialog("Checking comments…", "Stop", 0, 0, self._window)
         dialog.setObjectName("rulesProgress")
