@@ -7,15 +7,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any
 
-from sqlalchemy import Select, case, func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from moderator.domain import Role, Severity, Status
-from moderator.models import Article, Author, Comment, Flag, Profile
-
-_SelectT = TypeVar("_SelectT", bound=Select[*tuple[Any, ...]])
+from moderator.models import NOT_FLAGGED, Article, Author, Comment, Flag, Profile
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,7 +39,7 @@ class CommentRow:
     escalated: bool
     flags: tuple[FlagRow, ...] = ()
     # The gravest flag as a sort key (0 high ... 3 none): where the row sits by severity.
-    urgency: int = 3
+    urgency: int = NOT_FLAGGED
 
     def as_json(self) -> dict[str, Any]:
         return {

@@ -93,8 +93,12 @@ def _set_urgency(session: Session, results: Sequence[tuple[int, Sequence[Hit]]])
         by_urgency.setdefault(urgency, []).append(comment_id)
     for urgency, ids in by_urgency.items():
         for chunk in chunked(ids):
+            # Only rows that change: most comments checked keep their urgency (all new ones
+            # are already unflagged), and every row written costs a synced page write.
             session.execute(
-                update(Comment).where(Comment.id.in_(chunk)).values(urgency=urgency),
+                update(Comment)
+                .where(Comment.id.in_(chunk), Comment.urgency != urgency)
+                .values(urgency=urgency),
                 execution_options={"synchronize_session": False},
             )
 

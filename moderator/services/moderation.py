@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import getpass
 import os
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Container, Iterable, Mapping
+from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -124,42 +125,20 @@ def undo(session: Session, change: ModerationChange, *, actor: Profile) -> Moder
                 f"comment {comment.id} changed since ({change.action}); it is now {state}:"
                 " cannot undo"
             )
-    now = utc_now()
-    undone = []
-    for comment in comments:
-        step = steps[comment.id]
-        comment.status, comment.escalated = step.from_status, step.was_escalated
-        record = ModerationAction(
-            comment_id=comment.id,
-            actor_id=actor.id,
-            role=actor.role,
-            action=ActionKind.UNDO,
-            from_status=step.to_status,
-            to_status=step.from_status,
-            note=f"undo of action #{step.action_id} ({change.action})",
-            created_at=now,
-        )
-        session.add(record)
-        undone.append((step, record))
-    session.flush()
-    return ModerationChange(
-        action=ActionKind.UNDO,
-        actor=actor.name,
-        reason=None,
-        note=None,
-        comments=tuple(
-            CommentChange(
-                comment_id=step.comment_id,
-                article_id=step.article_id,
-                action_id=record.id,
-                from_status=step.to_status,
-                to_status=step.from_status,
-                was_escalated=step.escalated,
-                escalated=step.was_escalated,
-                flagged=step.flagged,
+    return _log(
+        session,
+        ActionKind.UNDO,
+        [
+            _Move(
+                comment,
+                steps[comment.id].from_status,
+                steps[comment.id].was_escalated,
+                f"undo of action #{steps[comment.id].action_id} ({change.action})",
             )
-            for step, record in undone
-        ),
+            for comment in comments
+        ],
+        actor=actor,
+        flagged={step.comment_id for step in steps.values() if step.flagged},
     )
 
 
@@ -188,7 +167,9 @@ def _decide(
         raise MissingInputError(f"{action} needs at least one comment id")
     note = (note.strip() or None) if note is not None else None
     if note is not None and len(note) > MAX_NOTE_LENGTH:
-        raise MissingInputError(f"the note is {len(note)} characters; the limit is 2000")
+        raise MissingInputError(
+            f"the note is {len(note)} characters; the limit is {MAX_NOTE_LENGTH}"
+        )
     comments = _load(session, ids)
     allowed, target = _TRANSITIONS[action]
     # Check every comment before touching any, so that a batch is all-or-nothing.
@@ -200,28 +181,68 @@ def _decide(
         if action is ActionKind.ESCALATE and comment.escalated:
             raise TransitionError(f"comment {comment.id} is already escalated to an editor")
 
+    moves = [
+        _Move(
+            comment,
+            target or comment.status,
+            comment.escalated or action is ActionKind.ESCALATE,
+            note if notes is None else notes[comment.id].strip(),
+        )
+        for comment in comments
+    ]
+    return _log(
+        session,
+        action,
+        moves,
+        actor=actor,
+        reason=reason,
+        note=note,
+        flagged=_flagged(session, ids),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Move:
+    """Where one decision takes one comment, and the note its history entry gets."""
+
+    comment: Comment
+    to_status: Status
+    escalated: bool
+    note: str | None
+
+
+def _log(
+    session: Session,
+    action: ActionKind,
+    moves: list[_Move],
+    *,
+    actor: Profile,
+    flagged: Container[int],
+    reason: ReasonCode | None = None,
+    note: str | None = None,
+) -> ModerationChange:
+    """Move the comments (already checked) and add an entry to each one's history; what
+    changed, for the views. ``note`` is the decision's own (None when each has its own)."""
     now = utc_now()
-    actions = []
-    for comment in comments:
+    done = []
+    for move in moves:
+        comment = move.comment
         from_status, was_escalated = comment.status, comment.escalated
-        comment.status = target or comment.status
-        if action is ActionKind.ESCALATE:
-            comment.escalated = True
+        comment.status, comment.escalated = move.to_status, move.escalated
         record = ModerationAction(
             comment_id=comment.id,
             actor_id=actor.id,
             role=actor.role,
             action=action,
             from_status=from_status,
-            to_status=comment.status,
+            to_status=move.to_status,
             reason=reason,
-            note=note if notes is None else notes[comment.id].strip(),
+            note=move.note,
             created_at=now,
         )
         session.add(record)
-        actions.append((comment, record, from_status, was_escalated))
+        done.append((comment, record, from_status, was_escalated))
     session.flush()
-    flagged = _flagged(session, ids)
     return ModerationChange(
         action=action,
         actor=actor.name,
@@ -238,7 +259,7 @@ def _decide(
                 escalated=comment.escalated,
                 flagged=comment.id in flagged,
             )
-            for comment, record, from_status, was_escalated in actions
+            for comment, record, from_status, was_escalated in done
         ),
     )
 
