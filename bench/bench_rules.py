@@ -46,7 +46,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bench_rules_words import TERMS, load_terms, pin_to_one_core
+from bench_rules_words import TERMS, load_terms, naive_alternation, pin_to_one_core, time_naive
 from make_corpus import SHARED_DATA, SharedDataMissingError, iter_articles
 from report import print_table, verdict
 
@@ -308,12 +308,6 @@ def time_engine(
     return seconds, Counter(hit.rule_id for found in kept for hit in found)
 
 
-def time_naive(pattern: re.Pattern[str], comments: Sequence[CommentSnapshot]) -> tuple[float, int]:
-    started = time.perf_counter()
-    flagged = sum(1 for comment in comments if pattern.findall(comment.body))
-    return time.perf_counter() - started, flagged
-
-
 @dataclass(frozen=True, slots=True)
 class Measured:
     label: str
@@ -382,7 +376,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"rule sets loaded in {loaded:.2f} s ({len(full_set.rules)} rules in the full set)")
 
     sample = random.Random(args.seed).sample(comments, min(args.naive_sample, len(comments)))
-    alternation = "|".join(re.escape(term) for term in sorted(terms, key=len, reverse=True))
+    alternation = naive_alternation(terms)
     naive_words = re.compile(rf"\b(?:{alternation})\b", re.IGNORECASE)
     patterns = "|".join(f"(?:{pattern})" for _, pattern in REGEXES)
     naive_full = re.compile(rf"\b(?:{alternation})\b|{patterns}", re.IGNORECASE)

@@ -58,6 +58,7 @@ import moderator.rules.kinds  # noqa: F401  (registers the built-in rule kinds)
 from moderator.rules.engine import RuleEngine
 from moderator.rules.loader import LoadError, load_rule_set
 from moderator.rules.model import CommentSnapshot, Hit, RuleContext
+from moderator.rules.tables import quote
 from moderator.rules.words import WordListRule
 from moderator.settings import DEFAULT_RULE_SET
 
@@ -269,20 +270,15 @@ def _rate(part: int, whole: int) -> str:
     return f"{part / whole:.1%}" if whole else "-"
 
 
-def _shown(text: str, width: int = _SHOWN) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= width else flat[: width - 1] + "…"
-
-
 def _excerpt(text: str, hits: Sequence[Hit], width: int = _SHOWN) -> str:
     """About ``width`` characters of ``text`` on one line: its start, or, when the first hit
     lies further on, the stretch around that hit."""
     spans = [span for hit in hits for span in hit.spans]
     start = min(spans)[0] if spans else 0
     if start + 40 <= width:
-        return _shown(text, width)
+        return quote(text, width)
     begin = start - width // 3
-    return "…" + _shown(text[begin:], width - 1).lstrip()
+    return "…" + quote(text[begin:], width - 1).lstrip()
 
 
 def _flags(flagger: Callable[[str], bool], texts: Iterable[str]) -> list[bool]:
@@ -423,7 +419,7 @@ def news_report(
     for number, index in enumerate(picked, start=1):
         evidence = "; ".join(dict.fromkeys(_evidence(hit) for hit in news_hits[index]))
         excerpt = _excerpt(news.texts[index], news_hits[index])
-        print(f"{number:>2}. [{_shown(evidence, 100)}]\n    {excerpt}")
+        print(f"{number:>2}. [{quote(evidence, 100)}]\n    {excerpt}")
     if news.status_file is not None:
         flagged = {_same(text) for text, hits in zip(news.texts, news_hits, strict=True) if hits}
         statuses(news, flagged)

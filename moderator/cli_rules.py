@@ -1,7 +1,7 @@
 """The ``moderator rules ...`` commands: check rule-set files, choose the active one, try a text.
 
 Commands that only read files set ``standalone=`` (run without a database); the commands that
-read stored comments (``rules run``, ``rules backtest``) will set ``handler=`` like the other
+read stored comments (``rules run``, ``rules backtest``) set ``handler=`` like the other
 commands of ``moderator.cli`` and share :func:`add_rules_option` and :func:`rule_set_for`.
 """
 

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, literal, select, tuple_
 from sqlalchemy.orm import Session
 
 from moderator.domain import Status
-from moderator.models import Comment
+from moderator.models import Author, Comment
 from moderator.rules.engine import RuleEngine
-from moderator.rules.model import RuleSet
-from moderator.services.flagging import FlagChange, StoredHistory, snapshots, store_hits
+from moderator.rules.model import CommentSnapshot, RuleSet
+from moderator.services.flagging import FlagChange, StoredHistory, store_hits
 from moderator.storage import Database
 
 PAGE = 2_000
@@ -70,9 +71,8 @@ def run_rules(
         # Every stored comment is in the run: history is only the decisions people made.
         engine = RuleEngine(rule_set, history=StoredHistory(reader, whole_run=True))
         engine.reset()
-        for keys in _pages(reader, condition=condition):
-            comments = snapshots(reader, [comment_id for _, comment_id, _ in keys])
-            results = [(c.id, engine.check(c)) for c in comments if c.id is not None]
+        for page in _pages(reader, condition=condition):
+            results = [(comment_id, engine.check(comment)) for comment_id, comment, _ in page]
             with database.transaction() as writer:
                 report.pages.append(store_hits(writer, results, rule_set_version=rule_set.version))
             if progress is not None:
@@ -83,20 +83,48 @@ def run_rules(
     return report
 
 
-def _pages(reader: Session, *, condition: Sequence[Any] = ()) -> Iterator[list[Any]]:
-    """(posted_at, id, status) of the stored comments, in posting order, a page at a time."""
-    after: tuple[object, int] | None = None
+def _pages(
+    reader: Session, *, condition: Sequence[Any] = ()
+) -> Iterator[list[tuple[int, CommentSnapshot, Status]]]:
+    """The stored comments as the rules read them, with their ids and statuses, in posting
+    order, a page at a time (one query a page)."""
+    after: tuple[datetime, int] | None = None
     while True:
-        query = select(Comment.posted_at, Comment.id, Comment.status).where(*condition)
+        # The page's ids first, from the keys alone: joined to the authors in one query, the
+        # planner would scan the whole table for every page.
+        keys = select(Comment.id).where(*condition)
         if after is not None:
             posted, last_id = after
             bound = tuple_(literal(posted, Comment.posted_at.type), literal(last_id))
-            query = query.where(tuple_(Comment.posted_at, Comment.id) > bound)
-        keys = list(reader.execute(query.order_by(Comment.posted_at, Comment.id).limit(PAGE)))
-        if not keys:
+            keys = keys.where(tuple_(Comment.posted_at, Comment.id) > bound)
+        page = keys.order_by(Comment.posted_at, Comment.id).limit(PAGE).subquery()
+        query = (
+            select(
+                Comment.id,
+                Comment.body,
+                Author.name,
+                Comment.posted_at,
+                Comment.article_id,
+                Comment.status,
+            )
+            .join(page, page.c.id == Comment.id)
+            .join(Author, Author.id == Comment.author_id)
+            .order_by(Comment.posted_at, Comment.id)
+        )
+        rows = reader.execute(query).all()
+        if not rows:
             return
-        after = (keys[-1][0], keys[-1][1])
-        yield keys
+        after = (rows[-1].posted_at, rows[-1].id)
+        yield [
+            (
+                comment_id,
+                CommentSnapshot(
+                    body=body, author=name, posted_at=posted, id=comment_id, article_id=article
+                ),
+                status,
+            )
+            for comment_id, body, name, posted, article, status in rows
+        ]
 
 
 @dataclass
@@ -147,18 +175,16 @@ def backtest(
         tried.reset()
         if compared is not None:
             compared.reset()
-        for keys in _pages(reader):
-            status = {comment_id: state for _, comment_id, state in keys}
-            for comment in snapshots(reader, list(status)):
-                assert comment.id is not None
+        for page in _pages(reader):
+            for _, comment, status in page:
                 hits = tried.check(comment)
                 report.checked += 1
                 report.flagged += bool(hits)
                 for rule_id in {hit.rule_id for hit in hits}:
                     outcome = report.rules[rule_id]
                     outcome.hits += 1
-                    outcome.hidden += status[comment.id] == Status.HIDDEN
-                    outcome.approved += status[comment.id] == Status.APPROVED
+                    outcome.hidden += status == Status.HIDDEN
+                    outcome.approved += status == Status.APPROVED
                 if compared is not None:
                     before = bool(compared.check(comment))
                     report.added += bool(hits) and not before

@@ -21,6 +21,7 @@ from moderator.rules.model import (
     content_version,
     rule_kinds,
 )
+from moderator.rules.tables import re2_reason, show
 
 # Keys every rule takes, whatever its kind; a kind's own keys are its dataclass fields.
 COMMON_KEYS = ("id", "kind", "description", "severity", "action", "enabled")
@@ -173,7 +174,7 @@ class _Loader:
             self.problem(place.at(key), f"unknown key {key!r} in [ruleset] (name, description)")
         for key in ("name", "description"):
             if key in table and not isinstance(table[key], str):
-                self.problem(place.at(key), f"{key} must be a string, not {_show(table[key])}")
+                self.problem(place.at(key), f"{key} must be a string, not {show(table[key])}")
         name = table.get("name")
         return name if isinstance(name, str) and name else path.stem
 
@@ -200,7 +201,7 @@ class _Loader:
             return None
         except re2.error as error:
             # A kind should say this itself (RuleConfigError); a leaked RE2 error still points home.
-            self.problem(place.at("pattern"), f"the pattern does not compile: {_re2_reason(error)}")
+            self.problem(place.at("pattern"), f"the pattern does not compile: {re2_reason(error)}")
             return None
         except OSError as error:
             files = [key for key in table if key.endswith("_file")]
@@ -223,7 +224,7 @@ class _Loader:
                 try:
                     values[key] = read(table[key])
                 except ValueError:
-                    self.problem(place.at(key), f"{key} must be {spelled}, not {_show(table[key])}")
+                    self.problem(place.at(key), f"{key} must be {spelled}, not {show(table[key])}")
         return values
 
     def identity(self, table: Mapping[str, Any], place: _Table) -> dict[str, Any]:
@@ -237,14 +238,14 @@ class _Loader:
         else:
             self.problem(
                 place.at("id"),
-                f"id must be one word of letters, digits, '_', '-' and '.', not {_show(rule_id)}",
+                f"id must be one word of letters, digits, '_', '-' and '.', not {show(rule_id)}",
             )
         kind = table.get("kind")
         known = ", ".join(sorted(self.kinds))
         if kind is None:
             self.problem(place.line, f"rule has no kind (known: {known})")
         elif not isinstance(kind, str) or kind not in self.kinds:
-            self.problem(place.at("kind"), f"unknown kind {_show(kind)} (known: {known})")
+            self.problem(place.at("kind"), f"unknown kind {show(kind)} (known: {known})")
         else:
             values["kind"] = kind
         return values
@@ -272,19 +273,6 @@ def _unknown_key(key: str, kind: str, allowed: set[str]) -> str:
     close = difflib.get_close_matches(key, sorted(allowed), n=1)
     hint = f"did you mean {close[0]!r}?" if close else "allowed: " + ", ".join(sorted(allowed))
     return f"unknown key {key!r} for kind {kind!r} ({hint})"
-
-
-def _re2_reason(error: Exception) -> str:
-    # google-re2 carries its message as bytes: "missing ): (a", not "b'missing ): (a'".
-    reason = error.args[0] if error.args else error
-    return reason.decode("utf-8", "replace") if isinstance(reason, bytes) else str(reason)
-
-
-def _show(value: object) -> str:
-    """A value as the TOML author wrote it (true, not True)."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return repr(value) if isinstance(value, str) else str(value)
 
 
 def _toml_position(message: str, text: str) -> tuple[int, str]:

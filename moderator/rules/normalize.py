@@ -26,7 +26,6 @@ LEET_SYMBOLS = "$@!+"
 # Every letter with the characters that may stand for it ("1" is read as "l" too, see readings).
 LEET_SOURCES = {"a": "4@", "e": "3", "i": "1!", "l": "1", "o": "0", "s": "$5", "t": "7+"}
 _ALL_LEET = str.maketrans(LEET)
-_SYMBOL_LEET = str.maketrans({key: LEET[key] for key in LEET_SYMBOLS})
 _ONE_AS_L = str.maketrans(LEET | {"1": "l"})
 
 # Look-alike letters from other scripts, by Unicode name and the Latin letter they pass for,

@@ -67,6 +67,13 @@ def read_number(table: Mapping[str, Any], key: str, *, default: float, share: bo
     return float(value)
 
 
+def re2_reason(error: Exception) -> str:
+    """Why RE2 refused a pattern, as text: google-re2 carries its message as bytes ("missing
+    ): (a", not "b'missing ): (a'")."""
+    reason = error.args[0] if error.args else error
+    return reason.decode("utf-8", "replace") if isinstance(reason, bytes) else str(reason)
+
+
 def quote(text: str, limit: int = 60) -> str:
     """Text for an explanation: whitespace collapsed, cut to ``limit`` characters."""
     flat = " ".join(text.split())

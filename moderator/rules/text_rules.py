@@ -28,6 +28,7 @@ from moderator.rules.tables import (
     common_fields,
     plural,
     quote,
+    re2_reason,
     read_bool,
     read_int,
     read_number,
@@ -66,9 +67,7 @@ def compile_pattern(pattern: str, *, case_sensitive: bool) -> Any:
     try:
         return re2.compile(pattern, options)
     except re2.error as error:
-        reason = error.args[0] if error.args else str(error)
-        if isinstance(reason, bytes):
-            reason = reason.decode("utf-8", "replace")
+        reason = re2_reason(error)
         hints = [hint for marks, hint in _RE2_HINTS if any(mark in reason for mark in marks)]
         said = f"{reason} ({hints[0]})" if hints else reason
         raise RuleConfigError(f"the pattern does not compile: {said}", key="pattern") from None
