@@ -6,13 +6,13 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from PySide6.QtCore import QMimeData, QObject, Qt
+from PySide6.QtCore import QMimeData, QObject
 from PySide6.QtWidgets import QFileDialog, QMainWindow, QProgressDialog, QWidget
 
 from moderator.importer import ImportAborted, ImportReport
 from moderator.rules.loader import LoadError
 from ui.desk import Desk
-from ui.jobs import Job
+from ui.jobs import Job, dismiss, progress_dialog
 from ui.messages import warn
 
 # Injected so tests can answer without a modal dialog.
@@ -59,8 +59,6 @@ class ImportFlow(QObject):
         self._file_picker = file_picker
         self.job: Job | None = None
         self.dialog: QProgressDialog | None = None
-        # Jobs whose work is done but whose thread has not ended yet: kept until it has.
-        self._ending: set[Job] = set()
 
     def pick_and_import(self) -> None:
         paths = self._file_picker(self._window)
@@ -79,25 +77,15 @@ class ImportFlow(QObject):
             warn(self._window, "Nothing imported", text)
             return None
         self.job = job
-        dialog = QProgressDialog("Reading files…", "Stop", 0, 0, self._window)
-        dialog.setObjectName("importProgress")
-        dialog.setWindowTitle("Import")
-        dialog.setWindowModality(Qt.WindowModality.WindowModal)
         # Short imports (the demo) finish before the dialog would show.
-        dialog.setMinimumDuration(400)
-        dialog.canceled.connect(job.stop)
-        self.dialog = dialog
+        self.dialog = progress_dialog(
+            self._window, job, name="importProgress", title="Import", label="Reading files…"
+        )
         job.progressed.connect(self._on_progress)
         job.succeeded.connect(self._on_succeeded)
         job.failed.connect(self._on_failed)
-        job.finished.connect(lambda: self._on_thread_ended(job))
+        job.finished.connect(job.deleteLater)
         return job
-
-    def stop_and_wait(self) -> None:
-        """Stop a running import after its current file and wait for it (the window closes)."""
-        for job in [*self._ending, *([self.job] if self.job is not None else [])]:
-            job.stop()
-            job.wait()
 
     def _on_progress(self, done: int, total: int, path: str) -> None:
         if self.dialog is None:
@@ -127,15 +115,7 @@ class ImportFlow(QObject):
             warn(self._window, "Import", f"These files were not imported:\n\n{lines}")
 
     def _done(self) -> None:
-        """The work is over: a new import may start, though the thread is still ending."""
-        if self.dialog is not None:
-            self.dialog.reset()
-            self.dialog.deleteLater()
-        self.dialog = None
-        if self.job is not None:
-            self._ending.add(self.job)
-        self.job = None
-
-    def _on_thread_ended(self, job: Job) -> None:
-        self._ending.discard(job)
-        job.deleteLater()
+        """The work is over: a new import may start, though the thread is still ending (the
+        desk holds the job until it has)."""
+        dismiss(self.dialog)
+        self.job, self.dialog = None, None

@@ -12,7 +12,8 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
+from PySide6.QtWidgets import QProgressDialog, QWidget
 
 Progress = Callable[[int, int, str], None]
 StopRequested = Callable[[], bool]
@@ -98,3 +99,32 @@ class Job(QObject):
     def _on_thread_finished(self) -> None:
         self._running = False
         self.finished.emit()
+
+
+def stop_and_wait(owner: QObject) -> None:
+    """Stop every job ``owner`` holds and wait for each (the window closes): running ones end
+    after their current step; ones whose work is done may still be ending their thread."""
+    for job in owner.findChildren(Job):
+        job.stop()
+        job.wait()
+
+
+def progress_dialog(
+    parent: QWidget, job: Job, *, name: str, title: str, label: str
+) -> QProgressDialog:
+    """A window-modal progress dialog whose Stop asks ``job`` to end at its next step; it only
+    shows if the work lasts (short work ends before it would)."""
+    dialog = QProgressDialog(label, "Stop", 0, 0, parent)
+    dialog.setObjectName(name)
+    dialog.setWindowTitle(title)
+    dialog.setWindowModality(Qt.WindowModality.WindowModal)
+    dialog.setMinimumDuration(400)
+    dialog.canceled.connect(job.stop)
+    return dialog
+
+
+def dismiss(dialog: QProgressDialog | None) -> None:
+    """Close a progress dialog for good (None: there was none)."""
+    if dialog is not None:
+        dialog.reset()
+        dialog.deleteLater()

@@ -33,7 +33,7 @@ from ui.desk import Desk
 from ui.documents import show_article, show_comment
 from ui.empty_state import EmptyStatePanel
 from ui.import_flow import FilePicker, ImportFlow, dropped_paths, pick_files
-from ui.jobs import Job
+from ui.jobs import Job, stop_and_wait
 from ui.key_help import KeyHelp
 from ui.models import ArticleListModel, totals
 from ui.profile_dialog import SwitchPicker, ask_switch, switch_profile_action
@@ -278,9 +278,9 @@ class MainWindow(QMainWindow):
             self.import_paths(paths)
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        # The file being imported finishes (each file is all-or-nothing); the rest wait.
-        self.importer.stop_and_wait()
-        self.rules_menu.stop_and_wait()
+        # The desk holds every job until its thread ends. The file being imported (or the
+        # page being checked) finishes, each all-or-nothing; the rest wait.
+        stop_and_wait(self.desk)
         self._save_layout()
         super().closeEvent(event)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QObject
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QFileDialog, QMainWindow, QMenu, QProgressDialog, QWidget
 from sqlalchemy.exc import SQLAlchemyError
@@ -14,7 +14,7 @@ from moderator import settings
 from moderator.rule_runs import RuleRunReport
 from moderator.rules.loader import LoadedRuleSet, LoadError
 from ui.desk import Desk, read_rules
-from ui.jobs import Job
+from ui.jobs import Job, dismiss, progress_dialog
 from ui.messages import warn
 
 # Injected so tests can answer without a modal dialog.
@@ -131,13 +131,10 @@ class RulesMenu(QObject):
         except LoadError as error:
             warn(self._window, "Rules not run", f"The active rule set has problems:\n\n{error}")
             return None
-        dialog = QProgressDialog("Checking comments…", "Stop", 0, 0, self._window)
-        dialog.setObjectName("rulesProgress")
-        dialog.setWindowTitle("Run rules")
-        dialog.setWindowModality(Qt.WindowModality.WindowModal)
-        dialog.setMinimumDuration(400)
-        dialog.canceled.connect(job.stop)
-        self.job, self.dialog = job, dialog
+        self.job = job
+        self.dialog = progress_dialog(
+            self._window, job, name="rulesProgress", title="Run rules", label="Checking comments…"
+        )
         job.progressed.connect(self._on_progress)
         job.succeeded.connect(self._on_succeeded)
         job.failed.connect(self._on_failed)
@@ -163,16 +160,8 @@ class RulesMenu(QObject):
             warn(self._window, "Rules stopped", f"The run failed: {detail}")
 
     def _done(self) -> None:
-        if self.dialog is not None:
-            self.dialog.reset()
-            self.dialog.deleteLater()
+        dismiss(self.dialog)
         self.job, self.dialog = None, None
-
-    def stop_and_wait(self) -> None:
-        """Stop a running check after its current page and wait for it (the window closes)."""
-        if self.job is not None:
-            self.job.stop()
-            self.job.wait()
 
 
 def summary(report: RuleRunReport) -> str:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 
 import pytest
-from PySide6.QtCore import QThread
+from PySide6.QtCore import QObject, QThread
 from pytestqt.qtbot import QtBot
 
-from ui.jobs import Job, Progress, StopRequested
+from tests.ui.conftest import WORK_TIMEOUT_MS
+from ui.jobs import Job, Progress, StopRequested, stop_and_wait
 
 
 def test_the_result_and_progress_arrive_in_the_gui_thread(qtbot: QtBot) -> None:
@@ -65,3 +67,27 @@ def test_stop_is_seen_by_the_work_between_its_steps(qtbot: QtBot, stop_first: bo
         job.start()
     assert result.args == [1 if stop_first else 5]
     job.wait()
+
+
+def test_closing_stops_every_job_an_owner_holds_and_waits_for_it() -> None:
+    owner = QObject()
+    started = [threading.Event() for _ in range(2)]
+    ended = [threading.Event() for _ in range(2)]
+
+    def work_for(n: int) -> Callable[[Progress, StopRequested], None]:
+        def work(_progress: Progress, stop: StopRequested) -> None:
+            started[n].set()
+            try:
+                while not stop():
+                    threading.Event().wait(0.001)
+            finally:
+                ended[n].set()
+
+        return work
+
+    jobs = [Job(work_for(n), owner) for n in range(2)]
+    for job, event in zip(jobs, started, strict=True):
+        job.start()
+        assert event.wait(WORK_TIMEOUT_MS / 1000)
+    stop_and_wait(owner)
+    assert all(event.is_set() for event in ended)
