@@ -218,9 +218,7 @@ def _print_import_report(report: ImportReport) -> None:
         )
     for error in report.failed:
         print(f"{error} (nothing imported from this file)", file=sys.stderr)
-    flagged = sum(len(change.flagged) for change in report.flags)
-    hidden = sum(len(change.hidden) for change in report.flags)
-    rules = f", {flagged} flagged, {hidden} hidden by rules" if report.flags else ""
+    rules = f", {report.flagged} flagged, {report.hidden} hidden by rules" if report.flags else ""
     print(
         f"{len(report.imported)} imported, {len(report.failed)} failed, "
         f"{report.added} comments added{rules}",

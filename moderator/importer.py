@@ -43,6 +43,16 @@ class ImportReport:
     def added(self) -> int:
         return sum(change.added for change in self.imported)
 
+    @property
+    def flagged(self) -> int:
+        """New comments the rules flagged (as :class:`RuleRunReport` counts them)."""
+        return sum(len(change.flagged) for change in self.flags)
+
+    @property
+    def hidden(self) -> int:
+        """New comments the rules took down."""
+        return sum(len(change.hidden) for change in self.flags)
+
 
 class ImportAborted(RuntimeError):  # noqa: N818 - it names what happened, like KeyboardInterrupt
     """The database failed partway; ``report`` holds the files committed before ``path``."""
