@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from sqlalchemy.exc import SQLAlchemyError
 
 from moderator import __version__, settings
+from moderator.cli_log import add_log_commands
 from moderator.cli_rules import (
     Standalone,
     add_rules_commands,
@@ -107,6 +108,12 @@ def build_parser() -> argparse.ArgumentParser:
     importing.add_argument(
         "--no-rules", action="store_true", help="import without checking the new comments"
     )
+    importing.add_argument(
+        "--as",
+        dest="actor",
+        metavar="NAME",
+        help="who imports, for the log (default: as for decisions)",
+    )
     importing.set_defaults(handler=run_import)
 
     articles = commands.add_parser("articles", help="list articles with their queue counts")
@@ -154,6 +161,7 @@ def build_parser() -> argparse.ArgumentParser:
         decision.set_defaults(handler=run_decision, decision=name)
 
     add_rules_commands(commands)
+    add_log_commands(commands)
     return parser
 
 
@@ -191,6 +199,7 @@ def run_import(database: Database, args: argparse.Namespace) -> int:
             progress=progress.update if progress else None,
             parallel=True,
             rules=rules,
+            actor=args.actor,
         )
     except ImportAborted as aborted:
         if progress:
@@ -342,7 +351,7 @@ def run_decision(database: Database, args: argparse.Namespace) -> int:
                     {
                         "id": c.comment_id,
                         "article_id": c.article_id,
-                        "action_id": c.action_id,
+                        "entry": c.entry_seq,
                         "from_status": str(c.from_status),
                         "to_status": str(c.to_status),
                         "escalated": c.escalated,

@@ -29,6 +29,8 @@ class ActionKind(StrEnum):
     ESCALATE = "escalate"
     # Puts comments back as an earlier action found them; that action stays in the history.
     UNDO = "undo"
+    # The same, chosen later from the log rather than straight after the decision.
+    REVERT = "revert"
 
 
 class Severity(StrEnum):

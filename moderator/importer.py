@@ -13,13 +13,16 @@ from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from moderator import settings
 from moderator.formats.errors import FormatError
 from moderator.formats.records import IncomingArticle
 from moderator.formats.scraped import read_scraped_file
 from moderator.rules.model import RuleSet
 from moderator.services.changes import ImportChange
 from moderator.services.flagging import FlagChange, added_comment_ids, flag_comments
+from moderator.services.history import Actor
 from moderator.services.importing import comment_fingerprints, import_article
+from moderator.services.moderation import default_actor_name, ensure_profile
 from moderator.storage import Database
 
 # Scraped articles are plain text files; anything else in a folder is left alone.
@@ -88,6 +91,7 @@ def import_paths(
     parallel: bool = False,
     rules: RuleSet | None = None,
     stop: StopRequested | None = None,
+    actor: str | None = None,
 ) -> ImportReport:
     """Import every file; each is all-or-nothing, and one file's error does not stop the rest.
 
@@ -100,7 +104,9 @@ def import_paths(
     as their import: a comment is never stored without the rules having seen it.
 
     ``stop`` is asked after each file; a run it stops keeps the files done before.
+    ``actor`` names who imports, for the log (by default, whoever is at the desk).
     """
+    name = actor or default_actor_name(remembered=settings.remembered_profile_name())
     files = list(expand_paths(paths))
     report = ImportReport(files=len(files))
     for done, (path, parsed) in enumerate(zip(files, _parse_all(files, parallel), strict=True), 1):
@@ -111,7 +117,10 @@ def import_paths(
             try:
                 with database.transaction() as session:
                     change = import_article(
-                        session, parsed.incoming, fingerprints=parsed.fingerprints
+                        session,
+                        parsed.incoming,
+                        fingerprints=parsed.fingerprints,
+                        actor=Actor.of(ensure_profile(session, name)),
                     )
                     if rules is not None and change.added_fingerprints:
                         ids = added_comment_ids(

@@ -23,7 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from moderator.domain import ActionKind, ReasonCode, Role, Severity, Status
+from moderator.domain import Role, Severity, Status
 
 # Stable constraint names make migrations (and SQLite's batch mode) predictable.
 NAMING_CONVENTION = {
@@ -186,25 +186,60 @@ class Profile(Base):
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
 
 
-class ModerationAction(Base):
-    """One decision, appended and never changed: who did what to which comment, and why."""
+class LogEntryRow(Base):
+    """One entry of the moderation log: appended, never changed, chained to the one before.
 
-    __tablename__ = "moderation_action"
-    __table_args__ = (Index("ix_moderation_action_comment_id", "comment_id", "id"),)
+    The columns are the entry itself (``moderator.formats.modlog`` rebuilds its canonical text
+    from them); ``hash`` is the SHA-256 of that text, and the text holds ``prev_hash``, the
+    hash of the entry before. Kinds, roles and statuses are plain strings, not enums with a
+    CHECK: the log must take new kinds of entry without copying a table of millions of rows,
+    and what may be written is decided by the one function that appends.
+    """
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    comment_id: Mapped[int] = mapped_column(ForeignKey("comment.id", ondelete="RESTRICT"))
-    actor_id: Mapped[int] = mapped_column(ForeignKey("profile.id"))
-    # The role at the time of acting: a profile's role may change later, the record may not.
-    role: Mapped[Role] = mapped_column(_enum(Role, "action_role"))
-    action: Mapped[ActionKind] = mapped_column(_enum(ActionKind, "action_kind"))
-    from_status: Mapped[Status] = mapped_column(_enum(Status, "action_from_status"))
-    to_status: Mapped[Status] = mapped_column(_enum(Status, "action_to_status"))
-    reason: Mapped[ReasonCode | None] = mapped_column(_enum(ReasonCode, "action_reason"))
+    __tablename__ = "log_entry"
+    __table_args__ = (
+        Index("ix_log_entry_comment_id", "comment_id", "seq"),
+        Index("ix_log_entry_article_id", "article_id", "seq"),
+        Index("ix_log_entry_action", "action", "seq"),
+        Index("ix_log_entry_actor", "actor", "seq"),
+        Index("ix_log_entry_created_at", "created_at"),
+    )
+
+    # Numbered by the log itself, without gaps: a missing number is a missing entry.
+    seq: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(200))
+    # The role at the time of acting (a profile's role may change later), or "system".
+    role: Mapped[str] = mapped_column(String(32))
+    action: Mapped[str] = mapped_column(String(32))
+    comment_id: Mapped[int | None] = mapped_column(ForeignKey("comment.id", ondelete="RESTRICT"))
+    article_id: Mapped[int | None] = mapped_column(ForeignKey("article.id", ondelete="RESTRICT"))
+    from_status: Mapped[str | None] = mapped_column(String(16))
+    to_status: Mapped[str | None] = mapped_column(String(16))
+    escalated: Mapped[bool | None]
+    reason: Mapped[str | None] = mapped_column(String(32))
+    rule_set_version: Mapped[str | None] = mapped_column(String(64))
+    # The entry an undo or a revert puts back.
+    reverts: Mapped[int | None]
     note: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(default=utc_now)
+    # The evidence object's canonical JSON text, kept as text so that its bytes never change.
+    evidence: Mapped[str | None] = mapped_column(Text)
+    hash: Mapped[str] = mapped_column(String(64))
 
-    actor: Mapped[Profile] = relationship()
+
+class LogHead(Base):
+    """The log's last entry number and hash, in one row.
+
+    Appending locks it, so that two desks never give out the same number; and it remembers
+    the end of the chain, so that entries cut off the end are missed.
+    """
+
+    __tablename__ = "log_head"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    seq: Mapped[int]
+    hash: Mapped[str] = mapped_column(String(64))
 
 
 class Flag(Base):

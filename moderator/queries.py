@@ -209,3 +209,8 @@ def author_summary(session: Session, name: str) -> AuthorSummary:
         hidden=by_status.get(Status.HIDDEN, 0),
         flagged=flagged or 0,
     )
+
+
+def article_titles(session: Session) -> list[tuple[int, str]]:
+    """Every article's id and title, in import order (for lists to choose from)."""
+    return [(aid, title) for aid, title in session.execute(select(Article.id, Article.title))]

@@ -74,7 +74,7 @@ def run_rules(
         for page in _pages(reader, condition=condition):
             results = [(comment_id, engine.check(comment)) for comment_id, comment, _ in page]
             with database.transaction() as writer:
-                report.pages.append(store_hits(writer, results, rule_set_version=rule_set.version))
+                report.pages.append(store_hits(writer, results, rule_set=rule_set))
             if progress is not None:
                 progress(report.checked, total)
             if stop is not None and report.checked < total and stop():

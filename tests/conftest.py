@@ -12,6 +12,9 @@ from hypothesis import settings
 # Offscreen unless the developer asked for a real display to watch the UI tests.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+from sqlalchemy import select
+
+from moderator.models import LogEntryRow
 from moderator.storage import Database, open_database
 
 # No per-example deadline: a wall-clock limit fails at random on a busy 2-core CI machine.
@@ -51,3 +54,12 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "seed_article" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.shared)
+
+
+def logged_decisions(database: Database, comment_id: int | None = None) -> list[LogEntryRow]:
+    """The log's entries on comments (decisions, flags, undos), oldest first."""
+    with database.session() as session:
+        query = select(LogEntryRow).where(LogEntryRow.comment_id.is_not(None))
+        if comment_id is not None:
+            query = query.where(LogEntryRow.comment_id == comment_id)
+        return list(session.scalars(query.order_by(LogEntryRow.seq)))

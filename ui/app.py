@@ -34,6 +34,8 @@ def run_gui(database_url: str | None) -> int:
         first_start(desk)
         window = MainWindow(desk)
         window.show()
+        # Checked in the background from the start: the status bar says whether it holds.
+        window.log.status.verify()
         return app.exec()
     finally:
         database.close()

@@ -21,6 +21,7 @@ _VERBS = {
     ActionKind.RESTORE: "Restore",
     ActionKind.ESCALATE: "Escalate",
     ActionKind.UNDO: "Undo",
+    ActionKind.REVERT: "Revert",
 }
 
 

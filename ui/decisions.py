@@ -52,6 +52,8 @@ def done_message(change: ModerationChange) -> str:
     comments, reason = counted(change)
     if change.action is ActionKind.UNDO:
         return f"Undone: {comments} back as they were"
+    if change.action is ActionKind.REVERT:
+        return f"Reverted from the log: {comments} back as the entry found them"
     return f"{DONE_WORDS[change.action]} {comments}{reason}"
 
 

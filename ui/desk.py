@@ -125,6 +125,10 @@ class Desk(QObject):
         """Put the comments of an earlier decision back as it found them (logged as "undo")."""
         return self._decide(lambda session, actor: moderation.undo(session, change, actor=actor))
 
+    def revert(self, seq: int) -> ModerationChange:
+        """Put a comment back as log entry ``seq`` found it (logged as "revert")."""
+        return self._decide(lambda session, actor: moderation.revert(session, seq, actor=actor))
+
     def import_paths(self, paths: Iterable[Path]) -> ImportReport:
         """Import files and folders; the importer commits each file on its own, so that one bad
         file never undoes the others (its errors are in the report, not raised).
@@ -136,7 +140,9 @@ class Desk(QObject):
         """
         rules = active_rule_set()
         try:
-            report = import_files(self._database, [Path(p) for p in paths], rules=rules)
+            report = import_files(
+                self._database, [Path(p) for p in paths], rules=rules, actor=self._actor
+            )
         except ImportAborted as aborted:
             self.imported.emit(aborted.report)
             raise
@@ -184,6 +190,7 @@ class Desk(QObject):
         rules = active_rule_set()
         files = [Path(p) for p in paths]
         database = self._database
+        actor = self._actor
 
         def work(progress: Progress, stop: StopRequested) -> ImportReport:
             return import_files(
@@ -192,6 +199,7 @@ class Desk(QObject):
                 rules=rules,
                 progress=lambda done, total, path: progress(done, total, str(path)),
                 stop=stop,
+                actor=actor,
             )
 
         job = Job(work, self)

@@ -129,6 +129,24 @@ KEYMAP: tuple[KeyBinding, ...] = (
         group="file",
         icon="SP_DialogOpenButton",
     ),
+    KeyBinding(
+        "actionExportLog",
+        "&Export Log…",
+        "Ctrl+Shift+E",
+        "Write the moderation log (or part of it) to CSV, JSON Lines or JSON",
+        menu="&File",
+        group="file",
+        on_toolbar=False,
+    ),
+    KeyBinding(
+        "actionLog",
+        "Moderation &Log",
+        "Ctrl+L",
+        "Who did what, when and why: every entry, with filters, revert and export",
+        menu="&View",
+        group="log",
+        on_toolbar=False,
+    ),
 )
 # The menus in the order they sit in the menu bar (others follow in keymap order).
 MENUS = ("&File", "&Edit", "&View", "&Actions")

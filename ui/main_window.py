@@ -9,6 +9,7 @@ from pathlib import Path
 from PySide6.QtCore import QByteArray, QModelIndex, QSettings, Qt
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QHBoxLayout,
     QLabel,
     QMainWindow,
@@ -25,6 +26,7 @@ from moderator import settings
 from moderator.display import one_line
 from moderator.importer import ImportReport
 from moderator.queries import CommentRow, author_summary, get_article
+from moderator.queue import count_before, get_comment
 from moderator.resources import DEMO_ARTICLE
 from ui import keymap
 from ui.article_panel import ArticlePanel
@@ -35,6 +37,9 @@ from ui.empty_state import EmptyStatePanel
 from ui.import_flow import FilePicker, ImportFlow, dropped_paths, pick_files
 from ui.jobs import Job, stop_and_wait
 from ui.key_help import KeyHelp
+from ui.log_access import LogAccess
+from ui.log_export_flow import ExportChooser, ask_export
+from ui.log_window import RevertConfirmer, confirm_revert
 from ui.models import ArticleListModel, totals
 from ui.profile_dialog import SwitchPicker, ask_switch, switch_profile_action
 from ui.queue_header import QUEUE_TABS, QueueHeader
@@ -65,6 +70,8 @@ class MainWindow(QMainWindow):
         file_picker: FilePicker = pick_files,
         rule_file_picker: RuleFilePicker = pick_rule_file,
         profile_picker: SwitchPicker = ask_switch,
+        export_chooser: ExportChooser = ask_export,
+        revert_confirmer: RevertConfirmer = confirm_revert,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -92,6 +99,9 @@ class MainWindow(QMainWindow):
         desk.rules_ran.connect(self.articles.reload)
         desk.rules_ran.connect(self.queue.reload)
 
+        self.log = LogAccess(
+            self, desk, self.go_to_comment, chooser=export_chooser, confirm=revert_confirmer
+        )
         self.commentQueue = CommentQueueView(self.queue, self)
         self.decisions = Decisions(
             self,
@@ -116,6 +126,8 @@ class MainWindow(QMainWindow):
                 "actionImport": self.import_files,
                 "actionKeys": self.show_keys,
                 "actionSearch": self.focus_search,
+                "actionLog": self.log.show,
+                "actionExportLog": self.log.export,
                 **{
                     f"actionQueue{tab.title}": functools.partial(self.select_queue_tab, index)
                     for index, tab in enumerate(QUEUE_TABS)
@@ -171,6 +183,7 @@ class MainWindow(QMainWindow):
             label.setTextFormat(Qt.TextFormat.PlainText)
             label.setContentsMargins(8, 0, 8, 0)
             self.statusBar().addPermanentWidget(label)
+        self.statusBar().addPermanentWidget(self.log.badge)
 
     def _build_desk(self) -> QWidget:
         self.article_panel = ArticlePanel(self.articles, self)
@@ -281,6 +294,8 @@ class MainWindow(QMainWindow):
         # The desk holds every job until its thread ends. The file being imported (or the
         # page being checked) finishes, each all-or-nothing; the rest wait.
         stop_and_wait(self.desk)
+        # The window's own (the log's check, exports): an export stopped leaves nothing.
+        stop_and_wait(self)
         self._save_layout()
         super().closeEvent(event)
 
@@ -322,6 +337,25 @@ class MainWindow(QMainWindow):
             self.queue.on_imported(report)
 
     # --- following the models ------------------------------------------------------------
+
+    def go_to_comment(self, comment_id: int, article_id: int) -> None:
+        """Show a comment on the desk, whatever its status: its article, the All queue, its row."""
+        if self.article_panel.showing_all or self._article_id != article_id:
+            self.article_panel.select_article(article_id)
+        self.select_queue_tab(len(QUEUE_TABS) - 1)
+        queue = self.queue.queue
+        with self.desk.database.session() as session:
+            comment = get_comment(session, comment_id)
+            row = (
+                None if comment is None or queue is None else count_before(session, queue, comment)
+            )
+        if row is None or row >= self.queue.rowCount():
+            self.statusBar().showMessage(f"Comment #{comment_id} is not in this queue", 8000)
+            return
+        index = self.queue.index(row, 0)
+        self.commentQueue.setCurrentIndex(index)
+        self.commentQueue.scrollTo(index, QAbstractItemView.ScrollHint.PositionAtCenter)
+        self.commentQueue.setFocus()
 
     def select_article(self, article_id: int) -> None:
         if self.article_panel.select_article(article_id):

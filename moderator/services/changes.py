@@ -10,11 +10,11 @@ from moderator.formats.errors import FormatWarning
 
 @dataclass(frozen=True, slots=True)
 class CommentChange:
-    """One comment's step: its status and escalation before and after, and the history row."""
+    """One comment's step: its status and escalation before and after, and its log entry."""
 
     comment_id: int
     article_id: int
-    action_id: int
+    entry_seq: int
     from_status: Status
     to_status: Status
     was_escalated: bool

@@ -14,13 +14,14 @@ from sqlalchemy.orm import Session
 from moderator.batching import chunked
 from moderator.bulk import insert_many
 from moderator.domain import ReasonCode, Severity, Status
-from moderator.models import NOT_FLAGGED, Author, Base, Comment, Flag, utc_now
+from moderator.models import NOT_FLAGGED, Author, Base, Comment, Flag, LogEntryRow, utc_now
 from moderator.rules.engine import RuleEngine
 from moderator.rules.model import CommentSnapshot, Hit, RuleAction, RuleSet
-from moderator.services.moderation import MAX_NOTE_LENGTH, ensure_profile, hide_each
+from moderator.services.history import Actor, NewEntry, append, evidence, stored_hits
+from moderator.services.moderation import MAX_NOTE_LENGTH, hide_each
 
-# The profile the rules act as when a rule's action is "hide": visible in the history as such.
-RULES_ACTOR = "Rules (automatic)"
+# The log entry that says which rule set the rules act under from then on.
+RULE_SET_ACTION = "rule-set"
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -39,15 +40,18 @@ def store_hits(
     session: Session,
     results: Sequence[tuple[int, Sequence[Hit]]],
     *,
-    rule_set_version: str,
+    rule_set: RuleSet,
 ) -> FlagChange:
     """Replace the flags of each checked comment with its new hits, in the caller's unit of work.
 
-    A hit whose rule says "hide" takes a still-pending comment down, acting as the rules'
-    own profile, with the explanation as the note; a comment a person already decided is
-    only flagged. The rule-set version is stored with every flag.
+    A hit whose rule says "hide" takes a still-pending comment down, acting as the rules
+    (``system`` in the log, with the rule set's version), with the explanation as the note; a
+    comment a person already decided is only flagged. The rule-set version is stored with
+    every flag. Comments whose hits changed get a ``flag`` (or ``unflag``) entry in the log,
+    and the first use of a rule set on this database a ``rule-set`` entry.
     """
     ids = [comment_id for comment_id, _ in results]
+    before = _stored_evidence(session, ids)
     for chunk in chunked(ids):
         session.execute(delete(Flag).where(Flag.comment_id.in_(chunk)))
     now = utc_now()
@@ -55,7 +59,7 @@ def store_hits(
         {
             "comment_id": comment_id,
             "rule_id": hit.rule_id,
-            "rule_set_version": rule_set_version,
+            "rule_set_version": rule_set.version,
             "severity": hit.severity,
             "spans": [list(span) for span in hit.spans],
             "explanation": hit.explanation,
@@ -66,19 +70,106 @@ def store_hits(
     ]
     insert_many(session, Base.metadata.tables[Flag.__tablename__], rows)
     _set_urgency(session, results)
+    _log_flags(session, rule_set, results, before)
     to_hide = {
         comment_id: next(hit for hit in hits if hit.action is RuleAction.HIDE)
         for comment_id, hits in results
         if any(hit.action is RuleAction.HIDE for hit in hits)
     }
-    hidden = _hide_pending(session, to_hide)
+    hidden = _hide_pending(session, to_hide, rule_set.version)
     return FlagChange(
-        rule_set_version=rule_set_version,
+        rule_set_version=rule_set.version,
         checked=len(ids),
         flagged=tuple(comment_id for comment_id, hits in results if hits),
         hits=len(rows),
         hidden=hidden,
     )
+
+
+_Evidence = frozenset[tuple[str, str, tuple[tuple[int, int], ...]]]
+
+
+def _as_evidence(hits: Iterable[tuple[str, str, Sequence[Sequence[int]]]]) -> _Evidence:
+    """Hits as a log entry compares them: rule, severity and spans."""
+    return frozenset(
+        (rule, str(severity), tuple((int(span[0]), int(span[1])) for span in spans))
+        for rule, severity, spans in hits
+    )
+
+
+def _stored_evidence(session: Session, ids: Sequence[int]) -> dict[int, _Evidence]:
+    return {
+        comment_id: _as_evidence((rule, severity, spans) for rule, severity, spans, _ in hits)
+        for comment_id, hits in stored_hits(session, ids).items()
+    }
+
+
+def _log_flags(
+    session: Session,
+    rule_set: RuleSet,
+    results: Sequence[tuple[int, Sequence[Hit]]],
+    before: Mapping[int, _Evidence],
+) -> None:
+    """Log the comments whose hits changed (a re-run that finds the same says nothing)."""
+    changed = {
+        comment_id: hits
+        for comment_id, hits in results
+        if _as_evidence((hit.rule_id, hit.severity, hit.spans) for hit in hits)
+        != before.get(comment_id, frozenset())
+    }
+    actor = Actor.rules(rule_set.version)
+    last = session.scalar(
+        select(LogEntryRow.rule_set_version)
+        .where(LogEntryRow.action == RULE_SET_ACTION)
+        .order_by(LogEntryRow.seq.desc())
+        .limit(1)
+    )
+    if last != rule_set.version:
+        enabled = len(rule_set.enabled)
+        append(
+            session,
+            actor,
+            [
+                NewEntry(
+                    RULE_SET_ACTION,
+                    note=f"rule set {rule_set.name!r} ({enabled} rules on) from {rule_set.source}",
+                )
+            ],
+        )
+    if not changed:
+        return
+    entries = []
+    for chunk in chunked(sorted(changed)):
+        rows = session.execute(
+            select(
+                Comment.id, Comment.article_id, Comment.status, Comment.escalated, Comment.body
+            ).where(Comment.id.in_(chunk))
+        )
+        for comment_id, article_id, status, escalated, body in rows:
+            hits = changed[comment_id]
+            entries.append(
+                NewEntry(
+                    "flag" if hits else "unflag",
+                    comment_id=comment_id,
+                    article_id=article_id,
+                    from_status=str(status),
+                    to_status=str(status),
+                    escalated=escalated,
+                    evidence=evidence(
+                        body,
+                        [
+                            (
+                                hit.rule_id,
+                                str(hit.severity),
+                                [list(s) for s in hit.spans],
+                                hit.explanation,
+                            )
+                            for hit in hits
+                        ],
+                    ),
+                )
+            )
+    append(session, actor, entries)
 
 
 # A comment's urgency: its gravest hit's (0 high, 1 medium, 2 low), NOT_FLAGGED without hits.
@@ -103,7 +194,9 @@ def _set_urgency(session: Session, results: Sequence[tuple[int, Sequence[Hit]]])
             )
 
 
-def _hide_pending(session: Session, evidence: dict[int, Hit]) -> tuple[int, ...]:
+def _hide_pending(
+    session: Session, evidence: dict[int, Hit], rule_set_version: str
+) -> tuple[int, ...]:
     if not evidence:
         return ()
     pending: list[int] = []
@@ -113,9 +206,8 @@ def _hide_pending(session: Session, evidence: dict[int, Hit]) -> tuple[int, ...]
         ).all()
     if not pending:
         return ()
-    actor = ensure_profile(session, RULES_ACTOR)
     notes = {comment_id: _note(evidence[comment_id]) for comment_id in pending}
-    hide_each(session, notes, actor=actor, reason=ReasonCode.OTHER)
+    hide_each(session, notes, actor=Actor.rules(rule_set_version), reason=ReasonCode.OTHER)
     return tuple(pending)
 
 
@@ -305,4 +397,4 @@ def flag_comments(session: Session, rule_set: RuleSet, ids: Sequence[int]) -> Fl
     results = [
         (comment.id, hits) for comment, hits in engine.check_all(comments) if comment.id is not None
     ]
-    return store_hits(session, results, rule_set_version=rule_set.version)
+    return store_hits(session, results, rule_set=rule_set)

@@ -13,9 +13,15 @@ from sqlalchemy.orm import Session
 from moderator.batching import chunked
 from moderator.bulk import insert_many
 from moderator.domain import Status
+from moderator.formats.modlog import SYSTEM, evidence_text
 from moderator.formats.records import IncomingArticle, IncomingComment
 from moderator.models import Article, Author, Base, Comment, utc_now
 from moderator.services.changes import ImportChange
+from moderator.services.history import Actor, NewEntry, append
+
+IMPORT_ACTION = "import"
+# Who an import is logged under when its caller names nobody (a script, a test).
+UNNAMED_IMPORTER = Actor(SYSTEM, SYSTEM)
 
 
 def article_hash(title: str, body: str) -> str:
@@ -36,9 +42,14 @@ def comment_fingerprints(comments: Iterable[IncomingComment]) -> list[str]:
 
 
 def import_article(
-    session: Session, incoming: IncomingArticle, *, fingerprints: list[str] | None = None
+    session: Session,
+    incoming: IncomingArticle,
+    *,
+    fingerprints: list[str] | None = None,
+    actor: Actor = UNNAMED_IMPORTER,
 ) -> ImportChange:
-    """Add the article (or find it again) and the comments not yet stored.
+    """Add the article (or find it again) and the comments not yet stored, and log the import
+    under ``actor``.
 
     Moderation state of comments already stored is left as it is. Positions follow the newest
     scrape; a stored comment it no longer shows stays after the comment it used to follow.
@@ -95,13 +106,35 @@ def import_article(
         insert_many(session, Base.metadata.tables[Comment.__tablename__], rows)
     if moved:
         session.execute(update(Comment), moved)
+    already = len(incoming.comments) - len(rows)
+    append(
+        session,
+        actor,
+        [
+            NewEntry(
+                IMPORT_ACTION,
+                article_id=article.id,
+                note=f"{len(rows)} comments added, {already} already present"
+                + (" (new article)" if created else ""),
+                evidence=evidence_text(
+                    {
+                        "source": incoming.source,
+                        "article_sha256": digest,
+                        "added": len(rows),
+                        "already_present": already,
+                    }
+                ),
+            )
+        ],
+        at=now,
+    )
     return ImportChange(
         article_id=article.id,
         title=article.title,
         source=incoming.source,
         created=created,
         added=len(rows),
-        already_present=len(incoming.comments) - len(rows),
+        already_present=already,
         warnings=incoming.warnings,
         added_fingerprints=tuple(str(row["fingerprint"]) for row in rows),
     )

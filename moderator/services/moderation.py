@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import getpass
 import os
-from collections.abc import Collection, Container, Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -12,9 +12,11 @@ from sqlalchemy.orm import Session
 
 from moderator.batching import chunked
 from moderator.domain import ActionKind, ReasonCode, Role, Status
-from moderator.models import Comment, Flag, ModerationAction, Profile, utc_now
+from moderator.log_queries import get_entry, previous_state
+from moderator.models import Comment, Profile
 from moderator.services.changes import CommentChange, ModerationChange
 from moderator.services.errors import MissingInputError, NotFoundError, TransitionError
+from moderator.services.history import Actor, NewEntry, append, evidence, stored_hits
 
 # Which statuses each decision may start from, and where it leaves the comment.
 _TRANSITIONS: dict[ActionKind, tuple[frozenset[Status], Status | None]] = {
@@ -47,14 +49,17 @@ def ensure_profile(session: Session, name: str, *, role: Role | None = None) -> 
         profile = Profile(name=name, role=role or Role.MODERATOR)
         session.add(profile)
         session.flush()
+        append(session, Actor.of(profile), [NewEntry("profile", note=f"new {profile.role}")])
     elif role is not None and profile.role != role:
+        note = f"role changed from {profile.role} to {role}"
         profile.role = role
+        append(session, Actor.of(profile), [NewEntry("profile", note=note)])
     return profile
 
 
 def approve(session: Session, comment_ids: Iterable[int], *, actor: Profile) -> ModerationChange:
     """Publish the comments."""
-    return _decide(session, ActionKind.APPROVE, comment_ids, actor=actor)
+    return _decide(session, ActionKind.APPROVE, comment_ids, actor=Actor.of(actor))
 
 
 def hide(
@@ -76,11 +81,13 @@ def hide(
         ) from None
     if code is ReasonCode.OTHER and not (note and note.strip()):
         raise MissingInputError("reason 'other' needs a note saying what the reason is")
-    return _decide(session, ActionKind.HIDE, comment_ids, actor=actor, reason=code, note=note)
+    return _decide(
+        session, ActionKind.HIDE, comment_ids, actor=Actor.of(actor), reason=code, note=note
+    )
 
 
 def hide_each(
-    session: Session, notes: Mapping[int, str], *, actor: Profile, reason: ReasonCode
+    session: Session, notes: Mapping[int, str], *, actor: Actor, reason: ReasonCode
 ) -> ModerationChange:
     """Take the comments down at once, each with its own note (a rule's evidence, say)."""
     for comment_id, note in notes.items():
@@ -96,22 +103,29 @@ def hide_each(
 
 def restore(session: Session, comment_ids: Iterable[int], *, actor: Profile) -> ModerationChange:
     """Send decided comments back to the pending queue."""
-    return _decide(session, ActionKind.RESTORE, comment_ids, actor=actor)
+    return _decide(session, ActionKind.RESTORE, comment_ids, actor=Actor.of(actor))
 
 
 def escalate(
     session: Session, comment_ids: Iterable[int], *, actor: Profile, note: str | None = None
 ) -> ModerationChange:
     """Ask an editor to review the comments; their status stays as it is."""
-    return _decide(session, ActionKind.ESCALATE, comment_ids, actor=actor, note=note)
+    return _decide(session, ActionKind.ESCALATE, comment_ids, actor=Actor.of(actor), note=note)
 
 
-def undo(session: Session, change: ModerationChange, *, actor: Profile) -> ModerationChange:
+def undo(
+    session: Session,
+    change: ModerationChange,
+    *,
+    actor: Profile,
+    kind: ActionKind = ActionKind.UNDO,
+) -> ModerationChange:
     """Put the comments back as ``change`` found them: status and escalation.
 
-    Each comment gets an "undo" entry naming the action it reverses; nothing is deleted, so
-    the history shows the decision and its undoing. Refused for the whole batch
-    (``TransitionError``) when any comment moved on since, by another decision or desk.
+    Each comment gets an entry (``kind``: an undo, or a revert made from the log) naming the
+    entry it reverses; nothing is deleted, so the log shows the decision and its undoing.
+    Refused for the whole batch (``TransitionError``) when any comment moved on since, by
+    another decision or desk.
     """
     steps = {step.comment_id: step for step in change.comments}
     if not steps:
@@ -123,31 +137,71 @@ def undo(session: Session, change: ModerationChange, *, actor: Profile) -> Moder
             state = f"{comment.status}{', escalated' if comment.escalated else ''}"
             raise TransitionError(
                 f"comment {comment.id} changed since ({change.action}); it is now {state}:"
-                " cannot undo"
+                f" cannot {kind}"
             )
     return _log(
         session,
-        ActionKind.UNDO,
+        kind,
         [
             _Move(
                 comment,
                 steps[comment.id].from_status,
                 steps[comment.id].was_escalated,
-                f"undo of action #{steps[comment.id].action_id} ({change.action})",
+                None,
+                reverts=steps[comment.id].entry_seq,
             )
             for comment in comments
         ],
-        actor=actor,
-        flagged={step.comment_id for step in steps.values() if step.flagged},
+        actor=Actor.of(actor),
     )
 
 
-def _flagged(session: Session, ids: Collection[int]) -> set[int]:
-    """Which of these comments the rules flagged."""
-    found: set[int] = set()
-    for chunk in chunked(sorted(ids)):
-        found.update(session.scalars(select(Flag.comment_id).where(Flag.comment_id.in_(chunk))))
-    return found
+# Entries a revert can put back: decisions on one comment.
+REVERTIBLE = frozenset(
+    {
+        ActionKind.APPROVE,
+        ActionKind.HIDE,
+        ActionKind.RESTORE,
+        ActionKind.ESCALATE,
+        ActionKind.UNDO,
+        ActionKind.REVERT,
+    }
+)
+
+
+def revert(session: Session, seq: int, *, actor: Profile) -> ModerationChange:
+    """Put a comment back as log entry ``seq`` found it, with a compensating ``revert`` entry.
+
+    Refused (``TransitionError``) unless the entry is a decision and the comment is still in
+    the state it left, so that a revert never overrides a later decision unseen.
+    """
+    entry = get_entry(session, seq)
+    if entry is None:
+        raise NotFoundError(f"no log entry {seq}")
+    if entry.action not in REVERTIBLE or entry.comment is None or entry.article is None:
+        raise TransitionError(
+            f"entry {seq} ({entry.action}) is not a decision on a comment; only "
+            + ", ".join(sorted(REVERTIBLE))
+            + " can be reverted"
+        )
+    before, was_escalated = previous_state(session, entry)
+    step = CommentChange(
+        comment_id=entry.comment,
+        article_id=entry.article,
+        entry_seq=seq,
+        from_status=Status(entry.from_status or before),
+        to_status=Status(entry.to_status or before),
+        was_escalated=was_escalated,
+        escalated=bool(entry.escalated),
+    )
+    decision = ModerationChange(
+        action=ActionKind(entry.action),
+        actor=entry.actor,
+        reason=None,
+        note=None,
+        comments=(step,),
+    )
+    return undo(session, decision, actor=actor, kind=ActionKind.REVERT)
 
 
 def _decide(
@@ -155,7 +209,7 @@ def _decide(
     action: ActionKind,
     comment_ids: Iterable[int],
     *,
-    actor: Profile,
+    actor: Actor,
     reason: ReasonCode | None = None,
     note: str | None = None,
     notes: Mapping[int, str] | None = None,
@@ -190,25 +244,18 @@ def _decide(
         )
         for comment in comments
     ]
-    return _log(
-        session,
-        action,
-        moves,
-        actor=actor,
-        reason=reason,
-        note=note,
-        flagged=_flagged(session, ids),
-    )
+    return _log(session, action, moves, actor=actor, reason=reason, note=note)
 
 
 @dataclass(frozen=True, slots=True)
 class _Move:
-    """Where one decision takes one comment, and the note its history entry gets."""
+    """Where one decision takes one comment, and the note its log entry gets."""
 
     comment: Comment
     to_status: Status
     escalated: bool
     note: str | None
+    reverts: int | None = None
 
 
 def _log(
@@ -216,33 +263,36 @@ def _log(
     action: ActionKind,
     moves: list[_Move],
     *,
-    actor: Profile,
-    flagged: Container[int],
+    actor: Actor,
     reason: ReasonCode | None = None,
     note: str | None = None,
 ) -> ModerationChange:
-    """Move the comments (already checked) and add an entry to each one's history; what
-    changed, for the views. ``note`` is the decision's own (None when each has its own)."""
-    now = utc_now()
-    done = []
+    """Move the comments (already checked) and log each move with its evidence (the rule
+    hits and the text as they were); what changed, for the views. ``note`` is the decision's
+    own (None when each comment has its own)."""
+    hits = stored_hits(session, [move.comment.id for move in moves])
+    entries = []
+    before = []
     for move in moves:
         comment = move.comment
-        from_status, was_escalated = comment.status, comment.escalated
-        comment.status, comment.escalated = move.to_status, move.escalated
-        record = ModerationAction(
-            comment_id=comment.id,
-            actor_id=actor.id,
-            role=actor.role,
-            action=action,
-            from_status=from_status,
-            to_status=move.to_status,
-            reason=reason,
-            note=move.note,
-            created_at=now,
+        before.append((comment.status, comment.escalated))
+        entries.append(
+            NewEntry(
+                action=str(action),
+                comment_id=comment.id,
+                article_id=comment.article_id,
+                from_status=str(comment.status),
+                to_status=str(move.to_status),
+                escalated=move.escalated,
+                reason=None if reason is None else str(reason),
+                reverts=move.reverts,
+                note=move.note,
+                evidence=evidence(comment.body, hits.get(comment.id, ())),
+            )
         )
-        session.add(record)
-        done.append((comment, record, from_status, was_escalated))
+        comment.status, comment.escalated = move.to_status, move.escalated
     session.flush()
+    seqs = append(session, actor, entries)
     return ModerationChange(
         action=action,
         actor=actor.name,
@@ -250,16 +300,16 @@ def _log(
         note=note,
         comments=tuple(
             CommentChange(
-                comment_id=comment.id,
-                article_id=comment.article_id,
-                action_id=record.id,
+                comment_id=move.comment.id,
+                article_id=move.comment.article_id,
+                entry_seq=seq,
                 from_status=from_status,
-                to_status=comment.status,
+                to_status=move.to_status,
                 was_escalated=was_escalated,
-                escalated=comment.escalated,
-                flagged=comment.id in flagged,
+                escalated=move.escalated,
+                flagged=move.comment.id in hits,
             )
-            for comment, record, from_status, was_escalated in done
+            for move, seq, (from_status, was_escalated) in zip(moves, seqs, before, strict=True)
         ),
     )
 

@@ -18,7 +18,7 @@ from moderator.queue import (
     list_queue,
     list_queue_by_ids,
 )
-from moderator.rules.model import Hit, RuleAction
+from moderator.rules.model import Hit, RuleAction, RuleSet
 from moderator.services.flagging import store_hits
 from moderator.services.importing import import_article
 from moderator.services.moderation import ensure_profile, hide
@@ -184,7 +184,7 @@ def flag(database: Database, severities: dict[str, Severity | None]) -> None:
         for body, severity in severities.items()
     ]
     with database.transaction() as session:
-        store_hits(session, results, rule_set_version="v1")
+        store_hits(session, results, rule_set=RuleSet(name="t", rules=(), version="v1"))
 
 
 @pytest.mark.parametrize("article", [None, 0])

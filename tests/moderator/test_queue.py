@@ -11,7 +11,7 @@ from moderator.domain import Severity, Status
 from moderator.formats.records import IncomingArticle, IncomingComment
 from moderator.queries import CommentRow
 from moderator.queue import QueueFilter, QueueOrder, count_before, count_queue, list_queue
-from moderator.rules.model import Hit, RuleAction
+from moderator.rules.model import Hit, RuleAction, RuleSet
 from moderator.services.flagging import store_hits
 from moderator.services.importing import import_article
 from moderator.services.moderation import approve, ensure_profile, hide
@@ -52,7 +52,7 @@ def database(tmp_path_factory: pytest.TempPathFactory) -> Database:
             )
             for n, row in enumerate(rows)
         ]
-        store_hits(session, hits, rule_set_version="v1")
+        store_hits(session, hits, rule_set=RuleSet(name="t", rules=(), version="v1"))
         actor = ensure_profile(session, "m")
         approve(session, [row.id for row in rows[1::4]], actor=actor)
         hide(session, [row.id for row in rows[2::5]], actor=actor, reason="spam")

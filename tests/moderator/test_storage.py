@@ -14,6 +14,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import text
 
+from moderator.log_verify import verify_log
 from moderator.migrations import HEAD
 from moderator.models import Base
 from moderator.storage import (
@@ -96,8 +97,9 @@ def test_an_older_database_is_backed_up_then_upgraded(tmp_path: Path, revision: 
         with db.session() as session:
             assert session.execute(text("SELECT version_num FROM alembic_version")).scalar() == HEAD
             assert session.execute(text("SELECT title FROM article")).scalar() == "Old"
-            history = session.execute(text("SELECT action, reason FROM moderation_action"))
-            assert history.all() == [("hide", "spam")]
+            history = session.execute(text("SELECT action, reason, actor FROM log_entry"))
+            assert history.all() == [("hide", "spam", "mod")]
+            assert verify_log(session).ok
             assert session.execute(text("PRAGMA foreign_keys")).scalar() == 1
     finally:
         db.close()

@@ -4,18 +4,27 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QWidget
+from pytestqt.qtbot import QtBot
 
 from moderator.domain import ReasonCode, Status
+from moderator.formats.modlog import LogEntry
 from moderator.formats.records import IncomingArticle, IncomingComment
-from moderator.models import Comment, ModerationAction
+from moderator.log_queries import LogFilter
+from moderator.models import Comment
 from moderator.queue import QueueFilter
 from moderator.services.importing import import_article
 from moderator.storage import Database
+from tests.conftest import logged_decisions
 from ui.desk import Desk
+from ui.log_export_flow import ExportRequest
+from ui.main_window import MainWindow
 from ui.queue_model import CommentQueueModel
+from ui.reason_dialog import ReasonChoice
 
 T0 = datetime(2025, 1, 14, 8, 0, tzinfo=UTC)
 HOSTILE = "<b>bold</b><script>alert(1)</script><img src=x onerror=alert(1)>"
@@ -62,13 +71,11 @@ def status_of(database: Database, comment_id: int) -> Status:
 
 def actions_on(database: Database, comment_id: int) -> list[tuple[str, ReasonCode | None, str]]:
     """The history of a comment as (action, reason, actor name)."""
-    with database.session() as session:
-        rows = session.scalars(
-            select(ModerationAction)
-            .where(ModerationAction.comment_id == comment_id)
-            .order_by(ModerationAction.id)
-        )
-        return [(row.action.value, row.reason, row.actor.name) for row in rows]
+    return [
+        (row.action, None if row.reason is None else ReasonCode(row.reason), row.actor)
+        for row in logged_decisions(database, comment_id)
+        if row.action not in {"flag", "unflag"}
+    ]
 
 
 def queue_model(database: Database, queue: QueueFilter | None) -> CommentQueueModel:
@@ -76,3 +83,80 @@ def queue_model(database: Database, queue: QueueFilter | None) -> CommentQueueMo
     model = CommentQueueModel(database)
     model.set_queue(queue)
     return model
+
+
+class Answers:
+    """Stands in for the reason dialog and the file dialog, recording that they were asked."""
+
+    def __init__(self) -> None:
+        self.reason: ReasonChoice | None = None
+        self.files: list[Path] = []
+        self.note: str | None = ""
+        self.export: ExportRequest | None = None
+        self.revert = True
+        self.asked: list[str] = []
+
+    def pick_reason(self, _parent: QWidget, count: int) -> ReasonChoice | None:
+        self.asked.append(f"reason for {count}")
+        return self.reason
+
+    def pick_files(self, _parent: QWidget) -> Sequence[Path]:
+        self.asked.append("files")
+        return self.files
+
+    def pick_note(self, _parent: QWidget, count: int) -> str | None:
+        self.asked.append(f"note for {count}")
+        return self.note
+
+    def choose_export(
+        self, _parent: QWidget, _database: Database, log_filter: LogFilter
+    ) -> ExportRequest | None:
+        self.asked.append(f"export {log_filter.described()}")
+        return self.export
+
+    def confirm_revert(self, _parent: QWidget, entry: LogEntry) -> bool:
+        self.asked.append(f"revert {entry.seq}")
+        return self.revert
+
+
+@pytest.fixture
+def answers() -> Answers:
+    return Answers()
+
+
+@pytest.fixture
+def make_window(desk: Desk, answers: Answers, qtbot: QtBot) -> Callable[[], MainWindow]:
+    def make() -> MainWindow:
+        window = MainWindow(
+            desk,
+            reason_picker=answers.pick_reason,
+            file_picker=answers.pick_files,
+            note_picker=answers.pick_note,
+            export_chooser=answers.choose_export,
+            revert_confirmer=answers.confirm_revert,
+        )
+        qtbot.addWidget(window)
+        # Single-key shortcuts only fire in the active window.
+        with qtbot.waitActive(window):
+            window.show()
+        return window
+
+    return make
+
+
+@pytest.fixture
+def demo_window(make_window: Callable[[], MainWindow], qtbot: QtBot) -> MainWindow:
+    """A first start, then the demo article opened from the empty state."""
+    window = make_window()
+    with qtbot.waitSignal(window.desk.imported, timeout=WORK_TIMEOUT_MS):
+        qtbot.mouseClick(window.empty_state.demo_button, Qt.MouseButton.LeftButton)
+    return window
+
+
+def press(qtbot: QtBot, window: MainWindow, key: str | Qt.Key) -> None:
+    # Single-key shortcuts only fire in the active window; a dialog of an earlier step may
+    # have taken that from it for a moment.
+    if not window.isActiveWindow():
+        window.activateWindow()
+        qtbot.waitUntil(window.isActiveWindow, timeout=WORK_TIMEOUT_MS)
+    qtbot.keyClick(window.commentQueue, key)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -28,10 +28,18 @@ from sqlalchemy.exc import OperationalError
 
 from moderator import settings
 from moderator.domain import ReasonCode, Role, Severity, Status
-from moderator.models import ModerationAction
+from moderator.models import LogEntryRow
 from moderator.resources import DEMO_ARTICLE
 from moderator.storage import Database
-from tests.ui.conftest import HOSTILE, WORK_TIMEOUT_MS, AddArticle, actions_on, status_of
+from tests.ui.conftest import (
+    HOSTILE,
+    WORK_TIMEOUT_MS,
+    AddArticle,
+    Answers,
+    actions_on,
+    press,
+    status_of,
+)
 from ui import decisions as decisions_module
 from ui.desk import Desk
 from ui.key_help import KeyHelp, key_rows
@@ -42,69 +50,6 @@ from ui.reason_dialog import ReasonChoice
 from ui.severity import DOT_COLOURS
 
 DEMO_TITLE = "Harbour Ferry Fares to Rise 15 Percent as Council Closes Budget Gap"
-
-
-class Answers:
-    """Stands in for the reason dialog and the file dialog, recording that they were asked."""
-
-    def __init__(self) -> None:
-        self.reason: ReasonChoice | None = None
-        self.files: list[Path] = []
-        self.note: str | None = ""
-        self.asked: list[str] = []
-
-    def pick_reason(self, _parent: QWidget, count: int) -> ReasonChoice | None:
-        self.asked.append(f"reason for {count}")
-        return self.reason
-
-    def pick_files(self, _parent: QWidget) -> Sequence[Path]:
-        self.asked.append("files")
-        return self.files
-
-    def pick_note(self, _parent: QWidget, count: int) -> str | None:
-        self.asked.append(f"note for {count}")
-        return self.note
-
-
-@pytest.fixture
-def answers() -> Answers:
-    return Answers()
-
-
-@pytest.fixture
-def make_window(desk: Desk, answers: Answers, qtbot: QtBot) -> Callable[[], MainWindow]:
-    def make() -> MainWindow:
-        window = MainWindow(
-            desk,
-            reason_picker=answers.pick_reason,
-            file_picker=answers.pick_files,
-            note_picker=answers.pick_note,
-        )
-        qtbot.addWidget(window)
-        # Single-key shortcuts only fire in the active window.
-        with qtbot.waitActive(window):
-            window.show()
-        return window
-
-    return make
-
-
-@pytest.fixture
-def demo_window(make_window: Callable[[], MainWindow], qtbot: QtBot) -> MainWindow:
-    """A first start, then the demo article opened from the empty state."""
-    window = make_window()
-    with qtbot.waitSignal(window.desk.imported, timeout=WORK_TIMEOUT_MS):
-        qtbot.mouseClick(window.empty_state.demo_button, Qt.MouseButton.LeftButton)
-    return window
-
-
-def press(qtbot: QtBot, window: MainWindow, key: str | Qt.Key) -> None:
-    # Single-key shortcuts only fire in the active window; a dialog of an earlier step may
-    # have taken that from it for a moment.
-    if not window.isActiveWindow():
-        window.activateWindow()
-        qtbot.waitUntil(window.isActiveWindow, timeout=WORK_TIMEOUT_MS)
-    qtbot.keyClick(window.commentQueue, key)
 
 
 def current_id(window: MainWindow) -> int:
@@ -237,7 +182,9 @@ def test_restore_and_escalate_from_other_tabs(
     )
     with database.session() as session:
         notes = session.scalars(
-            select(ModerationAction.note).where(ModerationAction.comment_id == target)
+            select(LogEntryRow.note)
+            .where(LogEntryRow.comment_id == target)
+            .order_by(LogEntryRow.seq)
         ).all()
     assert notes[-1] == "check the legal angle"
     assert "Approved, escalated" in window.commentDetail.toPlainText()
@@ -376,6 +323,8 @@ def test_the_keymap_builds_actions_menu_and_toolbar(demo_window: MainWindow) -> 
         "actionSearch",
         "actionKeys",
         "actionImport",
+        "actionExportLog",
+        "actionLog",
     ]
     for binding in KEYMAP:
         action = window.action_map[binding.name]
@@ -390,9 +339,9 @@ def test_the_keymap_builds_actions_menu_and_toolbar(demo_window: MainWindow) -> 
     }
     assert in_menus == {
         # Switch Profile… has no key: it is added after the keymap's.
-        "&File": ["actionImport", "actionProfile"],
+        "&File": ["actionImport", "actionExportLog", "actionProfile"],
         "&Edit": ["actionUndo", "actionRedo"],
-        "&View": [*queues, "actionSearch"],
+        "&View": [*queues, "actionSearch", "actionLog"],
         "&Actions": [
             "actionApprove",
             "actionHide",
@@ -406,7 +355,7 @@ def test_the_keymap_builds_actions_menu_and_toolbar(demo_window: MainWindow) -> 
     toolbar = window.findChild(QToolBar, "mainToolBar")
     assert toolbar is not None
     on_toolbar = [a.objectName() for a in toolbar.actions() if not a.isSeparator()]
-    off_toolbar = (*queues, "actionSearch", "actionKeys")
+    off_toolbar = (*queues, "actionSearch", "actionKeys", "actionExportLog", "actionLog")
     assert on_toolbar == [name for name in names if name not in off_toolbar]
 
 

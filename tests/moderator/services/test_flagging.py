@@ -12,15 +12,16 @@ import moderator.rules.kinds  # noqa: F401 - registers the built-in kinds
 from moderator.domain import ReasonCode, Status
 from moderator.formats.records import IncomingArticle, IncomingComment
 from moderator.importer import import_paths
-from moderator.models import Comment, Flag, ModerationAction
+from moderator.models import Comment, Flag
 from moderator.queue import QueueFilter, list_queue
 from moderator.rule_runs import run_rules
 from moderator.rules.loader import load_rule_set
 from moderator.rules.model import RuleSet
-from moderator.services.flagging import RULES_ACTOR, StoredHistory
+from moderator.services.flagging import StoredHistory
 from moderator.services.importing import import_article
 from moderator.services.moderation import approve, ensure_profile
 from moderator.storage import Database
+from tests.conftest import logged_decisions
 
 T0 = datetime(2024, 3, 1, 9, 0, tzinfo=UTC)
 RULES = """
@@ -106,11 +107,19 @@ def test_a_hide_rule_takes_down_pending_comments_with_the_evidence(
         comment = session.get(Comment, ids[0])
         assert comment is not None
         assert comment.status is Status.HIDDEN
-        action = session.scalars(select(ModerationAction)).one()
-        assert action.actor.name == RULES_ACTOR
-        assert action.reason is ReasonCode.OTHER
-        assert action.note is not None
-        assert action.note.startswith("rule slurs: 'scumbag' ")
+    flag, action = logged_decisions(database, ids[0])
+    assert (flag.action, flag.to_status) == ("flag", "pending")
+    assert (action.actor, action.role, action.rule_set_version) == (
+        "system",
+        "system",
+        rule_set.version,
+    )
+    assert (action.action, action.from_status, action.to_status) == ("hide", "pending", "hidden")
+    assert action.reason == ReasonCode.OTHER
+    assert action.note is not None
+    assert action.note.startswith("rule slurs: 'scumbag' ")
+    assert action.evidence is not None
+    assert '"matched":["scumbag"]' in action.evidence
     flagged = list_queue(database.session(), QueueFilter(flagged=True, status=None))
     assert [row.flags[0].spans for row in flagged] == [((7, 14),)]
 

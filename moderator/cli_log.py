@@ -1,0 +1,254 @@
+"""The ``moderator log`` and ``moderator decisions`` commands: verify and export the log.
+
+Kept apart from ``moderator.cli`` (one module per group of commands); ``cli`` adds them with
+:func:`add_log_commands`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import UTC, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+
+from moderator.formats.log_export import LogFormat, side_file
+from moderator.log_export import STDOUT, DecisionFormat, export_decisions, export_log
+from moderator.log_queries import LogFilter, count_entries
+from moderator.storage import Database
+from moderator.terminal import ProgressBar
+
+
+def add_log_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add ``log`` (verify, export) and ``decisions`` (export) to the ``moderator`` parser."""
+    log = commands.add_parser("log", help="check the moderation log's chain, or export it")
+    sub = log.add_subparsers(dest="log_command", metavar="COMMAND", required=True)
+
+    verify = sub.add_parser(
+        "verify",
+        help="check the log's hash chain (and that no comment changed without an entry),"
+        " or an exported file offline",
+    )
+    verify.add_argument(
+        "--file", type=Path, metavar="EXPORT", help="check this JSON Lines or JSON export instead"
+    )
+    verify.add_argument("--json", action="store_true", help="print one JSON document")
+    verify.set_defaults(standalone=run_verify)
+
+    export = sub.add_parser("export", help="write the log (or part of it) to a file")
+    export.add_argument("--format", required=True, choices=list(LogFormat), dest="log_format")
+    export.add_argument(
+        "--out", required=True, metavar="FILE", help="where to write it (- for standard output)"
+    )
+    export.add_argument("--since", type=_day_or_time, metavar="DATE", help="from this day/time")
+    export.add_argument(
+        "--until", type=_day_or_time, metavar="DATE", help="up to this day (inclusive) or time"
+    )
+    export.add_argument("--actor", metavar="NAME", help="only entries by this name")
+    export.add_argument("--action", metavar="ACTION", help="only this kind (approve, hide, ...)")
+    export.add_argument("--reason", metavar="CODE", help="only hides with this reason")
+    export.add_argument("--article", type=int, metavar="ID", help="only this article's entries")
+    export.add_argument("--comment", type=int, metavar="ID", help="only this comment's entries")
+    export.add_argument(
+        "--bom", action="store_true", help="start a CSV with a byte-order mark (for Excel)"
+    )
+    export.set_defaults(handler=run_export)
+
+    decisions = commands.add_parser(
+        "decisions", help="each comment's current decision, for the publishing platform"
+    )
+    decisions_sub = decisions.add_subparsers(
+        dest="decisions_command", metavar="COMMAND", required=True
+    )
+    decided = decisions_sub.add_parser("export", help="write them to a file")
+    decided.add_argument(
+        "--format", required=True, choices=list(DecisionFormat), dest="decision_format"
+    )
+    decided.add_argument("--out", required=True, metavar="FILE", help="(- for standard output)")
+    decided.add_argument(
+        "--since", type=_day_or_time, metavar="DATE", help="only comments decided since then"
+    )
+    decided.add_argument("--bom", action="store_true", help="start a CSV with a byte-order mark")
+    decided.set_defaults(handler=run_decisions_export)
+
+
+class _Moment:
+    """A ``--since``/``--until`` value: a time, or a whole day."""
+
+    def __init__(self, value: datetime, *, whole_day: bool) -> None:
+        self.value = value
+        self.whole_day = whole_day
+
+    @property
+    def start(self) -> datetime:
+        return self.value
+
+    @property
+    def end(self) -> datetime:
+        # --until 2026-11-28 includes the whole of that day.
+        return self.value + timedelta(days=1) if self.whole_day else self.value
+
+
+def _day_or_time(text: str) -> _Moment:
+    """YYYY-MM-DD (a day, UTC) or an ISO 8601 time (UTC unless it says otherwise)."""
+    try:
+        if len(text.strip()) == 10:
+            day = datetime.fromisoformat(text.strip()).date()
+            return _Moment(datetime.combine(day, time(0), tzinfo=UTC), whole_day=True)
+        value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a date (YYYY-MM-DD) or an ISO 8601 time"
+        ) from None
+    value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    return _Moment(value, whole_day=False)
+
+
+def _filter(args: argparse.Namespace) -> LogFilter:
+    return LogFilter(
+        since=None if args.since is None else args.since.start,
+        until=None if args.until is None else args.until.end,
+        actor=args.actor,
+        action=args.action,
+        reason=args.reason,
+        article_id=args.article,
+        comment_id=args.comment,
+    )
+
+
+def _progress(total: int, label: str) -> tuple[ProgressBar | None, Any]:
+    if not sys.stderr.isatty() or total == 0:
+        return None, None
+    bar = ProgressBar(sys.stderr)
+    return bar, lambda done: bar.update(done, total, label)
+
+
+def run_export(database: Database, args: argparse.Namespace) -> int:
+    log_filter = _filter(args)
+    log_format = LogFormat(args.log_format)
+    with database.session() as session:
+        total = count_entries(session, log_filter) if sys.stderr.isatty() else 0
+        bar, report = _progress(total, "entries")
+        made = export_log(
+            session,
+            args.out,
+            log_format=log_format,
+            log_filter=log_filter,
+            bom=args.bom,
+            progress=report,
+        )
+    if bar is not None:
+        bar.finish()
+    where = "standard output" if args.out == STDOUT else args.out
+    extra = ""
+    if log_format is LogFormat.CSV and args.out != STDOUT:
+        extra = f" (chain summary in {side_file(Path(args.out))})"
+    whole = "the whole log" if made.complete else "a part of the log"
+    print(
+        f"{made.entries:,} entries written to {where}{extra}: {whole}, chain head entry"
+        f" {made.head_seq:,} ({made.head_hash})",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def run_decisions_export(database: Database, args: argparse.Namespace) -> int:
+    with database.session() as session:
+        count = export_decisions(
+            session,
+            args.out,
+            decision_format=DecisionFormat(args.decision_format),
+            since=None if args.since is None else args.since.start,
+            bom=args.bom,
+        )
+    where = "standard output" if args.out == STDOUT else args.out
+    print(f"{count:,} decisions written to {where}", file=sys.stderr)
+    return 0
+
+
+def run_verify(args: argparse.Namespace) -> int:
+    if args.file is not None:
+        return _verify_file(args)
+    # Opened here rather than by the caller: with --file no database is needed at all.
+    from moderator.cli import open_database_for  # noqa: PLC0415
+    from moderator.log_verify import LogCheckError, verify_log  # noqa: PLC0415
+
+    database = open_database_for(args.db)
+    try:
+        with database.session() as session:
+            total = count_entries(session, LogFilter())
+            bar, report = _progress(total, "entries")
+            found = verify_log(
+                session, progress=None if report is None else lambda done, _: report(done)
+            )
+    except LogCheckError as error:
+        print(f"moderator: {error}", file=sys.stderr)
+        return 1
+    finally:
+        database.close()
+    if bar is not None:
+        bar.finish()
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "ok": found.ok,
+                    "entries": found.entries,
+                    "head_seq": found.head_seq,
+                    "head_hash": found.head_hash,
+                    "broken_at": found.broken_at,
+                    "problems": list(found.problems),
+                    "out_of_step": list(found.out_of_step),
+                    "out_of_step_count": found.out_of_step_count,
+                },
+                indent=2,
+            )
+        )
+    elif found.ok:
+        print(f"ok: {found.summary()}")
+    else:
+        for problem in found.problems:
+            print(f"moderator: the log does not hold: {problem}", file=sys.stderr)
+    return 0 if found.ok else 1
+
+
+def _verify_file(args: argparse.Namespace) -> int:
+    from moderator.formats.errors import FormatError  # noqa: PLC0415
+    from moderator.formats.log_file import verify_export  # noqa: PLC0415
+
+    try:
+        found = verify_export(args.file)
+    except FormatError as error:
+        if args.json:
+            print(json.dumps({"ok": False, "problem": str(error)}, indent=2))
+        else:
+            print(f"moderator: {error}", file=sys.stderr)
+        return 1
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "ok": True,
+                    "entries": found.entries,
+                    "links": found.links,
+                    "complete": found.complete,
+                    "head_seq": found.head_seq,
+                    "head_hash": found.head_hash,
+                },
+                indent=2,
+            )
+        )
+        return 0
+    if found.complete:
+        print(
+            f"ok: {found.source}: the whole chain, {found.entries:,} entries up to entry"
+            f" {found.head_seq:,}, head {found.head_hash}"
+        )
+    else:
+        print(
+            f"ok: {found.source}: {found.entries:,} entries (a filtered export), each hash"
+            f" checked, {found.links:,} links between neighbouring entries checked; the log's"
+            f" head was entry {found.head_seq:,} ({found.head_hash})"
+        )
+    return 0

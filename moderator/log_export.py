@@ -1,0 +1,255 @@
+"""Exports the moderation log, and each comment's current decision, to files, whole or not at all.
+
+A file is written beside its destination under a temporary name and moved into place only
+once complete, so an export that fails (or is stopped) leaves no half-written file behind and
+an earlier export of the same name untouched.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, TextIO
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from moderator.domain import ActionKind
+from moderator.formats.log_export import (
+    PROGRESS_EVERY,
+    ChainSummary,
+    LogFormat,
+    Progress,
+    neutralised,
+    side_file,
+    write_log,
+)
+from moderator.formats.modlog import GENESIS, time_text
+from moderator.log_queries import LogFilter, entry_rows, read_head
+from moderator.models import Article, Comment, LogEntryRow, utc_now
+
+# Standard output instead of a file.
+STDOUT = "-"
+# Entries that decide a comment's status (flags and notes do not).
+DECIDING_ACTIONS = (
+    ActionKind.APPROVE,
+    ActionKind.HIDE,
+    ActionKind.RESTORE,
+    ActionKind.UNDO,
+    ActionKind.REVERT,
+    "carry-over",
+)
+DECISION_COLUMNS = (
+    "comment",
+    "external_id",
+    "article",
+    "article_source",
+    "status",
+    "escalated",
+    "reason",
+    "decided_at",
+    "decided_by",
+    "entry",
+)
+_BATCH = 5000
+
+
+class DecisionFormat(StrEnum):
+    CSV = "csv"
+    JSONL = "jsonl"
+
+
+class ExportStopped(Exception):  # noqa: N818 - a request, not a failure
+    """Raised by a progress callback to end an export early; nothing is written."""
+
+
+@contextmanager
+def _replacing(path: Path | str, *, bom: bool) -> Iterator[TextIO]:
+    """A text stream whose content becomes ``path`` only if the block completes."""
+    if str(path) == STDOUT:
+        yield sys.stdout
+        sys.stdout.flush()
+        return
+    target = Path(path)
+    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent or ".")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8-sig" if bom else "utf-8", newline="") as stream:
+            yield stream
+            stream.flush()
+            os.fsync(stream.fileno())
+        Path(temporary).replace(target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def export_log(
+    session: Session,
+    out: Path | str,
+    *,
+    log_format: LogFormat,
+    log_filter: LogFilter,
+    bom: bool = False,
+    progress: Progress | None = None,
+    progress_every: int = PROGRESS_EVERY,
+) -> ChainSummary:
+    """Write the entries ``log_filter`` selects, oldest first, with the chain's summary.
+
+    The log's head is read first and the export stops there: entries appended meanwhile by
+    other desks belong to the next export. ``bom`` starts a CSV with a byte-order mark (for
+    spreadsheets that otherwise misread accents); JSON formats never have one.
+    """
+    head = read_head(session)
+    head_seq, head_hash = (0, GENESIS) if head is None else (head.seq, head.hash)
+    entries = entry_rows(session, log_filter, up_to=head_seq)
+    exported_at = utc_now()
+
+    def summary(count: int, first: int | None, last: int | None) -> ChainSummary:
+        return ChainSummary(
+            head_seq=head_seq,
+            head_hash=head_hash,
+            entries=count,
+            first_seq=first,
+            last_seq=last,
+            exported_at=exported_at,
+            filters=log_filter.described(),
+        )
+
+    with _replacing(out, bom=bom and log_format is LogFormat.CSV) as stream:
+        made = write_log(
+            stream,
+            entries,
+            log_format=log_format,
+            summary=summary,
+            progress=progress,
+            progress_every=progress_every,
+        )
+        if log_format is LogFormat.CSV and str(out) != STDOUT:
+            with _replacing(side_file(Path(out)), bom=False) as chain:
+                json.dump({"chain": made.as_object()}, chain, ensure_ascii=False, indent=1)
+                chain.write("\n")
+    return made
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """A comment's current decision, for the platform that publishes it."""
+
+    comment: int
+    external_id: str | None
+    article: int
+    article_source: str
+    status: str
+    escalated: bool
+    reason: str | None
+    decided_at: datetime
+    decided_by: str
+    entry: int
+
+    def as_object(self) -> dict[str, Any]:
+        return {
+            "comment": self.comment,
+            "external_id": self.external_id,
+            "article": self.article,
+            "article_source": self.article_source,
+            "status": self.status,
+            "escalated": self.escalated,
+            "reason": self.reason,
+            "decided_at": time_text(self.decided_at),
+            "decided_by": self.decided_by,
+            "entry": self.entry,
+        }
+
+
+def current_decisions(session: Session, *, since: datetime | None = None) -> Iterator[Decision]:
+    """Every comment a decision was logged for, with the last one; ``since`` keeps those
+    decided from then on. In comment order, a batch at a time."""
+    last = select(LogEntryRow.comment_id, func.max(LogEntryRow.seq).label("seq")).where(
+        LogEntryRow.comment_id.is_not(None), LogEntryRow.action.in_(DECIDING_ACTIONS)
+    )
+    if since is not None:
+        last = last.where(LogEntryRow.created_at >= since)
+    latest = last.group_by(LogEntryRow.comment_id).subquery()
+    query = (
+        select(
+            Comment.id,
+            Comment.external_id,
+            Comment.article_id,
+            Article.source,
+            Comment.status,
+            Comment.escalated,
+            LogEntryRow.reason,
+            LogEntryRow.created_at,
+            LogEntryRow.actor,
+            LogEntryRow.seq,
+        )
+        .join(latest, latest.c.comment_id == Comment.id)
+        .join(LogEntryRow, LogEntryRow.seq == latest.c.seq)
+        .join(Article, Article.id == Comment.article_id)
+        .order_by(Comment.id)
+        .limit(_BATCH)
+    )
+    after = 0
+    while True:
+        rows = session.execute(query.where(Comment.id > after)).all()
+        for row in rows:
+            yield Decision(
+                comment=row[0],
+                external_id=row[1],
+                article=row[2],
+                article_source=row[3],
+                status=str(row[4]),
+                escalated=row[5],
+                reason=row[6] if str(row[4]) == "hidden" else None,
+                decided_at=row[7],
+                decided_by=row[8],
+                entry=row[9],
+            )
+        if len(rows) < _BATCH:
+            return
+        after = rows[-1][0]
+
+
+def export_decisions(
+    session: Session,
+    out: Path | str,
+    *,
+    decision_format: DecisionFormat,
+    since: datetime | None = None,
+    bom: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> int:
+    """Write :func:`current_decisions` to ``out``; how many."""
+    count = 0
+    with _replacing(out, bom=bom and decision_format is DecisionFormat.CSV) as stream:
+        writer = csv.writer(stream) if decision_format is DecisionFormat.CSV else None
+        if writer is not None:
+            writer.writerow(DECISION_COLUMNS)
+        for decision in current_decisions(session, since=since):
+            item = decision.as_object()
+            if writer is None:
+                stream.write(json.dumps(item, ensure_ascii=False) + "\n")
+            else:
+                writer.writerow(
+                    [
+                        neutralised(value)
+                        if isinstance(value, str)
+                        else ("yes" if value else "no")
+                        if isinstance(value, bool)
+                        else ("" if value is None else value)
+                        for value in item.values()
+                    ]
+                )
+            count += 1
+            if progress is not None and count % _BATCH == 0:
+                progress(count)
+    return count
