@@ -29,6 +29,7 @@ from moderator.storage import ENV_DATABASE, Database, DatabaseError, open_databa
 from moderator.terminal import ProgressBar, print_table
 
 if TYPE_CHECKING:
+    from moderator.formats.modlog import LogEntry
     from moderator.importer import ImportReport
 
 # The desktop window lives in `ui`, which the core may not import; the launcher hands it in.
@@ -296,15 +297,27 @@ def run_queue(database: Database, args: argparse.Namespace) -> int:
 
 
 def run_show(database: Database, args: argparse.Namespace) -> int:
+    from moderator.log_queries import LogFilter, stream_entries  # noqa: PLC0415
     from moderator.queue import list_queue_by_ids  # noqa: PLC0415
 
     with database.session() as session:
         rows = list_queue_by_ids(session, args.ids)
+        # Who did what to each comment, and why: its entries in the moderation log.
+        history = {
+            row.id: list(stream_entries(session, LogFilter(comment_id=row.id))) for row in rows
+        }
     missing = sorted(set(args.ids) - {row.id for row in rows})
     if missing:
         raise NotFoundError("no comment with id " + ", ".join(map(str, missing)))
     if args.json:
-        return _print_json({"comments": [row.as_json() for row in rows]})
+        return _print_json(
+            {
+                "comments": [
+                    {**row.as_json(), "history": [_entry_json(e) for e in history[row.id]]}
+                    for row in rows
+                ]
+            }
+        )
     for row in rows:
         escalated = ", escalated to an editor" if row.escalated else ""
         print(
@@ -314,10 +327,32 @@ def run_show(database: Database, args: argparse.Namespace) -> int:
         print(f"on article #{row.article_id} {row.article_title!r}")
         for flag in row.flags:
             print(f"  flag {flag.rule_id} ({flag.severity}): {flag.explanation}")
+        for entry in history[row.id]:
+            print(f"  {_entry_line(entry)}")
         print()
         print(row.body)
         print()
     return 0
+
+
+def _entry_line(entry: LogEntry) -> str:
+    """One log entry in a line: "entry 12, 2026-11-28 09:30 UTC, ann (moderator): hide
+    pending -> hidden, reason spam: 'note'"."""
+    change = (
+        f" {entry.from_status} -> {entry.to_status}" if entry.from_status != entry.to_status else ""
+    )
+    reason = f", reason {entry.reason}" if entry.reason else ""
+    note = f": {entry.note!r}" if entry.note else ""
+    who = entry.actor if entry.role == entry.actor else f"{entry.actor} ({entry.role})"
+    return (
+        f"entry {entry.seq}, {entry.time:%Y-%m-%d %H:%M} UTC, {who}:"
+        f" {entry.action}{change}{reason}{note}"
+    )
+
+
+def _entry_json(entry: LogEntry) -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads(entry.text)
+    return {**loaded, "hash": entry.hash}
 
 
 def run_decision(database: Database, args: argparse.Namespace) -> int:

@@ -30,6 +30,22 @@ def cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Cli:
     return run
 
 
+def test_show_tells_who_did_what_to_a_comment_and_why(cli: Cli) -> None:
+    code, out, _ = cli("show", "4")
+    assert code == 0
+    history = [line.strip() for line in out.splitlines() if line.strip().startswith("entry ")]
+    assert [line.split(": ", 1)[1] for line in history] == [
+        "flag",
+        "hide pending -> hidden, reason spam",
+        "restore hidden -> pending",
+    ]
+    assert "ann (moderator)" in history[1]
+    assert "bob (moderator)" in history[2]
+    (comment,) = cli.json("show", "4")["comments"]
+    assert [entry["action"] for entry in comment["history"]] == ["flag", "hide", "restore"]
+    assert all(len(entry["hash"]) == 64 for entry in comment["history"])
+
+
 def test_verify_says_the_log_holds(cli: Cli) -> None:
     code, out, _ = cli("log", "verify")
     assert code == 0
