@@ -8,6 +8,7 @@ stretches' ends are then checked to link. The comments are compared meanwhile.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import json
@@ -75,23 +76,36 @@ class _Stretch:
 
 
 def verify_log(
-    session: Session, *, progress: Progress | None = None, workers: int | None = None
+    session: Session,
+    *,
+    progress: Progress | None = None,
+    workers: int | None = None,
+    stop: Callable[[], bool] | None = None,
 ) -> LogVerification:
     """Walk the chain from the first entry, then compare every comment with its last entry.
 
     ``workers`` helper processes walk a long log (default: one per core); 1 walks it here.
+    ``stop`` is asked now and then; when it says so the check ends with ``CheckStopped``.
     """
+    asked = stop or (lambda: False)
     head = read_head(session)
     total = head.seq if head is not None else 0
     workers = workers or min(os.cpu_count() or 1, 4)
     bind = session.get_bind()
     if workers > 1 and total >= PARALLEL_FROM and isinstance(bind, Engine) and _reachable(bind):
         stretches, (out_of_step, count) = _walk_in_helpers(
-            bind, total, workers, meanwhile=lambda: _out_of_step(session)
+            bind, total, workers, meanwhile=lambda: _out_of_step(session), stop=asked
         )
     else:
         rows = (row for batch in entry_batches(session.connection(), LogFilter()) for row in batch)
-        stretches = [_walk(rows, first=1, last=None, total=total, progress=progress)]
+
+        def report(done: int, total: int) -> None:
+            if asked():
+                raise CheckStopped(f"stopped after {done:,} of {total:,} entries")
+            if progress is not None:
+                progress(done, total)
+
+        stretches = [_walk(rows, first=1, last=None, total=total, progress=report)]
         out_of_step, count = _out_of_step(session)
     problem, broken_at, entries, last = _joined(stretches)
     if problem is None:
@@ -133,7 +147,12 @@ def _reachable(engine: Engine) -> bool:
 
 
 def _walk_in_helpers(
-    engine: Engine, total: int, workers: int, *, meanwhile: Callable[[], _T]
+    engine: Engine,
+    total: int,
+    workers: int,
+    *,
+    meanwhile: Callable[[], _T],
+    stop: Callable[[], bool],
 ) -> tuple[list[_Stretch], _T]:
     """The log walked in ``workers`` stretches by helper processes, and what ``meanwhile``
     returned (it runs here while they walk).
@@ -162,7 +181,20 @@ def _walk_in_helpers(
         helper.stdin.close()
         helper.stdin = None
         helpers.append(helper)
-    done = meanwhile()
+    try:
+        done = meanwhile()
+        while any(helper.poll() is None for helper in helpers):
+            if stop():
+                raise CheckStopped("stopped before the helpers were done")
+            # Their output is a line of JSON: it fits the pipe, so waiting cannot block them.
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                helpers[0 if helpers[0].poll() is None else -1].wait(timeout=0.2)
+    except BaseException:
+        for helper in helpers:
+            if helper.poll() is None:
+                helper.kill()
+            helper.communicate()  # reaps it and closes its pipes
+        raise
     stretches = []
     for helper in helpers:
         out, err = helper.communicate()
@@ -190,6 +222,10 @@ def _walk_stretch(url: str, first: int, last: int | None) -> _Stretch:
 
 class LogCheckError(RuntimeError):
     """The check itself could not be made (a helper process failed)."""
+
+
+class CheckStopped(Exception):  # noqa: N818 - a request, not a failure
+    """The check was asked to stop before it was done; it found nothing either way."""
 
 
 def _walk(

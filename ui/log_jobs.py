@@ -16,12 +16,15 @@ from ui.jobs import Job, Progress, StopRequested
 
 def start_verification(database: Database, parent: QObject) -> Job:
     """Check the log in a worker thread (its own session); ``succeeded`` carries the
-    :class:`LogVerification`."""
+    :class:`LogVerification`. Stopping it (the window closes) ends it within a moment, with
+    ``CheckStopped``."""
 
-    def work(progress: Progress, _stop: StopRequested) -> LogVerification:
+    def work(progress: Progress, stop: StopRequested) -> LogVerification:
         with database.session() as session:
             return verify_log(
-                session, progress=lambda done, total: progress(done, total, "entries")
+                session,
+                progress=lambda done, total: progress(done, total, "entries"),
+                stop=stop,
             )
 
     job = Job(work, parent)

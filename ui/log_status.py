@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject, Signal
 
-from moderator.log_verify import LogVerification
+from moderator.log_verify import CheckStopped, LogVerification
 from moderator.storage import Database
 from ui.jobs import Job
 from ui.log_jobs import start_verification
@@ -46,6 +46,8 @@ class LogStatus(QObject):
         self.result, self.error = result, None
 
     def _on_failed(self, error: Exception) -> None:
+        if isinstance(error, CheckStopped):
+            return  # the window is closing: what was known stays known
         self.error = str(getattr(error, "orig", None) or error)
 
     def text(self) -> str:

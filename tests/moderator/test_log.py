@@ -21,7 +21,7 @@ from moderator.domain import ActionKind, ReasonCode, Role, Status
 from moderator.formats.modlog import GENESIS, SYSTEM, entry_hash, text_digest
 from moderator.formats.records import IncomingArticle, IncomingComment
 from moderator.log_queries import LogFilter, read_head, stream_entries
-from moderator.log_verify import LogVerification, verify_log
+from moderator.log_verify import CheckStopped, LogVerification, verify_log
 from moderator.models import LogEntryRow, LogHead
 from moderator.rule_runs import run_rules
 from moderator.rules.loader import load_rule_set
@@ -441,6 +441,18 @@ def test_each_kind_of_tampering_is_named(
         "delete the head": "head record is missing",
     }[kind]
     assert expected in found.summary()
+
+
+def test_a_check_asked_to_stop_stops(
+    busy_log: Path, tmp_path: Path, workers: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(log_verify, "STREAM_BATCH", 2)  # asked every two entries
+    database = open_database(f"sqlite:///{_copy(busy_log, tmp_path)}")
+    try:
+        with database.session() as session, pytest.raises(CheckStopped, match="stopped"):
+            verify_log(session, workers=workers, stop=lambda: True)
+    finally:
+        database.close()
 
 
 def test_an_untouched_copy_verifies(
