@@ -62,6 +62,10 @@ class LogAccess(QObject):
         self.log_window.activateWindow()
         return self.log_window
 
+    def close(self) -> None:
+        if self.log_window is not None:
+            self.log_window.close()
+
     def export(self) -> None:
         self.export_flow.start()
 

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 from moderator.domain import ReasonCode
 from moderator.log_queries import LogFilter
 
+# The first item of each list: no filter on that field.
 ANY = None
 
 

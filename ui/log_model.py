@@ -189,14 +189,6 @@ class LogModel(QAbstractTableModel):
         index = row - page * PAGE
         return rows[index] if index < len(rows) else None
 
-    def row_of(self, seq: int) -> int | None:
-        """The row of entry ``seq`` if the model holds it."""
-        for page, rows in self._pages.items():
-            for index, entry in enumerate(rows):
-                if entry.seq == seq:
-                    return page * PAGE + index
-        return None
-
     # --- reading -------------------------------------------------------------------------
 
     def _want(self, page: int) -> None:

@@ -6,7 +6,7 @@ import json
 from collections.abc import Callable
 
 from PySide6.QtCore import QModelIndex, Qt, Signal
-from PySide6.QtGui import QAction, QFontDatabase, QKeySequence, QShowEvent
+from PySide6.QtGui import QAction, QCloseEvent, QFontDatabase, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
@@ -33,6 +33,10 @@ from ui.log_filter_bar import LogFilterBar
 from ui.log_model import COLUMNS, LogColumn, LogModel, local_time, status_change, who
 from ui.log_status import LogStatus
 from ui.messages import plain_box, warn
+from ui.window_layout import restore_layout, save_layout
+
+SAVED_SPLITTERS = ("logSplitter",)
+LAYOUT_PREFIX = "log/"
 
 # Asks whether to revert an entry; injected so tests answer without a modal box.
 RevertConfirmer = Callable[[QWidget, LogEntry], bool]
@@ -140,6 +144,7 @@ class LogWindow(QMainWindow):
         self.detail.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
 
         splitter = QSplitter(Qt.Orientation.Vertical, self)
+        splitter.setObjectName("logSplitter")
         splitter.addWidget(self.table)
         splitter.addWidget(self.detail)
         splitter.setSizes([480, 200])
@@ -158,6 +163,11 @@ class LogWindow(QMainWindow):
         desk.moderated.connect(self.refresh)
         desk.imported.connect(self.refresh)
         desk.rules_ran.connect(self.refresh)
+        restore_layout(self, SAVED_SPLITTERS, prefix=LAYOUT_PREFIX)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        save_layout(self, SAVED_SPLITTERS, prefix=LAYOUT_PREFIX)
+        super().closeEvent(event)
 
     def _build_table(self) -> QTableView:
         table = QTableView(self)

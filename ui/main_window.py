@@ -6,7 +6,7 @@ import functools
 from collections.abc import Sequence
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QModelIndex, QSettings, Qt
+from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from moderator import settings
 from moderator.display import one_line
 from moderator.importer import ImportReport
 from moderator.queries import CommentRow, author_summary, get_article
@@ -47,10 +46,10 @@ from ui.queue_model import COLUMNS, Column, CommentQueueModel
 from ui.queue_view import CommentQueueView
 from ui.reason_dialog import pick_reason
 from ui.rules_menu import RuleFilePicker, RulesMenu, pick_rule_file
+from ui.window_layout import restore_layout, save_layout
 
 DECISIONS = ("actionApprove", "actionHide", "actionRestore", "actionEscalate")
 # Window geometry and splitter positions, kept between sessions.
-WINDOW_SETTINGS = "window.ini"
 SAVED_SPLITTERS = ("mainSplitter", "queueSplitter")
 
 
@@ -162,7 +161,7 @@ class MainWindow(QMainWindow):
 
         self.articles.reload()
         self.commentQueue.setFocus()
-        self._restore_layout()
+        restore_layout(self, SAVED_SPLITTERS)
 
     # --- layout --------------------------------------------------------------------------
 
@@ -296,37 +295,10 @@ class MainWindow(QMainWindow):
         stop_and_wait(self.desk)
         # The window's own (the log's check, exports): an export stopped leaves nothing.
         stop_and_wait(self)
-        self._save_layout()
+        # The log window goes with the desk (it would keep the application running).
+        self.log.close()
+        save_layout(self, SAVED_SPLITTERS)
         super().closeEvent(event)
-
-    # --- layout kept between sessions -----------------------------------------------------
-
-    def _layout_settings(self) -> QSettings:
-        # Beside the core's settings (the config folder, $MODERATOR_CONFIG_DIR in tests), not
-        # in Qt's default place: only Qt state goes here.
-        return QSettings(str(settings.config_dir() / WINDOW_SETTINGS), QSettings.Format.IniFormat)
-
-    def _splitters(self) -> list[QSplitter]:
-        return [s for s in self.findChildren(QSplitter) if s.objectName() in SAVED_SPLITTERS]
-
-    def _save_layout(self) -> None:
-        stored = self._layout_settings()
-        stored.setValue("geometry", self.saveGeometry())
-        stored.setValue("state", self.saveState())
-        for splitter in self._splitters():
-            stored.setValue(f"splitters/{splitter.objectName()}", splitter.saveState())
-        stored.sync()
-
-    def _restore_layout(self) -> None:
-        stored = self._layout_settings()
-        for key, restore in (("geometry", self.restoreGeometry), ("state", self.restoreState)):
-            value = stored.value(key)
-            if isinstance(value, QByteArray):
-                restore(value)
-        for splitter in self._splitters():
-            value = stored.value(f"splitters/{splitter.objectName()}")
-            if isinstance(value, QByteArray):
-                splitter.restoreState(value)
 
     def _on_imported(self, report: ImportReport) -> None:
         chosen = (self._article_id, self._all)

@@ -58,6 +58,20 @@ def test_ctrl_l_shows_the_log_newest_first_with_the_entry_in_full(
     qtmodeltester.check(log.model)
 
 
+def test_the_log_window_closes_with_the_desk_and_keeps_its_layout(
+    demo_window: MainWindow, qtbot: QtBot
+) -> None:
+    log = open_log(demo_window, qtbot)
+    log.resize(780, 450)
+    kept = (log.width(), log.height())
+    assert kept[1] == 450
+    demo_window.close()
+    assert not log.isVisible()
+    again = LogWindow(demo_window.desk, demo_window.log.status, export=demo_window.log.export_flow)
+    qtbot.addWidget(again)
+    assert (again.width(), again.height()) == kept
+
+
 def test_filters_narrow_the_entries(demo_window: MainWindow, qtbot: QtBot) -> None:
     log = open_log(demo_window, qtbot)
     everything = log.model.rowCount()
