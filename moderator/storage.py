@@ -18,6 +18,7 @@ from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from moderator.checkpoints import BackgroundCheckpoints
 from moderator.migrations import HEAD
 
 ENV_DATABASE = "MODERATOR_DB"
@@ -126,6 +127,7 @@ class Database:
 
     engine: Engine
     backup: Path | None = None
+    checkpoints: BackgroundCheckpoints | None = None
 
     def __post_init__(self) -> None:
         self._reader = sessionmaker(self.engine, expire_on_commit=False)
@@ -148,14 +150,17 @@ class Database:
             yield session
 
     def close(self) -> None:
+        if self.checkpoints is not None:
+            self.checkpoints.stop()
         self.engine.dispose()
 
 
-def open_database(location: str | None = None) -> Database:
+def open_database(location: str | None = None, *, background_checkpoints: bool = False) -> Database:
     """Open (creating or upgrading as needed) the database at a path or URL, or the default.
 
     ``location`` is read as :func:`database_url` reads ``--db``. A file that is not a Moderator
-    database is refused before anything is written to it.
+    database is refused before anything is written to it. ``background_checkpoints`` (SQLite
+    files; the window asks for it) moves SQLite's checkpoints off the committing thread.
     """
     url = database_url(location)
     if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
@@ -169,7 +174,9 @@ def open_database(location: str | None = None) -> Database:
     except Exception:
         engine.dispose()
         raise
-    return Database(engine, backup)
+    sqlite_file = url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:")
+    checkpoints = BackgroundCheckpoints(engine) if background_checkpoints and sqlite_file else None
+    return Database(engine, backup, checkpoints)
 
 
 def refuse_foreign_sqlite(path: Path) -> None:

@@ -23,7 +23,7 @@ def run_gui(database_url: str | None) -> int:
     app.setOrganizationName("Moderator")
     app.setApplicationDisplayName("Moderator")
     try:
-        database = open_database(database_url)
+        database = open_database(database_url, background_checkpoints=True)
     except (DatabaseError, SQLAlchemyError, OSError) as error:
         plain_box(
             None, QMessageBox.Icon.Critical, "Moderator", f"Cannot open the database.\n\n{error}"

@@ -14,6 +14,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import text
 
+from moderator.checkpoints import BackgroundCheckpoints
 from moderator.log_verify import verify_log
 from moderator.migrations import HEAD
 from moderator.models import Base
@@ -317,3 +318,42 @@ def test_switching_a_new_file_to_wal_waits_for_other_processes(
     with pytest.raises(sqlite3.OperationalError, match="disk I/O error"):
         _switch_to_wal(broken)  # type: ignore[arg-type]
     assert broken.tries == 1
+
+
+def test_background_checkpoints_keep_commits_from_checkpointing(tmp_path: Path) -> None:
+    db = open_database(str(tmp_path / "desk.sqlite3"), background_checkpoints=True)
+    try:
+        assert db.checkpoints is not None
+        with db.session() as session:
+            # The desk's own connections never checkpoint in a commit...
+            assert session.execute(text("PRAGMA wal_autocheckpoint")).scalar() == 0
+        with db.session() as session:
+            session.execute(text("SELECT count(*) FROM author")).scalar()
+        # A unit of work that only read asks for nothing.
+        assert db.checkpoints.count == 0
+        with db.transaction() as session:
+            rows = [
+                {"name": f"reader {n}", "first_seen_at": datetime.now(UTC)} for n in range(5000)
+            ]
+            session.execute(
+                text("INSERT INTO author (name, first_seen_at) VALUES (:name, :first_seen_at)"),
+                rows,
+            )
+        # ... one that wrote hands the checkpoint to the helper thread.
+        assert db.checkpoints.checkpointed.wait(timeout=30)
+        assert db.checkpoints.count >= 1
+    finally:
+        db.close()
+    # Closed: the helper ended and the database is whole.
+    with sqlite3.connect(tmp_path / "desk.sqlite3") as raw:
+        assert raw.execute("SELECT count(*) FROM author").fetchone() == (5000,)
+    raw.close()
+
+
+def test_background_checkpoints_are_for_sqlite_files_only() -> None:
+    engine = make_engine("sqlite://")
+    try:
+        with pytest.raises(ValueError, match="SQLite database files"):
+            BackgroundCheckpoints(engine)
+    finally:
+        engine.dispose()
