@@ -47,10 +47,18 @@ def add_rules_commands(commands: argparse._SubParsersAction[argparse.ArgumentPar
     )
     check.set_defaults(standalone=run_check)
 
-    use = sub.add_parser("use", help="check a rule set, then make it the active one")
+    use = sub.add_parser(
+        "use", help="check a rule set, then make it the active one (editors; logged)"
+    )
     which = use.add_mutually_exclusive_group(required=True)
     which.add_argument("file", nargs="?", type=Path, metavar="FILE")
     which.add_argument("--default", action="store_true", help="go back to the default rule set")
+    use.add_argument(
+        "--as",
+        dest="actor",
+        metavar="NAME",
+        help="who chooses (an editor; default: as for decisions)",
+    )
     use.set_defaults(standalone=run_use)
 
     test = sub.add_parser("test", help="the hits and explanations for a text")
@@ -146,6 +154,18 @@ def run_use(args: argparse.Namespace) -> int:
     loaded = _load(path)
     for warning in loaded.warnings:
         _err(str(warning))
+    # Only an editor changes the rule set: the choice is logged before it takes effect.
+    from moderator.cli import open_database_for  # noqa: PLC0415
+    from moderator.services.moderation import default_actor_name, ensure_profile  # noqa: PLC0415
+    from moderator.services.rulesets import choose_rule_set  # noqa: PLC0415
+
+    name = args.actor or default_actor_name(remembered=settings.remembered_profile_name())
+    database = open_database_for(args.db)
+    try:
+        with database.transaction() as session:
+            choose_rule_set(session, loaded.rule_set, actor=ensure_profile(session, name))
+    finally:
+        database.close()
     active = settings.use_rule_set(None if args.default else path)
     _out(f"now using {active}: {_summary(loaded.rule_set)}")
     return 0

@@ -31,6 +31,10 @@ class ActionKind(StrEnum):
     UNDO = "undo"
     # The same, chosen later from the log rather than straight after the decision.
     REVERT = "revert"
+    # An editor's decisions on an escalated comment (see services.review.Outcome).
+    UPHOLD = "uphold"
+    OVERTURN = "overturn"
+    RETURN = "return"
 
 
 class Severity(StrEnum):

@@ -109,6 +109,8 @@ class Article(Base):
     content_hash: Mapped[str] = mapped_column(String(64), unique=True)
     imported_at: Mapped[datetime] = mapped_column(default=utc_now)
     updated_at: Mapped[datetime] = mapped_column(default=utc_now, onupdate=utc_now)
+    # Locked by an editor: no decision on its comments until it is unlocked.
+    locked: Mapped[bool] = mapped_column(default=False, server_default=text("0"))
 
     comments: Mapped[list[Comment]] = relationship(back_populates="article")
 
@@ -240,6 +242,26 @@ class LogHead(Base):
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     seq: Mapped[int]
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class Note(Base):
+    """A note someone left on a comment or on an author; its log entry is the record, this row
+    is how the desk finds it again."""
+
+    __tablename__ = "note"
+    __table_args__ = (
+        Index("ix_note_comment_id", "comment_id"),
+        Index("ix_note_author_id", "author_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    comment_id: Mapped[int | None] = mapped_column(ForeignKey("comment.id", ondelete="RESTRICT"))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("author.id", ondelete="RESTRICT"))
+    text: Mapped[str] = mapped_column(Text)
+    actor: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
+    entry_seq: Mapped[int] = mapped_column(ForeignKey("log_entry.seq", ondelete="RESTRICT"))
 
 
 class Flag(Base):

@@ -13,7 +13,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from moderator.domain import Role, Severity, Status
-from moderator.models import NOT_FLAGGED, Article, Author, Comment, Flag, Profile
+from moderator.models import NOT_FLAGGED, Article, Author, Comment, Flag, Note, Profile
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,3 +214,34 @@ def author_summary(session: Session, name: str) -> AuthorSummary:
 def article_titles(session: Session) -> list[tuple[int, str]]:
     """Every article's id and title, in import order (for lists to choose from)."""
     return [(aid, title) for aid, title in session.execute(select(Article.id, Article.title))]
+
+
+@dataclass(frozen=True, slots=True)
+class NoteRow:
+    """A note as the desk shows it."""
+
+    text: str
+    actor: str
+    role: str
+    created_at: datetime
+    entry_seq: int
+
+
+def _notes(session: Session, condition: Any) -> list[NoteRow]:
+    rows = session.execute(
+        select(Note.text, Note.actor, Note.role, Note.created_at, Note.entry_seq)
+        .where(condition)
+        .order_by(Note.entry_seq)
+    )
+    return [NoteRow(*row) for row in rows]
+
+
+def comment_notes(session: Session, comment_id: int) -> list[NoteRow]:
+    """The notes left on a comment, oldest first."""
+    return _notes(session, Note.comment_id == comment_id)
+
+
+def author_notes(session: Session, author: str) -> list[NoteRow]:
+    """The notes left on an author, oldest first."""
+    author_id = select(Author.id).where(Author.name == author).scalar_subquery()
+    return _notes(session, Note.author_id == author_id)

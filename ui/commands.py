@@ -22,6 +22,9 @@ _VERBS = {
     ActionKind.ESCALATE: "Escalate",
     ActionKind.UNDO: "Undo",
     ActionKind.REVERT: "Revert",
+    ActionKind.UPHOLD: "Uphold",
+    ActionKind.OVERTURN: "Overturn",
+    ActionKind.RETURN: "Return",
 }
 
 

@@ -44,6 +44,9 @@ DONE_WORDS = {
     ActionKind.HIDE: "Hid",
     ActionKind.RESTORE: "Restored to pending",
     ActionKind.ESCALATE: "Escalated",
+    ActionKind.UPHOLD: "Upheld (hidden)",
+    ActionKind.OVERTURN: "Overturned (published)",
+    ActionKind.RETURN: "Returned to the moderators",
 }
 
 

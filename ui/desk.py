@@ -20,6 +20,7 @@ from moderator.rules.loader import LoadedRuleSet, read_rule_set
 from moderator.rules.model import RuleSet
 from moderator.services import moderation
 from moderator.services.changes import ModerationChange
+from moderator.services.rulesets import choose_rule_set
 from moderator.storage import Database
 from ui.jobs import Job, Progress
 
@@ -95,9 +96,13 @@ class Desk(QObject):
             return get_profile(session, self._actor) is not None
 
     def create_profile(self, name: str, role: Role) -> None:
-        """Act as ``name`` with ``role`` from now on, here and in later sessions."""
+        """Act as ``name`` with ``role`` from now on, here and in later sessions.
+
+        Becoming an editor takes an editor at the desk (``RoleError`` otherwise), except for a
+        database's first editor.
+        """
         with self._database.transaction() as session:
-            profile = moderation.ensure_profile(session, name, role=role)
+            profile = moderation.ensure_profile(session, name, role=role, granted_by=self._actor)
             self._actor, self._role = profile.name, profile.role
         settings.use_profile_name(self._actor)
 
@@ -152,9 +157,13 @@ class Desk(QObject):
     def use_rule_set(self, path: Path | None) -> LoadedRuleSet:
         """Make ``path`` the active rule set (None: the default one), once it loads.
 
-        A rule set with problems raises ``LoadError`` and the active one stays as it was.
+        A rule set with problems raises ``LoadError``, a profile that is not an editor's
+        ``RoleError``; either way the active one stays as it was. The choice is logged.
         """
         loaded = read_rules(settings.DEFAULT_RULE_SET if path is None else path)
+        with self._database.transaction() as session:
+            profile = moderation.ensure_profile(session, self._actor)
+            choose_rule_set(session, loaded.rule_set, actor=profile)
         settings.use_rule_set(path)
         return loaded
 

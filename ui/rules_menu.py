@@ -13,6 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from moderator import settings
 from moderator.rule_runs import RuleRunReport
 from moderator.rules.loader import LoadedRuleSet, LoadError
+from moderator.services.errors import ServiceError
 from ui.desk import Desk, read_rules
 from ui.jobs import Job, dismiss, progress_dialog
 from ui.messages import warn
@@ -111,7 +112,8 @@ class RulesMenu(QObject):
         except LoadError as error:
             warn(self._window, "Rule set not used", f"It has problems:\n\n{error}")
             return
-        except settings.SettingsError as error:
+        except (settings.SettingsError, ServiceError) as error:
+            # ServiceError: RoleError, when the desk's profile is not an editor's.
             warn(self._window, "Rule set not used", str(error))
             return
         self.refresh()

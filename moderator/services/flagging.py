@@ -202,7 +202,10 @@ def _hide_pending(
     pending: list[int] = []
     for chunk in chunked(sorted(evidence)):
         pending += session.scalars(
-            select(Comment.id).where(Comment.id.in_(chunk), Comment.status == Status.PENDING)
+            # An escalated comment waits for an editor: the rules only flag it.
+            select(Comment.id).where(
+                Comment.id.in_(chunk), Comment.status == Status.PENDING, ~Comment.escalated
+            )
         ).all()
     if not pending:
         return ()

@@ -17,6 +17,7 @@ from moderator.models import Comment, Profile
 from moderator.services.changes import CommentChange, ModerationChange
 from moderator.services.errors import MissingInputError, NotFoundError, TransitionError
 from moderator.services.history import Actor, NewEntry, append, evidence, stored_hits
+from moderator.services.roles import may_grant, refuse_locked_comments, require_editor
 
 # Which statuses each decision may start from, and where it leaves the comment.
 _TRANSITIONS: dict[ActionKind, tuple[frozenset[Status], Status | None]] = {
@@ -39,12 +40,20 @@ def default_actor_name(
     return environ.get(ENV_USER, "").strip() or (remembered or "").strip() or getpass.getuser()
 
 
-def ensure_profile(session: Session, name: str, *, role: Role | None = None) -> Profile:
-    """The profile called ``name``, created as a moderator (or ``role``) on first use."""
+def ensure_profile(
+    session: Session, name: str, *, role: Role | None = None, granted_by: str | None = None
+) -> Profile:
+    """The profile called ``name``, created as a moderator (or ``role``) on first use.
+
+    Giving someone the editor role takes an editor (``granted_by``), except for the first
+    editor of a database (``RoleError`` otherwise).
+    """
     name = name.strip()
     if not name:
         raise MissingInputError("a profile needs a name")
     profile = session.scalar(select(Profile).where(Profile.name == name))
+    if role is not None and (profile is None or profile.role != role):
+        may_grant(session, name=name, role=role, granted_by=granted_by)
     if profile is None:
         profile = Profile(name=name, role=role or Role.MODERATOR)
         session.add(profile)
@@ -130,7 +139,11 @@ def undo(
     steps = {step.comment_id: step for step in change.comments}
     if not steps:
         raise MissingInputError("there is nothing to undo")
-    comments = _load(session, list(steps))
+    acting = Actor.of(actor)
+    if change.actor != acting.name:
+        require_editor(acting, f"putting back {change.actor}'s decision")
+    comments = load_comments(session, list(steps))
+    refuse_locked_comments(session, comments)
     for comment in comments:
         step = steps[comment.id]
         if (comment.status, comment.escalated) != (step.to_status, step.escalated):
@@ -139,11 +152,11 @@ def undo(
                 f"comment {comment.id} changed since ({change.action}); it is now {state}:"
                 f" cannot {kind}"
             )
-    return _log(
+    return log_moves(
         session,
         kind,
         [
-            _Move(
+            Move(
                 comment,
                 steps[comment.id].from_status,
                 steps[comment.id].was_escalated,
@@ -152,8 +165,23 @@ def undo(
             )
             for comment in comments
         ],
-        actor=Actor.of(actor),
+        actor=acting,
     )
+
+
+# A decision that turns another round: a published comment hidden, a hidden one published.
+_OVERTURNS = {(ActionKind.APPROVE, Status.HIDDEN), (ActionKind.HIDE, Status.APPROVED)}
+
+
+def _check_role(actor: Actor, action: ActionKind, comment: Comment) -> None:
+    """Moderators decide pending comments and send decided ones back; an escalated comment
+    waits for an editor, and only an editor overturns a decision."""
+    if action is ActionKind.ESCALATE:
+        return
+    if comment.escalated:
+        require_editor(actor, f"deciding escalated comment {comment.id}")
+    if (action, comment.status) in _OVERTURNS:
+        require_editor(actor, f"overturning the decision on comment {comment.id}")
 
 
 # Entries a revert can put back: decisions on one comment.
@@ -165,6 +193,9 @@ REVERTIBLE = frozenset(
         ActionKind.ESCALATE,
         ActionKind.UNDO,
         ActionKind.REVERT,
+        ActionKind.UPHOLD,
+        ActionKind.OVERTURN,
+        ActionKind.RETURN,
     }
 )
 
@@ -224,8 +255,9 @@ def _decide(
         raise MissingInputError(
             f"the note is {len(note)} characters; the limit is {MAX_NOTE_LENGTH}"
         )
-    comments = _load(session, ids)
+    comments = load_comments(session, ids)
     allowed, target = _TRANSITIONS[action]
+    refuse_locked_comments(session, comments)
     # Check every comment before touching any, so that a batch is all-or-nothing.
     for comment in comments:
         if comment.status not in allowed:
@@ -234,9 +266,10 @@ def _decide(
             )
         if action is ActionKind.ESCALATE and comment.escalated:
             raise TransitionError(f"comment {comment.id} is already escalated to an editor")
+        _check_role(actor, action, comment)
 
     moves = [
-        _Move(
+        Move(
             comment,
             target or comment.status,
             comment.escalated or action is ActionKind.ESCALATE,
@@ -244,11 +277,11 @@ def _decide(
         )
         for comment in comments
     ]
-    return _log(session, action, moves, actor=actor, reason=reason, note=note)
+    return log_moves(session, action, moves, actor=actor, reason=reason, note=note)
 
 
 @dataclass(frozen=True, slots=True)
-class _Move:
+class Move:
     """Where one decision takes one comment, and the note its log entry gets."""
 
     comment: Comment
@@ -258,10 +291,10 @@ class _Move:
     reverts: int | None = None
 
 
-def _log(
+def log_moves(
     session: Session,
     action: ActionKind,
-    moves: list[_Move],
+    moves: list[Move],
     *,
     actor: Actor,
     reason: ReasonCode | None = None,
@@ -314,7 +347,7 @@ def _log(
     )
 
 
-def _load(session: Session, ids: Collection[int]) -> list[Comment]:
+def load_comments(session: Session, ids: Collection[int]) -> list[Comment]:
     found: dict[int, Comment] = {}
     # Locked in id order (PostgreSQL; SQLite's write transaction already excludes others), so
     # two desks deciding on the same comment cannot both start from its old status.

@@ -124,6 +124,24 @@ def config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 @pytest.fixture
+def editor_desk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A database whose desk ($MODERATOR_USER) is an editor: only editors change rule sets."""
+    from moderator.domain import Role  # noqa: PLC0415
+    from moderator.services.moderation import ensure_profile  # noqa: PLC0415
+    from moderator.storage import open_database  # noqa: PLC0415
+
+    path = tmp_path / "desk.sqlite3"
+    monkeypatch.setenv("MODERATOR_DB", str(path))
+    monkeypatch.setenv("MODERATOR_USER", "ed")
+    database = open_database(str(path))
+    with database.transaction() as session:
+        ensure_profile(session, "ed", role=Role.EDITOR)
+        ensure_profile(session, "mo")
+    database.close()
+    return path
+
+
+@pytest.fixture
 def good(tmp_path: Path) -> Path:
     path = tmp_path / "good.toml"
     path.write_text(GOOD, encoding="utf-8")
@@ -199,7 +217,7 @@ def test_rules_commands_never_open_a_database(
 
 
 def test_use_checks_then_remembers(
-    capsys: pytest.CaptureFixture[str], good: Path, bad: Path, config: Path
+    capsys: pytest.CaptureFixture[str], good: Path, bad: Path, config: Path, editor_desk: Path
 ) -> None:
     assert settings.active_rule_set_path() == settings.DEFAULT_RULE_SET
 
@@ -222,7 +240,29 @@ def test_use_checks_then_remembers(
     assert "spam (high, hide)" in run(capsys, "rules", "test", "spam")[1]
 
 
-def test_use_default_goes_back(capsys: pytest.CaptureFixture[str], good: Path) -> None:
+def test_only_an_editor_changes_the_rule_set_and_it_is_logged(
+    capsys: pytest.CaptureFixture[str], good: Path, editor_desk: Path
+) -> None:
+    from moderator.log_queries import LogFilter, stream_entries  # noqa: PLC0415
+    from moderator.storage import open_database  # noqa: PLC0415
+
+    code, out, err = run(capsys, "rules", "use", str(good), "--as", "mo")
+    assert (code, out) == (1, "")
+    assert err == "moderator: changing the rule set needs the editor role; mo is a moderator\n"
+    assert settings.active_rule_set_path() == settings.DEFAULT_RULE_SET
+    assert run(capsys, "rules", "use", str(good))[0] == 0
+    database = open_database(str(editor_desk))
+    try:
+        with database.session() as session:
+            (chosen,) = stream_entries(session, LogFilter(action="rules-chosen"))
+    finally:
+        database.close()
+    assert (chosen.actor, chosen.role, chosen.rule_set) == ("ed", "editor", version_of(good))
+
+
+def test_use_default_goes_back(
+    capsys: pytest.CaptureFixture[str], good: Path, editor_desk: Path
+) -> None:
     builtin_kinds()
     settings.use_rule_set(good)
     code, out, _ = run(capsys, "rules", "use", "--default")

@@ -174,11 +174,12 @@ def test_reverting_an_entry_puts_the_comment_back_and_says_so(
 ) -> None:
     ids = _import(database, rule_set)
     with database.transaction() as session:
-        ann = moderation.ensure_profile(session, "ann")
+        ann = moderation.ensure_profile(session, "ann", role=Role.EDITOR)
         escalated = moderation.escalate(session, [ids[0]], actor=ann)
         approved = moderation.approve(session, [ids[0]], actor=ann)
     with database.transaction() as session:
-        bob = moderation.ensure_profile(session, "bob")
+        # Reverting someone else's decision is an editor's step too.
+        bob = moderation.ensure_profile(session, "bob", role=Role.EDITOR, granted_by="ann")
         with pytest.raises(TransitionError, match="changed since"):
             moderation.revert(session, escalated.comments[0].entry_seq, actor=bob)
         change = moderation.revert(session, approved.comments[0].entry_seq, actor=bob)

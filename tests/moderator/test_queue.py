@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from moderator.domain import Severity, Status
+from moderator.domain import Role, Severity, Status
 from moderator.formats.records import IncomingArticle, IncomingComment
 from moderator.queries import CommentRow
 from moderator.queue import QueueFilter, QueueOrder, count_before, count_queue, list_queue
@@ -53,7 +53,7 @@ def database(tmp_path_factory: pytest.TempPathFactory) -> Database:
             for n, row in enumerate(rows)
         ]
         store_hits(session, hits, rule_set=RuleSet(name="t", rules=(), version="v1"))
-        actor = ensure_profile(session, "m")
+        actor = ensure_profile(session, "m", role=Role.EDITOR)
         approve(session, [row.id for row in rows[1::4]], actor=actor)
         hide(session, [row.id for row in rows[2::5]], actor=actor, reason="spam")
     return database

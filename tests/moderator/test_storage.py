@@ -12,12 +12,13 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import text
+from sqlalchemy import Connection, text
 
 from moderator.checkpoints import BackgroundCheckpoints
+from moderator.formats.modlog import GENESIS, LogEntry, entry_hash
 from moderator.log_verify import verify_log
 from moderator.migrations import HEAD
-from moderator.models import Base
+from moderator.models import Base, sqlite_datetime_text
 from moderator.storage import (
     Database,
     DatabaseError,
@@ -84,11 +85,9 @@ def test_an_older_database_is_backed_up_then_upgraded(tmp_path: Path, revision: 
             " escalated, fingerprint, imported_at) VALUES (1, 1, 1, 1, :t, 'hi', 'hidden', 0,"
             " 'f', :t)",
             "INSERT INTO profile (id, name, role, created_at) VALUES (1, 'mod', 'moderator', :t)",
-            "INSERT INTO moderation_action (comment_id, actor_id, role, action, from_status,"
-            " to_status, reason, created_at) VALUES (1, 1, 'moderator', 'hide', 'pending',"
-            " 'hidden', 'spam', :t)",
         ):
             connection.execute(text(statement), {"t": stamp})
+        _hidden_by_mod(connection, revision, stamp)
     engine.dispose()
 
     db = open_database(f"sqlite:///{path}")
@@ -108,6 +107,48 @@ def test_an_older_database_is_backed_up_then_upgraded(tmp_path: Path, revision: 
         assert backup.execute("SELECT version_num FROM alembic_version").fetchone() == (revision,)
         assert backup.execute("SELECT title FROM article").fetchone() == ("Old",)
     backup.close()
+
+
+def _hidden_by_mod(connection: Connection, revision: str, stamp: datetime) -> None:
+    """Comment 1's hiding, as the history of ``revision`` keeps it."""
+    if revision < "0005":
+        connection.execute(
+            text(
+                "INSERT INTO moderation_action (comment_id, actor_id, role, action, from_status,"
+                " to_status, reason, created_at) VALUES (1, 1, 'moderator', 'hide', 'pending',"
+                " 'hidden', 'spam', :t)"
+            ),
+            {"t": stamp},
+        )
+        return
+    entry = LogEntry(
+        seq=1,
+        prev=GENESIS,
+        time=stamp.replace(tzinfo=UTC),
+        actor="mod",
+        role="moderator",
+        action="hide",
+        comment=1,
+        article=1,
+        from_status="pending",
+        to_status="hidden",
+        escalated=False,
+        reason="spam",
+        rule_set=None,
+        reverts=None,
+        note=None,
+        evidence=None,
+    )
+    digest = entry_hash(entry)
+    connection.execute(
+        text(
+            "INSERT INTO log_entry (seq, prev_hash, created_at, actor, role, action, comment_id,"
+            " article_id, from_status, to_status, escalated, reason, hash) VALUES (1, :prev, :t,"
+            " 'mod', 'moderator', 'hide', 1, 1, 'pending', 'hidden', 0, 'spam', :hash)"
+        ),
+        {"prev": GENESIS, "t": sqlite_datetime_text(entry.time), "hash": digest},
+    )
+    connection.execute(text("UPDATE log_head SET seq = 1, hash = :hash"), {"hash": digest})
 
 
 def test_a_plain_path_opens_like_a_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -10,7 +10,7 @@ from PySide6.QtGui import QUndoStack
 from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
-from moderator.domain import ReasonCode, Status
+from moderator.domain import ReasonCode, Role, Status
 from moderator.queue import QueueFilter, list_queue
 from moderator.services import moderation
 from moderator.services.changes import ModerationChange
@@ -93,7 +93,8 @@ def test_an_undo_refused_is_reported_and_leaves_the_stack(
     push(stack, desk, lambda: desk.approve([ids[0]]), reports)
     # Another desk hides it meanwhile.
     with database.transaction() as session:
-        other = moderation.ensure_profile(session, "other desk")
+        # An editor: hiding a published comment overturns it.
+        other = moderation.ensure_profile(session, "other desk", role=Role.EDITOR)
         moderation.hide(session, [ids[0]], actor=other, reason=ReasonCode.ABUSE)
 
     stack.undo()

@@ -188,8 +188,20 @@ def test_restore_and_escalate_from_other_tabs(
         ).all()
     assert notes[-1] == "check the legal angle"
     assert "Approved, escalated" in window.commentDetail.toPlainText()
+    # Escalated, it waits for an editor: a moderator's restore is refused, and says why.
+    with qtbot.assertNotEmitted(window.desk.moderated):
+        press(qtbot, window, "r")
+    (box,) = warnings(window)
+    assert box.windowTitle() == "Cannot restore"
+    assert "needs the editor role" in box.text()
+    assert status_of(database, target) is Status.APPROVED
+
+
+def test_restore_empties_the_approved_queue(demo_window: MainWindow, qtbot: QtBot) -> None:
+    window = demo_window
+    press(qtbot, window, "a")
+    window.queueTabs.setCurrentIndex(2)
     press(qtbot, window, "r")
-    assert status_of(database, target) is Status.PENDING
     assert window.queue.rowCount() == 0
     assert window.commentDetail.toPlainText() == ""
     assert window.commentDetail.placeholderText() == "No comments in this queue."

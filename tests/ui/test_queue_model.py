@@ -8,7 +8,7 @@ from PySide6.QtCore import QModelIndex, Qt
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
-from moderator.domain import Status
+from moderator.domain import Role, Status
 from moderator.queue import QueueFilter, list_queue
 from moderator.services.moderation import approve, ensure_profile
 from moderator.storage import Database
@@ -171,6 +171,7 @@ def test_a_decision_repaints_rows_that_stay(
     database: Database, add_article: AddArticle, desk: Desk, qtbot: QtBot
 ) -> None:
     add_article(count=3)
+    desk.create_profile("tester", Role.EDITOR)  # an escalated comment waits for an editor
     model = queue_model(database, QueueFilter())
     desk.moderated.connect(model.apply_change)
     target = model.comment_id(1)

@@ -11,7 +11,7 @@ from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
 from moderator import settings
-from moderator.domain import Status
+from moderator.domain import Role, Status
 from moderator.models import Flag
 from moderator.rule_runs import RuleRunReport
 from moderator.storage import Database
@@ -99,9 +99,20 @@ def test_the_menu_names_the_active_rule_set(window: MainWindow) -> None:
     ]
 
 
+def test_a_moderator_may_not_change_the_rule_set(
+    window: MainWindow, rule_files: RuleFiles, desk_rules: Path
+) -> None:
+    rule_files.answer = desk_rules
+    action(window, "actionUseRuleSet").trigger()
+    [message] = warnings(window)
+    assert "changing the rule set needs the editor role; tester is a moderator" in message
+    assert settings.active_rule_set_path() == settings.DEFAULT_RULE_SET
+
+
 def test_using_a_rule_set_makes_it_active(
     window: MainWindow, rule_files: RuleFiles, desk_rules: Path
 ) -> None:
+    window.desk.create_profile("tester", Role.EDITOR)
     rule_files.answer = desk_rules
     action(window, "actionUseRuleSet").trigger()
     assert rule_files.asked == 1

@@ -1,0 +1,156 @@
+"""The editors' read side: troubled threads ranked for review, and a thread as a reply tree."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import case, func, or_, select
+from sqlalchemy.orm import Session
+
+from moderator.domain import Severity, Status
+from moderator.models import NOT_FLAGGED, Article, Comment, Flag
+from moderator.queries import CommentRow
+from moderator.queue import QueueFilter, list_queue
+
+_SEVERITY_OF_URGENCY = {0: Severity.HIGH, 1: Severity.MEDIUM, 2: Severity.LOW}
+
+
+@dataclass(frozen=True, slots=True)
+class TroubledThread:
+    """An article with comments that need a look: escalated ones, or pending ones a rule
+    flagged; with what ranks it."""
+
+    article_id: int
+    title: str
+    escalated: int
+    flagged: int
+    hits: int
+    # The gravest flag among those comments (0 high ... 3 none).
+    urgency: int
+    waiting_since: datetime
+    locked: bool = False
+
+    @property
+    def severity(self) -> Severity | None:
+        return _SEVERITY_OF_URGENCY.get(self.urgency)
+
+    @property
+    def priority(self) -> tuple[int, int, int, datetime]:
+        """Escalations first (an editor was asked), then the gravest flag, then the number of
+        rule hits, then the longest waiting: smaller comes first."""
+        return (-self.escalated, self.urgency, -self.hits, self.waiting_since)
+
+    def why(self) -> str:
+        """The ranking in words, for the list."""
+        parts = []
+        if self.escalated:
+            parts.append(f"{self.escalated:,} escalated")
+        if self.flagged:
+            severity = f" ({self.severity})" if self.severity else ""
+            parts.append(f"{self.flagged:,} flagged{severity}")
+        parts.append(f"{self.hits:,} rule hit{'s' * (self.hits != 1)}")
+        return " · ".join(parts)
+
+
+def ranked(threads: Iterable[TroubledThread]) -> list[TroubledThread]:
+    return sorted(threads, key=lambda thread: (thread.priority, thread.article_id))
+
+
+def troubled_threads(session: Session) -> list[TroubledThread]:
+    """Articles with escalated comments or flagged pending ones, most urgent first."""
+    needs_look = or_(
+        Comment.escalated,
+        (Comment.status == Status.PENDING) & (Comment.urgency < NOT_FLAGGED),
+    )
+    hits = select(Flag.comment_id, func.count().label("hits")).group_by(Flag.comment_id).subquery()
+    query = (
+        select(
+            Comment.article_id,
+            Article.title,
+            Article.locked,
+            func.sum(case((Comment.escalated, 1), else_=0)),
+            func.sum(
+                case(
+                    ((Comment.status == Status.PENDING) & (Comment.urgency < NOT_FLAGGED), 1),
+                    else_=0,
+                )
+            ),
+            func.coalesce(func.sum(hits.c.hits), 0),
+            func.min(Comment.urgency),
+            func.min(Comment.posted_at),
+        )
+        .join(Article, Article.id == Comment.article_id)
+        .outerjoin(hits, hits.c.comment_id == Comment.id)
+        .where(needs_look)
+        .group_by(Comment.article_id, Article.title, Article.locked)
+    )
+    return ranked(
+        TroubledThread(
+            article_id=article_id,
+            title=title,
+            locked=bool(locked),
+            escalated=int(escalated),
+            flagged=int(flagged),
+            hits=int(hit_count),
+            urgency=int(urgency),
+            waiting_since=waiting,
+        )
+        for article_id, title, locked, escalated, flagged, hit_count, urgency, waiting in (
+            session.execute(query)
+        )
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadItem:
+    """A comment in its thread: how deep it sits in the reply tree (0: not a reply)."""
+
+    comment: CommentRow
+    depth: int
+    parent_id: int | None = None
+
+
+def thread(session: Session, article_id: int) -> list[ThreadItem]:
+    """Every comment of the article, whatever its status: in thread order, or as a reply tree
+    (each reply under the comment it answers) when the source gave parents."""
+    comments = list_queue(session, QueueFilter(article_id=article_id, status=None))
+    rows = session.execute(
+        select(Comment.id, Comment.parent_id).where(Comment.article_id == article_id)
+    )
+    parents = {row[0]: row[1] for row in rows}
+    return reply_tree(comments, parents)
+
+
+def reply_tree(comments: list[CommentRow], parents: dict[int, int | None]) -> list[ThreadItem]:
+    """``comments`` (in thread order) arranged depth first under their parents; a comment whose
+    parent is missing from the thread (or part of a loop, which only bad data makes) stands
+    at the top level where it was."""
+    present = {comment.id for comment in comments}
+    children: dict[int | None, list[CommentRow]] = {}
+    for comment in comments:
+        parent = parents.get(comment.id)
+        children.setdefault(parent if parent in present else None, []).append(comment)
+    placed: list[ThreadItem] = []
+    seen: set[int] = set()
+
+    def place(comment: CommentRow, depth: int) -> None:
+        # Iterative: a long chain of replies must not exhaust the stack.
+        stack = [(comment, depth)]
+        while stack:
+            current, level = stack.pop()
+            if current.id in seen:
+                continue
+            seen.add(current.id)
+            parent = parents.get(current.id)
+            placed.append(ThreadItem(current, level, parent if parent in present else None))
+            stack.extend((child, level + 1) for child in reversed(children.get(current.id, [])))
+
+    for root in children.get(None, []):
+        place(root, 0)
+    # Comments only reachable through a loop of parents: shown at the top level, in order.
+    for comment in comments:
+        if comment.id not in seen:
+            place(comment, 0)
+    return placed
