@@ -16,6 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from moderator import __version__, settings
 from moderator.cli_log import add_log_commands
+from moderator.cli_review import add_review_commands
 from moderator.cli_rules import (
     Standalone,
     add_rules_commands,
@@ -163,6 +164,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_rules_commands(commands)
     add_log_commands(commands)
+    add_review_commands(commands)
     return parser
 
 

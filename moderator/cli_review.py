@@ -1,0 +1,207 @@
+"""The editors' commands: ``threads``, ``thread``, ``resolve``, ``lock``/``unlock``, ``profile``
+and ``note``.
+
+Kept apart from ``moderator.cli``; ``cli`` adds them with :func:`add_review_commands`. Role
+errors (a moderator resolving, say) end the command with exit status 1 and their message.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from moderator import settings
+from moderator.domain import ReasonCode, Role
+from moderator.services.review import Outcome
+from moderator.storage import Database
+from moderator.terminal import print_table
+
+
+def add_review_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    threads = commands.add_parser(
+        "threads", help="articles with escalated or flagged comments, most urgent first"
+    )
+    threads.add_argument("--json", action="store_true", help="print one JSON document")
+    threads.set_defaults(handler=run_threads)
+
+    thread = commands.add_parser("thread", help="an article's comments as a reply tree")
+    thread.add_argument("article", type=int, metavar="ARTICLE")
+    thread.add_argument("--json", action="store_true", help="print one JSON document")
+    thread.set_defaults(handler=run_thread)
+
+    resolve = commands.add_parser(
+        "resolve", help="an editor's decision on escalated comments: uphold, overturn, return"
+    )
+    resolve.add_argument("ids", nargs="+", type=int, metavar="ID")
+    resolve.add_argument("--outcome", required=True, choices=list(Outcome))
+    resolve.add_argument("--note", required=True, help="why (required)")
+    resolve.add_argument("--reason", choices=list(ReasonCode), help="to uphold: why it is hidden")
+    _actor_option(resolve)
+    resolve.set_defaults(handler=run_resolve)
+
+    for name, text in (("lock", "lock an article's comments (editors)"), ("unlock", "unlock them")):
+        locking = commands.add_parser(name, help=text)
+        locking.add_argument("article", type=int, metavar="ARTICLE")
+        locking.add_argument("--note", help="a few words for the record")
+        _actor_option(locking)
+        locking.set_defaults(handler=run_lock, locked=name == "lock")
+
+    profile = commands.add_parser(
+        "profile", help="create a profile or change its role (making editors takes an editor)"
+    )
+    profile.add_argument("name", metavar="NAME")
+    profile.add_argument("--role", required=True, choices=[str(role) for role in Role])
+    _actor_option(profile)
+    profile.set_defaults(handler=run_profile)
+
+    note = commands.add_parser("note", help="leave a note on a comment, or on an author")
+    target = note.add_mutually_exclusive_group(required=True)
+    target.add_argument("--comment", type=int, metavar="ID")
+    target.add_argument("--author", metavar="NAME")
+    note.add_argument("text", metavar="TEXT")
+    _actor_option(note)
+    note.set_defaults(handler=run_note)
+
+
+def _actor_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--as", dest="actor", metavar="NAME", help="who acts (default: as for decisions)"
+    )
+
+
+def _acting_name(args: argparse.Namespace) -> str:
+    from moderator.services.moderation import default_actor_name  # noqa: PLC0415
+
+    return str(args.actor or default_actor_name(remembered=settings.remembered_profile_name()))
+
+
+def run_threads(database: Database, args: argparse.Namespace) -> int:
+    from moderator.review_queries import troubled_threads  # noqa: PLC0415
+
+    with database.session() as session:
+        found = troubled_threads(session)
+    if args.json:
+        document = {
+            "threads": [
+                {
+                    "article_id": t.article_id,
+                    "title": t.title,
+                    "escalated": t.escalated,
+                    "flagged": t.flagged,
+                    "hits": t.hits,
+                    "severity": None if t.severity is None else str(t.severity),
+                    "waiting_since": t.waiting_since.isoformat(),
+                    "locked": t.locked,
+                }
+                for t in found
+            ]
+        }
+        print(json.dumps(document, indent=2, ensure_ascii=False))
+        return 0
+    print_table(
+        sys.stdout,
+        ["ARTICLE", "WHY", "WAITING SINCE", "TITLE"],
+        [
+            (
+                t.article_id,
+                t.why() + (" · locked" if t.locked else ""),
+                f"{t.waiting_since:%Y-%m-%d %H:%M}",
+                t.title[:60],
+            )
+            for t in found
+        ],
+    )
+    return 0
+
+
+def run_thread(database: Database, args: argparse.Namespace) -> int:
+    from moderator.display import one_line  # noqa: PLC0415
+    from moderator.review_queries import thread  # noqa: PLC0415
+
+    with database.session() as session:
+        items = thread(session, args.article)
+    if not items:
+        print(f"moderator: article {args.article} has no comments", file=sys.stderr)
+        return 1
+    if args.json:
+        document: dict[str, Any] = {
+            "comments": [
+                {**item.comment.as_json(), "depth": item.depth, "parent_id": item.parent_id}
+                for item in items
+            ]
+        }
+        print(json.dumps(document, indent=2, ensure_ascii=False))
+        return 0
+    for item in items:
+        row = item.comment
+        marks = [str(row.status)]
+        if row.escalated:
+            marks.append("ESCALATED")
+        marks += [f"{flag.rule_id} ({flag.severity})" for flag in row.flags]
+        indent = "  " * item.depth
+        print(f"{indent}#{row.id} {row.author} [{', '.join(marks)}]: {one_line(row.body, 80)}")
+    return 0
+
+
+def run_resolve(database: Database, args: argparse.Namespace) -> int:
+    from moderator.services.moderation import ensure_profile  # noqa: PLC0415
+    from moderator.services.review import resolve  # noqa: PLC0415
+
+    with database.transaction() as session:
+        change = resolve(
+            session,
+            args.ids,
+            actor=ensure_profile(session, _acting_name(args)),
+            outcome=args.outcome,
+            note=args.note,
+            reason=args.reason,
+        )
+    for step in change.comments:
+        print(f"comment {step.comment_id}: {args.outcome}, {step.from_status} -> {step.to_status}")
+    return 0
+
+
+def run_lock(database: Database, args: argparse.Namespace) -> int:
+    from moderator.services.moderation import ensure_profile  # noqa: PLC0415
+    from moderator.services.review import set_locked  # noqa: PLC0415
+
+    with database.transaction() as session:
+        changed = set_locked(
+            session,
+            args.article,
+            locked=args.locked,
+            actor=ensure_profile(session, _acting_name(args)),
+            note=args.note,
+        )
+    state = "locked" if args.locked else "unlocked"
+    print(f"article {args.article}: {state}" + ("" if changed else " already"))
+    return 0
+
+
+def run_profile(database: Database, args: argparse.Namespace) -> int:
+    from moderator.services.moderation import ensure_profile  # noqa: PLC0415
+
+    with database.transaction() as session:
+        profile = ensure_profile(
+            session, args.name, role=Role(args.role), granted_by=_acting_name(args)
+        )
+        said = f"{profile.name}: {profile.role}"
+    print(said)
+    return 0
+
+
+def run_note(database: Database, args: argparse.Namespace) -> int:
+    from moderator.services.moderation import ensure_profile  # noqa: PLC0415
+    from moderator.services.notes import note_author, note_comment  # noqa: PLC0415
+
+    with database.transaction() as session:
+        actor = ensure_profile(session, _acting_name(args))
+        if args.comment is not None:
+            added = note_comment(session, args.comment, args.text, actor=actor)
+        else:
+            added = note_author(session, args.author, args.text, actor=actor)
+    where = f"comment {added.comment_id}" if added.comment_id else f"author {added.author!r}"
+    print(f"note added to {where} (log entry {added.entry_seq})")
+    return 0
