@@ -245,3 +245,8 @@ def author_notes(session: Session, author: str) -> list[NoteRow]:
     """The notes left on an author, oldest first."""
     author_id = select(Author.id).where(Author.name == author).scalar_subquery()
     return _notes(session, Note.author_id == author_id)
+
+
+def article_locked(session: Session, article_id: int) -> bool:
+    """Whether an editor locked the article's comments."""
+    return bool(session.scalar(select(Article.locked).where(Article.id == article_id)))

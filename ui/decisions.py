@@ -150,6 +150,10 @@ class Decisions(QObject):
             action.setEnabled(can)
             action.setText(f"&{verb} {text}" if can else f"&{verb}")
 
+    def record(self, change: ModerationChange, again: Callable[[], ModerationChange]) -> None:
+        """Make a decision taken elsewhere (the review window) one step of this undo stack."""
+        self.stack.push(DecisionCommand(self._desk, change, again, self._report))
+
     def undo(self) -> None:
         self.stack.undo()
 
@@ -174,7 +178,7 @@ class Decisions(QObject):
             detail = getattr(error, "orig", None) or error
             warn(self._window, f"Cannot {verb}", f"The database refused the decision: {detail}")
             return
-        self.stack.push(DecisionCommand(self._desk, change, lambda: run(ids), self._report))
+        self.record(change, lambda: run(ids))
         # The models have followed the change by now; move on to the next undecided comment.
         last_row = self._queue.row_of(ids[-1])
         if last_row is not None:

@@ -18,8 +18,10 @@ from moderator.queries import get_profile
 from moderator.rule_runs import RuleRunReport, StopRequested, run_rules
 from moderator.rules.loader import LoadedRuleSet, read_rule_set
 from moderator.rules.model import RuleSet
-from moderator.services import moderation
+from moderator.services import moderation, notes, review
 from moderator.services.changes import ModerationChange
+from moderator.services.notes import NoteChange
+from moderator.services.review import Outcome
 from moderator.services.rulesets import choose_rule_set
 from moderator.storage import Database
 from ui.jobs import Job, Progress
@@ -44,6 +46,8 @@ class Desk(QObject):
         imported(ImportReport): an import run finished; carries what was stored and refused.
         rules_ran(RuleRunReport): rules were run again over stored comments (flags replaced,
             some comments maybe hidden by rules), finished or stopped.
+        noted(NoteChange): a note was left on a comment or an author.
+        lock_changed(int, bool): an article (id) was locked (True) or unlocked by an editor.
 
     Views connect to these and refresh themselves; the code that asked for the change never
     touches other widgets. Service errors (``ServiceError``) propagate to the caller, and nothing
@@ -53,6 +57,8 @@ class Desk(QObject):
     moderated = Signal(object)
     imported = Signal(object)
     rules_ran = Signal(object)
+    noted = Signal(object)
+    lock_changed = Signal(int, bool)
 
     def __init__(
         self, database: Database, *, actor: str | None = None, parent: QObject | None = None
@@ -133,6 +139,45 @@ class Desk(QObject):
     def revert(self, seq: int) -> ModerationChange:
         """Put a comment back as log entry ``seq`` found it (logged as "revert")."""
         return self._decide(lambda session, actor: moderation.revert(session, seq, actor=actor))
+
+    def resolve(
+        self,
+        ids: Iterable[int],
+        outcome: Outcome,
+        note: str,
+        reason: ReasonCode | str | None = None,
+    ) -> ModerationChange:
+        """An editor's decision on escalated comments (``RoleError`` for a moderator)."""
+        return self._decide(
+            lambda session, actor: review.resolve(
+                session, ids, actor=actor, outcome=outcome, note=note, reason=reason
+            )
+        )
+
+    def note_comment(self, comment_id: int, text: str) -> NoteChange:
+        with self._database.transaction() as session:
+            profile = moderation.ensure_profile(session, self._actor)
+            change = notes.note_comment(session, comment_id, text, actor=profile)
+        self.noted.emit(change)
+        return change
+
+    def note_author(self, author: str, text: str) -> NoteChange:
+        with self._database.transaction() as session:
+            profile = moderation.ensure_profile(session, self._actor)
+            change = notes.note_author(session, author, text, actor=profile)
+        self.noted.emit(change)
+        return change
+
+    def set_locked(self, article_id: int, locked: bool, note: str | None = None) -> bool:
+        """Lock (or unlock) an article's comments; editors only (``RoleError``)."""
+        with self._database.transaction() as session:
+            profile = moderation.ensure_profile(session, self._actor)
+            changed = review.set_locked(
+                session, article_id, locked=locked, actor=profile, note=note
+            )
+        if changed:
+            self.lock_changed.emit(article_id, locked)
+        return changed
 
     def import_paths(self, paths: Iterable[Path]) -> ImportReport:
         """Import files and folders; the importer commits each file on its own, so that one bad

@@ -16,7 +16,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QTextEdit
 
 from moderator.display import Revealed, reveal
-from moderator.queries import ArticleDetail, AuthorSummary, CommentRow
+from moderator.queries import ArticleDetail, AuthorSummary, CommentRow, NoteRow
 from ui.queue_model import posted_text, status_text
 from ui.severity import DOT_COLOURS, MARK_COLOURS, RANK
 
@@ -42,10 +42,15 @@ def show_article(view: QTextEdit, article: ArticleDetail | None) -> None:
 
 
 def show_comment(
-    view: QTextEdit, comment: CommentRow | None, author: AuthorSummary | None = None
+    view: QTextEdit,
+    comment: CommentRow | None,
+    author: AuthorSummary | None = None,
+    *,
+    notes: Sequence[NoteRow] = (),
+    author_notes: Sequence[NoteRow] = (),
 ) -> None:
     """One comment in full: who, when, where it stands, its text with the rule hits marked,
-    what each rule said, and what the desk knows of the author."""
+    what each rule said, what the desk knows of the author, and the notes left on both."""
     view.clear()
     if comment is None:
         return
@@ -74,6 +79,14 @@ def show_comment(
             DOT_COLOURS[flag.severity],
             reveal(f"{flag.severity.value} · {flag.rule_id}: {flag.explanation}"),
         )
+    for heading, kept in (("Notes on this comment", notes), ("Notes on the author", author_notes)):
+        if kept:
+            writer.block(reveal(heading), bold=True, after=2)
+            for note in kept:
+                when = note.created_at.astimezone().strftime("%d %b %Y %H:%M")
+                writer.block(
+                    reveal(f"{note.actor} ({note.role}), {when}: {note.text}"), muted=False, after=4
+                )
     writer.done()
 
 

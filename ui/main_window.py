@@ -24,7 +24,13 @@ from PySide6.QtWidgets import (
 
 from moderator.display import one_line
 from moderator.importer import ImportReport
-from moderator.queries import CommentRow, author_summary, get_article
+from moderator.queries import (
+    CommentRow,
+    author_notes,
+    author_summary,
+    comment_notes,
+    get_article,
+)
 from moderator.queue import count_before, get_comment
 from moderator.resources import DEMO_ARTICLE
 from ui import keymap
@@ -32,6 +38,7 @@ from ui.article_panel import ArticlePanel
 from ui.decisions import Decisions, NotePicker, ReasonPicker, ask_escalation_note
 from ui.desk import Desk
 from ui.documents import show_article, show_comment
+from ui.editor_dialog import EditorPicker, ask_editor_choice
 from ui.empty_state import EmptyStatePanel
 from ui.import_flow import FilePicker, ImportFlow, dropped_paths, pick_files
 from ui.jobs import Job, stop_and_wait
@@ -45,6 +52,8 @@ from ui.queue_header import QUEUE_TABS, QueueHeader
 from ui.queue_model import COLUMNS, Column, CommentQueueModel
 from ui.queue_view import CommentQueueView
 from ui.reason_dialog import pick_reason
+from ui.review_access import ReviewAccess
+from ui.review_window import NoteTextPicker, ask_note_text
 from ui.rules_menu import RuleFilePicker, RulesMenu, pick_rule_file
 from ui.window_layout import restore_layout, save_layout
 
@@ -71,6 +80,8 @@ class MainWindow(QMainWindow):
         profile_picker: SwitchPicker = ask_switch,
         export_chooser: ExportChooser = ask_export,
         revert_confirmer: RevertConfirmer = confirm_revert,
+        editor_picker: EditorPicker = ask_editor_choice,
+        note_text_picker: NoteTextPicker = ask_note_text,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -97,6 +108,7 @@ class MainWindow(QMainWindow):
         # A run of the rules may flag or hide anywhere: both lists read the database again.
         desk.rules_ran.connect(self.articles.reload)
         desk.rules_ran.connect(self.queue.reload)
+        desk.noted.connect(self._on_noted)
 
         self.log = LogAccess(
             self, desk, self.go_to_comment, chooser=export_chooser, confirm=revert_confirmer
@@ -111,6 +123,14 @@ class MainWindow(QMainWindow):
             note_picker=note_picker,
         )
         decisions = self.decisions
+        self.review = ReviewAccess(
+            self,
+            desk,
+            decisions,
+            lambda: self._shown_comment,
+            editor_picker=editor_picker,
+            note_picker=note_text_picker,
+        )
         self.action_map = keymap.build_actions(
             self,
             {
@@ -126,6 +146,9 @@ class MainWindow(QMainWindow):
                 "actionKeys": self.show_keys,
                 "actionSearch": self.focus_search,
                 "actionLog": self.log.show,
+                "actionReview": self.review.show,
+                "actionNote": self.review.note_comment,
+                "actionNoteAuthor": self.review.note_author,
                 "actionExportLog": self.log.export,
                 **{
                     f"actionQueue{tab.title}": functools.partial(self.select_queue_tab, index)
@@ -295,8 +318,9 @@ class MainWindow(QMainWindow):
         stop_and_wait(self.desk)
         # The window's own (the log's check, exports): an export stopped leaves nothing.
         stop_and_wait(self)
-        # The log window goes with the desk (it would keep the application running).
+        # The other windows go with the desk (they would keep the application running).
         self.log.close()
+        self.review.close()
         save_layout(self, SAVED_SPLITTERS)
         super().closeEvent(event)
 
@@ -411,17 +435,23 @@ class MainWindow(QMainWindow):
         ):
             self._show_current_comment(current)
 
+    def _on_noted(self, _change: object) -> None:
+        # A note shows in the detail pane at once.
+        self._show_current_comment(self.commentQueue.currentIndex())
+
     def _show_current_comment(self, current: QModelIndex) -> None:
         comment = self.queue.comment(current.row()) if current.isValid() else None
         self.commentDetail.setPlaceholderText(
             "No comment selected." if self.queue.rowCount() else "No comments in this queue."
         )
-        author = None
+        author, notes, about_author = None, [], []
         if comment is not None:
             with self.desk.database.session() as session:
                 author = author_summary(session, comment.author)
+                notes = comment_notes(session, comment.id)
+                about_author = author_notes(session, comment.author)
         self._shown_comment = comment
-        show_comment(self.commentDetail, comment, author)
+        show_comment(self.commentDetail, comment, author, notes=notes, author_notes=about_author)
         if self._all:
             # Across articles, the middle shows the article the comment answers.
             self._show_article(comment.article_id if comment is not None else None)

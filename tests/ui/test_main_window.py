@@ -336,6 +336,9 @@ def test_the_keymap_builds_actions_menu_and_toolbar(demo_window: MainWindow) -> 
         "actionKeys",
         "actionImport",
         "actionExportLog",
+        "actionNote",
+        "actionNoteAuthor",
+        "actionReview",
         "actionLog",
     ]
     for binding in KEYMAP:
@@ -353,7 +356,7 @@ def test_the_keymap_builds_actions_menu_and_toolbar(demo_window: MainWindow) -> 
         # Switch Profile… has no key: it is added after the keymap's.
         "&File": ["actionImport", "actionExportLog", "actionProfile"],
         "&Edit": ["actionUndo", "actionRedo"],
-        "&View": [*queues, "actionSearch", "actionLog"],
+        "&View": [*queues, "actionSearch", "actionReview", "actionLog"],
         "&Actions": [
             "actionApprove",
             "actionHide",
@@ -361,13 +364,24 @@ def test_the_keymap_builds_actions_menu_and_toolbar(demo_window: MainWindow) -> 
             "actionEscalate",
             "actionNext",
             "actionPrevious",
+            "actionNote",
+            "actionNoteAuthor",
         ],
         "&Help": ["actionKeys"],
     }
     toolbar = window.findChild(QToolBar, "mainToolBar")
     assert toolbar is not None
     on_toolbar = [a.objectName() for a in toolbar.actions() if not a.isSeparator()]
-    off_toolbar = (*queues, "actionSearch", "actionKeys", "actionExportLog", "actionLog")
+    off_toolbar = (
+        *queues,
+        "actionSearch",
+        "actionKeys",
+        "actionExportLog",
+        "actionLog",
+        "actionReview",
+        "actionNote",
+        "actionNoteAuthor",
+    )
     assert on_toolbar == [name for name in names if name not in off_toolbar]
 
 

@@ -1,0 +1,282 @@
+"""The editors' review window: troubled threads ranked, one read in full, escalations decided."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtGui import QAction, QKeySequence, QShowEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QInputDialog,
+    QLabel,
+    QMainWindow,
+    QSplitter,
+    QTableView,
+    QTextBrowser,
+    QToolBar,
+    QWidget,
+)
+from sqlalchemy.exc import SQLAlchemyError
+
+from moderator.domain import Role
+from moderator.queries import article_locked, author_notes, author_summary, comment_notes
+from moderator.review_queries import ThreadItem, thread, troubled_threads
+from moderator.services.changes import ModerationChange
+from moderator.services.errors import ServiceError
+from moderator.services.review import Outcome
+from ui.desk import Desk
+from ui.documents import show_comment
+from ui.editor_dialog import EditorPicker, ask_editor_choice
+from ui.messages import warn
+from ui.review_models import ThreadModel, ThreadsModel
+
+# Asks for a note's text (None: cancelled); injected so tests answer without a modal dialog.
+NoteTextPicker = Callable[[QWidget, str], str | None]
+# Makes a decision one step of the desk's undo stack: (change, how to make it again).
+Record = Callable[[ModerationChange, Callable[[], ModerationChange]], None]
+
+
+UPHOLD_TIP = "Hide it, with a reason and a note"
+OVERTURN_TIP = "Publish it, with a note"
+RETURN_TIP = "Back to the moderators' queue, with a note"
+LOCK_TIP = "Lock (or unlock) every comment of this article against changes"
+
+
+def ask_note_text(parent: QWidget, about: str) -> str | None:
+    text, ok = QInputDialog.getMultiLineText(parent, "Add a note", f"A note on {about}:")
+    return text if ok and text.strip() else None
+
+
+class ReviewWindow(QMainWindow):
+    """Threads that need an editor, most urgent first; the chosen one in full, replies under
+    what they answer; the selected comment with its flags and notes. No signals of its own."""
+
+    def __init__(
+        self,
+        desk: Desk,
+        *,
+        record: Record,
+        editor_picker: EditorPicker = ask_editor_choice,
+        note_picker: NoteTextPicker = ask_note_text,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent, Qt.WindowType.Window)
+        self.setObjectName("ReviewWindow")
+        self.setWindowTitle("Flagged Threads — Moderator")
+        self.resize(1200, 760)
+        self.desk = desk
+        self._record = record
+        self._editor_picker = editor_picker
+        self._note_picker = note_picker
+        self._article_id: int | None = None
+        self._locked = False
+
+        self.threads_model = ThreadsModel(self)
+        self.threadsView = self._table("reviewThreads", "Troubled threads", self.threads_model)
+        self.thread_model = ThreadModel(self)
+        self.threadView = self._table("reviewThread", "Thread", self.thread_model)
+        self.detail = QTextBrowser(self)
+        self.detail.setObjectName("reviewDetail")
+        self.detail.setAccessibleName("Selected comment")
+        self.detail.setOpenLinks(False)
+        self.detail.setPlaceholderText("Choose a thread, then a comment.")
+        self.threadsView.selectionModel().currentRowChanged.connect(self._show_thread)
+        self.threadView.selectionModel().currentRowChanged.connect(self._show_comment)
+
+        right = QSplitter(Qt.Orientation.Vertical, self)
+        right.addWidget(self.threadView)
+        right.addWidget(self.detail)
+        right.setSizes([460, 260])
+        split = QSplitter(Qt.Orientation.Horizontal, self)
+        split.addWidget(self.threadsView)
+        split.addWidget(right)
+        split.setSizes([430, 770])
+        self.setCentralWidget(split)
+
+        self.actions_by_name = self._build_actions()
+        self.role_label = QLabel(self)
+        self.role_label.setObjectName("reviewRole")
+        self.role_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.statusBar().addPermanentWidget(self.role_label)
+
+        for signal in (desk.moderated, desk.noted, desk.imported, desk.rules_ran):
+            signal.connect(self.refresh)
+        desk.lock_changed.connect(self.refresh)
+
+    def _table(self, name: str, label: str, model: ThreadsModel | ThreadModel) -> QTableView:
+        view = QTableView(self)
+        view.setObjectName(name)
+        view.setAccessibleName(label)
+        view.setModel(model)
+        view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        view.setWordWrap(False)
+        view.setAlternatingRowColors(True)
+        view.verticalHeader().hide()
+        view.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
+        view.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        return view
+
+    def _build_actions(self) -> dict[str, QAction]:
+        toolbar = QToolBar("Review", self)
+        toolbar.setObjectName("reviewToolBar")
+        toolbar.setMovable(False)
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.addToolBar(toolbar)
+        found: dict[str, QAction] = {}
+        table: list[tuple[str, str, str, Callable[[], object], str]] = [
+            ("actionUphold", "Uphold…", "U", lambda: self.decide(Outcome.UPHOLD), UPHOLD_TIP),
+            (
+                "actionOverturn",
+                "Overturn…",
+                "O",
+                lambda: self.decide(Outcome.OVERTURN),
+                OVERTURN_TIP,
+            ),
+            ("actionReturn", "Return…", "T", lambda: self.decide(Outcome.RETURN), RETURN_TIP),
+            ("actionNote", "Note…", "N", self.add_note, "Leave a note on the comment"),
+            ("actionLockArticle", "Lock Article", "Ctrl+K", self.toggle_lock, LOCK_TIP),
+            ("actionNextInThread", "Next", "J", lambda: self.step(1), "The next comment"),
+            ("actionPreviousInThread", "Previous", "K", lambda: self.step(-1), "The previous one"),
+            ("actionRefreshReview", "Refresh", "F5", self.refresh, "Read the threads again"),
+        ]
+        for name, text, key, slot, tip in table:
+            action = QAction(text, self)
+            action.setObjectName(name)
+            action.setShortcut(QKeySequence(key))
+            action.setToolTip(f"{tip} ({key})")
+            action.triggered.connect(slot)
+            toolbar.addAction(action)
+            self.addAction(action)
+            found[name] = action
+        return found
+
+    # --- reading ---------------------------------------------------------------------------
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Read the threads again, keeping the chosen thread and comment where they still are."""
+        chosen = self.current_thread_id()
+        comment = self.current_item()
+        with self.desk.database.session() as session:
+            self.threads_model.set_rows(troubled_threads(session))
+        row = self.threads_model.row_of(chosen) if chosen is not None else None
+        if chosen is not None:
+            # Read again, even if resolved off the list: it stays open until another is chosen.
+            self._load_thread(chosen)
+            if row is not None:
+                self.threadsView.setCurrentIndex(self.threads_model.index(row, 0))
+        elif self.threads_model.rowCount():
+            self.threadsView.setCurrentIndex(self.threads_model.index(0, 0))
+        if comment is not None:
+            again = self.thread_model.row_of(comment.comment.id)
+            if again is not None:
+                self.threadView.setCurrentIndex(self.thread_model.index(again, 0))
+        editor = self.desk.role is Role.EDITOR
+        self.role_label.setText(
+            f"{self.desk.actor} ({self.desk.role})"
+            + ("" if editor else " · deciding escalations needs the editor role")
+        )
+        self._enable()
+
+    def current_thread_id(self) -> int | None:
+        troubled = self.threads_model.troubled(self.threadsView.currentIndex().row())
+        return self._article_id if troubled is None else troubled.article_id
+
+    def current_item(self) -> ThreadItem | None:
+        return self.thread_model.item(self.threadView.currentIndex().row())
+
+    def _show_thread(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        troubled = self.threads_model.troubled(current.row())
+        if troubled is not None and troubled.article_id != self._article_id:
+            self._load_thread(troubled.article_id)
+
+    def _load_thread(self, article_id: int) -> None:
+        self._article_id = article_id
+        with self.desk.database.session() as session:
+            items = thread(session, article_id)
+            self._locked = article_locked(session, article_id)
+        self.thread_model.set_items(items)
+        # The first escalated comment (or flagged one) is where the editor starts.
+        start = next(
+            (row for row, item in enumerate(items) if item.comment.escalated),
+            next((row for row, item in enumerate(items) if item.comment.flags), 0),
+        )
+        if items:
+            self.threadView.setCurrentIndex(self.thread_model.index(start, 0))
+        self._enable()
+
+    def _show_comment(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        item = self.thread_model.item(current.row())
+        if item is None:
+            self.detail.clear()
+        else:
+            with self.desk.database.session() as session:
+                summary = author_summary(session, item.comment.author)
+                notes = comment_notes(session, item.comment.id)
+                about_author = author_notes(session, item.comment.author)
+            show_comment(self.detail, item.comment, summary, notes=notes, author_notes=about_author)
+        self._enable()
+
+    def _enable(self) -> None:
+        item = self.current_item()
+        editor = self.desk.role is Role.EDITOR
+        escalated = item is not None and item.comment.escalated
+        for name in ("actionUphold", "actionOverturn", "actionReturn"):
+            self.actions_by_name[name].setEnabled(editor and escalated)
+        self.actions_by_name["actionNote"].setEnabled(item is not None)
+        lock = self.actions_by_name["actionLockArticle"]
+        lock.setEnabled(editor and self._article_id is not None)
+        lock.setText("Unlock Article" if self._locked else "Lock Article")
+
+    # --- acting ----------------------------------------------------------------------------
+
+    def step(self, by: int) -> None:
+        row = self.threadView.currentIndex().row() + by
+        if 0 <= row < self.thread_model.rowCount():
+            self.threadView.setCurrentIndex(self.thread_model.index(row, 0))
+
+    def decide(self, outcome: Outcome) -> None:
+        item = self.current_item()
+        if item is None:
+            return
+        choice = self._editor_picker(self, outcome, 1)
+        if choice is None:
+            return
+        ids = [item.comment.id]
+
+        def run() -> ModerationChange:
+            return self.desk.resolve(ids, outcome, choice.note, choice.reason)
+
+        try:
+            change = run()
+        except (ServiceError, SQLAlchemyError) as error:
+            warn(self, f"Cannot {outcome}", str(getattr(error, "orig", None) or error))
+            return
+        self._record(change, run)
+        self.statusBar().showMessage(f"Comment #{item.comment.position}: {outcome}", 8000)
+
+    def add_note(self) -> None:
+        item = self.current_item()
+        if item is None:
+            return
+        text = self._note_picker(self, f"{item.comment.author}'s comment #{item.comment.position}")
+        if text is None:
+            return
+        try:
+            self.desk.note_comment(item.comment.id, text)
+        except (ServiceError, SQLAlchemyError) as error:
+            warn(self, "Cannot add the note", str(getattr(error, "orig", None) or error))
+
+    def toggle_lock(self) -> None:
+        if self._article_id is None:
+            return
+        try:
+            self.desk.set_locked(self._article_id, not self._locked)
+        except (ServiceError, SQLAlchemyError) as error:
+            warn(self, "Cannot lock the article", str(getattr(error, "orig", None) or error))
