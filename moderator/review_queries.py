@@ -9,8 +9,8 @@ from datetime import datetime
 from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session
 
-from moderator.domain import Severity, Status
-from moderator.models import NOT_FLAGGED, Article, Comment, Flag
+from moderator.domain import ActionKind, Severity, Status
+from moderator.models import NOT_FLAGGED, Article, Comment, Flag, LogEntryRow
 from moderator.queries import CommentRow
 from moderator.queue import QueueFilter, list_queue
 
@@ -154,3 +154,23 @@ def reply_tree(comments: list[CommentRow], parents: dict[int, int | None]) -> li
         if comment.id not in seen:
             place(comment, 0)
     return placed
+
+
+@dataclass(frozen=True, slots=True)
+class Escalation:
+    """Who asked an editor to look at a comment, when, and what they said."""
+
+    actor: str
+    at: datetime
+    note: str | None
+
+
+def escalation_of(session: Session, comment_id: int) -> Escalation | None:
+    """The comment's last escalation (from the log), or None if it was never escalated."""
+    row = session.execute(
+        select(LogEntryRow.actor, LogEntryRow.created_at, LogEntryRow.note)
+        .where(LogEntryRow.comment_id == comment_id, LogEntryRow.action == ActionKind.ESCALATE)
+        .order_by(LogEntryRow.seq.desc())
+        .limit(1)
+    ).first()
+    return None if row is None else Escalation(row[0], row[1], row[2])

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QTextEdit
 
 from moderator.display import Revealed, reveal
 from moderator.queries import ArticleDetail, AuthorSummary, CommentRow, NoteRow
+from moderator.review_queries import Escalation
 from ui.queue_model import posted_text, status_text
 from ui.severity import DOT_COLOURS, MARK_COLOURS, RANK
 
@@ -48,6 +49,7 @@ def show_comment(
     *,
     notes: Sequence[NoteRow] = (),
     author_notes: Sequence[NoteRow] = (),
+    escalation: Escalation | None = None,
 ) -> None:
     """One comment in full: who, when, where it stands, its text with the rule hits marked,
     what each rule said, what the desk knows of the author, and the notes left on both."""
@@ -63,6 +65,10 @@ def show_comment(
     )
     if author is not None:
         writer.block(reveal(author_text(author)), muted=True, after=10)
+    if escalation is not None and comment.escalated:
+        when = escalation.at.astimezone().strftime("%d %b %Y %H:%M")
+        said = f": {escalation.note}" if escalation.note else " (no note)"
+        writer.block(reveal(f"Escalated by {escalation.actor}, {when}{said}"), bold=True, after=8)
     body = comment.body
     shown = reveal(body[:SHOWN_CHARACTERS])
     start = writer.block(shown, after=8)

@@ -22,7 +22,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from moderator.domain import Role
 from moderator.queries import article_locked, author_notes, author_summary, comment_notes
-from moderator.review_queries import ThreadItem, thread, troubled_threads
+from moderator.review_queries import ThreadItem, escalation_of, thread, troubled_threads
 from moderator.services.changes import ModerationChange
 from moderator.services.errors import ServiceError
 from moderator.services.review import Outcome
@@ -92,7 +92,11 @@ class ReviewWindow(QMainWindow):
         split = QSplitter(Qt.Orientation.Horizontal, self)
         split.addWidget(self.threadsView)
         split.addWidget(right)
-        split.setSizes([430, 770])
+        split.setSizes([500, 700])
+        self.threadsView.setColumnWidth(0, 190)
+        self.threadsView.setColumnWidth(2, 110)
+        self.threadView.setColumnWidth(1, 140)
+        self.threadView.setColumnWidth(2, 150)
         self.setCentralWidget(split)
 
         self.actions_by_name = self._build_actions()
@@ -116,7 +120,13 @@ class ReviewWindow(QMainWindow):
         view.setAlternatingRowColors(True)
         view.verticalHeader().hide()
         view.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
-        view.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header = view.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(False)
+        # The widest column takes the room left: the thread's comment, the list's reasons.
+        header.setSectionResizeMode(
+            1 if model is self.threads_model else 0, QHeaderView.ResizeMode.Stretch
+        )
         return view
 
     def _build_actions(self) -> dict[str, QAction]:
@@ -146,6 +156,8 @@ class ReviewWindow(QMainWindow):
             action = QAction(text, self)
             action.setObjectName(name)
             action.setShortcut(QKeySequence(key))
+            # The key on the button, as on the desk's toolbar: a keyboard-first window teaches it.
+            action.setIconText(f"{text.rstrip('…')} ({key})")
             action.setToolTip(f"{tip} ({key})")
             action.triggered.connect(slot)
             toolbar.addAction(action)
@@ -220,7 +232,15 @@ class ReviewWindow(QMainWindow):
                 summary = author_summary(session, item.comment.author)
                 notes = comment_notes(session, item.comment.id)
                 about_author = author_notes(session, item.comment.author)
-            show_comment(self.detail, item.comment, summary, notes=notes, author_notes=about_author)
+                escalation = escalation_of(session, item.comment.id)
+            show_comment(
+                self.detail,
+                item.comment,
+                summary,
+                notes=notes,
+                author_notes=about_author,
+                escalation=escalation,
+            )
         self._enable()
 
     def _enable(self) -> None:
