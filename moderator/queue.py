@@ -61,6 +61,8 @@ class QueueFilter:
     order: QueueOrder = QueueOrder.TIME
     # Words the comment's text or its author's name must contain (any case); "" for any.
     search: str = ""
+    # One author's comments only (their name as the source shows it).
+    author: str | None = None
 
     def apply(self, query: _SelectT) -> _SelectT:
         if self.article_id is not None:
@@ -69,6 +71,9 @@ class QueueFilter:
             query = query.where(Comment.status == self.status)
         if self.flagged:
             query = query.where(exists().where(Flag.comment_id == Comment.id))
+        if self.author is not None:
+            author_id = select(Author.id).where(Author.name == self.author).scalar_subquery()
+            query = query.where(Comment.author_id == author_id)
         for word in self.search.split():
             # Typed text, matched as text: % and _ are not wildcards here.
             pattern = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
@@ -91,7 +96,7 @@ class QueueFilter:
 
     def may_hold(self, article_id: int, status: Status, flagged: bool) -> bool:
         """Whether a comment of this article, status and flagging may be in the queue (its
-        search, if any, is only known to the database: see :func:`in_queue`)."""
+        search and author, if any, are only known to the database: see :func:`in_queue`)."""
         return (
             (self.article_id is None or self.article_id == article_id)
             and (self.status is None or self.status == status)

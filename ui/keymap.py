@@ -155,6 +155,14 @@ KEYMAP: tuple[KeyBinding, ...] = (
         on_toolbar=False,
     ),
     KeyBinding(
+        "actionAuthor",
+        "A&uthor…",
+        "Ctrl+U",
+        "Every comment by the current comment's author, notes, and all their pending at once",
+        group="note",
+        on_toolbar=False,
+    ),
+    KeyBinding(
         "actionReview",
         "Flagged &Threads",
         "Ctrl+T",

@@ -128,6 +128,7 @@ class MainWindow(QMainWindow):
             desk,
             decisions,
             lambda: self._shown_comment,
+            reason_picker=reason_picker,
             editor_picker=editor_picker,
             note_picker=note_text_picker,
         )
@@ -149,6 +150,7 @@ class MainWindow(QMainWindow):
                 "actionReview": self.review.show,
                 "actionNote": self.review.note_comment,
                 "actionNoteAuthor": self.review.note_author,
+                "actionAuthor": self.review.show_author,
                 "actionExportLog": self.log.export,
                 **{
                     f"actionQueue{tab.title}": functools.partial(self.select_queue_tab, index)

@@ -1,4 +1,5 @@
-"""The editors' tools from the desk window: the review window (opened on demand) and notes."""
+"""The editors' tools from the desk window: the review window and author windows (opened on
+demand), and notes."""
 
 from __future__ import annotations
 
@@ -10,10 +11,12 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from moderator.queries import CommentRow
 from moderator.services.errors import ServiceError
-from ui.decisions import Decisions
+from ui.author_window import AuthorWindow
+from ui.decisions import Decisions, ReasonPicker
 from ui.desk import Desk
 from ui.editor_dialog import EditorPicker, ask_editor_choice
 from ui.messages import warn
+from ui.reason_dialog import pick_reason
 from ui.review_window import NoteTextPicker, ReviewWindow, ask_note_text
 
 
@@ -28,6 +31,7 @@ class ReviewAccess(QObject):
         decisions: Decisions,
         current: Callable[[], CommentRow | None],
         *,
+        reason_picker: ReasonPicker = pick_reason,
         editor_picker: EditorPicker = ask_editor_choice,
         note_picker: NoteTextPicker = ask_note_text,
     ) -> None:
@@ -39,6 +43,8 @@ class ReviewAccess(QObject):
         self._editor_picker = editor_picker
         self._note_picker = note_picker
         self.review_window: ReviewWindow | None = None
+        self.author_windows: dict[str, AuthorWindow] = {}
+        self._reason_picker = reason_picker
 
     def show(self) -> ReviewWindow:
         if self.review_window is None:
@@ -54,9 +60,32 @@ class ReviewAccess(QObject):
         self.review_window.activateWindow()
         return self.review_window
 
+    def show_author(self) -> AuthorWindow | None:
+        """The current comment's author across every article (one window per author)."""
+        comment = self._current()
+        if comment is None:
+            return None
+        window = self.author_windows.get(comment.author)
+        if window is None:
+            window = AuthorWindow(
+                self._desk,
+                comment.author,
+                record=self._decisions.record,
+                reason_picker=self._reason_picker,
+                note_picker=self._note_picker,
+                parent=self._window,
+            )
+            self.author_windows[comment.author] = window
+        window.show()
+        window.raise_()
+        window.activateWindow()
+        return window
+
     def close(self) -> None:
         if self.review_window is not None:
             self.review_window.close()
+        for window in self.author_windows.values():
+            window.close()
 
     def note_comment(self) -> None:
         comment = self._current()

@@ -338,6 +338,7 @@ def test_the_keymap_builds_actions_menu_and_toolbar(demo_window: MainWindow) -> 
         "actionExportLog",
         "actionNote",
         "actionNoteAuthor",
+        "actionAuthor",
         "actionReview",
         "actionLog",
     ]
@@ -366,6 +367,7 @@ def test_the_keymap_builds_actions_menu_and_toolbar(demo_window: MainWindow) -> 
             "actionPrevious",
             "actionNote",
             "actionNoteAuthor",
+            "actionAuthor",
         ],
         "&Help": ["actionKeys"],
     }
@@ -381,6 +383,7 @@ def test_the_keymap_builds_actions_menu_and_toolbar(demo_window: MainWindow) -> 
         "actionReview",
         "actionNote",
         "actionNoteAuthor",
+        "actionAuthor",
     )
     assert on_toolbar == [name for name in names if name not in off_toolbar]
 

@@ -423,3 +423,17 @@ def test_a_thread_without_parents_is_in_thread_order(database: Database, ids: li
 
 def test_reasons_stay_the_fixed_list() -> None:
     assert ReasonCode("abuse") is ReasonCode.ABUSE
+
+
+def test_a_queue_of_one_authors_comments_across_articles(database: Database) -> None:
+    from moderator.queue import QueueFilter, count_queue, in_queue, list_queue  # noqa: PLC0415
+
+    first = add_article(database, "One", 3)
+    second = add_article(database, "Two", 2)
+    queue = QueueFilter(status=None, author="reader1")
+    with database.session() as session:
+        rows = list_queue(session, queue)
+        assert [row.id for row in rows] == [first[1], second[1]]
+        assert count_queue(session, queue) == 2
+        assert in_queue(session, queue, [first[0], first[1]]) == [first[1]]
+        assert count_queue(session, QueueFilter(author="nobody")) == 0
