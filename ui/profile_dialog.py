@@ -13,13 +13,16 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMainWindow,
+    QMessageBox,
     QRadioButton,
     QVBoxLayout,
     QWidget,
 )
 
 from moderator.domain import Role
+from moderator.services.errors import ServiceError
 from ui.desk import Desk
+from ui.messages import plain_box, warn
 
 # Injected so tests can answer without a modal dialog: (parent, suggested name) -> answer.
 ProfilePicker = Callable[[QWidget | None, str], tuple[str, Role] | None]
@@ -94,6 +97,9 @@ def ask_profile(
     return dialog.answer() if dialog.exec() == QDialog.DialogCode.Accepted else None
 
 
+_NOTICES: list[QMessageBox] = []
+
+
 def first_start(desk: Desk, picker: ProfilePicker | None = None) -> bool:
     """On a first start (no profile for the acting name) ask who is at the desk; whether a
     profile was made. Declining keeps the suggested name, as a moderator, until it decides."""
@@ -102,7 +108,24 @@ def first_start(desk: Desk, picker: ProfilePicker | None = None) -> bool:
     answer = (picker or ask_profile)(None, desk.actor)
     if answer is None:
         return False
-    desk.create_profile(*answer)
+    name, role = answer
+    try:
+        desk.create_profile(name, role)
+    except ServiceError as error:
+        # An editor already works here and nobody at this desk is one: start as a moderator.
+        desk.create_profile(name, Role.MODERATOR)
+        box = plain_box(
+            None,
+            QMessageBox.Icon.Information,
+            "Started as a moderator",
+            f"{error}.\n\nYou start as a moderator; an editor can make you one.",
+        )
+        box.setObjectName("startedAsModerator")
+        # Shown beside the window that opens next, not in its way; kept alive until closed
+        # (a box with no parent is Python's to keep).
+        _NOTICES.append(box)
+        box.finished.connect(lambda _result: _NOTICES.remove(box))
+        box.show()
     return True
 
 
@@ -121,9 +144,14 @@ def switch_profile_action(
 
     def switch() -> None:
         answer = picker(window, desk.actor, desk.role)
-        if answer is not None:
+        if answer is None:
+            return
+        try:
             desk.create_profile(*answer)
-            switched()
+        except ServiceError as error:
+            warn(window, "Cannot switch profile", str(error))
+            return
+        switched()
 
     action.triggered.connect(switch)
     return action

@@ -53,6 +53,7 @@ class ReviewAccess(QObject):
                 record=self._decisions.record,
                 editor_picker=self._editor_picker,
                 note_picker=self._note_picker,
+                reason_picker=self._reason_picker,
                 parent=self._window,
             )
         self.review_window.show()

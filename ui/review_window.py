@@ -26,10 +26,12 @@ from moderator.review_queries import ThreadItem, escalation_of, thread, troubled
 from moderator.services.changes import ModerationChange
 from moderator.services.errors import ServiceError
 from moderator.services.review import Outcome
+from ui.decisions import ReasonPicker
 from ui.desk import Desk
 from ui.documents import show_comment
 from ui.editor_dialog import EditorPicker, ask_editor_choice
 from ui.messages import warn
+from ui.reason_dialog import pick_reason
 from ui.review_models import ThreadModel, ThreadsModel
 
 # Asks for a note's text (None: cancelled); injected so tests answer without a modal dialog.
@@ -60,6 +62,7 @@ class ReviewWindow(QMainWindow):
         record: Record,
         editor_picker: EditorPicker = ask_editor_choice,
         note_picker: NoteTextPicker = ask_note_text,
+        reason_picker: ReasonPicker = pick_reason,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent, Qt.WindowType.Window)
@@ -70,6 +73,7 @@ class ReviewWindow(QMainWindow):
         self._record = record
         self._editor_picker = editor_picker
         self._note_picker = note_picker
+        self._reason_picker = reason_picker
         self._article_id: int | None = None
         self._locked = False
 
@@ -146,6 +150,9 @@ class ReviewWindow(QMainWindow):
                 OVERTURN_TIP,
             ),
             ("actionReturn", "Return…", "T", lambda: self.decide(Outcome.RETURN), RETURN_TIP),
+            ("actionApproveInThread", "Approve", "A", self.approve, "Publish it, as in the queue"),
+            ("actionHideInThread", "Hide…", "H", self.hide_current, "Hide it, as in the queue"),
+            ("actionRestoreInThread", "Restore", "R", self.restore, "Back to pending"),
             ("actionNote", "Note…", "N", self.add_note, "Leave a note on the comment"),
             ("actionLockArticle", "Lock Article", "Ctrl+K", self.toggle_lock, LOCK_TIP),
             ("actionNextInThread", "Next", "J", lambda: self.step(1), "The next comment"),
@@ -280,6 +287,32 @@ class ReviewWindow(QMainWindow):
             return
         self._record(change, run)
         self.statusBar().showMessage(f"Comment #{item.comment.position}: {outcome}", 8000)
+
+    def approve(self) -> None:
+        self._as_in_queue("approve", self.desk.approve)
+
+    def restore(self) -> None:
+        self._as_in_queue("restore", self.desk.restore)
+
+    def hide_current(self) -> None:
+        if self.current_item() is None:
+            return
+        choice = self._reason_picker(self, 1)
+        if choice is not None:
+            self._as_in_queue("hide", lambda ids: self.desk.hide(ids, choice.reason, choice.note))
+
+    def _as_in_queue(self, verb: str, run: Callable[[list[int]], ModerationChange]) -> None:
+        """A decision as the queue makes it, on the current comment (the core says who may)."""
+        item = self.current_item()
+        if item is None:
+            return
+        ids = [item.comment.id]
+        try:
+            change = run(ids)
+        except (ServiceError, SQLAlchemyError) as error:
+            warn(self, f"Cannot {verb}", str(getattr(error, "orig", None) or error))
+            return
+        self._record(change, lambda: run(ids))
 
     def add_note(self) -> None:
         item = self.current_item()

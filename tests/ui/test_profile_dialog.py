@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from PySide6.QtWidgets import QDialogButtonBox, QRadioButton, QWidget
+from PySide6.QtWidgets import QApplication, QDialogButtonBox, QMessageBox, QRadioButton, QWidget
 from pytestqt.qtbot import QtBot
 
 from moderator import settings
@@ -54,6 +54,21 @@ def test_a_first_start_makes_the_profile_and_remembers_the_name(
     assert again.actor == "Maria Lopez"
     assert not first_start(again, picker)
     assert asked == ["login"]
+
+
+def test_once_an_editor_exists_a_new_desk_starts_as_a_moderator(
+    database: Database, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("MODERATOR_USER", raising=False)
+    Desk(database, actor="chief").create_profile("chief", Role.EDITOR)  # the first editor
+    desk = Desk(database, actor="newcomer")
+    assert first_start(desk, lambda _parent, _suggested: ("newcomer", Role.EDITOR))
+    assert (desk.actor, desk.role) == ("newcomer", Role.MODERATOR)
+    boxes = [w for w in QApplication.topLevelWidgets() if w.objectName() == "startedAsModerator"]
+    assert len(boxes) == 1
+    assert isinstance(boxes[0], QMessageBox)
+    assert "needs the editor role" in boxes[0].text()
+    boxes[0].close()
 
 
 def test_declining_changes_nothing(database: Database) -> None:

@@ -207,3 +207,22 @@ def test_replies_are_indented_under_what_they_answer(qtmodeltester: ModelTester)
     assert model.data(model.index(1, column), Qt.ItemDataRole.FontRole).bold()
     assert model.row_of(2) == 1
     qtmodeltester.check(model)
+
+
+def test_the_queue_keys_work_in_the_thread_too(
+    demo_window: MainWindow, answers: Answers, database: Database, qtbot: QtBot
+) -> None:
+    escalate_first(demo_window, answers, qtbot)
+    review = open_review(demo_window, qtbot)
+    qtbot.keyClick(review.threadView, Qt.Key.Key_J)  # past the escalated one: a pending comment
+    current = review.current_item()
+    assert current is not None
+    assert not current.comment.escalated
+    with qtbot.waitSignal(demo_window.desk.moderated):
+        qtbot.keyClick(review.threadView, Qt.Key.Key_A)
+    assert status_of(database, current.comment.id) is Status.APPROVED
+    assert demo_window.decisions.stack.undoText() == "Approve 1 comment"
+    answers.reason = None  # the reason dialog cancelled: nothing happens
+    with qtbot.assertNotEmitted(demo_window.desk.moderated):
+        qtbot.keyClick(review.threadView, Qt.Key.Key_H)
+    assert answers.asked[-1] == "reason for 1"
