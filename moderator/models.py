@@ -143,6 +143,13 @@ class Comment(Base):
         # Every article's queue by severity: the flagged few only (partial), so that storing
         # the many unflagged comments costs nothing more; the rest follow in time order (the
         # index above). One article's queue is small enough to sort.
+        # Escalated comments, for the editors' review list (partial: they are few).
+        Index(
+            "ix_comment_escalated",
+            "article_id",
+            sqlite_where=text("escalated = 1"),
+            postgresql_where=text("escalated"),
+        ),
         Index(
             "ix_comment_flagged_by_urgency",
             "status",

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import case, func, select, union
 from sqlalchemy.orm import Session
 
 from moderator.domain import ActionKind, Severity, Status
@@ -59,32 +59,46 @@ def ranked(threads: Iterable[TroubledThread]) -> list[TroubledThread]:
 
 
 def troubled_threads(session: Session) -> list[TroubledThread]:
-    """Articles with escalated comments or flagged pending ones, most urgent first."""
-    needs_look = or_(
+    """Articles with escalated comments or flagged pending ones, most urgent first.
+
+    The two kinds are read each through its own (partial) index and put together, so that
+    the many comments that need nothing are never read.
+    """
+    columns = (
+        Comment.id,
+        Comment.article_id,
         Comment.escalated,
-        (Comment.status == Status.PENDING) & (Comment.urgency < NOT_FLAGGED),
+        Comment.status,
+        Comment.urgency,
+        Comment.posted_at,
     )
-    hits = select(Flag.comment_id, func.count().label("hits")).group_by(Flag.comment_id).subquery()
+    flagged = select(*columns).where(
+        Comment.status == Status.PENDING, Comment.urgency < NOT_FLAGGED
+    )
+    escalated = select(*columns).where(Comment.escalated == True)  # noqa: E712 - as the index
+    # UNION, not UNION ALL: a flagged pending comment may be escalated too.
+    needing = union(flagged, escalated).subquery()
+    hits = (
+        select(Flag.comment_id, func.count().label("hits"))
+        .where(Flag.comment_id.in_(select(needing.c.id)))
+        .group_by(Flag.comment_id)
+        .subquery()
+    )
+    flagged_pending = (needing.c.status == Status.PENDING) & (needing.c.urgency < NOT_FLAGGED)
     query = (
         select(
-            Comment.article_id,
+            needing.c.article_id,
             Article.title,
             Article.locked,
-            func.sum(case((Comment.escalated, 1), else_=0)),
-            func.sum(
-                case(
-                    ((Comment.status == Status.PENDING) & (Comment.urgency < NOT_FLAGGED), 1),
-                    else_=0,
-                )
-            ),
+            func.sum(case((needing.c.escalated, 1), else_=0)),
+            func.sum(case((flagged_pending, 1), else_=0)),
             func.coalesce(func.sum(hits.c.hits), 0),
-            func.min(Comment.urgency),
-            func.min(Comment.posted_at),
+            func.min(needing.c.urgency),
+            func.min(needing.c.posted_at),
         )
-        .join(Article, Article.id == Comment.article_id)
-        .outerjoin(hits, hits.c.comment_id == Comment.id)
-        .where(needs_look)
-        .group_by(Comment.article_id, Article.title, Article.locked)
+        .join(Article, Article.id == needing.c.article_id)
+        .outerjoin(hits, hits.c.comment_id == needing.c.id)
+        .group_by(needing.c.article_id, Article.title, Article.locked)
     )
     return ranked(
         TroubledThread(
@@ -95,12 +109,19 @@ def troubled_threads(session: Session) -> list[TroubledThread]:
             flagged=int(flagged),
             hits=int(hit_count),
             urgency=int(urgency),
-            waiting_since=waiting,
+            waiting_since=_aware(waiting),
         )
         for article_id, title, locked, escalated, flagged, hit_count, urgency, waiting in (
             session.execute(query)
         )
     )
+
+
+def _aware(value: datetime | str) -> datetime:
+    # Through a UNION the column type is lost on SQLite: the stored text comes back.
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,8 +16,17 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QTextEdit
 
 from moderator.display import Revealed, reveal
-from moderator.queries import ArticleDetail, AuthorSummary, CommentRow, NoteRow
-from moderator.review_queries import Escalation
+from moderator.queries import (
+    ArticleDetail,
+    AuthorSummary,
+    CommentRow,
+    NoteRow,
+    author_notes,
+    author_summary,
+    comment_notes,
+)
+from moderator.review_queries import Escalation, escalation_of
+from moderator.storage import Database
 from ui.queue_model import posted_text, status_text
 from ui.severity import DOT_COLOURS, MARK_COLOURS, RANK
 
@@ -195,3 +204,21 @@ class _Writer:
     def done(self) -> None:
         # Start at the top: a long article should open at its title, not its last line.
         self._view.moveCursor(QTextCursor.MoveOperation.Start)
+
+
+def show_comment_in_context(
+    view: QTextEdit, database: Database, comment: CommentRow | None
+) -> None:
+    """:func:`show_comment` with all the desk knows around it, read now: the author's record,
+    the notes on the comment and its author, and who escalated it."""
+    if comment is None:
+        show_comment(view, None)
+        return
+    with database.session() as session:
+        summary = author_summary(session, comment.author)
+        notes = comment_notes(session, comment.id)
+        about_author = author_notes(session, comment.author)
+        escalation = escalation_of(session, comment.id) if comment.escalated else None
+    show_comment(
+        view, comment, summary, notes=notes, author_notes=about_author, escalation=escalation
+    )

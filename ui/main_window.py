@@ -24,20 +24,14 @@ from PySide6.QtWidgets import (
 
 from moderator.display import one_line
 from moderator.importer import ImportReport
-from moderator.queries import (
-    CommentRow,
-    author_notes,
-    author_summary,
-    comment_notes,
-    get_article,
-)
+from moderator.queries import CommentRow, get_article
 from moderator.queue import count_before, get_comment
 from moderator.resources import DEMO_ARTICLE
 from ui import keymap
 from ui.article_panel import ArticlePanel
 from ui.decisions import Decisions, NotePicker, ReasonPicker, ask_escalation_note
 from ui.desk import Desk
-from ui.documents import show_article, show_comment
+from ui.documents import show_article, show_comment_in_context
 from ui.editor_dialog import EditorPicker, ask_editor_choice
 from ui.empty_state import EmptyStatePanel
 from ui.import_flow import FilePicker, ImportFlow, dropped_paths, pick_files
@@ -446,14 +440,8 @@ class MainWindow(QMainWindow):
         self.commentDetail.setPlaceholderText(
             "No comment selected." if self.queue.rowCount() else "No comments in this queue."
         )
-        author, notes, about_author = None, [], []
-        if comment is not None:
-            with self.desk.database.session() as session:
-                author = author_summary(session, comment.author)
-                notes = comment_notes(session, comment.id)
-                about_author = author_notes(session, comment.author)
         self._shown_comment = comment
-        show_comment(self.commentDetail, comment, author, notes=notes, author_notes=about_author)
+        show_comment_in_context(self.commentDetail, self.desk.database, comment)
         if self._all:
             # Across articles, the middle shows the article the comment answers.
             self._show_article(comment.article_id if comment is not None else None)

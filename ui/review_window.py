@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtCore import QEvent, QModelIndex, Qt
 from PySide6.QtGui import QAction, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -21,14 +21,14 @@ from PySide6.QtWidgets import (
 from sqlalchemy.exc import SQLAlchemyError
 
 from moderator.domain import Role
-from moderator.queries import article_locked, author_notes, author_summary, comment_notes
-from moderator.review_queries import ThreadItem, escalation_of, thread, troubled_threads
+from moderator.queries import article_locked
+from moderator.review_queries import ThreadItem, thread, troubled_threads
 from moderator.services.changes import ModerationChange
 from moderator.services.errors import ServiceError
 from moderator.services.review import Outcome
 from ui.decisions import ReasonPicker
 from ui.desk import Desk
-from ui.documents import show_comment
+from ui.documents import show_comment_in_context
 from ui.editor_dialog import EditorPicker, ask_editor_choice
 from ui.messages import warn
 from ui.reason_dialog import pick_reason
@@ -109,9 +109,10 @@ class ReviewWindow(QMainWindow):
         self.role_label.setTextFormat(Qt.TextFormat.PlainText)
         self.statusBar().addPermanentWidget(self.role_label)
 
+        self._stale = False
         for signal in (desk.moderated, desk.noted, desk.imported, desk.rules_ran):
-            signal.connect(self.refresh)
-        desk.lock_changed.connect(self.refresh)
+            signal.connect(self._changed)
+        desk.lock_changed.connect(self._changed)
 
     def _table(self, name: str, label: str, model: ThreadsModel | ThreadModel) -> QTableView:
         view = QTableView(self)
@@ -178,8 +179,22 @@ class ReviewWindow(QMainWindow):
         super().showEvent(event)
         self.refresh()
 
+    def _changed(self) -> None:
+        # Read again now if this is the window at work; a window behind the desk catches up
+        # when it comes forward, so deciding on the desk never waits for this list.
+        if self.isActiveWindow():
+            self.refresh()
+        else:
+            self._stale = True
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.ActivationChange and self.isActiveWindow() and self._stale:
+            self.refresh()
+
     def refresh(self) -> None:
         """Read the threads again, keeping the chosen thread and comment where they still are."""
+        self._stale = False
         chosen = self.current_thread_id()
         comment = self.current_item()
         with self.desk.database.session() as session:
@@ -232,22 +247,9 @@ class ReviewWindow(QMainWindow):
 
     def _show_comment(self, current: QModelIndex, _previous: QModelIndex) -> None:
         item = self.thread_model.item(current.row())
-        if item is None:
-            self.detail.clear()
-        else:
-            with self.desk.database.session() as session:
-                summary = author_summary(session, item.comment.author)
-                notes = comment_notes(session, item.comment.id)
-                about_author = author_notes(session, item.comment.author)
-                escalation = escalation_of(session, item.comment.id)
-            show_comment(
-                self.detail,
-                item.comment,
-                summary,
-                notes=notes,
-                author_notes=about_author,
-                escalation=escalation,
-            )
+        show_comment_in_context(
+            self.detail, self.desk.database, None if item is None else item.comment
+        )
         self._enable()
 
     def _enable(self) -> None:

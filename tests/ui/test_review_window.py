@@ -226,3 +226,24 @@ def test_the_queue_keys_work_in_the_thread_too(
     with qtbot.assertNotEmitted(demo_window.desk.moderated):
         qtbot.keyClick(review.threadView, Qt.Key.Key_H)
     assert answers.asked[-1] == "reason for 1"
+
+
+def test_a_review_window_behind_the_desk_catches_up_when_it_comes_forward(
+    demo_window: MainWindow, answers: Answers, qtbot: QtBot
+) -> None:
+    review = open_review(demo_window, qtbot)
+    before = review.threads_model.troubled(0)
+    assert before is not None
+    assert before.escalated == 0
+    demo_window.activateWindow()
+    qtbot.waitUntil(demo_window.isActiveWindow, timeout=WORK_TIMEOUT_MS)
+    escalate_first(demo_window, answers, qtbot)
+    # Behind the desk it did not read the list again: deciding there never waits for it.
+    unchanged = review.threads_model.troubled(0)
+    assert unchanged is not None
+    assert unchanged.escalated == 0
+    review.activateWindow()
+    qtbot.waitUntil(review.isActiveWindow, timeout=WORK_TIMEOUT_MS)
+    after = review.threads_model.troubled(0)
+    assert after is not None
+    assert after.escalated == 1
