@@ -4,7 +4,8 @@ The database is the one bench_queue.py builds and caches in bench/out/ (1,000 ar
 comments, 30% pending; see there). It is copied to a temporary folder first and the copy is
 opened, because the benchmark approves comments and the cache must stay as built. The real
 ``MainWindow(Desk(database))`` is opened on the offscreen Qt platform, with a temporary config
-folder (no user settings read or written) and ``MODERATOR_USER=bench``.
+folder (no user settings read or written) and ``MODERATOR_USER=bench``, an editor (the queues
+hold escalated comments, which only an editor decides).
 
 It times, each as wall time on the GUI thread:
 
@@ -54,6 +55,8 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QWidget
 from report import print_table, verdict
 
+from moderator.domain import Role
+from moderator.services.moderation import ensure_profile
 from moderator.storage import Database, open_database
 from ui.desk import Desk
 from ui.main_window import MainWindow
@@ -354,6 +357,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         app = QApplication([])
         # As the window's launcher opens it (moderator gui): checkpoints off the GUI thread.
         database = open_database(str(path), background_checkpoints=True)
+        # An editor: the queue holds escalated comments, which wait for one.
+        with database.transaction() as session:
+            ensure_profile(session, "bench", role=Role.EDITOR)
         rss_start = peak_rss_mb()
         rows: list[tuple[str, ...]] = [("measured", "figure", "what happened", "target", "result")]
 
