@@ -103,7 +103,9 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("gui", help="open the moderation window (the default)")
 
     importing = commands.add_parser(
-        "import", help="import scraped articles (files, or folders searched recursively)"
+        "import",
+        help="import scraped articles, WordPress (WXR) or Disqus exports (files, or folders"
+        " searched recursively)",
     )
     importing.add_argument("paths", nargs="+", type=Path, metavar="PATH")
     add_rules_option(importing)
@@ -115,6 +117,11 @@ def build_parser() -> argparse.ArgumentParser:
         dest="actor",
         metavar="NAME",
         help="who imports, for the log (default: as for decisions)",
+    )
+    importing.add_argument(
+        "--recover",
+        action="store_true",
+        help="from a malformed WXR or Disqus file, keep what was read before the fault",
     )
     importing.set_defaults(handler=run_import)
 
@@ -203,6 +210,7 @@ def run_import(database: Database, args: argparse.Namespace) -> int:
             parallel=True,
             rules=rules,
             actor=args.actor,
+            recover=args.recover,
         )
     except ImportAborted as aborted:
         if progress:
@@ -230,6 +238,8 @@ def _print_import_report(report: ImportReport) -> None:
         )
     for error in report.failed:
         print(f"{error} (nothing imported from this file)", file=sys.stderr)
+    for line in report.skipped:
+        print(f"skipped: {line}", file=sys.stderr)
     rules = f", {report.flagged} flagged, {report.hidden} hidden by rules" if report.flags else ""
     print(
         f"{len(report.imported)} imported, {len(report.failed)} failed, "

@@ -15,18 +15,24 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from moderator import settings
 from moderator.formats.errors import FormatError
+from moderator.formats.platform_xml import WXR, ReadSummary, detect, read_disqus, read_wxr
 from moderator.formats.records import IncomingArticle
 from moderator.formats.scraped import read_scraped_file
 from moderator.rules.model import RuleSet
 from moderator.services.changes import ImportChange
 from moderator.services.flagging import FlagChange, added_comment_ids, flag_comments
 from moderator.services.history import Actor
-from moderator.services.importing import comment_fingerprints, import_article
+from moderator.services.importing import (
+    apply_platform_state,
+    comment_fingerprints,
+    import_article,
+)
 from moderator.services.moderation import default_actor_name, ensure_profile
 from moderator.storage import Database
 
 # Scraped articles are plain text files; anything else in a folder is left alone.
-SCRAPED_SUFFIXES = frozenset({".txt"})
+# What a folder is searched for: scraped articles, and platform exports (told apart by content).
+SCRAPED_SUFFIXES = frozenset({".txt", ".xml"})
 # Files parsed ahead of the one being stored, in parallel runs: enough to keep both cores busy.
 READ_AHEAD = 2
 
@@ -41,6 +47,9 @@ class ImportReport:
     # Files the run was given, and whether it was stopped before the last of them.
     files: int = 0
     stopped: bool = False
+    # What platform exports held but were not stored (pingbacks, orphan posts, a salvaged
+    # file's unreadable rest), one line each.
+    skipped: list[str] = field(default_factory=list)
 
     @property
     def added(self) -> int:
@@ -92,6 +101,7 @@ def import_paths(
     rules: RuleSet | None = None,
     stop: StopRequested | None = None,
     actor: str | None = None,
+    recover: bool = False,
 ) -> ImportReport:
     """Import every file; each is all-or-nothing, and one file's error does not stop the rest.
 
@@ -105,6 +115,10 @@ def import_paths(
 
     ``stop`` is asked after each file; a run it stops keeps the files done before.
     ``actor`` names who imports, for the log (by default, whoever is at the desk).
+
+    WordPress (WXR) and Disqus exports are recognised by their content and read as a stream
+    into one unit of work per file; a malformed one imports nothing, unless ``recover``: then
+    the articles read before the fault are kept and the rest is reported as skipped.
     """
     name = actor or default_actor_name(remembered=settings.remembered_profile_name())
     files = list(expand_paths(paths))
@@ -112,6 +126,10 @@ def import_paths(
     for done, (path, parsed) in enumerate(zip(files, _parse_all(files, parallel), strict=True), 1):
         if isinstance(parsed, FormatError):
             report.failed.append(parsed)
+        elif isinstance(parsed, _Platform):
+            _import_platform(
+                database, path, parsed.kind, report, rules=rules, actor=name, recover=recover
+            )
         else:
             flagged = None
             try:
@@ -141,13 +159,79 @@ def import_paths(
     return report
 
 
+def _import_platform(
+    database: Database,
+    path: Path,
+    kind: str,
+    report: ImportReport,
+    *,
+    rules: RuleSet | None,
+    actor: str,
+    recover: bool,
+) -> None:
+    summary = ReadSummary()
+    read = read_wxr if kind == WXR else read_disqus
+    changes: list[ImportChange] = []
+    flags: list[FlagChange] = []
+    fault: FormatError | None = None
+    try:
+        with database.transaction() as session:
+            acting = Actor.of(ensure_profile(session, actor))
+            try:
+                for incoming in read(path, summary):
+                    prints = comment_fingerprints(incoming.comments)
+                    change = import_article(session, incoming, fingerprints=prints, actor=acting)
+                    apply_platform_state(session, change, incoming, prints)
+                    if rules is not None and change.added_fingerprints:
+                        ids = added_comment_ids(
+                            session, change.article_id, change.added_fingerprints
+                        )
+                        flags.append(flag_comments(session, rules, ids))
+                    changes.append(replace(change, added_fingerprints=()))
+            except FormatError as error:
+                if not recover:
+                    raise
+                fault = error
+    except FormatError as error:
+        report.failed.append(error)
+        return
+    except SQLAlchemyError as error:
+        raise ImportAborted(report, path, error) from error
+    report.imported += changes
+    report.flags += flags
+    if summary.skipped_pingbacks:
+        report.skipped.append(
+            f"{path}: {summary.skipped_pingbacks} pingbacks and trackbacks skipped"
+        )
+    report.skipped += [str(warning) for warning in summary.warnings]
+    if fault is not None:
+        report.skipped.append(
+            f"{fault} -- recovered: the {len(changes)} articles read before it were imported,"
+            " the rest of the file was skipped"
+        )
+
+
 @dataclass(frozen=True, slots=True)
 class _Parsed:
     incoming: IncomingArticle
     fingerprints: list[str]
 
 
-def _parse(path: Path) -> _Parsed | FormatError:
+@dataclass(frozen=True, slots=True)
+class _Platform:
+    """A platform export (WXR, Disqus): read as a stream while it is stored, not ahead."""
+
+    kind: str
+
+
+def _parse(path: Path) -> _Parsed | _Platform | FormatError:
+    try:
+        with path.open("rb") as stream:
+            kind = detect(stream.read(4096))
+    except OSError as error:
+        return FormatError(str(path), 0, f"cannot read the file: {error.strerror or error}")
+    if kind is not None:
+        return _Platform(kind)
     try:
         incoming = read_scraped_file(path)
     except FormatError as error:
@@ -155,7 +239,7 @@ def _parse(path: Path) -> _Parsed | FormatError:
     return _Parsed(incoming, comment_fingerprints(incoming.comments))
 
 
-def _parse_all(files: list[Path], parallel: bool) -> Iterator[_Parsed | FormatError]:
+def _parse_all(files: list[Path], parallel: bool) -> Iterator[_Parsed | _Platform | FormatError]:
     """Each file parsed, in order: here, or a few files ahead in a forked helper process."""
     can_fork = "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
     if not (parallel and can_fork and len(files) > 1):
@@ -164,7 +248,7 @@ def _parse_all(files: list[Path], parallel: bool) -> Iterator[_Parsed | FormatEr
     pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"))
     broken = False
 
-    def submit(path: Path) -> Future[_Parsed | FormatError] | None:
+    def submit(path: Path) -> Future[_Parsed | _Platform | FormatError] | None:
         nonlocal broken
         if not broken:
             try:

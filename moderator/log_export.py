@@ -46,7 +46,12 @@ DECIDING_ACTIONS = (
     ActionKind.RESTORE,
     ActionKind.UNDO,
     ActionKind.REVERT,
+    ActionKind.UPHOLD,
+    ActionKind.OVERTURN,
+    ActionKind.RETURN,
     "carry-over",
+    # The state a platform export had the comment in, as imported.
+    "import-state",
 )
 DECISION_COLUMNS = (
     "comment",

@@ -49,10 +49,19 @@ def seed_article() -> Path:
     return SEED_ARTICLE
 
 
+@pytest.fixture
+def shared_imports() -> Path:
+    """The real platform exports in ../shared/data/imports (WXR, Disqus)."""
+    folder = SHARED_DATA / "imports"
+    if not folder.is_dir():
+        pytest.skip(f"the shared import samples are absent ({folder})")
+    return folder
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    # Tests that read the seed are "shared" tests, selectable like the others that read ../shared.
+    # Tests that read ../shared are "shared" tests, selectable (or deselectable) as a group.
     for item in items:
-        if "seed_article" in getattr(item, "fixturenames", ()):
+        if {"seed_article", "shared_imports"} & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.shared)
 
 

@@ -21,7 +21,10 @@ FilePicker = Callable[[QWidget], Sequence[Path]]
 
 def pick_files(parent: QWidget) -> Sequence[Path]:
     names, _ = QFileDialog.getOpenFileNames(
-        parent, "Import articles", "", "Scraped articles (*.txt);;All files (*)"
+        parent,
+        "Import articles",
+        "",
+        "Articles and exports (*.txt *.xml);;All files (*)",
     )
     return [Path(name) for name in names]
 

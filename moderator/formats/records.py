@@ -16,6 +16,11 @@ class IncomingComment:
     posted_at: datetime
     body: str
     external_id: str | None = None
+    # The platform's id of the comment this one answers (threads), if any.
+    parent_external_id: str | None = None
+    # Where the platform had it: "pending", "approved" or "hidden" (with ``reason``).
+    state: str = "pending"
+    reason: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

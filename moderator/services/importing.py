@@ -183,3 +183,78 @@ def _author_ids(session: Session, names: set[str]) -> dict[str, int]:
         rows = session.execute(select(Author.name, Author.id).where(Author.name.in_(chunk)))
         ids.update((name, author_id) for name, author_id in rows)
     return ids
+
+
+# The log entry that records where a platform export had a comment (approved, spam ...).
+PLATFORM_STATE = "import-state"
+_STATES = {"approved": Status.APPROVED, "hidden": Status.HIDDEN, "pending": Status.PENDING}
+
+
+def apply_platform_state(
+    session: Session, change: ImportChange, incoming: IncomingArticle, prints: list[str]
+) -> None:
+    """Give the comments an import just added the state they had on the platform (logged as
+    ``import-state`` by ``system``), and link every reply to the comment it answers."""
+    by_print = dict(zip(prints, incoming.comments, strict=True))
+    added = [by_print[fingerprint] for fingerprint in change.added_fingerprints]
+    decided = [
+        (fingerprint, comment)
+        for fingerprint, comment in zip(change.added_fingerprints, added, strict=True)
+        if comment.state != "pending"
+    ]
+    if decided:
+        ids = _ids_by_print(session, change.article_id, [fingerprint for fingerprint, _ in decided])
+        entries = []
+        for fingerprint, comment in decided:
+            status = _STATES.get(comment.state, Status.PENDING)
+            session.execute(
+                update(Comment).where(Comment.id == ids[fingerprint]).values(status=status),
+                execution_options={"synchronize_session": False},
+            )
+            entries.append(
+                NewEntry(
+                    PLATFORM_STATE,
+                    comment_id=ids[fingerprint],
+                    article_id=change.article_id,
+                    from_status=str(Status.PENDING),
+                    to_status=str(status),
+                    escalated=False,
+                    reason=comment.reason,
+                    note=f"{comment.state} on the source platform ({incoming.source})",
+                )
+            )
+        append(session, UNNAMED_IMPORTER, entries)
+    if any(comment.parent_external_id for comment in incoming.comments):
+        _link_replies(session, change.article_id, incoming)
+
+
+def _ids_by_print(session: Session, article_id: int, prints: list[str]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for chunk in chunked(prints):
+        rows = session.execute(
+            select(Comment.fingerprint, Comment.id).where(
+                Comment.article_id == article_id, Comment.fingerprint.in_(chunk)
+            )
+        )
+        found.update((fingerprint, comment_id) for fingerprint, comment_id in rows)
+    return found
+
+
+def _link_replies(session: Session, article_id: int, incoming: IncomingArticle) -> None:
+    """Each reply's parent_id, from the platform's ids (a parent the article lacks: none)."""
+    rows = session.execute(
+        select(Comment.external_id, Comment.id).where(
+            Comment.article_id == article_id, Comment.external_id.is_not(None)
+        )
+    )
+    by_external = {row[0]: row[1] for row in rows}
+    links = [
+        {
+            "id": by_external[comment.external_id],
+            "parent_id": by_external[comment.parent_external_id],
+        }
+        for comment in incoming.comments
+        if comment.external_id in by_external and comment.parent_external_id in by_external
+    ]
+    if links:
+        session.execute(update(Comment), links)

@@ -1,0 +1,210 @@
+"""Platform exports read as hostile input: WXR (1.0-1.2) and Disqus, detected by content."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from moderator.formats.errors import FormatError
+from moderator.formats.platform_xml import (
+    DISQUS,
+    WXR,
+    ReadSummary,
+    detect,
+    plain_text,
+    read_disqus,
+    read_wxr,
+)
+
+WXR_HEAD = (
+    '<?xml version="1.0"?>\n<rss version="2.0" xmlns:wp="http://wordpress.org/export/1.2/"'
+    ' xmlns:content="http://purl.org/rss/1.0/modules/content/">\n<channel>\n'
+)
+
+
+def wxr_item(title: str, *comments: str) -> str:
+    return f"<item><title>{title}</title><link>http://x.test/{title}</link>{''.join(comments)}</item>\n"
+
+
+def wxr_comment(
+    cid: int, body: str, *, parent: int = 0, approved: str = "1", kind: str = ""
+) -> str:
+    return (
+        f"<wp:comment><wp:comment_id>{cid}</wp:comment_id>"
+        f"<wp:comment_author>a{cid}</wp:comment_author>"
+        f"<wp:comment_date_gmt>2024-01-0{1 + cid % 8} 10:00:00</wp:comment_date_gmt>"
+        f"<wp:comment_content><![CDATA[{body}]]></wp:comment_content>"
+        f"<wp:comment_approved>{approved}</wp:comment_approved>"
+        f"<wp:comment_type>{kind}</wp:comment_type>"
+        f"<wp:comment_parent>{parent}</wp:comment_parent></wp:comment>"
+    )
+
+
+def write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("head", "kind"),
+    [
+        (WXR_HEAD, WXR),
+        ('<?xml version="1.0"?><!-- a note --><disqus xmlns="http://disqus.com">', DISQUS),
+        ('<rss version="2.0"><channel><title>a plain feed</title>', None),
+        ("Title\n\nBody.\n\nComments 0\n", None),
+        ("", None),
+    ],
+)
+def test_the_format_is_told_by_content(head: str, kind: str | None) -> None:
+    assert detect(head.encode()) == kind
+
+
+def test_wxr_keeps_threads_states_and_skips_pingbacks(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "site.txt",  # the name says nothing: the content does
+        WXR_HEAD
+        + wxr_item(
+            "One",
+            wxr_comment(1, "<p>First</p><p>Second &amp; <b>bold</b></p>"),
+            wxr_comment(2, "reply", parent=1, approved="0"),
+            wxr_comment(3, "buy now", approved="spam"),
+            wxr_comment(4, "old", approved="trash"),
+            wxr_comment(5, "ping", kind="pingback"),
+        )
+        + wxr_item("Empty")
+        + "</channel></rss>",
+    )
+    summary = ReadSummary()
+    (article,) = read_wxr(path, summary)
+    assert (article.title, article.source) == ("One", "http://x.test/One")
+    assert [(c.external_id, c.parent_external_id, c.state, c.reason) for c in article.comments] == [
+        ("1", None, "approved", None),
+        ("2", "1", "pending", None),
+        ("3", None, "hidden", "spam"),
+        ("4", None, "hidden", "other"),
+    ]
+    assert article.comments[0].body == "First\n\nSecond & bold"
+    assert summary.skipped_pingbacks == 1
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        (
+            '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+            '<!ENTITY lol2 "&lol;&lol;&lol;">]>'
+            '<rss xmlns:wp="http://wordpress.org/export/1.2/"><channel>&lol2;</channel></rss>',
+            "refused as unsafe XML",
+        ),
+        (
+            '<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+            '<rss xmlns:wp="http://wordpress.org/export/1.2/"><channel>&x;</channel></rss>',
+            "refused as unsafe XML",
+        ),
+        (WXR_HEAD + "<item><title>T</title></itm></channel></rss>", "malformed XML at column"),
+    ],
+)
+def test_hostile_and_broken_xml_is_refused_with_its_place(
+    tmp_path: Path, text: str, said: str
+) -> None:
+    path = write(tmp_path, "bad.xml", text)
+    with pytest.raises(FormatError, match=said) as refused:
+        list(read_wxr(path, ReadSummary()))
+    assert str(refused.value).startswith(str(path))
+
+
+def test_a_fault_after_whole_articles_comes_after_them(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "cut.xml",
+        WXR_HEAD + wxr_item("One", wxr_comment(1, "ok")) + "<item><title>Two</titl",
+    )
+    read = read_wxr(path, ReadSummary())
+    assert next(read).title == "One"
+    with pytest.raises(FormatError) as cut:
+        next(read)
+    assert cut.value.line >= 5
+
+
+def test_disqus_threads_posts_orphans_and_deletions(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "disqus.xml",
+        '<?xml version="1.0"?><disqus xmlns="http://disqus.com" '
+        'xmlns:dsq="http://disqus.com/disqus-internals">'
+        '<thread dsq:id="1"><link>http://x.test/a</link><title>A</title></thread>'
+        '<thread dsq:id="2"><link>http://x.test/b</link><title/></thread>'
+        '<post dsq:id="10"><message><![CDATA[<p>hi</p>]]></message>'
+        "<createdAt>2020-01-01T10:00:00Z</createdAt><isDeleted>false</isDeleted>"
+        '<isSpam>false</isSpam><author><name>ann</name></author><thread dsq:id="1"/></post>'
+        '<post dsq:id="11"><message/><createdAt>2020-01-01T11:00:00Z</createdAt>'
+        "<isDeleted>true</isDeleted><isSpam>false</isSpam><author><name>bob</name></author>"
+        '<thread dsq:id="1"/><parent dsq:id="10"/></post>'
+        '<post dsq:id="12"><message>spam</message><createdAt>2020-01-01T12:00:00Z</createdAt>'
+        "<isDeleted>false</isDeleted><isSpam>true</isSpam><author><username>c</username></author>"
+        '<thread dsq:id="2"/></post>'
+        '<post dsq:id="13"><message>lost</message><createdAt>2020-01-01T12:00:00Z</createdAt>'
+        '<author><name>d</name></author><thread dsq:id="99"/></post>'
+        "</disqus>",
+    )
+    summary = ReadSummary()
+    first, second = read_disqus(path, summary)
+    assert [(c.external_id, c.parent_external_id, c.state, c.reason) for c in first.comments] == [
+        ("10", None, "pending", None),
+        ("11", "10", "hidden", "other"),
+    ]
+    assert first.comments[0].body == "hi"
+    assert (second.title, second.comments[0].author, second.comments[0].reason) == (
+        "http://x.test/b",
+        "c",
+        "spam",
+    )
+    assert summary.skipped_orphans == 1
+    assert "post 13 belongs to no thread" in str(summary.warnings[0])
+
+
+@pytest.mark.parametrize(
+    ("markup", "text"),
+    [
+        ("<p>One</p><p>Two</p>", "One\n\nTwo"),
+        ("a<br>b<br/>c", "a\nb\nc"),
+        ("<!-- wp:paragraph --><p>Block</p><!-- /wp:paragraph -->", "Block"),
+        ("&lt;script&gt; &amp; &eacute;", "<script> & é"),
+        ("  spaced   out  ", "spaced out"),
+        ("", ""),
+    ],
+)
+def test_markup_becomes_plain_paragraphs(markup: str, text: str) -> None:
+    assert plain_text(markup) == text
+
+
+@given(st.text())
+def test_plain_text_never_keeps_a_blank_run_or_edge_space(markup: str) -> None:
+    text = plain_text(markup)
+    assert "\n\n\n" not in text
+    assert text == text.strip()
+    assert "\r" not in text
+
+
+def test_the_real_exports(shared_imports: Path) -> None:
+    summary = ReadSummary()
+    articles = list(read_wxr(shared_imports / "wordpress/themeunittestdata.wordpress.xml", summary))
+    assert (len(articles), sum(len(a.comments) for a in articles)) == (7, 29)
+    assert summary.skipped_pingbacks == 4
+    chain = next(a for a in articles if a.title == "Template: Comments")
+    parents = {c.external_id: c.parent_external_id for c in chain.comments}
+    depth, node = 0, next(c.external_id for c in chain.comments if "Depth 10" in c.body)
+    while parents.get(node):
+        node, depth = parents[node], depth + 1
+    assert depth == 9  # ten levels: nine replies above the deepest
+    old = list(read_wxr(shared_imports / "isso/wordpress.xml", ReadSummary()))
+    assert [len(a.comments) for a in old] == [7, 1]
+    disqus = ReadSummary()
+    threads = list(read_disqus(shared_imports / "isso/disqus.xml", disqus))
+    assert [len(t.comments) for t in threads] == [4, 1]
+    assert disqus.skipped_orphans == 1

@@ -1,0 +1,123 @@
+"""Platform exports through the importer: one unit of work per file, states and threads kept,
+hostile or broken files refused whole (or salvaged with --recover)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from moderator.cli import main
+from moderator.domain import Status
+from moderator.importer import import_paths
+from moderator.log_queries import LogFilter, stream_entries
+from moderator.log_verify import verify_log
+from moderator.models import Article, Comment
+from moderator.review_queries import thread
+from moderator.storage import Database
+from tests.moderator.formats.test_platform_xml import WXR_HEAD, wxr_comment, wxr_item
+
+
+def counts(database: Database) -> tuple[int, int]:
+    with database.session() as session:
+        articles = session.scalar(select(func.count()).select_from(Article)) or 0
+        comments = session.scalar(select(func.count()).select_from(Comment)) or 0
+    return articles, comments
+
+
+def test_a_wxr_file_keeps_states_threads_and_the_log(database: Database, tmp_path: Path) -> None:
+    path = tmp_path / "site.xml"
+    path.write_text(
+        WXR_HEAD
+        + wxr_item(
+            "One",
+            wxr_comment(1, "first"),
+            wxr_comment(2, "reply", parent=1, approved="0"),
+            wxr_comment(3, "buy", approved="spam"),
+            wxr_comment(4, "ping", kind="trackback"),
+        )
+        + "</channel></rss>",
+        encoding="utf-8",
+    )
+    report = import_paths(database, [path], actor="ann")
+    assert (len(report.imported), report.added, report.failed) == (1, 3, [])
+    assert report.skipped == [f"{path}: 1 pingbacks and trackbacks skipped"]
+    with database.session() as session:
+        rows = session.execute(
+            select(Comment.external_id, Comment.status).order_by(Comment.id)
+        ).all()
+        items = thread(session, report.imported[0].article_id)
+        states = list(stream_entries(session, LogFilter(action="import-state")))
+        assert verify_log(session).ok
+    assert [(external, str(status)) for external, status in rows] == [
+        ("1", "approved"),
+        ("2", "pending"),
+        ("3", "hidden"),
+    ]
+    assert [(item.comment.body, item.depth) for item in items] == [
+        ("first", 0),
+        ("reply", 1),
+        ("buy", 0),
+    ]
+    assert [(e.actor, e.to_status, e.reason) for e in states] == [
+        ("system", "approved", None),
+        ("system", "hidden", "spam"),
+    ]
+    # Again: the platform's state does not overwrite the desk's decisions, nothing is added.
+    again = import_paths(database, [path], actor="ann")
+    assert again.added == 0
+    assert counts(database) == (1, 3)
+
+
+def test_a_hostile_or_broken_file_imports_nothing(database: Database, tmp_path: Path) -> None:
+    bomb = tmp_path / "bomb.xml"
+    bomb.write_text(
+        '<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">]>'
+        '<rss xmlns:wp="http://wordpress.org/export/1.2/"><channel>&b;</channel></rss>',
+        encoding="utf-8",
+    )
+    broken = tmp_path / "broken.xml"
+    broken.write_text(
+        WXR_HEAD + wxr_item("One", wxr_comment(1, "kept?")) + "<item><title>Two</ti",
+        encoding="utf-8",
+    )
+    report = import_paths(database, [bomb, broken], actor="ann")
+    assert [str(error).split(":")[0] for error in report.failed] == [str(bomb), str(broken)]
+    assert "refused as unsafe XML" in str(report.failed[0])
+    assert "malformed XML at column" in str(report.failed[1])
+    assert counts(database) == (0, 0)
+
+    salvaged = import_paths(database, [broken], actor="ann", recover=True)
+    assert (salvaged.failed, salvaged.added) == ([], 1)
+    assert "recovered: the 1 articles read before it were imported" in salvaged.skipped[0]
+    assert counts(database) == (1, 1)
+
+
+def test_the_real_exports_through_the_command_line(
+    shared_imports: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "db.sqlite3"
+    files = [
+        shared_imports / "wordpress/themeunittestdata.wordpress.xml",
+        shared_imports / "isso/wordpress.xml",
+        shared_imports / "isso/disqus.xml",
+    ]
+    assert main(["--db", str(db), "import", *map(str, files), "--as", "ann"]) == 0
+    out, err = capsys.readouterr()
+    assert "skipped: " in err
+    assert "4 pingbacks and trackbacks skipped" in err
+    assert "post 6 belongs to no thread" in err
+    assert out.count("new article") == 7 + 2 + 2
+    assert main(["--db", str(db), "log", "verify"]) == 0
+    decisions = tmp_path / "decisions.jsonl"
+    assert (
+        main(["--db", str(db), "decisions", "export", "--format", "jsonl", "--out", str(decisions)])
+        == 0
+    )
+    import json  # noqa: PLC0415
+
+    rows = [json.loads(line) for line in decisions.read_text(encoding="utf-8").splitlines()]
+    # Every comment the platforms had decided comes back with its platform id.
+    assert {row["status"] for row in rows} == {str(Status.APPROVED), str(Status.HIDDEN)}
+    assert all(row["external_id"] for row in rows)
