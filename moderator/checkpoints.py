@@ -60,9 +60,10 @@ class BackgroundCheckpoints:
     def _run(self) -> None:
         while True:
             self._wanted.wait()
+            # Cleared before the stop is looked at: a stop asked in between is still seen.
+            self._wanted.clear()
             if self._stopping:
                 return
-            self._wanted.clear()
             raw = self._engine.raw_connection()
             try:
                 driver = raw.driver_connection

@@ -93,8 +93,8 @@ def verify_log(
     workers = workers or min(os.cpu_count() or 1, 4)
     bind = session.get_bind()
     if workers > 1 and total >= PARALLEL_FROM and isinstance(bind, Engine) and _reachable(bind):
-        stretches, (out_of_step, count) = _walk_in_helpers(
-            bind, total, workers, meanwhile=lambda: _out_of_step(session), stop=asked
+        stretches, ((out_of_step, count), (gone, gone_count)) = _walk_in_helpers(
+            bind, total, workers, meanwhile=lambda: _comment_checks(session), stop=asked
         )
     else:
         rows = (row for batch in entry_batches(session.connection(), LogFilter()) for row in batch)
@@ -106,8 +106,18 @@ def verify_log(
                 progress(done, total)
 
         stretches = [_walk(rows, first=1, last=None, total=total, progress=report)]
-        out_of_step, count = _out_of_step(session)
+        (out_of_step, count), (gone, gone_count) = _comment_checks(session)
     problem, broken_at, entries, last = _joined(stretches)
+    if problem is None and head is not None:
+        beyond = session.scalar(
+            select(func.count()).select_from(LogEntryRow).where(LogEntryRow.seq > head.seq)
+        )
+        if beyond:
+            problem = (
+                f"{beyond:,} entries come after the head record (entry {head.seq}): added"
+                " behind the log's back"
+            )
+            broken_at = head.seq + 1
     if problem is None:
         if head is None:
             problem = "the log's head record is missing: entries may have been cut off the end"
@@ -118,6 +128,12 @@ def verify_log(
             )
             broken_at = min(last[0], head.seq) + 1
     problems = [] if problem is None else [problem]
+    if gone_count:
+        listed = ", ".join(map(str, gone)) + (", ..." if gone_count > len(gone) else "")
+        problems.append(
+            f"{gone_count:,} comment(s) the log names are no longer stored (deleted behind its"
+            f" back): {listed}"
+        )
     if count:
         listed = ", ".join(map(str, out_of_step)) + (", ..." if count > len(out_of_step) else "")
         problems.append(
@@ -168,14 +184,16 @@ def _walk_in_helpers(
     for first in range(1, total + 1, size):
         last = first + size - 1
         helper = subprocess.Popen(  # noqa: S603 - this interpreter, this module
-            [sys.executable, "-m", __name__],
+            # -P: this package as installed, never a `moderator` folder in the working directory.
+            [sys.executable, "-P", "-m", __name__],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
         )
-        # The last stretch reads on past the head: entries added behind its back count.
-        request = {"url": url, "first": first, "last": None if last >= total else last}
+        # Up to the head read here: entries other desks append meanwhile are not this check's
+        # (entries past the head in this session's snapshot are counted by the caller).
+        request = {"url": url, "first": first, "last": min(last, total)}
         assert helper.stdin is not None
         helper.stdin.write(json.dumps(request))
         helper.stdin.close()
@@ -270,7 +288,7 @@ def _walk(
         digest: str | None
         try:
             digest = sha256(canonical_row(row).encode("utf-8")).hexdigest()
-        except (TypeError, ValueError, AttributeError):
+        except (TypeError, ValueError, AttributeError, KeyError):
             # SQLite keeps whatever type it is given: a name replaced by a number, say.
             digest = None
         if digest is None or digest != row[16]:
@@ -324,6 +342,35 @@ def _joined(stretches: list[_Stretch]) -> tuple[str | None, int | None, int, tup
         if stretch.entries and stretch.last_seq is not None and stretch.last_hash is not None:
             last = (stretch.last_seq, stretch.last_hash)
     return None, None, entries, last
+
+
+def _vanished(session: Session) -> tuple[tuple[int, ...], int]:
+    """Comments the log names that are no longer stored (deleted behind its back): the first
+    few, and how many."""
+    gone = (
+        select(LogEntryRow.comment_id)
+        .where(
+            LogEntryRow.comment_id.is_not(None),
+            LogEntryRow.comment_id.not_in(select(Comment.id)),
+        )
+        .distinct()
+    )
+    ids = tuple(
+        comment_id
+        for comment_id in session.scalars(
+            gone.order_by(LogEntryRow.comment_id).limit(NAMED_COMMENTS)
+        )
+        if comment_id is not None
+    )
+    if len(ids) < NAMED_COMMENTS:
+        return ids, len(ids)
+    return ids, int(session.scalar(select(func.count()).select_from(gone.subquery())) or 0)
+
+
+def _comment_checks(
+    session: Session,
+) -> tuple[tuple[tuple[int, ...], int], tuple[tuple[int, ...], int]]:
+    return _out_of_step(session), _vanished(session)
 
 
 def _out_of_step(session: Session) -> tuple[tuple[int, ...], int]:

@@ -198,10 +198,13 @@ _CSV_TOKENS: dict[str | None, str] = {None: ""}
 
 
 def _cell(text: str) -> str:
-    """A CSV field: quoted (quotes doubled) when it holds a comma, a quote or a line break."""
+    """A CSV field: quoted (quotes doubled) when it holds a separator, a quote or a line
+    break."""
     if '"' in text:
         return '"' + text.replace('"', '""') + '"'
-    if "," in text or "\n" in text or "\r" in text:
+    # A semicolon or a tab too: spreadsheets in many locales split cells on them, and a
+    # formula after one would run.
+    if "," in text or "\n" in text or "\r" in text or ";" in text or "\t" in text:
         return '"' + text + '"'
     return text
 
@@ -228,6 +231,8 @@ def _evidence_cells(evidence: str | None) -> tuple[str, str]:
     if evidence.startswith(_NO_HITS) and len(evidence) == len(_NO_HITS) + 66:
         return "", evidence[len(_NO_HITS) : -2]  # most entries: no JSON to parse
     loaded = json.loads(evidence)
+    if not isinstance(loaded, dict):
+        return "", ""  # not as the log writes evidence: `log verify` names the entry
     return neutralised(hits_summary(loaded)), str(loaded.get("text_sha256", ""))
 
 

@@ -138,6 +138,8 @@ class _Checker:
     def _chain_record(self, line: int, text: str) -> dict[str, Any]:
         try:
             chain = json.loads(text)["chain"]
+            if not isinstance(chain, dict):
+                raise TypeError("not an object")
             head_seq, head_hash = int(chain["head_seq"]), str(chain["head_hash"])
             count, complete = int(chain["entries"]), bool(chain["complete"])
         except (ValueError, KeyError, TypeError) as error:
@@ -151,6 +153,17 @@ class _Checker:
             raise self.fail(
                 line, f"the chain record counts {count:,} entries but {self.entries:,} precede it"
             )
+        filters = chain.get("filters") if isinstance(chain, dict) else None
+        if not complete and not filters:
+            raise self.fail(
+                line, "the export names no filter, so it must hold the whole chain, and does not"
+            )
+        if (
+            self.previous is not None
+            and self.previous[0] == head_seq
+            and (self.previous[1] != head_hash)
+        ):
+            raise self.fail(line, f"entry {head_seq} is not the chain's head the export names")
         if complete:
             last = self.previous
             if self.links != self.entries or (last or (0, GENESIS)) != (head_seq, head_hash):

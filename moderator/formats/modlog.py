@@ -158,30 +158,57 @@ def _values(entry: LogEntry) -> tuple[Any, ...]:
 def canonical_row(row: Sequence[Any]) -> str:
     """:func:`canonical_text` from values in :data:`FIELDS` order, as a database row has them
     (a hash may follow). Checking a million entries builds no object per entry, and the
-    repeated names and codes are looked up rather than escaped again."""
+    repeated names and codes are looked up rather than escaped again.
+
+    Values are taken strictly as the log writes them: SQLite keeps whatever it is given, and
+    an escalation stored as 2, a number as 1.5 or a time in another spelling must not read
+    as the entry that was signed (``ValueError``, ``TypeError`` or ``KeyError`` instead).
+    """
     quoted = _TOKENS.get
     (seq, prev, time, actor, role, action, comment, article) = row[:8]
     (from_status, to_status, escalated, reason, rule_set, reverts, note, evidence) = row[8:16]
+    if time.__class__ is str:
+        if len(time) != 26 or time[10] != " " or time[19] != ".":
+            raise ValueError(f"time {time!r} is not as the log stores times")
+        time_part = time.replace(" ", "T", 1) + "Z"
+    else:
+        time_part = time_text(time)
+    if evidence is not None and (evidence.__class__ is not str or evidence[:1] != "{"):
+        raise ValueError("evidence must be a JSON object's text, or nothing")
     return _TEMPLATE % (
-        seq,
+        _whole(seq),
         prev,
-        # SQLite's stored text needs one replacement; anything else goes the long way.
-        time.replace(" ", "T", 1) + "Z" if time.__class__ is str else time_text(time),
+        time_part,
         quoted(actor) or _token(actor),
         quoted(role) or _token(role),
         quoted(action) or _token(action),
-        # Numbers as they come: a number stored as 1.5 in place of 1 must not read as 1.
-        "null" if comment is None else comment,
-        "null" if article is None else article,
+        "null" if comment is None else _whole(comment),
+        "null" if article is None else _whole(article),
         quoted(from_status) or _token(from_status),
         quoted(to_status) or _token(to_status),
-        "null" if escalated is None else ("true" if escalated else "false"),
+        _FLAGS[escalated] if escalated.__class__ in _FLAG_TYPES else _not_a_flag(escalated),
         quoted(reason) or _token(reason),
         quoted(rule_set) or _token(rule_set),
-        "null" if reverts is None else reverts,
+        "null" if reverts is None else _whole(reverts),
         "null" if note is None else encode_basestring(note),
         "null" if evidence is None else evidence,
     )
+
+
+# How a stored escalation reads: exactly 0, 1 (or False, True), or nothing.
+_FLAGS: dict[object, str] = {None: "null", 0: "false", 1: "true"}
+_FLAG_TYPES = frozenset({type(None), bool, int})
+
+
+def _not_a_flag(value: object) -> str:
+    raise ValueError(f"escalated is {value!r}, not 0, 1 or nothing")
+
+
+def _whole(value: object) -> str:
+    """A whole number as written (not a bool, not a float that equals one)."""
+    if value.__class__ is not int:
+        raise TypeError(f"{value!r} is not a whole number")
+    return str(value)
 
 
 def text_hash(text: str) -> str:

@@ -14,7 +14,16 @@ from sqlalchemy.orm import Session
 from moderator.batching import chunked
 from moderator.bulk import insert_many
 from moderator.domain import ReasonCode, Severity, Status
-from moderator.models import NOT_FLAGGED, Author, Base, Comment, Flag, LogEntryRow, utc_now
+from moderator.models import (
+    NOT_FLAGGED,
+    Article,
+    Author,
+    Base,
+    Comment,
+    Flag,
+    LogEntryRow,
+    utc_now,
+)
 from moderator.rules.engine import RuleEngine
 from moderator.rules.model import CommentSnapshot, Hit, RuleAction, RuleSet
 from moderator.services.history import Actor, NewEntry, append, evidence, stored_hits
@@ -202,9 +211,15 @@ def _hide_pending(
     pending: list[int] = []
     for chunk in chunked(sorted(evidence)):
         pending += session.scalars(
-            # An escalated comment waits for an editor: the rules only flag it.
-            select(Comment.id).where(
-                Comment.id.in_(chunk), Comment.status == Status.PENDING, ~Comment.escalated
+            # An escalated comment waits for an editor, a locked article's comments for its
+            # unlocking: the rules only flag them.
+            select(Comment.id)
+            .join(Article, Article.id == Comment.article_id)
+            .where(
+                Comment.id.in_(chunk),
+                Comment.status == Status.PENDING,
+                ~Comment.escalated,
+                ~Article.locked,
             )
         ).all()
     if not pending:

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from moderator.batching import chunked
 from moderator.domain import ActionKind, ReasonCode, Role, Status
 from moderator.log_queries import get_entry, previous_state
-from moderator.models import Comment, Profile
+from moderator.models import Comment, LogEntryRow, Profile
 from moderator.services.changes import CommentChange, ModerationChange
 from moderator.services.errors import MissingInputError, NotFoundError, TransitionError
 from moderator.services.history import Actor, NewEntry, append, evidence, stored_hits
@@ -152,6 +152,9 @@ def undo(
                 f"comment {comment.id} changed since ({change.action}); it is now {state}:"
                 f" cannot {kind}"
             )
+    # Checked once the comments are known to be as the change left them: then the last
+    # decision is the change's own, and only its maker's role matters.
+    _refuse_editors_decisions(session, acting, comments)
     return log_moves(
         session,
         kind,
@@ -182,6 +185,38 @@ def _check_role(actor: Actor, action: ActionKind, comment: Comment) -> None:
         require_editor(actor, f"deciding escalated comment {comment.id}")
     if (action, comment.status) in _OVERTURNS:
         require_editor(actor, f"overturning the decision on comment {comment.id}")
+
+
+def _refuse_editors_decisions(session: Session, actor: Actor, comments: list[Comment]) -> None:
+    """A moderator may not send back or put back what an editor decided last (an upheld
+    comment restored, then approved, would overturn the editor in two steps)."""
+    if actor.role == Role.EDITOR:
+        return
+    ids = [comment.id for comment in comments]
+    last: dict[int, str] = {}
+    for chunk in chunked(sorted(ids)):
+        rows = session.execute(
+            select(LogEntryRow.comment_id, LogEntryRow.role)
+            .where(LogEntryRow.comment_id.in_(chunk), LogEntryRow.action.in_(_DECIDING))
+            .order_by(LogEntryRow.seq)
+        )
+        last.update((comment_id, role) for comment_id, role in rows if comment_id is not None)
+    for comment_id in ids:
+        if last.get(comment_id) == Role.EDITOR:
+            require_editor(actor, f"changing an editor's decision on comment {comment_id}")
+
+
+# Entries that leave a comment's status decided by someone (notes and flags do not).
+_DECIDING = (
+    "approve",
+    "hide",
+    "restore",
+    "undo",
+    "revert",
+    "uphold",
+    "overturn",
+    "return",
+)
 
 
 # Entries a revert can put back: decisions on one comment.
@@ -267,6 +302,8 @@ def _decide(
         if action is ActionKind.ESCALATE and comment.escalated:
             raise TransitionError(f"comment {comment.id} is already escalated to an editor")
         _check_role(actor, action, comment)
+    if action is ActionKind.RESTORE:
+        _refuse_editors_decisions(session, actor, comments)
 
     moves = [
         Move(

@@ -400,3 +400,40 @@ def test_files_that_are_not_exports_are_named(tmp_path: Path) -> None:
     cut.write_text("".join(_lines(cut)[:3]), encoding="utf-8")
     with pytest.raises(FormatError, match="cut short"):
         verify_export(cut)
+
+
+def test_an_export_that_drops_entries_and_says_it_is_partial_is_refused(tmp_path: Path) -> None:
+    entries = chain(10)
+    # Entry 6 left out, and the record says "not complete" without naming any filter.
+    path = _export(
+        tmp_path,
+        [e for e in entries if e.seq != 6],
+        LogFormat.JSONL,
+        head_seq=10,
+        head_hash=entries[-1].hash,
+    )
+    with pytest.raises(FormatError, match="names no filter"):
+        verify_export(path)
+
+
+def test_a_partial_export_holding_the_head_must_hold_it_unchanged(tmp_path: Path) -> None:
+    entries = chain(10)
+    forged = replace(entries[-1], note="rewritten")
+    forged = replace(forged, hash=entry_hash(forged))
+    path = _export(
+        tmp_path,
+        [entries[2], forged],
+        LogFormat.JSONL,
+        head_seq=10,
+        head_hash=entries[-1].hash,
+        filters={"actor": "ann"},
+    )
+    with pytest.raises(FormatError, match="not the chain's head"):
+        verify_export(path)
+
+
+def test_csv_quotes_cells_a_semicolon_locale_would_split() -> None:
+    (entry,) = chain(1, notes=lambda _: "a;=1+1\tb")
+    out = io.StringIO()
+    write_log(out, [entry.as_row()], log_format=LogFormat.CSV, summary=_summary)
+    assert '"a;=1+1\tb"' in out.getvalue()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select, update
@@ -116,6 +117,12 @@ def _resolve(outcome: Outcome) -> EditorOnly:
     return run
 
 
+def _restore_upheld(session: Session, ids: list[int], mo: Profile, ed: Profile) -> object:
+    moderation.escalate(session, [ids[0]], actor=mo)
+    resolve(session, [ids[0]], actor=ed, outcome="uphold", note="n", reason="spam")
+    return moderation.restore(session, [ids[0]], actor=mo)
+
+
 def _lock(session: Session, ids: list[int], mo: Profile, ed: Profile) -> object:
     article = session.get(Comment, ids[0])
     assert article is not None
@@ -140,6 +147,7 @@ EDITOR_ONLY: dict[str, tuple[EditorOnly, str]] = {
     "uphold": (_resolve(Outcome.UPHOLD), "resolving an escalation"),
     "overturn": (_resolve(Outcome.OVERTURN), "resolving an escalation"),
     "return": (_resolve(Outcome.RETURN), "resolving an escalation"),
+    "restore what an editor upheld": (_restore_upheld, "changing an editor's decision"),
     "lock an article": (_lock, "locking an article"),
     "make someone an editor": (_grant_editor, "making new an editor"),
     "change the rule set": (_choose_rules, "changing the rule set"),
@@ -437,3 +445,44 @@ def test_a_queue_of_one_authors_comments_across_articles(database: Database) -> 
         assert count_queue(session, queue) == 2
         assert in_queue(session, queue, [first[0], first[1]]) == [first[1]]
         assert count_queue(session, QueueFilter(author="nobody")) == 0
+
+
+def test_a_demoted_editor_cannot_put_back_an_editors_decision(
+    database: Database, ids: list[int]
+) -> None:
+    with database.transaction() as session:
+        ex = moderation.ensure_profile(session, "ex", role=Role.EDITOR)
+        moderation.approve(session, [ids[0]], actor=ex)
+        change = moderation.hide(session, [ids[0]], actor=ex, reason="spam")  # an overturn
+        moderation.ensure_profile(session, "ex", role=Role.MODERATOR)
+    with (
+        pytest.raises(RoleError, match="changing an editor's decision"),
+        database.transaction() as s,
+    ):
+        moderation.undo(s, change, actor=moderation.ensure_profile(s, "ex"))
+    assert status(database, ids[0]) == (Status.HIDDEN, False)
+
+
+def test_the_rules_leave_a_locked_articles_comments_to_the_editors(
+    database: Database, tmp_path: Path
+) -> None:
+    import moderator.rules.kinds  # noqa: F401, PLC0415 - registers the built-in kinds
+    from moderator.rule_runs import run_rules  # noqa: PLC0415
+    from moderator.rules.loader import load_rule_set  # noqa: PLC0415
+
+    rules = tmp_path / "rules.toml"
+    rules.write_text(
+        '[ruleset]\nname = "t"\n\n[[rule]]\nid = "s"\nkind = "words"\nterms = ["comment"]\n'
+        'severity = "high"\naction = "hide"\n',
+        encoding="utf-8",
+    )
+    ids = add_article(database, "T", 2)
+    with database.session() as session:
+        article_id = session.scalars(select(Comment.article_id)).first()
+    assert article_id is not None
+    with database.transaction() as session:
+        _, ed = profiles(session)
+        set_locked(session, article_id, locked=True, actor=ed)
+    report = run_rules(database, load_rule_set(rules))
+    assert (report.flagged, report.hidden) == (2, 0)
+    assert status(database, ids[0]) == (Status.PENDING, False)
