@@ -205,12 +205,10 @@ def apply_platform_state(
     if decided:
         ids = _ids_by_print(session, change.article_id, [fingerprint for fingerprint, _ in decided])
         entries = []
+        by_status: dict[Status, list[int]] = {}
         for fingerprint, comment in decided:
             status = _STATES.get(comment.state, Status.PENDING)
-            session.execute(
-                update(Comment).where(Comment.id == ids[fingerprint]).values(status=status),
-                execution_options={"synchronize_session": False},
-            )
+            by_status.setdefault(status, []).append(ids[fingerprint])
             entries.append(
                 NewEntry(
                     PLATFORM_STATE,
@@ -223,6 +221,13 @@ def apply_platform_state(
                     note=f"{comment.state} on the source platform ({incoming.source})",
                 )
             )
+        # One statement per state, not one per comment: most of an export is decided.
+        for status, comment_ids in by_status.items():
+            for chunk in chunked(comment_ids):
+                session.execute(
+                    update(Comment).where(Comment.id.in_(chunk)).values(status=status),
+                    execution_options={"synchronize_session": False},
+                )
         append(session, UNNAMED_IMPORTER, entries)
     if any(comment.parent_external_id for comment in incoming.comments):
         _link_replies(session, change.article_id, incoming)
