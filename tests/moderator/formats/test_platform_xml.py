@@ -208,3 +208,41 @@ def test_the_real_exports(shared_imports: Path) -> None:
     threads = list(read_disqus(shared_imports / "isso/disqus.xml", disqus))
     assert [len(t.comments) for t in threads] == [4, 1]
     assert disqus.skipped_orphans == 1
+
+
+_SAFE = st.characters(
+    codec="utf-8", exclude_categories=("Cc", "Cs", "Co", "Cn"), exclude_characters="<>&"
+)
+
+
+@given(
+    comments=st.lists(
+        st.tuples(st.text(_SAFE, min_size=1, max_size=30), st.text(_SAFE, max_size=200)),
+        min_size=1,
+        max_size=8,
+    )
+)
+def test_any_comments_written_as_wxr_read_back_the_same(
+    tmp_path_factory: pytest.TempPathFactory, comments: list[tuple[str, str]]
+) -> None:
+    from xml.sax.saxutils import escape  # noqa: PLC0415
+
+    items = "".join(
+        f"<wp:comment><wp:comment_id>{n}</wp:comment_id>"
+        f"<wp:comment_author>{escape(author)}</wp:comment_author>"
+        f"<wp:comment_date_gmt>2024-01-01 10:00:00</wp:comment_date_gmt>"
+        f"<wp:comment_content>{escape(body)}</wp:comment_content>"
+        "<wp:comment_approved>1</wp:comment_approved></wp:comment>"
+        for n, (author, body) in enumerate(comments, 1)
+    )
+    path = tmp_path_factory.mktemp("wxr") / "x.xml"
+    path.write_text(
+        WXR_HEAD + f"<item><title>T</title>{items}</item></channel></rss>", encoding="utf-8"
+    )
+    (article,) = read_wxr(path, ReadSummary())
+    assert [(c.author, c.body) for c in article.comments] == [
+        (author.strip() or "(anonymous)", plain_text(body.strip())) for author, body in comments
+    ]
+    assert [c.external_id for c in article.comments] == [
+        str(n) for n in range(1, len(comments) + 1)
+    ]
