@@ -19,6 +19,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -110,7 +111,7 @@ class Article(Base):
     imported_at: Mapped[datetime] = mapped_column(default=utc_now)
     updated_at: Mapped[datetime] = mapped_column(default=utc_now, onupdate=utc_now)
     # Locked by an editor: no decision on its comments until it is unlocked.
-    locked: Mapped[bool] = mapped_column(default=False, server_default=text("0"))
+    locked: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     comments: Mapped[list[Comment]] = relationship(back_populates="article")
 

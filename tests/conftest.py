@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -72,3 +78,72 @@ def logged_decisions(database: Database, comment_id: int | None = None) -> list[
         if comment_id is not None:
             query = query.where(LogEntryRow.comment_id == comment_id)
         return list(session.scalars(query.order_by(LogEntryRow.seq)))
+
+
+def _initdb() -> str | None:
+    found = shutil.which("initdb")
+    if found:
+        return found
+    versions = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
+    return str(versions[-1]) if versions else None
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[str]:
+    """A throwaway PostgreSQL server on 127.0.0.1 and a free port, for the whole run: its URL
+    without a database name. Skipped, saying why, where there is no server or driver."""
+    initdb = _initdb()
+    if initdb is None:
+        pytest.skip("PostgreSQL is not installed here (no initdb): the PostgreSQL tests skip")
+    if importlib.util.find_spec("psycopg") is None:
+        pytest.skip("the PostgreSQL driver is not installed (the 'postgres' extra)")
+    # Not under pytest's own temporary folder: that one only its owner may enter, and as root
+    # the server runs as another user.
+    folder = Path(tempfile.mkdtemp(prefix="moderator-pg-"))
+    data = folder / "data"
+    bindir = Path(initdb).parent
+    # PostgreSQL refuses to run as root: as root, run it as the postgres user.
+    as_user = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+    if as_user:
+        shutil.chown(folder, "postgres")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    pg_ctl = str(bindir / "pg_ctl")
+    options = f"-p {port} -k {folder} -h 127.0.0.1 -F"
+    log = str(folder / "log")
+    for command in (
+        [*as_user, initdb, "-D", str(data), "-U", "moderator", "--auth=trust", "-E", "UTF8"],
+        [*as_user, pg_ctl, "-D", str(data), "-o", options, "-l", log, "-w", "start"],
+    ):
+        done = subprocess.run(command, check=False, capture_output=True, text=True)  # noqa: S603
+        if done.returncode != 0:
+            shutil.rmtree(folder, ignore_errors=True)
+            pytest.skip(f"no PostgreSQL server could be started here: {done.stderr.strip()}")
+    try:
+        yield f"postgresql+psycopg://moderator@127.0.0.1:{port}"
+    finally:
+        subprocess.run(  # noqa: S603 - the server's own tools, found above
+            [*as_user, pg_ctl, "-D", str(data), "-m", "immediate", "stop"],
+            check=False,
+            capture_output=True,
+        )
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture
+def pg_database(postgres_server: str) -> Iterator[Database]:
+    """A new, migrated database on the throwaway server, dropped afterwards."""
+    import psycopg  # noqa: PLC0415
+
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    admin = postgres_server.replace("postgresql+psycopg://", "postgresql://") + "/postgres"
+    with psycopg.connect(admin, autocommit=True) as connection:
+        connection.execute(f"CREATE DATABASE {name}")
+    database = open_database(f"{postgres_server}/{name}")
+    try:
+        yield database
+    finally:
+        database.close()
+        with psycopg.connect(admin, autocommit=True) as connection:
+            connection.execute(f"DROP DATABASE {name} WITH (FORCE)")

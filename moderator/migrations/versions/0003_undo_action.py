@@ -73,7 +73,7 @@ def _allow(kinds: tuple[str, ...]) -> None:
         ) as batch_op:
             batch_op.alter_column("action", existing_type=_enum("action_kind", *kinds))
         return
-    op.drop_constraint(_CHECK, "moderation_action", type_="check")
+    op.drop_constraint(op.f(_CHECK), "moderation_action", type_="check")
     listed = ", ".join(f"'{kind}'" for kind in kinds)
     op.create_check_constraint(op.f(_CHECK), "moderation_action", f"action IN ({listed})")
 

@@ -20,7 +20,7 @@ depends_on = None
 def upgrade() -> None:
     # Added in place (a constant default: SQLite does not copy the table).
     op.add_column(
-        "article", sa.Column("locked", sa.Boolean(), server_default=sa.text("0"), nullable=False)
+        "article", sa.Column("locked", sa.Boolean(), server_default=sa.false(), nullable=False)
     )
     op.create_table(
         "note",
