@@ -241,3 +241,21 @@ def previous_state(session: Session, entry: LogEntry) -> tuple[str, bool]:
     if row is None:
         return "pending", False
     return str(row[0]), bool(row[1])
+
+
+def decided_by(session: Session, comment_id: int) -> str:
+    """ " (by NAME at TIME UTC)": who left a comment in its present state, from the log; "" if
+    no entry says (a comment never decided)."""
+    row = session.execute(
+        select(LogEntryRow.actor, LogEntryRow.created_at)
+        .where(
+            LogEntryRow.comment_id == comment_id,
+            LogEntryRow.to_status.is_not(None),
+            LogEntryRow.from_status != LogEntryRow.to_status,
+        )
+        .order_by(LogEntryRow.seq.desc())
+        .limit(1)
+    ).first()
+    if row is None:
+        return ""
+    return f" (by {row[0]} at {row[1].astimezone(UTC):%Y-%m-%d %H:%M} UTC)"

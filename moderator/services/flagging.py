@@ -26,7 +26,14 @@ from moderator.models import (
 )
 from moderator.rules.engine import RuleEngine
 from moderator.rules.model import CommentSnapshot, Hit, RuleAction, RuleSet
-from moderator.services.history import Actor, NewEntry, append, evidence, stored_hits
+from moderator.services.history import (
+    Actor,
+    NewEntry,
+    append,
+    evidence,
+    lock_log,
+    stored_hits,
+)
 from moderator.services.moderation import MAX_NOTE_LENGTH, hide_each
 
 # The log entry that says which rule set the rules act under from then on.
@@ -60,6 +67,8 @@ def store_hits(
     and the first use of a rule set on this database a ``rule-set`` entry.
     """
     ids = [comment_id for comment_id, _ in results]
+    # The log first, then the comments' rows: the order every writer locks in.
+    lock_log(session)
     before = _stored_evidence(session, ids)
     for chunk in chunked(ids):
         session.execute(delete(Flag).where(Flag.comment_id.in_(chunk)))

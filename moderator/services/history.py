@@ -57,6 +57,16 @@ class NewEntry:
     evidence: str | None = None
 
 
+def lock_log(session: Session) -> None:
+    """Take the log's head lock now (PostgreSQL; SQLite's write transaction already has it).
+
+    A unit of work that will lock comments and then append takes this first: every writer
+    then locks in the same order (the log, then comments) and two desks can never each hold
+    what the other waits for.
+    """
+    session.execute(select(LogHead.seq).where(LogHead.id == HEAD_ID).with_for_update())
+
+
 def append(
     session: Session, actor: Actor, entries: Sequence[NewEntry], *, at: datetime | None = None
 ) -> list[int]:

@@ -17,7 +17,7 @@ from moderator.formats.modlog import SYSTEM, evidence_text
 from moderator.formats.records import IncomingArticle, IncomingComment
 from moderator.models import Article, Author, Base, Comment, utc_now
 from moderator.services.changes import ImportChange
-from moderator.services.history import Actor, NewEntry, append
+from moderator.services.history import Actor, NewEntry, append, lock_log
 
 IMPORT_ACTION = "import"
 # Who an import is logged under when its caller names nobody (a script, a test).
@@ -55,6 +55,8 @@ def import_article(
     scrape; a stored comment it no longer shows stays after the comment it used to follow.
     """
     now = utc_now()
+    # The log first, then rows: the order every writer locks in (see history.lock_log).
+    lock_log(session)
     digest = article_hash(incoming.title, incoming.body)
     article = session.scalar(select(Article).where(Article.content_hash == digest))
     created = article is None

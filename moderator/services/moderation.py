@@ -12,11 +12,18 @@ from sqlalchemy.orm import Session
 
 from moderator.batching import chunked
 from moderator.domain import ActionKind, ReasonCode, Role, Status
-from moderator.log_queries import get_entry, previous_state
+from moderator.log_queries import decided_by, get_entry, previous_state
 from moderator.models import Comment, LogEntryRow, Profile
 from moderator.services.changes import CommentChange, ModerationChange
 from moderator.services.errors import MissingInputError, NotFoundError, TransitionError
-from moderator.services.history import Actor, NewEntry, append, evidence, stored_hits
+from moderator.services.history import (
+    Actor,
+    NewEntry,
+    append,
+    evidence,
+    lock_log,
+    stored_hits,
+)
 from moderator.services.roles import may_grant, refuse_locked_comments, require_editor
 
 # Which statuses each decision may start from, and where it leaves the comment.
@@ -296,8 +303,10 @@ def _decide(
     # Check every comment before touching any, so that a batch is all-or-nothing.
     for comment in comments:
         if comment.status not in allowed:
+            # Who got there first matters when two desks decide at once.
+            who = decided_by(session, comment.id)
             raise TransitionError(
-                f"comment {comment.id} is already {comment.status}; cannot {action} it"
+                f"comment {comment.id} is already {comment.status}{who}; cannot {action} it"
             )
         if action is ActionKind.ESCALATE and comment.escalated:
             raise TransitionError(f"comment {comment.id} is already escalated to an editor")
@@ -385,6 +394,7 @@ def log_moves(
 
 
 def load_comments(session: Session, ids: Collection[int]) -> list[Comment]:
+    lock_log(session)
     found: dict[int, Comment] = {}
     # Locked in id order (PostgreSQL; SQLite's write transaction already excludes others), so
     # two desks deciding on the same comment cannot both start from its old status.

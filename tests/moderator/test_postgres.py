@@ -77,7 +77,9 @@ def test_two_writers_keep_one_linear_chain_and_one_decision_wins(pg_database: Da
                     actor = moderation.ensure_profile(session, name)
                     moderation.approve(session, [comment_id], actor=actor)
                 outcomes[name].append("won")
-            except TransitionError:
+            except TransitionError as error:
+                # The loser is told who got there first, and when.
+                assert "is already approved (by " in str(error)
                 outcomes[name].append("refused")
             except ServiceError as error:  # pragma: no cover - reported if it ever happens
                 outcomes[name].append(f"error: {error}")

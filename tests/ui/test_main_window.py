@@ -223,7 +223,8 @@ def test_a_refused_decision_shows_a_warning(
         press(qtbot, window, "a")
     (box,) = warnings(window)
     assert box.windowTitle() == "Cannot approve"
-    assert box.text() == f"comment {target} is already approved; cannot approve it"
+    assert box.text().startswith(f"comment {target} is already approved (by tester at ")
+    assert box.text().endswith(" UTC); cannot approve it")
     assert box.textFormat() == Qt.TextFormat.PlainText
     box.close()
     assert actions_on(database, target) == [("approve", None, "tester")]
