@@ -200,16 +200,22 @@ def _refuse_editors_decisions(session: Session, actor: Actor, comments: list[Com
     if actor.role == Role.EDITOR:
         return
     ids = [comment.id for comment in comments]
-    last: dict[int, str] = {}
+    last: dict[int, tuple[int, str]] = {}
     for chunk in chunked(sorted(ids)):
+        # By comment only (its index), the kind of entry sorted out here: filtered by action
+        # in SQL, the database may walk every such entry of the log instead.
         rows = session.execute(
-            select(LogEntryRow.comment_id, LogEntryRow.role)
-            .where(LogEntryRow.comment_id.in_(chunk), LogEntryRow.action.in_(_DECIDING))
-            .order_by(LogEntryRow.seq)
+            select(
+                LogEntryRow.comment_id, LogEntryRow.seq, LogEntryRow.action, LogEntryRow.role
+            ).where(LogEntryRow.comment_id.in_(chunk))
         )
-        last.update((comment_id, role) for comment_id, role in rows if comment_id is not None)
+        for comment_id, seq, action, role in rows:
+            if comment_id is None or action not in _DECIDING:
+                continue
+            if seq > last.get(comment_id, (0, ""))[0]:
+                last[comment_id] = (seq, role)
     for comment_id in ids:
-        if last.get(comment_id) == Role.EDITOR:
+        if last.get(comment_id, (0, ""))[1] == Role.EDITOR:
             require_editor(actor, f"changing an editor's decision on comment {comment_id}")
 
 
