@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from moderator.formats.modlog import LogEntry
 from moderator.models import LogEntryRow, LogHead
+from moderator.queue import contains
 
 # The columns of an entry in ``formats.modlog.FIELDS`` order, then its hash.
 ENTRY_COLUMNS = (
@@ -82,7 +83,7 @@ class LogFilter:
         if self.comment_id is not None:
             found.append(LogEntryRow.comment_id == self.comment_id)
         for word in self.text.split():
-            pattern = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            pattern = contains(word)
             found.append(
                 or_(
                     LogEntryRow.note.ilike(pattern, escape="\\"),

@@ -51,6 +51,12 @@ class QueueOrder(StrEnum):
     SEVERITY = "severity"
 
 
+def contains(word: str) -> str:
+    """A LIKE pattern (escape ``\\``) for text holding ``word``: typed text matched as text,
+    % and _ no wildcards."""
+    return "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
 @dataclass(frozen=True, slots=True)
 class QueueFilter:
     """Which comments a queue shows, and in what order; ``None`` means any."""
@@ -75,8 +81,7 @@ class QueueFilter:
             author_id = select(Author.id).where(Author.name == self.author).scalar_subquery()
             query = query.where(Comment.author_id == author_id)
         for word in self.search.split():
-            # Typed text, matched as text: % and _ are not wildcards here.
-            pattern = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            pattern = contains(word)
             authors = select(Author.id).where(Author.name.ilike(pattern, escape="\\"))
             query = query.where(
                 or_(Comment.body.ilike(pattern, escape="\\"), Comment.author_id.in_(authors))

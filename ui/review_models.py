@@ -23,13 +23,35 @@ def _bold() -> QFont:
     return font
 
 
+class _SnapshotTable(QAbstractTableModel):
+    """A flat table over a list of snapshots; subclasses name COLUMNS and say what cells show."""
+
+    COLUMNS: tuple[Enum, ...] = ()
+
+    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008 - Qt's default
+        return 0 if parent.isValid() else self._length()
+
+    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008 - Qt's default
+        return 0 if parent.isValid() else len(self.COLUMNS)
+
+    def _length(self) -> int:
+        raise NotImplementedError
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return self.COLUMNS[section].value if 0 <= section < len(self.COLUMNS) else None
+        return None
+
+
 class ThreadsColumn(Enum):
     ARTICLE = "Article"
     WHY = "Why"
     WAITING = "Waiting since"
 
 
-class ThreadsModel(QAbstractTableModel):
+class ThreadsModel(_SnapshotTable):
     """Troubled threads (snapshots), most urgent first. No signals of its own."""
 
     COLUMNS = tuple(ThreadsColumn)
@@ -52,11 +74,8 @@ class ThreadsModel(QAbstractTableModel):
                 return row
         return None
 
-    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008 - Qt's default
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008 - Qt's default
-        return 0 if parent.isValid() else len(self.COLUMNS)
+    def _length(self) -> int:
+        return len(self._rows)
 
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         thread = self.troubled(index.row()) if index.isValid() else None
@@ -72,13 +91,6 @@ class ThreadsModel(QAbstractTableModel):
             return thread.why()
         return thread.waiting_since.astimezone().strftime("%d %b %Y %H:%M")
 
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return self.COLUMNS[section].value if 0 <= section < len(self.COLUMNS) else None
-        return None
-
 
 class ThreadColumn(Enum):
     COMMENT = "Comment"
@@ -86,7 +98,7 @@ class ThreadColumn(Enum):
     FLAGS = "Flags"
 
 
-class ThreadModel(QAbstractTableModel):
+class ThreadModel(_SnapshotTable):
     """One article's comments, replies indented under what they answer. No signals of its own."""
 
     COLUMNS = tuple(ThreadColumn)
@@ -109,11 +121,8 @@ class ThreadModel(QAbstractTableModel):
                 return row
         return None
 
-    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008 - Qt's default
-        return 0 if parent.isValid() else len(self._items)
-
-    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008 - Qt's default
-        return 0 if parent.isValid() else len(self.COLUMNS)
+    def _length(self) -> int:
+        return len(self._items)
 
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         item = self.item(index.row()) if index.isValid() else None
@@ -132,11 +141,4 @@ class ThreadModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.FontRole and comment.escalated:
             # Escalated comments stand out: they are what the editor is here for.
             return _bold()
-        return None
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return self.COLUMNS[section].value if 0 <= section < len(self.COLUMNS) else None
         return None

@@ -16,25 +16,14 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, TextIO
 
-from moderator.formats.modlog import json_line_of_row, time_text
+from moderator.formats.modlog import FIELDS, json_line_of_row, time_text
 
 # How often (in entries) a long export reports progress.
 PROGRESS_EVERY = 5000
+# The entry's own fields (its link and evidence moved to the end, the time as written), the
+# evidence read out for a spreadsheet, then the chain.
 CSV_COLUMNS = (
-    "seq",
-    "time",
-    "actor",
-    "role",
-    "action",
-    "comment",
-    "article",
-    "from",
-    "to",
-    "escalated",
-    "reason",
-    "rule_set",
-    "reverts",
-    "note",
+    *(name for name in FIELDS if name not in {"prev", "evidence"}),
     "rule_hits",
     "text_sha256",
     "evidence",

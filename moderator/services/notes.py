@@ -40,32 +40,22 @@ def _checked(text: str) -> str:
     return text
 
 
-def note_comment(session: Session, comment_id: int, text: str, *, actor: Profile) -> NoteChange:
-    """Add a note to a comment; its status stays as it is. Any role may."""
-    text = _checked(text)
-    comment = session.get(Comment, comment_id)
-    if comment is None:
-        raise NotFoundError(f"no comment with id {comment_id}")
+def _keep(
+    session: Session,
+    actor: Profile,
+    entry: NewEntry,
+    *,
+    comment_id: int | None = None,
+    author_id: int | None = None,
+) -> tuple[Actor, int]:
+    """Log the note, then keep it where the desk finds it; who acted and the entry's number."""
     acting = Actor.of(actor)
-    (seq,) = append(
-        session,
-        acting,
-        [
-            NewEntry(
-                COMMENT_NOTE,
-                comment_id=comment.id,
-                article_id=comment.article_id,
-                from_status=str(comment.status),
-                to_status=str(comment.status),
-                escalated=comment.escalated,
-                note=text,
-            )
-        ],
-    )
+    (seq,) = append(session, acting, [entry])
     session.add(
         Note(
-            comment_id=comment.id,
-            text=text,
+            comment_id=comment_id,
+            author_id=author_id,
+            text=entry.note,
             actor=acting.name,
             role=acting.role,
             created_at=utc_now(),
@@ -73,6 +63,25 @@ def note_comment(session: Session, comment_id: int, text: str, *, actor: Profile
         )
     )
     session.flush()
+    return acting, seq
+
+
+def note_comment(session: Session, comment_id: int, text: str, *, actor: Profile) -> NoteChange:
+    """Add a note to a comment; its status stays as it is. Any role may."""
+    text = _checked(text)
+    comment = session.get(Comment, comment_id)
+    if comment is None:
+        raise NotFoundError(f"no comment with id {comment_id}")
+    entry = NewEntry(
+        COMMENT_NOTE,
+        comment_id=comment.id,
+        article_id=comment.article_id,
+        from_status=str(comment.status),
+        to_status=str(comment.status),
+        escalated=comment.escalated,
+        note=text,
+    )
+    acting, seq = _keep(session, actor, entry, comment_id=comment.id)
     return NoteChange(seq, text, acting.name, comment_id=comment.id, article_id=comment.article_id)
 
 
@@ -82,21 +91,6 @@ def note_author(session: Session, author: str, text: str, *, actor: Profile) -> 
     found = session.scalar(select(Author).where(Author.name == author))
     if found is None:
         raise NotFoundError(f"no author called {author!r}")
-    acting = Actor.of(actor)
-    (seq,) = append(
-        session,
-        acting,
-        [NewEntry(AUTHOR_NOTE, note=text, evidence=evidence_text({"author": found.name}))],
-    )
-    session.add(
-        Note(
-            author_id=found.id,
-            text=text,
-            actor=acting.name,
-            role=acting.role,
-            created_at=utc_now(),
-            entry_seq=seq,
-        )
-    )
-    session.flush()
+    entry = NewEntry(AUTHOR_NOTE, note=text, evidence=evidence_text({"author": found.name}))
+    acting, seq = _keep(session, actor, entry, author_id=found.id)
     return NoteChange(seq, text, acting.name, author=found.name)
