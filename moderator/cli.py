@@ -166,6 +166,15 @@ def build_parser() -> argparse.ArgumentParser:
             metavar="NAME",
             help="who decides (default: $MODERATOR_USER, else your login name)",
         )
+        decision.add_argument(
+            "--seen",
+            action="append",
+            type=_seen_version,
+            default=[],
+            metavar="ID=VERSION",
+            help="decide only if comment ID is still at VERSION (as `show` printed it); a"
+            " comment changed since by someone else is refused, exit 1",
+        )
         decision.add_argument("--json", action="store_true", help="print the change as JSON")
         decision.set_defaults(handler=run_decision, decision=name)
 
@@ -173,6 +182,13 @@ def build_parser() -> argparse.ArgumentParser:
     add_log_commands(commands)
     add_review_commands(commands)
     return parser
+
+
+def _seen_version(value: str) -> tuple[int, int]:
+    comment, _, version = value.partition("=")
+    if not version.strip().isdigit():
+        raise argparse.ArgumentTypeError(f"{value!r} is not ID=VERSION (e.g. 12=431)")
+    return _row_id(comment.strip()), int(version)
 
 
 def _row_id(value: str) -> int:
@@ -336,7 +352,7 @@ def run_show(database: Database, args: argparse.Namespace) -> int:
             f"#{row.id} by {row.author}, {row.posted_at:%Y-%m-%d %H:%M} UTC — {row.status}"
             f"{escalated}"
         )
-        print(f"on article #{row.article_id} {row.article_title!r}")
+        print(f"on article #{row.article_id} {row.article_title!r}, version {row.version}")
         for flag in row.flags:
             print(f"  flag {flag.rule_id} ({flag.severity}): {flag.explanation}")
         for entry in history[row.id]:
@@ -373,19 +389,22 @@ def run_decision(database: Database, args: argparse.Namespace) -> int:
     actor_name = args.actor or moderation.default_actor_name(
         remembered=settings.remembered_profile_name()
     )
+    seen = dict(args.seen)
     with database.transaction() as session:
         actor = moderation.ensure_profile(session, actor_name)
         match args.decision:
             case "approve":
-                change = moderation.approve(session, args.ids, actor=actor)
+                change = moderation.approve(session, args.ids, actor=actor, seen=seen)
             case "hide":
                 change = moderation.hide(
-                    session, args.ids, actor=actor, reason=args.reason, note=args.note
+                    session, args.ids, actor=actor, reason=args.reason, note=args.note, seen=seen
                 )
             case "restore":
-                change = moderation.restore(session, args.ids, actor=actor)
+                change = moderation.restore(session, args.ids, actor=actor, seen=seen)
             case _:
-                change = moderation.escalate(session, args.ids, actor=actor, note=args.note)
+                change = moderation.escalate(
+                    session, args.ids, actor=actor, note=args.note, seen=seen
+                )
     # Printed only after the commit: what is reported is durable.
     if args.json:
         return _print_json(

@@ -244,6 +244,18 @@ def previous_state(session: Session, entry: LogEntry) -> tuple[str, bool]:
     return str(row[0]), bool(row[1])
 
 
+def made_by(session: Session, seq: int) -> str:
+    """ " (by NAME at TIME UTC)": who made log entry ``seq``; "" if there is none."""
+    row = session.execute(
+        select(LogEntryRow.actor, LogEntryRow.created_at).where(LogEntryRow.seq == seq)
+    ).first()
+    return "" if row is None else _by(row[0], row[1])
+
+
+def _by(actor: str, at: datetime) -> str:
+    return f" (by {actor} at {at.astimezone(UTC):%Y-%m-%d %H:%M} UTC)"
+
+
 def decided_by(session: Session, comment_id: int) -> str:
     """ " (by NAME at TIME UTC)": who left a comment in its present state, from the log; "" if
     no entry says (a comment never decided)."""
@@ -259,4 +271,4 @@ def decided_by(session: Session, comment_id: int) -> str:
     ).first()
     if row is None:
         return ""
-    return f" (by {row[0]} at {row[1].astimezone(UTC):%Y-%m-%d %H:%M} UTC)"
+    return _by(row[0], row[1])

@@ -180,6 +180,11 @@ class Comment(Base):
         SmallInteger, default=NOT_FLAGGED, server_default=text(str(NOT_FLAGGED))
     )
 
+    # The log entry that last changed the comment's status or escalation (0: none since it
+    # was stored): a desk sends the version it showed with a decision, and a comment changed
+    # since by someone else is refused rather than silently decided over.
+    version: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+
     article: Mapped[Article] = relationship(back_populates="comments")
     author: Mapped[Author] = relationship()
     flags: Mapped[list[Flag]] = relationship(back_populates="comment")
@@ -194,6 +199,24 @@ class Profile(Base):
     name: Mapped[str] = mapped_column(String(200), unique=True)
     role: Mapped[Role] = mapped_column(_enum(Role, "profile_role"), default=Role.MODERATOR)
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
+
+
+class Claim(Base):
+    """A comment someone has open at their desk, until ``expires_at``: teammates' "next"
+    passes it by. Advisory and short-lived, so not logged; a desk renews its claim while the
+    comment stays open, and one that is closed (or crashed) lets it lapse."""
+
+    __tablename__ = "claim"
+    __table_args__ = (Index("ix_claim_expires_at", "expires_at"),)
+
+    comment_id: Mapped[int] = mapped_column(
+        ForeignKey("comment.id", ondelete="CASCADE"), primary_key=True
+    )
+    holder: Mapped[str] = mapped_column(String(200))
+    # Which window of the holder's (several may be open on one name): its own claim is no
+    # obstacle to it, another window's is.
+    desk: Mapped[str] = mapped_column(String(64))
+    expires_at: Mapped[datetime]
 
 
 class LogEntryRow(Base):

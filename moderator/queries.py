@@ -40,6 +40,8 @@ class CommentRow:
     flags: tuple[FlagRow, ...] = ()
     # The gravest flag as a sort key (0 high ... 3 none): where the row sits by severity.
     urgency: int = NOT_FLAGGED
+    # The comment's version when read (``Comment.version``), sent back with a decision.
+    version: int = 0
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -51,6 +53,7 @@ class CommentRow:
             "posted_at": self.posted_at.isoformat(),
             "status": str(self.status),
             "escalated": self.escalated,
+            "version": self.version,
             "body": self.body,
             "flags": [
                 {

@@ -311,7 +311,7 @@ def _compare(
     return columns >= values if inclusive else columns > values
 
 
-def _comment_rows() -> Select[int, int, str, int, str, datetime, str, Status, bool, int]:
+def _comment_rows() -> Select[int, int, str, int, str, datetime, str, Status, bool, int, int]:
     """The columns of a :class:`CommentRow`, in its field order."""
     return (
         select(
@@ -325,6 +325,7 @@ def _comment_rows() -> Select[int, int, str, int, str, datetime, str, Status, bo
             Comment.status,
             Comment.escalated,
             Comment.urgency,
+            Comment.version,
         )
         .join(Article, Article.id == Comment.article_id)
         .join(Author, Author.id == Comment.author_id)
@@ -332,9 +333,19 @@ def _comment_rows() -> Select[int, int, str, int, str, datetime, str, Status, bo
 
 
 def _snapshot(row: Any, flags: dict[int, tuple[FlagRow, ...]]) -> CommentRow:
-    comment_id, article_id, title, position, author, posted_at, body, status, escalated, urgency = (
-        row
-    )
+    (
+        comment_id,
+        article_id,
+        title,
+        position,
+        author,
+        posted_at,
+        body,
+        status,
+        escalated,
+        urgency,
+        version,
+    ) = row
     return CommentRow(
         id=comment_id,
         article_id=article_id,
@@ -347,6 +358,7 @@ def _snapshot(row: Any, flags: dict[int, tuple[FlagRow, ...]]) -> CommentRow:
         escalated=escalated,
         flags=flags.get(comment_id, ()),
         urgency=urgency,
+        version=version,
     )
 
 

@@ -22,6 +22,7 @@ SETTINGS_FILE = "settings.json"
 DEFAULT_RULE_SET = RESOURCES_DIR / "rules" / "default.toml"
 _RULE_SET_KEY = "rule_set"
 _PROFILE_KEY = "profile"
+_DATABASE_KEY = "database"
 
 
 class SettingsError(ValueError):
@@ -88,6 +89,27 @@ def use_profile_name(name: str) -> None:
     """Remember the name this user acts as, for the window and the command line."""
     settings = _read()
     settings[_PROFILE_KEY] = name.strip()
+    _write(settings)
+
+
+def chosen_database() -> str | None:
+    """The database this user chose in the settings dialog (a path or a URL), if any."""
+    chosen = _read().get(_DATABASE_KEY)
+    if chosen is None:
+        return None
+    if not isinstance(chosen, str) or not chosen.strip():
+        raise SettingsError(f"{settings_path()}: {_DATABASE_KEY!r} must be a path or a URL")
+    return chosen.strip()
+
+
+def use_database(location: str | None) -> None:
+    """Open ``location`` (a SQLite file's path or a database URL) from the next start on;
+    None goes back to the default file."""
+    settings = _read()
+    if location is None or not location.strip():
+        settings.pop(_DATABASE_KEY, None)
+    else:
+        settings[_DATABASE_KEY] = location.strip()
     _write(settings)
 
 

@@ -18,6 +18,7 @@ from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from moderator import settings
 from moderator.checkpoints import BackgroundCheckpoints
 from moderator.migrations import HEAD
 
@@ -36,19 +37,29 @@ def default_database_path() -> Path:
 
 
 def database_url(value: str | None = None, environ: Mapping[str, str] | None = None) -> URL:
-    """The database to open: ``--db`` first, then ``$MODERATOR_DB``, then the user data folder.
+    """The database to open: ``--db`` first, then ``$MODERATOR_DB``, then the one chosen in
+    the settings dialog, then the user data folder.
 
     A value with ``://`` is a SQLAlchemy URL (``postgresql+psycopg://...``); anything else is a
     path to a SQLite file, taken literally (``?``, ``#`` and ``%`` are part of the name).
     """
     environ = os.environ if environ is None else environ
-    chosen = value or environ.get(ENV_DATABASE) or str(default_database_path())
+    chosen = (
+        value or environ.get(ENV_DATABASE) or _settings_choice() or str(default_database_path())
+    )
     if "://" in chosen:
         try:
             return make_url(chosen)
         except ArgumentError as error:
             raise DatabaseError(f"{chosen!r} is not a database URL: {error}") from None
     return URL.create("sqlite", database=str(Path(chosen).expanduser().resolve()))
+
+
+def _settings_choice() -> str | None:
+    try:
+        return settings.chosen_database()
+    except settings.SettingsError as error:
+        raise DatabaseError(f"cannot tell which database to open: {error}") from None
 
 
 def _sqlite_path(engine: Engine) -> Path | None:
@@ -177,6 +188,38 @@ def open_database(location: str | None = None, *, background_checkpoints: bool =
     sqlite_file = url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:")
     checkpoints = BackgroundCheckpoints(engine) if background_checkpoints and sqlite_file else None
     return Database(engine, backup, checkpoints)
+
+
+def probe_database(location: str) -> str:
+    """What opening ``location`` would find, in a sentence, without writing anything (no file
+    is created, no schema changed); ``DatabaseError`` saying why it could not be opened."""
+    url = database_url(location)
+    if url.get_backend_name() == "sqlite":
+        path = Path(url.database or "")
+        refuse_foreign_sqlite(path)
+        if not path.exists() or path.stat().st_size == 0:
+            return f"{path} does not exist yet: Moderator will create it"
+    engine = make_engine(url) if url.get_backend_name() != "sqlite" else create_engine(url)
+    try:
+        with engine.connect() as connection:
+            revision = current_revision(connection)
+            tables = set(inspect(connection).get_table_names())
+    except SQLAlchemyError as error:
+        # The driver's own words, without SQLAlchemy's wrapping and links.
+        detail = " ".join(str(getattr(error, "orig", None) or error).split())
+        raise DatabaseError(f"cannot open {_describe(engine)}: {detail}") from None
+    finally:
+        engine.dispose()
+    where = _describe(engine)
+    if revision == HEAD:
+        return f"{where} is a Moderator database, ready"
+    if revision is None and not tables:
+        return f"{where} is empty: Moderator will set it up"
+    if revision is None:
+        raise DatabaseError(f"{where} is not a Moderator database (it has other tables)")
+    if revision not in _known_revisions():
+        raise DatabaseError(f"{where} was written by a newer Moderator (schema {revision!r})")
+    return f"{where} is a Moderator database (schema {revision}): it will be upgraded"
 
 
 def refuse_foreign_sqlite(path: Path) -> None:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import importlib.util
 import os
-import shutil
-import socket
-import subprocess
+import sys
 import tempfile
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 from hypothesis import settings
@@ -41,11 +41,18 @@ def _own_settings(
 
 
 @pytest.fixture
-def database(tmp_path: Path) -> Iterator[Database]:
+def sqlite_database(tmp_path: Path) -> Iterator[Database]:
     """A new, migrated SQLite database in a temporary folder."""
     db = open_database(f"sqlite:///{tmp_path / 'moderator.sqlite3'}")
     yield db
     db.close()
+
+
+@pytest.fixture
+def database(sqlite_database: Database) -> Database:
+    """The database a test works on: SQLite here; the core's tests (tests/moderator) take
+    PostgreSQL as well."""
+    return sqlite_database
 
 
 @pytest.fixture
@@ -80,70 +87,82 @@ def logged_decisions(database: Database, comment_id: int | None = None) -> list[
         return list(session.scalars(query.order_by(LogEntryRow.seq)))
 
 
-def _initdb() -> str | None:
-    found = shutil.which("initdb")
-    if found:
-        return found
-    versions = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
-    return str(versions[-1]) if versions else None
+def _load_bench_module(name: str) -> ModuleType:
+    # bench/ holds scripts, not a package: load a helper by its path.
+    spec = importlib.util.spec_from_file_location(name, REPO / "bench" / f"{name}.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault(name, module)
+    spec.loader.exec_module(module)
+    return module
+
+
+throwaway_postgres = _load_bench_module("throwaway_postgres")
+
+# Set by .ci/run, which starts one server for the whole run: then the tests use that one.
+ENV_POSTGRES = "MODERATOR_TEST_POSTGRES"
+TEMPLATE = "moderator_template"
 
 
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[str]:
-    """A throwaway PostgreSQL server on 127.0.0.1 and a free port, for the whole run: its URL
-    without a database name. Skipped, saying why, where there is no server or driver."""
-    initdb = _initdb()
-    if initdb is None:
-        pytest.skip("PostgreSQL is not installed here (no initdb): the PostgreSQL tests skip")
+    """A PostgreSQL server's URL without a database name, holding a migrated template database:
+    ``$MODERATOR_TEST_POSTGRES``, else a throwaway server on 127.0.0.1 for the whole run.
+    Skipped, saying why, where there is no server or driver."""
     if importlib.util.find_spec("psycopg") is None:
         pytest.skip("the PostgreSQL driver is not installed (the 'postgres' extra)")
-    # Not under pytest's own temporary folder: that one only its owner may enter, and as root
-    # the server runs as another user.
-    folder = Path(tempfile.mkdtemp(prefix="moderator-pg-"))
-    data = folder / "data"
-    bindir = Path(initdb).parent
-    # PostgreSQL refuses to run as root: as root, run it as the postgres user.
-    as_user = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
-    if as_user:
-        shutil.chown(folder, "postgres")
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    pg_ctl = str(bindir / "pg_ctl")
-    options = f"-p {port} -k {folder} -h 127.0.0.1 -F"
-    log = str(folder / "log")
-    for command in (
-        [*as_user, initdb, "-D", str(data), "-U", "moderator", "--auth=trust", "-E", "UTF8"],
-        [*as_user, pg_ctl, "-D", str(data), "-o", options, "-l", log, "-w", "start"],
-    ):
-        done = subprocess.run(command, check=False, capture_output=True, text=True)  # noqa: S603
-        if done.returncode != 0:
-            shutil.rmtree(folder, ignore_errors=True)
-            pytest.skip(f"no PostgreSQL server could be started here: {done.stderr.strip()}")
+    server = None
+    url = os.environ.get(ENV_POSTGRES, "").strip()
+    if not url:
+        try:
+            server = throwaway_postgres.start(Path(tempfile.mkdtemp(prefix="moderator-pg-")))
+        except throwaway_postgres.NoServerError as error:
+            pytest.skip(str(error))
+        url = server.url
     try:
-        yield f"postgresql+psycopg://moderator@127.0.0.1:{port}"
+        _make_template(url)
+        yield url
     finally:
-        subprocess.run(  # noqa: S603 - the server's own tools, found above
-            [*as_user, pg_ctl, "-D", str(data), "-m", "immediate", "stop"],
-            check=False,
-            capture_output=True,
-        )
-        shutil.rmtree(folder, ignore_errors=True)
+        if server is not None:
+            server.stop()
 
 
-@pytest.fixture
-def pg_database(postgres_server: str) -> Iterator[Database]:
-    """A new, migrated database on the throwaway server, dropped afterwards."""
+def _admin(url: str) -> str:
+    return url.replace("postgresql+psycopg://", "postgresql://") + "/postgres"
+
+
+def _make_template(url: str) -> None:
+    """Migrate one database once; each test's database is a copy of it (much faster than
+    migrating each)."""
+    import psycopg  # noqa: PLC0415
+
+    with psycopg.connect(_admin(url), autocommit=True) as connection:
+        connection.execute(f"DROP DATABASE IF EXISTS {TEMPLATE} WITH (FORCE)")
+        connection.execute(f"CREATE DATABASE {TEMPLATE}")
+    open_database(f"{url}/{TEMPLATE}").close()
+
+
+@contextmanager
+def fresh_pg_database(server: str) -> Iterator[Database]:
+    """A new, migrated database on the PostgreSQL server ``server``, dropped afterwards."""
     import psycopg  # noqa: PLC0415
 
     name = f"t_{uuid.uuid4().hex[:12]}"
-    admin = postgres_server.replace("postgresql+psycopg://", "postgresql://") + "/postgres"
+    admin = _admin(server)
     with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(f"CREATE DATABASE {name}")
-    database = open_database(f"{postgres_server}/{name}")
+        connection.execute(f"CREATE DATABASE {name} TEMPLATE {TEMPLATE}")
+    database = open_database(f"{server}/{name}")
     try:
         yield database
     finally:
         database.close()
         with psycopg.connect(admin, autocommit=True) as connection:
             connection.execute(f"DROP DATABASE {name} WITH (FORCE)")
+
+
+@pytest.fixture
+def pg_database(postgres_server: str) -> Iterator[Database]:
+    """A new, migrated database on the PostgreSQL test server, dropped afterwards."""
+    with fresh_pg_database(postgres_server) as database:
+        yield database

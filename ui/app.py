@@ -33,6 +33,7 @@ def run_gui(database_url: str | None) -> int:
         desk = Desk(database)
         first_start(desk)
         window = MainWindow(desk)
+        window.live.start()
         window.show()
         # Checked in the background from the start: the status bar says whether it holds.
         window.log.status.verify()

@@ -9,10 +9,11 @@ from PySide6.QtGui import QAction, QUndoStack
 from PySide6.QtWidgets import QAbstractItemView, QInputDialog, QMainWindow, QWidget
 from sqlalchemy.exc import SQLAlchemyError
 
+from moderator.display import one_line
 from moderator.domain import ActionKind
 from moderator.services.changes import ModerationChange
 from moderator.services.errors import ServiceError
-from moderator.services.moderation import MAX_NOTE_LENGTH
+from moderator.services.moderation import MAX_NOTE_LENGTH, Seen
 from ui.commands import DecisionCommand, counted
 from ui.desk import Desk
 from ui.messages import warn
@@ -58,6 +59,11 @@ def done_message(change: ModerationChange) -> str:
     if change.action is ActionKind.REVERT:
         return f"Reverted from the log: {comments} back as the entry found them"
     return f"{DONE_WORDS[change.action]} {comments}{reason}"
+
+
+def arrived_message(change: ModerationChange) -> str:
+    """The status bar's line when another desk decided: "ann, at another desk: Hid 2 ..."."""
+    return f"{one_line(change.actor, 60)}, at another desk: {done_message(change)}"
 
 
 class Decisions(QObject):
@@ -110,26 +116,40 @@ class Decisions(QObject):
         return [comment_id for comment_id in ids if comment_id is not None]
 
     def approve(self) -> None:
-        self._decide("approve", self._desk.approve, self.selected_ids())
+        ids = self.selected_ids()
+        self._decide("approve", lambda seen: self._desk.approve(ids, seen=seen), ids)
 
     def restore(self) -> None:
-        self._decide("restore", self._desk.restore, self.selected_ids())
+        ids = self.selected_ids()
+        self._decide("restore", lambda seen: self._desk.restore(ids, seen=seen), ids)
 
     def escalate(self) -> None:
         ids = self.selected_ids()
         if not ids:
             return
+        seen = self._queue.versions(ids)
         note = self._note_picker(self._window, len(ids))
         if note is not None:
-            self._decide("escalate", lambda ids: self._desk.escalate(ids, note or None), ids)
+            self._decide(
+                "escalate",
+                lambda seen: self._desk.escalate(ids, note or None, seen=seen),
+                ids,
+                seen,
+            )
 
     def hide(self) -> None:
         ids = self.selected_ids()
         if not ids:
             return
+        seen = self._queue.versions(ids)
         choice = self._reason_picker(self._window, len(ids))
         if choice is not None:
-            self._decide("hide", lambda ids: self._desk.hide(ids, choice.reason, choice.note), ids)
+            self._decide(
+                "hide",
+                lambda seen: self._desk.hide(ids, choice.reason, choice.note, seen=seen),
+                ids,
+                seen,
+            )
 
     def follow(self, undo: QAction, redo: QAction) -> None:
         """Keep the Undo and Redo actions saying what they would do, and off when nothing."""
@@ -161,15 +181,23 @@ class Decisions(QObject):
         self.stack.redo()
 
     def _decide(
-        self, verb: str, run: Callable[[list[int]], ModerationChange], ids: list[int]
+        self,
+        verb: str,
+        run: Callable[[Seen | None], ModerationChange],
+        ids: list[int],
+        seen: Seen | None = None,
     ) -> None:
-        """Decide on ``ids``: the selection as it was read before any dialog asked about it
-        (a dialog's event loop may let the queue change under it)."""
+        """Decide on ``ids`` (the selection as it was read before any dialog asked about it: a
+        dialog's event loop may let the queue change under it) as they were shown then
+        (``seen``, their versions; read now if not given): one changed since at another desk
+        is refused, and the user told who changed it."""
         if not ids:
             return
+        if seen is None:
+            seen = self._queue.versions(ids)
         first_row = self._queue.row_of(ids[0])
         try:
-            change = run(ids)
+            change = run(seen)
         except ServiceError as error:
             warn(self._window, f"Cannot {verb}", str(error))
             return
@@ -178,13 +206,15 @@ class Decisions(QObject):
             detail = getattr(error, "orig", None) or error
             warn(self._window, f"Cannot {verb}", f"The database refused the decision: {detail}")
             return
-        self.record(change, lambda: run(ids))
-        # The models have followed the change by now; move on to the next undecided comment.
+        # Made again by a redo, it is checked against the state the undo left (not ``seen``).
+        self.record(change, lambda: run(None))
+        # The models have followed the change by now; move on to the next undecided comment
+        # that nobody else has open.
         last_row = self._queue.row_of(ids[-1])
         if last_row is not None:
-            self.select_row(last_row + 1)
+            self.select_row(self._open_row(last_row + 1, 1))
         elif first_row is not None:
-            self.select_row(first_row)
+            self.select_row(self._open_row(first_row, 1))
 
     def _report(self, title: str, message: str) -> None:
         warn(self._window, title, message)
@@ -197,8 +227,22 @@ class Decisions(QObject):
                 self.select_row(row)
 
     def move(self, step: int) -> None:
+        """The next (or previous) comment nobody else has open; past those others have."""
         current = self._view.currentIndex()
-        self.select_row(current.row() + step if current.isValid() else 0)
+        row = current.row() + step if current.isValid() else 0
+        self.select_row(self._open_row(row, step))
+
+    def _open_row(self, row: int, step: int) -> int:
+        """``row``, or the first row from it in the direction of ``step`` whose comment no other
+        desk has open; ``row`` itself if every one to the end is open elsewhere. Looks at the
+        rows held only (claims are few, and the rows near the view are held)."""
+        probe = row
+        while 0 <= probe < self._queue.rowCount():
+            comment = self._queue.held.get(probe)
+            if comment is None or self._queue.claimed_by(comment.id) is None:
+                return probe
+            probe += 1 if step >= 0 else -1
+        return row
 
     def select_row(self, row: int) -> None:
         row = min(max(row, 0), self._queue.rowCount() - 1)

@@ -20,6 +20,8 @@ from moderator.rules.loader import LoadedRuleSet, read_rule_set
 from moderator.rules.model import RuleSet
 from moderator.services import moderation, notes, review
 from moderator.services.changes import ModerationChange
+from moderator.services.errors import TransitionError
+from moderator.services.moderation import Seen
 from moderator.services.notes import NoteChange
 from moderator.services.review import Outcome
 from moderator.services.rulesets import choose_rule_set
@@ -48,6 +50,14 @@ class Desk(QObject):
             some comments maybe hidden by rules), finished or stopped.
         noted(NoteChange): a note was left on a comment or an author.
         lock_changed(int, bool): an article (id) was locked (True) or unlocked by an editor.
+        behind(): a decision was refused because another desk changed the comments first;
+            the views are behind the database (``ui.live`` catches them up).
+
+    What other desks commit reaches the views here too (posted by ``ui.live.LiveFeed``):
+        arrived(ModerationChange): comments another desk decided (one net step each).
+        reread(): others imported or changed flags, or did more than can be followed one by
+            one: the lists read themselves again.
+        elsewhere(): others left notes, locked threads or changed profiles.
 
     Views connect to these and refresh themselves; the code that asked for the change never
     touches other widgets. Service errors (``ServiceError``) propagate to the caller, and nothing
@@ -59,6 +69,10 @@ class Desk(QObject):
     rules_ran = Signal(object)
     noted = Signal(object)
     lock_changed = Signal(int, bool)
+    behind = Signal()
+    arrived = Signal(object)
+    reread = Signal()
+    elsewhere = Signal()
 
     def __init__(
         self, database: Database, *, actor: str | None = None, parent: QObject | None = None
@@ -112,24 +126,40 @@ class Desk(QObject):
             self._actor, self._role = profile.name, profile.role
         settings.use_profile_name(self._actor)
 
-    def approve(self, ids: Iterable[int]) -> ModerationChange:
-        return self._decide(lambda session, actor: moderation.approve(session, ids, actor=actor))
+    # ``seen``: each comment's version as the window showed it; a comment changed since at
+    # another desk is refused (``ConflictError``) rather than decided over.
+
+    def approve(self, ids: Iterable[int], *, seen: Seen | None = None) -> ModerationChange:
+        return self._decide(
+            lambda session, actor: moderation.approve(session, ids, actor=actor, seen=seen)
+        )
 
     def hide(
-        self, ids: Iterable[int], reason: ReasonCode | str, note: str | None = None
+        self,
+        ids: Iterable[int],
+        reason: ReasonCode | str,
+        note: str | None = None,
+        *,
+        seen: Seen | None = None,
     ) -> ModerationChange:
         return self._decide(
             lambda session, actor: moderation.hide(
-                session, ids, actor=actor, reason=reason, note=note
+                session, ids, actor=actor, reason=reason, note=note, seen=seen
             )
         )
 
-    def restore(self, ids: Iterable[int]) -> ModerationChange:
-        return self._decide(lambda session, actor: moderation.restore(session, ids, actor=actor))
-
-    def escalate(self, ids: Iterable[int], note: str | None = None) -> ModerationChange:
+    def restore(self, ids: Iterable[int], *, seen: Seen | None = None) -> ModerationChange:
         return self._decide(
-            lambda session, actor: moderation.escalate(session, ids, actor=actor, note=note)
+            lambda session, actor: moderation.restore(session, ids, actor=actor, seen=seen)
+        )
+
+    def escalate(
+        self, ids: Iterable[int], note: str | None = None, *, seen: Seen | None = None
+    ) -> ModerationChange:
+        return self._decide(
+            lambda session, actor: moderation.escalate(
+                session, ids, actor=actor, note=note, seen=seen
+            )
         )
 
     def undo(self, change: ModerationChange) -> ModerationChange:
@@ -146,11 +176,13 @@ class Desk(QObject):
         outcome: Outcome,
         note: str,
         reason: ReasonCode | str | None = None,
+        *,
+        seen: Seen | None = None,
     ) -> ModerationChange:
         """An editor's decision on escalated comments (``RoleError`` for a moderator)."""
         return self._decide(
             lambda session, actor: review.resolve(
-                session, ids, actor=actor, outcome=outcome, note=note, reason=reason
+                session, ids, actor=actor, outcome=outcome, note=note, reason=reason, seen=seen
             )
         )
 
@@ -267,10 +299,15 @@ class Desk(QObject):
             self.imported.emit(error.report)
 
     def _decide(self, service: Callable[[Session, Profile], ModerationChange]) -> ModerationChange:
-        with self._database.transaction() as session:
-            profile = moderation.ensure_profile(session, self._actor)
-            change = service(session, profile)
-            self._role = profile.role
+        try:
+            with self._database.transaction() as session:
+                profile = moderation.ensure_profile(session, self._actor)
+                change = service(session, profile)
+                self._role = profile.role
+        except TransitionError:
+            # Another desk got there first: the views should catch up with it now.
+            self.behind.emit()
+            raise
         # Emitted only after the commit: listeners re-read the database and must see the change.
         self.moderated.emit(change)
         return change

@@ -59,9 +59,11 @@ def show_comment(
     notes: Sequence[NoteRow] = (),
     author_notes: Sequence[NoteRow] = (),
     escalation: Escalation | None = None,
+    claimed_by: str | None = None,
 ) -> None:
     """One comment in full: who, when, where it stands, its text with the rule hits marked,
-    what each rule said, what the desk knows of the author, and the notes left on both."""
+    what each rule said, what the desk knows of the author, and the notes left on both;
+    ``claimed_by``: the teammate who has it open at another desk."""
     view.clear()
     if comment is None:
         return
@@ -74,6 +76,10 @@ def show_comment(
     )
     if author is not None:
         writer.block(reveal(author_text(author)), muted=True, after=10)
+    if claimed_by is not None:
+        writer.block(
+            reveal(f"{claimed_by} has this comment open at another desk"), bold=True, after=8
+        )
     if escalation is not None and comment.escalated:
         when = escalation.at.astimezone().strftime("%d %b %Y %H:%M")
         said = f": {escalation.note}" if escalation.note else " (no note)"
@@ -207,10 +213,14 @@ class _Writer:
 
 
 def show_comment_in_context(
-    view: QTextEdit, database: Database, comment: CommentRow | None
+    view: QTextEdit,
+    database: Database,
+    comment: CommentRow | None,
+    *,
+    claimed_by: str | None = None,
 ) -> None:
     """:func:`show_comment` with all the desk knows around it, read now: the author's record,
-    the notes on the comment and its author, and who escalated it."""
+    the notes on the comment and its author, who escalated it, and who else has it open."""
     if comment is None:
         show_comment(view, None)
         return
@@ -220,5 +230,11 @@ def show_comment_in_context(
         about_author = author_notes(session, comment.author)
         escalation = escalation_of(session, comment.id) if comment.escalated else None
     show_comment(
-        view, comment, summary, notes=notes, author_notes=about_author, escalation=escalation
+        view,
+        comment,
+        summary,
+        notes=notes,
+        author_notes=about_author,
+        escalation=escalation,
+        claimed_by=claimed_by,
     )

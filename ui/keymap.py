@@ -139,6 +139,15 @@ KEYMAP: tuple[KeyBinding, ...] = (
         on_toolbar=False,
     ),
     KeyBinding(
+        "actionSettings",
+        "&Settings…",
+        "Ctrl+,",
+        "Choose the database: a file of this desk's own, or the team's server",
+        menu="&File",
+        group="settings",
+        on_toolbar=False,
+    ),
+    KeyBinding(
         "actionNote",
         "&Note on Comment…",
         "N",

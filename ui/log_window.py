@@ -163,6 +163,9 @@ class LogWindow(QMainWindow):
         desk.moderated.connect(self.refresh)
         desk.imported.connect(self.refresh)
         desk.rules_ran.connect(self.refresh)
+        # What other desks commit shows here too.
+        for signal in (desk.arrived, desk.reread, desk.elsewhere):
+            signal.connect(self.refresh)
         restore_layout(self, SAVED_SPLITTERS, prefix=LAYOUT_PREFIX)
 
     def closeEvent(self, event: QCloseEvent) -> None:

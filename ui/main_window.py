@@ -27,9 +27,16 @@ from moderator.importer import ImportReport
 from moderator.queries import CommentRow, get_article
 from moderator.queue import count_before, get_comment
 from moderator.resources import DEMO_ARTICLE
+from moderator.services.changes import ModerationChange
 from ui import keymap
 from ui.article_panel import ArticlePanel
-from ui.decisions import Decisions, NotePicker, ReasonPicker, ask_escalation_note
+from ui.decisions import (
+    Decisions,
+    NotePicker,
+    ReasonPicker,
+    arrived_message,
+    ask_escalation_note,
+)
 from ui.desk import Desk
 from ui.documents import show_article, show_comment_in_context
 from ui.editor_dialog import EditorPicker, ask_editor_choice
@@ -37,6 +44,7 @@ from ui.empty_state import EmptyStatePanel
 from ui.import_flow import FilePicker, ImportFlow, dropped_paths, pick_files
 from ui.jobs import Job, stop_and_wait
 from ui.key_help import KeyHelp
+from ui.live import LiveFeed
 from ui.log_access import LogAccess
 from ui.log_export_flow import ExportChooser, ask_export
 from ui.log_window import RevertConfirmer, confirm_revert
@@ -49,6 +57,7 @@ from ui.reason_dialog import pick_reason
 from ui.review_access import ReviewAccess
 from ui.review_window import NoteTextPicker, ask_note_text
 from ui.rules_menu import RuleFilePicker, RulesMenu, pick_rule_file
+from ui.settings_dialog import SettingsAsker, ask_settings, saved_message
 from ui.window_layout import restore_layout, save_layout
 
 DECISIONS = ("actionApprove", "actionHide", "actionRestore", "actionEscalate")
@@ -76,6 +85,7 @@ class MainWindow(QMainWindow):
         revert_confirmer: RevertConfirmer = confirm_revert,
         editor_picker: EditorPicker = ask_editor_choice,
         note_text_picker: NoteTextPicker = ask_note_text,
+        settings_asker: SettingsAsker = ask_settings,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -83,6 +93,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("Moderator")
         self.resize(1280, 800)
         self.desk = desk
+        self._settings_asker = settings_asker
         self.importer = ImportFlow(self, desk, file_picker)
         self.setAcceptDrops(True)
         self._article_id: int | None = None
@@ -94,15 +105,8 @@ class MainWindow(QMainWindow):
 
         self.articles = ArticleListModel(desk.database, self)
         self.queue = CommentQueueModel(desk.database, self)
-        # Models first, so the window's own slots see them already updated.
-        desk.moderated.connect(self.articles.apply_change)
-        desk.moderated.connect(self.queue.apply_change)
-        desk.imported.connect(self.articles.on_imported)
-        desk.imported.connect(self._on_imported)
-        # A run of the rules may flag or hide anywhere: both lists read the database again.
-        desk.rules_ran.connect(self.articles.reload)
-        desk.rules_ran.connect(self.queue.reload)
-        desk.noted.connect(self._on_noted)
+        self.live = LiveFeed(desk, self)
+        self._follow(desk)
 
         self.log = LogAccess(
             self, desk, self.go_to_comment, chooser=export_chooser, confirm=revert_confirmer
@@ -146,6 +150,7 @@ class MainWindow(QMainWindow):
                 "actionNoteAuthor": self.review.note_author,
                 "actionAuthor": self.review.show_author,
                 "actionExportLog": self.log.export,
+                "actionSettings": self.show_settings,
                 **{
                     f"actionQueue{tab.title}": functools.partial(self.select_queue_tab, index)
                     for index, tab in enumerate(QUEUE_TABS)
@@ -181,6 +186,25 @@ class MainWindow(QMainWindow):
         self.articles.reload()
         self.commentQueue.setFocus()
         restore_layout(self, SAVED_SPLITTERS)
+
+    def _follow(self, desk: Desk) -> None:
+        # Models first, so the window's own slots see them already updated.
+        desk.moderated.connect(self.articles.apply_change)
+        desk.moderated.connect(self.queue.apply_change)
+        desk.imported.connect(self.articles.on_imported)
+        desk.imported.connect(self._on_imported)
+        # A run of the rules may flag or hide anywhere: both lists read the database again.
+        desk.rules_ran.connect(self.articles.reload)
+        desk.rules_ran.connect(self.queue.reload)
+        desk.noted.connect(self._on_noted)
+        # Teammates' decisions, followed as this desk's own are; their claims shown.
+        desk.arrived.connect(self.articles.apply_change)
+        desk.arrived.connect(self.queue.apply_change)
+        desk.arrived.connect(self._on_arrived)
+        desk.reread.connect(self._reread)
+        desk.elsewhere.connect(self._on_noted)
+        self.live.claims_changed.connect(self.queue.set_claims)
+        self.live.claims_changed.connect(self._on_noted)
 
     # --- layout --------------------------------------------------------------------------
 
@@ -279,6 +303,10 @@ class MainWindow(QMainWindow):
         self.queueTabs.setCurrentIndex(index)
         self.commentQueue.setFocus()
 
+    def show_settings(self) -> None:
+        if self._settings_asker(self, self.desk.database.url):
+            self.statusBar().showMessage(saved_message(), 10000)
+
     def show_keys(self) -> KeyHelp:
         """The "?" window; it closes with Escape and goes away when closed."""
         dialog = KeyHelp(self)
@@ -317,6 +345,7 @@ class MainWindow(QMainWindow):
         # The other windows go with the desk (they would keep the application running).
         self.log.close()
         self.review.close()
+        self.live.stop()
         save_layout(self, SAVED_SPLITTERS)
         super().closeEvent(event)
 
@@ -431,7 +460,29 @@ class MainWindow(QMainWindow):
         ):
             self._show_current_comment(current)
 
-    def _on_noted(self, _change: object) -> None:
+    def _on_arrived(self, change: ModerationChange) -> None:
+        self.statusBar().showMessage(arrived_message(change), 8000)
+
+    def _reread(self) -> None:
+        """Read both lists again (others imported, or changed more than can be followed),
+        keeping the comment open here where it still is in the queue."""
+        shown = self._shown_comment
+        self.articles.reload()
+        self.queue.reload()
+        queue = self.queue.queue
+        if shown is None or queue is None:
+            return
+        with self.desk.database.session() as session:
+            comment = get_comment(session, shown.id)
+            row = None if comment is None else count_before(session, queue, comment)
+        if (
+            row is not None
+            and row < self.queue.rowCount()
+            and self.queue.comment_id(row) == shown.id
+        ):
+            self.decisions.select_row(row)
+
+    def _on_noted(self, _change: object = None) -> None:
         # A note shows in the detail pane at once.
         self._show_current_comment(self.commentQueue.currentIndex())
 
@@ -441,7 +492,13 @@ class MainWindow(QMainWindow):
             "No comment selected." if self.queue.rowCount() else "No comments in this queue."
         )
         self._shown_comment = comment
-        show_comment_in_context(self.commentDetail, self.desk.database, comment)
+        self.live.open_comment(None if comment is None else comment.id)
+        show_comment_in_context(
+            self.commentDetail,
+            self.desk.database,
+            comment,
+            claimed_by=None if comment is None else self.queue.claimed_by(comment.id),
+        )
         if self._all:
             # Across articles, the middle shows the article the comment answers.
             self._show_article(comment.article_id if comment is not None else None)

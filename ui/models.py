@@ -20,6 +20,7 @@ from PySide6.QtCore import (
 from moderator.display import one_line
 from moderator.domain import Status
 from moderator.importer import ImportReport
+from moderator.live import log_head
 from moderator.queries import ArticleRow, list_articles
 from moderator.services.changes import CommentChange, ModerationChange
 from moderator.storage import Database
@@ -72,9 +73,13 @@ class ArticleListModel(QAbstractListModel):
         self._database = database
         self._rows: list[ArticleRow] = []
         self._row_by_id: dict[int, int] = {}
+        # The log entry the last read saw: decisions up to it are in the counts already.
+        self._as_of = 0
 
     def reload(self) -> None:
         with self._database.session() as session:
+            # First: a change committed during the read is then followed, not counted twice.
+            self._as_of = log_head(session)
             rows = list_articles(session)
         self.beginResetModel()
         self._rows = rows
@@ -87,7 +92,7 @@ class ArticleListModel(QAbstractListModel):
         touched: set[int] = set()
         for step in change.comments:
             row = self.row_of(step.article_id)
-            if row is None or step.from_status == step.to_status:
+            if row is None or step.from_status == step.to_status or step.entry_seq <= self._as_of:
                 continue
             self._rows[row] = _recount(self._rows[row], step)
             touched.add(row)

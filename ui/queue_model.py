@@ -4,7 +4,7 @@ the view is, following decisions in place."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any
@@ -17,10 +17,12 @@ from PySide6.QtCore import (
     Qt,
     QTimer,
 )
+from PySide6.QtGui import QFont
 
 from moderator.display import one_line
 from moderator.domain import Severity, Status
 from moderator.importer import ImportReport
+from moderator.live import log_head
 from moderator.queries import CommentRow
 from moderator.queue import (
     QueueFilter,
@@ -95,7 +97,7 @@ class Column(Enum):
     AUTHOR = _ColumnSpec("Author", lambda row: one_line(row.author, EXCERPT_CHARS), 130)
     POSTED = _ColumnSpec("Posted", posted_text, 120)
     ARTICLE = _ColumnSpec("Article", lambda row: one_line(row.article_title, EXCERPT_CHARS), 150)
-    STATUS = _ColumnSpec("Status", status_text, 105)
+    STATUS = _ColumnSpec("Status", status_text, 120)
     FLAGS = _ColumnSpec("Flags", flags_text, 125)
     # The last column takes whatever width is left (width 0: not set).
     EXCERPT = _ColumnSpec("Comment", lambda row: excerpt(row.body), 0)
@@ -131,6 +133,13 @@ class CommentQueueModel(QAbstractTableModel):
         self._reader.setSingleShot(True)
         self._reader.setInterval(0)
         self._reader.timeout.connect(self._read_wanted)
+        # The log entry the last full read saw: changes up to it are in the rows already.
+        self._as_of = 0
+        # Comments open at other desks (``services.claims``), by id: who has each. Their rows
+        # are in italics, and their status names who has them.
+        self._claims: dict[int, str] = {}
+        self._claimed_font = QFont()
+        self._claimed_font.setItalic(True)
 
     @property
     def queue(self) -> QueueFilter | None:
@@ -168,6 +177,8 @@ class CommentQueueModel(QAbstractTableModel):
         total, rows = 0, []
         if self._queue is not None:
             with self._database.session() as session:
+                # First, so that a change committed during the read is followed, not lost.
+                self._as_of = log_head(session)
                 total = count_queue(session, self._queue)
                 rows = list_queue(session, self._queue, limit=PAGE_SIZE)
         self.beginResetModel()
@@ -190,6 +201,17 @@ class CommentQueueModel(QAbstractTableModel):
     def comment_id(self, row: int) -> int | None:
         comment = self.comment(row)
         return None if comment is None else comment.id
+
+    def versions(self, comment_ids: list[int]) -> dict[int, int]:
+        """The versions of those comments the model holds, as it shows them: what a decision
+        on them was based on."""
+        found = {}
+        for comment_id in comment_ids:
+            row = self._held.row_of(comment_id)
+            comment = None if row is None else self._held.get(row)
+            if comment is not None:
+                found[comment_id] = comment.version
+        return found
 
     def row_of(self, comment_id: int) -> int | None:
         """The row of a comment the model holds (None if it does not hold it)."""
@@ -249,13 +271,20 @@ class CommentQueueModel(QAbstractTableModel):
             return
         moving: list[CommentChange] = []
         for step in change.comments:
+            if step.entry_seq <= self._as_of:
+                continue  # read with the queue already (another desk's, seen in a reload)
             belongs_now = self._belongs(step, step.to_status)
             row = self._held.row_of(step.comment_id)
+            comment = None if row is None else self._held.get(row)
+            if comment is not None and comment.version >= step.entry_seq:
+                continue  # followed already
             if row is not None and belongs_now:
-                comment = self._held.get(row)
                 assert comment is not None
                 decided = dataclasses.replace(
-                    comment, status=step.to_status, escalated=step.escalated
+                    comment,
+                    status=step.to_status,
+                    escalated=step.escalated,
+                    version=step.entry_seq,
                 )
                 self._held.replace(row, decided)
                 self._repaint(row, row)
@@ -309,6 +338,19 @@ class CommentQueueModel(QAbstractTableModel):
         self._total += 1
         self.endInsertRows()
 
+    def set_claims(self, claims: Mapping[int, str]) -> None:
+        """Who has which comments open at other desks; their rows say so."""
+        changed = set(claims.items()) ^ set(self._claims.items())
+        self._claims = dict(claims)
+        for comment_id in {comment_id for comment_id, _ in changed}:
+            row = self._held.row_of(comment_id)
+            if row is not None:
+                self._repaint(row, row)
+
+    def claimed_by(self, comment_id: int) -> str | None:
+        """Who has the comment open at another desk, if anyone."""
+        return self._claims.get(comment_id)
+
     def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008 - Qt's default
         return 0 if parent.isValid() else self._total
 
@@ -319,8 +361,9 @@ class CommentQueueModel(QAbstractTableModel):
         if not index.isValid() or not 0 <= index.row() < self._total:
             return None
         column = COLUMNS[index.column()]
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            return column.value.align
+        if role in (Qt.ItemDataRole.TextAlignmentRole, Qt.ItemDataRole.FontRole):
+            aligned = role == Qt.ItemDataRole.TextAlignmentRole
+            return column.value.align if aligned else self._font(index.row())
         if role not in (
             Qt.ItemDataRole.DisplayRole,
             Qt.ItemDataRole.AccessibleTextRole,
@@ -337,7 +380,17 @@ class CommentQueueModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DecorationRole:
             severity = top_severity(comment) if column is Column.FLAGS else None
             return None if severity is None else DOT_COLOURS[severity]
+        return self._text(column, comment)
+
+    def _text(self, column: Column, comment: CommentRow) -> str:
+        holder = self._claims.get(comment.id)
+        if column is Column.STATUS and holder is not None:
+            return f"{one_line(holder, 40)} has it open"
         return column.value.text(comment)
+
+    def _font(self, row: int) -> QFont | None:
+        held = self._held.get(row)
+        return self._claimed_font if held is not None and held.id in self._claims else None
 
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole

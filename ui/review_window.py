@@ -25,6 +25,7 @@ from moderator.queries import article_locked
 from moderator.review_queries import ThreadItem, thread, troubled_threads
 from moderator.services.changes import ModerationChange
 from moderator.services.errors import ServiceError
+from moderator.services.moderation import Seen
 from moderator.services.review import Outcome
 from ui.decisions import ReasonPicker
 from ui.desk import Desk
@@ -110,8 +111,10 @@ class ReviewWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.role_label)
 
         self._stale = False
-        for signal in (desk.moderated, desk.noted, desk.imported, desk.rules_ran):
+        for signal in (desk.moderated, desk.noted, desk.imported, desk.rules_ran, desk.arrived):
             signal.connect(self._changed)
+        for plain in (desk.reread, desk.elsewhere):
+            plain.connect(self._changed)
         desk.lock_changed.connect(self._changed)
 
     def _table(self, name: str, label: str, model: ThreadsModel | ThreadModel) -> QTableView:
@@ -278,43 +281,51 @@ class ReviewWindow(QMainWindow):
         if choice is None:
             return
         ids = [item.comment.id]
+        # As shown: a comment changed at another desk since is refused, saying who changed it.
+        seen = {item.comment.id: item.comment.version}
 
-        def run() -> ModerationChange:
-            return self.desk.resolve(ids, outcome, choice.note, choice.reason)
+        def run(seen: Seen | None) -> ModerationChange:
+            return self.desk.resolve(ids, outcome, choice.note, choice.reason, seen=seen)
 
         try:
-            change = run()
+            change = run(seen)
         except (ServiceError, SQLAlchemyError) as error:
             warn(self, f"Cannot {outcome}", str(getattr(error, "orig", None) or error))
             return
-        self._record(change, run)
+        self._record(change, lambda: run(None))
         self.statusBar().showMessage(f"Comment #{item.comment.position}: {outcome}", 8000)
 
     def approve(self) -> None:
-        self._as_in_queue("approve", self.desk.approve)
+        self._as_in_queue("approve", lambda ids, seen: self.desk.approve(ids, seen=seen))
 
     def restore(self) -> None:
-        self._as_in_queue("restore", self.desk.restore)
+        self._as_in_queue("restore", lambda ids, seen: self.desk.restore(ids, seen=seen))
 
     def hide_current(self) -> None:
         if self.current_item() is None:
             return
         choice = self._reason_picker(self, 1)
         if choice is not None:
-            self._as_in_queue("hide", lambda ids: self.desk.hide(ids, choice.reason, choice.note))
+            self._as_in_queue(
+                "hide",
+                lambda ids, seen: self.desk.hide(ids, choice.reason, choice.note, seen=seen),
+            )
 
-    def _as_in_queue(self, verb: str, run: Callable[[list[int]], ModerationChange]) -> None:
-        """A decision as the queue makes it, on the current comment (the core says who may)."""
+    def _as_in_queue(
+        self, verb: str, run: Callable[[list[int], Seen | None], ModerationChange]
+    ) -> None:
+        """A decision as the queue makes it, on the current comment as shown (the core says
+        who may, and refuses it if another desk changed the comment since)."""
         item = self.current_item()
         if item is None:
             return
         ids = [item.comment.id]
         try:
-            change = run(ids)
+            change = run(ids, {item.comment.id: item.comment.version})
         except (ServiceError, SQLAlchemyError) as error:
             warn(self, f"Cannot {verb}", str(getattr(error, "orig", None) or error))
             return
-        self._record(change, lambda: run(ids))
+        self._record(change, lambda: run(ids, None))
 
     def add_note(self) -> None:
         item = self.current_item()

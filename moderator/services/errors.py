@@ -17,3 +17,7 @@ class TransitionError(ServiceError):
 
 class MissingInputError(ServiceError):
     """A decision that lacks something it needs, such as the reason for hiding."""
+
+
+class ConflictError(TransitionError):
+    """A decision on a comment that someone else changed after the decider last saw it."""

@@ -14,6 +14,7 @@ from moderator.batching import chunked
 from moderator.bulk import insert_many
 from moderator.formats.modlog import SYSTEM, LogEntry, entry_hash, evidence_text, text_digest
 from moderator.models import Base, Flag, LogEntryRow, LogHead, Profile, utc_now
+from moderator.notify import announce
 from moderator.services.errors import ServiceError
 
 HEAD_ID = 1
@@ -143,6 +144,7 @@ def append(
     )
     if moved.rowcount != 1:
         raise LogIntegrityError("another desk extended the log at the same moment; try again")
+    announce(session)
     return list(range(first_seq + 1, last_seq + 1))
 
 

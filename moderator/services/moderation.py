@@ -12,10 +12,15 @@ from sqlalchemy.orm import Session
 
 from moderator.batching import chunked
 from moderator.domain import ActionKind, ReasonCode, Role, Status
-from moderator.log_queries import decided_by, get_entry, previous_state
+from moderator.log_queries import decided_by, get_entry, made_by, previous_state
 from moderator.models import Comment, LogEntryRow, Profile
 from moderator.services.changes import CommentChange, ModerationChange
-from moderator.services.errors import MissingInputError, NotFoundError, TransitionError
+from moderator.services.errors import (
+    ConflictError,
+    MissingInputError,
+    NotFoundError,
+    TransitionError,
+)
 from moderator.services.history import (
     Actor,
     NewEntry,
@@ -35,6 +40,8 @@ _TRANSITIONS: dict[ActionKind, tuple[frozenset[Status], Status | None]] = {
     ActionKind.ESCALATE: (frozenset(Status), None),
 }
 MAX_NOTE_LENGTH = 2000
+# Each comment's version as the decider was shown it (``Comment.version``), by comment id.
+Seen = Mapping[int, int]
 ENV_USER = "MODERATOR_USER"
 
 
@@ -73,9 +80,11 @@ def ensure_profile(
     return profile
 
 
-def approve(session: Session, comment_ids: Iterable[int], *, actor: Profile) -> ModerationChange:
+def approve(
+    session: Session, comment_ids: Iterable[int], *, actor: Profile, seen: Seen | None = None
+) -> ModerationChange:
     """Publish the comments."""
-    return _decide(session, ActionKind.APPROVE, comment_ids, actor=Actor.of(actor))
+    return _decide(session, ActionKind.APPROVE, comment_ids, actor=Actor.of(actor), seen=seen)
 
 
 def hide(
@@ -85,6 +94,7 @@ def hide(
     actor: Profile,
     reason: ReasonCode | str | None,
     note: str | None = None,
+    seen: Seen | None = None,
 ) -> ModerationChange:
     """Take the comments down; a reason from the fixed list is required ("other" needs a note)."""
     if reason is None or reason == "":
@@ -98,7 +108,13 @@ def hide(
     if code is ReasonCode.OTHER and not (note and note.strip()):
         raise MissingInputError("reason 'other' needs a note saying what the reason is")
     return _decide(
-        session, ActionKind.HIDE, comment_ids, actor=Actor.of(actor), reason=code, note=note
+        session,
+        ActionKind.HIDE,
+        comment_ids,
+        actor=Actor.of(actor),
+        reason=code,
+        note=note,
+        seen=seen,
     )
 
 
@@ -117,16 +133,25 @@ def hide_each(
     return _decide(session, ActionKind.HIDE, notes, actor=actor, reason=reason, notes=notes)
 
 
-def restore(session: Session, comment_ids: Iterable[int], *, actor: Profile) -> ModerationChange:
+def restore(
+    session: Session, comment_ids: Iterable[int], *, actor: Profile, seen: Seen | None = None
+) -> ModerationChange:
     """Send decided comments back to the pending queue."""
-    return _decide(session, ActionKind.RESTORE, comment_ids, actor=Actor.of(actor))
+    return _decide(session, ActionKind.RESTORE, comment_ids, actor=Actor.of(actor), seen=seen)
 
 
 def escalate(
-    session: Session, comment_ids: Iterable[int], *, actor: Profile, note: str | None = None
+    session: Session,
+    comment_ids: Iterable[int],
+    *,
+    actor: Profile,
+    note: str | None = None,
+    seen: Seen | None = None,
 ) -> ModerationChange:
     """Ask an editor to review the comments; their status stays as it is."""
-    return _decide(session, ActionKind.ESCALATE, comment_ids, actor=Actor.of(actor), note=note)
+    return _decide(
+        session, ActionKind.ESCALATE, comment_ids, actor=Actor.of(actor), note=note, seen=seen
+    )
 
 
 def undo(
@@ -292,9 +317,10 @@ def _decide(
     reason: ReasonCode | None = None,
     note: str | None = None,
     notes: Mapping[int, str] | None = None,
+    seen: Seen | None = None,
 ) -> ModerationChange:
     """Apply one decision to the comments, logged; ``notes`` gives each comment its own note
-    (then ``note`` is None)."""
+    (then ``note`` is None). ``seen``: the version of each comment the decider was shown."""
     ids = list(dict.fromkeys(comment_ids))
     if not ids:
         raise MissingInputError(f"{action} needs at least one comment id")
@@ -305,6 +331,7 @@ def _decide(
         )
     comments = load_comments(session, ids)
     allowed, target = _TRANSITIONS[action]
+    refuse_changed_since_seen(session, comments, seen)
     refuse_locked_comments(session, comments)
     # Check every comment before touching any, so that a batch is all-or-nothing.
     for comment in comments:
@@ -330,6 +357,23 @@ def _decide(
         for comment in comments
     ]
     return log_moves(session, action, moves, actor=actor, reason=reason, note=note)
+
+
+def refuse_changed_since_seen(
+    session: Session, comments: Iterable[Comment], seen: Seen | None
+) -> None:
+    """``ConflictError`` if any comment changed after the decider was shown it (its version
+    moved on): two desks deciding the same comment at once, the later is told who won."""
+    if not seen:
+        return
+    for comment in comments:
+        version = seen.get(comment.id)
+        if version is not None and version != comment.version:
+            state = f"{comment.status}{', escalated' if comment.escalated else ''}"
+            raise ConflictError(
+                f"comment {comment.id} is already {state}{made_by(session, comment.version)}:"
+                " it changed while you had it open, so nothing was decided; look at it again"
+            )
 
 
 @dataclass(frozen=True, slots=True)
@@ -378,6 +422,8 @@ def log_moves(
         comment.status, comment.escalated = move.to_status, move.escalated
     session.flush()
     seqs = append(session, actor, entries)
+    for move, seq in zip(moves, seqs, strict=True):
+        move.comment.version = seq
     return ModerationChange(
         action=action,
         actor=actor.name,

@@ -13,7 +13,14 @@ from moderator.models import Article, LogEntryRow, Profile
 from moderator.services.changes import ModerationChange
 from moderator.services.errors import MissingInputError, NotFoundError, TransitionError
 from moderator.services.history import Actor, NewEntry, append
-from moderator.services.moderation import MAX_NOTE_LENGTH, Move, load_comments, log_moves
+from moderator.services.moderation import (
+    MAX_NOTE_LENGTH,
+    Move,
+    Seen,
+    load_comments,
+    log_moves,
+    refuse_changed_since_seen,
+)
 from moderator.services.roles import refuse_locked_comments, require_editor
 
 
@@ -43,9 +50,11 @@ def resolve(
     outcome: Outcome | str,
     note: str,
     reason: ReasonCode | str | None = None,
+    seen: Seen | None = None,
 ) -> ModerationChange:
     """An editor's decision on escalated comments, with a note (required) and, to uphold, a
-    reason. Each entry names the escalating moderator beside the deciding editor."""
+    reason. Each entry names the escalating moderator beside the deciding editor. ``seen``:
+    the version of each comment the editor was shown (one changed since is refused)."""
     acting = Actor.of(actor)
     require_editor(acting, "resolving an escalation")
     outcome = Outcome(outcome)
@@ -70,6 +79,7 @@ def resolve(
     if not ids:
         raise MissingInputError(f"{outcome} needs at least one comment id")
     comments = load_comments(session, ids)
+    refuse_changed_since_seen(session, comments, seen)
     refuse_locked_comments(session, comments)
     for comment in comments:
         if not comment.escalated:

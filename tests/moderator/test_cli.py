@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +11,7 @@ import pytest
 
 from moderator.cli import main
 from moderator.resources import DEMO_ARTICLE
+from tests.conftest import fresh_pg_database
 
 GOOD = (
     "Title {n}\n\nBody {n}.\n\nComments 2\n"
@@ -21,7 +23,7 @@ GOOD = (
 class Cli:
     """Runs ``moderator --db DB ...`` in-process and keeps what it printed."""
 
-    def __init__(self, db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    def __init__(self, db: Path | str, capsys: pytest.CaptureFixture[str]) -> None:
         self.db = db
         self.capsys = capsys
 
@@ -36,9 +38,18 @@ class Cli:
         return json.loads(out)
 
 
-@pytest.fixture
-def cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Cli:
-    return Cli(tmp_path / "db.sqlite3", capsys)
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)])
+def cli(
+    request: pytest.FixtureRequest, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> Iterator[Cli]:
+    """The command line on a new SQLite file, then on a new PostgreSQL database."""
+    if request.param == "postgresql":
+        with fresh_pg_database(request.getfixturevalue("postgres_server")) as database:
+            url = database.engine.url.render_as_string(hide_password=False)
+            database.close()
+            yield Cli(url, capsys)
+        return
+    yield Cli(tmp_path / "db.sqlite3", capsys)
 
 
 @pytest.fixture
@@ -74,7 +85,7 @@ def test_json_field_names_are_stable(cli: Cli, folder: Path) -> None:
     comment = cli.json("queue", "--limit", "1")["comments"][0]
     assert set(comment) == {
         "id", "article_id", "article_title", "position", "author", "posted_at", "status",
-        "escalated", "body", "flags",
+        "escalated", "version", "body", "flags",
     }  # fmt: skip
 
 
@@ -93,6 +104,27 @@ def test_folders_import_recursively_and_a_bad_file_spoils_only_itself(
     assert titles == ["Title 1", "Title 2"]
     assert "T" not in titles
     assert len(cli.json("queue", "--status", "all")["comments"]) == 4
+
+
+def test_a_decision_on_what_changed_since_it_was_seen_exits_1_saying_who(
+    cli: Cli, folder: Path
+) -> None:
+    cli("import", str(folder))
+    comment = cli.json("queue", "--limit", "1")["comments"][0]
+    seen = f"{comment['id']}={comment['version']}"
+    assert f"version {comment['version']}" in cli("show", str(comment["id"]))[1]
+    assert cli("hide", str(comment["id"]), "--reason", "spam", "--as", "ann")[0] == 0
+
+    code, out, err = cli("approve", str(comment["id"]), "--seen", seen, "--as", "bob")
+
+    assert (code, out) == (1, "")
+    assert f"comment {comment['id']} is already hidden (by ann at " in err
+    assert "it changed while you had it open, so nothing was decided" in err
+    (shown,) = cli.json("show", str(comment["id"]))["comments"]
+    assert shown["status"] == "hidden"
+    # Seen as it is now, a decision goes through (a restore: any moderator may send it back).
+    now = f"{comment['id']}={shown['version']}"
+    assert cli("restore", str(comment["id"]), "--seen", now, "--as", "bob")[0] == 0
 
 
 def test_reimport_is_idempotent(cli: Cli, folder: Path) -> None:
@@ -155,6 +187,8 @@ def test_bad_input_exits_1_with_a_message(cli: Cli, folder: Path) -> None:
         ["queue", "--status", "weird"],
         ["queue", "--limit", "-1"],
         ["nope"],
+        ["approve", "1", "--seen", "1"],
+        ["approve", "1", "--seen", "x=3"],
     ],
 )
 def test_usage_errors_exit_2(cli: Cli, args: list[str]) -> None:

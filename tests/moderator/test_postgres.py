@@ -3,13 +3,12 @@ migrations, imports, decisions and roles, the log's chain under two writers, exp
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select, text
 
-from moderator.domain import Role, Status
+from moderator.domain import Role
 from moderator.formats.log_export import LogFormat
 from moderator.formats.log_file import verify_export
 from moderator.importer import import_paths
@@ -20,7 +19,6 @@ from moderator.migrations import HEAD
 from moderator.models import Comment
 from moderator.resources import DEMO_ARTICLE
 from moderator.services import moderation
-from moderator.services.errors import ServiceError, TransitionError
 from moderator.services.review import resolve
 from moderator.services.roles import RoleError
 from moderator.storage import Database
@@ -63,37 +61,3 @@ def test_roles_and_the_log_hold_on_postgres(pg_database: Database, tmp_path: Pat
         session.execute(text("UPDATE log_entry SET note = 'rewritten' WHERE seq = 3"))
     with pg_database.session() as session:
         assert "entry 3 was changed" in verify_log(session).summary()
-
-
-def test_two_writers_keep_one_linear_chain_and_one_decision_wins(pg_database: Database) -> None:
-    import_paths(pg_database, [DEMO_ARTICLE], actor="ann")
-    ids = comment_ids(pg_database)
-    outcomes: dict[str, list[str]] = {"ann": [], "bob": []}
-
-    def desk(name: str) -> None:
-        for comment_id in ids:
-            try:
-                with pg_database.transaction() as session:
-                    actor = moderation.ensure_profile(session, name)
-                    moderation.approve(session, [comment_id], actor=actor)
-                outcomes[name].append("won")
-            except TransitionError as error:
-                # The loser is told who got there first, and when.
-                assert "is already approved (by " in str(error)
-                outcomes[name].append("refused")
-            except ServiceError as error:  # pragma: no cover - reported if it ever happens
-                outcomes[name].append(f"error: {error}")
-
-    threads = [threading.Thread(target=desk, args=(name,)) for name in outcomes]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    # Every comment approved exactly once: one desk won it, the other was told.
-    won = [a == "won" for a in outcomes["ann"]], [b == "won" for b in outcomes["bob"]]
-    assert all(x != y for x, y in zip(*won, strict=True))
-    with pg_database.session() as session:
-        statuses = set(session.scalars(select(Comment.status)))
-        found = verify_log(session)
-    assert statuses == {Status.APPROVED}
-    assert found.ok, found.summary()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -15,19 +16,34 @@ from moderator.rules.model import Hit, RuleAction, RuleSet
 from moderator.services.flagging import store_hits
 from moderator.services.importing import import_article
 from moderator.services.moderation import approve, ensure_profile, hide
-from moderator.storage import Database
+from moderator.storage import Database, open_database
+from tests.conftest import fresh_pg_database
 
 T0 = datetime(2024, 3, 1, 9, 0, tzinfo=UTC)
 SEVERITIES = (Severity.LOW, Severity.MEDIUM, Severity.HIGH)
 
 
-@pytest.fixture(scope="module")
-def database(tmp_path_factory: pytest.TempPathFactory) -> Database:
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)]
+)
+def database(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Database]:
     """Three articles of nine comments whose times interleave across articles (and repeat, so
-    the id must break ties), a third of them flagged, some approved or hidden."""
-    from moderator.storage import open_database  # noqa: PLC0415 - module-scoped fixture
-
+    the id must break ties), a third of them flagged, some approved or hidden; on SQLite, then
+    on PostgreSQL (the keyset and merge queries must order alike on both)."""
+    if request.param == "postgresql":
+        with fresh_pg_database(request.getfixturevalue("postgres_server")) as database:
+            _fill(database)
+            yield database
+        return
     database = open_database(str(tmp_path_factory.mktemp("queue") / "queue.sqlite3"))
+    _fill(database)
+    yield database
+    database.close()
+
+
+def _fill(database: Database) -> None:
     with database.transaction() as session:
         for article in range(3):
             comments = tuple(
@@ -56,7 +72,6 @@ def database(tmp_path_factory: pytest.TempPathFactory) -> Database:
         actor = ensure_profile(session, "m", role=Role.EDITOR)
         approve(session, [row.id for row in rows[1::4]], actor=actor)
         hide(session, [row.id for row in rows[2::5]], actor=actor, reason="spam")
-    return database
 
 
 QUEUES = [

@@ -14,6 +14,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, text
 
+from moderator import settings
 from moderator.checkpoints import BackgroundCheckpoints
 from moderator.formats.modlog import GENESIS, LogEntry, entry_hash
 from moderator.log_verify import verify_log
@@ -28,6 +29,7 @@ from moderator.storage import (
     database_url,
     make_engine,
     open_database,
+    probe_database,
     upgrade,
 )
 
@@ -43,7 +45,8 @@ def test_migrations_build_exactly_the_models_schema(database: Database) -> None:
         assert compare_metadata(context, Base.metadata) == []
 
 
-def test_sqlite_is_durable_and_checks_foreign_keys(database: Database) -> None:
+def test_sqlite_is_durable_and_checks_foreign_keys(sqlite_database: Database) -> None:
+    database = sqlite_database  # what it checks is SQLite's own
     with database.session() as session:
         settings = {
             name: session.execute(text(f"PRAGMA {name}")).scalar()
@@ -237,6 +240,43 @@ def test_database_url_precedence(given: str | None, environ: dict[str, str], exp
     assert database_url(given, environ).render_as_string(hide_password=False) == expected
 
 
+def test_the_database_chosen_in_settings_comes_after_the_flag_and_the_environment(
+    tmp_path: Path,
+) -> None:
+    chosen = "postgresql+psycopg://team@db.example/moderator"
+    settings.use_database(chosen)
+    assert database_url(None, {}).render_as_string() == chosen
+    assert database_url(None, {"MODERATOR_DB": "/e.db"}).database == "/e.db"
+    assert database_url("/f.db", {"MODERATOR_DB": "/e.db"}).database == "/f.db"
+    settings.use_database(None)
+    assert database_url(None, {}).database != chosen
+    # A broken settings file is named, not guessed past.
+    settings.settings_path().write_text('{"database": 7}', encoding="utf-8")
+    with pytest.raises(DatabaseError, match=r"settings\.json: 'database' must be a path or a URL"):
+        database_url(None, {})
+
+
+def test_probing_says_what_is_there_and_writes_nothing(tmp_path: Path) -> None:
+    new = tmp_path / "new.sqlite3"
+    assert probe_database(str(new)) == f"{new} does not exist yet: Moderator will create it"
+    assert not new.exists()
+    foreign = tmp_path / "foreign.db"
+    with sqlite3.connect(foreign) as raw:
+        raw.execute("CREATE TABLE stuff (x)")
+    raw.close()
+    before = foreign.read_bytes()
+    with pytest.raises(DatabaseError, match="not a Moderator database"):
+        probe_database(str(foreign))
+    assert foreign.read_bytes() == before
+    with pytest.raises(DatabaseError, match=r"no database driver|not installed"):
+        probe_database("nosuchdriver://x/y")
+
+
+def test_probing_a_moderator_database_finds_it_ready(database: Database) -> None:
+    location = database.engine.url.render_as_string(hide_password=False)
+    assert probe_database(location).endswith("is a Moderator database, ready")
+
+
 def test_relative_paths_become_absolute(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     assert database_url("rel.db", {}).database == str(tmp_path / "rel.db")
@@ -268,7 +308,8 @@ def test_processes_opening_a_new_database_together_all_succeed(tmp_path: Path) -
     raw.close()
 
 
-def test_a_migration_that_breaks_references_changes_nothing(database: Database) -> None:
+def test_a_migration_that_breaks_references_changes_nothing(sqlite_database: Database) -> None:
+    database = sqlite_database  # what it checks is SQLite's own
     orphan = (
         "INSERT INTO comment (article_id, position, author_id, posted_at, body, status, escalated,"
         " fingerprint, imported_at) VALUES (99, 1, 99, '2020-01-01', 'x', 'pending', 0, 'f',"

@@ -337,6 +337,7 @@ def test_the_keymap_builds_actions_menu_and_toolbar(demo_window: MainWindow) -> 
         "actionKeys",
         "actionImport",
         "actionExportLog",
+        "actionSettings",
         "actionNote",
         "actionNoteAuthor",
         "actionAuthor",
@@ -356,7 +357,7 @@ def test_the_keymap_builds_actions_menu_and_toolbar(demo_window: MainWindow) -> 
     }
     assert in_menus == {
         # Switch Profile… has no key: it is added after the keymap's.
-        "&File": ["actionImport", "actionExportLog", "actionProfile"],
+        "&File": ["actionImport", "actionExportLog", "actionSettings", "actionProfile"],
         "&Edit": ["actionUndo", "actionRedo"],
         "&View": [*queues, "actionSearch", "actionReview", "actionLog"],
         "&Actions": [
@@ -380,6 +381,7 @@ def test_the_keymap_builds_actions_menu_and_toolbar(demo_window: MainWindow) -> 
         "actionSearch",
         "actionKeys",
         "actionExportLog",
+        "actionSettings",
         "actionLog",
         "actionReview",
         "actionNote",

@@ -10,8 +10,9 @@ from pytestqt.qtbot import QtBot
 
 from moderator.domain import ReasonCode, Role, Status
 from moderator.queries import comment_notes
-from moderator.services.review import Outcome
-from moderator.storage import Database
+from moderator.services import moderation
+from moderator.services.review import Outcome, resolve
+from moderator.storage import Database, open_database
 from tests.ui.conftest import WORK_TIMEOUT_MS, Answers, press, status_of
 from ui.editor_dialog import EditorChoice, EditorDialog
 from ui.main_window import MainWindow
@@ -97,6 +98,32 @@ def test_a_refused_decision_is_said(
     boxes = [box for box in review.findChildren(QMessageBox) if box.isVisible()]
     assert [box.windowTitle() for box in boxes] == ["Cannot overturn"]
     assert "needs the editor role; tester is a moderator" in boxes[0].text()
+
+
+def test_an_escalation_resolved_at_another_desk_meanwhile_is_not_resolved_again(
+    demo_window: MainWindow, answers: Answers, database: Database, qtbot: QtBot
+) -> None:
+    target = escalate_first(demo_window, answers, qtbot)
+    demo_window.desk.create_profile("tester", Role.EDITOR)
+    review = open_review(demo_window, qtbot)
+    review._editor_picker = lambda *_: EditorChoice("libel, legal agrees", ReasonCode.ABUSE)
+    shown = review.current_item()
+    assert shown is not None
+    assert shown.comment.id == target
+    # Another editor, at another desk, returns it to the moderators first.
+    other = open_database(database.engine.url.render_as_string(hide_password=False))
+    try:
+        with other.transaction() as session:
+            editor = moderation.ensure_profile(session, "ed", role=Role.EDITOR, granted_by="tester")
+            resolve(session, [target], actor=editor, outcome=Outcome.RETURN, note="fine")
+    finally:
+        other.close()
+    with qtbot.assertNotEmitted(demo_window.desk.moderated):
+        review.decide(Outcome.UPHOLD)
+    boxes = [box for box in review.findChildren(QMessageBox) if box.isVisible()]
+    assert [box.windowTitle() for box in boxes] == ["Cannot uphold"]
+    assert f"comment {target} is already pending (by ed at " in boxes[0].text()
+    assert status_of(database, target) is Status.PENDING
 
 
 def test_j_and_k_walk_the_thread_and_n_leaves_a_note(

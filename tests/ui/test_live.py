@@ -1,0 +1,187 @@
+"""Team mode in the window: teammates' decisions arrive, a decision on a comment changed
+elsewhere is refused with who changed it, and comments open at other desks are passed by."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox
+from pytestqt.modeltest import ModelTester
+from pytestqt.qtbot import QtBot
+from sqlalchemy import func, select
+
+from moderator.domain import Status
+from moderator.models import Comment
+from moderator.services import claims, moderation
+from moderator.storage import Database, open_database
+from tests.ui.conftest import WORK_TIMEOUT_MS, AddArticle, press, status_of
+from ui.main_window import MainWindow
+from ui.queue_model import COLUMNS, Column
+
+
+@pytest.fixture
+def teammate(database: Database) -> Iterator[Database]:
+    """Another desk on the same file: its own engine, as another window or process has."""
+    other = open_database(database.engine.url.render_as_string(hide_password=False))
+    yield other
+    other.close()
+
+
+@pytest.fixture
+def window(make_window: Callable[[], MainWindow], add_article: AddArticle) -> MainWindow:
+    add_article(count=6)
+    return make_window()
+
+
+def current_id(window: MainWindow) -> int:
+    comment_id = window.queue.comment_id(window.commentQueue.currentIndex().row())
+    assert comment_id is not None
+    return comment_id
+
+
+def queue_ids(window: MainWindow) -> list[int | None]:
+    return [window.queue.comment_id(row) for row in range(window.queue.rowCount())]
+
+
+def decide_elsewhere(teammate: Database, name: str, action: str, comment_id: int) -> None:
+    with teammate.transaction() as session:
+        actor = moderation.ensure_profile(session, name)
+        if action == "hide":
+            moderation.hide(session, [comment_id], actor=actor, reason="spam")
+        else:
+            moderation.approve(session, [comment_id], actor=actor)
+
+
+def pending_in(database: Database) -> int:
+    with database.session() as session:
+        return (
+            session.scalar(select(func.count(Comment.id)).where(Comment.status == Status.PENDING))
+            or 0
+        )
+
+
+def test_a_teammates_decision_leaves_the_queue_and_is_announced(
+    window: MainWindow, teammate: Database, qtmodeltester: ModelTester
+) -> None:
+    qtmodeltester.check(window.queue)
+    ids = queue_ids(window)
+    assert ids[2] is not None
+    decide_elsewhere(teammate, "bob", "hide", ids[2])
+    window.live.refresh()
+    assert queue_ids(window) == ids[:2] + ids[3:]
+    assert window.statusBar().currentMessage() == "bob, at another desk: Hid 1 comment (Spam)"
+    # The article list counts it too.
+    assert window.articles.article(0).hidden == 1
+    qtmodeltester.check(window.queue)
+
+
+def test_this_desks_own_decisions_are_not_followed_twice(
+    window: MainWindow, database: Database, qtbot: QtBot, qtmodeltester: ModelTester
+) -> None:
+    press(qtbot, window, "a")
+    press(qtbot, window, "a")
+    window.live.refresh()
+    assert window.queue.rowCount() == pending_in(database) == 4
+    qtmodeltester.check(window.queue)
+
+
+def test_the_watcher_brings_a_teammates_decision_without_being_asked(
+    window: MainWindow, teammate: Database, qtbot: QtBot
+) -> None:
+    window.live.start()
+    try:
+        ids = queue_ids(window)
+        assert ids[0] is not None
+        decide_elsewhere(teammate, "bob", "approve", ids[0])
+        qtbot.waitUntil(lambda: window.queue.rowCount() == len(ids) - 1, timeout=WORK_TIMEOUT_MS)
+    finally:
+        window.live.stop()
+
+
+def test_a_decision_on_a_comment_changed_elsewhere_is_refused_saying_who(
+    window: MainWindow, teammate: Database, database: Database, qtbot: QtBot
+) -> None:
+    target = current_id(window)
+    # Bob hides it while it is open here, and this window has not heard yet.
+    decide_elsewhere(teammate, "bob", "hide", target)
+    with qtbot.assertNotEmitted(window.desk.moderated):
+        press(qtbot, window, "a")
+    boxes = [box for box in window.findChildren(QMessageBox) if box.isVisible()]
+    (box,) = boxes
+    assert box.windowTitle() == "Cannot approve"
+    assert f"comment {target}" in box.text()
+    assert "is already hidden (by bob at " in box.text()
+    assert "it changed while you had it open, so nothing was decided" in box.text()
+    box.close()
+    assert status_of(database, target) is Status.HIDDEN
+    # Refused, the window caught up at once: the comment has left the pending queue.
+    assert target not in queue_ids(window)
+
+
+def test_a_comment_open_at_another_desk_is_marked_and_passed_by(
+    window: MainWindow, teammate: Database, qtbot: QtBot
+) -> None:
+    ids = queue_ids(window)
+    assert None not in ids
+    with teammate.transaction() as session:
+        claims.claim(session, ids[1], holder="bob", desk="bobs-desk")  # type: ignore[arg-type]
+    window.live.refresh()
+    status = window.queue.index(1, COLUMNS.index(Column.STATUS))
+    assert status.data() == "bob has it open"
+    assert status.data(Qt.ItemDataRole.FontRole).italic()
+    # J goes past it; so does the move after a decision.
+    assert current_id(window) == ids[0]
+    press(qtbot, window, "j")
+    assert current_id(window) == ids[2]
+    press(qtbot, window, "k")
+    assert current_id(window) == ids[0]
+    press(qtbot, window, "a")
+    assert current_id(window) == ids[2]
+    # Opened anyway (a click), the detail pane says who has it.
+    window.commentQueue.setCurrentIndex(window.queue.index(0, 0))
+    assert current_id(window) == ids[1]
+    assert "bob has this comment open at another desk" in window.commentDetail.toPlainText()
+
+
+def test_the_comment_open_here_is_claimed_and_released_on_close(
+    window: MainWindow, database: Database, qtbot: QtBot
+) -> None:
+    target = current_id(window)
+    window.live.write_claim()
+    with database.session() as session:
+        held = claims.claims_of_others(session, desk="someone else")
+    assert {c: row.holder for c, row in held.items()} == {target: "tester"}
+    press(qtbot, window, "j")
+    window.live.write_claim()
+    with database.session() as session:
+        held = claims.claims_of_others(session, desk="someone else")
+    assert list(held) == [current_id(window)]
+    window.close()
+    with database.session() as session:
+        assert claims.claims_of_others(session, desk="someone else") == {}
+
+
+def test_an_import_elsewhere_is_read_keeping_the_comment_open_here(
+    window: MainWindow, teammate: Database, add_article: AddArticle, qtbot: QtBot
+) -> None:
+    press(qtbot, window, "j")
+    press(qtbot, window, "j")
+    target = current_id(window)
+    # Another desk imports into the same article: the queue reads itself again.
+    from moderator.formats.records import IncomingArticle, IncomingComment  # noqa: PLC0415
+    from moderator.services.importing import import_article  # noqa: PLC0415
+    from tests.ui.conftest import T0  # noqa: PLC0415
+
+    with teammate.transaction() as session:
+        article = window.articles.article(0)
+        assert article is not None
+        import_article(
+            session,
+            IncomingArticle(
+                article.title, "Text.", "a1.txt", (IncomingComment("zed", T0, "a late comment"),)
+            ),
+        )
+    window.live.refresh()
+    assert current_id(window) == target

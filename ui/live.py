@@ -1,0 +1,155 @@
+"""Working beside teammates: their decisions appear in this window as they are made, and the
+comment open here is claimed so that their "next" passes it by.
+
+The core's ``LogWatcher`` calls from its thread when any desk commits (LISTEN/NOTIFY on
+PostgreSQL, polling on SQLite); that call only posts an event here, and the reading is done
+on the window's thread, where the views are.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from sqlalchemy.exc import SQLAlchemyError
+
+from moderator.live import LogActivity, LogWatcher, activity_since, log_head
+from moderator.services import claims
+from moderator.services.changes import ModerationChange
+from ui.desk import Desk
+from ui.jobs import Job
+
+# Kinds of entry after which the lists are read again rather than followed: new comments,
+# changed flags.
+REREAD_KINDS = frozenset({"import", "import-state", "flag", "unflag"})
+# A desk renews its claim this often, well inside ``claims.CLAIM_TTL``; lapsed claims of
+# others are dropped from view on the same beat.
+RENEW_MS = 60_000
+# Opening comments in quick succession (holding J) claims only the one the desk stops on.
+CLAIM_SETTLE_MS = 300
+
+
+class LiveFeed(QObject):
+    """Follows what other desks commit, and keeps this desk's claim.
+
+    What others did reaches the views through the desk's signals (``arrived``, ``reread``,
+    ``elsewhere``), beside what this desk does itself.
+
+    Signals:
+        claims_changed(dict): which comments other desks have open: {comment id: holder}.
+    """
+
+    claims_changed = Signal(object)
+    _poked = Signal()
+
+    def __init__(self, desk: Desk, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._desk = desk
+        # Which window this is, for the claims: one person may have two windows open.
+        self.desk_id = uuid.uuid4().hex
+        # This desk's own entries: its views followed them as they were made.
+        self._own: set[int] = set()
+        with desk.database.session() as session:
+            self._upto = log_head(session)
+        self._claimed: int | None = None
+        self._claims: dict[int, str] = {}
+        desk.moderated.connect(self._note_own)
+        desk.behind.connect(self.refresh)
+        # Queued: the watcher's thread only posts; the reading happens on this thread.
+        self._poked.connect(self.refresh, Qt.ConnectionType.QueuedConnection)
+        self._watcher = LogWatcher(desk.database, self._poked.emit)
+        self._settle = QTimer(self)
+        self._settle.setSingleShot(True)
+        self._settle.setInterval(CLAIM_SETTLE_MS)
+        self._settle.timeout.connect(self.write_claim)
+        self._wanted: int | None = None
+        self._renew = QTimer(self)
+        self._renew.setInterval(RENEW_MS)
+        self._renew.timeout.connect(self._on_beat)
+
+    @property
+    def claims(self) -> dict[int, str]:
+        """Comments other desks have open, as last read: {comment id: holder}."""
+        return dict(self._claims)
+
+    @property
+    def claimed(self) -> int | None:
+        """The comment this desk has claimed, if any."""
+        return self._claimed
+
+    def start(self) -> None:
+        self._watcher.start()
+        self._renew.start()
+        self.refresh()
+
+    def stop(self) -> None:
+        """Stop listening and give up this desk's claim (the window is closing)."""
+        self._renew.stop()
+        self._settle.stop()
+        self._watcher.stop()
+        self._wanted = None
+        self.write_claim()
+
+    # --- following others ---------------------------------------------------------------
+
+    def _note_own(self, change: ModerationChange) -> None:
+        self._own.update(step.entry_seq for step in change.comments)
+
+    def refresh(self) -> None:
+        """Read what others committed since last time, and who has what open; tell the views."""
+        try:
+            with self._desk.database.session() as session:
+                activity = activity_since(session, self._upto, skip=frozenset(self._own))
+                claims_now = claims.claims_of_others(session, desk=self.desk_id)
+        except SQLAlchemyError:
+            return  # the database is busy or gone for a moment: the next call catches up
+        self._own = {seq for seq in self._own if seq > activity.head}
+        self._upto = activity.head
+        self._follow(activity)
+        holders = {comment_id: row.holder for comment_id, row in claims_now.items()}
+        if holders != self._claims:
+            self._claims = holders
+            self.claims_changed.emit(dict(holders))
+
+    def _follow(self, activity: LogActivity) -> None:
+        if activity.empty:
+            return
+        # While this desk's own import or rule run is going, its end re-reads the lists.
+        own_job = any(job.running for job in self._desk.findChildren(Job))
+        if activity.overflow or (activity.other & REREAD_KINDS and not own_job):
+            self._desk.reread.emit()
+            return
+        for change in activity.changes:
+            self._desk.arrived.emit(change)
+        if activity.other - REREAD_KINDS:
+            self._desk.elsewhere.emit()
+
+    # --- this desk's claim --------------------------------------------------------------
+
+    def open_comment(self, comment_id: int | None) -> None:
+        """The comment now open here (None: none); claimed once the desk settles on it."""
+        self._wanted = comment_id
+        self._settle.start()
+
+    def write_claim(self) -> None:
+        """Claim the comment open here now (or give up the claim when none is)."""
+        self._settle.stop()
+        wanted = self._wanted
+        if wanted == self._claimed and wanted is None:
+            return
+        try:
+            with self._desk.database.transaction() as session:
+                if wanted is None:
+                    claims.release(session, desk=self.desk_id)
+                else:
+                    claims.claim(session, wanted, holder=self._desk.actor, desk=self.desk_id)
+        except SQLAlchemyError:
+            return  # a claim is advisory: a busy database must not stop the moderator
+        self._claimed = wanted
+
+    def _on_beat(self) -> None:
+        if self._claimed is not None:
+            self._wanted = self._claimed
+            self.write_claim()
+        # Claims lapse without a word to anyone: look again.
+        self.refresh()
