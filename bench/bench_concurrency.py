@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing
+import queue
 import random
 import statistics
 import sys
@@ -56,6 +57,8 @@ from moderator.storage import open_database
 WORKERS = 8
 DECISIONS = 1_000
 POOL = 400
+# How long a desk may take to open its database, or to make all its decisions.
+WAIT_SECONDS = 600
 TARGETS = {"postgresql": 200.0, "sqlite": 100.0}
 DECIDING = ("approve", "hide", "restore")
 T0 = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
@@ -166,18 +169,24 @@ def run(url: str, decisions: int, pool: int) -> tuple[float, list[Outcome]]:
     context = multiprocessing.get_context("spawn")
     go = context.Event()
     ready, results = context.Queue(), context.Queue()
+    plan = Plan(url, ids, decisions)
     processes = [
-        context.Process(target=_work_into, args=(url, worker, ids, decisions, go, (ready, results)))
+        context.Process(target=_work_into, args=(plan, worker, go, (ready, results)))
         for worker in range(WORKERS)
     ]
     for process in processes:
         process.start()
     # Every desk opens its database first; the clock starts when all may begin.
-    for _ in processes:
-        ready.get()
-    started = time.perf_counter()
-    go.set()
-    outcomes = [results.get()[1] for _ in processes]
+    try:
+        for _ in processes:
+            ready.get(timeout=WAIT_SECONDS)
+        started = time.perf_counter()
+        go.set()
+        outcomes = [results.get(timeout=WAIT_SECONDS)[1] for _ in processes]
+    except queue.Empty:
+        for process in processes:
+            process.kill()
+        raise SystemExit("a desk stopped answering (see its traceback above)") from None
     elapsed = time.perf_counter() - started
     for process in processes:
         process.join()

@@ -29,6 +29,7 @@ from moderator.storage import Database
 # How often SQLite is polled, and how long a PostgreSQL listener waits before looking at its
 # stop flag: well inside the two seconds a teammate's decision may take to show.
 POLL_SECONDS = 0.5
+CONNECT_SECONDS = 5
 # More new entries than this at once (a large import, a rule run elsewhere) and a view is
 # better off reading itself again than following them one by one.
 FOLLOW_AT_MOST = 2_000
@@ -62,20 +63,11 @@ class LogActivity:
 
 
 _DECISIONS = frozenset(ActionKind)
-
-
-@dataclass
-class _Step:
-    comment_id: int
-    article_id: int
-    seq: int
-    from_status: Status
-    to_status: Status
-    was_escalated: bool
-    escalated: bool
-    action: ActionKind
-    actor: str
-    reason: ReasonCode | None
+# An editor's outcome ends an escalation; escalating starts one.
+_ENDS_ESCALATION = frozenset({ActionKind.UPHOLD, ActionKind.OVERTURN, ActionKind.RETURN})
+_PUTS_BACK = frozenset({ActionKind.UNDO, ActionKind.REVERT})
+# seq, action, actor, comment, article, from, to, escalated, reason, reverts
+_Row = tuple[Any, ...]
 
 
 def _reason(text: str | None) -> ReasonCode | None:
@@ -93,7 +85,12 @@ def activity_since(
     limit: int = FOLLOW_AT_MOST,
 ) -> LogActivity:
     """What the log holds after entry ``since``, except the entries in ``skip`` (a desk's
-    own, which its views have followed already)."""
+    own, which its views have followed already).
+
+    Each decision entry is one step, in log order (not merged per comment: a view that read
+    itself again part-way through follows only the steps after what it read, by their
+    numbers). Steps in a row with the same action, actor and reason make one change record.
+    """
     head = log_head(session)
     if head <= since:
         return LogActivity(since, max(head, since))
@@ -110,73 +107,102 @@ def activity_since(
             LogEntryRow.to_status,
             LogEntryRow.escalated,
             LogEntryRow.reason,
+            LogEntryRow.reverts,
         )
         .where(LogEntryRow.seq > since, LogEntryRow.seq <= head)
         .order_by(LogEntryRow.seq)
     ).all()
     skipped = frozenset(skip)
-    steps: dict[int, _Step] = {}
+    decisions: list[_Row] = []
     other: set[str] = set()
     articles: set[int] = set()
-    for seq, action, actor, comment_id, article_id, from_status, to_status, escalated, why in rows:
+    for row in rows:
+        seq, action, _, comment_id, article_id, from_status, to_status = row[:7]
         if seq in skipped:
             continue
         if article_id is not None:
             articles.add(article_id)
-        if (
-            action not in _DECISIONS
-            or comment_id is None
-            or article_id is None
-            or from_status is None
-            or to_status is None
-        ):
-            other.add(action)
-            continue
-        kind = ActionKind(action)
-        step = steps.get(comment_id)
-        if step is None:
-            # Escalating leaves a comment escalated; an editor's outcome ends an escalation.
-            was = kind not in (ActionKind.ESCALATE,) and (
-                bool(escalated)
-                or kind in (ActionKind.UPHOLD, ActionKind.OVERTURN, ActionKind.RETURN)
-            )
-            steps[comment_id] = _Step(
-                comment_id,
-                article_id,
-                seq,
-                Status(from_status),
-                Status(to_status),
-                was,
-                bool(escalated),
-                kind,
-                actor,
-                _reason(why),
-            )
+        if action in _DECISIONS and None not in (comment_id, article_id, from_status, to_status):
+            decisions.append(tuple(row))
         else:
-            step.seq, step.to_status, step.escalated = seq, Status(to_status), bool(escalated)
-            step.action, step.actor, step.reason = kind, actor, _reason(why)
-    flagged = _flagged(session, list(steps))
-    groups: dict[tuple[ActionKind, str, ReasonCode | None], list[CommentChange]] = {}
-    for step in steps.values():
-        groups.setdefault((step.action, step.actor, step.reason), []).append(
-            CommentChange(
-                comment_id=step.comment_id,
-                article_id=step.article_id,
-                entry_seq=step.seq,
-                from_status=step.from_status,
-                to_status=step.to_status,
-                was_escalated=step.was_escalated,
-                escalated=step.escalated,
-                flagged=step.comment_id in flagged,
-            )
-        )
-    changes = tuple(
-        ModerationChange(
-            action=action, actor=actor, reason=reason, note=None, comments=tuple(found)
-        )
-        for (action, actor, reason), found in groups.items()
-    )
+            other.add(action)
+    changes = _changes(session, decisions)
     return LogActivity(since, head, changes, frozenset(other), frozenset(articles))
+
+
+def _changes(session: Session, rows: list[_Row]) -> tuple[ModerationChange, ...]:
+    flagged = _flagged(session, [row[3] for row in rows])
+    # Each comment's escalation before its step: the step before it here, else for an undo
+    # or a revert what the reverted entry left, else what the kind of step says.
+    reverted = _escalated_after(session, [row[9] for row in rows if row[9] is not None])
+    last_escalated: dict[int, bool] = {}
+    changes: list[ModerationChange] = []
+    group: list[CommentChange] = []
+    key: tuple[ActionKind, str, ReasonCode | None] | None = None
+    for (
+        seq,
+        action,
+        actor,
+        comment_id,
+        article_id,
+        from_status,
+        to_status,
+        escalated,
+        why,
+        back,
+    ) in rows:
+        kind = ActionKind(action)
+        was = last_escalated.get(comment_id)
+        if was is None:
+            if kind is ActionKind.ESCALATE:
+                was = False
+            elif kind in _ENDS_ESCALATION:
+                was = True
+            elif kind in _PUTS_BACK and back is not None:
+                was = reverted.get(back, bool(escalated))
+            else:
+                was = bool(escalated)
+        last_escalated[comment_id] = bool(escalated)
+        step = CommentChange(
+            comment_id=comment_id,
+            article_id=article_id,
+            entry_seq=seq,
+            from_status=Status(from_status),
+            to_status=Status(to_status),
+            was_escalated=was,
+            escalated=bool(escalated),
+            flagged=comment_id in flagged,
+        )
+        this = (kind, actor, _reason(why))
+        if this != key or any(done.comment_id == comment_id for done in group):
+            if group and key is not None:
+                changes.append(_record(key, group))
+            key, group = this, []
+        group.append(step)
+    if group and key is not None:
+        changes.append(_record(key, group))
+    return tuple(changes)
+
+
+def _record(
+    key: tuple[ActionKind, str, ReasonCode | None], steps: list[CommentChange]
+) -> ModerationChange:
+    action, actor, reason = key
+    return ModerationChange(
+        action=action, actor=actor, reason=reason, note=None, comments=tuple(steps)
+    )
+
+
+def _escalated_after(session: Session, seqs: list[int]) -> dict[int, bool]:
+    """For each of these entries, whether its comment was escalated after it: what an undo
+    or a revert of it found (the version check lets nothing come between)."""
+    found: dict[int, bool] = {}
+    for chunk in chunked(sorted(set(seqs))):
+        rows = session.execute(
+            select(LogEntryRow.seq, LogEntryRow.escalated).where(LogEntryRow.seq.in_(chunk))
+        )
+        found.update((seq, bool(escalated)) for seq, escalated in rows)
+    return found
 
 
 def _flagged(session: Session, ids: list[int]) -> set[int]:
@@ -241,7 +267,10 @@ class LogWatcher:
         conninfo = url.render_as_string(hide_password=False)
         while not self._stop.is_set():
             try:
-                with psycopg.connect(conninfo, autocommit=True) as connection:
+                # A timeout, so that stopping never waits long on an unreachable server.
+                with psycopg.connect(
+                    conninfo, autocommit=True, connect_timeout=CONNECT_SECONDS
+                ) as connection:
                     connection.execute(f"LISTEN {CHANNEL}")
                     # Whatever happened while not listening (at first, or after a lost
                     # connection) is looked at now.

@@ -141,7 +141,13 @@ class Database:
     checkpoints: BackgroundCheckpoints | None = None
 
     def __post_init__(self) -> None:
-        self._reader = sessionmaker(self.engine, expire_on_commit=False)
+        reading = self.engine
+        if self.engine.dialect.name == "postgresql":
+            # One snapshot for all of a read, as SQLite's read transactions have: a view that
+            # reads the log's head and then its rows must not see a commit between the two.
+            # (Read-only, so it can never fail to serialise.)
+            reading = self.engine.execution_options(isolation_level="REPEATABLE READ")
+        self._reader = sessionmaker(reading, expire_on_commit=False)
         self._writer = sessionmaker(
             self.engine.execution_options(write=True), expire_on_commit=False
         )

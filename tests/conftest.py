@@ -9,6 +9,7 @@ import tempfile
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import ModuleType
 
@@ -20,7 +21,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from sqlalchemy import select
 
-from moderator.models import LogEntryRow
+from moderator.models import Comment, LogEntryRow
 from moderator.storage import Database, open_database
 
 # No per-example deadline: a wall-clock limit fails at random on a busy 2-core CI machine.
@@ -76,6 +77,43 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if {"seed_article", "shared_imports"} & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.shared)
+
+
+def add_comments(database: Database, count: int, *, title: str = "T") -> list[int]:
+    """A new article titled ``title`` with ``count`` pending comments by different readers,
+    a minute apart; their ids in thread order."""
+    from moderator.formats.records import IncomingArticle, IncomingComment  # noqa: PLC0415
+    from moderator.services.importing import import_article  # noqa: PLC0415
+
+    start = datetime(2025, 2, 3, 8, 0, tzinfo=UTC)
+    article = IncomingArticle(
+        title=title,
+        body="Body",
+        source=f"{title}.txt",
+        comments=tuple(
+            IncomingComment(f"reader{i}", start + timedelta(minutes=i), f"{title} comment {i}")
+            for i in range(count)
+        ),
+    )
+    with database.transaction() as session:
+        change = import_article(session, article)
+    with database.session() as session:
+        return list(
+            session.scalars(
+                select(Comment.id)
+                .where(Comment.article_id == change.article_id)
+                .order_by(Comment.position)
+            )
+        )
+
+
+@pytest.fixture
+def other_desk(database: Database) -> Iterator[Database]:
+    """A second desk on the test's database: its own engine and connections, as another window
+    or another machine has."""
+    other = open_database(database.engine.url.render_as_string(hide_password=False))
+    yield other
+    other.close()
 
 
 def logged_decisions(database: Database, comment_id: int | None = None) -> list[LogEntryRow]:

@@ -23,6 +23,7 @@ from moderator.queries import author_notes, author_summary
 from moderator.queue import QueueFilter, list_queue
 from moderator.services.changes import ModerationChange
 from moderator.services.errors import ServiceError
+from moderator.services.moderation import Seen
 from ui.decisions import BULK_LIMIT, ReasonPicker
 from ui.desk import Desk
 from ui.documents import author_text
@@ -146,16 +147,18 @@ class AuthorWindow(QMainWindow):
             return
         choice = self._reason_picker(self, len(ids))
         if choice is not None:
-            self._decide("hide", lambda: self.desk.hide(ids, choice.reason, choice.note))
+            self._decide(
+                "hide", lambda seen: self.desk.hide(ids, choice.reason, choice.note, seen=seen)
+            )
 
     def approve_pending(self) -> None:
         ids = self.pending_ids()
         if ids:
-            self._decide("approve", lambda: self.desk.approve(ids))
+            self._decide("approve", lambda seen: self.desk.approve(ids, seen=seen))
 
-    def _decide(self, verb: str, run: Callable[[], ModerationChange]) -> None:
+    def _decide(self, verb: str, run: Callable[[Seen | None], ModerationChange]) -> None:
         try:
-            change = run()
+            change = run(None)
         except (ServiceError, SQLAlchemyError) as error:
             warn(self, f"Cannot {verb}", str(getattr(error, "orig", None) or error))
             return

@@ -10,10 +10,13 @@ from sqlalchemy.exc import SQLAlchemyError
 from moderator.domain import ActionKind
 from moderator.services.changes import ModerationChange
 from moderator.services.errors import ServiceError
+from moderator.services.moderation import Seen
 from ui.desk import Desk
 
 # Told when an undo or redo could not be done: (title, message).
 Report = Callable[[str, str], None]
+# Makes a decision again, on the comments as last seen (their versions).
+Again = Callable[[Seen], ModerationChange]
 
 _VERBS = {
     ActionKind.APPROVE: "Approve",
@@ -47,15 +50,16 @@ class DecisionCommand(QUndoCommand):
     The decision is made before the command is pushed (so that a refused decision never
     reaches the stack): the first ``redo`` that ``push`` calls does nothing. ``undo`` asks the
     desk to put the comments back, which appends "undo" entries to the history; a later
-    ``redo`` makes the decision again, as new entries. If either is refused (another desk
-    changed a comment meanwhile), ``report`` is told and the step leaves the stack.
+    ``redo`` makes the decision again, as new entries, given the comments' versions as the
+    undo left them (``again(seen)``). If either is refused (another desk changed a comment
+    meanwhile), ``report`` is told and the step leaves the stack.
     """
 
     def __init__(
         self,
         desk: Desk,
         change: ModerationChange,
-        again: Callable[[], ModerationChange],
+        again: Again,
         report: Report,
     ) -> None:
         super().__init__(describe(change))
@@ -64,6 +68,7 @@ class DecisionCommand(QUndoCommand):
         self._again = again
         self._report = report
         self._done = True
+        self._undone: Seen = {}
 
     @property
     def change(self) -> ModerationChange:
@@ -74,7 +79,7 @@ class DecisionCommand(QUndoCommand):
         if self._done:
             return
         try:
-            self._change = self._again()
+            self._change = self._again(self._undone)
         except (ServiceError, SQLAlchemyError) as error:
             self._give_up("redo", error)
             return
@@ -82,10 +87,12 @@ class DecisionCommand(QUndoCommand):
 
     def undo(self) -> None:
         try:
-            self._desk.undo(self._change)
+            undone = self._desk.undo(self._change)
         except (ServiceError, SQLAlchemyError) as error:
             self._give_up("undo", error)
             return
+        # A redo decides on the comments as this undo left them, or not at all.
+        self._undone = {step.comment_id: step.entry_seq for step in undone.comments}
         self._done = False
 
     def _give_up(self, verb: str, error: Exception) -> None:

@@ -14,7 +14,7 @@ from moderator.domain import ActionKind
 from moderator.services.changes import ModerationChange
 from moderator.services.errors import ServiceError
 from moderator.services.moderation import MAX_NOTE_LENGTH, Seen
-from ui.commands import DecisionCommand, counted
+from ui.commands import Again, DecisionCommand, counted
 from ui.desk import Desk
 from ui.messages import warn
 from ui.queue_model import CommentQueueModel
@@ -170,7 +170,7 @@ class Decisions(QObject):
             action.setEnabled(can)
             action.setText(f"&{verb} {text}" if can else f"&{verb}")
 
-    def record(self, change: ModerationChange, again: Callable[[], ModerationChange]) -> None:
+    def record(self, change: ModerationChange, again: Again) -> None:
         """Make a decision taken elsewhere (the review window) one step of this undo stack."""
         self.stack.push(DecisionCommand(self._desk, change, again, self._report))
 
@@ -206,8 +206,8 @@ class Decisions(QObject):
             detail = getattr(error, "orig", None) or error
             warn(self._window, f"Cannot {verb}", f"The database refused the decision: {detail}")
             return
-        # Made again by a redo, it is checked against the state the undo left (not ``seen``).
-        self.record(change, lambda: run(None))
+        # Made again by a redo, it is checked against the versions the undo left.
+        self.record(change, run)
         # The models have followed the change by now; move on to the next undecided comment
         # that nobody else has open.
         last_row = self._queue.row_of(ids[-1])

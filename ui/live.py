@@ -55,6 +55,10 @@ class LiveFeed(QObject):
         self._claims: dict[int, str] = {}
         desk.moderated.connect(self._note_own)
         desk.behind.connect(self.refresh)
+        # Others' imports or flag changes seen while this desk's own job ran.
+        self._reread_pending = False
+        desk.imported.connect(self._after_own_job)
+        desk.rules_ran.connect(self._after_own_job)
         # Queued: the watcher's thread only posts; the reading happens on this thread.
         self._poked.connect(self.refresh, Qt.ConnectionType.QueuedConnection)
         self._watcher = LogWatcher(desk.database, self._poked.emit)
@@ -114,15 +118,23 @@ class LiveFeed(QObject):
     def _follow(self, activity: LogActivity) -> None:
         if activity.empty:
             return
-        # While this desk's own import or rule run is going, its end re-reads the lists.
-        own_job = any(job.running for job in self._desk.findChildren(Job))
-        if activity.overflow or (activity.other & REREAD_KINDS and not own_job):
-            self._desk.reread.emit()
+        if activity.overflow or activity.other & REREAD_KINDS:
+            if any(job.running for job in self._desk.findChildren(Job)):
+                # Not now, under this desk's own import or rule run (the lists would be read
+                # again after each page): when it ends.
+                self._reread_pending = True
+            else:
+                self._desk.reread.emit()
             return
         for change in activity.changes:
             self._desk.arrived.emit(change)
         if activity.other - REREAD_KINDS:
             self._desk.elsewhere.emit()
+
+    def _after_own_job(self, _report: object) -> None:
+        if self._reread_pending:
+            self._reread_pending = False
+            self._desk.reread.emit()
 
     # --- this desk's claim --------------------------------------------------------------
 
@@ -137,15 +149,19 @@ class LiveFeed(QObject):
         wanted = self._wanted
         if wanted == self._claimed and wanted is None:
             return
-        try:
-            with self._desk.database.transaction() as session:
-                if wanted is None:
-                    claims.release(session, desk=self.desk_id)
-                else:
-                    claims.claim(session, wanted, holder=self._desk.actor, desk=self.desk_id)
-        except SQLAlchemyError:
-            return  # a claim is advisory: a busy database must not stop the moderator
-        self._claimed = wanted
+        # Twice: two desks swapping comments at once may deadlock on PostgreSQL, which then
+        # gives up one of them; its second try goes through.
+        for _ in range(2):
+            try:
+                with self._desk.database.transaction() as session:
+                    if wanted is None:
+                        claims.release(session, desk=self.desk_id)
+                    else:
+                        claims.claim(session, wanted, holder=self._desk.actor, desk=self.desk_id)
+            except SQLAlchemyError:
+                continue  # a claim is advisory: a busy database must not stop the moderator
+            self._claimed = wanted
+            return
 
     def _on_beat(self) -> None:
         if self._claimed is not None:

@@ -27,6 +27,7 @@ from moderator.services.changes import ModerationChange
 from moderator.services.errors import ServiceError
 from moderator.services.moderation import Seen
 from moderator.services.review import Outcome
+from ui.commands import Again
 from ui.decisions import ReasonPicker
 from ui.desk import Desk
 from ui.documents import show_comment_in_context
@@ -38,7 +39,7 @@ from ui.review_models import ThreadModel, ThreadsModel
 # Asks for a note's text (None: cancelled); injected so tests answer without a modal dialog.
 NoteTextPicker = Callable[[QWidget, str], str | None]
 # Makes a decision one step of the desk's undo stack: (change, how to make it again).
-Record = Callable[[ModerationChange, Callable[[], ModerationChange]], None]
+Record = Callable[[ModerationChange, Again], None]
 
 
 UPHOLD_TIP = "Hide it, with a reason and a note"
@@ -292,7 +293,7 @@ class ReviewWindow(QMainWindow):
         except (ServiceError, SQLAlchemyError) as error:
             warn(self, f"Cannot {outcome}", str(getattr(error, "orig", None) or error))
             return
-        self._record(change, lambda: run(None))
+        self._record(change, run)
         self.statusBar().showMessage(f"Comment #{item.comment.position}: {outcome}", 8000)
 
     def approve(self) -> None:
@@ -325,7 +326,7 @@ class ReviewWindow(QMainWindow):
         except (ServiceError, SQLAlchemyError) as error:
             warn(self, f"Cannot {verb}", str(getattr(error, "orig", None) or error))
             return
-        self._record(change, lambda: run(ids, None))
+        self._record(change, lambda seen: run(ids, seen))
 
     def add_note(self) -> None:
         item = self.current_item()

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import and_, delete, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -34,6 +34,16 @@ class ClaimRow:
     expires_at: datetime
 
 
+def database_now(session: Session) -> datetime:
+    """The time by the database's clock where desks share a server (PostgreSQL), so that
+    claims made on machines whose clocks differ expire alike; else this machine's."""
+    if session.get_bind().dialect.name == "postgresql":
+        found = session.scalar(select(func.now()))
+        if isinstance(found, datetime):
+            return found.astimezone(UTC)
+    return utc_now()
+
+
 def claim(
     session: Session,
     comment_id: int,
@@ -44,11 +54,19 @@ def claim(
     ttl: timedelta = CLAIM_TTL,
 ) -> ClaimRow:
     """Mark ``comment_id`` as open at ``desk`` (``holder`` at the desk), or renew that mark;
-    the desk's claim on any other comment ends. Returns the comment's claim as it now stands:
-    another desk's, unchanged, if that one holds it and has not expired.
+    the desk's claim on any other comment ends, and lapsed claims are cleared. Returns the
+    comment's claim as it now stands: another desk's, unchanged, if that one holds it and has
+    not expired.
     """
-    now = utc_now() if now is None else now
-    session.execute(delete(Claim).where(Claim.desk == desk, Claim.comment_id != comment_id))
+    now = database_now(session) if now is None else now
+    session.execute(
+        delete(Claim).where(
+            or_(
+                and_(Claim.desk == desk, Claim.comment_id != comment_id),
+                Claim.expires_at <= now,
+            )
+        )
+    )
     values = {"comment_id": comment_id, "holder": holder, "desk": desk, "expires_at": now + ttl}
     table = Base.metadata.tables[Claim.__tablename__]
     upsert: Any
@@ -90,17 +108,10 @@ def claims_of_others(
 ) -> dict[int, ClaimRow]:
     """The live claims of every desk but ``desk``, by comment (of ``comment_ids`` only, if
     given). Lapsed claims are not listed."""
-    now = utc_now() if now is None else now
+    now = database_now(session) if now is None else now
     query = select(Claim.comment_id, Claim.holder, Claim.desk, Claim.expires_at).where(
         Claim.desk != desk, Claim.expires_at > now
     )
     if comment_ids is not None:
         query = query.where(Claim.comment_id.in_(list(comment_ids)))
     return {row[0]: ClaimRow(*row) for row in session.execute(query)}
-
-
-def clear_lapsed(session: Session, *, now: datetime | None = None) -> int:
-    """Delete claims that have expired (they are ignored anyway; this keeps the table small)."""
-    now = utc_now() if now is None else now
-    result = session.execute(delete(Claim).where(Claim.expires_at <= now))
-    return int(getattr(result, "rowcount", 0) or 0)

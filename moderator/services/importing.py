@@ -207,10 +207,10 @@ def apply_platform_state(
     if decided:
         ids = _ids_by_print(session, change.article_id, [fingerprint for fingerprint, _ in decided])
         entries = []
-        by_status: dict[Status, list[int]] = {}
+        states: list[tuple[int, Status]] = []
         for fingerprint, comment in decided:
             status = _STATES.get(comment.state, Status.PENDING)
-            by_status.setdefault(status, []).append(ids[fingerprint])
+            states.append((ids[fingerprint], status))
             entries.append(
                 NewEntry(
                     PLATFORM_STATE,
@@ -223,14 +223,15 @@ def apply_platform_state(
                     note=f"{comment.state} on the source platform ({incoming.source})",
                 )
             )
-        # One statement per state, not one per comment: most of an export is decided.
-        for status, comment_ids in by_status.items():
-            for chunk in chunked(comment_ids):
-                session.execute(
-                    update(Comment).where(Comment.id.in_(chunk)).values(status=status),
-                    execution_options={"synchronize_session": False},
-                )
-        append(session, UNNAMED_IMPORTER, entries)
+        seqs = append(session, UNNAMED_IMPORTER, entries)
+        # Each comment's version is its entry, as a decision's would be.
+        session.execute(
+            update(Comment),
+            [
+                {"id": comment_id, "status": status, "version": seq}
+                for (comment_id, status), seq in zip(states, seqs, strict=True)
+            ],
+        )
     if any(comment.parent_external_id for comment in incoming.comments):
         _link_replies(session, change.article_id, incoming)
 

@@ -178,11 +178,19 @@ def undo(
     refuse_locked_comments(session, comments)
     for comment in comments:
         step = steps[comment.id]
-        if (comment.status, comment.escalated) != (step.to_status, step.escalated):
+        # By version: a comment sent back and decided the same way again by someone else is
+        # theirs now, though its status is as the change left it. (Version 0: unchanged since
+        # versions began, when only its state can tell.)
+        moved_on = (
+            comment.version != step.entry_seq
+            if comment.version
+            else (comment.status, comment.escalated) != (step.to_status, step.escalated)
+        )
+        if moved_on:
             state = f"{comment.status}{', escalated' if comment.escalated else ''}"
             raise TransitionError(
-                f"comment {comment.id} changed since ({change.action}); it is now {state}:"
-                f" cannot {kind}"
+                f"comment {comment.id} changed since ({change.action}); it is now {state}"
+                f"{made_by(session, comment.version) if comment.version else ''}: cannot {kind}"
             )
     # Checked once the comments are known to be as the change left them: then the last
     # decision is the change's own, and only its maker's role matters.

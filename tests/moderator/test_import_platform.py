@@ -45,16 +45,18 @@ def test_a_wxr_file_keeps_states_threads_and_the_log(database: Database, tmp_pat
     assert report.skipped == [f"{path}: 1 pingbacks and trackbacks skipped"]
     with database.session() as session:
         rows = session.execute(
-            select(Comment.external_id, Comment.status).order_by(Comment.id)
+            select(Comment.external_id, Comment.status, Comment.version).order_by(Comment.id)
         ).all()
         items = thread(session, report.imported[0].article_id)
         states = list(stream_entries(session, LogFilter(action="import-state")))
         assert verify_log(session).ok
-    assert [(external, str(status)) for external, status in rows] == [
+    assert [(external, str(status)) for external, status, _ in rows] == [
         ("1", "approved"),
         ("2", "pending"),
         ("3", "hidden"),
     ]
+    # A state brought from the platform is the comment's version, as a decision would be.
+    assert [version for _, _, version in rows] == [states[0].seq, 0, states[1].seq]
     assert [(item.comment.body, item.depth) for item in items] == [
         ("first", 0),
         ("reply", 1),

@@ -4,45 +4,48 @@ there are some (LISTEN/NOTIFY on PostgreSQL, polling on SQLite)."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
-from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import select
 
-from moderator.domain import ActionKind, Role, Status
-from moderator.formats.records import IncomingArticle, IncomingComment
-from moderator.live import LogWatcher, activity_since, log_head
-from moderator.models import Comment
+from moderator.domain import ReasonCode, Role
+from moderator.live import LogActivity, LogWatcher, activity_since, log_head
+from moderator.models import LogEntryRow
 from moderator.services import claims, moderation, notes
-from moderator.services.importing import import_article
-from moderator.storage import Database, open_database
+from moderator.services.review import resolve
+from moderator.storage import Database
+from tests.conftest import add_comments
 
-T0 = datetime(2024, 3, 1, 9, 0, tzinfo=UTC)
 # Generous: a watcher on a busy CI machine may be slow; a failure here means "never".
 PATIENCE_SECONDS = 20
 
 
 @pytest.fixture
 def ids(database: Database) -> list[int]:
-    article = IncomingArticle(
-        "T", "B", "t.txt", tuple(IncomingComment(f"a{i}", T0, f"c{i}") for i in range(4))
-    )
+    made = add_comments(database, 4)
     with database.transaction() as session:
-        import_article(session, article)
         moderation.ensure_profile(session, "ed", role=Role.EDITOR)
-    with database.session() as session:
-        return list(session.scalars(select(Comment.id).order_by(Comment.id)))
+    return made
 
 
-@pytest.fixture
-def other_desk(database: Database) -> Iterator[Database]:
-    other = open_database(database.engine.url.render_as_string(hide_password=False))
-    yield other
-    other.close()
+def steps_of(activity: LogActivity) -> list[tuple[object, ...]]:
+    """Each step as (action, actor, comment, from, to, was escalated, escalated), in order."""
+    return [
+        (
+            str(change.action),
+            change.actor,
+            step.comment_id,
+            str(step.from_status),
+            str(step.to_status),
+            step.was_escalated,
+            step.escalated,
+        )
+        for change in activity.changes
+        for step in change.comments
+    ]
 
 
-def test_others_decisions_come_back_as_one_net_step_per_comment(
+def test_others_decisions_come_back_step_by_step_in_log_order(
     database: Database, ids: list[int]
 ) -> None:
     with database.session() as session:
@@ -57,35 +60,64 @@ def test_others_decisions_come_back_as_one_net_step_per_comment(
         notes.note_comment(session, ids[2], "look at the link", actor=ann)
     with database.session() as session:
         activity = activity_since(session, since, skip={mine.comments[0].entry_seq})
-    steps = {
-        step.comment_id: (
-            change.action,
-            change.actor,
-            step.from_status,
-            step.to_status,
-            step.escalated,
-        )
-        for change in activity.changes
-        for step in change.comments
-    }
-    # ids[0]: approved then hidden, one step from pending to hidden; ids[3] was this desk's.
-    assert steps == {
-        ids[0]: (ActionKind.HIDE, "ed", Status.PENDING, Status.HIDDEN, False),
-        ids[1]: (ActionKind.HIDE, "ed", Status.PENDING, Status.HIDDEN, False),
-        ids[2]: (ActionKind.ESCALATE, "ann", Status.PENDING, Status.PENDING, True),
-    }
+    # ids[3] was this desk's own; the note is another kind of entry.
+    assert steps_of(activity) == [
+        ("approve", "ann", ids[0], "pending", "approved", False, False),
+        ("hide", "ed", ids[0], "approved", "hidden", False, False),
+        ("hide", "ed", ids[1], "pending", "hidden", False, False),
+        ("escalate", "ann", ids[2], "pending", "pending", False, True),
+    ]
+    # One record per run of steps alike: ed's hide of two comments is one, with its reason.
+    assert [(str(c.action), len(c.comments), c.reason) for c in activity.changes] == [
+        ("approve", 1, None),
+        ("hide", 2, ReasonCode.SPAM),
+        ("escalate", 1, None),
+    ]
     with database.session() as session:
         head = log_head(session)
-        versions = dict(session.execute(select(Comment.id, Comment.version)).all())
+        seqs = list(
+            session.scalars(
+                select(LogEntryRow.seq)
+                .where(
+                    LogEntryRow.seq > since, LogEntryRow.action.in_(["approve", "hide", "escalate"])
+                )
+                .order_by(LogEntryRow.seq)
+            )
+        )
     assert activity.head == head
-    # Each step names its comment's latest entry: the version a view then holds.
-    assert all(
-        step.entry_seq == versions[step.comment_id] for c in activity.changes for step in c.comments
-    )
+    assert [step.entry_seq for c in activity.changes for step in c.comments] == [
+        seq for seq in seqs if seq != mine.comments[0].entry_seq
+    ]
     assert "note" in activity.other
     with database.session() as session:
         assert activity_since(session, head).empty
         assert activity_since(session, since, limit=2).overflow
+
+
+def test_what_escalation_each_step_found_is_known_for_undo_and_editors(
+    database: Database, ids: list[int]
+) -> None:
+    with database.session() as session:
+        since = log_head(session)
+    with database.transaction() as session:
+        ann = moderation.ensure_profile(session, "ann")
+        ed = moderation.ensure_profile(session, "ed")
+        escalated = moderation.escalate(session, [ids[0]], actor=ann)
+        moderation.undo(session, escalated, actor=ann)
+        moderation.escalate(session, [ids[1]], actor=ann)
+        upheld = resolve(session, [ids[1]], actor=ed, outcome="uphold", note="n", reason="abuse")
+        moderation.undo(session, upheld, actor=ed)
+    with database.session() as session:
+        activity = activity_since(session, since)
+    assert steps_of(activity) == [
+        ("escalate", "ann", ids[0], "pending", "pending", False, True),
+        # Undoing the escalation found it escalated and left it not.
+        ("undo", "ann", ids[0], "pending", "pending", True, False),
+        ("escalate", "ann", ids[1], "pending", "pending", False, True),
+        ("uphold", "ed", ids[1], "pending", "hidden", True, False),
+        # Undoing the uphold found it upheld (no longer escalated) and escalated it again.
+        ("undo", "ed", ids[1], "hidden", "pending", False, True),
+    ]
 
 
 def _watch(database: Database) -> tuple[LogWatcher, threading.Event]:

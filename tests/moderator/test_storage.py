@@ -181,11 +181,16 @@ def test_a_database_from_a_newer_version_is_refused(tmp_path: Path) -> None:
         open_database(f"sqlite:///{path}")
 
 
-def test_a_foreign_sqlite_file_is_refused_untouched(tmp_path: Path) -> None:
-    path = tmp_path / "other.sqlite3"
+def foreign_sqlite(path: Path) -> Path:
+    """A SQLite file of another program's."""
     with sqlite3.connect(path) as raw:
         raw.execute("CREATE TABLE notes (x)")
     raw.close()
+    return path
+
+
+def test_a_foreign_sqlite_file_is_refused_untouched(tmp_path: Path) -> None:
+    path = foreign_sqlite(tmp_path / "other.sqlite3")
     before = path.read_bytes()
     with pytest.raises(DatabaseError, match="is not a Moderator database"):
         open_database(str(path))
@@ -260,10 +265,7 @@ def test_probing_says_what_is_there_and_writes_nothing(tmp_path: Path) -> None:
     new = tmp_path / "new.sqlite3"
     assert probe_database(str(new)) == f"{new} does not exist yet: Moderator will create it"
     assert not new.exists()
-    foreign = tmp_path / "foreign.db"
-    with sqlite3.connect(foreign) as raw:
-        raw.execute("CREATE TABLE stuff (x)")
-    raw.close()
+    foreign = foreign_sqlite(tmp_path / "foreign.db")
     before = foreign.read_bytes()
     with pytest.raises(DatabaseError, match="not a Moderator database"):
         probe_database(str(foreign))
@@ -275,6 +277,20 @@ def test_probing_says_what_is_there_and_writes_nothing(tmp_path: Path) -> None:
 def test_probing_a_moderator_database_finds_it_ready(database: Database) -> None:
     location = database.engine.url.render_as_string(hide_password=False)
     assert probe_database(location).endswith("is a Moderator database, ready")
+
+
+def test_a_read_sees_one_moment_whatever_commits_meanwhile(
+    database: Database, other_desk: Database
+) -> None:
+    """A view that reads the log's head and then rows must not see a commit between the two
+    (SQLite's read transactions hold a snapshot; PostgreSQL's reads are REPEATABLE READ)."""
+    with database.session() as session:
+        before = session.scalar(text("SELECT seq FROM log_head"))
+        with other_desk.transaction() as writing:
+            writing.execute(text("UPDATE log_head SET seq = seq + 1"))
+        assert session.scalar(text("SELECT seq FROM log_head")) == before
+    with database.session() as session:
+        assert session.scalar(text("SELECT seq FROM log_head")) == before + 1
 
 
 def test_relative_paths_become_absolute(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -14,6 +14,7 @@ from moderator.domain import ReasonCode, Role, Status
 from moderator.queue import QueueFilter, list_queue
 from moderator.services import moderation
 from moderator.services.changes import ModerationChange
+from moderator.services.moderation import Seen
 from moderator.storage import Database
 from tests.conftest import logged_decisions
 from tests.ui.conftest import AddArticle, actions_on, status_of
@@ -38,9 +39,9 @@ class Reports:
 
 
 def push(
-    stack: QUndoStack, desk: Desk, run: Callable[[], ModerationChange], reports: Reports
+    stack: QUndoStack, desk: Desk, run: Callable[[Seen | None], ModerationChange], reports: Reports
 ) -> DecisionCommand:
-    command = DecisionCommand(desk, run(), run, reports)
+    command = DecisionCommand(desk, run(None), run, reports)
     stack.push(command)
     return command
 
@@ -49,7 +50,9 @@ def test_a_bulk_hide_is_one_step_undone_and_redone(
     desk: Desk, database: Database, ids: list[int]
 ) -> None:
     stack, reports = QUndoStack(), Reports()
-    command = push(stack, desk, lambda: desk.hide(ids[:2], ReasonCode.SPAM, "bot"), reports)
+    command = push(
+        stack, desk, lambda seen: desk.hide(ids[:2], ReasonCode.SPAM, "bot", seen=seen), reports
+    )
     assert command.text() == "Hide 2 comments (Spam)"
     assert [status_of(database, i) for i in ids] == [Status.HIDDEN, Status.HIDDEN, Status.PENDING]
     assert stack.count() == 1
@@ -75,7 +78,7 @@ def test_a_bulk_hide_is_one_step_undone_and_redone(
 
 def test_undoing_an_escalation_clears_it(desk: Desk, database: Database, ids: list[int]) -> None:
     stack, reports = QUndoStack(), Reports()
-    push(stack, desk, lambda: desk.escalate([ids[0]], "legal"), reports)
+    push(stack, desk, lambda seen: desk.escalate([ids[0]], "legal", seen=seen), reports)
     stack.undo()
     with database.session() as session:
         [row] = [r for r in list_queue(session, QueueFilter()) if r.id == ids[0]]
@@ -90,7 +93,7 @@ def test_an_undo_refused_is_reported_and_leaves_the_stack(
     desk: Desk, database: Database, ids: list[int]
 ) -> None:
     stack, reports = QUndoStack(), Reports()
-    push(stack, desk, lambda: desk.approve([ids[0]]), reports)
+    push(stack, desk, lambda seen: desk.approve([ids[0]], seen=seen), reports)
     # Another desk hides it meanwhile.
     with database.transaction() as session:
         # An editor: hiding a published comment overturns it.
@@ -98,15 +101,52 @@ def test_an_undo_refused_is_reported_and_leaves_the_stack(
         moderation.hide(session, [ids[0]], actor=other, reason=ReasonCode.ABUSE)
 
     stack.undo()
-    assert reports.said == [
-        (
-            "Cannot undo",
-            f"Approve 1 comment: comment {ids[0]} changed since (approve); it is now hidden:"
-            " cannot undo",
-        )
-    ]
+    ((title, message),) = reports.said
+    assert title == "Cannot undo"
+    assert message.startswith(
+        f"Approve 1 comment: comment {ids[0]} changed since (approve); it is now hidden"
+        " (by other desk at "
+    )
+    assert message.endswith(" UTC): cannot undo")
     assert stack.count() == 0
     assert status_of(database, ids[0]) is Status.HIDDEN
+
+
+def test_an_undo_is_refused_even_when_another_desk_left_the_same_status(
+    desk: Desk, database: Database, ids: list[int]
+) -> None:
+    stack, reports = QUndoStack(), Reports()
+    push(stack, desk, lambda seen: desk.approve([ids[0]], seen=seen), reports)
+    # Bob sends it back and approves it again: the status is as this desk left it, but the
+    # decision standing now is Bob's, and an undo here would reverse his.
+    with database.transaction() as session:
+        bob = moderation.ensure_profile(session, "bob", role=Role.EDITOR)
+        moderation.restore(session, [ids[0]], actor=bob)
+        moderation.approve(session, [ids[0]], actor=bob)
+
+    stack.undo()
+    ((title, message),) = reports.said
+    assert title == "Cannot undo"
+    assert f"comment {ids[0]} changed since (approve); it is now approved (by bob at " in message
+    assert status_of(database, ids[0]) is Status.APPROVED
+
+
+def test_a_redo_is_refused_when_another_desk_decided_after_the_undo(
+    desk: Desk, database: Database, ids: list[int]
+) -> None:
+    stack, reports = QUndoStack(), Reports()
+    push(stack, desk, lambda seen: desk.approve([ids[0]], seen=seen), reports)
+    stack.undo()
+    with database.transaction() as session:
+        bob = moderation.ensure_profile(session, "bob", role=Role.EDITOR)
+        moderation.hide(session, [ids[0]], actor=bob, reason=ReasonCode.SPAM)
+
+    stack.redo()
+    ((title, message),) = reports.said
+    assert title == "Cannot redo"
+    assert f"comment {ids[0]} is already hidden (by bob at " in message
+    assert status_of(database, ids[0]) is Status.HIDDEN
+    assert stack.count() == 0
 
 
 def test_describe_names_the_decision(desk: Desk, ids: list[int]) -> None:

@@ -3,7 +3,7 @@ elsewhere is refused with who changed it, and comments open at other desks are p
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 from PySide6.QtCore import Qt
@@ -13,20 +13,20 @@ from pytestqt.qtbot import QtBot
 from sqlalchemy import func, select
 
 from moderator.domain import Status
+from moderator.formats.records import IncomingArticle, IncomingComment
 from moderator.models import Comment
 from moderator.services import claims, moderation
-from moderator.storage import Database, open_database
-from tests.ui.conftest import WORK_TIMEOUT_MS, AddArticle, press, status_of
+from moderator.services.importing import import_article
+from moderator.storage import Database
+from tests.ui.conftest import T0, WORK_TIMEOUT_MS, AddArticle, press, status_of
 from ui.main_window import MainWindow
 from ui.queue_model import COLUMNS, Column
 
 
 @pytest.fixture
-def teammate(database: Database) -> Iterator[Database]:
-    """Another desk on the same file: its own engine, as another window or process has."""
-    other = open_database(database.engine.url.render_as_string(hide_password=False))
-    yield other
-    other.close()
+def teammate(other_desk: Database) -> Database:
+    """Another desk on the same file, as another window or process has."""
+    return other_desk
 
 
 @pytest.fixture
@@ -170,10 +170,6 @@ def test_an_import_elsewhere_is_read_keeping_the_comment_open_here(
     press(qtbot, window, "j")
     target = current_id(window)
     # Another desk imports into the same article: the queue reads itself again.
-    from moderator.formats.records import IncomingArticle, IncomingComment  # noqa: PLC0415
-    from moderator.services.importing import import_article  # noqa: PLC0415
-    from tests.ui.conftest import T0  # noqa: PLC0415
-
     with teammate.transaction() as session:
         article = window.articles.article(0)
         assert article is not None
@@ -183,5 +179,30 @@ def test_an_import_elsewhere_is_read_keeping_the_comment_open_here(
                 article.title, "Text.", "a1.txt", (IncomingComment("zed", T0, "a late comment"),)
             ),
         )
+    before = window.queue.rowCount()
     window.live.refresh()
+    # Read again: the new comment is in (at the end of the thread), and the comment open
+    # here is still the one open (a queue read again starts at its first row otherwise).
+    assert window.queue.rowCount() == before + 1 == pending_in(teammate)
+    assert window.articles.article(0).comments == 7
     assert current_id(window) == target
+    assert window.commentQueue.currentIndex().row() == 2
+
+
+def test_a_view_read_again_midway_follows_only_what_came_after(
+    window: MainWindow, teammate: Database, database: Database, qtmodeltester: ModelTester
+) -> None:
+    ids = queue_ids(window)
+    assert ids[4] is not None
+    decide_elsewhere(teammate, "bob", "approve", ids[4])
+    # The window reads its lists again (a tab switched, say) before it hears of Bob's steps.
+    window.queue.reload()
+    window.articles.reload()
+    with teammate.transaction() as session:
+        moderation.restore(session, [ids[4]], actor=moderation.ensure_profile(session, "bob"))
+    window.live.refresh()
+    assert queue_ids(window) == ids
+    assert window.queue.rowCount() == pending_in(database) == 6
+    assert window.articles.article(0).pending == 6
+    assert window.articles.article(0).approved == 0
+    qtmodeltester.check(window.queue)

@@ -12,7 +12,7 @@ from moderator.domain import ReasonCode, Role, Status
 from moderator.queries import comment_notes
 from moderator.services import moderation
 from moderator.services.review import Outcome, resolve
-from moderator.storage import Database, open_database
+from moderator.storage import Database
 from tests.ui.conftest import WORK_TIMEOUT_MS, Answers, press, status_of
 from ui.editor_dialog import EditorChoice, EditorDialog
 from ui.main_window import MainWindow
@@ -101,7 +101,11 @@ def test_a_refused_decision_is_said(
 
 
 def test_an_escalation_resolved_at_another_desk_meanwhile_is_not_resolved_again(
-    demo_window: MainWindow, answers: Answers, database: Database, qtbot: QtBot
+    demo_window: MainWindow,
+    answers: Answers,
+    database: Database,
+    other_desk: Database,
+    qtbot: QtBot,
 ) -> None:
     target = escalate_first(demo_window, answers, qtbot)
     demo_window.desk.create_profile("tester", Role.EDITOR)
@@ -111,13 +115,9 @@ def test_an_escalation_resolved_at_another_desk_meanwhile_is_not_resolved_again(
     assert shown is not None
     assert shown.comment.id == target
     # Another editor, at another desk, returns it to the moderators first.
-    other = open_database(database.engine.url.render_as_string(hide_password=False))
-    try:
-        with other.transaction() as session:
-            editor = moderation.ensure_profile(session, "ed", role=Role.EDITOR, granted_by="tester")
-            resolve(session, [target], actor=editor, outcome=Outcome.RETURN, note="fine")
-    finally:
-        other.close()
+    with other_desk.transaction() as session:
+        editor = moderation.ensure_profile(session, "ed", role=Role.EDITOR, granted_by="tester")
+        resolve(session, [target], actor=editor, outcome=Outcome.RETURN, note="fine")
     with qtbot.assertNotEmitted(demo_window.desk.moderated):
         review.decide(Outcome.UPHOLD)
     boxes = [box for box in review.findChildren(QMessageBox) if box.isVisible()]

@@ -12,7 +12,6 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from moderator.domain import ActionKind, ReasonCode, Role, Status
-from moderator.formats.records import IncomingArticle, IncomingComment
 from moderator.log_queries import LogFilter, stream_entries
 from moderator.log_verify import verify_log
 from moderator.models import Comment, Profile
@@ -27,32 +26,13 @@ from moderator.services.review import Outcome, resolve, set_locked
 from moderator.services.roles import LockedError, RoleError
 from moderator.services.rulesets import choose_rule_set
 from moderator.storage import Database
+from tests.conftest import add_comments
 
 T0 = datetime(2025, 2, 3, 8, 0, tzinfo=UTC)
 
 
 def add_article(database: Database, title: str, count: int) -> list[int]:
-    article = IncomingArticle(
-        title=title,
-        body="Body",
-        source=f"{title}.txt",
-        comments=tuple(
-            IncomingComment(f"reader{i}", T0 + timedelta(minutes=i), f"{title} comment {i}")
-            for i in range(count)
-        ),
-    )
-    from moderator.services.importing import import_article  # noqa: PLC0415
-
-    with database.transaction() as session:
-        change = import_article(session, article)
-    with database.session() as session:
-        return list(
-            session.scalars(
-                select(Comment.id)
-                .where(Comment.article_id == change.article_id)
-                .order_by(Comment.position)
-            )
-        )
+    return add_comments(database, count, title=title)
 
 
 @pytest.fixture

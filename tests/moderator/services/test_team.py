@@ -5,52 +5,26 @@ Runs on SQLite (two windows on one file) and on PostgreSQL."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 
 from moderator.domain import Role, Status
-from moderator.formats.records import IncomingArticle, IncomingComment
 from moderator.log_verify import verify_log
-from moderator.models import Comment, LogEntryRow
-from moderator.services import claims, moderation, review
+from moderator.models import Claim, Comment, LogEntryRow
+from moderator.services import claims, moderation, notes, review
 from moderator.services.errors import ConflictError, ServiceError, TransitionError
-from moderator.services.importing import import_article
-from moderator.storage import Database, open_database
-
-T0 = datetime(2024, 3, 1, 9, 0, tzinfo=UTC)
+from moderator.storage import Database
+from tests.conftest import add_comments
 
 
 @pytest.fixture
 def ids(database: Database) -> list[int]:
-    article = IncomingArticle(
-        title="T",
-        body="B",
-        source="t.txt",
-        comments=tuple(IncomingComment(f"a{i}", T0, f"c{i}") for i in range(6)),
-    )
+    made = add_comments(database, 6)
     with database.transaction() as session:
-        change = import_article(session, article)
         moderation.ensure_profile(session, "ed", role=Role.EDITOR)
-    with database.session() as session:
-        return list(
-            session.scalars(
-                select(Comment.id)
-                .where(Comment.article_id == change.article_id)
-                .order_by(Comment.id)
-            )
-        )
-
-
-@pytest.fixture
-def other_desk(database: Database) -> Iterator[Database]:
-    """A second desk on the same database: its own engine and connections, as another
-    window or another machine has."""
-    other = open_database(database.engine.url.render_as_string(hide_password=False))
-    yield other
-    other.close()
+    return made
 
 
 def version_of(database: Database, comment_id: int) -> int:
@@ -74,10 +48,16 @@ def test_a_new_comment_is_at_version_0_and_each_decision_moves_it_to_its_entry(
     )
     # A note is no change of state: the version stays.
     with database.transaction() as session:
-        moderation.hide_each(
-            session, {ids[1]: "spam link"}, actor=moderation.Actor.rules("v1"), reason="spam"
+        notes.note_comment(
+            session, ids[0], "asked legal", actor=moderation.ensure_profile(session, "ed")
         )
     assert version_of(database, ids[0]) == second.comments[0].entry_seq
+    # The rules hiding a comment move its version as a person's decision does.
+    with database.transaction() as session:
+        hidden = moderation.hide_each(
+            session, {ids[1]: "spam link"}, actor=moderation.Actor.rules("v1"), reason="spam"
+        )
+    assert version_of(database, ids[1]) == hidden.comments[0].entry_seq
 
 
 def test_a_decision_on_what_changed_since_it_was_seen_is_refused_saying_who(
@@ -116,6 +96,22 @@ def test_a_decision_on_what_changed_since_it_was_seen_is_refused_saying_who(
             seen=seen,
         )
     assert [step.to_status for step in change.comments] == [Status.HIDDEN, Status.HIDDEN]
+
+
+def test_an_undo_is_refused_once_someone_else_decided_the_same_way_again(
+    database: Database, other_desk: Database, ids: list[int]
+) -> None:
+    with database.transaction() as session:
+        mine = moderation.approve(session, [ids[0]], actor=moderation.ensure_profile(session, "a"))
+    with other_desk.transaction() as session:
+        ed = moderation.ensure_profile(session, "ed")
+        moderation.restore(session, [ids[0]], actor=ed)
+        moderation.approve(session, [ids[0]], actor=ed)
+    # Approved, as the undo expects; but the standing decision is ed's, not this one.
+    refused = pytest.raises(TransitionError, match=r"it is now approved \(by ed at .*: cannot undo")
+    with refused, database.transaction() as session:
+        moderation.undo(session, mine, actor=moderation.ensure_profile(session, "a"))
+    assert version_of(database, ids[0]) > mine.comments[0].entry_seq
 
 
 def test_an_editors_resolution_is_guarded_by_the_version_too(
@@ -218,8 +214,9 @@ def test_a_claim_keeps_others_off_until_it_lapses_or_is_released(
         assert set(claims.claims_of_others(session, desk="desk-c", now=later)) == set()
         taken = claims.claim(session, ids[1], holder="cy", desk="desk-c", now=later)
         assert taken.holder == "cy"
+        # Claiming clears the lapsed claims too (bob's, of a desk that went away).
+        assert session.scalars(select(Claim.holder)).all() == ["cy"]
         assert claims.release(session, desk="desk-c") == 1
-        assert claims.clear_lapsed(session, now=later) == 1  # bob's
     with database.session() as session:
         assert claims.claims_of_others(session, desk="x", now=now) == {}
 
