@@ -3,7 +3,8 @@
 The database is the one bench_queue.py builds and caches in bench/out/ (1,000 articles of 1,000
 comments, 30% pending; see there). It is copied to a temporary folder first and the copy is
 opened, because the benchmark approves comments and the cache must stay as built. The real
-``MainWindow(Desk(database))`` is opened on the offscreen Qt platform, with a temporary config
+``MainWindow(Desk(database))`` is opened as the app opens it (following other desks: its log
+watcher polling the file) on the offscreen Qt platform, with a temporary config
 folder (no user settings read or written) and ``MODERATOR_USER=bench``, an editor (the queues
 hold escalated comments, which only an editor decides).
 
@@ -157,6 +158,8 @@ def open_window(
     watch = PaintWatch(window.commentQueue.viewport())
     if all_articles:
         window.article_panel.show_all()
+    # As the app opens it: following other desks (the log watcher polls the file meanwhile).
+    window.live.start()
     window.show()
     desktop = Desktop(window, watch)
     if not wait_for_paint(app, desktop, 0):

@@ -132,12 +132,13 @@ def activity_since(
 
 def _changes(session: Session, rows: list[_Row]) -> tuple[ModerationChange, ...]:
     flagged = _flagged(session, [row[3] for row in rows])
-    # Each comment's escalation before its step: the step before it here, else for an undo
-    # or a revert what the reverted entry left, else what the kind of step says.
+    # Each comment's escalation before its step, from the kind of step: escalating finds
+    # none, an editor's outcome one; an undo or a revert finds what the entry it reverts left
+    # (nothing comes between: versions see to it); the rest keep it as they find it.
     reverted = _escalated_after(session, [row[9] for row in rows if row[9] is not None])
-    last_escalated: dict[int, bool] = {}
     changes: list[ModerationChange] = []
     group: list[CommentChange] = []
+    in_group: set[int] = set()
     key: tuple[ActionKind, str, ReasonCode | None] | None = None
     for (
         seq,
@@ -152,17 +153,14 @@ def _changes(session: Session, rows: list[_Row]) -> tuple[ModerationChange, ...]
         back,
     ) in rows:
         kind = ActionKind(action)
-        was = last_escalated.get(comment_id)
-        if was is None:
-            if kind is ActionKind.ESCALATE:
-                was = False
-            elif kind in _ENDS_ESCALATION:
-                was = True
-            elif kind in _PUTS_BACK and back is not None:
-                was = reverted.get(back, bool(escalated))
-            else:
-                was = bool(escalated)
-        last_escalated[comment_id] = bool(escalated)
+        if kind is ActionKind.ESCALATE:
+            was = False
+        elif kind in _ENDS_ESCALATION:
+            was = True
+        elif kind in _PUTS_BACK and back is not None:
+            was = reverted.get(back, bool(escalated))
+        else:
+            was = bool(escalated)
         step = CommentChange(
             comment_id=comment_id,
             article_id=article_id,
@@ -174,11 +172,12 @@ def _changes(session: Session, rows: list[_Row]) -> tuple[ModerationChange, ...]
             flagged=comment_id in flagged,
         )
         this = (kind, actor, _reason(why))
-        if this != key or any(done.comment_id == comment_id for done in group):
+        if this != key or comment_id in in_group:
             if group and key is not None:
                 changes.append(_record(key, group))
-            key, group = this, []
+            key, group, in_group = this, [], set()
         group.append(step)
+        in_group.add(comment_id)
     if group and key is not None:
         changes.append(_record(key, group))
     return tuple(changes)

@@ -54,7 +54,7 @@ class Desk(QObject):
             the views are behind the database (``ui.live`` catches them up).
 
     What other desks commit reaches the views here too (posted by ``ui.live.LiveFeed``):
-        arrived(ModerationChange): comments another desk decided (one net step each).
+        arrived(ModerationChange): comments another desk decided (a step per log entry).
         reread(): others imported or changed flags, or did more than can be followed one by
             one: the lists read themselves again.
         elsewhere(): others left notes, locked threads or changed profiles.

@@ -27,6 +27,14 @@ REREAD_KINDS = frozenset({"import", "import-state", "flag", "unflag"})
 RENEW_MS = 60_000
 # Opening comments in quick succession (holding J) claims only the one the desk stops on.
 CLAIM_SETTLE_MS = 300
+# How often a reread put off by this desk's own job looks whether the job has ended.
+JOB_CHECK_MS = 500
+# PostgreSQL's code for a transaction given up to end a deadlock.
+DEADLOCK = "40P01"
+
+
+def _deadlocked(error: SQLAlchemyError) -> bool:
+    return getattr(getattr(error, "orig", None), "sqlstate", None) == DEADLOCK
 
 
 class LiveFeed(QObject):
@@ -55,10 +63,11 @@ class LiveFeed(QObject):
         self._claims: dict[int, str] = {}
         desk.moderated.connect(self._note_own)
         desk.behind.connect(self.refresh)
-        # Others' imports or flag changes seen while this desk's own job ran.
-        self._reread_pending = False
-        desk.imported.connect(self._after_own_job)
-        desk.rules_ran.connect(self._after_own_job)
+        # Others' imports or flag changes seen while this desk's own job ran: the lists are
+        # read again once no job of the desk's runs (however it ended).
+        self._reread_later = QTimer(self)
+        self._reread_later.setInterval(JOB_CHECK_MS)
+        self._reread_later.timeout.connect(self._reread_when_idle)
         # Queued: the watcher's thread only posts; the reading happens on this thread.
         self._poked.connect(self.refresh, Qt.ConnectionType.QueuedConnection)
         self._watcher = LogWatcher(desk.database, self._poked.emit)
@@ -90,6 +99,7 @@ class LiveFeed(QObject):
         """Stop listening and give up this desk's claim (the window is closing)."""
         self._renew.stop()
         self._settle.stop()
+        self._reread_later.stop()
         self._watcher.stop()
         self._wanted = None
         self.write_claim()
@@ -119,22 +129,22 @@ class LiveFeed(QObject):
         if activity.empty:
             return
         if activity.overflow or activity.other & REREAD_KINDS:
-            if any(job.running for job in self._desk.findChildren(Job)):
-                # Not now, under this desk's own import or rule run (the lists would be read
-                # again after each page): when it ends.
-                self._reread_pending = True
-            else:
-                self._desk.reread.emit()
+            # Not now under this desk's own import or rule run (the lists would be read again
+            # after each page it commits), but when it has ended.
+            if not self._reread_later.isActive():
+                self._reread_later.start()
+            self._reread_when_idle()
             return
         for change in activity.changes:
             self._desk.arrived.emit(change)
         if activity.other - REREAD_KINDS:
             self._desk.elsewhere.emit()
 
-    def _after_own_job(self, _report: object) -> None:
-        if self._reread_pending:
-            self._reread_pending = False
-            self._desk.reread.emit()
+    def _reread_when_idle(self) -> None:
+        if any(job.running for job in self._desk.findChildren(Job)):
+            return
+        self._reread_later.stop()
+        self._desk.reread.emit()
 
     # --- this desk's claim --------------------------------------------------------------
 
@@ -149,17 +159,20 @@ class LiveFeed(QObject):
         wanted = self._wanted
         if wanted == self._claimed and wanted is None:
             return
-        # Twice: two desks swapping comments at once may deadlock on PostgreSQL, which then
-        # gives up one of them; its second try goes through.
-        for _ in range(2):
+        # Two desks swapping comments at once may deadlock on PostgreSQL, which gives up one
+        # of them: that one tries again. Any other failure is let be: a claim is advice, and
+        # a busy database must not stop the moderator (the next beat claims again).
+        for attempt in range(2):
             try:
                 with self._desk.database.transaction() as session:
                     if wanted is None:
                         claims.release(session, desk=self.desk_id)
                     else:
                         claims.claim(session, wanted, holder=self._desk.actor, desk=self.desk_id)
-            except SQLAlchemyError:
-                continue  # a claim is advisory: a busy database must not stop the moderator
+            except SQLAlchemyError as error:
+                if attempt == 0 and _deadlocked(error):
+                    continue
+                return
             self._claimed = wanted
             return
 

@@ -309,7 +309,7 @@ class CommentQueueModel(QAbstractTableModel):
                 for comment in comments
                 if self._held.row_of(comment.id) is None
             }
-        joins = {step.comment_id for step in moving if self._belongs(step, step.to_status)}
+        joins = {step.comment_id: step for step in moving if self._belongs(step, step.to_status)}
         comments.sort(key=queue.sort_key)
         # In queue order, so that each place counted (without every leaving row) is the
         # row's place once the leaving rows before it are out.
@@ -318,8 +318,17 @@ class CommentQueueModel(QAbstractTableModel):
                 row = self._held.row_of(comment.id)
                 self._remove(places[comment.id] if row is None else row)
         for comment in comments:
-            if comment.id in joins:
-                self._insert(places[comment.id], comment)
+            step = joins.get(comment.id)
+            if step is not None:
+                # As the step left it, not as it is now: a later step (another desk's, not
+                # followed yet) may have moved it on, and must still be followed then.
+                joined = dataclasses.replace(
+                    comment,
+                    status=step.to_status,
+                    escalated=step.escalated,
+                    version=step.entry_seq,
+                )
+                self._insert(places[comment.id], joined)
 
     def _belongs(self, step: CommentChange, status: Status) -> bool:
         queue = self._queue

@@ -137,15 +137,18 @@ def test_a_redo_is_refused_when_another_desk_decided_after_the_undo(
     stack, reports = QUndoStack(), Reports()
     push(stack, desk, lambda seen: desk.approve([ids[0]], seen=seen), reports)
     stack.undo()
+    # Bob approves it and sends it back: pending again, as the undo left it, but his now.
     with database.transaction() as session:
-        bob = moderation.ensure_profile(session, "bob", role=Role.EDITOR)
-        moderation.hide(session, [ids[0]], actor=bob, reason=ReasonCode.SPAM)
+        bob = moderation.ensure_profile(session, "bob")
+        moderation.approve(session, [ids[0]], actor=bob)
+        moderation.restore(session, [ids[0]], actor=bob)
 
     stack.redo()
     ((title, message),) = reports.said
     assert title == "Cannot redo"
-    assert f"comment {ids[0]} is already hidden (by bob at " in message
-    assert status_of(database, ids[0]) is Status.HIDDEN
+    assert f"comment {ids[0]} is already pending (by bob at " in message
+    assert status_of(database, ids[0]) is Status.PENDING
+    assert actions_on(database, ids[0])[-1] == ("restore", None, "bob")
     assert stack.count() == 0
 
 

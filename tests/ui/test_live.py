@@ -3,6 +3,7 @@ elsewhere is refused with who changed it, and comments open at other desks are p
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 
 import pytest
@@ -19,6 +20,7 @@ from moderator.services import claims, moderation
 from moderator.services.importing import import_article
 from moderator.storage import Database
 from tests.ui.conftest import T0, WORK_TIMEOUT_MS, AddArticle, press, status_of
+from ui.jobs import Job
 from ui.main_window import MainWindow
 from ui.queue_model import COLUMNS, Column
 
@@ -206,3 +208,44 @@ def test_a_view_read_again_midway_follows_only_what_came_after(
     assert window.articles.article(0).pending == 6
     assert window.articles.article(0).approved == 0
     qtmodeltester.check(window.queue)
+
+
+def test_several_steps_on_one_comment_at_once_leave_it_where_the_last_one_put_it(
+    window: MainWindow, teammate: Database, database: Database, qtmodeltester: ModelTester
+) -> None:
+    ids = queue_ids(window)
+    target = ids[3]
+    assert target is not None
+    with teammate.transaction() as session:
+        bob = moderation.ensure_profile(session, "bob")
+        moderation.approve(session, [target], actor=bob)
+        moderation.restore(session, [target], actor=bob)
+        moderation.hide(session, [target], actor=bob, reason="spam")
+    window.live.refresh()
+    assert queue_ids(window) == [i for i in ids if i != target]
+    assert window.queue.rowCount() == pending_in(database) == 5
+    assert window.articles.article(0).hidden == 1
+    qtmodeltester.check(window.queue)
+
+
+def test_an_import_elsewhere_during_this_desks_own_job_is_read_when_the_job_ends(
+    window: MainWindow, teammate: Database, qtbot: QtBot
+) -> None:
+    release = threading.Event()
+    job = Job(lambda _progress, _stop: release.wait(WORK_TIMEOUT_MS / 1000), window.desk)
+    job.start()
+    article = window.articles.article(0)
+    with teammate.transaction() as session:
+        import_article(
+            session,
+            IncomingArticle(
+                article.title, "Text.", "a1.txt", (IncomingComment("zed", T0, "late"),)
+            ),
+        )
+    before = window.queue.rowCount()
+    window.live.refresh()
+    # Not under the desk's own job...
+    assert window.queue.rowCount() == before
+    release.set()
+    # ... but once it has ended, however it ended.
+    qtbot.waitUntil(lambda: window.queue.rowCount() == before + 1, timeout=WORK_TIMEOUT_MS)
