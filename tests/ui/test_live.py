@@ -56,6 +56,16 @@ def decide_elsewhere(teammate: Database, name: str, action: str, comment_id: int
             moderation.approve(session, [comment_id], actor=actor)
 
 
+def import_elsewhere(teammate: Database, window: MainWindow) -> None:
+    """Another desk imports one more comment into the window's first article."""
+    article = window.articles.article(0)
+    incoming = IncomingArticle(
+        article.title, "Text.", "a1.txt", (IncomingComment("zed", T0, "a late comment"),)
+    )
+    with teammate.transaction() as session:
+        import_article(session, incoming)
+
+
 def pending_in(database: Database) -> int:
     with database.session() as session:
         return (
@@ -171,17 +181,9 @@ def test_an_import_elsewhere_is_read_keeping_the_comment_open_here(
     press(qtbot, window, "j")
     press(qtbot, window, "j")
     target = current_id(window)
-    # Another desk imports into the same article: the queue reads itself again.
-    with teammate.transaction() as session:
-        article = window.articles.article(0)
-        assert article is not None
-        import_article(
-            session,
-            IncomingArticle(
-                article.title, "Text.", "a1.txt", (IncomingComment("zed", T0, "a late comment"),)
-            ),
-        )
     before = window.queue.rowCount()
+    # Another desk imports into the same article: the queue reads itself again.
+    import_elsewhere(teammate, window)
     window.live.refresh()
     # Read again: the new comment is in (at the end of the thread), and the comment open
     # here is still the one open (a queue read again starts at its first row otherwise).
@@ -234,15 +236,8 @@ def test_an_import_elsewhere_during_this_desks_own_job_is_read_when_the_job_ends
     release = threading.Event()
     job = Job(lambda _progress, _stop: release.wait(WORK_TIMEOUT_MS / 1000), window.desk)
     job.start()
-    article = window.articles.article(0)
-    with teammate.transaction() as session:
-        import_article(
-            session,
-            IncomingArticle(
-                article.title, "Text.", "a1.txt", (IncomingComment("zed", T0, "late"),)
-            ),
-        )
     before = window.queue.rowCount()
+    import_elsewhere(teammate, window)
     window.live.refresh()
     # Not under the desk's own job...
     assert window.queue.rowCount() == before
