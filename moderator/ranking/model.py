@@ -1,0 +1,183 @@
+"""The ranker: an online logistic regression over hashed features, learnt one decision at a
+time (FTRL-Proximal: each feature's own learning rate, and weights that stay exactly zero
+until a feature has earned one, which keeps a stored model small).
+
+It answers "how likely is this comment to be hidden here?" from what this desk hid and
+approved, and says which words or runs of letters pushed a comment up.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from moderator.ranking.features import (
+    DIMENSIONS,
+    Sample,
+    Values,
+    batch_features,
+    features,
+    named_features,
+)
+
+FORMAT = "moderator-ranker/1"
+# Learning: alpha the step, beta its smoothing, l1 how much a feature must earn before it
+# weighs anything, l2 a pull towards zero. Chosen with bench/bench_ranking.py.
+ALPHA, BETA, L1, L2 = 2.0, 1.0, 0.01, 0.1
+# Where the bias lives: one slot past the hashed features, always on.
+_BIAS = DIMENSIONS
+
+
+class RankerError(ValueError):
+    """A stored model that cannot be read as one; the message says why."""
+
+
+@dataclass(frozen=True, slots=True)
+class Reason:
+    """One thing that pushed a comment's score up: what it reads as, and by how much."""
+
+    feature: str
+    weight: float
+
+
+def _sigmoid(value: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    return np.asarray(1.0 / (1.0 + np.exp(-np.clip(value, -35.0, 35.0))), dtype=np.float64)
+
+
+class Ranker:
+    """Scores comments and learns from decisions (1: hidden, 0: approved).
+
+    ``decisions`` counts the labels learnt (less those forgotten): a ranker that has seen
+    none scores every comment alike, and the queue falls back to the rules' severity.
+    """
+
+    def __init__(self) -> None:
+        self._z = np.zeros(DIMENSIONS + 1, dtype=np.float32)
+        self._n = np.zeros(DIMENSIONS + 1, dtype=np.float32)
+        self.decisions = 0
+
+    # --- scoring ----------------------------------------------------------------------
+
+    def _weights(self, indices: npt.NDArray[np.int64]) -> npt.NDArray[np.float64]:
+        z = self._z[indices].astype(np.float64)
+        n = self._n[indices].astype(np.float64)
+        weights = -(z - np.sign(z) * L1) / ((BETA + np.sqrt(n)) / ALPHA + L2)
+        weights[np.abs(z) <= L1] = 0.0
+        return np.asarray(weights, dtype=np.float64)
+
+    def _margin(self, indices: npt.NDArray[np.int64], values: Values) -> float:
+        bias = float(self._weights(np.asarray([_BIAS]))[0])
+        return float(self._weights(indices) @ values.astype(np.float64)) + bias
+
+    def score(self, sample: Sample) -> float:
+        """How likely the comment is to be hidden, from 0 to 1."""
+        indices, values = features(sample)
+        return float(_sigmoid(np.asarray([self._margin(indices, values)]))[0])
+
+    def score_many(self, samples: Sequence[Sample]) -> npt.NDArray[np.float64]:
+        """:meth:`score` for many comments at once (much faster than one by one)."""
+        indices, values, offsets = batch_features(samples)
+        lengths = np.diff(offsets)
+        owners = np.repeat(np.arange(len(samples)), lengths)
+        products = self._weights(indices) * values.astype(np.float64)
+        margins = np.bincount(owners, weights=products, minlength=len(samples)).astype(np.float64)
+        return _sigmoid(margins + float(self._weights(np.asarray([_BIAS]))[0]))
+
+    def explain(self, sample: Sample, top: int = 3) -> list[Reason]:
+        """The features that pushed the comment's score up the most, strongest first
+        (words and word pairs before runs of letters when they weigh alike)."""
+        indices, values = features(sample)
+        pushes = self._weights(indices) * values.astype(np.float64)
+        names = named_features(sample)
+        ranked = [
+            (float(pushes[position]), names[int(indices[position])])
+            for position in np.argsort(-pushes, kind="stable")
+            if pushes[position] > 0 and int(indices[position]) in names
+        ]
+        # Words, word pairs and extras read best: among the strong pushes (a quarter of the
+        # strongest or more) they come first, runs of letters after them.
+        strongest = ranked[0][0] if ranked else 0.0
+        ranked.sort(key=lambda pair: pair[0] < strongest / 4 or pair[1].startswith("…"))
+        reasons: list[Reason] = []
+        for push, name in ranked:
+            if len(reasons) == top:
+                break
+            if all(reason.feature != name for reason in reasons):
+                reasons.append(Reason(name, round(push, 3)))
+        return reasons
+
+    # --- learning ---------------------------------------------------------------------
+
+    def learn(self, sample: Sample, hidden: bool) -> None:
+        """Learn one decision on the comment: hidden (1) or approved (0)."""
+        indices, values = features(sample)
+        self._step(indices, values, 1.0 if hidden else 0.0)
+        self.decisions += 1
+
+    def forget(self, sample: Sample, hidden: bool) -> None:
+        """Take back a decision learnt (it was undone): the opposite of its step, taken
+        where the model stands now. An online model cannot unlearn exactly; this leaves it
+        as near as one step can."""
+        indices, values = features(sample)
+        every = np.append(indices, _BIAS)
+        x = np.append(values, np.float32(1.0)).astype(np.float64)
+        chance = float(_sigmoid(np.asarray([self._margin(indices, values)]))[0])
+        gradient = (chance - (1.0 if hidden else 0.0)) * x
+        self._z[every] -= gradient.astype(np.float32)
+        self.decisions = max(0, self.decisions - 1)
+
+    def _step(self, indices: npt.NDArray[np.int64], values: Values, label: float) -> None:
+        every = np.append(indices, _BIAS)
+        x = np.append(values, np.float32(1.0)).astype(np.float64)
+        weights = self._weights(every)
+        chance = float(_sigmoid(np.asarray([weights @ x]))[0])
+        gradient = (chance - label) * x
+        n = self._n[every].astype(np.float64)
+        sigma = (np.sqrt(n + gradient**2) - np.sqrt(n)) / ALPHA
+        self._z[every] += (gradient - sigma * weights).astype(np.float32)
+        self._n[every] = (n + gradient**2).astype(np.float32)
+
+    # --- storing ----------------------------------------------------------------------
+
+    def to_bytes(self) -> bytes:
+        """The model as bytes to store: a JSON header line, then the arrays (compressed)."""
+        header = {"format": FORMAT, "dimensions": DIMENSIONS, "decisions": self.decisions}
+        arrays = io.BytesIO()
+        np.savez_compressed(arrays, z=self._z, n=self._n)
+        return json.dumps(header).encode() + b"\n" + arrays.getvalue()
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> Ranker:
+        """A model stored by :meth:`to_bytes`; ``RankerError`` if it is not one this version
+        reads."""
+        head, _, body = data.partition(b"\n")
+        try:
+            header = json.loads(head)
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            raise RankerError("not a stored ranker: no header") from None
+        if not isinstance(header, dict) or header.get("format") != FORMAT:
+            raise RankerError(f"not a ranker this version reads (format {header!r})")
+        if header.get("dimensions") != DIMENSIONS:
+            raise RankerError(
+                f"the stored ranker has {header.get('dimensions')} features, this version"
+                f" {DIMENSIONS}: start over with `moderator rank reset`"
+            )
+        try:
+            with np.load(io.BytesIO(body), allow_pickle=False) as arrays:
+                z, n = arrays["z"], arrays["n"]
+        except (OSError, ValueError, KeyError) as error:
+            raise RankerError(f"the stored ranker is damaged: {error}") from None
+        ranker = cls()
+        if z.shape != ranker._z.shape or n.shape != ranker._n.shape:
+            raise RankerError("the stored ranker is damaged: its arrays have the wrong size")
+        if not (np.isfinite(z).all() and np.isfinite(n).all() and (n >= 0).all()):
+            raise RankerError("the stored ranker is damaged: it holds impossible numbers")
+        ranker._z, ranker._n = z.astype(np.float32), n.astype(np.float32)
+        decisions = header.get("decisions", 0)
+        ranker.decisions = decisions if isinstance(decisions, int) and decisions >= 0 else 0
+        return ranker
