@@ -16,6 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from moderator import __version__, settings
 from moderator.cli_log import add_log_commands
+from moderator.cli_rank import add_rank_commands
 from moderator.cli_review import add_review_commands
 from moderator.cli_rules import (
     Standalone,
@@ -138,6 +139,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="which comments (default: pending)",
     )
     queue.add_argument("--flagged", action="store_true", help="only comments a rule flagged")
+    queue.add_argument(
+        "--order",
+        choices=["time", "severity", "likely"],
+        default="time",
+        help="as posted (time), gravest flags first (severity), or likeliest to be hidden"
+        " first by the ranker (likely; by severity until it has learnt)",
+    )
     queue.add_argument("--limit", type=_non_negative, default=50, help="0 for no limit")
     queue.add_argument("--offset", type=_non_negative, default=0, help="skip this many first")
     queue.add_argument("--json", action="store_true", help="print one JSON document")
@@ -181,6 +189,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_rules_commands(commands)
     add_log_commands(commands)
     add_review_commands(commands)
+    add_rank_commands(commands)
     return parser
 
 
@@ -280,12 +289,13 @@ def run_articles(database: Database, args: argparse.Namespace) -> int:
 
 
 def run_queue(database: Database, args: argparse.Namespace) -> int:
-    from moderator.queue import QueueFilter, list_queue  # noqa: PLC0415
+    from moderator.queue import QueueFilter, QueueOrder, list_queue  # noqa: PLC0415
 
     queue = QueueFilter(
         article_id=args.article,
         status=None if args.status == "all" else Status(args.status),
         flagged=args.flagged,
+        order=QueueOrder(args.order),
     )
     # One row past the page tells whether there is more, without counting the whole queue.
     limit = args.limit or None

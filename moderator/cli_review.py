@@ -38,14 +38,14 @@ def add_review_commands(commands: argparse._SubParsersAction[argparse.ArgumentPa
     resolve.add_argument("--outcome", required=True, choices=list(Outcome))
     resolve.add_argument("--note", required=True, help="why (required)")
     resolve.add_argument("--reason", choices=list(ReasonCode), help="to uphold: why it is hidden")
-    _actor_option(resolve)
+    actor_option(resolve)
     resolve.set_defaults(handler=run_resolve)
 
     for name, text in (("lock", "lock an article's comments (editors)"), ("unlock", "unlock them")):
         locking = commands.add_parser(name, help=text)
         locking.add_argument("article", type=int, metavar="ARTICLE")
         locking.add_argument("--note", help="a few words for the record")
-        _actor_option(locking)
+        actor_option(locking)
         locking.set_defaults(handler=run_lock, locked=name == "lock")
 
     profile = commands.add_parser(
@@ -53,7 +53,7 @@ def add_review_commands(commands: argparse._SubParsersAction[argparse.ArgumentPa
     )
     profile.add_argument("name", metavar="NAME")
     profile.add_argument("--role", required=True, choices=[str(role) for role in Role])
-    _actor_option(profile)
+    actor_option(profile)
     profile.set_defaults(handler=run_profile)
 
     note = commands.add_parser("note", help="leave a note on a comment, or on an author")
@@ -61,17 +61,19 @@ def add_review_commands(commands: argparse._SubParsersAction[argparse.ArgumentPa
     target.add_argument("--comment", type=int, metavar="ID")
     target.add_argument("--author", metavar="NAME")
     note.add_argument("text", metavar="TEXT")
-    _actor_option(note)
+    actor_option(note)
     note.set_defaults(handler=run_note)
 
 
-def _actor_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--as", dest="actor", metavar="NAME", help="who acts (default: as for decisions)"
-    )
+def actor_option(
+    parser: argparse.ArgumentParser, help: str = "who acts (default: as for decisions)"
+) -> None:
+    """``--as NAME``: who a command acts as."""
+    parser.add_argument("--as", dest="actor", metavar="NAME", help=help)
 
 
-def _acting_name(args: argparse.Namespace) -> str:
+def acting_name(args: argparse.Namespace) -> str:
+    """The name ``--as`` gave, else the desk's (``$MODERATOR_USER``, the chosen, the login)."""
     from moderator.services.moderation import default_actor_name  # noqa: PLC0415
 
     return str(args.actor or default_actor_name(remembered=settings.remembered_profile_name()))
@@ -153,7 +155,7 @@ def run_resolve(database: Database, args: argparse.Namespace) -> int:
         change = resolve(
             session,
             args.ids,
-            actor=ensure_profile(session, _acting_name(args)),
+            actor=ensure_profile(session, acting_name(args)),
             outcome=args.outcome,
             note=args.note,
             reason=args.reason,
@@ -172,7 +174,7 @@ def run_lock(database: Database, args: argparse.Namespace) -> int:
             session,
             args.article,
             locked=args.locked,
-            actor=ensure_profile(session, _acting_name(args)),
+            actor=ensure_profile(session, acting_name(args)),
             note=args.note,
         )
     state = "locked" if args.locked else "unlocked"
@@ -185,7 +187,7 @@ def run_profile(database: Database, args: argparse.Namespace) -> int:
 
     with database.transaction() as session:
         profile = ensure_profile(
-            session, args.name, role=Role(args.role), granted_by=_acting_name(args)
+            session, args.name, role=Role(args.role), granted_by=acting_name(args)
         )
         said = f"{profile.name}: {profile.role}"
     print(said)
@@ -197,7 +199,7 @@ def run_note(database: Database, args: argparse.Namespace) -> int:
     from moderator.services.notes import note_author, note_comment  # noqa: PLC0415
 
     with database.transaction() as session:
-        actor = ensure_profile(session, _acting_name(args))
+        actor = ensure_profile(session, acting_name(args))
         if args.comment is not None:
             added = note_comment(session, args.comment, args.text, actor=actor)
         else:

@@ -13,6 +13,7 @@ from sqlalchemy import (
     Enum,
     ForeignKey,
     Index,
+    LargeBinary,
     MetaData,
     SmallInteger,
     String,
@@ -90,6 +91,8 @@ def _enum(enum_class: type[Any], name: str) -> Enum:
 
 # A comment's urgency when no rule flagged it (0 high, 1 medium, 2 low otherwise).
 NOT_FLAGGED = 3
+# A comment's hide_rank until the ranker has scored it (ranks run 0 to 10000).
+UNSCORED = 10_000
 
 
 class Base(DeclarativeBase):
@@ -151,6 +154,8 @@ class Comment(Base):
             sqlite_where=text("escalated = 1"),
             postgresql_where=text("escalated"),
         ),
+        # Every article's queue of one status by the ranker's order (ties: severity, time).
+        Index("ix_comment_status_hide_rank", "status", "hide_rank", "urgency", "posted_at", "id"),
         Index(
             "ix_comment_flagged_by_urgency",
             "status",
@@ -180,6 +185,11 @@ class Comment(Base):
         SmallInteger, default=NOT_FLAGGED, server_default=text(str(NOT_FLAGGED))
     )
 
+    # Its place by the ranker (moderator.ranking): 0 the likeliest to be hidden, UNSCORED
+    # (10000) not scored yet. Kept by services.ranking; the "likely to hide" order reads it.
+    hide_rank: Mapped[int] = mapped_column(
+        SmallInteger, default=UNSCORED, server_default=text(str(UNSCORED))
+    )
     # The log entry that last changed the comment's status or escalation (0: none since it
     # was stored): a desk sends the version it showed with a decision, and a comment changed
     # since by someone else is refused rather than silently decided over.
@@ -199,6 +209,22 @@ class Profile(Base):
     name: Mapped[str] = mapped_column(String(200), unique=True)
     role: Mapped[Role] = mapped_column(_enum(Role, "profile_role"), default=Role.MODERATOR)
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
+
+
+class RankerState(Base):
+    """The ranker learnt from the desk's decisions, in one row (``id`` 1): its model
+    (``moderator.ranking.model.Ranker`` as bytes), how many decisions it holds, the log entry
+    it has learnt up to, and a revision that every save moves on (desks sharing a database
+    learn in turn, each from where the last left off)."""
+
+    __tablename__ = "ranker"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    model: Mapped[bytes] = mapped_column(LargeBinary)
+    decisions: Mapped[int]
+    learned_upto: Mapped[int]
+    revision: Mapped[int]
+    saved_at: Mapped[datetime]
 
 
 class Claim(Base):

@@ -13,7 +13,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from moderator.domain import Role, Severity, Status
-from moderator.models import NOT_FLAGGED, Article, Author, Comment, Flag, Note, Profile
+from moderator.models import NOT_FLAGGED, UNSCORED, Article, Author, Comment, Flag, Note, Profile
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +42,13 @@ class CommentRow:
     urgency: int = NOT_FLAGGED
     # The comment's version when read (``Comment.version``), sent back with a decision.
     version: int = 0
+    # Its place by the ranker: 0 the likeliest to be hidden, UNSCORED not scored yet.
+    hide_rank: int = UNSCORED
+
+    @property
+    def score(self) -> float | None:
+        """How likely the ranker judged the comment to be hidden (0 to 1), if it has."""
+        return None if self.hide_rank >= UNSCORED else round(1 - self.hide_rank / UNSCORED, 4)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -54,6 +61,7 @@ class CommentRow:
             "status": str(self.status),
             "escalated": self.escalated,
             "version": self.version,
+            "score": self.score,
             "body": self.body,
             "flags": [
                 {

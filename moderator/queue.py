@@ -29,7 +29,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from moderator.batching import chunked
 from moderator.domain import Status
-from moderator.models import NOT_FLAGGED, Article, Author, Comment, Flag
+from moderator.models import NOT_FLAGGED, UNSCORED, Article, Author, Comment, Flag
 from moderator.queries import CommentRow, FlagRow
 
 _SelectT = TypeVar("_SelectT", bound=Select[*tuple[Any, ...]])
@@ -44,11 +44,13 @@ _UNFLAGGED = Comment.urgency == NOT_FLAGGED
 
 
 class QueueOrder(StrEnum):
-    """How a queue is ordered: as posted (thread order within an article), or the gravest
-    flags first (then as posted)."""
+    """How a queue is ordered: as posted (thread order within an article), the gravest
+    flags first (then as posted), or the likeliest to be hidden first by the ranker learnt
+    from the desk's decisions (then as by severity: all of it while nothing is scored)."""
 
     TIME = "time"
     SEVERITY = "severity"
+    LIKELY = "likely"
 
 
 def contains(word: str) -> str:
@@ -92,6 +94,8 @@ class QueueFilter:
     def sort_columns(self) -> _Order:
         """The columns the queue is ordered by (the last one, the id, breaks every tie)."""
         order = IN_THREAD if self.article_id is not None else BY_TIME
+        if self.order is QueueOrder.LIKELY:
+            return (Comment.hide_rank, Comment.urgency, *order)
         return (Comment.urgency, *order) if self.order is QueueOrder.SEVERITY else order
 
     def sort_key(self, row: Any) -> tuple[Any, ...]:
@@ -117,10 +121,13 @@ class _Anchor:
     posted_at: datetime
     urgency: int = NOT_FLAGGED
     position: int = 0
+    hide_rank: int = UNSCORED
 
     @classmethod
     def of(cls, row: CommentRow | None) -> _Anchor | None:
-        return None if row is None else cls(row.id, row.posted_at, row.urgency, row.position)
+        if row is None:
+            return None
+        return cls(row.id, row.posted_at, row.urgency, row.position, row.hide_rank)
 
     def key(self, order: _Order) -> tuple[Any, ...]:
         return tuple(getattr(self, column.key) for column in order)
@@ -311,7 +318,7 @@ def _compare(
     return columns >= values if inclusive else columns > values
 
 
-def _comment_rows() -> Select[int, int, str, int, str, datetime, str, Status, bool, int, int]:
+def _comment_rows() -> Select[int, int, str, int, str, datetime, str, Status, bool, int, int, int]:
     """The columns of a :class:`CommentRow`, in its field order."""
     return (
         select(
@@ -326,6 +333,7 @@ def _comment_rows() -> Select[int, int, str, int, str, datetime, str, Status, bo
             Comment.escalated,
             Comment.urgency,
             Comment.version,
+            Comment.hide_rank,
         )
         .join(Article, Article.id == Comment.article_id)
         .join(Author, Author.id == Comment.author_id)
@@ -345,6 +353,7 @@ def _snapshot(row: Any, flags: dict[int, tuple[FlagRow, ...]]) -> CommentRow:
         escalated,
         urgency,
         version,
+        hide_rank,
     ) = row
     return CommentRow(
         id=comment_id,
@@ -359,6 +368,7 @@ def _snapshot(row: Any, flags: dict[int, tuple[FlagRow, ...]]) -> CommentRow:
         flags=flags.get(comment_id, ()),
         urgency=urgency,
         version=version,
+        hide_rank=hide_rank,
     )
 
 

@@ -94,11 +94,16 @@ class Ranker:
         indices, values = features(sample)
         pushes = self._weights(indices) * values.astype(np.float64)
         names = named_features(sample)
-        ranked = [
-            (float(pushes[position]), names[int(indices[position])])
-            for position in np.argsort(-pushes, kind="stable")
-            if pushes[position] > 0 and int(indices[position]) in names
-        ]
+        ranked = sorted(
+            (
+                (float(pushes[position]), names[int(indices[position])])
+                for position in range(indices.size)
+                if pushes[position] > 0 and int(indices[position]) in names
+            ),
+            # Strongest first; of features pushing alike, the longer says more ("idiot and"
+            # before "a").
+            key=lambda pair: (-round(pair[0], 6), -len(pair[1])),
+        )
         # Words, word pairs and extras read best: among the strong pushes (a quarter of the
         # strongest or more) they come first, runs of letters after them.
         strongest = ranked[0][0] if ranked else 0.0

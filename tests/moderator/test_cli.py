@@ -85,7 +85,7 @@ def test_json_field_names_are_stable(cli: Cli, folder: Path) -> None:
     comment = cli.json("queue", "--limit", "1")["comments"][0]
     assert set(comment) == {
         "id", "article_id", "article_title", "position", "author", "posted_at", "status",
-        "escalated", "version", "body", "flags",
+        "escalated", "version", "score", "body", "flags",
     }  # fmt: skip
 
 

@@ -7,9 +7,11 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import update
 
 from moderator.domain import Role, Severity, Status
 from moderator.formats.records import IncomingArticle, IncomingComment
+from moderator.models import Comment
 from moderator.queries import CommentRow
 from moderator.queue import QueueFilter, QueueOrder, count_before, count_queue, list_queue
 from moderator.rules.model import Hit, RuleAction, RuleSet
@@ -72,6 +74,12 @@ def _fill(database: Database) -> None:
         actor = ensure_profile(session, "m", role=Role.EDITOR)
         approve(session, [row.id for row in rows[1::4]], actor=actor)
         hide(session, [row.id for row in rows[2::5]], actor=actor, reason="spam")
+        # Some comments scored by the ranker (ties among them too), the rest not yet.
+        session.execute(
+            update(Comment)
+            .where(Comment.id % 3 != 0)
+            .values(hide_rank=(Comment.id * 37) % 5 * 1000)
+        )
 
 
 QUEUES = [

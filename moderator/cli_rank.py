@@ -1,0 +1,155 @@
+"""The ranker's commands: ``rank status``, ``rank learn``, ``rank train --from FILE.csv``,
+``rank explain ID`` and ``rank reset``.
+
+Kept apart from ``moderator.cli``; ``cli`` adds them with :func:`add_rank_commands`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from moderator.cli_review import acting_name, actor_option
+from moderator.storage import Database
+
+EDITOR_HELP = "who acts (an editor; default: as for decisions)"
+
+
+def add_rank_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    rank = commands.add_parser(
+        "rank", help="the ranker learnt from the desk's decisions: status, learn, train, reset"
+    )
+    sub = rank.add_subparsers(dest="rank_command", metavar="COMMAND", required=True)
+
+    shown = sub.add_parser("status", help="what the ranker has learnt, and what waits")
+    shown.add_argument("--json", action="store_true", help="print one JSON document")
+    shown.set_defaults(handler=run_status)
+
+    learn = sub.add_parser(
+        "learn", help="learn the decisions made since, then place the pending comments"
+    )
+    learn.set_defaults(handler=run_learn)
+
+    train = sub.add_parser(
+        "train", help="seed the ranker from a labelled CSV (columns text, label: 1 hide, 0 fine)"
+    )
+    train.add_argument("--from", dest="source", type=Path, required=True, metavar="FILE.csv")
+    actor_option(train, EDITOR_HELP)
+    train.set_defaults(handler=run_train)
+
+    explain = sub.add_parser("explain", help="a comment's score and what pushed it up")
+    explain.add_argument("id", type=int, metavar="ID")
+    explain.set_defaults(handler=run_explain)
+
+    reset = sub.add_parser("reset", help="start the ranker over (editors; logged)")
+    actor_option(reset, EDITOR_HELP)
+    reset.set_defaults(handler=run_reset)
+
+
+def run_status(database: Database, args: argparse.Namespace) -> int:
+    from moderator.services.ranking import status  # noqa: PLC0415
+
+    with database.session() as session:
+        found = status(session)
+    if args.json:
+        json.dump(
+            {
+                "decisions": found.decisions,
+                "learned_upto": found.learned_upto,
+                "log_head": found.log_head,
+                "revision": found.revision,
+                "stored_bytes": found.stored_bytes,
+                "pending": found.pending,
+                "scored_pending": found.scored_pending,
+            },
+            sys.stdout,
+            indent=2,
+        )
+        print()
+        return 0
+    if not found.trained:
+        print("the ranker has learnt nothing yet: the likely order follows the rules' severity")
+    else:
+        print(
+            f"learnt {found.decisions:,} decisions, up to log entry {found.learned_upto:,}"
+            f" of {found.log_head:,}; saved {found.revision:,} times"
+            f" ({found.stored_bytes / 1e6:.1f} MB)"
+        )
+    print(f"{found.scored_pending:,} of {found.pending:,} pending comments placed by it")
+    return 0
+
+
+def run_learn(database: Database, _args: argparse.Namespace) -> int:
+    from moderator.services.ranking import learn_from_log  # noqa: PLC0415
+
+    learned = forgotten = 0
+    while True:
+        with database.transaction() as session:
+            report = learn_from_log(session)
+        learned += report.learned
+        forgotten += report.forgotten
+        if not report.more:
+            break
+    scored = score_all_pending(database)
+    print(
+        f"learnt {learned:,} decisions ({forgotten:,} undone ones forgotten);"
+        f" the ranker now holds {report.decisions:,}; {scored:,} pending comments placed"
+    )
+    return 0
+
+
+def score_all_pending(database: Database) -> int:
+    """Place every pending comment by the stored ranker, a page per unit of work."""
+    from moderator.services.ranking import score_pending  # noqa: PLC0415
+
+    scored, after = 0, 0
+    while True:
+        with database.transaction() as session:
+            page = score_pending(session, after_id=after)
+        if page is None:
+            return scored
+        after, count = page
+        scored += count
+
+
+def run_train(database: Database, args: argparse.Namespace) -> int:
+    from moderator.services.moderation import ensure_profile  # noqa: PLC0415
+    from moderator.services.ranking import read_labelled_csv, train_from_pairs  # noqa: PLC0415
+
+    pairs = read_labelled_csv(args.source)
+    with database.transaction() as session:
+        count = train_from_pairs(
+            session,
+            pairs,
+            actor=ensure_profile(session, acting_name(args)),
+            source=str(args.source),
+        )
+    hidden = sum(hide for _, hide in pairs)
+    print(f"learnt {count:,} labelled comments ({hidden:,} to hide) from {args.source}")
+    return 0
+
+
+def run_explain(database: Database, args: argparse.Namespace) -> int:
+    from moderator.services.ranking import explain  # noqa: PLC0415
+
+    with database.session() as session:
+        found = explain(session, args.id)
+    if found is None:
+        print("the ranker has learnt nothing yet")
+        return 0
+    score, reasons = found
+    pushed = ", ".join(f"{reason.feature!r} (+{reason.weight:g})" for reason in reasons)
+    print(f"comment {args.id}: {score:.0%} likely to be hidden" + (f"; {pushed}" if pushed else ""))
+    return 0
+
+
+def run_reset(database: Database, args: argparse.Namespace) -> int:
+    from moderator.services.moderation import ensure_profile  # noqa: PLC0415
+    from moderator.services.ranking import reset  # noqa: PLC0415
+
+    with database.transaction() as session:
+        reset(session, actor=ensure_profile(session, acting_name(args)))
+    print("the ranker starts over: the likely order follows the rules' severity until it learns")
+    return 0

@@ -1,0 +1,351 @@
+"""The desk's ranker, kept in the database: learnt from the log's decisions, seeded from a
+labelled CSV, reset, and used to place pending comments in the "likely to hide" order.
+
+The model lives in one row (``RankerState``) with the log entry it has learnt up to, so
+learning picks up where it left off, after a restart or at another desk of a team: whoever
+learns locks the row first, learns the decisions after that entry, and saves.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session
+
+from moderator.batching import chunked
+from moderator.domain import Status
+from moderator.formats.modlog import SYSTEM
+from moderator.models import UNSCORED, Comment, Flag, LogEntryRow, Profile, RankerState, utc_now
+from moderator.ranking.features import Sample
+from moderator.ranking.model import Ranker, RankerError, Reason
+from moderator.services.errors import MissingInputError, NotFoundError, ServiceError
+from moderator.services.history import Actor, NewEntry, append, lock_log
+from moderator.services.roles import require_editor
+
+RANKER_ID = 1
+# Decisions a person made, and what each says: 1 hidden, 0 published. (The rules' own hides,
+# by "system", teach nothing: they are what the rules already say.)
+LABELS = {"hide": 1, "uphold": 1, "approve": 0, "overturn": 0}
+PUT_BACK = ("undo", "revert")
+TRAINED = "ranker-trained"
+RESET = "ranker-reset"
+# At most this many decisions are learnt in one unit of work (the window learns as it goes;
+# a desk that was away catches up over a few).
+LEARN_AT_MOST = 5_000
+# Pending comments scored per unit of work.
+SCORE_PAGE = 5_000
+
+
+@dataclass(frozen=True, slots=True)
+class RankerStatus:
+    """What the ranker has learnt: decisions, up to which log entry, how often saved."""
+
+    decisions: int
+    learned_upto: int
+    log_head: int
+    revision: int
+    stored_bytes: int
+    scored_pending: int
+    pending: int
+
+    @property
+    def trained(self) -> bool:
+        return self.decisions > 0
+
+
+@dataclass(frozen=True, slots=True)
+class LearnReport:
+    learned: int
+    forgotten: int
+    learned_upto: int
+    decisions: int
+    # More decisions wait to be learnt (more than one unit of work takes).
+    more: bool
+
+
+class StoredRankerError(ServiceError):
+    """The ranker in the database cannot be read (damaged, or from another version)."""
+
+
+class CsvError(MissingInputError):
+    """A labelled CSV that cannot be learnt from; the message lists every FILE:LINE fault."""
+
+
+def load(session: Session, *, for_update: bool = False) -> tuple[Ranker, RankerState | None]:
+    """The stored ranker (a new one if none is stored) and its row. ``for_update`` locks the
+    row (PostgreSQL) so that two desks never learn over each other."""
+    query = select(RankerState).where(RankerState.id == RANKER_ID)
+    if for_update:
+        lock_log(session)  # the order every writer locks in: the log, then the rest
+        query = query.with_for_update()
+    state = session.scalar(query)
+    if state is None:
+        return Ranker(), None
+    try:
+        return Ranker.from_bytes(state.model), state
+    except RankerError as error:
+        raise StoredRankerError(
+            f"the stored ranker cannot be read ({error}); `moderator rank reset` starts over"
+        ) from None
+
+
+def save(session: Session, ranker: Ranker, learned_upto: int, state: RankerState | None) -> None:
+    """Store the ranker (one row, its revision moved on)."""
+    if state is None:
+        state = RankerState(id=RANKER_ID, revision=0)
+        session.add(state)
+    state.model = ranker.to_bytes()
+    state.decisions = ranker.decisions
+    state.learned_upto = learned_upto
+    state.revision = (state.revision or 0) + 1
+    state.saved_at = utc_now()
+    session.flush()
+
+
+def status(session: Session) -> RankerStatus:
+    state = session.scalar(select(RankerState).where(RankerState.id == RANKER_ID))
+    head = session.scalar(select(func.max(LogEntryRow.seq))) or 0
+    pending = (
+        session.scalar(select(func.count(Comment.id)).where(Comment.status == Status.PENDING)) or 0
+    )
+    scored = (
+        session.scalar(
+            select(func.count(Comment.id)).where(
+                Comment.status == Status.PENDING, Comment.hide_rank < UNSCORED
+            )
+        )
+        or 0
+    )
+    if state is None:
+        return RankerStatus(0, 0, head, 0, 0, scored, pending)
+    return RankerStatus(
+        state.decisions, state.learned_upto, head, state.revision, len(state.model), scored, pending
+    )
+
+
+def samples_for(session: Session, ids: Sequence[int]) -> dict[int, Sample]:
+    """Each comment as the ranker reads it: its text, the rules' hits on it, and whether
+    its author has had comments hidden or published before."""
+    found: dict[int, Sample] = {}
+    for chunk in chunked(sorted(set(ids))):
+        rows = session.execute(
+            select(Comment.id, Comment.body, Comment.author_id).where(Comment.id.in_(chunk))
+        ).all()
+        hits: dict[int, list[str]] = {}
+        for comment_id, rule_id, severity in session.execute(
+            select(Flag.comment_id, Flag.rule_id, Flag.severity).where(Flag.comment_id.in_(chunk))
+        ):
+            hits.setdefault(comment_id, []).extend((f"rule:{rule_id}", f"severity:{severity}"))
+        authors = sorted({row[2] for row in rows})
+        record: dict[int, set[Status]] = {}
+        for author_id, decided in session.execute(
+            select(Comment.author_id, Comment.status)
+            .where(Comment.author_id.in_(authors), Comment.status != Status.PENDING)
+            .distinct()
+        ):
+            record.setdefault(author_id, set()).add(decided)
+        for comment_id, body, author_id in rows:
+            history = record.get(author_id, set())
+            extras = [*hits.get(comment_id, ())]
+            if Status.HIDDEN in history:
+                extras.append("author:hidden-before")
+            if Status.APPROVED in history:
+                extras.append("author:published-before")
+            found[comment_id] = Sample(body, tuple(extras))
+    return found
+
+
+def learn_from_log(session: Session, *, at_most: int = LEARN_AT_MOST) -> LearnReport:
+    """Learn the decisions logged since the ranker last learnt (and forget undone ones), up
+    to ``at_most`` entries, then save it. Locks the ranker first: one desk learns at a time."""
+    ranker, state = load(session, for_update=True)
+    since = state.learned_upto if state is not None else 0
+    entries = session.execute(
+        select(
+            LogEntryRow.seq,
+            LogEntryRow.action,
+            LogEntryRow.actor,
+            LogEntryRow.comment_id,
+            LogEntryRow.reverts,
+        )
+        .where(
+            LogEntryRow.seq > since,
+            LogEntryRow.comment_id.is_not(None),
+            LogEntryRow.action.in_([*LABELS, *PUT_BACK]),
+        )
+        .order_by(LogEntryRow.seq)
+        .limit(at_most + 1)
+    ).all()
+    more = len(entries) > at_most
+    entries = entries[:at_most]
+    reverted = _reverted(session, [row.reverts for row in entries if row.action in PUT_BACK])
+    samples = samples_for(session, [row.comment_id for row in entries if row.comment_id])
+    learned = forgotten = 0
+    for _, action, actor, comment_id, reverts in entries:
+        sample = None if comment_id is None else samples.get(comment_id)
+        if sample is None:
+            continue
+        if action in PUT_BACK:
+            undone = reverted.get(reverts or 0)
+            if undone is not None:
+                ranker.forget(sample, hidden=bool(LABELS[undone]))
+                forgotten += 1
+        elif actor != SYSTEM:
+            ranker.learn(sample, hidden=bool(LABELS[action]))
+            learned += 1
+    upto = entries[-1].seq if entries else since
+    if more or learned or forgotten or state is None or upto != since:
+        save(session, ranker, upto, state)
+    return LearnReport(learned, forgotten, upto, ranker.decisions, more)
+
+
+def _reverted(session: Session, seqs: Iterable[int | None]) -> dict[int, str]:
+    """Of these entries, those a person made that taught the ranker: their actions."""
+    found: dict[int, str] = {}
+    for chunk in chunked(sorted({seq for seq in seqs if seq is not None})):
+        rows = session.execute(
+            select(LogEntryRow.seq, LogEntryRow.action).where(
+                LogEntryRow.seq.in_(chunk),
+                LogEntryRow.action.in_(list(LABELS)),
+                LogEntryRow.actor != SYSTEM,
+            )
+        )
+        found.update((seq, action) for seq, action in rows)
+    return found
+
+
+def read_labelled_csv(path: Path) -> list[tuple[str, bool]]:
+    """The (text, hide) pairs of a CSV with columns ``text`` and ``label`` (1: should be
+    hidden, 0: fine). ``CsvError`` lists every fault by FILE:LINE; nothing is returned then."""
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        raise CsvError(f"{path}: cannot read: {error.strerror or error}") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise CsvError(f"{path}: not UTF-8 text ({error.reason} at byte {error.start})") from None
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    columns = set(reader.fieldnames or ())
+    if not {"text", "label"} <= columns:
+        missing = ", ".join(sorted({"text", "label"} - columns))
+        raise CsvError(f"{path}:1: the header lacks the column(s) {missing} (needs text, label)")
+    pairs: list[tuple[str, bool]] = []
+    faults: list[str] = []
+    try:
+        for row in reader:
+            line = reader.line_num
+            label = (row.get("label") or "").strip()
+            body = row.get("text") or ""
+            if label not in {"0", "1"}:
+                faults.append(f"{path}:{line}: label must be 1 (hide) or 0 (fine), not {label!r}")
+            elif not body.strip():
+                faults.append(f"{path}:{line}: the text is empty")
+            else:
+                pairs.append((body, label == "1"))
+    except csv.Error as error:
+        faults.append(f"{path}:{reader.line_num}: not CSV: {error}")
+    if faults:
+        shown = faults[:20]
+        if len(faults) > len(shown):
+            shown.append(f"... and {len(faults) - len(shown)} more")
+        raise CsvError("nothing was learnt from the file:\n" + "\n".join(shown))
+    if not pairs:
+        raise CsvError(f"{path}: no labelled comments in it")
+    return pairs
+
+
+def train_from_pairs(
+    session: Session, pairs: Sequence[tuple[str, bool]], *, actor: Profile, source: str
+) -> int:
+    """Seed the ranker with labelled comments (an editor's step: ``RoleError`` otherwise),
+    logged; how many it learnt."""
+    acting = Actor.of(actor)
+    require_editor(acting, "training the ranker")
+    ranker, state = load(session, for_update=True)
+    for body, hide in pairs:
+        ranker.learn(Sample(body), hidden=hide)
+    save(session, ranker, state.learned_upto if state is not None else 0, state)
+    hidden = sum(hide for _, hide in pairs)
+    append(
+        session,
+        acting,
+        [
+            NewEntry(
+                TRAINED,
+                note=f"{len(pairs):,} labelled comments from {source}"
+                f" ({hidden:,} to hide, {len(pairs) - hidden:,} fine)",
+            )
+        ],
+    )
+    return len(pairs)
+
+
+def reset(session: Session, *, actor: Profile) -> None:
+    """Start over: no model, no comment scored (editors; logged). The decisions logged so
+    far are learnt again only from those made after this."""
+    acting = Actor.of(actor)
+    require_editor(acting, "resetting the ranker")
+    lock_log(session)
+    head = session.scalar(select(func.max(LogEntryRow.seq))) or 0
+    session.execute(delete(RankerState))
+    session.execute(
+        update(Comment).where(Comment.hide_rank != UNSCORED).values(hide_rank=UNSCORED),
+        execution_options={"synchronize_session": False},
+    )
+    (seq,) = append(session, acting, [NewEntry(RESET, note="the ranker starts over")])
+    save(session, Ranker(), max(head, seq), None)
+
+
+def score_pending(
+    session: Session, *, after_id: int = 0, page: int = SCORE_PAGE
+) -> tuple[int, int] | None:
+    """Score a page of pending comments (ids after ``after_id``) with the stored ranker and
+    keep their places: the last id and how many were scored, None when no pending comment
+    is left. An untrained ranker scores nothing (the queue then orders by severity)."""
+    ranker, state = load(session)
+    if state is None or not ranker.decisions:
+        return None
+    ids = list(
+        session.scalars(
+            select(Comment.id)
+            .where(Comment.status == Status.PENDING, Comment.id > after_id)
+            .order_by(Comment.id)
+            .limit(page)
+        )
+    )
+    if not ids:
+        return None
+    samples = samples_for(session, ids)
+    ordered = [comment_id for comment_id in ids if comment_id in samples]
+    scores = ranker.score_many([samples[comment_id] for comment_id in ordered])
+    session.execute(
+        update(Comment),
+        [
+            {"id": comment_id, "hide_rank": rank_of(float(score))}
+            for comment_id, score in zip(ordered, scores, strict=True)
+        ],
+    )
+    return ids[-1], len(ordered)
+
+
+def rank_of(score: float) -> int:
+    """A score's place: 0 for certain to be hidden, 9999 for certain to be fine."""
+    return min(UNSCORED - 1, max(0, round((1.0 - score) * UNSCORED)))
+
+
+def explain(session: Session, comment_id: int) -> tuple[float, list[Reason]] | None:
+    """The stored ranker's score for a comment and what pushed it up; None while the ranker
+    has learnt nothing."""
+    ranker, state = load(session)
+    if state is None or not ranker.decisions:
+        return None
+    sample = samples_for(session, [comment_id]).get(comment_id)
+    if sample is None:
+        raise NotFoundError(f"no comment with id {comment_id}")
+    return ranker.score(sample), ranker.explain(sample)

@@ -1,0 +1,193 @@
+"""The desk's ranker in the database: learnt from the log's decisions (and undos), seeded
+from a labelled CSV, reset, placing pending comments in the "likely to hide" order.
+Runs on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select, update
+
+from moderator.domain import Role, Status
+from moderator.log_queries import LogFilter, stream_entries
+from moderator.models import UNSCORED, Comment, RankerState
+from moderator.queue import QueueFilter, QueueOrder, list_queue
+from moderator.ranking.features import Sample
+from moderator.services import moderation, ranking
+from moderator.services.history import Actor
+from moderator.services.roles import RoleError
+from moderator.storage import Database
+from tests.conftest import add_comments
+
+RUDE = "you are an idiot and a liar"
+POLITE = "thanks for the careful reporting"
+
+
+def set_bodies(database: Database, bodies: dict[int, str]) -> None:
+    with database.transaction() as session:
+        for comment_id, body in bodies.items():
+            session.execute(update(Comment).where(Comment.id == comment_id).values(body=body))
+
+
+@pytest.fixture
+def ids(database: Database) -> list[int]:
+    made = add_comments(database, 40)
+    # Half rude, half polite, alternating: the desk hides the rude ones.
+    bodies = {c: f"{RUDE} {n}" if n % 2 else f"{POLITE} {n}" for n, c in enumerate(made)}
+    set_bodies(database, bodies)
+    with database.transaction() as session:
+        moderation.ensure_profile(session, "ed", role=Role.EDITOR)
+    return made
+
+
+def decide(database: Database, ids: list[int]) -> None:
+    """The first 30 decided by their text: rude hidden, polite approved."""
+    with database.transaction() as session:
+        ann = moderation.ensure_profile(session, "ann")
+        rude = [c for n, c in enumerate(ids[:30]) if n % 2]
+        polite = [c for n, c in enumerate(ids[:30]) if not n % 2]
+        moderation.hide(session, rude, actor=ann, reason="abuse")
+        moderation.approve(session, polite, actor=ann)
+
+
+def learn(database: Database) -> ranking.LearnReport:
+    with database.transaction() as session:
+        return ranking.learn_from_log(session)
+
+
+def test_it_learns_the_desks_decisions_once_and_places_the_pending_ones(
+    database: Database, ids: list[int]
+) -> None:
+    decide(database, ids)
+    report = learn(database)
+    assert (report.learned, report.forgotten, report.decisions, report.more) == (30, 0, 30, False)
+    # Learnt already: nothing more until the next decision.
+    again = learn(database)
+    assert (again.learned, again.decisions, again.learned_upto) == (0, 30, report.learned_upto)
+
+    with database.transaction() as session:
+        page = ranking.score_pending(session)
+    assert page == (ids[-1], 10)
+    with database.session() as session:
+        queue = list_queue(session, QueueFilter(status=Status.PENDING, order=QueueOrder.LIKELY))
+        found = ranking.status(session)
+    # The rude pending comments first, each with its score.
+    first, last = queue[:5], queue[5:]
+    assert all(row.body.startswith(RUDE) for row in first)
+    assert all(row.body.startswith(POLITE) for row in last)
+    assert all(row.score is not None and row.score > 0.5 for row in first)
+    assert all(row.score is not None and row.score < 0.5 for row in last)
+    assert (found.decisions, found.scored_pending, found.pending) == (30, 10, 10)
+
+
+def test_the_rules_own_hides_teach_nothing_and_undone_decisions_are_forgotten(
+    database: Database, ids: list[int]
+) -> None:
+    with database.transaction() as session:
+        ann = moderation.ensure_profile(session, "ann")
+        moderation.hide_each(session, {ids[1]: "rule"}, actor=Actor.rules("v1"), reason="spam")
+        hidden = moderation.hide(session, [ids[3]], actor=ann, reason="abuse")
+        moderation.approve(session, [ids[0]], actor=ann)
+    first = learn(database)
+    assert (first.learned, first.decisions) == (2, 2)
+    with database.transaction() as session:
+        moderation.undo(session, hidden, actor=moderation.ensure_profile(session, "ann"))
+    second = learn(database)
+    assert (second.learned, second.forgotten, second.decisions) == (0, 1, 1)
+
+
+def test_the_model_travels_with_the_database(
+    database: Database, other_desk: Database, ids: list[int]
+) -> None:
+    decide(database, ids)
+    learn(database)
+    with other_desk.session() as session:
+        model, state = ranking.load(session)
+    assert state is not None
+    assert (model.decisions, state.revision) == (30, 1)
+    with database.session() as session:
+        mine, _ = ranking.load(session)
+    rude = Sample(RUDE)
+    assert model.score(rude) == mine.score(rude) > 0.5
+
+
+def test_a_labelled_csv_seeds_it_for_an_editor_and_is_logged(
+    database: Database, ids: list[int], tmp_path: Path
+) -> None:
+    path = tmp_path / "labels.csv"
+    path.write_text(
+        "text,label\n" + "".join(f'"{RUDE} {n}",1\n"{POLITE} {n}",0\n' for n in range(20)),
+        encoding="utf-8",
+    )
+    pairs = ranking.read_labelled_csv(path)
+    assert len(pairs) == 40
+    with pytest.raises(RoleError), database.transaction() as session:
+        ranking.train_from_pairs(
+            session, pairs, actor=moderation.ensure_profile(session, "ann"), source=str(path)
+        )
+    with database.transaction() as session:
+        ed = moderation.ensure_profile(session, "ed")
+        assert ranking.train_from_pairs(session, pairs, actor=ed, source=str(path)) == 40
+    with database.session() as session:
+        (entry,) = stream_entries(session, LogFilter(action=ranking.TRAINED))
+        model, _ = ranking.load(session)
+    assert entry.note == f"40 labelled comments from {path} (20 to hide, 20 fine)"
+    assert model.score(Sample(RUDE)) > 0.5 > model.score(Sample(POLITE))
+
+
+@pytest.mark.parametrize(
+    ("content", "said"),
+    [
+        ("words,label\nhi,1\n", "labels.csv:1: the header lacks the column(s) text"),
+        (
+            "text,label\nhi,1\nthere,yes\nok,\n",
+            "labels.csv:3: label must be 1 (hide) or 0 (fine), not 'yes'\n"
+            "{path}:4: label must be 1 (hide) or 0 (fine), not ''",
+        ),
+        ("text,label\n  ,1\n", "labels.csv:2: the text is empty"),
+        ("text,label\n", "labels.csv: no labelled comments in it"),
+    ],
+)
+def test_a_bad_csv_is_refused_whole_naming_the_line(
+    tmp_path: Path, content: str, said: str
+) -> None:
+    path = tmp_path / "labels.csv"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(ranking.CsvError) as refused:
+        ranking.read_labelled_csv(path)
+    assert said.format(path=path) in str(refused.value)
+
+
+def test_reset_starts_over_and_learns_only_what_comes_after(
+    database: Database, ids: list[int]
+) -> None:
+    decide(database, ids)
+    learn(database)
+    with database.transaction() as session:
+        ranking.score_pending(session)
+    with database.transaction() as session:
+        ranking.reset(session, actor=moderation.ensure_profile(session, "ed"))
+    with database.session() as session:
+        found = ranking.status(session)
+        ranks = set(session.scalars(select(Comment.hide_rank)))
+    assert (found.decisions, found.scored_pending) == (0, 0)
+    assert ranks == {UNSCORED}
+    assert learn(database).learned == 0
+    with database.transaction() as session:
+        moderation.hide(
+            session, [ids[31]], actor=moderation.ensure_profile(session, "ann"), reason="abuse"
+        )
+    assert learn(database).decisions == 1
+
+
+def test_a_damaged_stored_model_is_named_not_guessed_past(
+    database: Database, ids: list[int]
+) -> None:
+    decide(database, ids)
+    learn(database)
+    with database.transaction() as session:
+        session.execute(update(RankerState).values(model=b"garbage"))
+    refused = pytest.raises(ranking.StoredRankerError, match="rank reset` starts over")
+    with refused, database.transaction() as session:
+        ranking.learn_from_log(session)

@@ -1,0 +1,76 @@
+"""`moderator rank ...` and `queue --order likely`, as a user drives them."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.moderator.test_cli import Cli
+
+RUDE = "you are an idiot and a liar"
+POLITE = "thanks for the careful reporting"
+
+
+@pytest.fixture
+def cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Cli:
+    run = Cli(tmp_path / "db.sqlite3", capsys)
+    article = tmp_path / "article.txt"
+    comments = "".join(
+        f"Thumb reader{n} 1 May 2020, 10:{n:02d}\n\n{RUDE if n % 2 else POLITE} ({n})\n\n"
+        for n in range(10)
+    )
+    article.write_text(f"Title\n\nBody.\n\nComments 10\n{comments}", encoding="utf-8")
+    assert run("import", str(article), "--no-rules")[0] == 0
+    assert run("profile", "ed", "--role", "editor", "--as", "ed")[0] == 0
+    return run
+
+
+def labels(tmp_path: Path) -> Path:
+    path = tmp_path / "labels.csv"
+    rows = "".join(f'"{RUDE} {n}",1\n"{POLITE} {n}",0\n' for n in range(30))
+    path.write_text("text,label\n" + rows, encoding="utf-8")
+    return path
+
+
+def test_train_learn_and_the_likely_order(cli: Cli, tmp_path: Path) -> None:
+    code, out, err = cli("rank", "status")
+    assert (code, err) == (0, "")
+    assert "learnt nothing yet" in out
+    code, out, _ = cli("rank", "train", "--from", str(labels(tmp_path)), "--as", "ed")
+    assert (code, out.strip()) == (
+        0,
+        f"learnt 60 labelled comments (30 to hide) from {tmp_path / 'labels.csv'}",
+    )
+    code, out, _ = cli("rank", "learn")
+    assert code == 0
+    assert out.strip().endswith("10 pending comments placed")
+    rows = cli.json("queue", "--order", "likely")["comments"]
+    assert [RUDE in row["body"] for row in rows] == [True] * 5 + [False] * 5
+    assert all(row["score"] > 0.5 for row in rows[:5])
+    code, out, _ = cli("rank", "explain", str(rows[0]["id"]))
+    assert code == 0
+    assert "likely to be hidden" in out
+    assert "'idiot" in out or "'liar" in out
+    assert "'a' " not in out
+    status = cli.json("rank", "status")
+    assert (status["decisions"], status["scored_pending"], status["pending"]) == (60, 10, 10)
+
+
+def test_only_an_editor_trains_or_resets_and_a_bad_file_names_its_line(
+    cli: Cli, tmp_path: Path
+) -> None:
+    code, _, err = cli("rank", "train", "--from", str(labels(tmp_path)), "--as", "ann")
+    assert code == 1
+    assert "editor" in err
+    bad = tmp_path / "bad.csv"
+    bad.write_text("text,label\nfine,0\nnasty,maybe\n", encoding="utf-8")
+    code, _, err = cli("rank", "train", "--from", str(bad), "--as", "ed")
+    assert code == 1
+    assert f"{bad}:3: label must be 1 (hide) or 0 (fine), not 'maybe'" in err
+    assert json.loads(cli("rank", "status", "--json")[1])["decisions"] == 0
+    assert cli("rank", "reset", "--as", "ann")[0] == 1
+    code, out, _ = cli("rank", "reset", "--as", "ed")
+    assert code == 0
+    assert "starts over" in out
