@@ -60,10 +60,12 @@ def show_comment(
     author_notes: Sequence[NoteRow] = (),
     escalation: Escalation | None = None,
     claimed_by: str | None = None,
+    likely: str | None = None,
 ) -> None:
     """One comment in full: who, when, where it stands, its text with the rule hits marked,
     what each rule said, what the desk knows of the author, and the notes left on both;
-    ``claimed_by``: the teammate who has it open at another desk."""
+    ``claimed_by``: the teammate who has it open at another desk; ``likely``: the ranker's
+    word on it."""
     view.clear()
     if comment is None:
         return
@@ -75,7 +77,9 @@ def show_comment(
         after=2 if author else 10,
     )
     if author is not None:
-        writer.block(reveal(author_text(author)), muted=True, after=10)
+        writer.block(reveal(author_text(author)), muted=True, after=2 if likely else 10)
+    if likely:
+        writer.block(reveal(likely), muted=True, after=10)
     if claimed_by is not None:
         writer.block(
             reveal(f"{claimed_by} has this comment open at another desk"), bold=True, after=8
@@ -218,6 +222,7 @@ def show_comment_in_context(
     comment: CommentRow | None,
     *,
     claimed_by: str | None = None,
+    likely: str | None = None,
 ) -> None:
     """:func:`show_comment` with all the desk knows around it, read now: the author's record,
     the notes on the comment and its author, who escalated it, and who else has it open."""
@@ -237,4 +242,5 @@ def show_comment_in_context(
         author_notes=about_author,
         escalation=escalation,
         claimed_by=claimed_by,
+        likely=likely,
     )

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 from moderator.display import one_line
 from moderator.importer import ImportReport
 from moderator.queries import CommentRow, get_article
-from moderator.queue import count_before, get_comment
+from moderator.queue import QueueOrder, count_before, get_comment
 from moderator.resources import DEMO_ARTICLE
 from moderator.services.changes import ModerationChange
 from ui import keymap
@@ -53,6 +53,7 @@ from ui.profile_dialog import SwitchPicker, ask_switch, switch_profile_action
 from ui.queue_header import QUEUE_TABS, QueueHeader
 from ui.queue_model import COLUMNS, Column, CommentQueueModel
 from ui.queue_view import CommentQueueView
+from ui.ranker_keeper import RankerKeeper
 from ui.reason_dialog import pick_reason
 from ui.review_access import ReviewAccess
 from ui.review_window import NoteTextPicker, ask_note_text
@@ -106,6 +107,7 @@ class MainWindow(QMainWindow):
         self.articles = ArticleListModel(desk.database, self)
         self.queue = CommentQueueModel(desk.database, self)
         self.live = LiveFeed(desk, self)
+        self.ranker = RankerKeeper(desk, self)
         self._follow(desk)
 
         self.log = LogAccess(
@@ -205,6 +207,7 @@ class MainWindow(QMainWindow):
         desk.elsewhere.connect(self._on_noted)
         self.live.claims_changed.connect(self.queue.set_claims)
         self.live.claims_changed.connect(self._on_noted)
+        self.ranker.placed.connect(self._on_placed)
 
     # --- layout --------------------------------------------------------------------------
 
@@ -337,6 +340,8 @@ class MainWindow(QMainWindow):
             self.import_paths(paths)
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        # No more learning rounds; the one going (a job of the desk's) is waited for below.
+        self.ranker.stop()
         # The desk holds every job until its thread ends. The file being imported (or the
         # page being checked) finishes, each all-or-nothing; the rest wait.
         stop_and_wait(self.desk)
@@ -463,11 +468,18 @@ class MainWindow(QMainWindow):
     def _on_arrived(self, change: ModerationChange) -> None:
         self.statusBar().showMessage(arrived_message(change), 8000)
 
-    def _reread(self) -> None:
-        """Read both lists again (others imported, or changed more than can be followed),
-        keeping the comment open here where it still is in the queue."""
+    def _on_placed(self) -> None:
+        # The ranker placed the pending comments anew: a queue in its order follows.
+        queue = self.queue.queue
+        if queue is not None and queue.order is QueueOrder.LIKELY:
+            self._reread(articles=False)
+
+    def _reread(self, *, articles: bool = True) -> None:
+        """Read the queue (and the articles) again (others imported, or changed more than
+        can be followed), keeping the comment open here where it still is in the queue."""
         shown = self._shown_comment
-        self.articles.reload()
+        if articles:
+            self.articles.reload()
         self.queue.reload()
         queue = self.queue.queue
         if shown is None or queue is None:
@@ -498,6 +510,7 @@ class MainWindow(QMainWindow):
             self.desk.database,
             comment,
             claimed_by=None if comment is None else self.queue.claimed_by(comment.id),
+            likely=None if comment is None else self.ranker.explanation(comment.id),
         )
         if self._all:
             # Across articles, the middle shows the article the comment answers.

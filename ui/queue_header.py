@@ -32,7 +32,12 @@ QUEUE_TABS: tuple[QueueTab, ...] = (
     QueueTab("All", None, False, lambda article: article.comments),
 )
 # The queue's orders, as offered under its tabs.
-QUEUE_ORDERS = (("By time", QueueOrder.TIME), ("Gravest flags first", QueueOrder.SEVERITY))
+QUEUE_ORDERS = (
+    ("By time", QueueOrder.TIME),
+    ("Gravest flags first", QueueOrder.SEVERITY),
+    # The ranker learnt from this desk's decisions; by severity until it has learnt.
+    ("Likeliest to hide first", QueueOrder.LIKELY),
+)
 # Searching every article reads every comment: the search waits for a pause in the typing.
 SEARCH_PAUSE_MS = 300
 

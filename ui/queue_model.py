@@ -78,6 +78,11 @@ def flags_text(row: CommentRow) -> str:
     return f"{severity.value}: {rules}"
 
 
+def likely_text(row: CommentRow) -> str:
+    """ "87%": how likely the ranker judged the comment to be hidden; blank if unscored."""
+    return "" if row.score is None else f"{row.score:.0%}"
+
+
 def excerpt(body: str) -> str:
     return one_line(body, EXCERPT_CHARS)
 
@@ -99,6 +104,7 @@ class Column(Enum):
     ARTICLE = _ColumnSpec("Article", lambda row: one_line(row.article_title, EXCERPT_CHARS), 150)
     STATUS = _ColumnSpec("Status", status_text, 120)
     FLAGS = _ColumnSpec("Flags", flags_text, 125)
+    LIKELY = _ColumnSpec("Likely", likely_text, 60, _RIGHT)
     # The last column takes whatever width is left (width 0: not set).
     EXCERPT = _ColumnSpec("Comment", lambda row: excerpt(row.body), 0)
 

@@ -121,12 +121,13 @@ def test_columns_come_from_the_enum_and_other_roles_are_none(
     headers = [
         model.headerData(section, Qt.Orientation.Horizontal) for section in range(len(COLUMNS))
     ]
-    assert headers == ["#", "Author", "Posted", "Article", "Status", "Flags", "Comment"]
+    assert headers == ["#", "Author", "Posted", "Article", "Status", "Flags", "Likely", "Comment"]
     assert model.columnCount() == len(Column)
     assert texts(model, Column.AUTHOR) == ["author0"]
     assert texts(model, Column.POSTED) == ["14 Jan 2025 08:00"]
     assert texts(model, Column.STATUS) == ["Pending"]
     assert texts(model, Column.FLAGS) == [""]
+    assert texts(model, Column.LIKELY) == [""]  # not scored by the ranker yet
     # The excerpt is one line: paragraph breaks fold into spaces.
     assert texts(model, Column.EXCERPT) == ["First comment. Second paragraph."]
     index = model.index(0, COLUMNS.index(Column.EXCERPT))

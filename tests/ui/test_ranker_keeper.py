@@ -1,0 +1,99 @@
+"""The ranker at the desk: it learns from decisions in the background, the "likeliest to
+hide first" order follows, and the detail pane says why a comment ranks where it does."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from pytestqt.qtbot import QtBot
+from sqlalchemy import update
+
+from moderator.domain import Role
+from moderator.models import RankerState
+from moderator.queue import QueueOrder
+from moderator.services import ranking
+from moderator.services.moderation import ensure_profile
+from moderator.storage import Database
+from tests.ui.conftest import WORK_TIMEOUT_MS, AddArticle, Answers, press
+from ui.main_window import MainWindow
+from ui.queue_header import QUEUE_ORDERS
+from ui.queue_model import COLUMNS, Column
+from ui.reason_dialog import ReasonChoice
+
+RUDE = "you are an idiot and a liar"
+POLITE = "thanks for the careful reporting"
+
+
+@pytest.fixture
+def window(
+    make_window: Callable[[], MainWindow], add_article: AddArticle, database: Database
+) -> MainWindow:
+    add_article([f"{RUDE if n % 2 else POLITE} ({n})" for n in range(24)])
+    return make_window()
+
+
+def current_body(window: MainWindow) -> str:
+    comment = window.queue.comment(window.commentQueue.currentIndex().row())
+    assert comment is not None
+    return comment.body
+
+
+def decide_by_text(window: MainWindow, answers: Answers, qtbot: QtBot, count: int) -> None:
+    """The first ``count`` decided as a moderator would: the rude hidden, the rest approved."""
+    answers.reason = ReasonChoice("abuse", "")
+    for _ in range(count):
+        press(qtbot, window, "h" if RUDE in current_body(window) else "a")
+
+
+def test_decisions_teach_the_ranker_and_the_likely_order_follows(
+    window: MainWindow, answers: Answers, database: Database, qtbot: QtBot
+) -> None:
+    decide_by_text(window, answers, qtbot, 16)
+    assert window.ranker._timer.isActive()
+    with qtbot.waitSignal(window.ranker.placed, timeout=WORK_TIMEOUT_MS):
+        window.ranker.learn_now()
+    with database.session() as session:
+        found = ranking.status(session)
+    assert (found.decisions, found.scored_pending) == (16, 8)
+
+    labels = [label for label, _ in QUEUE_ORDERS]
+    window.queueOrder.setCurrentIndex(labels.index("Likeliest to hide first"))
+    queue = window.queue.queue
+    assert queue is not None
+    assert queue.order is QueueOrder.LIKELY
+    bodies = [window.queue.comment(row).body for row in range(window.queue.rowCount())]  # type: ignore[union-attr]
+    assert [RUDE in body for body in bodies] == [True] * 4 + [False] * 4
+    likely = window.queue.index(0, COLUMNS.index(Column.LIKELY)).data()
+    assert likely.endswith("%")
+    assert int(likely[:-1]) > 50
+    # The detail pane says how likely, and what pushed it up.
+    window.decisions.select_row(0)
+    detail = window.commentDetail.toPlainText()
+    assert "Likely to be hidden: " in detail
+    assert "idiot" in detail or "liar" in detail
+
+
+def test_a_placing_while_the_likely_order_is_shown_keeps_the_comment_open(
+    window: MainWindow, answers: Answers, database: Database, qtbot: QtBot
+) -> None:
+    decide_by_text(window, answers, qtbot, 10)
+    window.queueOrder.setCurrentIndex(len(QUEUE_ORDERS) - 1)
+    window.decisions.select_row(3)
+    open_here = current_body(window)
+    with qtbot.waitSignal(window.ranker.placed, timeout=WORK_TIMEOUT_MS):
+        window.ranker.learn_now()
+    assert current_body(window) == open_here
+
+
+def test_without_learning_there_is_no_score_and_no_word_on_it(
+    window: MainWindow, database: Database
+) -> None:
+    assert window.ranker.explanation(1) is None
+    assert "Likely to be hidden" not in window.commentDetail.toPlainText()
+    # A damaged stored model is no reason to fail the pane: it just says nothing.
+    with database.transaction() as session:
+        editor = ensure_profile(session, "ed", role=Role.EDITOR)
+        ranking.reset(session, actor=editor)
+        session.execute(update(RankerState).values(model=b"junk", decisions=3, revision=9))
+    assert window.ranker.explanation(1) is None

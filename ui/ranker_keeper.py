@@ -1,0 +1,142 @@
+"""The ranker at the desk: it learns from each decision in the background (a moment after the
+last one, so a run of decisions is learnt together), places the pending comments anew, and
+explains a comment's score for the detail pane from a copy kept in memory."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtCore import QObject, QTimer, Signal
+from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
+
+from moderator.models import RankerState
+from moderator.ranking.model import Ranker
+from moderator.services import ranking
+from moderator.services.errors import ServiceError
+from moderator.storage import Database
+from ui.desk import Desk
+from ui.jobs import Job, Progress, StopRequested
+
+# How long after the last decision the ranker learns (decisions in a burst are learnt once).
+LEARN_AFTER_MS = 2_000
+
+
+@dataclass(frozen=True, slots=True)
+class Learnt:
+    """What one round of learning did."""
+
+    learned: int
+    forgotten: int
+    placed: int
+
+
+def learn_and_place(database: Database, stop: StopRequested) -> Learnt:
+    """Learn every decision logged since, then (if anything was learnt) place the pending
+    comments anew, a page per unit of work; stops between pages when asked."""
+    learned = forgotten = 0
+    while not stop():
+        with database.transaction() as session:
+            report = ranking.learn_from_log(session)
+        learned += report.learned
+        forgotten += report.forgotten
+        if not report.more:
+            break
+    placed, after = 0, 0
+    while (learned or forgotten) and not stop():
+        with database.transaction() as session:
+            page = ranking.score_pending(session, after_id=after)
+        if page is None:
+            break
+        after, count = page
+        placed += count
+    return Learnt(learned, forgotten, placed)
+
+
+class RankerKeeper(QObject):
+    """Keeps the ranker learning and the pending comments placed by it.
+
+    Signals:
+        placed(): pending comments were placed anew; a queue in the "likely" order should
+            read itself again.
+    """
+
+    placed = Signal()
+
+    def __init__(self, desk: Desk, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._desk = desk
+        self._again = False
+        self._job: Job | None = None
+        self._model: tuple[int, Ranker] | None = None
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(LEARN_AFTER_MS)
+        self._timer.timeout.connect(self.learn_now)
+        desk.moderated.connect(self._soon)
+        desk.arrived.connect(self._soon)
+
+    @property
+    def learning(self) -> bool:
+        return self._job is not None and self._job.running
+
+    def stop(self) -> None:
+        self._timer.stop()
+        self._again = False
+
+    def _soon(self, _change: object = None) -> None:
+        self._timer.start()
+
+    def learn_now(self) -> Job | None:
+        """Learn (and place) now, in a worker thread; once more afterwards if decisions came
+        meanwhile. The job, or None if one is already going."""
+        self._timer.stop()
+        if self.learning:
+            self._again = True
+            return None
+        database = self._desk.database
+
+        def work(_progress: Progress, stop: StopRequested) -> Learnt:
+            return learn_and_place(database, stop)
+
+        # The desk's child: closing the window stops and waits for it with the others.
+        job = Job(work, self._desk)
+        job.succeeded.connect(self._on_learnt)
+        job.finished.connect(self._on_finished)
+        self._job = job
+        job.start()
+        return job
+
+    def _on_learnt(self, learnt: Learnt) -> None:
+        if learnt.placed:
+            self.placed.emit()
+
+    def _on_finished(self) -> None:
+        if self._again:
+            self._again = False
+            self.learn_now()
+
+    def explanation(self, comment_id: int) -> str | None:
+        """ "Likely to be hidden: 87% (idiot, you people)" for the detail pane; None while
+        the ranker has learnt nothing (or cannot be read)."""
+        try:
+            with self._desk.database.session() as session:
+                revision = session.scalar(
+                    select(RankerState.revision).where(RankerState.id == ranking.RANKER_ID)
+                )
+                if revision is None:
+                    return None
+                if self._model is None or self._model[0] != revision:
+                    model, _ = ranking.load(session)
+                    self._model = (revision, model)
+                model = self._model[1]
+                if not model.decisions:
+                    return None
+                sample = ranking.samples_for(session, [comment_id]).get(comment_id)
+        except (ServiceError, SQLAlchemyError):
+            return None
+        if sample is None:
+            return None
+        reasons = ", ".join(reason.feature for reason in model.explain(sample))
+        said = f" ({reasons})" if reasons else ""
+        return f"Likely to be hidden: {model.score(sample):.0%}{said}"
