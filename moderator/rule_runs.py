@@ -14,7 +14,7 @@ from moderator.domain import Status
 from moderator.models import Author, Comment
 from moderator.rules.engine import RuleEngine
 from moderator.rules.model import CommentSnapshot, RuleSet
-from moderator.services.flagging import FlagChange, StoredHistory, store_hits
+from moderator.services.flagging import FlagChange, StoredHistory, scorer_for, store_hits
 from moderator.storage import Database
 
 PAGE = 2_000
@@ -69,7 +69,8 @@ def run_rules(
     with database.session() as reader:
         total = report.total = reader.scalar(select(func.count(Comment.id)).where(*condition)) or 0
         # Every stored comment is in the run: history is only the decisions people made.
-        engine = RuleEngine(rule_set, history=StoredHistory(reader, whole_run=True))
+        history = StoredHistory(reader, whole_run=True)
+        engine = RuleEngine(rule_set, history=history, scorer=scorer_for(reader, rule_set, history))
         engine.reset()
         for page in _pages(reader, condition=condition):
             results = [(comment_id, engine.check(comment)) for comment_id, comment, _ in page]
@@ -170,8 +171,12 @@ def backtest(
     with database.session() as reader:
         total = reader.scalar(select(func.count(Comment.id))) or 0
         history = StoredHistory(reader, whole_run=True)
-        tried = RuleEngine(rule_set, history=history)
-        compared = None if current is None else RuleEngine(current, history=history)
+        tried = RuleEngine(rule_set, history=history, scorer=scorer_for(reader, rule_set, history))
+        compared = (
+            None
+            if current is None
+            else RuleEngine(current, history=history, scorer=scorer_for(reader, current, history))
+        )
         tried.reset()
         if compared is not None:
             compared.reset()

@@ -10,6 +10,7 @@ from moderator.rules.gates import TextGates
 from moderator.rules.model import (
     AuthorHistory,
     CommentSnapshot,
+    HideScorer,
     Hit,
     NoHistory,
     Rule,
@@ -62,9 +63,12 @@ class RuleEngine:
         *,
         history: AuthorHistory | None = None,
         include_behavioural: bool = True,
+        scorer: HideScorer | None = None,
     ) -> None:
         self.rule_set = rule_set
-        self.context = RuleContext(history=NoHistory() if history is None else history)
+        self.context = RuleContext(
+            history=NoHistory() if history is None else history, scorer=scorer
+        )
         self._unavailable: dict[str, str] = {}
         self._skipped: list[str] = []
         rules: list[Rule] = []

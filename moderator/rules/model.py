@@ -97,11 +97,16 @@ class RuleConfigError(ValueError):
         self.key = key
 
 
+# How likely a comment is to be hidden, by the desk's ranker (0 to 1); None: no word on it.
+HideScorer = Callable[[CommentSnapshot], float | None]
+
+
 @dataclass(frozen=True, slots=True)
 class RuleContext:
-    """What a rule may consult besides the comment: history, and where the rule set lives."""
+    """What a rule may consult besides the comment: history, and the desk's ranker."""
 
     history: AuthorHistory = field(default_factory=NoHistory)
+    scorer: HideScorer | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -25,7 +25,14 @@ from moderator.models import (
     utc_now,
 )
 from moderator.rules.engine import RuleEngine
-from moderator.rules.model import CommentSnapshot, Hit, RuleAction, RuleSet
+from moderator.rules.model import (
+    AuthorHistory,
+    CommentSnapshot,
+    HideScorer,
+    Hit,
+    RuleAction,
+    RuleSet,
+)
 from moderator.services.history import (
     Actor,
     NewEntry,
@@ -405,6 +412,15 @@ def added_comment_ids(session: Session, article_id: int, fingerprints: Sequence[
     return ids
 
 
+def scorer_for(session: Session, rule_set: RuleSet, history: AuthorHistory) -> HideScorer | None:
+    """The desk's ranker for a run of this rule set, if one of its rules asks for it."""
+    if not any(rule.kind == "ranker" for rule in rule_set.enabled):
+        return None
+    from moderator.services.ranking import hide_scorer  # noqa: PLC0415 - numpy, only then
+
+    return hide_scorer(session, history)
+
+
 def flag_comments(session: Session, rule_set: RuleSet, ids: Sequence[int]) -> FlagChange:
     """Run the rule set over these comments (new ones: their history excludes them) and store."""
     comments = snapshots(session, ids)
@@ -420,7 +436,7 @@ def flag_comments(session: Session, rule_set: RuleSet, ids: Sequence[int]) -> Fl
         since=min(dated) - reach if dated else None,
         until=max(dated) if dated else None,
     )
-    engine = RuleEngine(rule_set, history=history)
+    engine = RuleEngine(rule_set, history=history, scorer=scorer_for(session, rule_set, history))
     results = [
         (comment.id, hits) for comment, hits in engine.check_all(comments) if comment.id is not None
     ]

@@ -23,6 +23,7 @@ from moderator.formats.modlog import SYSTEM
 from moderator.models import UNSCORED, Comment, Flag, LogEntryRow, Profile, RankerState, utc_now
 from moderator.ranking.features import Sample
 from moderator.ranking.model import Ranker, RankerError, Reason
+from moderator.rules.model import AuthorHistory, CommentSnapshot, HideScorer
 from moderator.services.errors import MissingInputError, NotFoundError, ServiceError
 from moderator.services.history import Actor, NewEntry, append, lock_log
 from moderator.services.roles import require_editor
@@ -349,3 +350,21 @@ def explain(session: Session, comment_id: int) -> tuple[float, list[Reason]] | N
     if sample is None:
         raise NotFoundError(f"no comment with id {comment_id}")
     return ranker.score(sample), ranker.explain(sample)
+
+
+def hide_scorer(session: Session, history: AuthorHistory) -> HideScorer | None:
+    """The stored ranker as rules consult it (the ``ranker`` kind): a comment's text and its
+    author's record, scored; None while it has learnt nothing. The other rules' hits, which
+    the ranker also learns from, are not known while rules run: a score here can be a little
+    lower than the queue's."""
+    ranker, state = load(session)
+    if state is None or not ranker.decisions:
+        return None
+
+    def score(comment: CommentSnapshot) -> float | None:
+        hidden, approved = history.decisions(comment.author) if comment.author else (0, 0)
+        extras = [*(["author:hidden-before"] if hidden else [])]
+        extras += ["author:published-before"] if approved else []
+        return ranker.score(Sample(comment.body, tuple(extras)))
+
+    return score

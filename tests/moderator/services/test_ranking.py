@@ -14,7 +14,10 @@ from moderator.log_queries import LogFilter, stream_entries
 from moderator.models import UNSCORED, Comment, RankerState
 from moderator.queue import QueueFilter, QueueOrder, list_queue
 from moderator.ranking.features import Sample
+from moderator.rules.model import RuleSet
+from moderator.rules.ranker_rule import RankerRule
 from moderator.services import moderation, ranking
+from moderator.services.flagging import flag_comments
 from moderator.services.history import Actor
 from moderator.services.roles import RoleError
 from moderator.storage import Database
@@ -191,3 +194,19 @@ def test_a_damaged_stored_model_is_named_not_guessed_past(
     refused = pytest.raises(ranking.StoredRankerError, match="rank reset` starts over")
     with refused, database.transaction() as session:
         ranking.learn_from_log(session)
+
+
+def test_the_ranker_rule_flags_what_the_ranker_finds_likely(
+    database: Database, ids: list[int]
+) -> None:
+    decide(database, ids)
+    learn(database)
+    rule_set = RuleSet("t", (RankerRule(id="ranker", threshold=0.6),), "v-ranker")
+    with database.transaction() as session:
+        change = flag_comments(session, rule_set, ids[30:])
+    assert change is not None
+    with database.session() as session:
+        rows = list_queue(session, QueueFilter(status=Status.PENDING, flagged=True))
+    assert rows
+    assert all(row.body.startswith(RUDE) for row in rows)
+    assert {flag.rule_id for row in rows for flag in row.flags} == {"ranker"}
