@@ -94,7 +94,8 @@ def run_learn(database: Database, _args: argparse.Namespace) -> int:
             break
     scored = score_all_pending(database)
     print(
-        f"learnt {learned:,} decisions ({forgotten:,} undone ones forgotten);"
+        f"learnt {learned:,} decisions ({forgotten:,} earlier ones taken back: undone or"
+        " decided again);"
         f" the ranker now holds {report.decisions:,}; {scored:,} pending comments placed"
     )
     return 0
@@ -127,7 +128,11 @@ def run_train(database: Database, args: argparse.Namespace) -> int:
             source=str(args.source),
         )
     hidden = sum(hide for _, hide in pairs)
-    print(f"learnt {count:,} labelled comments ({hidden:,} to hide) from {args.source}")
+    placed = score_all_pending(database)
+    print(
+        f"learnt {count:,} labelled comments ({hidden:,} to hide) from {args.source};"
+        f" {placed:,} pending comments placed"
+    )
     return 0
 
 

@@ -154,8 +154,19 @@ class Comment(Base):
             sqlite_where=text("escalated = 1"),
             postgresql_where=text("escalated"),
         ),
-        # Every article's queue of one status by the ranker's order (ties: severity, time).
-        Index("ix_comment_status_hide_rank", "status", "hide_rank", "urgency", "posted_at", "id"),
+        # Every article's queue of one status by the ranker's order (ties: severity, time):
+        # scored comments only (partial), so that storing new (unscored) ones costs nothing
+        # more; the rest follow as by severity (the indexes above and below).
+        Index(
+            "ix_comment_scored_by_rank",
+            "status",
+            "hide_rank",
+            "urgency",
+            "posted_at",
+            "id",
+            sqlite_where=text(f"hide_rank < {UNSCORED}"),
+            postgresql_where=text(f"hide_rank < {UNSCORED}"),
+        ),
         Index(
             "ix_comment_flagged_by_urgency",
             "status",
@@ -222,6 +233,8 @@ class RankerState(Base):
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     model: Mapped[bytes] = mapped_column(LargeBinary)
     decisions: Mapped[int]
+    # The log entries it has learnt: after learned_from (a reset's), up to learned_upto.
+    learned_from: Mapped[int]
     learned_upto: Mapped[int]
     revision: Mapped[int]
     saved_at: Mapped[datetime]

@@ -8,6 +8,7 @@ status; a queue of every status is a merge of one walk per status.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
@@ -16,6 +17,7 @@ from typing import Any, TypeVar
 from sqlalchemy import (
     ColumnElement,
     Select,
+    and_,
     exists,
     func,
     literal,
@@ -41,6 +43,9 @@ IN_THREAD: _Order = (Comment.position, Comment.id)
 # flagged comments (urgency < NOT_FLAGGED) covers the query.
 _FLAGGED = Comment.urgency < literal_column(str(NOT_FLAGGED))
 _UNFLAGGED = Comment.urgency == NOT_FLAGGED
+# The same for the partial index on scored comments (hide_rank < UNSCORED).
+_SCORED = Comment.hide_rank < literal_column(str(UNSCORED))
+_UNSCORED = Comment.hide_rank == UNSCORED
 
 
 class QueueOrder(StrEnum):
@@ -182,8 +187,8 @@ def _walk(session: Session, queue: QueueFilter, walk: _Walk) -> list[Any]:
     """The page's rows in the order walked (backward: last first)."""
     if queue.article_id is None and queue.status is None:
         return _merged_statuses(session, queue, walk)
-    if queue.article_id is None and queue.order is QueueOrder.SEVERITY:
-        return _across_by_urgency(session, queue, walk)
+    if queue.article_id is None and queue.order is not QueueOrder.TIME:
+        return _across_in_runs(session, queue, walk)
     # One article's queue is small enough to sort.
     return _page(session, queue, queue.sort_columns, walk)
 
@@ -224,31 +229,60 @@ def _locate_merged(session: Session, queue: QueueFilter, walk: _Walk) -> _Anchor
     return _Anchor(**values)
 
 
-def _across_by_urgency(session: Session, queue: QueueFilter, walk: _Walk) -> list[Any]:
-    """Every article's queue of one status by severity, as two runs: the flagged comments by
-    urgency (from their partial index), then the rest by time (the status index). One sorted
-    query over all of them would sort a million rows for every page."""
-    runs: list[tuple[_Order, ColumnElement[bool]]] = [
-        ((Comment.urgency, *BY_TIME), _FLAGGED),
-        (BY_TIME, _UNFLAGGED),
-    ]
+@dataclass(frozen=True, slots=True)
+class _Run:
+    """Part of a queue across articles that one index serves in order: its rows (``where``),
+    their order, and whether a row (an anchor) belongs to it."""
+
+    order: _Order
+    where: ColumnElement[bool]
+    holds: Callable[[_Anchor], bool]
+
+
+# By severity: the flagged comments by urgency (their partial index), then the rest by time.
+_BY_SEVERITY = (
+    _Run((Comment.urgency, *BY_TIME), _FLAGGED, lambda a: a.urgency < NOT_FLAGGED),
+    _Run(BY_TIME, _UNFLAGGED, lambda a: a.urgency >= NOT_FLAGGED),
+)
+# By likelihood: the scored comments by rank (their partial index), then the rest as by
+# severity. New comments are unscored: storing them costs no index of ranks.
+_BY_LIKELIHOOD = (
+    _Run((Comment.hide_rank, Comment.urgency, *BY_TIME), _SCORED, lambda a: a.hide_rank < UNSCORED),
+    _Run(
+        (Comment.urgency, *BY_TIME),
+        and_(_UNSCORED, _FLAGGED),
+        lambda a: a.hide_rank >= UNSCORED and a.urgency < NOT_FLAGGED,
+    ),
+    _Run(
+        BY_TIME,
+        and_(_UNSCORED, _UNFLAGGED),
+        lambda a: a.hide_rank >= UNSCORED and a.urgency >= NOT_FLAGGED,
+    ),
+)
+
+
+def _across_in_runs(session: Session, queue: QueueFilter, walk: _Walk) -> list[Any]:
+    """Every article's queue of one status by severity or likelihood, run after run (see
+    ``_BY_SEVERITY``, ``_BY_LIKELIHOOD``): one sorted query over all of them would sort a
+    million rows for every page."""
+    runs = list(_BY_LIKELIHOOD if queue.order is QueueOrder.LIKELY else _BY_SEVERITY)
     if walk.backward:
         runs.reverse()
-    anchor_in_flagged = walk.anchor is not None and walk.anchor.urgency < NOT_FLAGGED
-    if walk.anchor is not None and anchor_in_flagged != (runs[0][1] is _FLAGGED):
-        # The anchor sits in the second run: the first lies wholly behind it.
-        runs = runs[1:]
-    rows: list[Any] = []
     anchor, offset = walk.anchor, walk.offset
-    for order, run in runs:
+    if anchor is not None:
+        # The runs before the anchor's lie wholly behind the walk.
+        start = anchor
+        runs = runs[next(i for i, run in enumerate(runs) if run.holds(start)) :]
+    rows: list[Any] = []
+    for run in runs:
         left = None if walk.limit is None else walk.limit - len(rows)
         if offset:
-            past_anchor = _count(session, queue, order, walk.taking(None, anchor), run)
+            past_anchor = _count(session, queue, run.order, walk.taking(None, anchor), run.where)
             if offset >= past_anchor:
                 offset -= past_anchor
                 anchor = None
                 continue
-        rows += _page(session, queue, order, walk.taking(left, anchor, offset), run)
+        rows += _page(session, queue, run.order, walk.taking(left, anchor, offset), run.where)
         if walk.limit is not None and len(rows) >= walk.limit:
             break
         anchor, offset = None, 0

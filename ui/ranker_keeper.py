@@ -32,8 +32,9 @@ class Learnt:
 
 
 def learn_and_place(database: Database, stop: StopRequested) -> Learnt:
-    """Learn every decision logged since, then (if anything was learnt) place the pending
-    comments anew, a page per unit of work; stops between pages when asked."""
+    """Learn every decision logged since, then place the pending comments anew (all of them
+    if anything was learnt, else those not placed yet: new ones), a page per unit of work;
+    stops between pages when asked."""
     learned = forgotten = 0
     while not stop():
         with database.transaction() as session:
@@ -43,9 +44,10 @@ def learn_and_place(database: Database, stop: StopRequested) -> Learnt:
         if not report.more:
             break
     placed, after = 0, 0
-    while (learned or forgotten) and not stop():
+    changed = bool(learned or forgotten)
+    while not stop():
         with database.transaction() as session:
-            page = ranking.score_pending(session, after_id=after)
+            page = ranking.score_pending(session, after_id=after, unscored_only=not changed)
         if page is None:
             break
         after, count = page
@@ -68,13 +70,18 @@ class RankerKeeper(QObject):
         self._desk = desk
         self._again = False
         self._job: Job | None = None
-        self._model: tuple[int, Ranker] | None = None
+        # The model as last read, by its revision and when it was saved (a reset starts the
+        # revisions over).
+        self._model: tuple[tuple[int, object], Ranker] | None = None
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(LEARN_AFTER_MS)
         self._timer.timeout.connect(self.learn_now)
         desk.moderated.connect(self._soon)
         desk.arrived.connect(self._soon)
+        # New comments are placed too (by the ranker as it stands).
+        desk.imported.connect(self._soon)
+        desk.reread.connect(self._soon)
 
     @property
     def learning(self) -> bool:
@@ -121,14 +128,17 @@ class RankerKeeper(QObject):
         the ranker has learnt nothing (or cannot be read)."""
         try:
             with self._desk.database.session() as session:
-                revision = session.scalar(
-                    select(RankerState.revision).where(RankerState.id == ranking.RANKER_ID)
-                )
-                if revision is None:
+                stamp = session.execute(
+                    select(RankerState.revision, RankerState.saved_at).where(
+                        RankerState.id == ranking.RANKER_ID
+                    )
+                ).first()
+                if stamp is None:
                     return None
-                if self._model is None or self._model[0] != revision:
+                key = (stamp[0], stamp[1])
+                if self._model is None or self._model[0] != key:
                     model, _ = ranking.load(session)
-                    self._model = (revision, model)
+                    self._model = (key, model)
                 model = self._model[1]
                 if not model.decisions:
                     return None

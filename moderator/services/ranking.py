@@ -95,10 +95,18 @@ def load(session: Session, *, for_update: bool = False) -> tuple[Ranker, RankerS
         ) from None
 
 
-def save(session: Session, ranker: Ranker, learned_upto: int, state: RankerState | None) -> None:
-    """Store the ranker (one row, its revision moved on)."""
+def save(
+    session: Session,
+    ranker: Ranker,
+    learned_upto: int,
+    state: RankerState | None,
+    *,
+    learned_from: int = 0,
+) -> None:
+    """Store the ranker (one row, its revision moved on). ``learned_from``: for a new row,
+    the log entry it starts after (a reset's)."""
     if state is None:
-        state = RankerState(id=RANKER_ID, revision=0)
+        state = RankerState(id=RANKER_ID, revision=0, learned_from=learned_from)
         session.add(state)
     state.model = ranker.to_bytes()
     state.decisions = ranker.decisions
@@ -131,11 +139,14 @@ def status(session: Session) -> RankerStatus:
 
 def samples_for(session: Session, ids: Sequence[int]) -> dict[int, Sample]:
     """Each comment as the ranker reads it: its text, the rules' hits on it, and whether
-    its author has had comments hidden or published before."""
+    its author has had other comments hidden or published (never counting the comment
+    itself: a decision must not be learnt from its own outcome)."""
     found: dict[int, Sample] = {}
     for chunk in chunked(sorted(set(ids))):
         rows = session.execute(
-            select(Comment.id, Comment.body, Comment.author_id).where(Comment.id.in_(chunk))
+            select(Comment.id, Comment.body, Comment.author_id, Comment.status).where(
+                Comment.id.in_(chunk)
+            )
         ).all()
         hits: dict[int, list[str]] = {}
         for comment_id, rule_id, severity in session.execute(
@@ -143,65 +154,115 @@ def samples_for(session: Session, ids: Sequence[int]) -> dict[int, Sample]:
         ):
             hits.setdefault(comment_id, []).extend((f"rule:{rule_id}", f"severity:{severity}"))
         authors = sorted({row[2] for row in rows})
-        record: dict[int, set[Status]] = {}
-        for author_id, decided in session.execute(
-            select(Comment.author_id, Comment.status)
+        record: dict[tuple[int, Status], int] = {}
+        for author_id, decided, count in session.execute(
+            select(Comment.author_id, Comment.status, func.count(Comment.id))
             .where(Comment.author_id.in_(authors), Comment.status != Status.PENDING)
-            .distinct()
+            .group_by(Comment.author_id, Comment.status)
         ):
-            record.setdefault(author_id, set()).add(decided)
-        for comment_id, body, author_id in rows:
-            history = record.get(author_id, set())
+            record[author_id, decided] = count
+        for comment_id, body, author_id, own in rows:
             extras = [*hits.get(comment_id, ())]
-            if Status.HIDDEN in history:
-                extras.append("author:hidden-before")
-            if Status.APPROVED in history:
-                extras.append("author:published-before")
+            for decided, extra in (
+                (Status.HIDDEN, "author:hidden-before"),
+                (Status.APPROVED, "author:published-before"),
+            ):
+                if record.get((author_id, decided), 0) - (own == decided) > 0:
+                    extras.append(extra)
             found[comment_id] = Sample(body, tuple(extras))
     return found
 
 
+_Entry = tuple[int, str, str, int | None, int | None]  # seq, action, actor, comment, reverts
+
+
+def _label_entries(
+    session: Session, *, after: int, upto: int | None, comment_ids: Sequence[int] | None, limit: int
+) -> list[_Entry]:
+    query = select(
+        LogEntryRow.seq,
+        LogEntryRow.action,
+        LogEntryRow.actor,
+        LogEntryRow.comment_id,
+        LogEntryRow.reverts,
+    ).where(
+        LogEntryRow.seq > after,
+        LogEntryRow.comment_id.is_not(None),
+        LogEntryRow.action.in_([*LABELS, *PUT_BACK]),
+    )
+    if upto is not None:
+        query = query.where(LogEntryRow.seq <= upto)
+    if comment_ids is not None:
+        query = query.where(LogEntryRow.comment_id.in_(comment_ids))
+    rows = session.execute(query.order_by(LogEntryRow.seq).limit(limit))
+    return [(seq, action, actor, comment, reverts) for seq, action, actor, comment, reverts in rows]
+
+
+class _Labels:
+    """Which label each comment holds in the model: its latest decision by a person (an
+    approve after a hide replaces it; an undo or a revert of it takes it away)."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+        self.held: dict[int, int] = {}
+
+    def replay(
+        self,
+        entries: Sequence[_Entry],
+        ranker: Ranker | None = None,
+        samples: dict[int, Sample] | None = None,
+    ) -> tuple[int, int]:
+        """Follow the entries in order; with a ranker, teach it too. (learned, taken back)."""
+        reverted = _reverted(self._session, [e[4] for e in entries if e[1] in PUT_BACK])
+        learned = taken_back = 0
+        for _, action, actor, comment_id, reverts in entries:
+            if comment_id is None:
+                continue
+            sample = None if samples is None else samples.get(comment_id)
+            held = self.held.get(comment_id)
+            if action in PUT_BACK:
+                undone = reverted.get(reverts or 0)
+                if undone is None or held != LABELS[undone]:
+                    continue
+                del self.held[comment_id]
+            elif actor == SYSTEM:
+                continue
+            else:
+                self.held[comment_id] = LABELS[action]
+            if ranker is None or sample is None:
+                continue
+            if held is not None:
+                ranker.forget(sample, hidden=bool(held))
+                taken_back += 1
+            if action in LABELS:
+                ranker.learn(sample, hidden=bool(LABELS[action]))
+                learned += 1
+        return learned, taken_back
+
+
 def learn_from_log(session: Session, *, at_most: int = LEARN_AT_MOST) -> LearnReport:
-    """Learn the decisions logged since the ranker last learnt (and forget undone ones), up
-    to ``at_most`` entries, then save it. Locks the ranker first: one desk learns at a time."""
+    """Learn the decisions logged since the ranker last learnt, up to ``at_most`` entries,
+    then save it. Each comment holds one label, its latest decision by a person: a later
+    decision replaces an earlier one, an undone one is taken back. Locks the ranker first:
+    one desk learns at a time."""
     ranker, state = load(session, for_update=True)
     since = state.learned_upto if state is not None else 0
-    entries = session.execute(
-        select(
-            LogEntryRow.seq,
-            LogEntryRow.action,
-            LogEntryRow.actor,
-            LogEntryRow.comment_id,
-            LogEntryRow.reverts,
-        )
-        .where(
-            LogEntryRow.seq > since,
-            LogEntryRow.comment_id.is_not(None),
-            LogEntryRow.action.in_([*LABELS, *PUT_BACK]),
-        )
-        .order_by(LogEntryRow.seq)
-        .limit(at_most + 1)
-    ).all()
+    began = state.learned_from if state is not None else 0
+    entries = _label_entries(session, after=since, upto=None, comment_ids=None, limit=at_most + 1)
     more = len(entries) > at_most
     entries = entries[:at_most]
-    reverted = _reverted(session, [row.reverts for row in entries if row.action in PUT_BACK])
-    samples = samples_for(session, [row.comment_id for row in entries if row.comment_id])
-    learned = forgotten = 0
-    for _, action, actor, comment_id, reverts in entries:
-        sample = None if comment_id is None else samples.get(comment_id)
-        if sample is None:
-            continue
-        if action in PUT_BACK:
-            undone = reverted.get(reverts or 0)
-            if undone is not None:
-                ranker.forget(sample, hidden=bool(LABELS[undone]))
-                forgotten += 1
-        elif actor != SYSTEM:
-            ranker.learn(sample, hidden=bool(LABELS[action]))
-            learned += 1
-    upto = entries[-1].seq if entries else since
+    comment_ids = sorted({e[3] for e in entries if e[3] is not None})
+    labels = _Labels(session)
+    # What these comments already hold in the model: their decisions learnt before.
+    for chunk in chunked(comment_ids):
+        labels.replay(
+            _label_entries(session, after=began, upto=since, comment_ids=chunk, limit=10**9)
+        )
+    samples = samples_for(session, comment_ids)
+    learned, forgotten = labels.replay(entries, ranker, samples)
+    upto = entries[-1][0] if entries else since
     if more or learned or forgotten or state is None or upto != since:
-        save(session, ranker, upto, state)
+        save(session, ranker, upto, state, learned_from=began)
     return LearnReport(learned, forgotten, upto, ranker.decisions, more)
 
 
@@ -271,7 +332,13 @@ def train_from_pairs(
     ranker, state = load(session, for_update=True)
     for body, hide in pairs:
         ranker.learn(Sample(body), hidden=hide)
-    save(session, ranker, state.learned_upto if state is not None else 0, state)
+    save(
+        session,
+        ranker,
+        state.learned_upto if state is not None else 0,
+        state,
+        learned_from=state.learned_from if state is not None else 0,
+    )
     hidden = sum(hide for _, hide in pairs)
     append(
         session,
@@ -300,11 +367,11 @@ def reset(session: Session, *, actor: Profile) -> None:
         execution_options={"synchronize_session": False},
     )
     (seq,) = append(session, acting, [NewEntry(RESET, note="the ranker starts over")])
-    save(session, Ranker(), max(head, seq), None)
+    save(session, Ranker(), max(head, seq), None, learned_from=max(head, seq))
 
 
 def score_pending(
-    session: Session, *, after_id: int = 0, page: int = SCORE_PAGE
+    session: Session, *, after_id: int = 0, page: int = SCORE_PAGE, unscored_only: bool = False
 ) -> tuple[int, int] | None:
     """Score a page of pending comments (ids after ``after_id``) with the stored ranker and
     keep their places: the last id and how many were scored, None when no pending comment
@@ -312,14 +379,10 @@ def score_pending(
     ranker, state = load(session)
     if state is None or not ranker.decisions:
         return None
-    ids = list(
-        session.scalars(
-            select(Comment.id)
-            .where(Comment.status == Status.PENDING, Comment.id > after_id)
-            .order_by(Comment.id)
-            .limit(page)
-        )
-    )
+    query = select(Comment.id).where(Comment.status == Status.PENDING, Comment.id > after_id)
+    if unscored_only:
+        query = query.where(Comment.hide_rank == UNSCORED)
+    ids = list(session.scalars(query.order_by(Comment.id).limit(page)))
     if not ids:
         return None
     samples = samples_for(session, ids)

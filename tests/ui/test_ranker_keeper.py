@@ -79,11 +79,29 @@ def test_a_placing_while_the_likely_order_is_shown_keeps_the_comment_open(
 ) -> None:
     decide_by_text(window, answers, qtbot, 10)
     window.queueOrder.setCurrentIndex(len(QUEUE_ORDERS) - 1)
-    window.decisions.select_row(3)
+    # The last rude comment: by time it sits low; placed by the ranker it rises.
+    bodies = [window.queue.comment(row).body for row in range(window.queue.rowCount())]  # type: ignore[union-attr]
+    row = max(n for n, body in enumerate(bodies) if RUDE in body)
+    window.decisions.select_row(row)
     open_here = current_body(window)
     with qtbot.waitSignal(window.ranker.placed, timeout=WORK_TIMEOUT_MS):
         window.ranker.learn_now()
     assert current_body(window) == open_here
+    assert window.commentQueue.currentIndex().row() < row
+
+
+def test_after_a_reset_the_detail_pane_says_nothing_more(
+    window: MainWindow, answers: Answers, database: Database, qtbot: QtBot
+) -> None:
+    decide_by_text(window, answers, qtbot, 10)
+    with qtbot.waitSignal(window.ranker.placed, timeout=WORK_TIMEOUT_MS):
+        window.ranker.learn_now()
+    comment = window.queue.comment(0)
+    assert comment is not None
+    assert window.ranker.explanation(comment.id) is not None
+    with database.transaction() as session:
+        ranking.reset(session, actor=ensure_profile(session, "ed", role=Role.EDITOR))
+    assert window.ranker.explanation(comment.id) is None
 
 
 def test_without_learning_there_is_no_score_and_no_word_on_it(
@@ -95,5 +113,5 @@ def test_without_learning_there_is_no_score_and_no_word_on_it(
     with database.transaction() as session:
         editor = ensure_profile(session, "ed", role=Role.EDITOR)
         ranking.reset(session, actor=editor)
-        session.execute(update(RankerState).values(model=b"junk", decisions=3, revision=9))
+        session.execute(update(RankerState).values(model=b"junk", decisions=3))
     assert window.ranker.explanation(1) is None

@@ -23,16 +23,20 @@ def upgrade() -> None:
         "comment",
         sa.Column("hide_rank", sa.SmallInteger(), server_default=sa.text("10000"), nullable=False),
     )
+    # Scored comments only: new comments are unscored, and storing them stays as fast.
     op.create_index(
-        "ix_comment_status_hide_rank",
+        "ix_comment_scored_by_rank",
         "comment",
         ["status", "hide_rank", "urgency", "posted_at", "id"],
+        sqlite_where=sa.text("hide_rank < 10000"),
+        postgresql_where=sa.text("hide_rank < 10000"),
     )
     op.create_table(
         "ranker",
         sa.Column("id", sa.Integer(), autoincrement=False, nullable=False),
         sa.Column("model", sa.LargeBinary(), nullable=False),
         sa.Column("decisions", sa.Integer(), nullable=False),
+        sa.Column("learned_from", sa.Integer(), nullable=False),
         sa.Column("learned_upto", sa.Integer(), nullable=False),
         sa.Column("revision", sa.Integer(), nullable=False),
         sa.Column("saved_at", sa.DateTime(timezone=True), nullable=False),
@@ -42,6 +46,6 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("ranker")
-    op.drop_index("ix_comment_status_hide_rank", table_name="comment")
+    op.drop_index("ix_comment_scored_by_rank", table_name="comment")
     with op.batch_alter_table("comment") as batch:
         batch.drop_column("hide_rank")

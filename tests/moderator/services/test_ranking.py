@@ -54,6 +54,14 @@ def decide(database: Database, ids: list[int]) -> None:
         moderation.approve(session, polite, actor=ann)
 
 
+def learn_and_place(database: Database, ids: list[int]) -> None:
+    """The first 30 decided and learnt, the pending ones placed."""
+    decide(database, ids)
+    learn(database)
+    with database.transaction() as session:
+        ranking.score_pending(session)
+
+
 def learn(database: Database) -> ranking.LearnReport:
     with database.transaction() as session:
         return ranking.learn_from_log(session)
@@ -165,10 +173,7 @@ def test_a_bad_csv_is_refused_whole_naming_the_line(
 def test_reset_starts_over_and_learns_only_what_comes_after(
     database: Database, ids: list[int]
 ) -> None:
-    decide(database, ids)
-    learn(database)
-    with database.transaction() as session:
-        ranking.score_pending(session)
+    learn_and_place(database, ids)
     with database.transaction() as session:
         ranking.reset(session, actor=moderation.ensure_profile(session, "ed"))
     with database.session() as session:
@@ -210,3 +215,63 @@ def test_the_ranker_rule_flags_what_the_ranker_finds_likely(
     assert rows
     assert all(row.body.startswith(RUDE) for row in rows)
     assert {flag.rule_id for row in rows for flag in row.flags} == {"ranker"}
+
+
+def test_a_decision_is_never_learnt_from_its_own_outcome(database: Database) -> None:
+    # Two comments by one author: the first's own status must not tell on it.
+    first, second = add_comments(database, 2, title="solo")
+    with database.transaction() as session:
+        author = session.scalar(select(Comment.author_id).where(Comment.id == first))
+        session.execute(update(Comment).where(Comment.id == second).values(author_id=author))
+        moderation.hide(
+            session, [first], actor=moderation.ensure_profile(session, "ann"), reason="spam"
+        )
+    with database.session() as session:
+        samples = ranking.samples_for(session, [first, second])
+    assert "author:hidden-before" not in samples[first].extras
+    assert "author:hidden-before" in samples[second].extras
+
+
+def test_each_comment_holds_its_latest_decision_only(database: Database, ids: list[int]) -> None:
+    with database.transaction() as session:
+        ann = moderation.ensure_profile(session, "ann")
+        moderation.hide(session, [ids[1]], actor=ann, reason="abuse")
+    assert learn(database).decisions == 1
+    rude = Sample(f"{RUDE} 1")
+    with database.session() as session:
+        after_hide = ranking.load(session)[0].score(rude)
+    # An editor publishes it after all: the hide is taken back, the approval learnt.
+    with database.transaction() as session:
+        moderation.approve(session, [ids[1]], actor=moderation.ensure_profile(session, "ed"))
+    report = learn(database)
+    assert (report.learned, report.forgotten, report.decisions) == (1, 1, 1)
+    with database.session() as session:
+        assert ranking.load(session)[0].score(rude) < 0.5 < after_hide
+
+
+def test_after_a_reset_an_undo_of_an_older_decision_takes_nothing_back(
+    database: Database, ids: list[int]
+) -> None:
+    with database.transaction() as session:
+        ann = moderation.ensure_profile(session, "ann")
+        hidden = moderation.hide(session, [ids[1]], actor=ann, reason="abuse")
+    learn(database)
+    with database.transaction() as session:
+        ranking.reset(session, actor=moderation.ensure_profile(session, "ed"))
+    with database.transaction() as session:
+        moderation.undo(session, hidden, actor=moderation.ensure_profile(session, "ann"))
+    report = learn(database)
+    assert (report.learned, report.forgotten, report.decisions) == (0, 0, 0)
+
+
+def test_new_comments_are_placed_by_the_ranker_as_it_stands(
+    database: Database, ids: list[int]
+) -> None:
+    learn_and_place(database, ids)
+    late = add_comments(database, 2, title="late")
+    with database.transaction() as session:
+        page = ranking.score_pending(session, unscored_only=True)
+    assert page == (late[-1], 2)
+    with database.session() as session:
+        pending = select(Comment.hide_rank).where(Comment.status == Status.PENDING)
+        assert all(rank < UNSCORED for rank in session.scalars(pending))
