@@ -117,15 +117,23 @@ def score_all_pending(database: Database) -> int:
 
 def run_train(database: Database, args: argparse.Namespace) -> int:
     from moderator.services.moderation import ensure_profile  # noqa: PLC0415
-    from moderator.services.ranking import read_labelled_csv, train_from_pairs  # noqa: PLC0415
+    from moderator.services.ranking import (  # noqa: PLC0415
+        pretrain,
+        read_labelled_csv,
+        train_from_pairs,
+    )
 
     pairs = read_labelled_csv(args.source)
+    # Taught first while only reading: other desks are not kept waiting for the whole file.
+    with database.session() as session:
+        pretrained = pretrain(session, pairs)
     with database.transaction() as session:
         count = train_from_pairs(
             session,
             pairs,
             actor=ensure_profile(session, acting_name(args)),
             source=str(args.source),
+            pretrained=pretrained,
         )
     hidden = sum(hide for _, hide in pairs)
     placed = score_all_pending(database)

@@ -10,14 +10,12 @@ from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QHBoxLayout,
     QLabel,
     QMainWindow,
     QSplitter,
     QStackedWidget,
     QTextBrowser,
     QToolBar,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -38,7 +36,8 @@ from ui.decisions import (
     ask_escalation_note,
 )
 from ui.desk import Desk
-from ui.documents import show_article, show_comment_in_context
+from ui.detail_pane import DetailPane
+from ui.documents import show_article
 from ui.editor_dialog import EditorPicker, ask_editor_choice
 from ui.empty_state import EmptyStatePanel
 from ui.import_flow import FilePicker, ImportFlow, dropped_paths, pick_files
@@ -272,26 +271,11 @@ class MainWindow(QMainWindow):
         return splitter
 
     def _build_detail(self) -> QWidget:
-        self.commentDetail = QTextBrowser(self)
-        self.commentDetail.setObjectName("commentDetail")
-        self.commentDetail.setAccessibleName("Current comment")
-        self.commentDetail.setOpenLinks(False)
-        self.commentDetail.setPlaceholderText("No comment selected.")
-
-        buttons = QHBoxLayout()
-        buttons.setContentsMargins(0, 0, 0, 0)
-        for name in DECISIONS:
-            button = QToolButton(self)
-            button.setDefaultAction(self.action_map[name])
-            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
-            buttons.addWidget(button)
-        buttons.addStretch()
-        detail = QWidget(self)
-        detail_layout = QVBoxLayout(detail)
-        detail_layout.setContentsMargins(0, 0, 0, 0)
-        detail_layout.addWidget(self.commentDetail)
-        detail_layout.addLayout(buttons)
-        return detail
+        self.detail = DetailPane(
+            self.desk.database, [self.action_map[name] for name in DECISIONS], self
+        )
+        self.commentDetail = self.detail.view
+        return self.detail
 
     # --- decisions ---------------------------------------------------------------------
 
@@ -500,15 +484,11 @@ class MainWindow(QMainWindow):
 
     def _show_current_comment(self, current: QModelIndex) -> None:
         comment = self.queue.comment(current.row()) if current.isValid() else None
-        self.commentDetail.setPlaceholderText(
-            "No comment selected." if self.queue.rowCount() else "No comments in this queue."
-        )
         self._shown_comment = comment
         self.live.open_comment(None if comment is None else comment.id)
-        show_comment_in_context(
-            self.commentDetail,
-            self.desk.database,
+        self.detail.show_comment(
             comment,
+            queue_empty=not self.queue.rowCount(),
             claimed_by=None if comment is None else self.queue.claimed_by(comment.id),
             likely=None if comment is None else self.ranker.explanation(comment.id),
         )

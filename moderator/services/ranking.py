@@ -322,16 +322,44 @@ def read_labelled_csv(path: Path) -> list[tuple[str, bool]]:
     return pairs
 
 
+@dataclass(frozen=True)
+class Pretrained:
+    """The stored ranker as of ``revision`` (None: none stored), taught a labelled file
+    outside any write: storing it then takes a moment, not the whole training."""
+
+    ranker: Ranker
+    revision: int | None
+
+
+def pretrain(session: Session, pairs: Sequence[tuple[str, bool]]) -> Pretrained:
+    """Teach a copy of the stored ranker the labelled comments (reading only)."""
+    ranker, state = load(session)
+    for body, hide in pairs:
+        ranker.learn(Sample(body), hidden=hide)
+    return Pretrained(ranker, None if state is None else state.revision)
+
+
 def train_from_pairs(
-    session: Session, pairs: Sequence[tuple[str, bool]], *, actor: Profile, source: str
+    session: Session,
+    pairs: Sequence[tuple[str, bool]],
+    *,
+    actor: Profile,
+    source: str,
+    pretrained: Pretrained | None = None,
 ) -> int:
     """Seed the ranker with labelled comments (an editor's step: ``RoleError`` otherwise),
-    logged; how many it learnt."""
+    logged; how many it learnt. With ``pretrained`` (see :func:`pretrain`) the training is
+    done already, unless another desk saved the ranker since: then it is done again here."""
     acting = Actor.of(actor)
     require_editor(acting, "training the ranker")
     ranker, state = load(session, for_update=True)
-    for body, hide in pairs:
-        ranker.learn(Sample(body), hidden=hide)
+    if pretrained is not None and pretrained.revision == (
+        None if state is None else state.revision
+    ):
+        ranker = pretrained.ranker
+    else:
+        for body, hide in pairs:
+            ranker.learn(Sample(body), hidden=hide)
     save(
         session,
         ranker,

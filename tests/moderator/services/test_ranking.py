@@ -275,3 +275,29 @@ def test_new_comments_are_placed_by_the_ranker_as_it_stands(
     with database.session() as session:
         pending = select(Comment.hide_rank).where(Comment.status == Status.PENDING)
         assert all(rank < UNSCORED for rank in session.scalars(pending))
+
+
+def test_training_taught_beforehand_is_stored_or_done_again_if_the_ranker_moved_on(
+    database: Database, ids: list[int]
+) -> None:
+    pairs = [(f"{RUDE} {n}", True) for n in range(10)] + [
+        (f"{POLITE} {n}", False) for n in range(10)
+    ]
+    with database.session() as session:
+        early = ranking.pretrain(session, pairs)
+    # Another desk learns meanwhile: the copy taught above is stale.
+    decide(database, ids)
+    learn(database)
+    with database.transaction() as session:
+        ed = moderation.ensure_profile(session, "ed")
+        ranking.train_from_pairs(session, pairs, actor=ed, source="x.csv", pretrained=early)
+    with database.session() as session:
+        assert ranking.load(session)[0].decisions == 30 + 20
+        fresh = ranking.pretrain(session, pairs)
+    with database.transaction() as session:
+        ed = moderation.ensure_profile(session, "ed")
+        ranking.train_from_pairs(session, pairs, actor=ed, source="x.csv", pretrained=fresh)
+    with database.session() as session:
+        stored = ranking.load(session)[0]
+    assert stored.decisions == 30 + 40
+    assert stored.score(Sample(RUDE)) == fresh.ranker.score(Sample(RUDE))
