@@ -24,6 +24,7 @@ from moderator.cli_rules import (
     add_rules_option,
     load_for_database_command,
 )
+from moderator.cli_stats import add_stats_commands
 from moderator.domain import ReasonCode, Status
 from moderator.formats.errors import FormatError
 from moderator.services.errors import NotFoundError, ServiceError
@@ -190,6 +191,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_log_commands(commands)
     add_review_commands(commands)
     add_rank_commands(commands)
+    add_stats_commands(commands)
     return parser
 
 

@@ -41,9 +41,9 @@ def add_log_commands(commands: argparse._SubParsersAction[argparse.ArgumentParse
     export.add_argument(
         "--out", required=True, metavar="FILE", help="where to write it (- for standard output)"
     )
-    export.add_argument("--since", type=_day_or_time, metavar="DATE", help="from this day/time")
+    export.add_argument("--since", type=day_or_time, metavar="DATE", help="from this day/time")
     export.add_argument(
-        "--until", type=_day_or_time, metavar="DATE", help="up to this day (inclusive) or time"
+        "--until", type=day_or_time, metavar="DATE", help="up to this day (inclusive) or time"
     )
     export.add_argument("--actor", metavar="NAME", help="only entries by this name")
     export.add_argument("--action", metavar="ACTION", help="only this kind (approve, hide, ...)")
@@ -67,13 +67,13 @@ def add_log_commands(commands: argparse._SubParsersAction[argparse.ArgumentParse
     )
     decided.add_argument("--out", required=True, metavar="FILE", help="(- for standard output)")
     decided.add_argument(
-        "--since", type=_day_or_time, metavar="DATE", help="only comments decided since then"
+        "--since", type=day_or_time, metavar="DATE", help="only comments decided since then"
     )
     decided.add_argument("--bom", action="store_true", help="start a CSV with a byte-order mark")
     decided.set_defaults(handler=run_decisions_export)
 
 
-class _Moment:
+class Moment:
     """A ``--since``/``--until`` value: a time, or a whole day."""
 
     def __init__(self, value: datetime, *, whole_day: bool) -> None:
@@ -90,19 +90,19 @@ class _Moment:
         return self.value + timedelta(days=1) if self.whole_day else self.value
 
 
-def _day_or_time(text: str) -> _Moment:
+def day_or_time(text: str) -> Moment:
     """YYYY-MM-DD (a day, UTC) or an ISO 8601 time (UTC unless it says otherwise)."""
     try:
         if len(text.strip()) == 10:
             day = datetime.fromisoformat(text.strip()).date()
-            return _Moment(datetime.combine(day, time(0), tzinfo=UTC), whole_day=True)
+            return Moment(datetime.combine(day, time(0), tzinfo=UTC), whole_day=True)
         value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
     except ValueError:
         raise argparse.ArgumentTypeError(
             f"{text!r} is not a date (YYYY-MM-DD) or an ISO 8601 time"
         ) from None
     value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-    return _Moment(value, whole_day=False)
+    return Moment(value, whole_day=False)
 
 
 def _filter(args: argparse.Namespace) -> LogFilter:

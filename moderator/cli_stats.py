@@ -1,0 +1,129 @@
+"""``moderator stats decisions|moderators|rules|articles``: the insights, as tables or JSON.
+
+Kept apart from ``moderator.cli``; ``cli`` adds them with :func:`add_stats_commands`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import TYPE_CHECKING, Any
+
+from moderator.cli_log import day_or_time
+from moderator.storage import Database
+from moderator.terminal import print_table
+
+if TYPE_CHECKING:
+    from moderator.stats import Period
+
+
+def add_stats_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    stats = commands.add_parser(
+        "stats", help="how the desk and its rules are doing: decisions, moderators, rules, articles"
+    )
+    sub = stats.add_subparsers(dest="stats_command", metavar="VIEW", required=True)
+    decisions = sub.add_parser("decisions", help="people's decisions per day or hour, by action")
+    decisions.add_argument("--by", choices=["day", "hour"], default="day")
+    moderators = sub.add_parser(
+        "moderators", help="each person's decisions, and how many an editor turned around"
+    )
+    for view in (decisions, moderators):
+        view.add_argument("--since", type=day_or_time, metavar="DATE", help="from this day/time")
+        view.add_argument("--until", type=day_or_time, metavar="DATE", help="up to this day/time")
+        view.add_argument("--article", type=int, metavar="ID", help="only this article's")
+    decisions.add_argument("--actor", metavar="NAME", help="only this person's decisions")
+    sub.add_parser("rules", help="each rule's hits and how people decided them, noisiest first")
+    articles = sub.add_parser("articles", help="each article's hidden share, the worst first")
+    articles.add_argument(
+        "--at-least", type=int, default=1, metavar="N", help="articles with N comments or more"
+    )
+    for view in sub.choices.values():
+        view.add_argument("--json", action="store_true", help="print one JSON document")
+        view.set_defaults(handler=run_stats)
+
+
+def run_stats(database: Database, args: argparse.Namespace) -> int:
+    from moderator import stats  # noqa: PLC0415
+
+    with database.session() as session:
+        match args.stats_command:
+            case "decisions":
+                period = _period(args)
+                found = stats.decisions_over_time(session, period, stats.Bucket(args.by))
+                rows: list[dict[str, Any]] = [
+                    {"start": at.start.isoformat(), **_in_order(at.by_action), "total": at.total}
+                    for at in found
+                ]
+            case "moderators":
+                rows = [
+                    {
+                        "actor": m.actor,
+                        "decisions": m.decisions,
+                        **_in_order(m.by_action),
+                        "overturned": m.overturned,
+                    }
+                    for m in stats.moderator_stats(session, _period(args))
+                ]
+            case "rules":
+                rows = [
+                    {
+                        "rule": r.rule_id,
+                        "hits": r.hits,
+                        "hidden": r.hidden,
+                        "approved": r.approved,
+                        "pending": r.pending,
+                        "precision": None if r.precision is None else round(r.precision, 3),
+                        "overturned_hides": r.overturned_hides,
+                        "example": r.example_comment_id,
+                    }
+                    for r in stats.rule_stats(session)
+                ]
+            case _:
+                rows = [
+                    {
+                        "article": a.article_id,
+                        "comments": a.comments,
+                        "flagged": a.flagged,
+                        "hidden": a.hidden,
+                        "hidden_share": round(a.hidden_share, 3),
+                        "title": a.title,
+                    }
+                    for a in stats.article_stats(session, at_least=args.at_least)
+                ]
+    if args.json:
+        json.dump({args.stats_command: rows}, sys.stdout, ensure_ascii=False, indent=2)
+        print()
+        return 0
+    if not rows:
+        print("nothing to count yet")
+        return 0
+    headers = list(dict.fromkeys(key for row in rows for key in row))
+    print_table(sys.stdout, headers, [[_cell(row.get(key)) for key in headers] for row in rows])
+    return 0
+
+
+def _in_order(by_action: dict[str, int]) -> dict[str, int]:
+    """Actions in the order the domain lists them, so a table's columns are always alike."""
+    from moderator.stats import PERSON_ACTIONS  # noqa: PLC0415
+
+    return {action: by_action[action] for action in PERSON_ACTIONS if action in by_action}
+
+
+def _cell(value: object) -> object:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.0%}"
+    return value
+
+
+def _period(args: argparse.Namespace) -> Period:
+    from moderator.stats import Period  # noqa: PLC0415
+
+    return Period(
+        since=None if args.since is None else args.since.start,
+        until=None if args.until is None else args.until.end,
+        actor=getattr(args, "actor", None),
+        article_id=args.article,
+    )

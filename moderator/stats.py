@@ -1,0 +1,287 @@
+"""Insights, the read side: how the desk and its rules are doing, as numbers for charts.
+
+Decisions over time (by day or hour, by action), each moderator's decisions and how often an
+editor overturned them, each rule's hits and how people decided the comments it flagged, and
+each article's share of hidden comments. Decisions are read from the moderation log (the
+record of who did what, when); comments' standing from the comments themselves. Every count
+is of decisions by people unless said otherwise: the rules' own hides are the rules', not
+the desk's.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import ColumnElement, case, exists, func, select
+from sqlalchemy.orm import Session, aliased
+
+from moderator.domain import ActionKind, Role, Status
+from moderator.formats.modlog import SYSTEM
+from moderator.models import Comment, Flag, LogEntryRow
+from moderator.queries import list_articles
+
+# What a person decides on a comment; the stacks of the decisions chart.
+PERSON_ACTIONS: tuple[str, ...] = tuple(str(kind) for kind in ActionKind)
+
+
+class Bucket(StrEnum):
+    DAY = "day"
+    HOUR = "hour"
+
+
+@dataclass(frozen=True, slots=True)
+class Period:
+    """Which decisions a view counts: a time range (UTC, ``until`` excluded), one moderator,
+    one article; None means any."""
+
+    since: datetime | None = None
+    until: datetime | None = None
+    actor: str | None = None
+    article_id: int | None = None
+
+    def conditions(self) -> list[ColumnElement[bool]]:
+        """People's decisions in the period (by this moderator, on this article)."""
+        people = [LogEntryRow.actor != SYSTEM, LogEntryRow.action.in_(PERSON_ACTIONS)]
+        return people + self.bounds(LogEntryRow, by_actor=True)
+
+    def bounds(self, entry: Any, *, by_actor: bool) -> list[ColumnElement[bool]]:
+        """The period's time range and article (and moderator) on ``entry``: the log's
+        entries, or an alias of them."""
+        found: list[ColumnElement[bool]] = []
+        if self.since is not None:
+            found.append(entry.created_at >= self.since)
+        if self.until is not None:
+            found.append(entry.created_at < self.until)
+        if by_actor and self.actor is not None:
+            found.append(entry.actor == self.actor)
+        if self.article_id is not None:
+            found.append(entry.article_id == self.article_id)
+        return found
+
+
+@dataclass(frozen=True, slots=True)
+class DecisionsAt:
+    """The decisions made in one hour or day (its start, UTC), by action."""
+
+    start: datetime
+    by_action: dict[str, int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_action.values())
+
+
+def _bucket_of(session: Session, by: Bucket) -> ColumnElement[Any]:
+    """The start of an entry's day or hour, as text the database can group by."""
+    if session.get_bind().dialect.name == "postgresql":
+        pattern = "YYYY-MM-DD" if by is Bucket.DAY else "YYYY-MM-DD HH24"
+        return func.to_char(func.timezone("UTC", LogEntryRow.created_at), pattern)
+    # SQLite keeps UTC times as text, "YYYY-MM-DD HH:MM:SS.ffffff".
+    return func.substr(LogEntryRow.created_at, 1, 10 if by is Bucket.DAY else 13)
+
+
+def decisions_over_time(
+    session: Session, period: Period = Period(), by: Bucket = Bucket.DAY
+) -> list[DecisionsAt]:
+    """People's decisions per day (or hour), by action, oldest first; days without any are
+    left out (a chart draws them as zero)."""
+    bucket = _bucket_of(session, by).label("bucket")
+    rows = session.execute(
+        select(bucket, LogEntryRow.action, func.count())
+        .where(*period.conditions())
+        .group_by(bucket, LogEntryRow.action)
+        .order_by(bucket)
+    )
+    found: dict[str, dict[str, int]] = defaultdict(dict)
+    for start, action, count in rows:
+        found[start][action] = count
+    layout = "%Y-%m-%d" if by is Bucket.DAY else "%Y-%m-%d %H"
+    return [
+        DecisionsAt(datetime.strptime(start, layout).replace(tzinfo=UTC), by_action)
+        for start, by_action in found.items()
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class ModeratorStats:
+    """One person's decisions: how many, of each action, and how many of their approvals and
+    hides an editor later turned the other way."""
+
+    actor: str
+    decisions: int
+    by_action: dict[str, int] = field(default_factory=dict)
+    overturned: int = 0
+
+    def share(self, action: str) -> float:
+        return self.by_action.get(action, 0) / self.decisions if self.decisions else 0.0
+
+
+def moderator_stats(session: Session, period: Period = Period()) -> list[ModeratorStats]:
+    """Each person's decisions in the period, most decisions first."""
+    counts: dict[str, dict[str, int]] = defaultdict(dict)
+    for actor, action, count in session.execute(
+        select(LogEntryRow.actor, LogEntryRow.action, func.count())
+        .where(*period.conditions())
+        .group_by(LogEntryRow.actor, LogEntryRow.action)
+    ):
+        counts[actor][action] = count
+    overturned = _overturned(session, period)
+    found = [
+        ModeratorStats(actor, sum(by_action.values()), by_action, overturned.get(actor, 0))
+        for actor, by_action in counts.items()
+    ]
+    found.sort(key=lambda stats: (-stats.decisions, stats.actor))
+    return found
+
+
+def _overturned(session: Session, period: Period) -> dict[str, int]:
+    """For each person, how many of their approvals and hides an editor turned the other way
+    (an editor's approve, hide, uphold or overturn leaving the comment in the other state),
+    by the editor decisions in the period."""
+    editor = aliased(LogEntryRow)
+    before = aliased(LogEntryRow)
+    made = aliased(LogEntryRow)
+    last_before = (
+        select(func.max(before.seq))
+        .where(
+            before.comment_id == editor.comment_id,
+            before.seq < editor.seq,
+            before.action.in_([ActionKind.APPROVE.value, ActionKind.HIDE.value]),
+            before.actor != SYSTEM,
+        )
+        .scalar_subquery()
+    )
+    decided = [Status.APPROVED.value, Status.HIDDEN.value]
+    # Only an editor's step from one decided state to the other turns anything around (the
+    # index holds all of this: the few such steps are all that is looked into further).
+    conditions = [
+        editor.action.in_(_TURNING),
+        editor.role == Role.EDITOR.value,
+        editor.from_status.in_(decided),
+        editor.to_status.in_(decided),
+        editor.from_status != editor.to_status,
+        *period.bounds(editor, by_actor=False),
+    ]
+    rows = session.execute(
+        select(made.actor, func.count())
+        .select_from(editor)
+        .join(made, made.seq == last_before)
+        .where(*conditions, made.actor != editor.actor, made.to_status != editor.to_status)
+        .group_by(made.actor)
+    )
+    found: dict[str, int] = {row[0]: row[1] for row in rows}
+    if period.actor is not None:
+        found = {period.actor: found.get(period.actor, 0)}
+    return found
+
+
+# An editor's decisions that can turn a person's decision the other way.
+_TURNING = [
+    ActionKind.APPROVE.value,
+    ActionKind.HIDE.value,
+    ActionKind.UPHOLD.value,
+    ActionKind.OVERTURN.value,
+]
+
+
+@dataclass(frozen=True, slots=True)
+class RuleStats:
+    """One rule: the comments it flagged, how people decided them, and the hides of the
+    rules' own that people overturned. ``precision``: of the flagged comments people
+    decided, the share they hid (None before any was decided)."""
+
+    rule_id: str
+    hits: int
+    hidden: int
+    approved: int
+    pending: int
+    overturned_hides: int
+    example_comment_id: int | None
+
+    @property
+    def precision(self) -> float | None:
+        decided = self.hidden + self.approved
+        return self.hidden / decided if decided else None
+
+
+def rule_stats(session: Session) -> list[RuleStats]:
+    """Every rule that flagged a comment, the noisiest first (lowest precision, then most
+    hits): where the desk most often disagrees with its rules."""
+    rows = session.execute(
+        select(
+            Flag.rule_id,
+            func.count(func.distinct(Flag.comment_id)),
+            func.count(func.distinct(_when(Comment.status == Status.HIDDEN, Flag.comment_id))),
+            func.count(func.distinct(_when(Comment.status == Status.APPROVED, Flag.comment_id))),
+            func.count(func.distinct(_when(Comment.status == Status.PENDING, Flag.comment_id))),
+            func.min(_when(Comment.status == Status.APPROVED, Flag.comment_id)),
+            func.min(Flag.comment_id),
+        )
+        .join(Comment, Comment.id == Flag.comment_id)
+        .group_by(Flag.rule_id)
+    ).all()
+    system_hid = exists().where(
+        LogEntryRow.comment_id == Flag.comment_id,
+        LogEntryRow.actor == SYSTEM,
+        LogEntryRow.action == ActionKind.HIDE.value,
+    )
+    overturned = dict(
+        session.execute(
+            select(Flag.rule_id, func.count(func.distinct(Flag.comment_id)))
+            .join(Comment, Comment.id == Flag.comment_id)
+            .where(Comment.status == Status.APPROVED, system_hid)
+            .group_by(Flag.rule_id)
+        ).all()
+    )
+    found = [
+        RuleStats(
+            rule_id,
+            hits,
+            hidden,
+            approved,
+            pending,
+            overturned.get(rule_id, 0),
+            # An example to look at: one people published (the rule was wrong), else any.
+            wrong if wrong is not None else first,
+        )
+        for rule_id, hits, hidden, approved, pending, wrong, first in rows
+    ]
+    found.sort(key=lambda s: (1.0 if s.precision is None else s.precision, -s.hits, s.rule_id))
+    return found
+
+
+def _when(condition: ColumnElement[bool], value: Any) -> ColumnElement[Any]:
+    """``value`` where ``condition`` holds, else NULL (which counts and minimums skip)."""
+    return case((condition, value))
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleStats:
+    """One article's comments, how many a rule flagged, how many are hidden."""
+
+    article_id: int
+    title: str
+    comments: int
+    flagged: int
+    hidden: int
+    pending: int
+
+    @property
+    def hidden_share(self) -> float:
+        return self.hidden / self.comments if self.comments else 0.0
+
+
+def article_stats(session: Session, *, at_least: int = 1) -> list[ArticleStats]:
+    """Every article with ``at_least`` comments, the largest share hidden first: the threads
+    that went bad."""
+    found = [
+        ArticleStats(row.id, row.title, row.comments, row.flagged, row.hidden, row.pending)
+        for row in list_articles(session)
+        if row.comments >= at_least
+    ]
+    found.sort(key=lambda s: (-s.hidden_share, -s.comments, s.article_id))
+    return found

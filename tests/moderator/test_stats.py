@@ -1,0 +1,152 @@
+"""Insights: the numbers behind each chart, against a database built by hand.
+Runs on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import select, update
+
+from moderator.domain import Role, Severity
+from moderator.models import Comment, LogEntryRow
+from moderator.rules.model import Hit, RuleAction, RuleSet
+from moderator.services import moderation
+from moderator.services.flagging import store_hits
+from moderator.services.history import Actor
+from moderator.stats import (
+    Bucket,
+    Period,
+    article_stats,
+    decisions_over_time,
+    moderator_stats,
+    rule_stats,
+)
+from moderator.storage import Database
+from tests.conftest import add_comments
+
+DAY1 = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
+DAY2 = datetime(2026, 3, 3, 14, 5, tzinfo=UTC)
+
+
+@pytest.fixture
+def desk(database: Database) -> dict[str, list[int]]:
+    """Article A (6 comments) and B (3). Ann and Bob moderate, Ed edits; rules "links" and
+    "insults" flag some comments; the rules hide one themselves."""
+    a = add_comments(database, 6, title="A")
+    b = add_comments(database, 3, title="B")
+    rules = RuleSet("t", (), "v1")
+
+    def hit(rule: str) -> list[Hit]:
+        return [Hit(rule, Severity.MEDIUM, RuleAction.FLAG, "why", ((0, 1),))]
+
+    with database.transaction() as session:
+        store_hits(
+            session,
+            [
+                (a[0], hit("links")),
+                (a[2], hit("links")),
+                (a[4], hit("insults")),
+                (a[5], hit("insults")),
+            ],
+            rule_set=rules,
+        )
+        ann = moderation.ensure_profile(session, "ann")
+        bob = moderation.ensure_profile(session, "bob")
+        ed = moderation.ensure_profile(session, "ed", role=Role.EDITOR)
+        moderation.approve(session, [a[0], a[1]], actor=ann)
+        moderation.hide(session, [a[2]], actor=ann, reason="spam")
+        moderation.approve(session, [a[4]], actor=bob)
+        moderation.hide_each(session, {a[5]: "insults"}, actor=Actor.rules("v1"), reason="abuse")
+        moderation.hide(session, [b[0], b[1]], actor=bob, reason="abuse")
+    with database.transaction() as session:
+        ed = moderation.ensure_profile(session, "ed")
+        # Ed turns two decisions the other way, and publishes what the rules hid.
+        moderation.approve(session, [a[2]], actor=ed)
+        moderation.hide(session, [a[4]], actor=ed, reason="abuse")
+        moderation.approve(session, [a[5]], actor=ed)
+    # The first batch of decisions on day 1, Ed's on day 2 (written straight in: the
+    # numbers, not the chain, are under test).
+    with database.transaction() as session:
+        session.execute(update(LogEntryRow).values(created_at=DAY1))
+        session.execute(
+            update(LogEntryRow).where(LogEntryRow.actor == "ed").values(created_at=DAY2)
+        )
+    return {"a": a, "b": b}
+
+
+def test_decisions_over_time_by_day_and_by_hour(
+    database: Database, desk: dict[str, list[int]]
+) -> None:
+    with database.session() as session:
+        days = decisions_over_time(session)
+        hours = decisions_over_time(session, by=Bucket.HOUR)
+        ann_only = decisions_over_time(session, Period(actor="ann"))
+        day2_only = decisions_over_time(session, Period(since=DAY2.replace(hour=0, minute=0)))
+        b_article = session.scalars(
+            select(Comment.article_id).where(Comment.id == desk["b"][0])
+        ).one()
+        article_b = decisions_over_time(session, Period(article_id=b_article))
+    # The rules' own hide is not a decision of the desk's.
+    assert [(d.start, d.by_action) for d in days] == [
+        (datetime(2026, 3, 2, tzinfo=UTC), {"approve": 3, "hide": 3}),
+        (datetime(2026, 3, 3, tzinfo=UTC), {"approve": 2, "hide": 1}),
+    ]
+    assert [(h.start, h.total) for h in hours] == [
+        (datetime(2026, 3, 2, 9, tzinfo=UTC), 6),
+        (datetime(2026, 3, 3, 14, tzinfo=UTC), 3),
+    ]
+    assert [d.by_action for d in ann_only] == [{"approve": 2, "hide": 1}]
+    assert [d.total for d in day2_only] == [3]
+    assert [d.by_action for d in article_b] == [{"hide": 2}]
+
+
+def test_each_moderator_with_the_decisions_an_editor_turned_around(
+    database: Database, desk: dict[str, list[int]]
+) -> None:
+    with database.session() as session:
+        found = {s.actor: s for s in moderator_stats(session)}
+        early = {s.actor: s for s in moderator_stats(session, Period(until=DAY2))}
+    assert list(found) == ["ann", "bob", "ed"]
+    assert (found["ann"].decisions, found["ann"].by_action) == (3, {"approve": 2, "hide": 1})
+    assert (found["bob"].decisions, found["bob"].by_action) == (3, {"approve": 1, "hide": 2})
+    assert (found["ed"].decisions, found["ed"].overturned) == (3, 0)
+    # Ed published Ann's hide and hid Bob's approval (the rules' hide is nobody's).
+    assert (found["ann"].overturned, found["bob"].overturned) == (1, 1)
+    assert found["bob"].share("hide") == pytest.approx(2 / 3)
+    # Before day 2 nothing had been turned around yet.
+    assert (early["ann"].overturned, early["bob"].overturned) == (0, 0)
+    assert "ed" not in early
+
+
+def test_each_rule_with_how_people_decided_what_it_flagged(
+    database: Database, desk: dict[str, list[int]]
+) -> None:
+    with database.session() as session:
+        found = rule_stats(session)
+    links, insults = found
+    # links: both flagged comments ended up published: a noisy rule, shown first.
+    assert (links.rule_id, links.hits, links.hidden, links.approved, links.pending) == (
+        "links", 2, 0, 2, 0,
+    )  # fmt: skip
+    assert links.precision == 0.0
+    assert links.example_comment_id in desk["a"][:3]
+    # insults: one hidden (by Ed), one the rules hid and Ed published.
+    assert (insults.hits, insults.hidden, insults.approved, insults.overturned_hides) == (
+        2,
+        1,
+        1,
+        1,
+    )
+    assert insults.precision == 0.5
+    assert insults.example_comment_id == desk["a"][5]
+
+
+def test_each_article_the_worst_first(database: Database, desk: dict[str, list[int]]) -> None:
+    with database.session() as session:
+        found = article_stats(session)
+    assert [(s.title, s.comments, s.hidden, s.flagged) for s in found] == [
+        ("B", 3, 2, 0),
+        ("A", 6, 1, 4),
+    ]
+    assert found[0].hidden_share == pytest.approx(2 / 3)
