@@ -46,6 +46,10 @@ def add_stats_commands(commands: argparse._SubParsersAction[argparse.ArgumentPar
 def run_stats(database: Database, args: argparse.Namespace) -> int:
     from moderator import stats  # noqa: PLC0415
 
+    if args.stats_command in {"decisions", "moderators"}:
+        # Count what was logged since the last time first (quick after the first time).
+        with database.transaction() as session:
+            stats.roll_up(session)
     with database.session() as session:
         match args.stats_command:
             case "decisions":

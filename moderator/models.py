@@ -91,6 +91,12 @@ def _enum(enum_class: type[Any], name: str) -> Enum:
 
 # A comment's urgency when no rule flagged it (0 high, 1 medium, 2 low otherwise).
 NOT_FLAGGED = 3
+# An editor's step that turns a decision around (published to hidden, or back): the
+# insights count these, and a partial index holds them.
+TURNAROUND = (
+    "role = 'editor' AND from_status IN ('approved', 'hidden')"
+    " AND to_status IN ('approved', 'hidden') AND from_status <> to_status"
+)
 # A comment's hide_rank until the ranker has scored it (ranks run 0 to 10000).
 UNSCORED = 10_000
 
@@ -240,6 +246,28 @@ class RankerState(Base):
     saved_at: Mapped[datetime]
 
 
+class DecisionHour(Base):
+    """People's decisions in one hour (UTC, "YYYY-MM-DD HH"), by one person, of one action:
+    what the insights' charts over months read (``moderator.stats``). Kept up with the log
+    by ``moderator.stats.roll_up``, up to ``StatsRollup.rolled_upto``."""
+
+    __tablename__ = "decision_hour"
+
+    hour: Mapped[str] = mapped_column(String(13), primary_key=True)
+    actor: Mapped[str] = mapped_column(String(200), primary_key=True)
+    action: Mapped[str] = mapped_column(String(32), primary_key=True)
+    count: Mapped[int]
+
+
+class StatsRollup(Base):
+    """How far ``decision_hour`` has counted the log (one row, ``id`` 1)."""
+
+    __tablename__ = "stats_rollup"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    rolled_upto: Mapped[int]
+
+
 class Claim(Base):
     """A comment someone has open at their desk, until ``expires_at``: teammates' "next"
     passes it by. Advisory and short-lived, so not logged; a desk renews its claim while the
@@ -275,6 +303,14 @@ class LogEntryRow(Base):
         Index("ix_log_entry_action", "action", "seq"),
         Index("ix_log_entry_actor", "actor", "seq"),
         Index("ix_log_entry_created_at", "created_at"),
+        # An editor turning a decision around (moderator.stats): few, found at once.
+        Index(
+            "ix_log_entry_turnaround",
+            "comment_id",
+            "seq",
+            sqlite_where=text(TURNAROUND),
+            postgresql_where=text(TURNAROUND),
+        ),
         # What moderator.stats counts, all in the index: it reads no entry itself.
         Index(
             "ix_log_entry_stats",

@@ -16,10 +16,11 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, exists, func, select
+from sqlalchemy import ColumnElement, case, exists, func, literal_column, select
 from sqlalchemy.orm import Session, aliased
 
-from moderator.domain import ActionKind, Role, Status
+from moderator import stats_hours
+from moderator.domain import ActionKind, Status
 from moderator.formats.modlog import SYSTEM
 from moderator.models import Comment, Flag, LogEntryRow
 from moderator.queries import list_articles
@@ -45,8 +46,7 @@ class Period:
 
     def conditions(self) -> list[ColumnElement[bool]]:
         """People's decisions in the period (by this moderator, on this article)."""
-        people = [LogEntryRow.actor != SYSTEM, LogEntryRow.action.in_(PERSON_ACTIONS)]
-        return people + self.bounds(LogEntryRow, by_actor=True)
+        return _people() + self.bounds(LogEntryRow, by_actor=True)
 
     def bounds(self, entry: Any, *, by_actor: bool) -> list[ColumnElement[bool]]:
         """The period's time range and article (and moderator) on ``entry``: the log's
@@ -89,21 +89,52 @@ def decisions_over_time(
 ) -> list[DecisionsAt]:
     """People's decisions per day (or hour), by action, oldest first; days without any are
     left out (a chart draws them as zero)."""
-    bucket = _bucket_of(session, by).label("bucket")
-    rows = session.execute(
-        select(bucket, LogEntryRow.action, func.count())
-        .where(*period.conditions())
-        .group_by(bucket, LogEntryRow.action)
-        .order_by(bucket)
-    )
     found: dict[str, dict[str, int]] = defaultdict(dict)
-    for start, action, count in rows:
-        found[start][action] = count
+    key = stats_hours.Key.DAY if by is Bucket.DAY else stats_hours.Key.HOUR
+    counted = _counted(session, period, key)
+    if counted is not None:
+        for (start, action), count in sorted(counted.items()):
+            found[start][action] = count
+    else:
+        bucket = _bucket_of(session, by).label("bucket")
+        rows = session.execute(
+            select(bucket, LogEntryRow.action, func.count())
+            .where(*period.conditions())
+            .group_by(bucket, LogEntryRow.action)
+            .order_by(bucket)
+        )
+        for start, action, count in rows:
+            found[start][action] = count
     layout = "%Y-%m-%d" if by is Bucket.DAY else "%Y-%m-%d %H"
     return [
         DecisionsAt(datetime.strptime(start, layout).replace(tzinfo=UTC), by_action)
         for start, by_action in found.items()
     ]
+
+
+def _people() -> list[ColumnElement[bool]]:
+    return [LogEntryRow.actor != SYSTEM, LogEntryRow.action.in_(PERSON_ACTIONS)]
+
+
+def roll_up(session: Session) -> int:
+    """Bring the hourly counts up to the log (a write; see ``stats_hours``)."""
+    done = total = stats_hours.roll_up(session, _people())
+    while done:
+        done = stats_hours.roll_up(session, _people())
+        total += done
+    return total
+
+
+def _counted(session: Session, period: Period, key: stats_hours.Key) -> stats_hours.Counts | None:
+    """The period's decisions from the hourly counts, if they can answer it (whole hours,
+    no one article); None: count the log itself."""
+    if period.article_id is not None or not (
+        stats_hours.on_the_hour(period.since) and stats_hours.on_the_hour(period.until)
+    ):
+        return None
+    return stats_hours.counts_by(
+        session, _people(), key, since=period.since, until=period.until, actor=period.actor
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,12 +154,17 @@ class ModeratorStats:
 def moderator_stats(session: Session, period: Period = Period()) -> list[ModeratorStats]:
     """Each person's decisions in the period, most decisions first."""
     counts: dict[str, dict[str, int]] = defaultdict(dict)
-    for actor, action, count in session.execute(
-        select(LogEntryRow.actor, LogEntryRow.action, func.count())
-        .where(*period.conditions())
-        .group_by(LogEntryRow.actor, LogEntryRow.action)
-    ):
-        counts[actor][action] = count
+    counted = _counted(session, period, stats_hours.Key.ACTOR)
+    if counted is not None:
+        for (actor, action), count in counted.items():
+            counts[actor][action] = count
+    else:
+        for actor, action, count in session.execute(
+            select(LogEntryRow.actor, LogEntryRow.action, func.count())
+            .where(*period.conditions())
+            .group_by(LogEntryRow.actor, LogEntryRow.action)
+        ):
+            counts[actor][action] = count
     overturned = _overturned(session, period)
     found = [
         ModeratorStats(actor, sum(by_action.values()), by_action, overturned.get(actor, 0))
@@ -155,12 +191,12 @@ def _overturned(session: Session, period: Period) -> dict[str, int]:
         )
         .scalar_subquery()
     )
-    decided = [Status.APPROVED.value, Status.HIDDEN.value]
-    # Only an editor's step from one decided state to the other turns anything around (the
-    # index holds all of this: the few such steps are all that is looked into further).
+    # Only an editor's step from one decided state to the other turns anything around: the
+    # few such steps have a partial index of their own, and these are its conditions, with
+    # the values written out (bound values would hide that the index applies).
+    decided: list[ColumnElement[Any]] = [literal_column("'approved'"), literal_column("'hidden'")]
     conditions = [
-        editor.action.in_(_TURNING),
-        editor.role == Role.EDITOR.value,
+        editor.role == literal_column("'editor'"),
         editor.from_status.in_(decided),
         editor.to_status.in_(decided),
         editor.from_status != editor.to_status,
@@ -177,15 +213,6 @@ def _overturned(session: Session, period: Period) -> dict[str, int]:
     if period.actor is not None:
         found = {period.actor: found.get(period.actor, 0)}
     return found
-
-
-# An editor's decisions that can turn a person's decision the other way.
-_TURNING = [
-    ActionKind.APPROVE.value,
-    ActionKind.HIDE.value,
-    ActionKind.UPHOLD.value,
-    ActionKind.OVERTURN.value,
-]
 
 
 @dataclass(frozen=True, slots=True)

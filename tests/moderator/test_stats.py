@@ -20,6 +20,7 @@ from moderator.stats import (
     article_stats,
     decisions_over_time,
     moderator_stats,
+    roll_up,
     rule_stats,
 )
 from moderator.storage import Database
@@ -150,3 +151,37 @@ def test_each_article_the_worst_first(database: Database, desk: dict[str, list[i
         ("A", 6, 1, 4),
     ]
     assert found[0].hidden_share == pytest.approx(2 / 3)
+
+
+def test_the_hourly_counts_give_the_same_answers_rolled_up_or_not(
+    database: Database, desk: dict[str, list[int]]
+) -> None:
+    def answers() -> tuple[object, ...]:
+        with database.session() as session:
+            return (
+                [(d.start, d.by_action) for d in decisions_over_time(session)],
+                [(d.start, d.total) for d in decisions_over_time(session, by=Bucket.HOUR)],
+                [(m.actor, m.by_action) for m in moderator_stats(session, Period(actor="bob"))],
+                # Not on the hour: counted from the log itself.
+                [d.total for d in decisions_over_time(session, Period(since=DAY1))],
+            )
+
+    before = answers()
+    with database.transaction() as session:
+        assert roll_up(session) > 0
+    with database.transaction() as session:
+        assert roll_up(session) == 0  # up to date
+    assert answers() == before
+    # Decisions after the roll-up are counted from the log's tail until the next one.
+    with database.transaction() as session:
+        moderation.hide(
+            session, [desk["b"][2]], actor=moderation.ensure_profile(session, "bob"), reason="spam"
+        )
+    with database.session() as session:
+        total = sum(d.total for d in decisions_over_time(session))
+        bob = moderator_stats(session, Period(actor="bob"))[0]
+    assert (total, bob.decisions) == (10, 4)
+    with database.transaction() as session:
+        roll_up(session)
+    with database.session() as session:
+        assert sum(d.total for d in decisions_over_time(session)) == 10

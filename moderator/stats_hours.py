@@ -1,0 +1,139 @@
+"""People's decisions counted per hour, moderator and action (``decision_hour``), kept up
+with the log: what charts over months read instead of a million log entries.
+
+:func:`roll_up` counts the entries logged since it last ran (a write; the command line and
+the window run it before showing insights). :func:`hourly_counts` reads the counts and adds
+what the log holds past them, so a view is exact even when the roll-up is behind.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import ColumnElement, Label, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from moderator.models import Base, DecisionHour, LogEntryRow, LogHead, StatsRollup
+
+ROLLUP_ID = 1
+# Entries counted per unit of work: the first roll-up of a large log is done in steps.
+ROLL_AT_MOST = 250_000
+HOUR_FORMAT = "%Y-%m-%d %H"
+
+# (day, hour or actor; action) -> decisions
+Counts = Counter[tuple[str, str]]
+
+
+def hour_of(session: Session) -> ColumnElement[Any]:
+    """An entry's hour (UTC) as "YYYY-MM-DD HH", in the database's own terms."""
+    if session.get_bind().dialect.name == "postgresql":
+        return func.to_char(func.timezone("UTC", LogEntryRow.created_at), "YYYY-MM-DD HH24")
+    # SQLite keeps UTC times as text, "YYYY-MM-DD HH:MM:SS.ffffff".
+    return func.substr(LogEntryRow.created_at, 1, 13)
+
+
+def hour_text(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime(HOUR_FORMAT)
+
+
+def on_the_hour(moment: datetime | None) -> bool:
+    return moment is None or (moment.minute, moment.second, moment.microsecond) == (0, 0, 0)
+
+
+def rolled_upto(session: Session) -> int:
+    return session.scalar(select(StatsRollup.rolled_upto).where(StatsRollup.id == ROLLUP_ID)) or 0
+
+
+def roll_up(
+    session: Session, people: list[ColumnElement[bool]], *, at_most: int = ROLL_AT_MOST
+) -> int:
+    """Count the decisions (entries meeting ``people``) logged since the last roll-up, up to
+    ``at_most`` entries; how many entries it went through (0: up to date). One desk at a
+    time: the roll-up row is locked first."""
+    state = session.scalar(select(StatsRollup).where(StatsRollup.id == ROLLUP_ID).with_for_update())
+    since = 0 if state is None else state.rolled_upto
+    head = session.scalar(select(LogHead.seq)) or 0
+    end = min(head, since + at_most)
+    if end <= since:
+        return 0
+    hour = hour_of(session).label("hour")
+    rows = session.execute(
+        select(hour, LogEntryRow.actor, LogEntryRow.action, func.count())
+        .where(LogEntryRow.seq > since, LogEntryRow.seq <= end, *people)
+        .group_by(hour, LogEntryRow.actor, LogEntryRow.action)
+    ).all()
+    if rows:
+        table = Base.metadata.tables[DecisionHour.__tablename__]
+        dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+        upsert = dialect.insert(table)
+        session.execute(
+            upsert.on_conflict_do_update(
+                index_elements=[table.c.hour, table.c.actor, table.c.action],
+                set_={"count": table.c.count + upsert.excluded.count},
+            ),
+            [{"hour": h, "actor": a, "action": k, "count": n} for h, a, k, n in rows],
+        )
+    if state is None:
+        session.add(StatsRollup(id=ROLLUP_ID, rolled_upto=end))
+    else:
+        state.rolled_upto = end
+    session.flush()
+    return end - since
+
+
+class Key(StrEnum):
+    """What the counts are summed by, beside the action."""
+
+    DAY = "day"
+    HOUR = "hour"
+    ACTOR = "actor"
+
+
+def counts_by(
+    session: Session,
+    people: list[ColumnElement[bool]],
+    key: Key,
+    *,
+    since: datetime | None,
+    until: datetime | None,
+    actor: str | None,
+) -> Counts:
+    """Decisions in [since, until) (on the hour) by ``key`` and action: the counts rolled up,
+    summed in the database, and the log's entries past them."""
+    rolled: Label[Any] = {
+        Key.DAY: func.substr(DecisionHour.hour, 1, 10),
+        Key.HOUR: DecisionHour.hour,
+        Key.ACTOR: DecisionHour.actor,
+    }[key].label("key")
+    query = select(rolled, DecisionHour.action, func.sum(DecisionHour.count))
+    if since is not None:
+        query = query.where(DecisionHour.hour >= hour_text(since))
+    if until is not None:
+        query = query.where(DecisionHour.hour < hour_text(until))
+    if actor is not None:
+        query = query.where(DecisionHour.actor == actor)
+    counted: Counts = Counter()
+    for value, action, count in session.execute(query.group_by(rolled, DecisionHour.action)):
+        counted[value, action] += int(count)
+    hour = hour_of(session)
+    logged: Label[Any] = {
+        Key.DAY: func.substr(hour, 1, 10),
+        Key.HOUR: hour,
+        Key.ACTOR: LogEntryRow.actor,
+    }[key].label("key")
+    tail = select(logged, LogEntryRow.action, func.count()).where(
+        LogEntryRow.seq > rolled_upto(session), *people
+    )
+    if since is not None:
+        tail = tail.where(LogEntryRow.created_at >= since)
+    if until is not None:
+        tail = tail.where(LogEntryRow.created_at < until)
+    if actor is not None:
+        tail = tail.where(LogEntryRow.actor == actor)
+    for value, action, count in session.execute(tail.group_by(logged, LogEntryRow.action)):
+        counted[value, action] += count
+    return counted
