@@ -185,6 +185,7 @@ class MainWindow(QMainWindow):
         self.commentQueue.selectionModel().currentChanged.connect(self._show_current_comment)
 
         self.articles.reload()
+        self._show_likely_column()
         self.commentQueue.setFocus()
         restore_layout(self, SAVED_SPLITTERS)
 
@@ -452,7 +453,13 @@ class MainWindow(QMainWindow):
     def _on_arrived(self, change: ModerationChange) -> None:
         self.statusBar().showMessage(arrived_message(change), 8000)
 
+    def _show_likely_column(self) -> None:
+        # An empty column says nothing: the scores show once the ranker has learnt.
+        hidden = not self.ranker.has_learnt()
+        self.commentQueue.setColumnHidden(COLUMNS.index(Column.LIKELY), hidden)
+
     def _on_placed(self) -> None:
+        self._show_likely_column()
         # The ranker placed the pending comments anew: a queue in its order follows.
         queue = self.queue.queue
         if queue is not None and queue.order is QueueOrder.LIKELY:

@@ -83,6 +83,17 @@ class RankerKeeper(QObject):
         desk.imported.connect(self._soon)
         desk.reread.connect(self._soon)
 
+    def has_learnt(self) -> bool:
+        """Whether the stored ranker holds any decision (read now; a small query)."""
+        try:
+            with self._desk.database.session() as session:
+                decisions = session.scalar(
+                    select(RankerState.decisions).where(RankerState.id == ranking.RANKER_ID)
+                )
+        except SQLAlchemyError:
+            return False
+        return bool(decisions)
+
     @property
     def learning(self) -> bool:
         return self._job is not None and self._job.running

@@ -49,6 +49,8 @@ def decide_by_text(window: MainWindow, answers: Answers, qtbot: QtBot, count: in
 def test_decisions_teach_the_ranker_and_the_likely_order_follows(
     window: MainWindow, answers: Answers, database: Database, qtbot: QtBot
 ) -> None:
+    likely_column = COLUMNS.index(Column.LIKELY)
+    assert window.commentQueue.isColumnHidden(likely_column)  # nothing learnt: no scores
     decide_by_text(window, answers, qtbot, 16)
     assert window.ranker._timer.isActive()
     with qtbot.waitSignal(window.ranker.placed, timeout=WORK_TIMEOUT_MS):
@@ -56,6 +58,7 @@ def test_decisions_teach_the_ranker_and_the_likely_order_follows(
     with database.session() as session:
         found = ranking.status(session)
     assert (found.decisions, found.scored_pending) == (16, 8)
+    assert not window.commentQueue.isColumnHidden(likely_column)
 
     labels = [label for label, _ in QUEUE_ORDERS]
     window.queueOrder.setCurrentIndex(labels.index("Likeliest to hide first"))
