@@ -143,6 +143,10 @@ def views(database: Database) -> list[tuple[str, Callable[[Database], object]]]:
             {"n": max(0, total_comments(session) // 2)},
         ).scalar_one()
     month = Period(since=START + timedelta(days=30), until=START + timedelta(days=60))
+    odd = Period(
+        since=START + timedelta(days=30, minutes=17),
+        until=START + timedelta(days=60, hours=5, minutes=41),
+    )
 
     def call(function: Callable[..., object], *args: object) -> Callable[[Database], object]:
         def run(db: Database) -> object:
@@ -160,6 +164,7 @@ def views(database: Database) -> list[tuple[str, Callable[[Database], object]]]:
             call(decisions_over_time, Period(article_id=article)),
         ),
         ("decisions per hour, one month", call(decisions_over_time, month, Bucket.HOUR)),
+        ("decisions per day, a range off the hour", call(decisions_over_time, odd)),
         ("each moderator, all time", call(moderator_stats, Period())),
         ("each moderator, one month", call(moderator_stats, month)),
         ("each rule", call(rule_stats)),

@@ -311,17 +311,6 @@ class LogEntryRow(Base):
             sqlite_where=text(TURNAROUND),
             postgresql_where=text(TURNAROUND),
         ),
-        # What moderator.stats counts, all in the index: it reads no entry itself.
-        Index(
-            "ix_log_entry_stats",
-            "action",
-            "created_at",
-            "actor",
-            "role",
-            "article_id",
-            "from_status",
-            "to_status",
-        ),
     )
 
     # Numbered by the log itself, without gaps: a missing number is a missing entry.

@@ -9,7 +9,7 @@ what the log holds past them, so a view is exact even when the roll-up is behind
 from __future__ import annotations
 
 from collections import Counter
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -101,9 +101,55 @@ def counts_by(
     since: datetime | None,
     until: datetime | None,
     actor: str | None,
+    people_by_time: list[ColumnElement[bool]],
 ) -> Counts:
-    """Decisions in [since, until) (on the hour) by ``key`` and action: the counts rolled up,
-    summed in the database, and the log's entries past them."""
+    """Decisions in [since, until) by ``key`` and action: for the whole hours, the counts
+    rolled up (summed in the database) and the log's entries past the roll-up; for the parts
+    of an hour at either end, the log's entries (``people_by_time``: ``people`` written so
+    that the database reads them by time, not by action)."""
+    upto = rolled_upto(session)
+    first = since if on_the_hour(since) else _next_hour(since)
+    last = until if on_the_hour(until) else _this_hour(until)
+    counted: Counts = Counter()
+    edges: list[tuple[datetime | None, datetime | None]] = []
+    if first is None or last is None or first < last:
+        # The whole hours: rolled up, and what was logged since the roll-up.
+        _add_rolled(session, counted, key, since=first, until=last, actor=actor)
+        _add_since_roll_up(
+            session, counted, key, people, upto, since=first, until=last, actor=actor
+        )
+        if since != first:
+            edges.append((since, first))
+        if until != last:
+            edges.append((last, until))
+    else:  # both ends in one hour
+        edges.append((since, until))
+    # The parts of an hour at either end: from the log (its time index), rolled up or not.
+    for start, end in edges:
+        _add_logged(session, counted, key, people_by_time, since=start, until=end, actor=actor)
+    return counted
+
+
+def _next_hour(moment: datetime | None) -> datetime | None:
+    hour = _this_hour(moment)
+    return None if hour is None else hour + timedelta(hours=1)
+
+
+def _this_hour(moment: datetime | None) -> datetime | None:
+    if moment is None:
+        return None
+    return moment.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+
+
+def _add_rolled(
+    session: Session,
+    counted: Counts,
+    key: Key,
+    *,
+    since: datetime | None,
+    until: datetime | None,
+    actor: str | None,
+) -> None:
     rolled: Label[Any] = {
         Key.DAY: func.substr(DecisionHour.hour, 1, 10),
         Key.HOUR: DecisionHour.hour,
@@ -116,24 +162,61 @@ def counts_by(
         query = query.where(DecisionHour.hour < hour_text(until))
     if actor is not None:
         query = query.where(DecisionHour.actor == actor)
-    counted: Counts = Counter()
     for value, action, count in session.execute(query.group_by(rolled, DecisionHour.action)):
         counted[value, action] += int(count)
+
+
+def _add_since_roll_up(
+    session: Session,
+    counted: Counts,
+    key: Key,
+    people: list[ColumnElement[bool]],
+    upto: int,
+    *,
+    since: datetime | None,
+    until: datetime | None,
+    actor: str | None,
+) -> None:
+    """The decisions logged after the roll-up, read by number (a few, as a roll-up runs
+    before each view) and sorted into hours here: a time condition in the query would lead
+    the database to walk its time index instead."""
+    query = select(LogEntryRow.created_at, LogEntryRow.actor, LogEntryRow.action).where(
+        LogEntryRow.seq > upto, *people
+    )
+    if actor is not None:
+        query = query.where(LogEntryRow.actor == actor)
+    for created_at, who, action in session.execute(query):
+        if (since is not None and created_at < since) or (
+            until is not None and created_at >= until
+        ):
+            continue
+        hour = hour_text(created_at)
+        value = {Key.DAY: hour[:10], Key.HOUR: hour, Key.ACTOR: who}[key]
+        counted[value, action] += 1
+
+
+def _add_logged(
+    session: Session,
+    counted: Counts,
+    key: Key,
+    conditions: list[ColumnElement[bool]],
+    *,
+    since: datetime | None,
+    until: datetime | None,
+    actor: str | None,
+) -> None:
     hour = hour_of(session)
     logged: Label[Any] = {
         Key.DAY: func.substr(hour, 1, 10),
         Key.HOUR: hour,
         Key.ACTOR: LogEntryRow.actor,
     }[key].label("key")
-    tail = select(logged, LogEntryRow.action, func.count()).where(
-        LogEntryRow.seq > rolled_upto(session), *people
-    )
+    query = select(logged, LogEntryRow.action, func.count()).where(*conditions)
     if since is not None:
-        tail = tail.where(LogEntryRow.created_at >= since)
+        query = query.where(LogEntryRow.created_at >= since)
     if until is not None:
-        tail = tail.where(LogEntryRow.created_at < until)
+        query = query.where(LogEntryRow.created_at < until)
     if actor is not None:
-        tail = tail.where(LogEntryRow.actor == actor)
-    for value, action, count in session.execute(tail.group_by(logged, LogEntryRow.action)):
+        query = query.where(LogEntryRow.actor == actor)
+    for value, action, count in session.execute(query.group_by(logged, LogEntryRow.action)):
         counted[value, action] += count
-    return counted

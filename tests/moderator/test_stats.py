@@ -185,3 +185,36 @@ def test_the_hourly_counts_give_the_same_answers_rolled_up_or_not(
         roll_up(session)
     with database.session() as session:
         assert sum(d.total for d in decisions_over_time(session)) == 10
+
+
+@pytest.mark.parametrize(
+    ("since", "until", "expected"),
+    [
+        # Within one hour, at its start, past the entries, across days, open-ended.
+        (DAY1.replace(minute=0), DAY1.replace(minute=45), 6),
+        (DAY1.replace(minute=31), DAY1.replace(minute=59), 0),
+        (DAY1, DAY2, 6),
+        (DAY1.replace(hour=10, minute=0), DAY2.replace(minute=6), 3),
+        (DAY1.replace(minute=31), None, 3),
+        (None, DAY2.replace(minute=5), 6),
+    ],
+)
+def test_ranges_off_the_hour_count_the_same_rolled_up_or_not(
+    database: Database,
+    desk: dict[str, list[int]],
+    since: datetime | None,
+    until: datetime | None,
+    expected: int,
+) -> None:
+    period = Period(since=since, until=until)
+
+    def total() -> tuple[int, int]:
+        with database.session() as session:
+            by_day = sum(d.total for d in decisions_over_time(session, period))
+            by_person = sum(m.decisions for m in moderator_stats(session, period))
+        return by_day, by_person
+
+    assert total() == (expected, expected)
+    with database.transaction() as session:
+        roll_up(session)
+    assert total() == (expected, expected)
