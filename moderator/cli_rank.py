@@ -82,40 +82,20 @@ def run_status(database: Database, args: argparse.Namespace) -> int:
 
 
 def run_learn(database: Database, _args: argparse.Namespace) -> int:
-    from moderator.services.ranking import learn_from_log  # noqa: PLC0415
+    from moderator.rank_runs import learn_all, place_pending  # noqa: PLC0415
 
-    learned = forgotten = 0
-    while True:
-        with database.transaction() as session:
-            report = learn_from_log(session)
-        learned += report.learned
-        forgotten += report.forgotten
-        if not report.more:
-            break
-    scored = score_all_pending(database)
+    learned, forgotten, decisions = learn_all(database)
+    placed = place_pending(database).count
     print(
         f"learnt {learned:,} decisions ({forgotten:,} earlier ones taken back: undone or"
-        " decided again);"
-        f" the ranker now holds {report.decisions:,}; {scored:,} pending comments placed"
+        f" decided again); the ranker now holds {decisions:,}; {placed:,} pending comments"
+        " placed"
     )
     return 0
 
 
-def score_all_pending(database: Database) -> int:
-    """Place every pending comment by the stored ranker, a page per unit of work."""
-    from moderator.services.ranking import score_pending  # noqa: PLC0415
-
-    scored, after = 0, 0
-    while True:
-        with database.transaction() as session:
-            page = score_pending(session, after_id=after)
-        if page is None:
-            return scored
-        after, count = page
-        scored += count
-
-
 def run_train(database: Database, args: argparse.Namespace) -> int:
+    from moderator.rank_runs import place_pending  # noqa: PLC0415
     from moderator.services.moderation import ensure_profile  # noqa: PLC0415
     from moderator.services.ranking import (  # noqa: PLC0415
         pretrain,
@@ -136,7 +116,7 @@ def run_train(database: Database, args: argparse.Namespace) -> int:
             pretrained=pretrained,
         )
     hidden = sum(hide for _, hide in pairs)
-    placed = score_all_pending(database)
+    placed = place_pending(database).count
     print(
         f"learnt {count:,} labelled comments ({hidden:,} to hide) from {args.source};"
         f" {placed:,} pending comments placed"

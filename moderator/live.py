@@ -54,7 +54,6 @@ class LogActivity:
     head: int
     changes: tuple[ModerationChange, ...] = ()
     other: frozenset[str] = frozenset()
-    articles: frozenset[int] = frozenset()
     overflow: bool = False
 
     @property
@@ -115,19 +114,16 @@ def activity_since(
     skipped = frozenset(skip)
     decisions: list[_Row] = []
     other: set[str] = set()
-    articles: set[int] = set()
     for row in rows:
         seq, action, _, comment_id, article_id, from_status, to_status = row[:7]
         if seq in skipped:
             continue
-        if article_id is not None:
-            articles.add(article_id)
         if action in _DECISIONS and None not in (comment_id, article_id, from_status, to_status):
             decisions.append(tuple(row))
         else:
             other.add(action)
     changes = _changes(session, decisions)
-    return LogActivity(since, head, changes, frozenset(other), frozenset(articles))
+    return LogActivity(since, head, changes, frozenset(other))
 
 
 def _changes(session: Session, rows: list[_Row]) -> tuple[ModerationChange, ...]:

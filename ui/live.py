@@ -80,16 +80,6 @@ class LiveFeed(QObject):
         self._renew.setInterval(RENEW_MS)
         self._renew.timeout.connect(self._on_beat)
 
-    @property
-    def claims(self) -> dict[int, str]:
-        """Comments other desks have open, as last read: {comment id: holder}."""
-        return dict(self._claims)
-
-    @property
-    def claimed(self) -> int | None:
-        """The comment this desk has claimed, if any."""
-        return self._claimed
-
     def start(self) -> None:
         self._watcher.start()
         self._renew.start()

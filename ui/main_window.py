@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 from moderator.display import one_line
 from moderator.importer import ImportReport
 from moderator.queries import CommentRow, get_article
-from moderator.queue import QueueOrder, count_before, get_comment
+from moderator.queue import QueueOrder
 from moderator.resources import DEMO_ARTICLE
 from moderator.services.changes import ModerationChange
 from ui import keymap
@@ -354,13 +354,8 @@ class MainWindow(QMainWindow):
         if self.article_panel.showing_all or self._article_id != article_id:
             self.article_panel.select_article(article_id)
         self.select_queue_tab(len(QUEUE_TABS) - 1)
-        queue = self.queue.queue
-        with self.desk.database.session() as session:
-            comment = get_comment(session, comment_id)
-            row = (
-                None if comment is None or queue is None else count_before(session, queue, comment)
-            )
-        if row is None or row >= self.queue.rowCount():
+        row = self.queue.place_of(comment_id)
+        if row is None:
             self.statusBar().showMessage(f"Comment #{comment_id} is not in this queue", 8000)
             return
         index = self.queue.index(row, 0)
@@ -472,17 +467,8 @@ class MainWindow(QMainWindow):
         if articles:
             self.articles.reload()
         self.queue.reload()
-        queue = self.queue.queue
-        if shown is None or queue is None:
-            return
-        with self.desk.database.session() as session:
-            comment = get_comment(session, shown.id)
-            row = None if comment is None else count_before(session, queue, comment)
-        if (
-            row is not None
-            and row < self.queue.rowCount()
-            and self.queue.comment_id(row) == shown.id
-        ):
+        row = None if shown is None else self.queue.place_of(shown.id)
+        if row is not None:
             self.decisions.select_row(row)
 
     def _on_noted(self, _change: object = None) -> None:

@@ -28,6 +28,7 @@ from moderator.queue import (
     QueueFilter,
     count_before,
     count_queue,
+    get_comment,
     in_queue,
     list_queue,
     list_queue_by_ids,
@@ -218,6 +219,18 @@ class CommentQueueModel(QAbstractTableModel):
             if comment is not None:
                 found[comment_id] = comment.version
         return found
+
+    def place_of(self, comment_id: int) -> int | None:
+        """The row the comment has in the queue as it stands in the database, whether or not
+        it is held (read now); None if it is not in the queue."""
+        if self._queue is None:
+            return None
+        with self._database.session() as session:
+            comment = get_comment(session, comment_id)
+            row = None if comment is None else count_before(session, self._queue, comment)
+        if row is None or row >= self._total or self.comment_id(row) != comment_id:
+            return None
+        return row
 
     def row_of(self, comment_id: int) -> int | None:
         """The row of a comment the model holds (None if it does not hold it)."""

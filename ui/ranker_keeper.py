@@ -4,55 +4,22 @@ explains a comment's score for the detail pane from a copy kept in memory."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from datetime import datetime
 
 from PySide6.QtCore import QObject, QTimer, Signal
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 from moderator.models import RankerState
+from moderator.rank_runs import Learnt, learn_and_place
 from moderator.ranking.model import Ranker
 from moderator.services import ranking
 from moderator.services.errors import ServiceError
-from moderator.storage import Database
 from ui.desk import Desk
 from ui.jobs import Job, Progress, StopRequested
 
 # How long after the last decision the ranker learns (decisions in a burst are learnt once).
 LEARN_AFTER_MS = 2_000
-
-
-@dataclass(frozen=True, slots=True)
-class Learnt:
-    """What one round of learning did."""
-
-    learned: int
-    forgotten: int
-    placed: int
-
-
-def learn_and_place(database: Database, stop: StopRequested) -> Learnt:
-    """Learn every decision logged since, then place the pending comments anew (all of them
-    if anything was learnt, else those not placed yet: new ones), a page per unit of work;
-    stops between pages when asked."""
-    learned = forgotten = 0
-    while not stop():
-        with database.transaction() as session:
-            report = ranking.learn_from_log(session)
-        learned += report.learned
-        forgotten += report.forgotten
-        if not report.more:
-            break
-    placed, after = 0, 0
-    changed = bool(learned or forgotten)
-    while not stop():
-        with database.transaction() as session:
-            page = ranking.score_pending(session, after_id=after, unscored_only=not changed)
-        if page is None:
-            break
-        after, count = page
-        placed += count
-    return Learnt(learned, forgotten, placed)
 
 
 class RankerKeeper(QObject):
@@ -72,7 +39,7 @@ class RankerKeeper(QObject):
         self._job: Job | None = None
         # The model as last read, by its revision and when it was saved (a reset starts the
         # revisions over).
-        self._model: tuple[tuple[int, object], Ranker] | None = None
+        self._model: tuple[tuple[int, datetime], Ranker] | None = None
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(LEARN_AFTER_MS)
@@ -126,7 +93,11 @@ class RankerKeeper(QObject):
         return job
 
     def _on_learnt(self, learnt: Learnt) -> None:
-        if learnt.placed:
+        placed = learnt.placed
+        if placed.ranker is not None and placed.stamp is not None:
+            # Read in the worker already: the detail pane need not read it again here.
+            self._model = (placed.stamp, placed.ranker)
+        if placed.count:
             self.placed.emit()
 
     def _on_finished(self) -> None:
@@ -146,7 +117,7 @@ class RankerKeeper(QObject):
                 ).first()
                 if stamp is None:
                     return None
-                key = (stamp[0], stamp[1])
+                key: tuple[int, datetime] = (stamp[0], stamp[1])
                 if self._model is None or self._model[0] != key:
                     model, _ = ranking.load(session)
                     self._model = (key, model)

@@ -8,7 +8,6 @@ their own when a desk closes or crashes, because each lasts :data:`CLAIM_TTL` un
 
 from __future__ import annotations
 
-from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -100,18 +99,11 @@ def release(session: Session, *, desk: str) -> int:
 
 
 def claims_of_others(
-    session: Session,
-    *,
-    desk: str,
-    comment_ids: Collection[int] | None = None,
-    now: datetime | None = None,
+    session: Session, *, desk: str, now: datetime | None = None
 ) -> dict[int, ClaimRow]:
-    """The live claims of every desk but ``desk``, by comment (of ``comment_ids`` only, if
-    given). Lapsed claims are not listed."""
+    """The live claims of every desk but ``desk``, by comment. Lapsed claims are not listed."""
     now = database_now(session) if now is None else now
     query = select(Claim.comment_id, Claim.holder, Claim.desk, Claim.expires_at).where(
         Claim.desk != desk, Claim.expires_at > now
     )
-    if comment_ids is not None:
-        query = query.where(Claim.comment_id.in_(list(comment_ids)))
     return {row[0]: ClaimRow(*row) for row in session.execute(query)}

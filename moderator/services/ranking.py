@@ -399,13 +399,20 @@ def reset(session: Session, *, actor: Profile) -> None:
 
 
 def score_pending(
-    session: Session, *, after_id: int = 0, page: int = SCORE_PAGE, unscored_only: bool = False
+    session: Session,
+    *,
+    after_id: int = 0,
+    page: int = SCORE_PAGE,
+    unscored_only: bool = False,
+    ranker: Ranker | None = None,
 ) -> tuple[int, int] | None:
-    """Score a page of pending comments (ids after ``after_id``) with the stored ranker and
-    keep their places: the last id and how many were scored, None when no pending comment
-    is left. An untrained ranker scores nothing (the queue then orders by severity)."""
-    ranker, state = load(session)
-    if state is None or not ranker.decisions:
+    """Score a page of pending comments (ids after ``after_id``) with ``ranker`` (the stored
+    one if not given: pass it when placing page after page) and keep their places: the last
+    id and how many were scored, None when no pending comment is left. An untrained ranker
+    scores nothing (the queue then orders by severity)."""
+    if ranker is None:
+        ranker = load(session)[0]
+    if not ranker.decisions:
         return None
     query = select(Comment.id).where(Comment.status == Status.PENDING, Comment.id > after_id)
     if unscored_only:
