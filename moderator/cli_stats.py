@@ -1,4 +1,5 @@
-"""``moderator stats decisions|moderators|rules|articles``: the insights, as tables or JSON.
+"""``moderator stats decisions|queue|waits|moderators|rules|articles``: insights as tables or
+JSON.
 
 Kept apart from ``moderator.cli``; ``cli`` adds them with :func:`add_stats_commands`.
 """
@@ -8,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from moderator.cli_log import day_or_time
@@ -20,7 +22,9 @@ if TYPE_CHECKING:
 
 def add_stats_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     stats = commands.add_parser(
-        "stats", help="how the desk and its rules are doing: decisions, moderators, rules, articles"
+        "stats",
+        help="how the desk and its rules are doing: decisions, queue, waits, moderators, rules,"
+        " articles",
     )
     sub = stats.add_subparsers(dest="stats_command", metavar="VIEW", required=True)
     decisions = sub.add_parser("decisions", help="people's decisions per day or hour, by action")
@@ -33,6 +37,17 @@ def add_stats_commands(commands: argparse._SubParsersAction[argparse.ArgumentPar
         view.add_argument("--until", type=day_or_time, metavar="DATE", help="up to this day/time")
         view.add_argument("--article", type=int, metavar="ID", help="only this article's")
     decisions.add_argument("--actor", metavar="NAME", help="only this person's decisions")
+    queue = sub.add_parser(
+        "queue", help="pending comments and the oldest one's wait at the end of each day or hour"
+    )
+    queue.add_argument("--by", choices=["day", "hour"], default="day")
+    queue.add_argument("--since", type=day_or_time, metavar="DATE", help="from this day/time")
+    queue.add_argument("--until", type=day_or_time, metavar="DATE", help="up to this day/time")
+    queue.add_argument("--article", type=int, metavar="ID", help="only this article's comments")
+    sub.add_parser(
+        "waits",
+        help="how long comments waited from import to a person's first decision, per article",
+    )
     sub.add_parser("rules", help="each rule's hits and how people decided them, noisiest first")
     articles = sub.add_parser("articles", help="each article's hidden share, the worst first")
     articles.add_argument(
@@ -44,9 +59,9 @@ def add_stats_commands(commands: argparse._SubParsersAction[argparse.ArgumentPar
 
 
 def run_stats(database: Database, args: argparse.Namespace) -> int:
-    from moderator import stats  # noqa: PLC0415
+    from moderator import stats, stats_queue  # noqa: PLC0415
 
-    if args.stats_command in {"decisions", "moderators"}:
+    if args.stats_command in {"decisions", "moderators", "queue", "waits"}:
         # Count what was logged since the last time first (quick after the first time).
         with database.transaction() as session:
             stats.roll_up(session)
@@ -68,6 +83,32 @@ def run_stats(database: Database, args: argparse.Namespace) -> int:
                         "overturned": m.overturned,
                     }
                     for m in stats.moderator_stats(session, _period(args))
+                ]
+            case "queue":
+                rows = [
+                    {
+                        "start": at.start.isoformat(),
+                        "pending": at.pending,
+                        "oldest_since": None
+                        if at.oldest_since is None
+                        else at.oldest_since.isoformat(),
+                        "oldest_wait": _seconds(at.oldest_wait),
+                    }
+                    for at in stats_queue.queue_over_time(
+                        session, _period(args), stats.Bucket(args.by)
+                    )
+                ]
+            case "waits":
+                desk = stats_queue.desk_waits(session)
+                rows = [
+                    {
+                        "article": w.article_id,
+                        "decided": w.decided,
+                        "median_wait": _seconds(w.median),
+                        "p90_wait": _seconds(w.p90),
+                        "title": w.title,
+                    }
+                    for w in ([desk] if desk else []) + stats_queue.decision_waits(session)
                 ]
             case "rules":
                 rows = [
@@ -103,8 +144,14 @@ def run_stats(database: Database, args: argparse.Namespace) -> int:
         print("nothing to count yet")
         return 0
     headers = list(dict.fromkeys(key for row in rows for key in row))
-    print_table(sys.stdout, headers, [[_cell(row.get(key)) for key in headers] for row in rows])
+    print_table(
+        sys.stdout, headers, [[_cell(key, row.get(key)) for key in headers] for row in rows]
+    )
     return 0
+
+
+def _seconds(span: timedelta | None) -> int | None:
+    return None if span is None else round(span.total_seconds())
 
 
 def _in_order(by_action: dict[str, int]) -> dict[str, int]:
@@ -114,9 +161,13 @@ def _in_order(by_action: dict[str, int]) -> dict[str, int]:
     return {action: by_action[action] for action in PERSON_ACTIONS if action in by_action}
 
 
-def _cell(value: object) -> object:
+def _cell(key: str, value: object) -> object:
     if value is None:
         return "-"
+    if key.endswith("_wait") and isinstance(value, int):
+        from moderator.stats_queue import span_text  # noqa: PLC0415
+
+        return span_text(value)
     if isinstance(value, float):
         return f"{value:.0%}"
     return value

@@ -259,8 +259,36 @@ class DecisionHour(Base):
     count: Mapped[int]
 
 
+class QueueFlow(Base):
+    """How the pending queue changed in one hour (UTC, "YYYY-MM-DD HH"), for the comments of
+    one article imported at one moment: ``change`` is the comments that arrived then, less
+    those that left the queue, plus those put back. Summed over the hours up to a moment, it
+    gives the queue then: how many were pending, and since when the oldest had waited.
+    Kept up with the log by ``moderator.stats_queue.roll_up`` (``StatsRollup`` id 2)."""
+
+    __tablename__ = "queue_flow"
+
+    hour: Mapped[str] = mapped_column(String(13), primary_key=True)
+    article_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    arrived_at: Mapped[datetime] = mapped_column(primary_key=True)
+    change: Mapped[int]
+
+
+class DecisionWait(Base):
+    """How long one article's comments waited from their import to a person's first decision,
+    as counts per span of time (``bucket``: ``moderator.stats_queue.wait_bucket``), so that
+    the median and 90th percentile need no list of every wait. Kept with ``QueueFlow``."""
+
+    __tablename__ = "decision_wait"
+
+    article_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    bucket: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    count: Mapped[int]
+
+
 class StatsRollup(Base):
-    """How far ``decision_hour`` has counted the log (one row, ``id`` 1)."""
+    """How far ``decision_hour`` has counted the log (``id`` 1), and how far
+    ``queue_flow`` and ``decision_wait`` have (``id`` 2)."""
 
     __tablename__ = "stats_rollup"
 

@@ -11,56 +11,22 @@ the desk's.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, exists, func, literal, literal_column, select
+from sqlalchemy import ColumnElement, case, exists, func, literal_column, select
 from sqlalchemy.orm import Session, aliased
 
-from moderator import stats_hours
+from moderator import stats_hours, stats_queue
 from moderator.domain import ActionKind, Status
 from moderator.formats.modlog import SYSTEM
 from moderator.models import Comment, Flag, LogEntryRow
 from moderator.queries import list_articles
+from moderator.stats_period import ALL_TIME, PERSON_ACTIONS, Bucket, Period, people
 
-# What a person decides on a comment; the stacks of the decisions chart.
-PERSON_ACTIONS: tuple[str, ...] = tuple(str(kind) for kind in ActionKind)
-
-
-class Bucket(StrEnum):
-    DAY = "day"
-    HOUR = "hour"
-
-
-@dataclass(frozen=True, slots=True)
-class Period:
-    """Which decisions a view counts: a time range (UTC, ``until`` excluded), one moderator,
-    one article; None means any."""
-
-    since: datetime | None = None
-    until: datetime | None = None
-    actor: str | None = None
-    article_id: int | None = None
-
-    def conditions(self) -> list[ColumnElement[bool]]:
-        """People's decisions in the period (by this moderator, on this article)."""
-        return _people() + self.bounds(LogEntryRow, by_actor=True)
-
-    def bounds(self, entry: Any, *, by_actor: bool) -> list[ColumnElement[bool]]:
-        """The period's time range and article (and moderator) on ``entry``: the log's
-        entries, or an alias of them."""
-        found: list[ColumnElement[bool]] = []
-        if self.since is not None:
-            found.append(entry.created_at >= self.since)
-        if self.until is not None:
-            found.append(entry.created_at < self.until)
-        if by_actor and self.actor is not None:
-            found.append(entry.actor == self.actor)
-        if self.article_id is not None:
-            found.append(entry.article_id == self.article_id)
-        return found
+__all__ = ["ALL_TIME", "PERSON_ACTIONS", "Bucket", "Period"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +51,7 @@ def _bucket_of(session: Session, by: Bucket) -> ColumnElement[Any]:
 
 
 def decisions_over_time(
-    session: Session, period: Period = Period(), by: Bucket = Bucket.DAY
+    session: Session, period: Period = ALL_TIME, by: Bucket = Bucket.DAY
 ) -> list[DecisionsAt]:
     """People's decisions per day (or hour), by action, oldest first; days without any are
     left out (a chart draws them as zero)."""
@@ -112,20 +78,20 @@ def decisions_over_time(
     ]
 
 
-def _people(*, by_time: bool = False) -> list[ColumnElement[bool]]:
-    """People's decisions. ``by_time``: written so that the database reads them from its time
-    index (with the action's index open to it, it may walk every decision of the log to
-    find an hour's; "action || ''" closes that index to it)."""
-    action = (LogEntryRow.action + literal("")) if by_time else LogEntryRow.action
-    return [LogEntryRow.actor != SYSTEM, action.in_(PERSON_ACTIONS)]
-
-
 def roll_up(session: Session) -> int:
-    """Bring the hourly counts up to the log (a write; see ``stats_hours``)."""
-    done = total = stats_hours.roll_up(session, _people())
-    while done:
-        done = stats_hours.roll_up(session, _people())
-        total += done
+    """Bring the hourly counts, the queue's flow and the waits up to the log (a write; see
+    ``stats_hours`` and ``stats_queue``); how many entries the furthest behind went through."""
+    total = 0
+    steps: list[Callable[[], int]] = [
+        lambda: stats_hours.roll_up(session, people()),
+        lambda: stats_queue.roll_up(session),
+    ]
+    for step in steps:
+        done = counted = step()
+        while done:
+            done = step()
+            counted += done
+        total = max(total, counted)
     return total
 
 
@@ -136,12 +102,12 @@ def _counted(session: Session, period: Period, key: stats_hours.Key) -> stats_ho
         return None
     return stats_hours.counts_by(
         session,
-        _people(),
+        people(),
         key,
         since=period.since,
         until=period.until,
         actor=period.actor,
-        people_by_time=_people(by_time=True),
+        people_by_time=people(by_time=True),
     )
 
 
@@ -159,7 +125,7 @@ class ModeratorStats:
         return self.by_action.get(action, 0) / self.decisions if self.decisions else 0.0
 
 
-def moderator_stats(session: Session, period: Period = Period()) -> list[ModeratorStats]:
+def moderator_stats(session: Session, period: Period = ALL_TIME) -> list[ModeratorStats]:
     """Each person's decisions in the period, most decisions first."""
     counts: dict[str, dict[str, int]] = defaultdict(dict)
     counted = _counted(session, period, stats_hours.Key.ACTOR)

@@ -44,20 +44,17 @@ def on_the_hour(moment: datetime | None) -> bool:
     return moment is None or (moment.minute, moment.second, moment.microsecond) == (0, 0, 0)
 
 
-def rolled_upto(session: Session) -> int:
-    return session.scalar(select(StatsRollup.rolled_upto).where(StatsRollup.id == ROLLUP_ID)) or 0
+def rolled_upto(session: Session, rollup_id: int = ROLLUP_ID) -> int:
+    """How far a roll-up has counted the log (1: the decisions' hourly counts)."""
+    return session.scalar(select(StatsRollup.rolled_upto).where(StatsRollup.id == rollup_id)) or 0
 
 
 def roll_up(
     session: Session, people: list[ColumnElement[bool]], *, at_most: int = ROLL_AT_MOST
 ) -> int:
     """Count the decisions (entries meeting ``people``) logged since the last roll-up, up to
-    ``at_most`` entries; how many entries it went through (0: up to date). One desk at a
-    time: the roll-up row is locked first."""
-    state = session.scalar(select(StatsRollup).where(StatsRollup.id == ROLLUP_ID).with_for_update())
-    since = 0 if state is None else state.rolled_upto
-    head = session.scalar(select(LogHead.seq)) or 0
-    end = min(head, since + at_most)
+    ``at_most`` entries; how many entries it went through (0: up to date)."""
+    since, end = rolled_range(session, ROLLUP_ID, at_most)
     if end <= since:
         return 0
     hour = hour_of(session).label("hour")
@@ -66,23 +63,61 @@ def roll_up(
         .where(LogEntryRow.seq > since, LogEntryRow.seq <= end, *people)
         .group_by(hour, LogEntryRow.actor, LogEntryRow.action)
     ).all()
-    if rows:
-        table = Base.metadata.tables[DecisionHour.__tablename__]
-        dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-        upsert = dialect.insert(table)
-        session.execute(
-            upsert.on_conflict_do_update(
-                index_elements=[table.c.hour, table.c.actor, table.c.action],
-                set_={"count": table.c.count + upsert.excluded.count},
-            ),
-            [{"hour": h, "actor": a, "action": k, "count": n} for h, a, k, n in rows],
+    add_up(
+        session,
+        DecisionHour,
+        [{"hour": h, "actor": a, "action": k, "count": n} for h, a, k, n in rows],
+        keys=("hour", "actor", "action"),
+        total="count",
+    )
+    mark_rolled(session, ROLLUP_ID, end)
+    return end - since
+
+
+def rolled_range(session: Session, rollup_id: int, at_most: int) -> tuple[int, int]:
+    """The log entries a roll-up counts next: (after this one, up to that one). One desk at
+    a time: the roll-up's row is locked first (where there is one yet)."""
+    since = (
+        session.scalar(
+            select(StatsRollup.rolled_upto).where(StatsRollup.id == rollup_id).with_for_update()
         )
+        or 0
+    )
+    head = session.scalar(select(LogHead.seq)) or 0
+    return since, min(head, since + at_most)
+
+
+def mark_rolled(session: Session, rollup_id: int, end: int) -> None:
+    state = session.get(StatsRollup, rollup_id)
     if state is None:
-        session.add(StatsRollup(id=ROLLUP_ID, rolled_upto=end))
+        session.add(StatsRollup(id=rollup_id, rolled_upto=end))
     else:
         state.rolled_upto = end
     session.flush()
-    return end - since
+
+
+def add_up(
+    session: Session,
+    model: type[Base],
+    rows: list[dict[str, Any]],
+    *,
+    keys: tuple[str, ...],
+    total: str,
+) -> None:
+    """Insert ``rows`` into ``model``'s table, adding ``total`` to the row already there for
+    the same ``keys``."""
+    if not rows:
+        return
+    table = Base.metadata.tables[model.__tablename__]
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    upsert = dialect.insert(table)
+    session.execute(
+        upsert.on_conflict_do_update(
+            index_elements=[table.c[key] for key in keys],
+            set_={total: table.c[total] + upsert.excluded[total]},
+        ),
+        rows,
+    )
 
 
 class Key(StrEnum):

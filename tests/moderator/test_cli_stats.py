@@ -50,3 +50,34 @@ def test_a_bad_date_is_a_usage_error(cli: Cli) -> None:
         cli("stats", "decisions", "--since", "yesterday")
     assert caught.value.code == 2
     assert json.loads(cli("stats", "articles", "--json", "--at-least", "5")[1]) == {"articles": []}
+
+
+def test_the_queue_and_the_waits(cli: Cli) -> None:
+    days = cli.json("stats", "queue")["queue"]
+    # Two comments arrived today; both were decided.
+    assert [(d["pending"], d["oldest_since"], d["oldest_wait"]) for d in days] == [(0, None, None)]
+    desk, article = cli.json("stats", "waits")["waits"]
+    assert (desk["article"], desk["decided"]) == (None, 2)
+    assert desk["title"] == "All articles"
+    assert (article["article"], article["decided"]) == (1, 2)
+    assert article["median_wait"] >= 0
+    code, out, _ = cli("stats", "waits")
+    header, *rows = out.splitlines()
+    assert header.split() == ["article", "decided", "median_wait", "p90_wait", "title"]
+    assert rows[0].split()[:3] == ["-", "2", "0"]
+    assert cli.json("stats", "queue", "--article", "99")["queue"] == []
+
+
+def test_waits_read_as_people_say_them() -> None:
+    from moderator.stats_queue import span_text
+
+    assert [span_text(s) for s in (0, 59.4, 60, 3599, 3600, 3660, 86_400, 90_000)] == [
+        "0 s",
+        "59 s",
+        "1 min",
+        "59 min",
+        "1 h",
+        "1 h 1 min",
+        "1 d",
+        "1 d 1 h",
+    ]

@@ -1,0 +1,373 @@
+"""Insights on the queue's health: how many comments were pending over time and how long the
+oldest of them had waited; how long comments waited from their import to a person's first
+decision (median and 90th percentile), per article.
+
+Both are kept up with the log (a roll-up, like the hourly decision counts in
+``stats_hours``): the queue's flow per hour in ``queue_flow`` (comments arriving with an
+import, leaving the pending state, put back into it), the waits as counts per span of time in
+``decision_wait``. The views read those and add what the log holds past them, so they are
+exact (to the hour for the queue, to a few percent for the waits) even when the roll-up is
+behind.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import and_, case, exists, func, or_, select
+from sqlalchemy.orm import Session, aliased
+
+from moderator.domain import Status
+from moderator.formats.modlog import SYSTEM
+from moderator.models import Comment, DecisionWait, LogEntryRow, LogHead, QueueFlow
+from moderator.queries import article_titles
+from moderator.services.importing import IMPORT_ACTION
+from moderator.stats_hours import (
+    HOUR_FORMAT,
+    ROLL_AT_MOST,
+    add_up,
+    hour_of,
+    hour_text,
+    mark_rolled,
+    rolled_range,
+    rolled_upto,
+)
+from moderator.stats_period import ALL_TIME, Bucket, Period
+
+ROLLUP_ID = 2
+PENDING = str(Status.PENDING)
+DECIDED = (str(Status.APPROVED), str(Status.HIDDEN))
+# The waits are counted in spans growing by 2^(1/8) (9%) from one second: the median and
+# 90th percentile read from them are within a few percent of the exact ones.
+STEPS_PER_DOUBLING = 8
+
+# (hour, article id, arrived at) -> change in pending comments
+Flows = Counter[tuple[str, int, datetime]]
+# (article id, span of time) -> decisions
+Waits = Counter[tuple[int, int]]
+
+
+def wait_bucket(seconds: float) -> int:
+    """The span of time a wait of ``seconds`` is counted in: 0 under a second, then
+    [2^((k-1)/8), 2^(k/8)) seconds for k = 1, 2, ..."""
+    if seconds < 1:
+        return 0
+    return math.floor(math.log2(seconds) * STEPS_PER_DOUBLING) + 1
+
+
+def bucket_bounds(bucket: int) -> tuple[float, float]:
+    """The seconds a span of time starts and ends at (``wait_bucket``'s inverse)."""
+    if bucket <= 0:
+        return 0.0, 1.0
+    return 2 ** ((bucket - 1) / STEPS_PER_DOUBLING), 2 ** (bucket / STEPS_PER_DOUBLING)
+
+
+def span_text(seconds: float) -> str:
+    """A wait as people say it: "45 s", "12 min", "3 h 20 min", "2 d 4 h"."""
+    seconds = round(seconds)
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes = seconds // 60
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 24:
+        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    days, hours = divmod(hours, 24)
+    return f"{days} d {hours} h" if hours else f"{days} d"
+
+
+# --- keeping up with the log -----------------------------------------------------------------
+
+
+def roll_up(session: Session, *, at_most: int = ROLL_AT_MOST) -> int:
+    """Add the queue's flow and the waits of the entries logged since the last roll-up, up to
+    ``at_most`` entries; how many entries it went through (0: up to date)."""
+    since, end = rolled_range(session, ROLLUP_ID, at_most)
+    if end <= since:
+        return 0
+    add_up(
+        session,
+        QueueFlow,
+        [
+            {"hour": hour, "article_id": article, "arrived_at": arrived, "change": change}
+            # An hour whose comments came and went still shows the queue was open then.
+            for (hour, article, arrived), change in _flows(session, since, end).items()
+        ],
+        keys=("hour", "article_id", "arrived_at"),
+        total="change",
+    )
+    add_up(
+        session,
+        DecisionWait,
+        [
+            {"article_id": article, "bucket": bucket, "count": count}
+            for (article, bucket), count in _waits(session, since, end).items()
+        ],
+        keys=("article_id", "bucket"),
+        total="count",
+    )
+    mark_rolled(session, ROLLUP_ID, end)
+    return end - since
+
+
+def _flows(session: Session, since: int, end: int, *, article_id: int | None = None) -> Flows:
+    """How the entries (since, end] changed the queue, per hour, article and import."""
+    in_range = [LogEntryRow.seq > since, LogEntryRow.seq <= end]
+    if article_id is not None:
+        in_range.append(LogEntryRow.article_id == article_id)
+    flows: Flows = Counter()
+    # An import's comments arrive with it: they carry its moment as theirs.
+    arrivals = session.execute(
+        select(LogEntryRow.created_at, LogEntryRow.article_id, func.count(Comment.id))
+        .join(
+            Comment,
+            and_(
+                Comment.article_id == LogEntryRow.article_id,
+                Comment.imported_at == LogEntryRow.created_at,
+            ),
+        )
+        .where(*in_range, LogEntryRow.action == IMPORT_ACTION)
+        .group_by(LogEntryRow.seq, LogEntryRow.created_at, LogEntryRow.article_id)
+    )
+    for at, article, count in arrivals:
+        if article is not None:
+            flows[hour_text(at), article, at] += count
+    leaves = and_(LogEntryRow.from_status == PENDING, LogEntryRow.to_status != PENDING)
+    returns = and_(LogEntryRow.from_status != PENDING, LogEntryRow.to_status == PENDING)
+    hour = hour_of(session).label("hour")
+    moves = session.execute(
+        select(
+            hour,
+            Comment.article_id,
+            Comment.imported_at,
+            func.sum(case((LogEntryRow.to_status == PENDING, 1), else_=-1)),
+        )
+        .join(Comment, Comment.id == LogEntryRow.comment_id)
+        .where(*in_range, or_(leaves, returns))
+        .group_by(hour, Comment.article_id, Comment.imported_at)
+    )
+    for hour_key, article, arrived, change in moves:
+        flows[hour_key, article, arrived] += int(change)
+    return flows
+
+
+def _waits(session: Session, since: int, end: int) -> Waits:
+    """The waits of the entries (since, end] that were a person's first decision on a
+    pending comment (the rules' hides and a platform's states are not a wait)."""
+    earlier = aliased(LogEntryRow)
+    decided_before = exists().where(
+        earlier.comment_id == LogEntryRow.comment_id,
+        earlier.seq < LogEntryRow.seq,
+        earlier.from_status == PENDING,
+        earlier.to_status.in_(DECIDED),
+        earlier.actor != SYSTEM,
+    )
+    rows = session.execute(
+        select(Comment.article_id, LogEntryRow.created_at, Comment.imported_at)
+        .join(Comment, Comment.id == LogEntryRow.comment_id)
+        .where(
+            LogEntryRow.seq > since,
+            LogEntryRow.seq <= end,
+            LogEntryRow.from_status == PENDING,
+            LogEntryRow.to_status.in_(DECIDED),
+            LogEntryRow.actor != SYSTEM,
+            ~decided_before,
+        )
+    )
+    waits: Waits = Counter()
+    for article, decided_at, imported_at in rows:
+        waits[article, wait_bucket((decided_at - imported_at).total_seconds())] += 1
+    return waits
+
+
+def _head(session: Session) -> int:
+    return session.scalar(select(LogHead.seq)) or 0
+
+
+# --- the queue over time -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class QueueAt:
+    """The queue at the end of an hour or a day (``start`` is its start; ``at`` the moment
+    measured: its end, or now for the current one): how many comments were pending, and
+    since when the oldest of them had waited (None: none pending)."""
+
+    start: datetime
+    at: datetime
+    pending: int
+    oldest_since: datetime | None
+
+    @property
+    def oldest_wait(self) -> timedelta | None:
+        return None if self.oldest_since is None else self.at - self.oldest_since
+
+
+def queue_over_time(
+    session: Session,
+    period: Period = ALL_TIME,
+    by: Bucket = Bucket.DAY,
+    *,
+    now: datetime | None = None,
+) -> list[QueueAt]:
+    """The queue at the end of each day (or hour) of the period (one article's, if it names
+    one), from the first with any comment up to now. Counted to the hour: a moment inside an
+    hour sees all of that hour's changes."""
+    now = now or datetime.now(UTC)
+    flows = _all_flows(session, period.article_id)
+    if not flows:
+        return []
+    first_hour = min(hour for hour, _, _ in flows)
+    step = timedelta(days=1) if by is Bucket.DAY else timedelta(hours=1)
+    start = _bucket_start(
+        max(_parse_hour(first_hour), period.since) if period.since else _parse_hour(first_hour), by
+    )
+    stop = min(now, period.until) if period.until else now
+    by_hour: dict[str, list[tuple[int, datetime, int]]] = defaultdict(list)
+    for (hour, article, arrived), change in flows.items():
+        by_hour[hour].append((article, arrived, change))
+    hours = sorted(by_hour)
+    queue = _Queue()
+    taken = 0
+    found = []
+    while start < stop:
+        at = min(start + step, stop)
+        # Every hour that began before the moment measured.
+        while taken < len(hours) and _parse_hour(hours[taken]) < at:
+            for article, arrived, change in by_hour[hours[taken]]:
+                queue.change((article, arrived), change)
+            taken += 1
+        found.append(QueueAt(start, at, queue.pending, queue.oldest()))
+        start += step
+    return found
+
+
+def _all_flows(session: Session, article_id: int | None) -> Flows:
+    """The rolled-up flows with the log's past them."""
+    flows: Flows = Counter()
+    query = select(QueueFlow.hour, QueueFlow.article_id, QueueFlow.arrived_at, QueueFlow.change)
+    if article_id is not None:
+        query = query.where(QueueFlow.article_id == article_id)
+    for hour, article, arrived, change in session.execute(query):
+        flows[hour, article, arrived] += change
+    upto = rolled_upto(session, ROLLUP_ID)
+    flows.update(_flows(session, upto, _head(session), article_id=article_id))
+    return flows
+
+
+def _parse_hour(hour: str) -> datetime:
+    return datetime.strptime(hour, HOUR_FORMAT).replace(tzinfo=UTC)
+
+
+def _bucket_start(moment: datetime, by: Bucket) -> datetime:
+    moment = moment.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+    return moment.replace(hour=0) if by is Bucket.DAY else moment
+
+
+class _Queue:
+    """The pending comments by import (article, moment): how many, and the oldest import
+    that still has any (a heap; an import that emptied is dropped when it comes to the top)."""
+
+    def __init__(self) -> None:
+        self.pending = 0
+        self._counts: dict[tuple[int, datetime], int] = {}
+        self._oldest: list[tuple[datetime, int]] = []
+
+    def change(self, key: tuple[int, datetime], change: int) -> None:
+        before = self._counts.get(key, 0)
+        after = before + change
+        self._counts[key] = after
+        # A count below zero (comments older than the log's imports) counts as none.
+        self.pending += max(after, 0) - max(before, 0)
+        if before <= 0 < after:
+            heapq.heappush(self._oldest, (key[1], key[0]))
+
+    def oldest(self) -> datetime | None:
+        while self._oldest:
+            arrived, article = self._oldest[0]
+            if self._counts.get((article, arrived), 0) > 0:
+                return arrived
+            heapq.heappop(self._oldest)
+        return None
+
+
+# --- waits for a decision ------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class WaitStats:
+    """How long an article's comments (or every article's: ``article_id`` None) waited from
+    their import to a person's first decision."""
+
+    article_id: int | None
+    title: str
+    decided: int
+    median: timedelta
+    p90: timedelta
+
+
+def decision_waits(session: Session) -> list[WaitStats]:
+    """Each article with a comment a person decided, the slowest (90th percentile) first."""
+    by_article: dict[int, Counter[int]] = defaultdict(Counter)
+    for (article, bucket), count in _all_waits(session).items():
+        by_article[article][bucket] += count
+    titles = dict(article_titles(session))
+    found = [
+        _wait_stats(article, titles.get(article, f"article {article}"), counts)
+        for article, counts in by_article.items()
+    ]
+    found.sort(key=lambda s: (-s.p90, -s.median, s.article_id or 0))
+    return found
+
+
+def desk_waits(session: Session) -> WaitStats | None:
+    """Every article's waits together (None before any decision)."""
+    counts: Counter[int] = Counter()
+    for (_, bucket), count in _all_waits(session).items():
+        counts[bucket] += count
+    return _wait_stats(None, "All articles", counts) if counts else None
+
+
+def _all_waits(session: Session) -> Waits:
+    waits: Waits = Counter()
+    rows = session.execute(select(DecisionWait.article_id, DecisionWait.bucket, DecisionWait.count))
+    for article, bucket, count in rows:
+        waits[article, bucket] += count
+    waits.update(_waits(session, rolled_upto(session, ROLLUP_ID), _head(session)))
+    return waits
+
+
+def _wait_stats(article_id: int | None, title: str, counts: Mapping[int, int]) -> WaitStats:
+    return WaitStats(
+        article_id,
+        title,
+        sum(counts.values()),
+        timedelta(seconds=percentile(counts, 0.5)),
+        timedelta(seconds=percentile(counts, 0.9)),
+    )
+
+
+def percentile(counts: Mapping[int, int], share: float) -> float:
+    """The wait (seconds) that ``share`` of the counted waits did not exceed, read from their
+    spans of time as if each span's waits were spread evenly across it."""
+    total = sum(counts.values())
+    if not total:
+        return 0.0
+    wanted = share * total
+    below = 0
+    for bucket, count in _in_order(counts):
+        if below + count >= wanted:
+            low, high = bucket_bounds(bucket)
+            return low + (high - low) * (wanted - below) / count
+        below += count
+    return bucket_bounds(max(counts))[1]
+
+
+def _in_order(counts: Mapping[int, int]) -> Iterable[tuple[int, int]]:
+    return ((bucket, counts[bucket]) for bucket in sorted(counts) if counts[bucket] > 0)
