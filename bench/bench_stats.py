@@ -1,17 +1,21 @@
 """Measures the insights views on 1,000,000 comments and 1,000,000 log entries.
 
 The comments are bench_queue.py's cached database (1,000 articles of 1,000 comments, some
-flagged, some decided). A copy gets 1,000,000 log entries written straight in with sqlite3
-``executemany``: decisions on random comments by eight people and the rules (one in ten),
-spread over 90 days, of a moderation desk's mix of actions (mostly approvals and hides, some
-restores, escalations, undos and editors' outcomes). Their hashes are not a chain: what is
-measured is counting, not verifying.
+flagged). A copy has each article imported at its own moment across 90 days (an import
+entry, its comments' import time) and gets 1,000,000 decisions logged between them, written
+straight in with sqlite3 ``executemany``: each on a comment already imported (mostly one of
+the last two days'), from the state the comment was in, by eight people or the rules (one
+pending comment in ten), of a desk's mix (approvals and hides on pending comments; restores,
+undos and editors' outcomes on decided ones). Their hashes are not a chain: what is measured
+is counting, not verifying.
 
-Each view (``moderator.stats``) is timed as the window and ``moderator stats`` call it, the
-median of 3 runs after one warm-up, once the hourly counts are rolled up (the first roll-up
-is timed on its own): decisions per day and per hour (all, one moderator, one
-article, one month), each moderator's decisions with the editors' turnarounds, each rule's
-hits and outcomes, each article's hidden share.
+Each view (``moderator.stats``, ``moderator.stats_queue``) is timed as the window and
+``moderator stats`` call it, the median of 3 runs after one warm-up, once the counts are
+rolled up (the first roll-up is timed on its own): decisions per day and per hour (all, one
+moderator, one article, one month), the queue per day and hour (all, one article, one
+month), the waits from import to decision (per article, the whole desk), each moderator's
+decisions with the editors' turnarounds, each rule's hits and outcomes, each article's
+hidden share.
 
 Target: every view <= 500 ms.
 
@@ -24,6 +28,7 @@ Run it (from the repository root)::
 from __future__ import annotations
 
 import argparse
+import bisect
 import random
 import shutil
 import sqlite3
@@ -49,77 +54,132 @@ from moderator.stats import (
     roll_up,
     rule_stats,
 )
+from moderator.stats_queue import decision_waits, desk_waits, queue_over_time
 from moderator.storage import Database, open_database
 
 TARGET_MS = 500.0
 PEOPLE = [f"mod{n}" for n in range(6)] + ["editor1", "editor2"]
-ACTIONS = (
-    ("approve", 0.52),
-    ("hide", 0.30),
-    ("restore", 0.05),
-    ("escalate", 0.04),
-    ("undo", 0.03),
-    ("uphold", 0.02),
-    ("overturn", 0.02),
-    ("return", 0.02),
-)
-TO_STATUS = {
-    "approve": "approved",
-    "hide": "hidden",
-    "restore": "pending",
-    "escalate": "pending",
-    "undo": "pending",
-    "uphold": "hidden",
-    "overturn": "approved",
-    "return": "pending",
-}
+# What people do to a pending comment, and to a decided one (weights).
+ON_PENDING = (("approve", 0.58), ("hide", 0.34), ("escalate", 0.08))
+ON_DECIDED = (("restore", 0.35), ("undo", 0.25), ("uphold", 0.2), ("overturn", 0.2))
 START = datetime(2026, 8, 1, tzinfo=UTC)
 DAYS = 90
+# Most decisions are on comments imported in the last two days; the rest on any.
+RECENT = timedelta(days=2)
+RECENT_SHARE = 0.85
 
 
 def _sqlite_time(moment: datetime) -> str:
     return moment.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
 
 
+def _to_status(action: str, status: str) -> str:
+    if action in {"approve", "overturn"}:
+        return "approved" if action == "approve" or status == "hidden" else "hidden"
+    if action == "hide":
+        return "hidden"
+    if action == "uphold":
+        return status
+    return "pending"  # escalate (stays), restore, undo
+
+
 def add_log_entries(path: Path, entries: int, seed: int) -> None:
+    """Import each article at its own moment across the days (comments and an import entry),
+    and log ``entries`` decisions between them, each from the comment's state at the time."""
     chance = random.Random(seed)
     raw = sqlite3.connect(path)
     try:
-        comments = raw.execute("SELECT id, article_id FROM comment").fetchall()
-        head = raw.execute("SELECT seq FROM log_head").fetchone()[0]
-        names, weights = zip(*ACTIONS, strict=True)
-        rows = []
+        by_article: dict[int, list[int]] = {}
+        for comment_id, article_id in raw.execute("SELECT id, article_id FROM comment"):
+            by_article.setdefault(article_id, []).append(comment_id)
+        articles = sorted(by_article)
         span = DAYS * 86_400
-        for number in range(entries):
-            comment_id, article_id = chance.choice(comments)
-            system = chance.random() < 0.1
-            action = "hide" if system else chance.choices(names, weights)[0]
-            actor = "system" if system else chance.choice(PEOPLE)
-            role = "system" if system else ("editor" if actor.startswith("editor") else "moderator")
-            at = START + timedelta(seconds=span * number / entries)
+        imported = [
+            START + timedelta(seconds=span * 0.97 * number / len(articles))
+            for number in range(len(articles))
+        ]
+        raw.executemany(
+            "UPDATE comment SET imported_at = ? WHERE article_id = ?",
+            [(_sqlite_time(at), a) for at, a in zip(imported, articles, strict=True)],
+        )
+        head = raw.execute("SELECT seq FROM log_head").fetchone()[0]
+        status: dict[int, str] = {}
+        rows: list[tuple[object, ...]] = []
+
+        def log(
+            at: datetime,
+            actor: str,
+            action: str,
+            *,
+            comment: int | None,
+            article: int,
+            before: str | None,
+            after: str | None,
+        ) -> None:
+            role = (
+                "system"
+                if actor == "system"
+                else "editor"
+                if actor.startswith("editor")
+                else "moderator"
+            )
             rows.append(
                 (
-                    head + number + 1,
+                    head + len(rows) + 1,
                     "0" * 64,
                     _sqlite_time(at),
                     actor,
                     role,
                     action,
-                    comment_id,
-                    article_id,
-                    "pending",
-                    TO_STATUS[action],
-                    0,
+                    comment,
+                    article,
+                    before,
+                    after,
+                    None if comment is None else 0,
                     "0" * 64,
                 )
             )
+
+        next_import = 0
+        for number in range(entries):
+            at = START + timedelta(seconds=span * (number + 1) / (entries + 1))
+            while next_import < len(articles) and imported[next_import] <= at:
+                article = articles[next_import]
+                log(
+                    imported[next_import],
+                    "system",
+                    "import",
+                    comment=None,
+                    article=article,
+                    before=None,
+                    after=None,
+                )
+                next_import += 1
+            if not next_import:
+                continue
+            recent = bisect.bisect_left(imported, at - RECENT, 0, next_import)
+            low = recent if recent < next_import and chance.random() < RECENT_SHARE else 0
+            article = articles[chance.randrange(low, next_import)]
+            comment = chance.choice(by_article[article])
+            before = status.get(comment, "pending")
+            if before == "pending" and chance.random() < 0.1:
+                actor, action = "system", "hide"
+            else:
+                actor = chance.choice(PEOPLE)
+                names, weights = zip(
+                    *(ON_PENDING if before == "pending" else ON_DECIDED), strict=True
+                )
+                action = chance.choices(names, weights)[0]
+            after = _to_status(action, before)
+            status[comment] = after
+            log(at, actor, action, comment=comment, article=article, before=before, after=after)
         raw.executemany(
             "INSERT INTO log_entry (seq, prev_hash, created_at, actor, role, action, comment_id,"
             " article_id, from_status, to_status, escalated, hash)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             rows,
         )
-        raw.execute("UPDATE log_head SET seq = ?", (head + entries,))
+        raw.execute("UPDATE log_head SET seq = ?", (head + len(rows),))
         raw.commit()
     finally:
         raw.close()
@@ -165,6 +225,12 @@ def views(database: Database) -> list[tuple[str, Callable[[Database], object]]]:
         ),
         ("decisions per hour, one month", call(decisions_over_time, month, Bucket.HOUR)),
         ("decisions per day, a range off the hour", call(decisions_over_time, odd)),
+        ("queue per day, all", call(queue_over_time, Period(), Bucket.DAY)),
+        ("queue per hour, all", call(queue_over_time, Period(), Bucket.HOUR)),
+        ("queue per day, one article", call(queue_over_time, Period(article_id=article))),
+        ("queue per hour, one month", call(queue_over_time, month, Bucket.HOUR)),
+        ("waits per article", call(decision_waits)),
+        ("waits, the whole desk", call(desk_waits)),
         ("each moderator, all time", call(moderator_stats, Period())),
         ("each moderator, one month", call(moderator_stats, month)),
         ("each rule", call(rule_stats)),

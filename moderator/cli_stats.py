@@ -9,8 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from moderator.cli_log import day_or_time
 from moderator.storage import Database
@@ -60,6 +59,7 @@ def add_stats_commands(commands: argparse._SubParsersAction[argparse.ArgumentPar
 
 def run_stats(database: Database, args: argparse.Namespace) -> int:
     from moderator import stats, stats_queue  # noqa: PLC0415
+    from moderator import stats_rows as rows_of  # noqa: PLC0415
 
     if args.stats_command in {"decisions", "moderators", "queue", "waits"}:
         # Count what was logged since the last time first (quick after the first time).
@@ -69,73 +69,24 @@ def run_stats(database: Database, args: argparse.Namespace) -> int:
         match args.stats_command:
             case "decisions":
                 period = _period(args)
-                found = stats.decisions_over_time(session, period, stats.Bucket(args.by))
-                rows: list[dict[str, Any]] = [
-                    {"start": at.start.isoformat(), **_in_order(at.by_action), "total": at.total}
-                    for at in found
-                ]
+                rows = rows_of.decision_rows(
+                    stats.decisions_over_time(session, period, stats.Bucket(args.by))
+                )
             case "moderators":
-                rows = [
-                    {
-                        "actor": m.actor,
-                        "decisions": m.decisions,
-                        **_in_order(m.by_action),
-                        "overturned": m.overturned,
-                    }
-                    for m in stats.moderator_stats(session, _period(args))
-                ]
+                rows = rows_of.moderator_rows(stats.moderator_stats(session, _period(args)))
             case "queue":
-                rows = [
-                    {
-                        "start": at.start.isoformat(),
-                        "pending": at.pending,
-                        "oldest_since": None
-                        if at.oldest_since is None
-                        else at.oldest_since.isoformat(),
-                        "oldest_wait": _seconds(at.oldest_wait),
-                    }
-                    for at in stats_queue.queue_over_time(
-                        session, _period(args), stats.Bucket(args.by)
-                    )
-                ]
+                rows = rows_of.queue_rows(
+                    stats_queue.queue_over_time(session, _period(args), stats.Bucket(args.by))
+                )
             case "waits":
                 desk = stats_queue.desk_waits(session)
-                rows = [
-                    {
-                        "article": w.article_id,
-                        "decided": w.decided,
-                        "median_wait": _seconds(w.median),
-                        "p90_wait": _seconds(w.p90),
-                        "title": w.title,
-                    }
-                    for w in ([desk] if desk else []) + stats_queue.decision_waits(session)
-                ]
+                rows = rows_of.wait_rows(
+                    ([desk] if desk else []) + stats_queue.decision_waits(session)
+                )
             case "rules":
-                rows = [
-                    {
-                        "rule": r.rule_id,
-                        "hits": r.hits,
-                        "hidden": r.hidden,
-                        "approved": r.approved,
-                        "pending": r.pending,
-                        "precision": None if r.precision is None else round(r.precision, 3),
-                        "overturned_hides": r.overturned_hides,
-                        "example": r.example_comment_id,
-                    }
-                    for r in stats.rule_stats(session)
-                ]
+                rows = rows_of.rule_rows(stats.rule_stats(session))
             case _:
-                rows = [
-                    {
-                        "article": a.article_id,
-                        "comments": a.comments,
-                        "flagged": a.flagged,
-                        "hidden": a.hidden,
-                        "hidden_share": round(a.hidden_share, 3),
-                        "title": a.title,
-                    }
-                    for a in stats.article_stats(session, at_least=args.at_least)
-                ]
+                rows = rows_of.article_rows(stats.article_stats(session, at_least=args.at_least))
     if args.json:
         json.dump({args.stats_command: rows}, sys.stdout, ensure_ascii=False, indent=2)
         print()
@@ -143,22 +94,11 @@ def run_stats(database: Database, args: argparse.Namespace) -> int:
     if not rows:
         print("nothing to count yet")
         return 0
-    headers = list(dict.fromkeys(key for row in rows for key in row))
+    headers = rows_of.headers(rows)
     print_table(
         sys.stdout, headers, [[_cell(key, row.get(key)) for key in headers] for row in rows]
     )
     return 0
-
-
-def _seconds(span: timedelta | None) -> int | None:
-    return None if span is None else round(span.total_seconds())
-
-
-def _in_order(by_action: dict[str, int]) -> dict[str, int]:
-    """Actions in the order the domain lists them, so a table's columns are always alike."""
-    from moderator.stats import PERSON_ACTIONS  # noqa: PLC0415
-
-    return {action: by_action[action] for action in PERSON_ACTIONS if action in by_action}
 
 
 def _cell(key: str, value: object) -> object:

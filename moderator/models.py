@@ -274,6 +274,32 @@ class QueueFlow(Base):
     change: Mapped[int]
 
 
+class QueueImport(Base):
+    """One import's comments still pending, as of the roll-up (``QueueFlow``'s sum per
+    import): where the next roll-up carries on from."""
+
+    __tablename__ = "queue_import"
+
+    article_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    arrived_at: Mapped[datetime] = mapped_column(primary_key=True)
+    pending: Mapped[int]
+
+
+class QueueSpell(Base):
+    """A spell of hours in which one import had comments pending: from the end of
+    ``since_hour`` to the end of the hour before ``until_hour`` (None: still has). The
+    oldest pending comment at a moment is the earliest import with a spell open then; the
+    spells are few (an import's comments are mostly decided within days), so finding it
+    needs no walk through every hour's flow."""
+
+    __tablename__ = "queue_spell"
+
+    article_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    arrived_at: Mapped[datetime] = mapped_column(primary_key=True)
+    since_hour: Mapped[str] = mapped_column(String(13), primary_key=True)
+    until_hour: Mapped[str | None] = mapped_column(String(13))
+
+
 class DecisionWait(Base):
     """How long one article's comments waited from their import to a person's first decision,
     as counts per span of time (``bucket``: ``moderator.stats_queue.wait_bucket``), so that

@@ -202,6 +202,7 @@ class RuleStats:
     pending: int
     overturned_hides: int
     example_comment_id: int | None
+    example_article_id: int | None = None
 
     @property
     def precision(self) -> float | None:
@@ -238,6 +239,14 @@ def rule_stats(session: Session) -> list[RuleStats]:
             .group_by(Flag.rule_id)
         ).all()
     )
+    examples = [wrong if wrong is not None else first for *_, wrong, first in rows]
+    article_of = dict(
+        session.execute(
+            select(Comment.id, Comment.article_id).where(
+                Comment.id.in_([e for e in examples if e is not None])
+            )
+        ).all()
+    )
     found = [
         RuleStats(
             rule_id,
@@ -247,9 +256,12 @@ def rule_stats(session: Session) -> list[RuleStats]:
             pending,
             overturned.get(rule_id, 0),
             # An example to look at: one people published (the rule was wrong), else any.
-            wrong if wrong is not None else first,
+            example,
+            article_of.get(example) if example is not None else None,
         )
-        for rule_id, hits, hidden, approved, pending, wrong, first in rows
+        for (rule_id, hits, hidden, approved, pending, *_), example in zip(
+            rows, examples, strict=True
+        )
     ]
     found.sort(key=lambda s: (1.0 if s.precision is None else s.precision, -s.hits, s.rule_id))
     return found

@@ -19,12 +19,22 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import and_, case, exists, func, or_, select
+from sqlalchemy import and_, bindparam, case, exists, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased
 
 from moderator.domain import Status
 from moderator.formats.modlog import SYSTEM
-from moderator.models import Comment, DecisionWait, LogEntryRow, LogHead, QueueFlow
+from moderator.models import (
+    Base,
+    Comment,
+    DecisionWait,
+    LogEntryRow,
+    LogHead,
+    QueueFlow,
+    QueueImport,
+    QueueSpell,
+)
 from moderator.queries import article_titles
 from moderator.services.importing import IMPORT_ACTION
 from moderator.stats_hours import (
@@ -91,17 +101,19 @@ def roll_up(session: Session, *, at_most: int = ROLL_AT_MOST) -> int:
     since, end = rolled_range(session, ROLLUP_ID, at_most)
     if end <= since:
         return 0
+    flows = _flows(session, since, end)
     add_up(
         session,
         QueueFlow,
         [
             {"hour": hour, "article_id": article, "arrived_at": arrived, "change": change}
             # An hour whose comments came and went still shows the queue was open then.
-            for (hour, article, arrived), change in _flows(session, since, end).items()
+            for (hour, article, arrived), change in flows.items()
         ],
         keys=("hour", "article_id", "arrived_at"),
         total="change",
     )
+    _carry_spells(session, flows)
     add_up(
         session,
         DecisionWait,
@@ -220,45 +232,169 @@ def queue_over_time(
     one), from the first with any comment up to now. Counted to the hour: a moment inside an
     hour sees all of that hour's changes."""
     now = now or datetime.now(UTC)
-    flows = _all_flows(session, period.article_id)
-    if not flows:
+    totals, spells = _queue_history(session, period.article_id)
+    if not totals:
         return []
-    first_hour = min(hour for hour, _, _ in flows)
     step = timedelta(days=1) if by is Bucket.DAY else timedelta(hours=1)
-    start = _bucket_start(
-        max(_parse_hour(first_hour), period.since) if period.since else _parse_hour(first_hour), by
-    )
+    first = _parse_hour(min(totals))
+    start = _bucket_start(max(first, period.since) if period.since else first, by)
     stop = min(now, period.until) if period.until else now
-    by_hour: dict[str, list[tuple[int, datetime, int]]] = defaultdict(list)
-    for (hour, article, arrived), change in flows.items():
-        by_hour[hour].append((article, arrived, change))
-    hours = sorted(by_hour)
-    queue = _Queue()
-    taken = 0
+    hours = sorted((_parse_hour(hour), change) for hour, change in totals.items())
+    opening = sorted(spells)
+    open_now: list[tuple[datetime, datetime | None]] = []
+    pending = taken = opened = 0
     found = []
     while start < stop:
         at = min(start + step, stop)
         # Every hour that began before the moment measured.
-        while taken < len(hours) and _parse_hour(hours[taken]) < at:
-            for article, arrived, change in by_hour[hours[taken]]:
-                queue.change((article, arrived), change)
+        while taken < len(hours) and hours[taken][0] < at:
+            pending += hours[taken][1]
             taken += 1
-        found.append(QueueAt(start, at, queue.pending, queue.oldest()))
+        while opened < len(opening) and opening[opened][0] < at:
+            _, arrived, until = opening[opened]
+            heapq.heappush(open_now, (arrived, until))
+            opened += 1
+        # A spell that ended before this moment has ended for every later one too.
+        while open_now and (until := open_now[0][1]) is not None and until < at:
+            heapq.heappop(open_now)
+        oldest = open_now[0][0] if open_now else None
+        # Comments older than the log's imports can make the sum dip below zero: none.
+        found.append(QueueAt(start, at, max(pending, 0), oldest))
         start += step
     return found
 
 
-def _all_flows(session: Session, article_id: int | None) -> Flows:
-    """The rolled-up flows with the log's past them."""
-    flows: Flows = Counter()
-    query = select(QueueFlow.hour, QueueFlow.article_id, QueueFlow.arrived_at, QueueFlow.change)
+# An import's spell with pending comments: (since the end of this hour, arrived at, until
+# the end of the hour before this one, or None)
+Spell = tuple[datetime, datetime, datetime | None]
+
+
+def _queue_history(session: Session, article_id: int | None) -> tuple[Counter[str], list[Spell]]:
+    """The queue's change per hour, and every import's spells with pending comments: as
+    rolled up, with the log's entries past the roll-up."""
+    total = select(QueueFlow.hour, func.sum(QueueFlow.change)).group_by(QueueFlow.hour)
+    spells = select(
+        QueueSpell.article_id, QueueSpell.arrived_at, QueueSpell.since_hour, QueueSpell.until_hour
+    )
     if article_id is not None:
-        query = query.where(QueueFlow.article_id == article_id)
-    for hour, article, arrived, change in session.execute(query):
-        flows[hour, article, arrived] += change
-    upto = rolled_upto(session, ROLLUP_ID)
-    flows.update(_flows(session, upto, _head(session), article_id=article_id))
-    return flows
+        total = total.where(QueueFlow.article_id == article_id)
+        spells = spells.where(QueueSpell.article_id == article_id)
+    totals: Counter[str] = Counter()
+    for hour, change in session.execute(total):
+        totals[hour] += int(change)
+    found: dict[tuple[int, datetime], list[tuple[str, str | None]]] = defaultdict(list)
+    for article, arrived, since, until in session.execute(spells):
+        found[article, arrived].append((since, until))
+    tail = _flows(session, rolled_upto(session, ROLLUP_ID), _head(session), article_id=article_id)
+    if tail:
+        for (hour, _, _), change in tail.items():
+            totals[hour] += change
+        counts = _pending_counts(session, {(article, arrived) for _, article, arrived in tail})
+        for key, steps in _by_import(tail).items():
+            found[key].sort()  # the open spell last
+            _spell_steps(counts.get(key, 0), steps, found[key])
+    return totals, [
+        (_parse_hour(since), arrived, None if until is None else _parse_hour(until))
+        for (_, arrived), runs in found.items()
+        for since, until in runs
+    ]
+
+
+def _by_import(flows: Flows) -> dict[tuple[int, datetime], list[tuple[str, int]]]:
+    """Each import's changes, hour by hour in order."""
+    steps: dict[tuple[int, datetime], list[tuple[str, int]]] = defaultdict(list)
+    for (hour, article, arrived), change in sorted(flows.items()):
+        steps[article, arrived].append((hour, change))
+    return steps
+
+
+def _spell_steps(
+    pending: int, steps: list[tuple[str, int]], runs: list[tuple[str, str | None]]
+) -> int:
+    """Walk one import's hourly changes from ``pending`` comments, opening a spell where
+    the import comes to have pending comments and ending the open one where it has none
+    left (in ``runs``, its spells, the open one last); the count at the end."""
+    for hour, change in steps:
+        after = pending + change
+        if pending <= 0 < after:
+            runs.append((hour, None))
+        elif after <= 0 < pending and runs and runs[-1][1] is None:
+            runs[-1] = (runs[-1][0], hour)
+        pending = after
+    return pending
+
+
+def _pending_counts(
+    session: Session, keys: set[tuple[int, datetime]]
+) -> dict[tuple[int, datetime], int]:
+    """The pending count of these imports as of the roll-up."""
+    found: dict[tuple[int, datetime], int] = {}
+    for article in {article for article, _ in keys}:
+        rows = session.execute(
+            select(QueueImport.arrived_at, QueueImport.pending).where(
+                QueueImport.article_id == article
+            )
+        )
+        found.update(((article, arrived), pending) for arrived, pending in rows)
+    return found
+
+
+def _carry_spells(session: Session, flows: Flows) -> None:
+    """Bring each import's pending count and spells up to ``flows`` (a roll-up's step)."""
+    steps = _by_import(flows)
+    if not steps:
+        return
+    counts = _pending_counts(session, set(steps))
+    opened: list[dict[str, object]] = []
+    ended: list[dict[str, object]] = []
+    for (article, arrived), changes in steps.items():
+        runs: list[tuple[str, str | None]] = [("", None)]  # the open spell, if there is one
+        before = counts.get((article, arrived), 0)
+        _spell_steps(before, changes, runs)
+        still_open = before > 0
+        for since, until in runs:
+            key = {"article_id": article, "arrived_at": arrived}
+            if since == "":  # the spell open before this step
+                if still_open and until is not None:
+                    ended.append({"b_article": article, "b_arrived": arrived, "ending": until})
+                continue
+            opened.append({**key, "since_hour": since, "until_hour": until})
+    add_up(
+        session,
+        QueueImport,
+        [
+            {"article_id": article, "arrived_at": arrived, "pending": sum(c for _, c in changes)}
+            for (article, arrived), changes in steps.items()
+        ],
+        keys=("article_id", "arrived_at"),
+        total="pending",
+    )
+    # Ends first: the spells opened below are open too, and not the ones that ended.
+    if ended:
+        table = Base.metadata.tables[QueueSpell.__tablename__]
+        session.execute(
+            update(table)
+            .where(
+                table.c.article_id == bindparam("b_article"),
+                table.c.arrived_at == bindparam("b_arrived", type_=QueueSpell.arrived_at.type),
+                table.c.until_hour.is_(None),
+            )
+            .values(until_hour=bindparam("ending")),
+            ended,
+        )
+    if opened:
+        # A spell that ended in the hour it began (a roll-up between its comments' arrival
+        # and their decision) opens again from that hour: it is the same spell.
+        table = Base.metadata.tables[QueueSpell.__tablename__]
+        dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+        upsert = dialect.insert(table)
+        session.execute(
+            upsert.on_conflict_do_update(
+                index_elements=[table.c.article_id, table.c.arrived_at, table.c.since_hour],
+                set_={"until_hour": upsert.excluded.until_hour},
+            ),
+            opened,
+        )
 
 
 def _parse_hour(hour: str) -> datetime:
@@ -268,33 +404,6 @@ def _parse_hour(hour: str) -> datetime:
 def _bucket_start(moment: datetime, by: Bucket) -> datetime:
     moment = moment.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
     return moment.replace(hour=0) if by is Bucket.DAY else moment
-
-
-class _Queue:
-    """The pending comments by import (article, moment): how many, and the oldest import
-    that still has any (a heap; an import that emptied is dropped when it comes to the top)."""
-
-    def __init__(self) -> None:
-        self.pending = 0
-        self._counts: dict[tuple[int, datetime], int] = {}
-        self._oldest: list[tuple[datetime, int]] = []
-
-    def change(self, key: tuple[int, datetime], change: int) -> None:
-        before = self._counts.get(key, 0)
-        after = before + change
-        self._counts[key] = after
-        # A count below zero (comments older than the log's imports) counts as none.
-        self.pending += max(after, 0) - max(before, 0)
-        if before <= 0 < after:
-            heapq.heappush(self._oldest, (key[1], key[0]))
-
-    def oldest(self) -> datetime | None:
-        while self._oldest:
-            arrived, article = self._oldest[0]
-            if self._counts.get((article, arrived), 0) > 0:
-                return arrived
-            heapq.heappop(self._oldest)
-        return None
 
 
 # --- waits for a decision ------------------------------------------------------------------

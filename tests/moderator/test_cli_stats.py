@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from moderator.stats_queue import span_text
 from tests.moderator.test_cli import GOOD, Cli
 
 
@@ -61,7 +62,7 @@ def test_the_queue_and_the_waits(cli: Cli) -> None:
     assert desk["title"] == "All articles"
     assert (article["article"], article["decided"]) == (1, 2)
     assert article["median_wait"] >= 0
-    code, out, _ = cli("stats", "waits")
+    _, out, _ = cli("stats", "waits")
     header, *rows = out.splitlines()
     assert header.split() == ["article", "decided", "median_wait", "p90_wait", "title"]
     assert rows[0].split()[:3] == ["-", "2", "0"]
@@ -69,8 +70,6 @@ def test_the_queue_and_the_waits(cli: Cli) -> None:
 
 
 def test_waits_read_as_people_say_them() -> None:
-    from moderator.stats_queue import span_text
-
     assert [span_text(s) for s in (0, 59.4, 60, 3599, 3600, 3660, 86_400, 90_000)] == [
         "0 s",
         "59 s",

@@ -164,8 +164,9 @@ def test_waits_from_import_to_a_persons_first_decision(
     assert desk_wide.median.total_seconds() == pytest.approx(2 * 3600, rel=0.09)
 
 
+@pytest.mark.parametrize("step", [1, 3])
 def test_the_views_are_the_same_rolled_up_in_steps_or_not_at_all(
-    database: Database, desk: dict[str, list[int]]
+    database: Database, desk: dict[str, list[int]], step: int
 ) -> None:
     def views() -> tuple[object, ...]:
         with database.session() as session:
@@ -177,12 +178,42 @@ def test_the_views_are_the_same_rolled_up_in_steps_or_not_at_all(
 
     before = views()
     with database.transaction() as session:
-        assert roll_up_queue(session, at_most=3) == 3
+        assert roll_up_queue(session, at_most=step) == step
     partly = views()
     with database.transaction() as session:
-        assert roll_up(session) > 0
+        while roll_up_queue(session, at_most=step):
+            pass
+        roll_up(session)
         assert roll_up(session) == 0
     assert before == partly == views()
+
+
+def test_a_spell_that_ends_and_opens_again_in_its_first_hour(database: Database) -> None:
+    """Rolled up after each step: a comment arrives, is decided and put back within one hour;
+    the import's spell with a pending comment is one spell, still open."""
+    moment = datetime(2026, 3, 5, 10, 5, tzinfo=UTC)
+    (only,) = _arrive(database, 1, "C", moment)
+    with database.transaction() as session:
+        roll_up(session)
+    with database.session() as session:
+        last = session.scalar(select(LogHead.seq)) or 0
+    for minutes, act in (
+        (10, lambda s: moderation.approve(s, [only], actor=moderation.ensure_profile(s, "ann"))),
+        (20, lambda s: _undo_last(s, only, moderation.ensure_profile(s, "ann"))),
+    ):
+        with database.transaction() as session:
+            act(session)
+        last = _stamp_since(database, last, moment + timedelta(minutes=minutes))
+        with database.transaction() as session:
+            roll_up(session)
+    with database.session() as session:
+        hours = queue_over_time(session, by=Bucket.HOUR, now=moment + 3 * HOUR)
+    assert [(h.start.hour, h.pending, h.oldest_since) for h in hours] == [
+        (10, 1, moment),
+        (11, 1, moment),
+        (12, 1, moment),
+        (13, 1, moment),  # now, 13:05
+    ]
 
 
 @pytest.mark.parametrize("seconds", [0, 0.5, 1, 1.5, 2, 59, 60, 3600, 86_399, 86_400, 3e7])

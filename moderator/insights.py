@@ -1,0 +1,74 @@
+"""Everything the insights window shows, read at once: the counts brought up to the log (a
+write, its own unit of work), then every view for the chosen period (one read)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from moderator.formats.modlog import SYSTEM
+from moderator.log_queries import distinct_values
+from moderator.queries import article_titles
+from moderator.stats import (
+    ArticleStats,
+    DecisionsAt,
+    ModeratorStats,
+    RuleStats,
+    article_stats,
+    decisions_over_time,
+    moderator_stats,
+    roll_up,
+    rule_stats,
+)
+from moderator.stats_period import Bucket, Period
+from moderator.stats_queue import (
+    QueueAt,
+    WaitStats,
+    decision_waits,
+    desk_waits,
+    queue_over_time,
+)
+from moderator.storage import Database
+
+
+@dataclass(frozen=True, slots=True)
+class Insights:
+    """The views for one period (and moderator, and article), as plain values."""
+
+    period: Period
+    by: Bucket
+    decisions: list[DecisionsAt]
+    queue: list[QueueAt]
+    waits: list[WaitStats]
+    desk_wait: WaitStats | None
+    moderators: list[ModeratorStats]
+    rules: list[RuleStats]
+    articles: list[ArticleStats]
+    # What the filters offer: the people who decided anything, every article.
+    actors: list[str]
+    titles: list[tuple[int, str]]
+    read_at: datetime
+
+
+def read_insights(database: Database, period: Period, by: Bucket, *, now: datetime) -> Insights:
+    """Roll the counts up, then read every view. The queue follows the period's article (not
+    its moderator: the queue is everyone's); the rules' and articles' views are of all time."""
+    with database.transaction() as session:
+        roll_up(session)
+    with database.session() as session:
+        return Insights(
+            period=period,
+            by=by,
+            decisions=decisions_over_time(session, period, by),
+            queue=queue_over_time(
+                session, Period(period.since, period.until, None, period.article_id), by, now=now
+            ),
+            waits=decision_waits(session),
+            desk_wait=desk_waits(session),
+            moderators=moderator_stats(session, period),
+            rules=rule_stats(session),
+            articles=article_stats(session),
+            actors=[name for name in distinct_values(session, "actor") if name != SYSTEM],
+            titles=article_titles(session),
+            read_at=now,
+        )

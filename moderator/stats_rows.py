@@ -1,0 +1,120 @@
+"""The insights as rows of plain values (dicts, keys in column order): what ``moderator stats
+--json`` prints, what its tables show and what the window's "Export Data" writes as CSV.
+Times are ISO 8601 (UTC), waits whole seconds, shares fractions of one."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Sequence
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from moderator.stats import ArticleStats, DecisionsAt, ModeratorStats, RuleStats
+from moderator.stats_period import PERSON_ACTIONS
+from moderator.stats_queue import QueueAt, WaitStats
+
+Row = dict[str, Any]
+
+
+def decision_rows(found: Sequence[DecisionsAt]) -> list[Row]:
+    return [
+        {"start": at.start.isoformat(), **in_order(at.by_action), "total": at.total} for at in found
+    ]
+
+
+def queue_rows(found: Sequence[QueueAt]) -> list[Row]:
+    return [
+        {
+            "start": at.start.isoformat(),
+            "pending": at.pending,
+            "oldest_since": None if at.oldest_since is None else at.oldest_since.isoformat(),
+            "oldest_wait": seconds(at.oldest_wait),
+        }
+        for at in found
+    ]
+
+
+def wait_rows(found: Sequence[WaitStats]) -> list[Row]:
+    return [
+        {
+            "article": w.article_id,
+            "decided": w.decided,
+            "median_wait": seconds(w.median),
+            "p90_wait": seconds(w.p90),
+            "title": w.title,
+        }
+        for w in found
+    ]
+
+
+def moderator_rows(found: Sequence[ModeratorStats]) -> list[Row]:
+    return [
+        {
+            "actor": m.actor,
+            "decisions": m.decisions,
+            **in_order(m.by_action),
+            "overturned": m.overturned,
+        }
+        for m in found
+    ]
+
+
+def rule_rows(found: Sequence[RuleStats]) -> list[Row]:
+    return [
+        {
+            "rule": r.rule_id,
+            "hits": r.hits,
+            "hidden": r.hidden,
+            "approved": r.approved,
+            "pending": r.pending,
+            "precision": None if r.precision is None else round(r.precision, 3),
+            "overturned_hides": r.overturned_hides,
+            "example": r.example_comment_id,
+        }
+        for r in found
+    ]
+
+
+def article_rows(found: Sequence[ArticleStats]) -> list[Row]:
+    return [
+        {
+            "article": a.article_id,
+            "comments": a.comments,
+            "flagged": a.flagged,
+            "hidden": a.hidden,
+            "hidden_share": round(a.hidden_share, 3),
+            "title": a.title,
+        }
+        for a in found
+    ]
+
+
+def in_order(by_action: dict[str, int]) -> dict[str, int]:
+    """Actions in the order the domain lists them, so a table's columns are always alike."""
+    return {action: by_action[action] for action in PERSON_ACTIONS if action in by_action}
+
+
+def seconds(span: timedelta | None) -> int | None:
+    return None if span is None else round(span.total_seconds())
+
+
+def headers(rows: Sequence[Row]) -> list[str]:
+    """Every key of the rows, in the order they first appear."""
+    return list(dict.fromkeys(key for row in rows for key in row))
+
+
+def write_csv(path: Path, rows: Sequence[Row]) -> None:
+    """The rows as CSV (a header, then one line per row; a missing value is empty), written
+    whole or not at all: into a file beside ``path``, then moved over it."""
+    names = headers(rows)
+    partial = path.with_name(f".{path.name}.partial")
+    try:
+        with partial.open("w", encoding="utf-8", newline="") as out:
+            writer = csv.writer(out)
+            writer.writerow(names)
+            for row in rows:
+                writer.writerow(["" if row.get(name) is None else row[name] for name in names])
+        partial.replace(path)
+    finally:
+        partial.unlink(missing_ok=True)

@@ -1,0 +1,228 @@
+"""Charts for the insights window, drawn with pyqtgraph: bars stacked over time, lines over
+time, bars across named things. Each follows the window's palette (light or dark), labels
+its axes with their units, and saves itself as a PNG."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from pathlib import Path
+
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QPalette
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+# Colours told apart with any colour vision (Okabe and Ito's set, with a darker yellow that
+# reads on white and on black), one per action; other series take the rest in turn.
+ACTION_COLOURS = {
+    "approve": "#009E73",
+    "hide": "#D55E00",
+    "restore": "#0072B2",
+    "escalate": "#E69F00",
+    "undo": "#CC79A7",
+    "revert": "#9E6EBD",
+    "uphold": "#56B4E9",
+    "overturn": "#B8A000",
+    "return": "#8C8C8C",
+}
+SERIES_COLOURS = ("#0072B2", "#D55E00", "#009E73", "#E69F00", "#CC79A7", "#56B4E9")
+# Long names on an axis are cut to this many characters (the table beside has them whole).
+LABEL_LIMIT = 38
+
+
+def colour_for(name: str, index: int) -> str:
+    return ACTION_COLOURS.get(name, SERIES_COLOURS[index % len(SERIES_COLOURS)])
+
+
+def short(label: str) -> str:
+    label = " ".join(label.split())
+    return label if len(label) <= LABEL_LIMIT else label[: LABEL_LIMIT - 1] + "…"
+
+
+class Chart(QWidget):
+    """One titled plot. ``drawn`` holds the series last drawn (name -> values), in the
+    order drawn: what the chart shows, for its export and its tests."""
+
+    def __init__(
+        self, name: str, title: str, parent: QWidget | None = None, *, over_time: bool
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName(name)
+        self.title = QLabel(title, self)
+        self.title.setTextFormat(Qt.TextFormat.PlainText)
+        self.title.setObjectName(f"{name}Title")
+        font = self.title.font()
+        font.setBold(True)
+        self.title.setFont(font)
+        axes = {"bottom": pg.DateAxisItem(orientation="bottom", utcOffset=0)} if over_time else {}
+        self.plot_widget = pg.PlotWidget(self, axisItems=axes)
+        self.plot_widget.setAccessibleName(title)
+        self.plot = self.plot_widget.getPlotItem()
+        self.plot.setMenuEnabled(False)
+        self.plot.hideButtons()
+        self.plot.showGrid(x=False, y=True, alpha=0.25)
+        self.plot.setMouseEnabled(x=over_time, y=False)
+        self.empty = QLabel("Nothing to show yet.", self)
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty.setObjectName(f"{name}Empty")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.title)
+        layout.addWidget(self.plot_widget, 1)
+        layout.addWidget(self.empty, 1)
+        self.empty.hide()
+        self.drawn: dict[str, list[float]] = {}
+        self.labels: list[str] = []
+        # Over time the newest bars are on the right: the legend sits top left.
+        self._legend = self.plot.addLegend(offset=(8, 8) if over_time else (-8, 8))
+        self._legend.setColumnCount(1)
+        self.follow_palette()
+
+    # --- looks ---------------------------------------------------------------------------
+
+    def follow_palette(self) -> None:
+        """Background, axes and text in the palette's colours: readable light or dark."""
+        palette = self.palette()
+        base = palette.color(QPalette.ColorRole.Base)
+        text = palette.color(QPalette.ColorRole.Text)
+        self.plot_widget.setBackground(base)
+        for side in ("left", "bottom"):
+            axis = self.plot.getAxis(side)
+            axis.setPen(pg.mkPen(text))
+            axis.setTextPen(pg.mkPen(text))
+        self._legend.setLabelTextColor(text)
+        self._legend.setBrush(pg.mkBrush(_with_alpha(base, 210)))
+
+    def set_axes(self, left: str, bottom: str) -> None:
+        self.plot.setLabel("left", left)
+        self.plot.setLabel("bottom", bottom)
+
+    # --- drawing ---------------------------------------------------------------------------
+
+    def clear(self) -> None:
+        self.plot.clear()
+        self._legend.clear()
+        self._legend.hide()
+        self.drawn = {}
+        self.labels = []
+
+    def show_empty(self, empty: bool) -> None:
+        self.plot_widget.setVisible(not empty)
+        self.empty.setVisible(empty)
+
+    def stacked_over_time(
+        self, starts: Sequence[datetime], series: Mapping[str, Sequence[float]], width: float
+    ) -> None:
+        """Bars at each start (``width`` seconds wide), one stack per start, a layer per
+        series (in the order given), with a legend."""
+        self.clear()
+        self.show_empty(not starts)
+        if not starts:
+            return
+        xs = [start.timestamp() + width / 2 for start in starts]
+        base = [0.0] * len(xs)
+        self._legend.setVisible(len(series) > 1)
+        for index, (name, values) in enumerate(series.items()):
+            colour = colour_for(name, index)
+            bars = pg.BarGraphItem(
+                x=xs,
+                height=list(values),
+                width=width * 0.85,
+                y0=list(base),
+                brush=pg.mkBrush(colour),
+                pen=pg.mkPen(None),
+                name=name,
+            )
+            self.plot.addItem(bars)
+            self._legend.addItem(bars, name)
+            base = [b + v for b, v in zip(base, values, strict=True)]
+            self.drawn[name] = [float(v) for v in values]
+        self.plot.setXRange(xs[0] - width, xs[-1] + width, padding=0.02)
+        self.plot.setYRange(0, max(*base, 1) * 1.08, padding=0)
+        self.follow_palette()
+
+    def lines_over_time(
+        self, moments: Sequence[datetime], series: Mapping[str, Sequence[float | None]]
+    ) -> None:
+        """A line per series through the moments (a gap where a value is None)."""
+        self.clear()
+        self.show_empty(not moments)
+        if not moments:
+            return
+        xs = [moment.timestamp() for moment in moments]
+        self._legend.setVisible(len(series) > 1)
+        top = 1.0
+        for index, (name, values) in enumerate(series.items()):
+            ys = [float("nan") if v is None else float(v) for v in values]
+            self.plot.plot(
+                xs,
+                ys,
+                pen=pg.mkPen(colour_for(name, index), width=2),
+                name=name,
+                connect="finite",
+                symbol="o" if len(xs) < 40 else None,
+                symbolSize=5,
+                symbolBrush=colour_for(name, index),
+                symbolPen=None,
+            )
+            top = max([top] + [v for v in values if v is not None])
+            self.drawn[name] = [float("nan") if v is None else float(v) for v in values]
+        self.plot.setXRange(xs[0], xs[-1] if len(xs) > 1 else xs[0] + 3600, padding=0.03)
+        self.plot.setYRange(0, top * 1.08, padding=0)
+        self.follow_palette()
+
+    def bars_across(
+        self, labels: Sequence[str], series: Mapping[str, Sequence[float]], *, stacked: bool
+    ) -> None:
+        """Horizontal bars, one row per label (the first on top); the series stacked along
+        a row or side by side in it."""
+        self.clear()
+        self.show_empty(not labels)
+        if not labels:
+            return
+        self.labels = list(labels)
+        rows = list(range(len(labels)))
+        height = 0.7 if stacked else 0.7 / max(len(series), 1)
+        base = [0.0] * len(rows)
+        self._legend.setVisible(len(series) > 1)
+        right = 0.0
+        for index, (name, values) in enumerate(series.items()):
+            colour = colour_for(name, index)
+            ys = rows if stacked else [row - 0.35 + height * (index + 0.5) for row in rows]
+            bars = pg.BarGraphItem(
+                x0=list(base) if stacked else 0,
+                y=ys,
+                height=height,
+                width=list(values),
+                brush=pg.mkBrush(colour),
+                pen=pg.mkPen(None),
+                name=name,
+            )
+            self.plot.addItem(bars)
+            self._legend.addItem(bars, name)
+            if stacked:
+                base = [b + v for b, v in zip(base, values, strict=True)]
+                right = max(right, *base)
+            else:
+                right = max(right, *values)
+            self.drawn[name] = [float(v) for v in values]
+        self.plot.getAxis("left").setTicks(
+            [[(row, short(label)) for row, label in zip(rows, labels, strict=True)]]
+        )
+        self.plot.invertY(True)
+        self.plot.setYRange(-0.6, len(rows) - 0.4, padding=0)
+        self.plot.setXRange(0, max(right, 1e-9) * 1.05, padding=0)
+        self.follow_palette()
+
+    # --- export ----------------------------------------------------------------------------
+
+    def save_png(self, path: Path) -> bool:
+        """The chart as the window shows it (title included), as a PNG."""
+        return self.grab().save(str(path), "PNG")
+
+
+def _with_alpha(colour: QColor, alpha: int) -> QColor:
+    faded = QColor(colour)
+    faded.setAlpha(alpha)
+    return faded
