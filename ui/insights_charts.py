@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QPalette
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtGui import QPalette
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 # Colours told apart with any colour vision (Okabe and Ito's set, with a darker yellow that
 # reads on white and on black), one per action; other series take the rest in turn.
@@ -25,6 +25,10 @@ ACTION_COLOURS = {
     "uphold": "#56B4E9",
     "overturn": "#B8A000",
     "return": "#8C8C8C",
+    # What people did with the comments a rule flagged.
+    "published by people": "#009E73",
+    "hidden": "#D55E00",
+    "pending": "#8C8C8C",
 }
 SERIES_COLOURS = ("#0072B2", "#D55E00", "#009E73", "#E69F00", "#CC79A7", "#56B4E9")
 # Long names on an axis are cut to this many characters (the table beside has them whole).
@@ -66,17 +70,20 @@ class Chart(QWidget):
         self.empty = QLabel("Nothing to show yet.", self)
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty.setObjectName(f"{name}Empty")
+        # The key sits above the plot, not on it, where it would hide bars.
+        self.key = QWidget(self)
+        self.key.setObjectName(f"{name}Key")
+        self._key_layout = QHBoxLayout(self.key)
+        self._key_layout.setContentsMargins(0, 0, 0, 0)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.title)
+        layout.addWidget(self.key)
         layout.addWidget(self.plot_widget, 1)
         layout.addWidget(self.empty, 1)
         self.empty.hide()
         self.drawn: dict[str, list[float]] = {}
         self.labels: list[str] = []
-        # Over time the newest bars are on the right: the legend sits top left.
-        self._legend = self.plot.addLegend(offset=(8, 8) if over_time else (-8, 8))
-        self._legend.setColumnCount(1)
         self.follow_palette()
 
     # --- looks ---------------------------------------------------------------------------
@@ -91,8 +98,6 @@ class Chart(QWidget):
             axis = self.plot.getAxis(side)
             axis.setPen(pg.mkPen(text))
             axis.setTextPen(pg.mkPen(text))
-        self._legend.setLabelTextColor(text)
-        self._legend.setBrush(pg.mkBrush(_with_alpha(base, 210)))
 
     def set_axes(self, left: str, bottom: str) -> None:
         self.plot.setLabel("left", left)
@@ -102,8 +107,10 @@ class Chart(QWidget):
 
     def clear(self) -> None:
         self.plot.clear()
-        self._legend.clear()
-        self._legend.hide()
+        while (item := self._key_layout.takeAt(0)) is not None:
+            if (widget := item.widget()) is not None:
+                widget.deleteLater()
+        self.key.hide()
         self.drawn = {}
         self.labels = []
 
@@ -122,7 +129,7 @@ class Chart(QWidget):
             return
         xs = [start.timestamp() + width / 2 for start in starts]
         base = [0.0] * len(xs)
-        self._legend.setVisible(len(series) > 1)
+        self._show_key(list(series))
         for index, (name, values) in enumerate(series.items()):
             colour = colour_for(name, index)
             bars = pg.BarGraphItem(
@@ -135,7 +142,6 @@ class Chart(QWidget):
                 name=name,
             )
             self.plot.addItem(bars)
-            self._legend.addItem(bars, name)
             base = [b + v for b, v in zip(base, values, strict=True)]
             self.drawn[name] = [float(v) for v in values]
         self.plot.setXRange(xs[0] - width, xs[-1] + width, padding=0.02)
@@ -151,7 +157,7 @@ class Chart(QWidget):
         if not moments:
             return
         xs = [moment.timestamp() for moment in moments]
-        self._legend.setVisible(len(series) > 1)
+        self._show_key(list(series))
         top = 1.0
         for index, (name, values) in enumerate(series.items()):
             ys = [float("nan") if v is None else float(v) for v in values]
@@ -185,7 +191,7 @@ class Chart(QWidget):
         rows = list(range(len(labels)))
         height = 0.7 if stacked else 0.7 / max(len(series), 1)
         base = [0.0] * len(rows)
-        self._legend.setVisible(len(series) > 1)
+        self._show_key(list(series))
         right = 0.0
         for index, (name, values) in enumerate(series.items()):
             colour = colour_for(name, index)
@@ -200,7 +206,6 @@ class Chart(QWidget):
                 name=name,
             )
             self.plot.addItem(bars)
-            self._legend.addItem(bars, name)
             if stacked:
                 base = [b + v for b, v in zip(base, values, strict=True)]
                 right = max(right, *base)
@@ -215,14 +220,24 @@ class Chart(QWidget):
         self.plot.setXRange(0, max(right, 1e-9) * 1.05, padding=0)
         self.follow_palette()
 
+    def _show_key(self, names: list[str]) -> None:
+        """A swatch and a name per series, when there is more than one."""
+        if len(names) < 2:
+            return
+        for index, name in enumerate(names):
+            swatch = QLabel(self.key)
+            swatch.setFixedSize(12, 12)
+            swatch.setStyleSheet(f"background-color: {colour_for(name, index)};")
+            label = QLabel(name, self.key)
+            label.setTextFormat(Qt.TextFormat.PlainText)
+            self._key_layout.addWidget(swatch)
+            self._key_layout.addWidget(label)
+            self._key_layout.addSpacing(10)
+        self._key_layout.addStretch(1)
+        self.key.show()
+
     # --- export ----------------------------------------------------------------------------
 
     def save_png(self, path: Path) -> bool:
         """The chart as the window shows it (title included), as a PNG."""
         return self.grab().save(str(path), "PNG")
-
-
-def _with_alpha(colour: QColor, alpha: int) -> QColor:
-    faded = QColor(colour)
-    faded.setAlpha(alpha)
-    return faded

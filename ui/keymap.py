@@ -189,6 +189,15 @@ KEYMAP: tuple[KeyBinding, ...] = (
         group="log",
         on_toolbar=False,
     ),
+    KeyBinding(
+        "actionInsights",
+        "&Insights",
+        "Ctrl+I",
+        "How the desk and its rules are doing: decisions, the queue, rules, moderators, articles",
+        menu="&View",
+        group="log",
+        on_toolbar=False,
+    ),
 )
 # The menus in the order they sit in the menu bar (others follow in keymap order).
 MENUS = ("&File", "&Edit", "&View", "&Actions")

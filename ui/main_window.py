@@ -41,6 +41,8 @@ from ui.documents import show_article
 from ui.editor_dialog import EditorPicker, ask_editor_choice
 from ui.empty_state import EmptyStatePanel
 from ui.import_flow import FilePicker, ImportFlow, dropped_paths, pick_files
+from ui.insights_access import InsightsAccess
+from ui.insights_window import SavePicker, ask_save_path
 from ui.jobs import Job, stop_and_wait
 from ui.key_help import KeyHelp
 from ui.live import LiveFeed
@@ -86,6 +88,7 @@ class MainWindow(QMainWindow):
         editor_picker: EditorPicker = ask_editor_choice,
         note_text_picker: NoteTextPicker = ask_note_text,
         settings_asker: SettingsAsker = ask_settings,
+        save_picker: SavePicker = ask_save_path,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -111,6 +114,13 @@ class MainWindow(QMainWindow):
 
         self.log = LogAccess(
             self, desk, self.go_to_comment, chooser=export_chooser, confirm=revert_confirmer
+        )
+        self.insights = InsightsAccess(
+            self,
+            desk,
+            self.go_to_comment,
+            self.article_panel_select,
+            save_picker=save_picker,
         )
         self.commentQueue = CommentQueueView(self.queue, self)
         self.decisions = Decisions(
@@ -146,6 +156,7 @@ class MainWindow(QMainWindow):
                 "actionKeys": self.show_keys,
                 "actionSearch": self.focus_search,
                 "actionLog": self.log.show,
+                "actionInsights": self.insights.show,
                 "actionReview": self.review.show,
                 "actionNote": self.review.note_comment,
                 "actionNoteAuthor": self.review.note_author,
@@ -334,6 +345,7 @@ class MainWindow(QMainWindow):
         stop_and_wait(self)
         # The other windows go with the desk (they would keep the application running).
         self.log.close()
+        self.insights.close()
         self.review.close()
         self.live.stop()
         save_layout(self, SAVED_SPLITTERS)
@@ -348,6 +360,11 @@ class MainWindow(QMainWindow):
             self.queue.on_imported(report)
 
     # --- following the models ------------------------------------------------------------
+
+    def article_panel_select(self, article_id: int) -> None:
+        """Open an article on the desk (its queue, its text)."""
+        self.article_panel.select_article(article_id)
+        self.commentQueue.setFocus()
 
     def go_to_comment(self, comment_id: int, article_id: int) -> None:
         """Show a comment on the desk, whatever its status: its article, the All queue, its row."""

@@ -343,6 +343,7 @@ def test_the_keymap_builds_actions_menu_and_toolbar(demo_window: MainWindow) -> 
         "actionAuthor",
         "actionReview",
         "actionLog",
+        "actionInsights",
     ]
     for binding in KEYMAP:
         action = window.action_map[binding.name]
@@ -359,7 +360,7 @@ def test_the_keymap_builds_actions_menu_and_toolbar(demo_window: MainWindow) -> 
         # Switch Profile… has no key: it is added after the keymap's.
         "&File": ["actionImport", "actionExportLog", "actionSettings", "actionProfile"],
         "&Edit": ["actionUndo", "actionRedo"],
-        "&View": [*queues, "actionSearch", "actionReview", "actionLog"],
+        "&View": [*queues, "actionSearch", "actionReview", "actionLog", "actionInsights"],
         "&Actions": [
             "actionApprove",
             "actionHide",
@@ -383,6 +384,7 @@ def test_the_keymap_builds_actions_menu_and_toolbar(demo_window: MainWindow) -> 
         "actionExportLog",
         "actionSettings",
         "actionLog",
+        "actionInsights",
         "actionReview",
         "actionNote",
         "actionNoteAuthor",

@@ -1,0 +1,254 @@
+"""The insights window: it draws what the core counts, narrows by its filters, saves charts
+as PNG and their numbers as CSV, and takes the desk to a rule's example or an article."""
+
+from __future__ import annotations
+
+import csv
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QImage, QPalette
+from PySide6.QtWidgets import QWidget
+from pytestqt.modeltest import ModelTester
+from pytestqt.qtbot import QtBot
+from sqlalchemy import select
+
+from moderator.domain import Severity
+from moderator.insights import read_insights
+from moderator.models import Comment
+from moderator.rules.model import Hit, RuleAction, RuleSet
+from moderator.services import moderation
+from moderator.services.flagging import store_hits
+from moderator.stats_period import Bucket, Period
+from moderator.storage import Database
+from tests.conftest import add_comments
+from tests.ui.conftest import WORK_TIMEOUT_MS
+from ui.desk import Desk
+from ui.insights_models import RowsModel
+from ui.insights_pages import ChartPanel
+from ui.insights_window import InsightsWindow
+from ui.main_window import MainWindow
+
+NOW = datetime.now(UTC)
+
+
+@pytest.fixture
+def decided(database: Database) -> dict[str, list[int]]:
+    """Article "Calm" (4 comments) and "Heated" (3). The rule "links" flags two comments;
+    Ann approves one of them (the rule was wrong) and hides the other; Bob hides all of
+    "Heated"."""
+    calm = add_comments(database, 4, title="Calm")
+    heated = add_comments(database, 3, title="Heated")
+    hit = [Hit("links", Severity.MEDIUM, RuleAction.FLAG, "a link", ((0, 4),))]
+    with database.transaction() as session:
+        store_hits(session, [(calm[0], hit), (calm[1], hit)], rule_set=RuleSet("t", (), "v1"))
+        ann = moderation.ensure_profile(session, "ann")
+        bob = moderation.ensure_profile(session, "bob")
+        moderation.approve(session, [calm[0]], actor=ann)
+        moderation.hide(session, [calm[1]], actor=ann, reason="spam")
+        moderation.hide(session, heated, actor=bob, reason="abuse")
+    return {"calm": calm, "heated": heated}
+
+
+class Saves:
+    """Answers the window's "save as" questions with paths in a folder, and records them."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.asked: list[str] = []
+
+    def __call__(self, _parent: QWidget, title: str, suggested: str, _pattern: str) -> Path:
+        self.asked.append(title)
+        return self.folder / suggested
+
+
+@pytest.fixture
+def saves(tmp_path: Path) -> Saves:
+    return Saves(tmp_path)
+
+
+@pytest.fixture
+def insights(
+    desk: Desk, qtbot: QtBot, saves: Saves, decided: dict[str, list[int]]
+) -> InsightsWindow:
+    window = InsightsWindow(desk, save_picker=saves, clock=lambda: NOW)
+    qtbot.addWidget(window)
+    with qtbot.waitSignal(window.shown, timeout=WORK_TIMEOUT_MS):
+        window.show()
+    return window
+
+
+def test_each_tab_draws_what_the_core_counts(
+    insights: InsightsWindow, database: Database, qtmodeltester: ModelTester
+) -> None:
+    window = insights
+    expected = read_insights(database, window.choice().period(NOW), Bucket.DAY, now=NOW)
+    # Today: Ann's approve and hide, Bob's three hides.
+    assert window.decisions.chart.drawn == {"approve": [1.0], "hide": [4.0]}
+    assert [d.by_action for d in expected.decisions] == [{"approve": 1, "hide": 4}]
+    # Seven comments arrived, five decided: two pending at the end of today.
+    assert window.queue.pending_chart.drawn == {"pending": [2.0]}
+    assert window.queue.waits_model.rowCount() == 2
+    assert "half of 5 comments were decided within" in window.queue.desk_wait.text()
+    # The rule: one flag hidden, one published.
+    rules = window.rules
+    assert rules.chart.labels == ["links"]
+    assert rules.chart.drawn == {"published by people": [1.0], "hidden": [1.0], "pending": [0.0]}
+    assert _row_texts(rules.model, 0) == ["links", "2", "1", "1", "0", "50%", "0"]
+    # Bob decided most; the moderators' columns are the actions anybody took.
+    moderators = window.moderators
+    assert moderators.chart.labels == ["bob", "ann"]
+    assert [moderators.model.headerData(c, Qt.Orientation.Horizontal) for c in range(4)] == [
+        "Moderator",
+        "Decisions",
+        "Approve",
+        "Hide",
+    ]
+    assert _row_texts(moderators.model, 1)[:4] == ["ann", "2", "50%", "50%"]
+    # The thread that went bad comes first.
+    assert window.articles.chart.labels == ["Heated", "Calm"]
+    assert window.articles.chart.drawn == {"hidden": [100.0, 25.0]}
+    for model in (window.queue.waits_model, rules.model, moderators.model, window.articles.model):
+        qtmodeltester.check(model)
+    assert window.state_label.text().startswith("Counted at ")
+
+
+def _row_texts(model: RowsModel[Any], row: int) -> list[str]:
+    return [model.data(model.index(row, c)) for c in range(model.columnCount())]
+
+
+def test_filters_narrow_the_views_over_time(insights: InsightsWindow, qtbot: QtBot) -> None:
+    window = insights
+    assert window.actor_box.findText("ann") > 0
+    assert window.actor_box.findText("system") == -1
+    with qtbot.waitSignal(window.shown, timeout=WORK_TIMEOUT_MS):
+        window.actor_box.setCurrentIndex(window.actor_box.findText("ann"))
+    assert window.decisions.chart.drawn == {"approve": [1.0], "hide": [1.0]}
+    assert "(ann, last 30 days)" in window.decisions.chart.title.text()
+    assert [m.actor for m in window.moderators.model._rows] == ["ann"]
+    with qtbot.waitSignal(window.shown, timeout=WORK_TIMEOUT_MS):
+        window.article_box.setCurrentIndex(window.article_box.findText("Heated"))
+    # Ann decided nothing on "Heated"; its queue is empty of pending comments.
+    assert window.decisions.chart.drawn == {}
+    assert not window.decisions.chart.empty.isHidden()
+    assert window.queue.pending_chart.drawn == {"pending": [0.0]}
+    with qtbot.waitSignal(window.shown, timeout=WORK_TIMEOUT_MS):
+        window.by_box.setCurrentIndex(1)  # per hour
+    assert window.insights is not None
+    assert window.insights.by is Bucket.HOUR
+    assert window.decisions.chart.plot.getAxis("bottom").labelText == "Hour (UTC)"
+
+
+def test_a_decision_on_the_desk_is_counted_again(
+    insights: InsightsWindow, desk: Desk, qtbot: QtBot, decided: dict[str, list[int]]
+) -> None:
+    with qtbot.waitSignal(insights.shown, timeout=WORK_TIMEOUT_MS):
+        desk.approve([decided["calm"][2]])
+    assert insights.decisions.chart.drawn["approve"] == [2.0]
+    assert insights.queue.pending_chart.drawn == {"pending": [1.0]}
+
+
+def test_a_chart_saves_as_png_and_its_numbers_as_csv(
+    insights: InsightsWindow, saves: Saves, qtbot: QtBot
+) -> None:
+    panel = insights.articles.panel
+    assert isinstance(panel, ChartPanel)
+    insights.tabs.setCurrentWidget(insights.articles)
+    png = insights.findChild(QWidget, "articlesChartPng")
+    csv_button = insights.findChild(QWidget, "articlesChartCsv")
+    assert png is not None
+    assert csv_button is not None
+    qtbot.mouseClick(png, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(csv_button, Qt.MouseButton.LeftButton)
+    assert saves.asked == ["Save Chart as PNG", "Save Data as CSV"]
+    image = QImage(str(saves.folder / "articles.png"))
+    assert not image.isNull()
+    assert image.width() > 200
+    with (saves.folder / "articles.csv").open(encoding="utf-8", newline="") as data:
+        rows = list(csv.DictReader(data))
+    assert [(r["title"], r["hidden"], r["hidden_share"]) for r in rows] == [
+        ("Heated", "3", "1.0"),
+        ("Calm", "1", "0.25"),
+    ]
+    assert "Saved 2 rows" in insights.statusBar().currentMessage()
+
+
+def test_a_csv_that_cannot_be_written_says_so_and_leaves_nothing(
+    insights: InsightsWindow, saves: Saves, qtbot: QtBot
+) -> None:
+    saves.folder = saves.folder / "missing-folder"
+    assert insights.save_csv(insights.rules.panel) is None
+    box = insights.findChild(QWidget, "warningBox")
+    assert box is not None
+    assert "Could not write" in box.text()  # type: ignore[attr-defined]
+    assert not saves.folder.exists()
+
+
+def test_the_rules_example_and_an_article_go_to_the_desk(
+    insights: InsightsWindow, qtbot: QtBot, decided: dict[str, list[int]], database: Database
+) -> None:
+    insights.tabs.setCurrentWidget(insights.rules)
+    with qtbot.waitSignal(insights.goToComment) as shown:
+        qtbot.mouseClick(insights.rules.example_button, Qt.MouseButton.LeftButton)
+    calm_article = _article_of(database, decided["calm"][0])
+    # The example is the flagged comment people published: where the rule was wrong.
+    assert shown.args == [decided["calm"][0], calm_article]
+    insights.tabs.setCurrentWidget(insights.articles)
+    insights.articles.table.selectRow(1)
+    with qtbot.waitSignal(insights.goToArticle) as opened:
+        qtbot.mouseClick(insights.articles.open_button, Qt.MouseButton.LeftButton)
+    assert opened.args == [calm_article]
+
+
+def _article_of(database: Database, comment_id: int) -> int:
+    with database.session() as session:
+        return session.scalars(select(Comment.article_id).where(Comment.id == comment_id)).one()
+
+
+def test_charts_follow_a_dark_palette(insights: InsightsWindow) -> None:
+    dark = QPalette(insights.palette())
+    dark.setColor(QPalette.ColorRole.Base, QColor("#1e1e1e"))
+    dark.setColor(QPalette.ColorRole.Text, QColor("#e6e6e6"))
+    chart = insights.decisions.chart
+    chart.setPalette(dark)
+    chart.follow_palette()
+    assert chart.plot_widget.backgroundBrush().color().name() == "#1e1e1e"
+    assert chart.plot.getAxis("left").textPen().color().name() == "#e6e6e6"
+
+
+def test_ctrl_i_opens_insights_and_an_example_lands_on_the_desk(
+    database: Database, desk: Desk, qtbot: QtBot, decided: dict[str, list[int]]
+) -> None:
+    window = MainWindow(desk)
+    qtbot.addWidget(window)
+    with qtbot.waitActive(window):
+        window.show()
+    window.action_map["actionInsights"].trigger()
+    insights = window.insights.insights_window
+    assert insights is not None
+    qtbot.waitUntil(lambda: insights.insights is not None, timeout=WORK_TIMEOUT_MS)
+    insights.show_rule_example()
+    current = window.commentQueue.currentIndex()
+    assert current.isValid()
+    assert window.queue.comment_id(current.row()) == decided["calm"][0]
+
+
+def test_nothing_to_show_on_an_empty_desk(desk: Desk, qtbot: QtBot, saves: Saves) -> None:
+    window = InsightsWindow(desk, save_picker=saves, clock=lambda: NOW)
+    qtbot.addWidget(window)
+    with qtbot.waitSignal(window.shown, timeout=WORK_TIMEOUT_MS):
+        window.show()
+    for chart in (window.decisions.chart, window.queue.pending_chart, window.rules.chart):
+        assert chart.drawn == {}
+        # Said in words, not as empty axes (the other tabs' pages are hidden themselves).
+        assert not chart.empty.isHidden()
+        assert chart.plot_widget.isHidden()
+    assert window.queue.desk_wait.text() == "No comment has been decided by a person yet."
+    assert not window.rules.example_button.isEnabled()
+    assert window.insights is not None
+    # "Last 30 days": today and the 29 before it, whole days (UTC).
+    today = NOW.replace(hour=0, minute=0, second=0, microsecond=0)
+    assert window.insights.period == Period(since=today - timedelta(days=29))
