@@ -63,8 +63,7 @@ def run_stats(database: Database, args: argparse.Namespace) -> int:
 
     if args.stats_command in {"decisions", "moderators", "queue", "waits"}:
         # Count what was logged since the last time first (quick after the first time).
-        with database.transaction() as session:
-            stats.roll_up(session)
+        stats.roll_up_all(database)
     with database.session() as session:
         match args.stats_command:
             case "decisions":

@@ -3,6 +3,7 @@ write, its own unit of work), then every view for the chosen period (one read)."
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -17,7 +18,7 @@ from moderator.stats import (
     article_stats,
     decisions_over_time,
     moderator_stats,
-    roll_up,
+    roll_up_all,
     rule_stats,
 )
 from moderator.stats_period import Bucket, Period
@@ -50,11 +51,20 @@ class Insights:
     read_at: datetime
 
 
-def read_insights(database: Database, period: Period, by: Bucket, *, now: datetime) -> Insights:
-    """Roll the counts up, then read every view. The queue follows the period's article (not
-    its moderator: the queue is everyone's); the rules' and articles' views are of all time."""
-    with database.transaction() as session:
-        roll_up(session)
+def read_insights(
+    database: Database,
+    period: Period,
+    by: Bucket,
+    *,
+    now: datetime,
+    stop_requested: Callable[[], bool] = lambda: False,
+) -> Insights | None:
+    """Roll the counts up, then read every view (None: stopped while rolling up). The queue
+    follows the period's article (not its moderator: the queue is everyone's); the waits,
+    the rules' and the articles' views are of all time."""
+    roll_up_all(database, stop_requested)
+    if stop_requested():
+        return None
     with database.session() as session:
         return Insights(
             period=period,

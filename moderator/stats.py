@@ -25,6 +25,7 @@ from moderator.formats.modlog import SYSTEM
 from moderator.models import Comment, Flag, LogEntryRow
 from moderator.queries import list_articles
 from moderator.stats_period import ALL_TIME, PERSON_ACTIONS, Bucket, Period, people
+from moderator.storage import Database
 
 __all__ = ["ALL_TIME", "PERSON_ACTIONS", "Bucket", "Period"]
 
@@ -78,20 +79,32 @@ def decisions_over_time(
     ]
 
 
+def roll_up_step(session: Session) -> int:
+    """One step of each roll-up (the hourly counts, the queue's flow and the waits; see
+    ``stats_hours`` and ``stats_queue``): how many log entries they went through (0: up to
+    date). A write."""
+    return stats_hours.roll_up(session, people()) + stats_queue.roll_up(session)
+
+
 def roll_up(session: Session) -> int:
-    """Bring the hourly counts, the queue's flow and the waits up to the log (a write; see
-    ``stats_hours`` and ``stats_queue``); how many entries the furthest behind went through."""
+    """Every roll-up brought up to the log in this unit of work (a small log, a test)."""
     total = 0
-    steps: list[Callable[[], int]] = [
-        lambda: stats_hours.roll_up(session, people()),
-        lambda: stats_queue.roll_up(session),
-    ]
-    for step in steps:
-        done = counted = step()
-        while done:
-            done = step()
-            counted += done
-        total = max(total, counted)
+    while done := roll_up_step(session):
+        total += done
+    return total
+
+
+def roll_up_all(database: Database, stop_requested: Callable[[], bool] = lambda: False) -> int:
+    """Every roll-up brought up to the log, each step its own unit of work, so that the first
+    roll-up of a large log never holds the database's write lock for long (the desk's
+    decisions go in between); ``stop_requested`` is asked between steps."""
+    total = 0
+    while not stop_requested():
+        with database.transaction() as session:
+            done = roll_up_step(session)
+        if not done:
+            break
+        total += done
     return total
 
 

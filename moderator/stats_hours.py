@@ -76,7 +76,15 @@ def roll_up(
 
 def rolled_range(session: Session, rollup_id: int, at_most: int) -> tuple[int, int]:
     """The log entries a roll-up counts next: (after this one, up to that one). One desk at
-    a time: the roll-up's row is locked first (where there is one yet)."""
+    a time: the roll-up's row is made if there is none yet (two desks' first roll-ups would
+    otherwise both start from nothing), then locked."""
+    table = Base.metadata.tables[StatsRollup.__tablename__]
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    session.execute(
+        dialect.insert(table)
+        .values(id=rollup_id, rolled_upto=0)
+        .on_conflict_do_nothing(index_elements=[table.c.id])
+    )
     since = (
         session.scalar(
             select(StatsRollup.rolled_upto).where(StatsRollup.id == rollup_id).with_for_update()

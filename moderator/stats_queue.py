@@ -163,9 +163,14 @@ def _flows(session: Session, since: int, end: int, *, article_id: int | None = N
         .join(Comment, Comment.id == LogEntryRow.comment_id)
         .where(*in_range, or_(leaves, returns))
         .group_by(hour, Comment.article_id, Comment.imported_at)
-    )
-    for hour_key, article, arrived, change in moves:
-        flows[hour_key, article, arrived] += int(change)
+    ).all()
+    # Only comments whose import the log holds: ones stored before the log began (carried
+    # into it by migration 0005 without their imports) never arrived, so they cannot leave.
+    arrived = {(article, at) for _, article, at in flows}
+    known = arrived | set(_pending_counts(session, {(a, at) for _, a, at, _ in moves} - arrived))
+    for hour_key, article, imported_at, change in moves:
+        if (article, imported_at) in known:
+            flows[hour_key, article, imported_at] += int(change)
     return flows
 
 
@@ -240,8 +245,9 @@ def queue_over_time(
     start = _bucket_start(max(first, period.since) if period.since else first, by)
     stop = min(now, period.until) if period.until else now
     hours = sorted((_parse_hour(hour), change) for hour, change in totals.items())
-    opening = sorted(spells)
-    open_now: list[tuple[datetime, datetime | None]] = []
+    opening = sorted(spells, key=lambda spell: (spell[0], spell[1]))
+    # (arrived at, its place in ``opening``, until): one import may have several spells.
+    open_now: list[tuple[datetime, int, datetime | None]] = []
     pending = taken = opened = 0
     found = []
     while start < stop:
@@ -252,10 +258,10 @@ def queue_over_time(
             taken += 1
         while opened < len(opening) and opening[opened][0] < at:
             _, arrived, until = opening[opened]
-            heapq.heappush(open_now, (arrived, until))
+            heapq.heappush(open_now, (arrived, opened, until))
             opened += 1
         # A spell that ended before this moment has ended for every later one too.
-        while open_now and (until := open_now[0][1]) is not None and until < at:
+        while open_now and (until := open_now[0][2]) is not None and until < at:
             heapq.heappop(open_now)
         oldest = open_now[0][0] if open_now else None
         # Comments older than the log's imports can make the sum dip below zero: none.
@@ -316,7 +322,9 @@ def _spell_steps(
     left (in ``runs``, its spells, the open one last); the count at the end."""
     for hour, change in steps:
         after = pending + change
-        if pending <= 0 < after:
+        if pending <= 0 < after and runs and runs[-1][1] == hour:
+            runs[-1] = (runs[-1][0], None)  # ended in this very hour: the same spell goes on
+        elif pending <= 0 < after:
             runs.append((hour, None))
         elif after <= 0 < pending and runs and runs[-1][1] is None:
             runs[-1] = (runs[-1][0], hour)

@@ -170,7 +170,7 @@ class QueuePage(QWidget):
         )
         self.waits_chart = Chart(
             "waitsChart",
-            "Slowest articles: wait from import to a first decision",
+            "Slowest articles (all time): wait from import to a first decision",
             self,
             over_time=False,
         )
@@ -222,7 +222,7 @@ class QueuePage(QWidget):
         self.desk_wait.setText(
             "No comment has been decided by a person yet."
             if desk is None
-            else f"All articles: half of {desk.decided:,} comments were decided within"
+            else f"All articles, all time: half of {desk.decided:,} comments were decided within"
             f" {span_text(desk.median.total_seconds())} of their import, nine in ten within"
             f" {span_text(desk.p90.total_seconds())}."
         )
@@ -233,7 +233,7 @@ class RulesPage(QWidget):
         super().__init__(parent)
         self.chart = Chart(
             "rulesChart",
-            "Rules, noisiest first: what people did with the comments they flagged",
+            "Rules (all time), noisiest first: what people did with the comments they flagged",
             self,
             over_time=False,
         )
@@ -302,7 +302,7 @@ class ArticlesPage(QWidget):
         super().__init__(parent)
         self.chart = Chart(
             "articlesChart",
-            "Threads that went bad: share of comments hidden",
+            "Threads that went bad (all time): share of comments hidden",
             self,
             over_time=False,
         )

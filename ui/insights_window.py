@@ -213,12 +213,14 @@ class InsightsWindow(QMainWindow):
         database: Database = self.desk.database
         period = choice.period(now)
 
-        def work(_progress: object, _stop: object) -> Insights:
-            return read_insights(database, period, choice.by, now=now)
+        def work(_progress: object, stop_requested: Callable[[], bool]) -> Insights | None:
+            return read_insights(
+                database, period, choice.by, now=now, stop_requested=stop_requested
+            )
 
         self.state_label.setText("Counting…")
         job = Job(work, self)
-        job.succeeded.connect(self.show_insights)
+        job.succeeded.connect(self._arrived)
         job.failed.connect(self._failed)
         job.finished.connect(self._job_done)
         self._job = job
@@ -235,6 +237,10 @@ class InsightsWindow(QMainWindow):
     def _failed(self, error: object) -> None:
         self.state_label.setText("Could not count")
         warn(self, "Insights", f"The insights could not be read: {error}")
+
+    def _arrived(self, insights: Insights | None) -> None:
+        if insights is not None:  # None: stopped (the window closed) before it was read
+            self.show_insights(insights)
 
     def show_insights(self, insights: Insights) -> None:
         """Draw a snapshot: every chart and table, and the filters' choices."""
@@ -307,7 +313,11 @@ class InsightsWindow(QMainWindow):
         return path
 
     def closeEvent(self, event: Any) -> None:
+        # A first roll-up of a large log stops after its current step (what is counted
+        # stays counted); a read under way ends in a moment.
+        self._again = False
         if self._job is not None:
+            self._job.stop()
             self._job.wait()
         super().closeEvent(event)
 

@@ -8,11 +8,11 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from moderator.domain import ActionKind, ReasonCode
-from moderator.models import Comment, LogEntryRow, LogHead, Profile
+from moderator.models import Comment, LogEntryRow, LogHead, Profile, StatsRollup
 from moderator.services import moderation
 from moderator.services.history import Actor
 from moderator.stats import Bucket, Period, roll_up
@@ -233,3 +233,77 @@ def test_percentiles_spread_each_span_evenly() -> None:
     mixed = {wait_bucket(60): 9, wait_bucket(86_400): 1}
     assert percentile(mixed, 0.9) < 66
     assert percentile(mixed, 0.95) > 80_000
+
+
+def _decide_and_put_back(database: Database, *, roll_up_after_put_back: bool) -> datetime:
+    """One comment arrives at 10:05 and is approved at 10:15 (rolled up after each), then
+    put back at 14:15 (rolled up after, or not); its arrival."""
+    moment = datetime(2026, 3, 5, 10, 5, tzinfo=UTC)
+    (only,) = _arrive(database, 1, "D", moment)
+    with database.transaction() as session:
+        roll_up(session)
+    with database.session() as session:
+        last = session.scalar(select(LogHead.seq)) or 0
+    steps = (
+        (10, lambda s: moderation.approve(s, [only], actor=moderation.ensure_profile(s, "ann"))),
+        (250, lambda s: _undo_last(s, only, moderation.ensure_profile(s, "ann"))),
+    )
+    for number, (minutes, act) in enumerate(steps):
+        with database.transaction() as session:
+            act(session)
+        last = _stamp_since(database, last, moment + timedelta(minutes=minutes))
+        if number == 0 or roll_up_after_put_back:
+            with database.transaction() as session:
+                roll_up(session)
+    return moment
+
+
+@pytest.mark.parametrize("rolled", [True, False], ids=["rolled-up", "behind"])
+def test_an_import_with_two_spells_of_pending_comments(database: Database, rolled: bool) -> None:
+    moment = _decide_and_put_back(database, roll_up_after_put_back=rolled)
+    with database.session() as session:
+        days = queue_over_time(session, now=moment + 6 * HOUR)
+        hours = queue_over_time(session, by=Bucket.HOUR, now=moment + 6 * HOUR)
+    assert [(d.pending, d.oldest_since) for d in days] == [(1, moment)]
+    assert [(h.start.hour, h.pending, h.oldest_since) for h in hours] == [
+        (10, 0, None),
+        (11, 0, None),
+        (12, 0, None),
+        (13, 0, None),
+        (14, 1, moment),
+        (15, 1, moment),
+        (16, 1, moment),
+    ]
+
+
+def test_comments_older_than_the_logs_imports_are_not_counted(database: Database) -> None:
+    """Comments stored before the log began (migration 0005 carried their decisions into it,
+    not their imports) neither arrive nor leave."""
+    moment = datetime(2026, 3, 5, 12, 0, tzinfo=UTC)
+    old = _arrive(database, 3, "Old", datetime(2025, 1, 1, tzinfo=UTC))
+    with database.transaction() as session:
+        session.execute(delete(LogEntryRow).where(LogEntryRow.action == "import"))
+        last = session.scalar(select(LogHead.seq)) or 0
+        moderation.approve(session, old, actor=moderation.ensure_profile(session, "ann"))
+    _stamp_since(database, last, moment - HOUR)
+    _arrive(database, 2, "New", moment)
+    for roll in (False, True):
+        if roll:
+            with database.transaction() as session:
+                roll_up(session)
+        with database.session() as session:
+            (day,) = queue_over_time(session, now=moment + HOUR)
+        assert (day.pending, day.oldest_since) == (2, moment)
+
+
+def test_the_first_roll_up_makes_its_row_to_lock(database: Database) -> None:
+    """A roll-up locks its row before it reads where the last one ended; the first one makes
+    the row (so that two desks' first roll-ups wait for each other, not count twice)."""
+    add_comments(database, 2, title="A")
+    with database.transaction() as session:
+        assert roll_up_queue(session) > 0
+        assert roll_up_queue(session) == 0
+    with database.session() as session:
+        rows = session.execute(select(StatsRollup.id, StatsRollup.rolled_upto)).all()
+        head = session.scalar(select(LogHead.seq))
+    assert [tuple(row) for row in rows] == [(2, head)]
