@@ -262,14 +262,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         try:
             started = time.perf_counter()
             with database.transaction() as session:
-                counted = roll_up(session)
+                roll_up(session)
             first = time.perf_counter() - started
             started = time.perf_counter()
             with database.transaction() as session:
                 roll_up(session)
             again = (time.perf_counter() - started) * 1000
             print(
-                f"hourly counts: first roll-up of {counted:,} entries {first:.1f} s (once);"
+                f"counts kept with the log (decisions per hour, the queue's flow, the waits):"
+                f" first roll-up of {args.entries:,} entries {first:.1f} s (once);"
                 f" when up to date {again:.1f} ms"
             )
             rows = [["view", "median of 3", "target", "verdict"]]

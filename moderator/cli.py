@@ -25,6 +25,7 @@ from moderator.cli_rules import (
     load_for_database_command,
 )
 from moderator.cli_stats import add_stats_commands
+from moderator.db_errors import explain_refusal
 from moderator.domain import ReasonCode, Status
 from moderator.formats.errors import FormatError
 from moderator.services.errors import NotFoundError, ServiceError
@@ -73,7 +74,7 @@ def main(argv: Sequence[str] | None = None, *, gui: GuiRunner | None = None) -> 
 def _explain(error: Exception) -> str:
     if isinstance(error, SQLAlchemyError):
         # "database is locked", a full disk, a lost server: the unit of work was rolled back.
-        return f"the database refused the request: {getattr(error, 'orig', None) or error}"
+        return explain_refusal(error)
     return str(error)
 
 

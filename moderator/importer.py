@@ -14,6 +14,7 @@ from pathlib import Path
 from sqlalchemy.exc import SQLAlchemyError
 
 from moderator import settings
+from moderator.db_errors import explain_refusal
 from moderator.formats.errors import FormatError
 from moderator.formats.platform_xml import WXR, ReadSummary, detect, read_disqus, read_wxr
 from moderator.formats.records import IncomingArticle
@@ -70,7 +71,7 @@ class ImportAborted(RuntimeError):  # noqa: N818 - it names what happened, like 
     """The database failed partway; ``report`` holds the files committed before ``path``."""
 
     def __init__(self, report: ImportReport, path: Path, error: Exception) -> None:
-        super().__init__(f"{path}: the database refused the import: {error}")
+        super().__init__(f"{path}: {explain_refusal(error)}")
         self.report = report
         self.path = path
 

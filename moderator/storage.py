@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from moderator import settings
 from moderator.checkpoints import BackgroundCheckpoints
+from moderator.db_errors import driver_words
 from moderator.migrations import HEAD
 
 ENV_DATABASE = "MODERATOR_DB"
@@ -212,7 +213,7 @@ def probe_database(location: str) -> str:
             tables = set(inspect(connection).get_table_names())
     except SQLAlchemyError as error:
         # The driver's own words, without SQLAlchemy's wrapping and links.
-        detail = " ".join(str(getattr(error, "orig", None) or error).split())
+        detail = driver_words(error)
         raise DatabaseError(f"cannot open {_describe(engine)}: {detail}") from None
     finally:
         engine.dispose()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import sqlite3
 import sys
 import tempfile
 import uuid
@@ -19,7 +20,7 @@ from hypothesis import settings
 # Offscreen unless the developer asked for a real display to watch the UI tests.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from sqlalchemy import select
+from sqlalchemy import event, select, text
 
 from moderator.models import Comment, LogEntryRow
 from moderator.storage import Database, open_database
@@ -204,3 +205,57 @@ def pg_database(postgres_server: str) -> Iterator[Database]:
     """A new, migrated database on the PostgreSQL test server, dropped afterwards."""
     with fresh_pg_database(postgres_server) as database:
         yield database
+
+
+@contextmanager
+def full_disk(database: Database) -> Iterator[None]:
+    """A SQLite database whose file may not grow while inside: a write that needs a new page
+    fails with "database or disk is full", as on a full disk (what fits in the free space
+    of the pages it has still goes in)."""
+    with database.session() as session:
+        pages = int(session.execute(text("PRAGMA page_count")).scalar_one())
+
+    def cap(connection: sqlite3.Connection, _record: object) -> None:
+        connection.execute(f"PRAGMA max_page_count = {pages}")
+
+    event.listen(database.engine, "connect", cap)
+    database.engine.dispose()  # connections made from now on are capped
+    try:
+        yield
+    finally:
+        event.remove(database.engine, "connect", cap)
+        database.engine.dispose()
+
+
+@contextmanager
+def failing_writes(database: Database, table: str, message: str) -> Iterator[None]:
+    """Every INSERT into ``table`` fails inside as the driver fails it (``message``, say
+    "database or disk is full"): a write refused part-way through a unit of work."""
+
+    def refuse(*args: object) -> None:
+        statement = str(args[2])
+        if statement.lstrip().upper().startswith(f"INSERT INTO {table.upper()} "):
+            raise sqlite3.OperationalError(message)
+
+    event.listen(database.engine, "before_cursor_execute", refuse)
+    try:
+        yield
+    finally:
+        event.remove(database.engine, "before_cursor_execute", refuse)
+
+
+@contextmanager
+def read_only(database: Database) -> Iterator[None]:
+    """A SQLite database that may be read, not written, while inside (as a read-only file
+    is): a write fails with "attempt to write a readonly database"."""
+
+    def refuse_writes(connection: sqlite3.Connection, _record: object) -> None:
+        connection.execute("PRAGMA query_only = ON")
+
+    event.listen(database.engine, "connect", refuse_writes)
+    database.engine.dispose()
+    try:
+        yield
+    finally:
+        event.remove(database.engine, "connect", refuse_writes)
+        database.engine.dispose()

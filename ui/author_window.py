@@ -27,7 +27,7 @@ from moderator.services.moderation import Seen
 from ui.decisions import BULK_LIMIT, ReasonPicker
 from ui.desk import Desk
 from ui.documents import author_text
-from ui.messages import warn
+from ui.messages import refusal, warn
 from ui.queue_model import COLUMNS, Column, CommentQueueModel
 from ui.queue_view import CommentQueueView
 from ui.review_window import NoteTextPicker, Record
@@ -160,7 +160,7 @@ class AuthorWindow(QMainWindow):
         try:
             change = run(None)
         except (ServiceError, SQLAlchemyError) as error:
-            warn(self, f"Cannot {verb}", str(getattr(error, "orig", None) or error))
+            warn(self, f"Cannot {verb}", refusal(error))
             return
         self._record(change, run)
         self.statusBar().showMessage(
@@ -174,4 +174,4 @@ class AuthorWindow(QMainWindow):
         try:
             self.desk.note_author(self.author, text)
         except (ServiceError, SQLAlchemyError) as error:
-            warn(self, "Cannot add the note", str(getattr(error, "orig", None) or error))
+            warn(self, "Cannot add the note", refusal(error))

@@ -12,6 +12,7 @@ from moderator.services.changes import ModerationChange
 from moderator.services.errors import ServiceError
 from moderator.services.moderation import Seen
 from ui.desk import Desk
+from ui.messages import refusal
 
 # Told when an undo or redo could not be done: (title, message).
 Report = Callable[[str, str], None]
@@ -98,5 +99,4 @@ class DecisionCommand(QUndoCommand):
     def _give_up(self, verb: str, error: Exception) -> None:
         # An obsolete command is dropped by the stack once this call returns.
         self.setObsolete(True)
-        detail = getattr(error, "orig", None) or error
-        self._report(f"Cannot {verb}", f"{self.text()}: {detail}")
+        self._report(f"Cannot {verb}", f"{self.text()}: {refusal(error)}")

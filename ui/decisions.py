@@ -9,6 +9,7 @@ from PySide6.QtGui import QAction, QUndoStack
 from PySide6.QtWidgets import QAbstractItemView, QInputDialog, QMainWindow, QWidget
 from sqlalchemy.exc import SQLAlchemyError
 
+from moderator.db_errors import explain_refusal
 from moderator.display import one_line
 from moderator.domain import ActionKind
 from moderator.services.changes import ModerationChange
@@ -203,8 +204,7 @@ class Decisions(QObject):
             return
         except SQLAlchemyError as error:
             # Locked for too long, a full disk: nothing was committed, and the user must know.
-            detail = getattr(error, "orig", None) or error
-            warn(self._window, f"Cannot {verb}", f"The database refused the decision: {detail}")
+            warn(self._window, f"Cannot {verb}", explain_refusal(error))
             return
         # Made again by a redo, it is checked against the versions the undo left.
         self.record(change, run)

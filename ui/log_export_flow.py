@@ -25,7 +25,9 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from sqlalchemy.exc import SQLAlchemyError
 
+from moderator.db_errors import driver_words
 from moderator.formats.log_export import ChainSummary, LogFormat, side_file
 from moderator.log_export import ExportStopped
 from moderator.log_queries import LogFilter, count_entries, distinct_values
@@ -231,5 +233,5 @@ class LogExportFlow(QObject):
             bar = owner.statusBar() if isinstance(owner, QMainWindow) else self._window.statusBar()
             bar.showMessage(f"Export stopped; {request.path.name} was not written", 12000)
             return
-        detail = getattr(error, "orig", None) or error
+        detail = driver_words(error) if isinstance(error, SQLAlchemyError) else error
         warn(owner, "Export failed", f"{request.path}: {detail}\nNothing was written.")

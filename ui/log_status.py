@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject, Signal
 
+from moderator.db_errors import driver_words
 from moderator.log_verify import CheckStopped, LogVerification
 from moderator.storage import Database
 from ui.jobs import Job
@@ -48,7 +49,7 @@ class LogStatus(QObject):
     def _on_failed(self, error: Exception) -> None:
         if isinstance(error, CheckStopped):
             return  # the window is closing: what was known stays known
-        self.error = str(getattr(error, "orig", None) or error)
+        self.error = driver_words(error)
 
     def text(self) -> str:
         if self.checking:

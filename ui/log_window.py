@@ -32,7 +32,7 @@ from ui.log_export_flow import LogExportFlow
 from ui.log_filter_bar import LogFilterBar
 from ui.log_model import COLUMNS, LogColumn, LogModel, local_time, status_change, who
 from ui.log_status import LogStatus
-from ui.messages import plain_box, warn
+from ui.messages import plain_box, refusal, warn
 from ui.window_layout import restore_layout, save_layout
 
 SAVED_SPLITTERS = ("logSplitter",)
@@ -341,8 +341,7 @@ class LogWindow(QMainWindow):
         try:
             change = self.desk.revert(entry.seq)
         except (ServiceError, SQLAlchemyError) as error:
-            detail = getattr(error, "orig", None) or error
-            warn(self, "Cannot revert", str(detail))
+            warn(self, "Cannot revert", refusal(error))
             return
         step = change.comments[0]
         self.statusBar().showMessage(

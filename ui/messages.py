@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QWidget
+from sqlalchemy.exc import SQLAlchemyError
+
+from moderator.db_errors import explain_refusal
 
 
 def plain_box(parent: QWidget | None, icon: QMessageBox.Icon, title: str, text: str) -> QMessageBox:
@@ -21,3 +24,9 @@ def warn(parent: QWidget, title: str, text: str) -> QMessageBox:
     box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     box.open()
     return box
+
+
+def refusal(error: Exception) -> str:
+    """Why an action was refused: the service's own reason, or the database's refusal in
+    plain words (a full disk, a read-only database ... nothing of it was saved)."""
+    return explain_refusal(error) if isinstance(error, SQLAlchemyError) else str(error)

@@ -15,7 +15,7 @@ from ui.author_window import AuthorWindow
 from ui.decisions import Decisions, ReasonPicker
 from ui.desk import Desk
 from ui.editor_dialog import EditorPicker, ask_editor_choice
-from ui.messages import warn
+from ui.messages import refusal, warn
 from ui.reason_dialog import pick_reason
 from ui.review_window import NoteTextPicker, ReviewWindow, ask_note_text
 
@@ -108,6 +108,6 @@ class ReviewAccess(QObject):
         try:
             action()
         except (ServiceError, SQLAlchemyError) as error:
-            warn(self._window, "Cannot add the note", str(getattr(error, "orig", None) or error))
+            warn(self._window, "Cannot add the note", refusal(error))
             return
         self._window.statusBar().showMessage("Note added", 6000)

@@ -32,7 +32,7 @@ from ui.decisions import ReasonPicker
 from ui.desk import Desk
 from ui.documents import show_comment_in_context
 from ui.editor_dialog import EditorPicker, ask_editor_choice
-from ui.messages import warn
+from ui.messages import refusal, warn
 from ui.reason_dialog import pick_reason
 from ui.review_models import ThreadModel, ThreadsModel
 
@@ -291,7 +291,7 @@ class ReviewWindow(QMainWindow):
         try:
             change = run(seen)
         except (ServiceError, SQLAlchemyError) as error:
-            warn(self, f"Cannot {outcome}", str(getattr(error, "orig", None) or error))
+            warn(self, f"Cannot {outcome}", refusal(error))
             return
         self._record(change, run)
         self.statusBar().showMessage(f"Comment #{item.comment.position}: {outcome}", 8000)
@@ -324,7 +324,7 @@ class ReviewWindow(QMainWindow):
         try:
             change = run(ids, {item.comment.id: item.comment.version})
         except (ServiceError, SQLAlchemyError) as error:
-            warn(self, f"Cannot {verb}", str(getattr(error, "orig", None) or error))
+            warn(self, f"Cannot {verb}", refusal(error))
             return
         self._record(change, lambda seen: run(ids, seen))
 
@@ -338,7 +338,7 @@ class ReviewWindow(QMainWindow):
         try:
             self.desk.note_comment(item.comment.id, text)
         except (ServiceError, SQLAlchemyError) as error:
-            warn(self, "Cannot add the note", str(getattr(error, "orig", None) or error))
+            warn(self, "Cannot add the note", refusal(error))
 
     def toggle_lock(self) -> None:
         if self._article_id is None:
@@ -346,4 +346,4 @@ class ReviewWindow(QMainWindow):
         try:
             self.desk.set_locked(self._article_id, not self._locked)
         except (ServiceError, SQLAlchemyError) as error:
-            warn(self, "Cannot lock the article", str(getattr(error, "orig", None) or error))
+            warn(self, "Cannot lock the article", refusal(error))

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QFileDialog, QMainWindow, QMenu, QProgressDialog, 
 from sqlalchemy.exc import SQLAlchemyError
 
 from moderator import settings
+from moderator.db_errors import explain_refusal
 from moderator.rule_runs import RuleRunReport
 from moderator.rules.loader import LoadedRuleSet, LoadError
 from moderator.services.errors import ServiceError
@@ -155,11 +156,10 @@ class RulesMenu(QObject):
 
     def _on_failed(self, error: Exception) -> None:
         self._done()
-        detail = getattr(error, "orig", None) or error
         if isinstance(error, SQLAlchemyError):
-            warn(self._window, "Rules stopped", f"The database refused the run: {detail}")
+            warn(self._window, "Rules stopped", explain_refusal(error))
         else:
-            warn(self._window, "Rules stopped", f"The run failed: {detail}")
+            warn(self._window, "Rules stopped", f"The run failed: {error}")
 
     def _done(self) -> None:
         dismiss(self.dialog)

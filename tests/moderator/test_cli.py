@@ -302,7 +302,7 @@ def test_a_database_failure_midway_reports_what_was_imported(
     assert code == 1
     assert "Title 1" in out
     assert "Title 2" not in out
-    assert "the database refused the import: " in err
+    assert "The database refused it: disk I/O error. Nothing of it was saved." in err
     assert "the files listed above were imported" in err
     monkeypatch.setattr(importer, "import_article", real)
     assert [a["title"] for a in cli.json("articles")["articles"]] == ["Title 1"]

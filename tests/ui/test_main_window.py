@@ -244,7 +244,10 @@ def test_a_database_failure_shows_a_warning_and_changes_nothing(
         press(qtbot, window, "a")
     (box,) = warnings(window)
     assert box.windowTitle() == "Cannot approve"
-    assert box.text() == "The database refused the decision: database is locked"
+    assert box.text() == (
+        "Another program held the database for too long. Nothing of it was saved."
+        " Do it again in a moment. (database is locked)"
+    )
     box.close()
     assert current_id(window) == target
     assert status_of(database, target) is Status.PENDING

@@ -1,0 +1,318 @@
+"""Fuzzing what strangers hand the desk: article files, platform exports, rule sets and log
+exports, each mutated from a real one, must end in a result or the project's own error with
+a location: never another exception, a hang or a partial write.
+
+The mutations (``mutate``) cut, insert, repeat, swap and truncate bytes, and splice in the
+tokens each format is built from (headers, markup, quotes, byte-order marks, NULs, bidi
+controls). ``TARGETS`` run one input and say what became of it; the test suite runs them
+under hypothesis (``tests/bench/test_fuzz.py``), and run as a script this file tries many
+inputs per target and prints how many were tried and what failed::
+
+    .venv/bin/python bench/fuzz_inputs.py                  # 2,000 inputs per target
+    .venv/bin/python bench/fuzz_inputs.py --inputs 20000 --seed 3
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from moderator.formats.errors import FormatError
+from moderator.formats.log_export import LogFormat
+from moderator.formats.log_file import verify_export
+from moderator.importer import import_paths
+from moderator.log_export import export_log
+from moderator.log_queries import LogFilter
+from moderator.models import Article, Comment, LogEntryRow
+from moderator.rules import kinds as _kinds  # noqa: F401 - registers the built-in rule kinds
+from moderator.rules.loader import LoadError, read_rule_set
+from moderator.services import moderation
+from moderator.settings import DEFAULT_RULE_SET
+from moderator.storage import Database, open_database
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared" / "data"
+# An input that takes longer than this is a hang as far as a desk is concerned.
+HANG_SECONDS = 5.0
+# How many mutations an input gets: mostly few, so that many inputs are nearly right and
+# reach deep into a reader, not only its first check.
+ROUNDS = (1, 1, 1, 2, 2, 3, 5, 8)
+
+TOKENS: tuple[bytes, ...] = (
+    b"\n",
+    b"\n\n",
+    b"\r\n",
+    b"\x00",
+    b"\xef\xbb\xbf",
+    b"\xff\xfe",
+    b"\xe2\x80\xae",
+    b"\xe2\x80\x8b",
+    b"Comments 3\n",
+    b"Comments -1\n",
+    b"Comments 99999999999999999999\n",
+    b"Thumb reader 17 June 2013, 22:15\n",
+    b"Missing  31 February 2013, 25:61\n",
+    b"<",
+    b">",
+    b"&",
+    b"&amp;",
+    b"&#0;",
+    b"&#xD800;",
+    b"]]>",
+    b"<![CDATA[",
+    b"<!--",
+    b"-->",
+    b'<!DOCTYPE x [<!ENTITY e "boom">]>',
+    b"&e;",
+    b"<wp:comment>",
+    b"</wp:comment>",
+    b"<post>",
+    b"</post>",
+    b"<thread>",
+    b'dsq:id="1"',
+    b"<isDeleted>true</isDeleted>",
+    b'"',
+    b"'",
+    b"'''",
+    b'"""',
+    b"[",
+    b"]",
+    b"[[rules]]",
+    b"=",
+    b"{",
+    b"}",
+    b",",
+    b":",
+    b'kind = "regex"',
+    b'pattern = "(a+)+$"',
+    b"severity = 7",
+    b"\\",
+    b"\\u0000",
+    b"\xed\xa0\x80",
+    b"\xc0\xaf",
+    b"9" * 40,
+    b"-" * 3,
+    b"#",
+    b"\t",
+)
+
+
+def mutate(data: bytes, rng: random.Random, rounds: int) -> bytes:
+    """``data`` changed ``rounds`` times by cuts, insertions, repeats, swaps and truncation."""
+    out = bytearray(data)
+    for _ in range(rounds):
+        size = len(out)
+        start = rng.randrange(size + 1)
+        end = min(size, start + rng.choice((1, 2, 8, 64, 512)))
+        match rng.randrange(7):
+            case 0:
+                del out[start:end]
+            case 1:
+                out[start:start] = rng.choice(TOKENS)
+            case 2:
+                out[start:start] = bytes(rng.randrange(256) for _ in range(rng.randint(1, 16)))
+            case 3:
+                out[start:start] = out[start:end] * rng.randint(2, 50)
+            case 4:
+                other = rng.randrange(size + 1)
+                out[start:end], out[other:other] = b"", out[start:end]
+            case 5:
+                del out[rng.randrange(size + 1) :]
+            case _:
+                out[start:end] = rng.choice(TOKENS)
+    return bytes(out)
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What became of one input: ``kind`` ("read", "refused" ...), or ``failure`` (what
+    broke a promise), with the time it took."""
+
+    kind: str
+    failure: str | None = None
+    seconds: float = 0.0
+
+
+@dataclass
+class Target:
+    """A reader of untrusted input, with the real inputs its mutations start from."""
+
+    name: str
+    suffix: str
+    seeds: list[bytes]
+    run: Callable[[Path, Database], Outcome]
+
+
+def _counts(database: Database) -> tuple[int, int, int]:
+    with database.session() as session:
+        return (
+            session.scalar(select(func.count(Article.id))) or 0,
+            session.scalar(select(func.count(Comment.id))) or 0,
+            session.scalar(select(func.count(LogEntryRow.seq))) or 0,
+        )
+
+
+def import_file(path: Path, database: Database) -> Outcome:
+    """An article file or platform export: imported whole, or refused with its place named
+    and nothing stored."""
+    before = _counts(database)
+    report = import_paths(database, [path], actor="fuzz")
+    after = _counts(database)
+    failure = None
+    if report.failed:
+        kind = "refused"
+        (error,) = report.failed
+        if error.source != str(path) or error.line < 0:
+            failure = f"error without its place: {error!r}"
+        elif after != before:
+            failure = f"refused, yet written: {before} -> {after}"
+    elif report.imported or report.skipped:
+        kind = "read"
+        if after[1] - before[1] != report.added:
+            failure = f"{report.added} comments reported, {after[1] - before[1]} stored"
+    else:
+        kind = "empty"
+        if after != before:
+            failure = f"nothing imported, yet written: {before} -> {after}"
+    return Outcome(kind, failure)
+
+
+def read_rules(path: Path, _database: Database) -> Outcome:
+    """A rule-set file: loaded, or refused with every problem placed in the file."""
+    try:
+        read_rule_set(path)
+    except LoadError as error:
+        if not error.problems:
+            return Outcome("refused", "refused without a reason")
+        for problem in error.problems:
+            if problem.file != str(path) or (problem.line is not None and problem.line < 1):
+                return Outcome("refused", f"problem without its place: {problem!r}")
+        return Outcome("refused")
+    return Outcome("read")
+
+
+def check_export(path: Path, _database: Database) -> Outcome:
+    """A log export: checked, or refused naming its file and line."""
+    try:
+        verify_export(path)
+    except FormatError as error:
+        if error.source != str(path) or error.line < 0:
+            return Outcome("refused", f"error without its place: {error!r}")
+        return Outcome("refused")
+    return Outcome("read")
+
+
+def run_one(target: Target, data: bytes, folder: Path, database: Database) -> Outcome:
+    """One input through a target, timed; any exception but the target's own is a failure."""
+    path = folder / f"input{target.suffix}"
+    path.write_bytes(data)
+    started = time.perf_counter()
+    try:
+        outcome = target.run(path, database)
+    except Exception as error:  # the point: anything else escaping is what we look for
+        outcome = Outcome("crashed", f"{type(error).__name__}: {error}"[:300])
+    seconds = time.perf_counter() - started
+    if outcome.failure is None and seconds > HANG_SECONDS:
+        outcome = Outcome(outcome.kind, f"took {seconds:.1f} s (a hang)")
+    return Outcome(outcome.kind, outcome.failure, seconds)
+
+
+def sample_exports(folder: Path) -> list[bytes]:
+    """Real exports (JSON Lines and JSON: the ones that carry the chain) of a small log."""
+    database = open_database(f"sqlite:///{folder / 'exports.sqlite3'}")
+    try:
+        seed = SHARED / "seed" / "article-syria-conference.txt"
+        if seed.exists():
+            import_paths(database, [seed], actor="ann")
+        with database.transaction() as session:
+            ids = list(session.scalars(select(Comment.id)))
+            actor = moderation.ensure_profile(session, "ann")
+            if ids:
+                moderation.approve(session, ids[:1], actor=actor)
+                moderation.hide(session, ids[1:], actor=actor, reason="spam")
+        found = []
+        for kind in (LogFormat.JSONL, LogFormat.JSON):
+            path = folder / f"export.{kind.value}"
+            with database.session() as session:
+                export_log(session, path, log_format=kind, log_filter=LogFilter())
+            found.append(path.read_bytes())
+        return found
+    finally:
+        database.close()
+
+
+def targets(scratch: Path) -> list[Target]:
+    """Every target, with the seeds found (shared data missing: those targets have none)."""
+
+    def files(*names: str) -> list[bytes]:
+        return [path.read_bytes() for name in names if (path := SHARED / name).exists()]
+
+    return [
+        Target("scraped article", ".txt", files("seed/article-syria-conference.txt"), import_file),
+        Target(
+            "WordPress (WXR)",
+            ".xml",
+            files(
+                "imports/isso/wordpress.xml", "imports/wordpress/themeunittestdata.wordpress.xml"
+            ),
+            import_file,
+        ),
+        Target("Disqus", ".xml", files("imports/isso/disqus.xml"), import_file),
+        Target("rule set", ".toml", [DEFAULT_RULE_SET.read_bytes()], read_rules),
+        Target("log export", ".jsonl", sample_exports(scratch), check_export),
+    ]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--inputs", type=int, default=2000, help="inputs per target")
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args(argv)
+    rng = random.Random(args.seed)
+    failures = 0
+    with tempfile.TemporaryDirectory(prefix="fuzz-") as scratch:
+        folder = Path(scratch)
+        database = open_database(f"sqlite:///{folder / 'fuzz.sqlite3'}")
+        rows = []
+        for target in targets(folder):
+            if not target.seeds:
+                print(f"{target.name}: no seed input (../shared/data absent); skipped")
+                continue
+            kinds: Counter[str] = Counter()
+            failed: list[str] = []
+            slowest = 0.0
+            started = time.perf_counter()
+            for _ in range(args.inputs):
+                data = mutate(rng.choice(target.seeds), rng, rng.choice(ROUNDS))
+                outcome = run_one(target, data, folder, database)
+                kinds[outcome.kind] += 1
+                slowest = max(slowest, outcome.seconds)
+                if outcome.failure is not None:
+                    failed.append(outcome.failure)
+            failures += len(failed)
+            spent = time.perf_counter() - started
+            rows.append((target.name, args.inputs, dict(kinds), len(failed), slowest, spent))
+            for failure in failed[:5]:
+                print(f"{target.name}: FAILED {failure}")
+        database.close()
+    print(f"{'target':<18} {'inputs':>7}  {'outcomes':<44} {'failures':>8} {'slowest':>8}")
+    for name, count, kinds_seen, failed_count, slowest, spent in rows:
+        seen = ", ".join(f"{kind} {number:,}" for kind, number in sorted(kinds_seen.items()))
+        print(
+            f"{name:<18} {count:>7,}  {seen:<44} {failed_count:>8} {slowest * 1000:>6.0f} ms"
+            f"   ({spent:.0f} s)"
+        )
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
