@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from moderator.formats.log_export import neutralised
 from moderator.stats import ArticleStats, DecisionsAt, ModeratorStats, RuleStats
 from moderator.stats_period import PERSON_ACTIONS
 from moderator.stats_queue import QueueAt, WaitStats
@@ -99,6 +100,12 @@ def seconds(span: timedelta | None) -> int | None:
     return None if span is None else round(span.total_seconds())
 
 
+def _csv_value(value: Any) -> Any:
+    if value is None:
+        return ""
+    return neutralised(value) if isinstance(value, str) else value
+
+
 def headers(rows: Sequence[Row]) -> list[str]:
     """Every key of the rows, in the order they first appear."""
     return list(dict.fromkeys(key for row in rows for key in row))
@@ -106,15 +113,17 @@ def headers(rows: Sequence[Row]) -> list[str]:
 
 def write_csv(path: Path, rows: Sequence[Row]) -> None:
     """The rows as CSV (a header, then one line per row; a missing value is empty), written
-    whole or not at all: into a file beside ``path``, then moved over it."""
+    whole or not at all: into a file beside ``path``, then moved over it. Text is quoted,
+    and text a spreadsheet would run as a formula (a title or a name starting with "=") is
+    marked as text."""
     names = headers(rows)
     partial = path.with_name(f".{path.name}.partial")
     try:
         with partial.open("w", encoding="utf-8", newline="") as out:
-            writer = csv.writer(out)
+            writer = csv.writer(out, quoting=csv.QUOTE_NONNUMERIC)
             writer.writerow(names)
             for row in rows:
-                writer.writerow(["" if row.get(name) is None else row[name] for name in names])
+                writer.writerow([_csv_value(row.get(name)) for name in names])
         partial.replace(path)
     finally:
         partial.unlink(missing_ok=True)

@@ -163,8 +163,9 @@ def read_wxr(path: Path, summary: ReadSummary) -> Iterator[IncomingArticle]:
                     yield _wxr_article(element, comments, source)
                 comments = []
                 element.clear()
-                if channel is not None:
-                    # The cleared shells of read items add up over a large file.
+                if channel is not None and any(child is element for child in channel[-1:]):
+                    # The cleared shells of read items add up over a large file. (An item
+                    # elsewhere, as a malformed file may have one, stays where it is.)
                     channel.remove(element)
 
 

@@ -40,6 +40,19 @@ _SYMBOLS = "".join(f"\\x{{{ord(symbol):x}}}" for symbol in LEET_SYMBOLS)
 _NOT_GAPS = "\\n'\\x{2019}"
 # Room for the DFA of a few thousand terms: RE2 falls back to a slow engine when it runs out.
 _MAX_MEM = 256 << 20
+# A word list is compiled in parts of at most this many patterns: RE2 refuses a program past
+# its memory budget (a list of tens of thousands of terms would be), and lists of the usual
+# size stay one part, scanned once.
+TERMS_PER_PART = 4000
+
+
+def parts(items: Sequence[Any]) -> list[Sequence[Any]]:
+    """``items`` in consecutive parts of at most ``TERMS_PER_PART`` (one part, maybe empty,
+    at least)."""
+    size = TERMS_PER_PART
+    return [items[start : start + size] for start in range(0, len(items), size)] or [items]
+
+
 UNANCHORED = re2._re2.RE2.Anchor.UNANCHORED  # see Scanner
 
 

@@ -22,13 +22,25 @@ from __future__ import annotations
 import bisect
 import itertools
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple, cast
 
+import re2
+
 from moderator.domain import Severity
 from moderator.rules.normalize import BREAK, Reading, fold_text, readings
-from moderator.rules.prefilter import NOTHING, SPACED, UNANCHORED, Prefilter, Scanner, spaced_runs
+from moderator.rules.prefilter import (
+    LOOK,
+    NOTHING,
+    SPACED,
+    TERMS_PER_PART,
+    UNANCHORED,
+    Prefilter,
+    Scanner,
+    parts,
+    spaced_runs,
+)
 
 _WORD = re.compile(r"[^\W_]+")
 _STRETCHED = re.compile(r"([^\W_])\1\1")
@@ -147,12 +159,23 @@ def _form_pattern(form: Form) -> str:
     return f"{_WILD if lead else ''}{body}{_WILD if trail else ''}"
 
 
-def _scanner(terms: Sequence[Term], *, plurals: bool) -> Scanner | None:
+def _scanner(terms: Sequence[Term], *, plurals: bool) -> list[Scanner] | None:
+    """The terms' scanner: one, or one per part of a very long list (see ``parts``)."""
     if not terms:
         return None
     patterns = {_form_pattern(form) for term in terms for form in forms(term, plurals=plurals)}
-    alternatives = "|".join(sorted(patterns))
-    return Scanner(f"(?:^|[ \n])(?:{alternatives})(?:[ \n]|$)", longest=True)
+    return [scanner for part in parts(sorted(patterns)) for scanner in _compiled(part)]
+
+
+def _compiled(patterns: Sequence[str]) -> list[Scanner]:
+    """One scanner of ``patterns``, or, where RE2 finds that too large, of each half."""
+    try:
+        return [Scanner(f"(?:^|[ \n])(?:{'|'.join(patterns)})(?:[ \n]|$)", longest=True)]
+    except re2.error:
+        if len(patterns) < 2:
+            raise
+        middle = len(patterns) // 2
+        return _compiled(patterns[:middle]) + _compiled(patterns[middle:])
 
 
 def _spaced_words(reading: Reading, placeholder: str | None) -> bytes | str:
@@ -171,8 +194,11 @@ def _spaced_words(reading: Reading, placeholder: str | None) -> bytes | str:
     return _NOT_WORD.sub(" ", text)
 
 
-def _spans(scanner: Scanner, words: bytes | str) -> list[tuple[int, int]]:
+def _spans(scanners: list[Scanner], words: bytes | str) -> list[tuple[int, int]]:
     """[start, end) of each longest match in ``words``, without the spaces around it."""
+    if len(scanners) > 1:
+        return _spans_of_parts(scanners, words)
+    (scanner,) = scanners
     spans: list[tuple[int, int]] = []
     position = 0
     if isinstance(words, bytes):
@@ -190,6 +216,33 @@ def _spans(scanner: Scanner, words: bytes | str) -> list[tuple[int, int]]:
         spans.append((start + (words[start] in " \n"), end - (words[end - 1] in " \n")))
         position = spans[-1][1]
     return spans
+
+
+def _spans_of_parts(scanners: list[Scanner], words: bytes | str) -> list[tuple[int, int]]:
+    """:func:`_spans` over a list scanned in parts: at each step the leftmost match of any
+    part, the longest of those that start there (as one scanner of every term would)."""
+    spans: list[tuple[int, int]] = []
+    position = 0
+    while True:
+        best: tuple[int, int] | None = None
+        for scanner in scanners:
+            if isinstance(words, bytes):
+                found = scanner.search(words, position)
+            else:
+                match = scanner.regex.search(words, position)
+                found = None if match is None else match.span()
+            if found is not None and (
+                best is None or found[0] < best[0] or (found[0] == best[0] and found[1] > best[1])
+            ):
+                best = found
+        if best is None:
+            return spans
+        start, end = best
+        if isinstance(words, bytes):
+            spans.append((start + (words[start] <= 32), end - (words[end - 1] <= 32)))
+        else:
+            spans.append((start + (words[start] in " \n"), end - (words[end - 1] in " \n")))
+        position = spans[-1][1]
 
 
 def _variants(word: str) -> list[str]:
@@ -265,6 +318,10 @@ class WordMatch(NamedTuple):
     terms: tuple[Term, ...]
 
 
+def _everything(_text: str) -> int:
+    return LOOK | SPACED
+
+
 def _nothing(text: str) -> int:
     return NOTHING
 
@@ -301,14 +358,19 @@ class WordMatcher:
         free = [char for char in _PLACEHOLDERS if char not in used]
         self._placeholder = free[0] if free and all(c.isascii() for c in used) else None
         self._named: dict[str, tuple[Term, ...]] = {}
-        # The prefilter reads case-folded text whatever the list says: a superset either way.
-        folded = terms if fold_case else [parse_term(term.entry) for term in terms]
-        self._prefilter = Prefilter(
-            [form for term in folded for form in forms(term, plurals=plurals)],
-            symbols=[parse_term(term.entry).words[0] for term in symbolic],
-        )
         # The prefilter alone: NOTHING means find() would return no match.
-        self.look = self._prefilter.look if terms or symbolic else _nothing
+        self.look: Callable[[str], int] = _nothing
+        if len(terms) > TERMS_PER_PART:
+            # A very long list: its prefilter would take many seconds to build (RE2 sets of
+            # letter classes), longer than reading every comment in full takes.
+            self.look = _everything
+        elif terms or symbolic:
+            # The prefilter reads case-folded text whatever the list says: a superset.
+            folded = terms if fold_case else [parse_term(term.entry) for term in terms]
+            self.look = Prefilter(
+                [form for term in folded for form in forms(term, plurals=plurals)],
+                symbols=[parse_term(term.entry).words[0] for term in symbolic],
+            ).look
 
     def find(self, text: str) -> list[WordMatch]:
         """The matches in ``text``: one per place, the earliest and longest first."""

@@ -149,6 +149,16 @@ def append(
 
 
 Hit = tuple[str, str, list[list[int]], str]  # rule id, severity, spans, explanation
+# The words a hit covers, as evidence, up to this many characters: a measured rule's span is
+# the whole comment, and a 1 MB comment must not make a 1 MB log entry (its hash and the
+# spans say exactly what was decided on).
+MATCHED_LIMIT = 200
+
+
+def _excerpt(text: str) -> str:
+    if len(text) <= MATCHED_LIMIT:
+        return text
+    return f"{text[:MATCHED_LIMIT]}… ({len(text):,} characters)"
 
 
 def evidence(body: str, hits: Iterable[Hit]) -> str:
@@ -159,7 +169,7 @@ def evidence(body: str, hits: Iterable[Hit]) -> str:
             "rule": rule,
             "severity": severity,
             "spans": [list(span) for span in spans],
-            "matched": [body[start:end] for start, end in spans],
+            "matched": [_excerpt(body[start:end]) for start, end in spans],
             "explanation": explanation,
         }
         for rule, severity, spans, explanation in sorted(hits, key=lambda hit: (hit[0], hit[2]))

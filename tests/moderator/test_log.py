@@ -29,7 +29,7 @@ from moderator.rules.model import RuleSet
 from moderator.services import moderation
 from moderator.services.errors import NotFoundError, TransitionError
 from moderator.services.flagging import added_comment_ids, flag_comments
-from moderator.services.history import Actor, LogIntegrityError, NewEntry, append
+from moderator.services.history import Actor, LogIntegrityError, NewEntry, append, evidence
 from moderator.services.importing import import_article
 from moderator.storage import Database, open_database
 
@@ -135,6 +135,18 @@ def test_a_decision_keeps_its_evidence(database: Database, rule_set: RuleSet) ->
         [[4, 9]],
         ["idiot"],
     )
+
+
+def test_evidence_of_a_huge_comment_stays_small() -> None:
+    """A measured rule's span is the whole comment: the evidence keeps its spans and the
+    text's hash, and a short excerpt of the words, not a megabyte of them."""
+    body = "word " * 200_000
+    text = evidence(body, [("length", "low", [[0, len(body)]], "1,000,000 characters")])
+    assert len(text) < 1000
+    (hit,) = json.loads(text)["hits"]
+    assert hit["spans"] == [[0, 1_000_000]]
+    assert hit["matched"] == [body[:200] + "… (1,000,000 characters)"]
+    assert json.loads(text)["text_sha256"] == text_digest(body)
 
 
 def test_the_rules_hide_as_system_with_their_version(database: Database, rule_set: RuleSet) -> None:

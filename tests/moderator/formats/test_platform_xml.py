@@ -118,6 +118,22 @@ def test_hostile_and_broken_xml_is_refused_with_its_place(
     assert str(refused.value).startswith(str(path))
 
 
+def test_an_item_outside_the_channel_is_read_where_it_stands(tmp_path: Path) -> None:
+    """Found by fuzzing: an item inside another element (not straight in the channel) once
+    broke the reader's housekeeping with a ValueError."""
+    path = write(
+        tmp_path,
+        "nested.xml",
+        WXR_HEAD
+        + "<wrapper>"
+        + wxr_item("Inner", wxr_comment(1, "hi"))
+        + "</wrapper>"
+        + wxr_item("Two", wxr_comment(2, "there"))
+        + "</channel></rss>",
+    )
+    assert [article.title for article in read_wxr(path, ReadSummary())] == ["Inner", "Two"]
+
+
 def test_a_fault_after_whole_articles_comes_after_them(tmp_path: Path) -> None:
     path = write(
         tmp_path,

@@ -536,3 +536,82 @@ def test_many_terms_compile(tmp_path: Path) -> None:
     terms = ["".join(word) for word in itertools.product(letters, repeat=4)][:2_000]
     subject = WordListRule(id="many", terms=tuple(terms))
     assert [hit.matched for hit in check(subject, "xx abcd ABCE jjjj")] == ["abcd", "ABCE"]
+
+
+# A list long enough to be compiled in parts finds what one compiled whole finds.
+PART_TERMS = [
+    "idiot",
+    "moron",
+    "you people",
+    "shut up",
+    "clown*",
+    "*hole",
+    "go back to your country",
+    "fool",
+    "troll",
+    "liar",
+    "hack",
+    "shill",
+]
+PART_WORDS = [
+    "idiot",
+    "idiots",
+    "moron",
+    "you",
+    "people",
+    "shut",
+    "up",
+    "clowns",
+    "a-hole",
+    "go",
+    "back",
+    "to",
+    "your",
+    "country",
+    "fools",
+    "tr0ll",
+    "l i a r",
+    "hack",
+    "shill",
+    "the",
+    "café",
+    "I'm",
+    "\u200bidiot",
+    "\n\n",
+    ",",
+    "IDIOT",
+]
+
+
+@settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(PART_WORDS), max_size=25).map(" ".join))
+def test_a_list_compiled_in_parts_finds_what_it_finds_whole(body: str) -> None:
+    from moderator.rules import prefilter  # noqa: PLC0415
+
+    terms = [parse_term(term) for term in PART_TERMS]
+    allow = [parse_term("shut up shop")]
+    whole = WordMatcher(terms, allow=allow)
+    saved = prefilter.TERMS_PER_PART
+    prefilter.TERMS_PER_PART = 2
+    try:
+        in_parts = WordMatcher(terms, allow=allow)
+    finally:
+        prefilter.TERMS_PER_PART = saved
+    assert len(in_parts._scanner or []) > 1
+    assert in_parts.find(body) == whole.find(body)
+    assert bool(in_parts.look(body)) == bool(whole.look(body))
+
+
+def test_fifty_thousand_terms_load_and_match(tmp_path: Path) -> None:
+    words = [f"zq{number:05d}x" for number in range(50_000)]
+    (tmp_path / "huge.txt").write_text("\n".join(words) + "\n", encoding="utf-8")
+    (tmp_path / "huge.toml").write_text(
+        '[ruleset]\nname = "Huge"\n\n[[rule]]\nid = "huge"\nkind = "words"\n'
+        'severity = "medium"\naction = "flag"\nterms_file = "huge.txt"\n',
+        encoding="utf-8",
+    )
+    (rule,) = load_rule_set(tmp_path / "huge.toml").rules
+    assert isinstance(rule, WordListRule)
+    context = RuleContext()
+    hits = rule.check(CommentSnapshot("first zq00007x then ZQ49999X, not zq50000x"), context)
+    assert sorted(span for hit in hits for span in hit.spans) == [(6, 14), (20, 28)]
