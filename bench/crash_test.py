@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from results import Result, record
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
@@ -168,6 +169,7 @@ def run_trial(
 ) -> Trial:
     """Start the child, kill it with SIGKILL (after a random delay once it is ready, or
     right after its ``kill_after_lines``-th line), then check the database."""
+    here = Path(__file__).resolve()
     process = subprocess.Popen(  # noqa: S603 - this script, with arguments made here
         [
             sys.executable,
@@ -181,7 +183,7 @@ def run_trial(
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])},
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(map(str, (here.parent, here.parents[1])))},
     )
     assert process.stdout is not None
     lines: list[str] = []
@@ -327,6 +329,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             f" acknowledged, {comments:,} comments and {entries:,} log entries at the end;"
             f" trials with a problem: {failures}"
         )
+    record(
+        Result(
+            "crash: SIGKILL while importing and deciding",
+            f"{options.trials:,} trials ({len(acknowledged.decisions):,} decisions and"
+            f" {len(acknowledged.files):,} files acknowledged)",
+            f"{options.trials:,} kills",
+            failures,
+            f".venv/bin/python bench/crash_test.py --trials {options.trials} --seed {options.seed}",
+        )
+    )
     return 1 if failures else 0
 
 

@@ -24,6 +24,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from results import Result, record
 from sqlalchemy import func, select
 
 from moderator.formats.errors import FormatError
@@ -250,6 +251,42 @@ def sample_exports(folder: Path) -> list[bytes]:
         database.close()
 
 
+# A small rule set of several kinds: most of its mutations are still a rule set, so that the
+# fuzzing reaches the loader's checks of each kind, not only TOML's.
+SMALL_RULES = b"""[ruleset]
+name = "Small"
+
+[[rule]]
+id = "words"
+kind = "words"
+severity = "medium"
+action = "flag"
+terms = ["idiot", "you people", "clown*"]
+allow = ["you people rock"]
+
+[[rule]]
+id = "phone"
+kind = "regex"
+severity = "low"
+action = "flag"
+pattern = '\\d{3}-\\d{4}'
+
+[[rule]]
+id = "links"
+kind = "links"
+severity = "low"
+action = "flag"
+threshold = 2
+
+[[rule]]
+id = "long"
+kind = "length"
+severity = "low"
+action = "flag"
+max = 5000
+"""
+
+
 def targets(scratch: Path) -> list[Target]:
     """Every target, with the seeds found (shared data missing: those targets have none)."""
 
@@ -267,7 +304,7 @@ def targets(scratch: Path) -> list[Target]:
             import_file,
         ),
         Target("Disqus", ".xml", files("imports/isso/disqus.xml"), import_file),
-        Target("rule set", ".toml", [DEFAULT_RULE_SET.read_bytes()], read_rules),
+        Target("rule set", ".toml", [DEFAULT_RULE_SET.read_bytes(), SMALL_RULES], read_rules),
         Target("log export", ".jsonl", sample_exports(scratch), check_export),
     ]
 
@@ -311,6 +348,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"{name:<18} {count:>7,}  {seen:<44} {failed_count:>8} {slowest * 1000:>6.0f} ms"
             f"   ({spent:.0f} s)"
         )
+    record(
+        *(
+            Result(
+                f"fuzz: {name}",
+                f"{count:,} inputs ({', '.join(f'{n:,} {k}' for k, n in sorted(seen.items()))})",
+                "\N{EN DASH}",
+                failed_count,
+                f".venv/bin/python bench/fuzz_inputs.py --inputs {args.inputs} --seed {args.seed}",
+            )
+            for name, count, seen, failed_count, _, _ in rows
+        )
+    )
     return 1 if failures else 0
 
 

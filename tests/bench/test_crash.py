@@ -4,32 +4,16 @@ every decision it acknowledged, imports whole files or none, and its log verifie
 
 from __future__ import annotations
 
-import importlib.util
 import random
-import sys
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 from sqlalchemy import text
 
 from moderator.storage import open_database
+from tests.bench.loading import load_bench
 
-BENCH = Path(__file__).resolve().parents[2] / "bench"
-
-
-def _load(name: str) -> ModuleType:
-    # bench/ holds scripts, not a package: load one by its path.
-    spec = importlib.util.spec_from_file_location(name, BENCH / f"{name}.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault(name, module)
-    spec.loader.exec_module(module)
-    return module
-
-
-crash_test = _load("crash_test")
+crash_test = load_bench("crash_test")
 
 
 @pytest.mark.parametrize("seed", [1, 2])

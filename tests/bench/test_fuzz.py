@@ -14,9 +14,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from moderator.storage import open_database
-from tests.bench.test_crash import _load
+from tests.bench.loading import load_bench
 
-fuzz_inputs = _load("fuzz_inputs")
+fuzz_inputs = load_bench("fuzz_inputs")
 NAMES = ["scraped article", "WordPress (WXR)", "Disqus", "rule set", "log export"]
 
 

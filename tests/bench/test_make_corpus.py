@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
@@ -17,22 +14,9 @@ from moderator.formats.scraped import (
 )
 from moderator.importer import import_paths
 from moderator.storage import Database
+from tests.bench.loading import load_bench
 
-BENCH = Path(__file__).resolve().parents[2] / "bench"
-
-
-def _load_generator() -> ModuleType:
-    # bench/ holds scripts, not a package: load the generator by its path.
-    spec = importlib.util.spec_from_file_location("make_corpus", BENCH / "make_corpus.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("make_corpus", module)
-    spec.loader.exec_module(module)
-    return module
-
-
-make_corpus = _load_generator()
+make_corpus = load_bench("make_corpus")
 
 
 @pytest.fixture
