@@ -198,7 +198,9 @@ class QueuePage(QWidget):
         found = insights.queue
         step = _step(insights)
         moments = [q.at for q in found]
-        self.pending_chart.lines_over_time(moments, {"pending": [q.pending for q in found]})
+        self.pending_chart.lines_over_time(
+            moments, {"pending comments": [q.pending for q in found]}
+        )
         self.pending_chart.set_axes("Comments", f"End of each {step} (UTC)")
         hours = [
             None if q.oldest_wait is None else q.oldest_wait.total_seconds() / 3600 for q in found
@@ -313,8 +315,9 @@ class ArticlesPage(QWidget):
         self.open_button.setObjectName("openArticle")
         self.open_button.setToolTip("Show the chosen article and its comments on the desk")
         right = _column(self, self.table, button=self.open_button)
-        split = _split(Qt.Orientation.Horizontal, self, self.panel, right)
-        split.setSizes([560, 560])
+        # Titles need the width: the table goes below the chart.
+        split = _split(Qt.Orientation.Vertical, self, self.panel, right)
+        split.setSizes([400, 260])
         _page_with(self, split)
 
     def show_insights(self, insights: Insights) -> None:

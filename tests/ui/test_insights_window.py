@@ -90,7 +90,7 @@ def test_each_tab_draws_what_the_core_counts(
     assert window.decisions.chart.drawn == {"approve": [1.0], "hide": [4.0]}
     assert [d.by_action for d in expected.decisions] == [{"approve": 1, "hide": 4}]
     # Seven comments arrived, five decided: two pending at the end of today.
-    assert window.queue.pending_chart.drawn == {"pending": [2.0]}
+    assert window.queue.pending_chart.drawn == {"pending comments": [2.0]}
     assert window.queue.waits_model.rowCount() == 2
     assert "half of 5 comments were decided within" in window.queue.desk_wait.text()
     # The rule: one flag hidden, one published.
@@ -134,7 +134,7 @@ def test_filters_narrow_the_views_over_time(insights: InsightsWindow, qtbot: QtB
     # Ann decided nothing on "Heated"; its queue is empty of pending comments.
     assert window.decisions.chart.drawn == {}
     assert not window.decisions.chart.empty.isHidden()
-    assert window.queue.pending_chart.drawn == {"pending": [0.0]}
+    assert window.queue.pending_chart.drawn == {"pending comments": [0.0]}
     with qtbot.waitSignal(window.shown, timeout=WORK_TIMEOUT_MS):
         window.by_box.setCurrentIndex(1)  # per hour
     assert window.insights is not None
@@ -148,7 +148,7 @@ def test_a_decision_on_the_desk_is_counted_again(
     with qtbot.waitSignal(insights.shown, timeout=WORK_TIMEOUT_MS):
         desk.approve([decided["calm"][2]])
     assert insights.decisions.chart.drawn["approve"] == [2.0]
-    assert insights.queue.pending_chart.drawn == {"pending": [1.0]}
+    assert insights.queue.pending_chart.drawn == {"pending comments": [1.0]}
 
 
 def test_a_chart_saves_as_png_and_its_numbers_as_csv(
