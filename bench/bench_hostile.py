@@ -34,6 +34,7 @@ import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
@@ -74,6 +75,9 @@ HOSTILE: dict[str, tuple[str, str]] = {
     "formula names": ("=cmd|' /C calc'!A0", "A name that would run in a spreadsheet."),
     "formula body": ("plus", '=HYPERLINK("http://evil.example","click")'),
 }
+# A title and a moderator's name that a spreadsheet would run: the exports carry both.
+HOSTILE_TITLE = '=HYPERLINK("http://evil.example","A thread strangers wrote")'
+HOSTILE_MODERATOR = "@SUM(1+1)*cmd|' /C calc'!A0"
 BACKTRACKING = ("(a+)+$", "(a|aa)+$", "(a|a?)+$", "(.*a){12}", "^(\\w+\\s?)*$")
 # Rules on a comment: 100 ms; on the 1 MB one, linear time makes it 1,000 ms.
 TARGETS_MS = {"open": 2000.0, "go to": 500.0, "ctrl+end": 500.0, "rule": 100.0, "1 MB": 1000.0}
@@ -94,7 +98,7 @@ def hostile_thread(count: int) -> IncomingArticle:
         )
         for index in range(count - len(comments))
     ]
-    return IncomingArticle("A thread strangers wrote", "The body.", "hostile.txt", tuple(comments))
+    return IncomingArticle(HOSTILE_TITLE, "The body.", "hostile.txt", tuple(comments))
 
 
 def timed(action: Callable[[], object]) -> float:
@@ -131,8 +135,14 @@ def window_rows(database: Database, article_id: int, ids: dict[str, int]) -> lis
         ms = timed(go)
         shown = window.commentDetail.document()
         markup = shown.toHtml()
-        # Shown as text, the markup is escaped: no element of it is in the document.
+        plain = shown.toPlainText()
+        # Shown as text: the markup is in the text, escaped, no element of it in the document;
+        # hidden characters are marked where they stand.
         inert = not any(tag in markup for tag in ("<script", "<img", "<a href", "<b>"))
+        if label == "HTML and script":
+            inert = inert and "<script>alert(1)</script>" in plain
+        if label == "bidi and zero-width":
+            inert = inert and "\u27e8U+202E\u27e9" in plain and "\u202e" not in plain
         rows.append(_row(f"go to: {label}", ms, TARGETS_MS["go to"], "" if inert else "MARKUP RAN"))
         if not inert:
             rows[-1][-1] = verdict(False)
@@ -149,6 +159,8 @@ def window_rows(database: Database, article_id: int, ids: dict[str, int]) -> lis
 
 
 def export_rows(database: Database, folder: Path) -> list[list[str]]:
+    """The log and the insights as CSV: the moderator's name and the title are in them, each
+    marked as text; no cell starts like a formula."""
     csv.field_size_limit(sys.maxsize)  # a 1 MB comment makes a long cell
     rows = []
     log = folder / "log.csv"
@@ -157,16 +169,17 @@ def export_rows(database: Database, folder: Path) -> list[list[str]]:
         stats_rows.write_csv(
             folder / "articles.csv", stats_rows.article_rows(article_stats(session))
         )
-    for path in (log, folder / "articles.csv"):
+    for path, hostile in ((log, HOSTILE_MODERATOR), (folder / "articles.csv", HOSTILE_TITLE)):
         with path.open(encoding="utf-8", newline="") as data:
             cells = [cell for row in csv.reader(data) for cell in row]
         live = [cell for cell in cells if cell.startswith(FORMULA_STARTS) and not _number(cell)]
+        marked = cells.count("'" + hostile)
         rows.append(
             [
                 f"export {path.name}: cells starting like a formula",
-                f"{len(live)} live of {len(cells):,} cells",
-                "0",
-                verdict(not live),
+                f"{len(live)} live of {len(cells):,}; {marked:,} hostile cells marked as text",
+                "0 live, some marked",
+                verdict(not live and marked > 0),
             ]
         )
     return rows
@@ -235,6 +248,11 @@ def big_word_list_rows(folder: Path, thread: IncomingArticle) -> list[list[str]]
     ]
     run_ms = timed(lambda: sum(1 for _ in engine.check_all(snapshots)))
     per_second = len(snapshots) / (run_ms / 1000)
+    listed = sorted(terms)
+    full = " ".join(rng.choice(listed) for _ in range(120_000))[:1_000_000]
+    hits: list[Any] = []
+    full_ms = timed(lambda: hits.extend(engine.check(CommentSnapshot(body=full, author="x", id=1))))
+    found = sum(len(hit.spans) for hit in hits)
     return [
         _row("50,000-term word list: load", load_ms, 10_000.0),
         [
@@ -242,6 +260,12 @@ def big_word_list_rows(folder: Path, thread: IncomingArticle) -> list[list[str]]
             f"{run_ms:,.0f} ms ({per_second:,.0f} comments/s)",
             "<= 10,000 ms",
             verdict(run_ms <= 10_000),
+        ],
+        [
+            "50,000-term word list: a 1 MB comment of listed terms",
+            f"{full_ms:,.0f} ms ({found:,} places found)",
+            "<= 10,000 ms",
+            verdict(full_ms <= 10_000 and found > 50_000),
         ],
     ]
 
@@ -271,7 +295,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 )
             )
             flag_comments(session, rule_set, ids)
-            moderation.approve(session, ids[:3], actor=moderation.ensure_profile(session, "ann"))
+            moderator = moderation.ensure_profile(session, HOSTILE_MODERATOR)
+            moderation.approve(session, ids[:3], actor=moderator)
         import_ms = (time.perf_counter() - started) * 1000
         hostile_ids = dict(zip(HOSTILE, ids, strict=False))
         rows = [["measured", "result", "target", "verdict"]]

@@ -2,8 +2,10 @@
 
 A child process imports article files and makes decisions in a loop on one SQLite database,
 printing a line after each unit of work commits ("imported FILE", "ack SEQ COMMENT STATUS").
-The parent kills it (SIGKILL: no cleanup, no flush, as a power cut looks to the program) at
-a random moment, then checks the database the way the next start would find it:
+The parent kills it with SIGKILL (no cleanup, no flush, no chance to finish a write: as a
+crash looks to the program; what the system had been handed stays, as it would not in a
+power cut, which synchronous=FULL is for) at a random moment, then checks the database the
+way the next start would find it:
 
 - it opens (the schema as it should be), ``PRAGMA integrity_check`` says ok and no foreign
   key points nowhere;
@@ -220,8 +222,14 @@ def run_trial(
     for line in lines:
         acknowledged.take(line)
     problems = check(db_path, folder, acknowledged)
-    if error.strip() and process.returncode != -signal.SIGKILL:
-        problems = (*problems, f"the child failed: {error.strip()[-400:]}")
+    if not lines or lines[0] != "ready":
+        problems = (*problems, f"the child never started: {error.strip()[-400:]}")
+    elif process.returncode != -signal.SIGKILL:
+        # Killed, it ends with -9; anything else means it ended by itself (a fault, a crash).
+        problems = (
+            *problems,
+            f"the child ended by itself (exit {process.returncode}): {error.strip()[-400:]}",
+        )
     return Trial(len(lines), killed_after, problems)
 
 

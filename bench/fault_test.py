@@ -20,6 +20,7 @@ Run it (from the repository root)::
 from __future__ import annotations
 
 import argparse
+import hashlib
 import random
 import sqlite3
 import sys
@@ -41,9 +42,8 @@ from moderator.db_errors import explain_refusal
 from moderator.domain import ReasonCode, Status
 from moderator.formats.scraped import ScrapedArticle, ScrapedComment, format_scraped
 from moderator.importer import ImportAborted, import_paths
-from moderator.log_queries import read_head
 from moderator.log_verify import verify_log
-from moderator.models import Article, Comment, Flag, LogEntryRow, Note
+from moderator.models import Article, Comment, LogEntryRow
 from moderator.rule_runs import run_rules
 from moderator.rules import kinds as _kinds  # noqa: F401 - registers the built-in rule kinds
 from moderator.rules.loader import load_rule_set
@@ -88,25 +88,18 @@ def refuse_write(database: Database, number: int) -> Iterator[Injection]:
         event.remove(database.engine, "before_cursor_execute", before)
 
 
-def state(database: Database) -> tuple[Any, ...]:
-    """What a refused unit of work must leave as it was."""
+def state(database: Database) -> str:
+    """Every row of every table, hashed: what a refused unit of work must leave as it was."""
+    digest = hashlib.sha256()
     with database.session() as session:
-        statuses = session.execute(
-            select(
-                func.count(Comment.id),
-                func.coalesce(func.sum(Comment.id * func.length(Comment.status)), 0),
-                func.coalesce(func.sum(Comment.version), 0),
-            )
-        ).one()
-        head = read_head(session)
-        return (
-            session.scalar(select(func.count(Article.id))),
-            tuple(statuses),
-            session.scalar(select(func.count(Flag.comment_id))),
-            session.scalar(select(func.count(Note.id))),
-            session.scalar(select(func.count(LogEntryRow.seq))),
-            None if head is None else (head.seq, head.hash),
-        )
+        tables = session.execute(
+            text("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+        ).scalars()
+        for table in list(tables):
+            digest.update(table.encode())
+            for row in session.execute(text(f'SELECT * FROM "{table}" ORDER BY rowid')):
+                digest.update(repr(tuple(row)).encode())
+    return digest.hexdigest()
 
 
 def sound(database: Database) -> list[str]:
@@ -176,6 +169,8 @@ class Desk:
         hide = self.rng.random() < 0.5
 
         def run() -> None:
+            if not ids:
+                return  # nothing pending just now: nothing to do
             with self.database.transaction() as session:
                 actor = moderation.ensure_profile(session, "ann")
                 if hide:
@@ -212,6 +207,8 @@ class Desk:
         ids = self._pending(1)
 
         def run() -> None:
+            if not ids:
+                return
             with self.database.transaction() as session:
                 actor = moderation.ensure_profile(session, "ann")
                 notes.note_comment(session, ids[0], "Seen this one before.", actor=actor)
@@ -246,7 +243,13 @@ def trial(desk: Desk, rng: random.Random) -> tuple[str, bool, list[str]]:
         problems.append(f"{name}: refused part-way, yet the database changed")
     problems += sound(desk.database)
     if injection.fired:
-        operation()  # again, with room: it must go through
+        # Again, with room: it must go through, and change what it is for.
+        try:
+            operation()
+        except (SQLAlchemyError, ImportAborted) as error:
+            problems.append(f"{name} (again): refused: {error}")
+        if state(desk.database) == before:
+            problems.append(f"{name} (again): went through, yet changed nothing")
         problems += [f"{name} (again): {problem}" for problem in sound(desk.database)]
     return name, injection.fired, problems
 

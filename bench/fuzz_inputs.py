@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import argparse
 import random
+import signal
 import sys
 import tempfile
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -187,18 +189,25 @@ def import_file(path: Path, database: Database) -> Outcome:
     return Outcome(kind, failure)
 
 
-def read_rules(path: Path, _database: Database) -> Outcome:
-    """A rule-set file: loaded, or refused with every problem placed in the file."""
+def read_rules(path: Path, _database: Database, *, also: Path | None = None) -> Outcome:
+    """A rule-set file: loaded, or refused with every problem placed in the file (or in
+    ``also``, a file it names)."""
+    places = {str(path)} | ({str(also)} if also is not None else set())
     try:
         read_rule_set(path)
     except LoadError as error:
         if not error.problems:
             return Outcome("refused", "refused without a reason")
         for problem in error.problems:
-            if problem.file != str(path) or (problem.line is not None and problem.line < 1):
+            if problem.file not in places or (problem.line is not None and problem.line < 1):
                 return Outcome("refused", f"problem without its place: {problem!r}")
         return Outcome("refused")
     return Outcome("read")
+
+
+def read_word_list(path: Path, database: Database) -> Outcome:
+    """A word-list file (one term a line), read through the rule set that names it."""
+    return read_rules(path.with_name("words-list.toml"), database, also=path)
 
 
 def check_export(path: Path, _database: Database) -> Outcome:
@@ -212,15 +221,35 @@ def check_export(path: Path, _database: Database) -> Outcome:
     return Outcome("read")
 
 
+class Hang(Exception):  # noqa: N818 - what it is
+    """An input ran past the watchdog."""
+
+
+def _watchdog(_signal: int, _frame: object) -> None:
+    raise Hang
+
+
 def run_one(target: Target, data: bytes, folder: Path, database: Database) -> Outcome:
-    """One input through a target, timed; any exception but the target's own is a failure."""
+    """One input through a target, timed, under a watchdog (an input still running after
+    four times ``HANG_SECONDS`` is stopped and reported); any exception but the target's
+    own is a failure."""
     path = folder / f"input{target.suffix}"
     path.write_bytes(data)
     started = time.perf_counter()
+    watched = threading.current_thread() is threading.main_thread()
+    if watched:
+        previous = signal.signal(signal.SIGALRM, _watchdog)
+        signal.setitimer(signal.ITIMER_REAL, HANG_SECONDS * 4)
     try:
         outcome = target.run(path, database)
+    except Hang:
+        outcome = Outcome("hung", f"still running after {HANG_SECONDS * 4:.0f} s (a hang)")
     except Exception as error:  # the point: anything else escaping is what we look for
         outcome = Outcome("crashed", f"{type(error).__name__}: {error}"[:300])
+    finally:
+        if watched:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
     seconds = time.perf_counter() - started
     if outcome.failure is None and seconds > HANG_SECONDS:
         outcome = Outcome(outcome.kind, f"took {seconds:.1f} s (a hang)")
@@ -293,6 +322,17 @@ def targets(scratch: Path) -> list[Target]:
     def files(*names: str) -> list[bytes]:
         return [path.read_bytes() for name in names if (path := SHARED / name).exists()]
 
+    # The default rule set names its word lists by file: they go beside the input.
+    for word_list in DEFAULT_RULE_SET.parent.glob("*.txt"):
+        (scratch / word_list.name).write_bytes(word_list.read_bytes())
+    (scratch / "words-list.toml").write_text(
+        '[ruleset]\nname = "Words"\n\n[[rule]]\nid = "w"\nkind = "words"\n'
+        'severity = "low"\naction = "flag"\nterms_file = "input.txt"\n',
+        encoding="utf-8",
+    )
+    word_lists = [path.read_bytes() for path in sorted(DEFAULT_RULE_SET.parent.glob("*.txt"))]
+    word_lists += files("wordlists/ldnoobw/en")
+
     return [
         Target("scraped article", ".txt", files("seed/article-syria-conference.txt"), import_file),
         Target(
@@ -305,6 +345,7 @@ def targets(scratch: Path) -> list[Target]:
         ),
         Target("Disqus", ".xml", files("imports/isso/disqus.xml"), import_file),
         Target("rule set", ".toml", [DEFAULT_RULE_SET.read_bytes(), SMALL_RULES], read_rules),
+        Target("word list", ".txt", word_lists, read_word_list),
         Target("log export", ".jsonl", sample_exports(scratch), check_export),
     ]
 

@@ -244,6 +244,14 @@ def refuse_foreign_sqlite(path: Path) -> None:
         finally:
             raw.close()
     except sqlite3.DatabaseError as error:
+        if "readonly" in str(error) or "read-only" in str(error):
+            # A database in WAL mode is read through files beside it (-wal, -shm), which a
+            # read-only folder will not take: it is a database, only not one we may open.
+            raise DatabaseError(
+                f"{path} cannot be opened: it (or its folder) is read-only, and Moderator"
+                " writes every decision to it. Copy it to a folder you may write to, or ask"
+                f" for write access ({error})"
+            ) from None
         raise DatabaseError(f"{path} is not a SQLite database ({error})") from None
     if tables and "alembic_version" not in tables:
         raise DatabaseError(

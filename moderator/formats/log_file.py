@@ -39,9 +39,22 @@ def verify_export(path: Path) -> FileVerification:
         with path.open(encoding="utf-8-sig") as stream:
             return _Checker(source).run(_records(source, stream))
     except UnicodeDecodeError as error:
-        raise FormatError(source, 0, f"not UTF-8 text ({error.reason})") from None
+        raise FormatError(
+            source, _undecodable_line(path), f"not UTF-8 text ({error.reason})"
+        ) from None
     except OSError as error:
         raise FormatError(source, 0, error.strerror or str(error)) from None
+
+
+def _undecodable_line(path: Path) -> int:
+    """The first line of ``path`` that is not UTF-8 (0: none found)."""
+    with path.open("rb") as stream:
+        for number, line in enumerate(stream, 1):
+            try:
+                line.decode("utf-8-sig" if number == 1 else "utf-8")
+            except UnicodeDecodeError:
+                return number
+    return 0
 
 
 def _records(source: str, lines: Iterable[str]) -> Iterator[tuple[int, str]]:

@@ -77,6 +77,18 @@ class _TextOnly(HTMLParser):
     def handle_data(self, data: str) -> None:
         self.parts.append(data)
 
+    def parse_marked_section(self, i: int, report: bool = True) -> int:
+        # The standard parser gives up on a malformed "<![..." with an AssertionError (found
+        # by fuzzing Disqus exports): it is no markup a comment means; keep it as text.
+        try:
+            return super().parse_marked_section(i, report)
+        except AssertionError:
+            end = self.rawdata.find(">", i)
+            if end < 0:
+                end = len(self.rawdata) - 1
+            self.handle_data(self.rawdata[i : end + 1])
+            return end + 1
+
 
 def plain_text(markup: str) -> str:
     """HTML (or WordPress blocks) as plain text: paragraphs apart by a blank line."""

@@ -40,10 +40,14 @@ _SYMBOLS = "".join(f"\\x{{{ord(symbol):x}}}" for symbol in LEET_SYMBOLS)
 _NOT_GAPS = "\\n'\\x{2019}"
 # Room for the DFA of a few thousand terms: RE2 falls back to a slow engine when it runs out.
 _MAX_MEM = 256 << 20
-# A word list is compiled in parts of at most this many patterns: RE2 refuses a program past
-# its memory budget (a list of tens of thousands of terms would be), and lists of the usual
-# size stay one part, scanned once.
+# A word list's patterns (its terms, their plurals) are compiled in parts of at most this
+# many: past a few thousand, RE2's automaton outgrows its memory and RE2 falls back to a far
+# slower engine, or refuses the program (a part it still refuses is halved).
 TERMS_PER_PART = 4000
+# The prefilter (one RE2 set of every pattern) is built for lists up to this many patterns;
+# past it, it would take many seconds to build, if RE2 took it at all, and every comment is
+# read in full instead.
+PREFILTER_LIMIT = 12_000
 
 
 def parts(items: Sequence[Any]) -> list[Sequence[Any]]:

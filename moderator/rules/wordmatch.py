@@ -33,8 +33,8 @@ from moderator.rules.normalize import BREAK, Reading, fold_text, readings
 from moderator.rules.prefilter import (
     LOOK,
     NOTHING,
+    PREFILTER_LIMIT,
     SPACED,
-    TERMS_PER_PART,
     UNANCHORED,
     Prefilter,
     Scanner,
@@ -220,29 +220,34 @@ def _spans(scanners: list[Scanner], words: bytes | str) -> list[tuple[int, int]]
 
 def _spans_of_parts(scanners: list[Scanner], words: bytes | str) -> list[tuple[int, int]]:
     """:func:`_spans` over a list scanned in parts: at each step the leftmost match of any
-    part, the longest of those that start there (as one scanner of every term would)."""
+    part, the longest of those that start there (as one scanner of every term would). Each
+    part's next match is kept until the text read reaches it, so every part reads the text
+    once, not once per match."""
+
+    def first(scanner: Scanner, position: int) -> tuple[int, int] | None:
+        if isinstance(words, bytes):
+            return scanner.search(words, position)
+        match = scanner.regex.search(words, position)
+        return None if match is None else match.span()
+
+    upcoming = {index: first(scanner, 0) for index, scanner in enumerate(scanners)}
     spans: list[tuple[int, int]] = []
-    position = 0
     while True:
-        best: tuple[int, int] | None = None
-        for scanner in scanners:
-            if isinstance(words, bytes):
-                found = scanner.search(words, position)
-            else:
-                match = scanner.regex.search(words, position)
-                found = None if match is None else match.span()
-            if found is not None and (
-                best is None or found[0] < best[0] or (found[0] == best[0] and found[1] > best[1])
-            ):
-                best = found
-        if best is None:
+        found = [(span, index) for index, span in upcoming.items() if span is not None]
+        if not found:
             return spans
-        start, end = best
+        (start, end), _ = min(found, key=lambda item: (item[0][0], -item[0][1]))
         if isinstance(words, bytes):
             spans.append((start + (words[start] <= 32), end - (words[end - 1] <= 32)))
         else:
             spans.append((start + (words[start] in " \n"), end - (words[end - 1] in " \n")))
         position = spans[-1][1]
+        # A part's kept match that starts before here overlaps the one taken: look again.
+        for index, span in list(upcoming.items()):
+            if span is None:
+                del upcoming[index]
+            elif span[0] < position:
+                upcoming[index] = first(scanners[index], position)
 
 
 def _variants(word: str) -> list[str]:
@@ -360,17 +365,18 @@ class WordMatcher:
         self._named: dict[str, tuple[Term, ...]] = {}
         # The prefilter alone: NOTHING means find() would return no match.
         self.look: Callable[[str], int] = _nothing
-        if len(terms) > TERMS_PER_PART:
-            # A very long list: its prefilter would take many seconds to build (RE2 sets of
-            # letter classes), longer than reading every comment in full takes.
-            self.look = _everything
+        # The prefilter reads case-folded text whatever the list says: a superset.
+        folded = terms if fold_case else [parse_term(term.entry) for term in terms]
+        prefiltered = [form for term in folded for form in forms(term, plurals=plurals)]
+        if len(prefiltered) > PREFILTER_LIMIT:
+            self.look = _everything  # a very long list: every comment is read in full
         elif terms or symbolic:
-            # The prefilter reads case-folded text whatever the list says: a superset.
-            folded = terms if fold_case else [parse_term(term.entry) for term in terms]
-            self.look = Prefilter(
-                [form for term in folded for form in forms(term, plurals=plurals)],
-                symbols=[parse_term(term.entry).words[0] for term in symbolic],
-            ).look
+            try:
+                self.look = Prefilter(
+                    prefiltered, symbols=[parse_term(term.entry).words[0] for term in symbolic]
+                ).look
+            except re2.error:
+                self.look = _everything  # too large for RE2: every comment read in full
 
     def find(self, text: str) -> list[WordMatch]:
         """The matches in ``text``: one per place, the earliest and longest first."""

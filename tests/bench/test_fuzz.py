@@ -17,7 +17,7 @@ from moderator.storage import open_database
 from tests.bench.loading import load_bench
 
 fuzz_inputs = load_bench("fuzz_inputs")
-NAMES = ["scraped article", "WordPress (WXR)", "Disqus", "rule set", "log export"]
+NAMES = ["scraped article", "WordPress (WXR)", "Disqus", "rule set", "word list", "log export"]
 
 
 @pytest.mark.parametrize("name", NAMES)

@@ -206,6 +206,27 @@ def test_a_file_that_is_not_sqlite_is_refused(tmp_path: Path) -> None:
     assert path.read_text(encoding="utf-8") == "just some notes\n" * 100
 
 
+def test_a_database_in_a_read_only_folder_is_named_as_such(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A database in WAL mode is read through files beside it, which a read-only folder
+    will not take: SQLite says "attempt to write a readonly database" even to a reader."""
+    path = tmp_path / "moderator.sqlite3"
+    open_database(str(path)).close()
+
+    def read_only(*_args: object, **_kwargs: object) -> sqlite3.Connection:
+        raise sqlite3.OperationalError("attempt to write a readonly database")
+
+    monkeypatch.setattr("moderator.storage.sqlite3.connect", read_only)
+    with pytest.raises(DatabaseError) as refused:
+        open_database(str(path))
+    assert str(refused.value).startswith(
+        f"{path} cannot be opened: it (or its folder) is read-only, and Moderator writes every"
+        " decision to it."
+    )
+    assert "not a SQLite database" not in str(refused.value)
+
+
 @pytest.mark.parametrize("name", ["we?ird.sqlite3", "pct%20dir.sqlite3", "hash#tag.sqlite3"])
 def test_paths_are_taken_literally(tmp_path: Path, name: str) -> None:
     db = open_database(str(tmp_path / name))

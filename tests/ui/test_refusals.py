@@ -99,3 +99,7 @@ def test_a_read_only_database_is_read_but_not_written(
         assert window.queue.rowCount() == rows
         assert window.queue.place_of(target) is not None
     assert status_of(database, target) is Status.PENDING
+    # Writable again: the same key decides.
+    with qtbot.waitSignal(window.desk.moderated, timeout=WORK_TIMEOUT_MS):
+        press(qtbot, window, "a")
+    assert status_of(database, target) is Status.APPROVED

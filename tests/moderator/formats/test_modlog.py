@@ -396,6 +396,12 @@ def test_files_that_are_not_exports_are_named(tmp_path: Path) -> None:
     binary.write_bytes(b"\xff\xfe\x00junk")
     with pytest.raises(FormatError, match="not UTF-8"):
         verify_export(binary)
+    # A bad byte further on is placed on its line.
+    late = tmp_path / "late.jsonl"
+    late.write_bytes(b'{"a": 1}\n{"b": 2}\n{"c": "\xff"}\n')
+    with pytest.raises(FormatError, match="not UTF-8") as caught:
+        verify_export(late)
+    assert caught.value.line == 3
     cut = _export(tmp_path, chain(3), LogFormat.JSON)
     cut.write_text("".join(_lines(cut)[:3]), encoding="utf-8")
     with pytest.raises(FormatError, match="cut short"):

@@ -118,6 +118,15 @@ def test_hostile_and_broken_xml_is_refused_with_its_place(
     assert str(refused.value).startswith(str(path))
 
 
+@pytest.mark.parametrize(
+    ("markup", "text"),
+    [("<![CDA", "<![CDA"), ("a <![foo]> b", "a <![foo]> b"), ("<![CDATA[ok]]> y", "y")],
+)
+def test_a_malformed_marked_section_stays_text(markup: str, text: str) -> None:
+    """Found by fuzzing Disqus exports: the standard HTML parser raised AssertionError."""
+    assert plain_text(markup) == text
+
+
 def test_an_item_outside_the_channel_is_read_where_it_stands(tmp_path: Path) -> None:
     """Found by fuzzing: an item inside another element (not straight in the channel) once
     broke the reader's housekeeping with a ValueError."""
