@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
@@ -47,6 +47,8 @@ from ui.messages import warn
 
 # Asks where to save a file: (parent, title, suggested file name, filter) -> path or None.
 SavePicker = Callable[[QWidget, str, str, str], Path | None]
+# How soon other desks' decisions are counted here (this desk's are counted at once).
+OTHERS_EVERY_MS = 20_000
 RANGES: tuple[tuple[str, int | None], ...] = (
     ("Last 7 days", 7),
     ("Last 30 days", 30),
@@ -142,6 +144,14 @@ class InsightsWindow(QMainWindow):
 
         for signal in (desk.moderated, desk.imported, desk.rules_ran):
             signal.connect(self.refresh)
+        # Other desks' work is counted too, at most once in a while: a busy team decides
+        # many times a minute, and a count of a large log takes a second of a core.
+        self.others_timer = QTimer(self)
+        self.others_timer.setSingleShot(True)
+        self.others_timer.setInterval(OTHERS_EVERY_MS)
+        self.others_timer.timeout.connect(self.refresh)
+        for signal in (desk.arrived, desk.reread, desk.elsewhere):
+            signal.connect(self._others_worked)
 
     # --- building ------------------------------------------------------------------------
 
@@ -192,6 +202,10 @@ class InsightsWindow(QMainWindow):
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         self.refresh()
+
+    def _others_worked(self, *_args: object) -> None:
+        if self.isVisible() and not self.others_timer.isActive():
+            self.others_timer.start()
 
     def choice(self) -> Choice:
         return Choice(

@@ -252,3 +252,25 @@ def test_nothing_to_show_on_an_empty_desk(desk: Desk, qtbot: QtBot, saves: Saves
     # "Last 30 days": today and the 29 before it, whole days (UTC).
     today = NOW.replace(hour=0, minute=0, second=0, microsecond=0)
     assert window.insights.period == Period(since=today - timedelta(days=29))
+
+
+def test_another_desks_decisions_are_counted_within_a_while(
+    insights: InsightsWindow,
+    desk: Desk,
+    other_desk: Database,
+    qtbot: QtBot,
+    decided: dict[str, list[int]],
+) -> None:
+    with other_desk.transaction() as session:
+        moderation.approve(
+            session, [decided["calm"][2]], actor=moderation.ensure_profile(session, "bob")
+        )
+    # The live feed says another desk worked; the count waits a while, then runs once.
+    desk.reread.emit()
+    desk.reread.emit()
+    assert insights.others_timer.isActive()
+    assert insights.queue.pending_chart.drawn == {"pending comments": [2.0]}
+    with qtbot.waitSignal(insights.shown, timeout=WORK_TIMEOUT_MS):
+        insights.others_timer.timeout.emit()
+    assert insights.queue.pending_chart.drawn == {"pending comments": [1.0]}
+    assert "bob" in [m.actor for m in insights.moderators.model._rows]
