@@ -17,7 +17,8 @@ from sqlalchemy import ColumnElement, Label, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from moderator.models import Base, DecisionHour, LogEntryRow, LogHead, StatsRollup
+from moderator.live import log_head
+from moderator.models import Base, DecisionHour, LogEntryRow, StatsRollup
 
 ROLLUP_ID = 1
 # Entries counted per unit of work: the first roll-up of a large log is done in steps.
@@ -91,8 +92,7 @@ def rolled_range(session: Session, rollup_id: int, at_most: int) -> tuple[int, i
         )
         or 0
     )
-    head = session.scalar(select(LogHead.seq)) or 0
-    return since, min(head, since + at_most)
+    return since, min(log_head(session), since + at_most)
 
 
 def mark_rolled(session: Session, rollup_id: int, end: int) -> None:

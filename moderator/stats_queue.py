@@ -23,14 +23,15 @@ from sqlalchemy import and_, bindparam, case, exists, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased
 
+from moderator.batching import chunked
 from moderator.domain import Status
 from moderator.formats.modlog import SYSTEM
+from moderator.live import log_head
 from moderator.models import (
     Base,
     Comment,
     DecisionWait,
     LogEntryRow,
-    LogHead,
     QueueFlow,
     QueueImport,
     QueueSpell,
@@ -101,7 +102,7 @@ def roll_up(session: Session, *, at_most: int = ROLL_AT_MOST) -> int:
     since, end = rolled_range(session, ROLLUP_ID, at_most)
     if end <= since:
         return 0
-    flows = _flows(session, since, end)
+    flows, counts = _flows(session, since, end)
     add_up(
         session,
         QueueFlow,
@@ -113,7 +114,7 @@ def roll_up(session: Session, *, at_most: int = ROLL_AT_MOST) -> int:
         keys=("hour", "article_id", "arrived_at"),
         total="change",
     )
-    _carry_spells(session, flows)
+    _carry_spells(session, flows, counts)
     add_up(
         session,
         DecisionWait,
@@ -128,8 +129,11 @@ def roll_up(session: Session, *, at_most: int = ROLL_AT_MOST) -> int:
     return end - since
 
 
-def _flows(session: Session, since: int, end: int, *, article_id: int | None = None) -> Flows:
-    """How the entries (since, end] changed the queue, per hour, article and import."""
+def _flows(
+    session: Session, since: int, end: int, *, article_id: int | None = None
+) -> tuple[Flows, dict[tuple[int, datetime], int]]:
+    """How the entries (since, end] changed the queue, per hour, article and import; and the
+    pending count, as of the roll-up, of each import they touch (none for a new one)."""
     in_range = [LogEntryRow.seq > since, LogEntryRow.seq <= end]
     if article_id is not None:
         in_range.append(LogEntryRow.article_id == article_id)
@@ -167,11 +171,11 @@ def _flows(session: Session, since: int, end: int, *, article_id: int | None = N
     # Only comments whose import the log holds: ones stored before the log began (carried
     # into it by migration 0005 without their imports) never arrived, so they cannot leave.
     arrived = {(article, at) for _, article, at in flows}
-    known = arrived | set(_pending_counts(session, {(a, at) for _, a, at, _ in moves} - arrived))
+    counts = _pending_counts(session, {(a, at) for _, a, at, _ in moves} - arrived)
     for hour_key, article, imported_at, change in moves:
-        if (article, imported_at) in known:
+        if (article, imported_at) in arrived or (article, imported_at) in counts:
             flows[hour_key, article, imported_at] += int(change)
-    return flows
+    return flows, counts
 
 
 def _waits(session: Session, since: int, end: int) -> Waits:
@@ -201,10 +205,6 @@ def _waits(session: Session, since: int, end: int) -> Waits:
     for article, decided_at, imported_at in rows:
         waits[article, wait_bucket((decided_at - imported_at).total_seconds())] += 1
     return waits
-
-
-def _head(session: Session) -> int:
-    return session.scalar(select(LogHead.seq)) or 0
 
 
 # --- the queue over time -----------------------------------------------------------------------
@@ -291,11 +291,12 @@ def _queue_history(session: Session, article_id: int | None) -> tuple[Counter[st
     found: dict[tuple[int, datetime], list[tuple[str, str | None]]] = defaultdict(list)
     for article, arrived, since, until in session.execute(spells):
         found[article, arrived].append((since, until))
-    tail = _flows(session, rolled_upto(session, ROLLUP_ID), _head(session), article_id=article_id)
+    tail, counts = _flows(
+        session, rolled_upto(session, ROLLUP_ID), log_head(session), article_id=article_id
+    )
     if tail:
         for (hour, _, _), change in tail.items():
             totals[hour] += change
-        counts = _pending_counts(session, {(article, arrived) for _, article, arrived in tail})
         for key, steps in _by_import(tail).items():
             found[key].sort()  # the open spell last
             _spell_steps(counts.get(key, 0), steps, found[key])
@@ -335,24 +336,24 @@ def _spell_steps(
 def _pending_counts(
     session: Session, keys: set[tuple[int, datetime]]
 ) -> dict[tuple[int, datetime], int]:
-    """The pending count of these imports as of the roll-up."""
+    """The pending count of these imports as of the roll-up (the ones it has seen)."""
     found: dict[tuple[int, datetime], int] = {}
-    for article in {article for article, _ in keys}:
+    for articles in chunked(sorted({article for article, _ in keys})):
         rows = session.execute(
-            select(QueueImport.arrived_at, QueueImport.pending).where(
-                QueueImport.article_id == article
+            select(QueueImport.article_id, QueueImport.arrived_at, QueueImport.pending).where(
+                QueueImport.article_id.in_(articles)
             )
         )
-        found.update(((article, arrived), pending) for arrived, pending in rows)
+        found.update(((article, arrived), pending) for article, arrived, pending in rows)
     return found
 
 
-def _carry_spells(session: Session, flows: Flows) -> None:
-    """Bring each import's pending count and spells up to ``flows`` (a roll-up's step)."""
+def _carry_spells(session: Session, flows: Flows, counts: dict[tuple[int, datetime], int]) -> None:
+    """Bring each import's pending count (``counts``, as the roll-up left them) and spells up
+    to ``flows`` (a roll-up's step)."""
     steps = _by_import(flows)
     if not steps:
         return
-    counts = _pending_counts(session, set(steps))
     opened: list[dict[str, object]] = []
     ended: list[dict[str, object]] = []
     for (article, arrived), changes in steps.items():
@@ -456,7 +457,7 @@ def _all_waits(session: Session) -> Waits:
     rows = session.execute(select(DecisionWait.article_id, DecisionWait.bucket, DecisionWait.count))
     for article, bucket, count in rows:
         waits[article, bucket] += count
-    waits.update(_waits(session, rolled_upto(session, ROLLUP_ID), _head(session)))
+    waits.update(_waits(session, rolled_upto(session, ROLLUP_ID), log_head(session)))
     return waits
 
 

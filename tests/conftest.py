@@ -208,23 +208,30 @@ def pg_database(postgres_server: str) -> Iterator[Database]:
 
 
 @contextmanager
+def _on_every_connection(database: Database, pragma: str) -> Iterator[None]:
+    """Each connection the database makes while inside runs ``pragma`` first."""
+
+    def run(connection: sqlite3.Connection, _record: object) -> None:
+        connection.execute(pragma)
+
+    event.listen(database.engine, "connect", run)
+    database.engine.dispose()  # connections made from now on run it
+    try:
+        yield
+    finally:
+        event.remove(database.engine, "connect", run)
+        database.engine.dispose()
+
+
+@contextmanager
 def full_disk(database: Database) -> Iterator[None]:
     """A SQLite database whose file may not grow while inside: a write that needs a new page
     fails with "database or disk is full", as on a full disk (what fits in the free space
     of the pages it has still goes in)."""
     with database.session() as session:
         pages = int(session.execute(text("PRAGMA page_count")).scalar_one())
-
-    def cap(connection: sqlite3.Connection, _record: object) -> None:
-        connection.execute(f"PRAGMA max_page_count = {pages}")
-
-    event.listen(database.engine, "connect", cap)
-    database.engine.dispose()  # connections made from now on are capped
-    try:
+    with _on_every_connection(database, f"PRAGMA max_page_count = {pages}"):
         yield
-    finally:
-        event.remove(database.engine, "connect", cap)
-        database.engine.dispose()
 
 
 @contextmanager
@@ -248,14 +255,5 @@ def failing_writes(database: Database, table: str, message: str) -> Iterator[Non
 def read_only(database: Database) -> Iterator[None]:
     """A SQLite database that may be read, not written, while inside (as a read-only file
     is): a write fails with "attempt to write a readonly database"."""
-
-    def refuse_writes(connection: sqlite3.Connection, _record: object) -> None:
-        connection.execute("PRAGMA query_only = ON")
-
-    event.listen(database.engine, "connect", refuse_writes)
-    database.engine.dispose()
-    try:
+    with _on_every_connection(database, "PRAGMA query_only = ON"):
         yield
-    finally:
-        event.remove(database.engine, "connect", refuse_writes)
-        database.engine.dispose()
