@@ -410,6 +410,55 @@ def count_queue(session: Session, queue: QueueFilter) -> int:
     return session.scalar(queue.apply(select(func.count(Comment.id)))) or 0
 
 
+@dataclass(frozen=True, slots=True)
+class TabCounts:
+    """How many of a queue's comments (its article, search and author, any status) are in
+    each status, and how many pending ones rules flagged: the queue's tabs, counted."""
+
+    pending: int = 0
+    flagged_pending: int = 0
+    approved: int = 0
+    hidden: int = 0
+
+    @property
+    def comments(self) -> int:
+        return self.pending + self.approved + self.hidden
+
+    def moved(self, from_status: Status, to_status: Status, *, flagged: bool) -> TabCounts:
+        """The counts once one comment moved from one status to another."""
+        counts = {
+            "pending": self.pending,
+            "approved": self.approved,
+            "hidden": self.hidden,
+            "flagged_pending": self.flagged_pending,
+        }
+        counts[str(from_status)] -= 1
+        counts[str(to_status)] += 1
+        if flagged:
+            counts["flagged_pending"] += (to_status is Status.PENDING) - (
+                from_status is Status.PENDING
+            )
+        return TabCounts(**counts)
+
+
+def count_tabs(session: Session, queue: QueueFilter) -> TabCounts:
+    """The queue's comments counted by status (and flagged pending) in one pass, whatever the
+    queue's own status and flagging: what each tab would hold with its search."""
+    flagged = exists().where(Flag.comment_id == Comment.id)
+    unbounded = replace(queue, status=None, flagged=False)
+    rows = session.execute(
+        unbounded.apply(
+            select(Comment.status, flagged.label("flagged"), func.count(Comment.id))
+        ).group_by(Comment.status, flagged)
+    )
+    counts = {"pending": 0, "approved": 0, "hidden": 0, "flagged_pending": 0}
+    for status, is_flagged, count in rows:
+        counts[str(Status(status))] += count
+        if is_flagged and Status(status) is Status.PENDING:
+            counts["flagged_pending"] += count
+    return TabCounts(**counts)
+
+
 def count_before(session: Session, queue: QueueFilter, row: CommentRow) -> int:
     """How many of the queue's comments come before ``row`` in its order: the row's number in
     the queue, or, if it has just left the queue, the number it had."""

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from PySide6.QtCore import (
+    QEvent,
     QItemSelectionModel,
     QModelIndex,
+    QObject,
     QPersistentModelIndex,
     QSize,
     QSortFilterProxyModel,
     Qt,
     Signal,
 )
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -37,10 +40,13 @@ SORTS: tuple[tuple[str, ArticleRole], ...] = (
 class ArticlePanel(QWidget):
     """A filter box, a sort choice, "All articles", and the list of articles.
 
-    ``chosen`` says what the queue should show: an article's id, or None for every article.
+    Signals:
+        chosen(object): what the queue should show: an article's id, or None for every article.
+        left(): Enter or Escape in the filter box: the keys go back to the queue.
     """
 
     chosen = Signal(object)
+    left = Signal()
 
     def __init__(self, articles: ArticleListModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -60,6 +66,8 @@ class ArticlePanel(QWidget):
         self.filter_box.setClearButtonEnabled(True)
         self.filter_box.setAccessibleName("Filter articles by title")
         self.filter_box.textChanged.connect(self.proxy.setFilterFixedString)
+        self.filter_box.returnPressed.connect(self.left)
+        self.filter_box.installEventFilter(self)
 
         self.sort_box = QComboBox(self)
         self.sort_box.setObjectName("articleSort")
@@ -100,6 +108,17 @@ class ArticlePanel(QWidget):
         for widget in (self.filter_box, self.sort_box, self.all_button, self.view):
             layout.addWidget(widget)
         self._sort(0)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (
+            watched is self.filter_box
+            and event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and event.key() == Qt.Key.Key_Escape
+        ):
+            self.left.emit()
+            return True
+        return super().eventFilter(watched, event)
 
     @property
     def showing_all(self) -> bool:

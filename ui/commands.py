@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 
 from PySide6.QtGui import QUndoCommand
 from sqlalchemy.exc import SQLAlchemyError
 
+from moderator.display import one_line
 from moderator.domain import ActionKind
 from moderator.services.changes import ModerationChange
 from moderator.services.errors import ServiceError
@@ -32,17 +33,26 @@ _VERBS = {
 }
 
 
-def counted(change: ModerationChange) -> tuple[str, str]:
-    """("3 comments", " (Spam)"): how many comments a decision touched, and its reason if any."""
-    count = len(change.comments)
-    reason = f" ({change.reason.label})" if change.reason is not None else ""
-    return f"{count} comment{'' if count == 1 else 's'}", reason
+# Comment numbers written out in a message at most; "and N more" says the rest.
+NAMED_AT_MOST = 3
 
 
-def describe(change: ModerationChange) -> str:
-    """A decision as the Edit menu names it: "Hide 3 comments (Spam)"."""
-    comments, reason = counted(change)
-    return f"{_VERBS[change.action]} {comments}{reason}"
+def named(ids: Sequence[int], authors: Mapping[int, str] | None = None) -> str:
+    """The comments a message is about: "#4512 (Maureen Mc)" for one, "3 comments (#12, #14,
+    #15)" or "40 comments (#12, #14, #15 and 37 more)" for several."""
+    if len(ids) == 1:
+        author = (authors or {}).get(ids[0])
+        return f"#{ids[0]} ({one_line(author, 40)})" if author else f"#{ids[0]}"
+    listed = ", ".join(f"#{comment_id}" for comment_id in ids[:NAMED_AT_MOST])
+    more = len(ids) - NAMED_AT_MOST
+    return f"{len(ids):,} comments ({listed}{f' and {more:,} more' if more > 0 else ''})"
+
+
+def describe(change: ModerationChange, authors: Mapping[int, str] | None = None) -> str:
+    """A decision as the Edit menu and the status bar name it: "Hide #4512 (Maureen Mc) as
+    Spam", "Approve 3 comments (#12, #14, #15)"."""
+    reason = f" as {change.reason.label}" if change.reason is not None else ""
+    return f"{_VERBS[change.action]} {named(change.comment_ids, authors)}{reason}"
 
 
 class DecisionCommand(QUndoCommand):
@@ -62,8 +72,12 @@ class DecisionCommand(QUndoCommand):
         change: ModerationChange,
         again: Again,
         report: Report,
+        authors: Mapping[int, str] | None = None,
     ) -> None:
-        super().__init__(describe(change))
+        described = describe(change, authors)
+        # "&" would make the next letter a mnemonic in the Edit menu's "Undo ..." text.
+        super().__init__(described.replace("&", "&&"))
+        self.described = described
         self._desk = desk
         self._change = change
         self._again = again
@@ -99,4 +113,4 @@ class DecisionCommand(QUndoCommand):
     def _give_up(self, verb: str, error: Exception) -> None:
         # An obsolete command is dropped by the stack once this call returns.
         self.setObsolete(True)
-        self._report(f"Cannot {verb}", f"{self.text()}: {refusal(error)}")
+        self._report(f"Cannot {verb}", f"{self.described}: {refusal(error)}")

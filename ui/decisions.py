@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 
-from PySide6.QtCore import QItemSelection, QItemSelectionModel, QObject
+from PySide6.QtCore import QObject
 from PySide6.QtGui import QAction, QUndoStack
-from PySide6.QtWidgets import QAbstractItemView, QInputDialog, QMainWindow, QWidget
+from PySide6.QtWidgets import QInputDialog, QMainWindow, QWidget
 from sqlalchemy.exc import SQLAlchemyError
 
 from moderator.db_errors import explain_refusal
@@ -15,10 +15,11 @@ from moderator.domain import ActionKind
 from moderator.services.changes import ModerationChange
 from moderator.services.errors import ServiceError
 from moderator.services.moderation import MAX_NOTE_LENGTH, Seen
-from ui.commands import Again, DecisionCommand, counted
+from ui.commands import Again, DecisionCommand, named
 from ui.desk import Desk
 from ui.messages import warn
 from ui.queue_model import CommentQueueModel
+from ui.queue_view import CommentQueueView
 from ui.reason_dialog import ReasonChoice
 
 # Injected so tests (and later a command palette) can answer without a modal dialog.
@@ -40,39 +41,43 @@ def ask_escalation_note(parent: QWidget, count: int) -> str | None:
 # Comments one action takes at most: Ctrl+A in a queue of a million would otherwise read and
 # decide them all in one go, in one transaction, with no way to stop it.
 BULK_LIMIT = 5000
+# How long a line stays in the status bar.
+MESSAGE_MS = 10_000
 
+# What the status bar says after each kind of decision; "{}" names the comments.
 DONE_WORDS = {
-    ActionKind.APPROVE: "Approved",
-    ActionKind.HIDE: "Hid",
-    ActionKind.RESTORE: "Restored to pending",
-    ActionKind.ESCALATE: "Escalated",
-    ActionKind.UPHOLD: "Upheld (hidden)",
-    ActionKind.OVERTURN: "Overturned (published)",
-    ActionKind.RETURN: "Returned to the moderators",
+    ActionKind.APPROVE: "Approved {}",
+    ActionKind.HIDE: "Hid {}",
+    ActionKind.RESTORE: "Restored {} to pending",
+    ActionKind.ESCALATE: "Escalated {} to an editor",
+    ActionKind.UPHOLD: "Upheld the hide of {}",
+    ActionKind.OVERTURN: "Overturned the hide of {}: published",
+    ActionKind.RETURN: "Returned {} to the moderators",
+    ActionKind.UNDO: "Undone: {} back as they were",
+    ActionKind.REVERT: "Reverted from the log: {} back as the entry found them",
 }
 
 
-def done_message(change: ModerationChange) -> str:
-    """The status bar's line after a decision: "Hid 2 comments (Spam)"."""
-    comments, reason = counted(change)
-    if change.action is ActionKind.UNDO:
-        return f"Undone: {comments} back as they were"
-    if change.action is ActionKind.REVERT:
-        return f"Reverted from the log: {comments} back as the entry found them"
-    return f"{DONE_WORDS[change.action]} {comments}{reason}"
+def done_message(change: ModerationChange, authors: Mapping[int, str] | None = None) -> str:
+    """The status bar's line after a decision: "Hid #4512 (Maureen Mc) as Spam"."""
+    reason = f" as {change.reason.label}" if change.reason is not None else ""
+    return DONE_WORDS[change.action].format(named(change.comment_ids, authors)) + reason
 
 
-def arrived_message(change: ModerationChange) -> str:
-    """The status bar's line when another desk decided: "ann, at another desk: Hid 2 ..."."""
-    return f"{one_line(change.actor, 60)}, at another desk: {done_message(change)}"
+def arrived_message(change: ModerationChange, authors: Mapping[int, str] | None = None) -> str:
+    """The status bar's line when another desk decided: "ann, at another desk: Hid #12 ..."."""
+    return f"{one_line(change.actor, 60)}, at another desk: {done_message(change, authors)}"
 
 
 class Decisions(QObject):
-    """Approve, hide, restore and escalate the selected comments of the queue.
+    """Approve, hide, restore and escalate the comments the queue's selection holds.
 
-    Each decision goes through the desk and, once committed, becomes one step of ``stack``
-    (a bulk decision is one step). After a decision the next comment is selected; after an
-    undo, the first comment it brought back.
+    What a decision acts on is :meth:`CommentQueueView.targets`, the rule the detail pane
+    shows too. Each decision goes through the desk and, once committed, becomes one step of
+    ``stack`` (a bulk decision is one step). After a decision the next comment is selected;
+    after an undo, the first comment it brought back. Refusals that concern the comments
+    (already decided, changed at another desk) are said in the status bar; a database that
+    refuses the write is a warning box.
     """
 
     def __init__(
@@ -80,7 +85,7 @@ class Decisions(QObject):
         window: QMainWindow,
         desk: Desk,
         queue: CommentQueueModel,
-        view: QAbstractItemView,
+        view: CommentQueueView,
         *,
         reason_picker: ReasonPicker,
         note_picker: NotePicker = ask_escalation_note,
@@ -95,26 +100,29 @@ class Decisions(QObject):
         self.stack = QUndoStack(self)
         self.stack.setObjectName("undoStack")
         self._undo_redo: tuple[QAction, QAction] | None = None
+        # Who wrote the comments last acted on: a decision takes them off the queue before
+        # its message and its undo step are written, and both name them.
+        self._named: dict[int, str] = {}
         desk.moderated.connect(self._on_moderated)
 
+    def say(self, message: str) -> None:
+        self._window.statusBar().showMessage(message, MESSAGE_MS)
+
     def selected_ids(self) -> list[int]:
-        """The selected comments' ids in queue order, or the current one's; none (after
-        saying why) if more are selected than one action takes."""
-        selected = rows_spanned(self._view.selectionModel().selection())
-        if selected > BULK_LIMIT:
+        """The ids a decision acts on (see :meth:`CommentQueueView.targets`) in queue order;
+        none (after saying why) if more are selected than one action takes."""
+        targets = self._view.targets(BULK_LIMIT)
+        if targets.count > BULK_LIMIT:
             warn(
                 self._window,
                 "Too many comments selected",
-                f"One action takes at most {BULK_LIMIT:,} comments, and {selected:,} are "
+                f"One action takes at most {BULK_LIMIT:,} comments, and {targets.count:,} are "
                 "selected. Select fewer, or narrow the queue with a search.",
             )
             return []
-        rows = sorted(index.row() for index in self._view.selectionModel().selectedRows())
-        current = self._view.currentIndex()
-        if not rows and current.isValid():
-            rows = [current.row()]
-        ids = (self._queue.comment_id(row) for row in rows)
-        return [comment_id for comment_id in ids if comment_id is not None]
+        comments = [self._queue.comment(row) for row in targets.rows]
+        self._named = {comment.id: comment.author for comment in comments if comment is not None}
+        return list(self._named)
 
     def approve(self) -> None:
         ids = self.selected_ids()
@@ -173,13 +181,28 @@ class Decisions(QObject):
 
     def record(self, change: ModerationChange, again: Again) -> None:
         """Make a decision taken elsewhere (the review window) one step of this undo stack."""
-        self.stack.push(DecisionCommand(self._desk, change, again, self._report))
+        authors = self._authors(change.comment_ids)
+        self.stack.push(DecisionCommand(self._desk, change, again, self._report, authors))
+
+    def _authors(self, ids: Sequence[int]) -> dict[int, str]:
+        return {**self._named, **self._queue.authors(ids)}
 
     def undo(self) -> None:
-        self.stack.undo()
+        self._step(self.stack.index() - 1, self.stack.undo, "Undid")
 
     def redo(self) -> None:
-        self.stack.redo()
+        self._step(self.stack.index(), self.stack.redo, "Redid")
+
+    def _step(self, at: int, run: Callable[[], None], done: str) -> None:
+        command = self.stack.command(at)
+        if not isinstance(command, DecisionCommand):
+            return
+        kept = self.stack.count()
+        run()
+        # A step that could not be made leaves the stack (and said why); one made says what.
+        if self.stack.count() == kept:
+            verb, _, rest = command.described.partition(" ")
+            self.say(f"{done}: {verb.lower()} of {rest}")
 
     def _decide(
         self,
@@ -200,7 +223,9 @@ class Decisions(QObject):
         try:
             change = run(seen)
         except ServiceError as error:
-            warn(self._window, f"Cannot {verb}", str(error))
+            # About these comments, not the desk: said where the moderator is looking, and
+            # the next key works at once (no box to dismiss).
+            self.say(f"Cannot {verb} {named(ids, self._authors(ids))}: {error}")
             return
         except SQLAlchemyError as error:
             # Locked for too long, a full disk: nothing was committed, and the user must know.
@@ -220,17 +245,40 @@ class Decisions(QObject):
         warn(self._window, title, message)
 
     def _on_moderated(self, change: ModerationChange) -> None:
-        self._window.statusBar().showMessage(done_message(change), 8000)
+        self.say(done_message(change, self._authors(change.comment_ids)))
         if change.action is ActionKind.UNDO:
             row = self._queue.row_of(change.comment_ids[0])
             if row is not None:
                 self.select_row(row)
 
     def move(self, step: int) -> None:
-        """The next (or previous) comment nobody else has open; past those others have."""
+        """The next (or previous) comment nobody else has open; past those others have, saying
+        so; at either end of the queue, saying that."""
+        rows = self._queue.rowCount()
+        if not rows:
+            self.say("No comments in this queue")
+            return
         current = self._view.currentIndex()
         row = current.row() + step if current.isValid() else 0
-        self.select_row(self._open_row(row, step))
+        if not 0 <= row < rows:
+            self.say("This is the last comment" if step > 0 else "This is the first comment")
+            # The selection may have been several rows: J/K always leave one, the one shown.
+            self.select_row(current.row())
+            return
+        landed = self._open_row(row, step)
+        self.select_row(landed)
+        skipped = [
+            comment
+            for probe in range(row, landed, 1 if step > 0 else -1)
+            if (comment := self._queue.held.get(probe)) is not None
+        ]
+        if skipped:
+            holders = {self._queue.claimed_by(comment.id) or "" for comment in skipped}
+            self.say(
+                f"Skipped {named([comment.id for comment in skipped])}: "
+                f"{', '.join(sorted(holders))} {'has' if len(holders) == 1 else 'have'} "
+                "it open at another desk"
+            )
 
     def _open_row(self, row: int, step: int) -> int:
         """``row``, or the first row from it in the direction of ``step`` whose comment no other
@@ -246,25 +294,5 @@ class Decisions(QObject):
 
     def select_row(self, row: int) -> None:
         row = min(max(row, 0), self._queue.rowCount() - 1)
-        if row < 0:
-            return
-        index = self._queue.index(row, 0)
-        self._view.selectionModel().setCurrentIndex(
-            index,
-            QItemSelectionModel.SelectionFlag.ClearAndSelect
-            | QItemSelectionModel.SelectionFlag.Rows,
-        )
-        self._view.scrollTo(index)
-
-
-def rows_spanned(selection: QItemSelection) -> int:
-    """How many rows a selection covers, from its ranges (which may overlap) without listing
-    the rows: Ctrl+A in a long queue is one range of a million rows."""
-    parts = (selection.at(i) for i in range(selection.size()))
-    spans = sorted((part.top(), part.bottom()) for part in parts)
-    count, reached = 0, -1
-    for top, bottom in spans:
-        if bottom > reached:
-            count += bottom - max(top, reached + 1) + 1
-            reached = bottom
-    return count
+        if row >= 0:
+            self._view.select_row(row)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QHBoxLayout, QTextBrowser, QToolButton, QVBoxLayou
 
 from moderator.queries import CommentRow
 from moderator.storage import Database
-from ui.documents import show_comment_in_context
+from ui.documents import show_comment_in_context, show_selection
 
 
 class DetailPane(QWidget):
@@ -55,3 +55,7 @@ class DetailPane(QWidget):
         show_comment_in_context(
             self.view, self._database, comment, claimed_by=claimed_by, likely=likely
         )
+
+    def show_selection(self, comments: Sequence[CommentRow], count: int) -> None:
+        """Several comments selected: ``count``, with ``comments`` (the first few) listed."""
+        show_selection(self.view, comments, count)

@@ -15,7 +15,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QTextEdit
 
-from moderator.display import Revealed, reveal
+from moderator.display import Revealed, one_line, reveal
 from moderator.queries import (
     ArticleDetail,
     AuthorSummary,
@@ -72,7 +72,10 @@ def show_comment(
     writer = _Writer(view)
     writer.block(reveal(comment.author), size=1.15, bold=True, after=2)
     writer.block(
-        reveal(f"#{comment.position} · {posted_text(comment)} · {status_text(comment)}"),
+        reveal(
+            f"#{comment.id} · {ordinal(comment.position)} comment on the article · "
+            f"{posted_text(comment)} · {status_text(comment)}"
+        ),
         muted=True,
         after=2 if author else 10,
     )
@@ -112,6 +115,41 @@ def show_comment(
                 writer.block(
                     reveal(f"{note.actor} ({note.role}), {when}: {note.text}"), muted=False, after=4
                 )
+    writer.done()
+
+
+def ordinal(number: int) -> str:
+    """ "1st", "2nd", "3rd", "11th", "22nd": a comment's place in its article, in words, so that
+    it is never mistaken for the comment's number (its id, written "#12")."""
+    teens = 10 <= number % 100 <= 20
+    suffix = "th" if teens else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
+    return f"{number:,}{suffix}"
+
+
+def show_selection(view: QTextEdit, comments: Sequence[CommentRow], count: int) -> None:
+    """Several comments selected: how many, that a decision takes them all, and a line for
+    each of the first ``comments`` (the rest counted)."""
+    view.clear()
+    writer = _Writer(view)
+    writer.block(reveal(f"{count:,} comments selected"), size=1.15, bold=True, after=2)
+    writer.block(
+        reveal(
+            "A decision now acts on every one of them. Shift or Ctrl with a click or an "
+            "arrow changes the selection; J or K goes back to one comment."
+        ),
+        muted=True,
+        after=10,
+    )
+    for comment in comments:
+        writer.block(
+            reveal(
+                f"#{comment.id} · {one_line(comment.author, 40)} · {status_text(comment)} · "
+                f"{one_line(comment.body, 120)}"
+            ),
+            after=3,
+        )
+    if count > len(comments):
+        writer.block(reveal(f"… and {count - len(comments):,} more"), muted=True, after=3)
     writer.done()
 
 

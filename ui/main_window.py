@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import QModelIndex, Qt
@@ -16,14 +17,16 @@ from PySide6.QtWidgets import (
     QStackedWidget,
     QTextBrowser,
     QToolBar,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
 from moderator.display import one_line
+from moderator.domain import Status
 from moderator.importer import ImportReport
 from moderator.queries import CommentRow, get_article
-from moderator.queue import QueueOrder
+from moderator.queue import QueueOrder, TabCounts, count_tabs, in_queue
 from moderator.resources import DEMO_ARTICLE
 from moderator.services.changes import ModerationChange
 from ui import keymap
@@ -53,16 +56,32 @@ from ui.models import ArticleListModel, totals
 from ui.profile_dialog import SwitchPicker, ask_switch, switch_profile_action
 from ui.queue_header import QUEUE_TABS, QueueHeader
 from ui.queue_model import COLUMNS, Column, CommentQueueModel
-from ui.queue_view import CommentQueueView
+from ui.queue_view import CommentQueueView, Targets
 from ui.ranker_keeper import RankerKeeper
 from ui.reason_dialog import pick_reason
 from ui.review_access import ReviewAccess
 from ui.review_window import NoteTextPicker, ask_note_text
 from ui.rules_menu import RuleFilePicker, RulesMenu, pick_rule_file
 from ui.settings_dialog import SettingsAsker, ask_settings, saved_message
-from ui.window_layout import restore_layout, save_layout
+from ui.window_layout import fit_to_screen, restore_layout, save_layout
 
 DECISIONS = ("actionApprove", "actionHide", "actionRestore", "actionEscalate")
+# Which statuses each decision starts from (as the services allow): its button is off when a
+# selected comment is in none of them. Escalation takes any status not escalated yet.
+STARTS_FROM = {
+    "actionApprove": frozenset({Status.PENDING, Status.HIDDEN}),
+    "actionHide": frozenset({Status.PENDING, Status.APPROVED}),
+    "actionRestore": frozenset({Status.APPROVED, Status.HIDDEN}),
+    "actionEscalate": frozenset(Status),
+}
+VERB = {
+    "actionApprove": "approve",
+    "actionHide": "hide",
+    "actionRestore": "restore",
+    "actionEscalate": "escalate",
+}
+# The selected comments the detail pane lists (and the buttons are judged by) at most.
+LISTED_AT_MOST = 50
 # Window geometry and splitter positions, kept between sessions.
 SAVED_SPLITTERS = ("mainSplitter", "queueSplitter")
 
@@ -94,13 +113,19 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self.setObjectName("MainWindow")
         self.setWindowTitle("Moderator")
-        self.resize(1280, 800)
         self.desk = desk
         self._settings_asker = settings_asker
         self.importer = ImportFlow(self, desk, file_picker)
         self.setAcceptDrops(True)
         self._article_id: int | None = None
         self._shown_comment: CommentRow | None = None
+        # What the detail pane shows now (one comment, or the selection's listed comments).
+        self._shown: object = None
+        # Why each decision that is off cannot apply to the selection, said when its key is
+        # pressed anyway.
+        self._why_not: dict[str, str] = {}
+        # With a search, what each tab holds of it (the tabs count the search, not the article).
+        self._search_counts: TabCounts | None = None
         # Whether the queue shows every article's comments ("All articles").
         self._all = False
         self._shown_article: int | None = None
@@ -187,18 +212,15 @@ class MainWindow(QMainWindow):
 
         self._build_status_bar()
 
-        self.articles.modelReset.connect(self._on_articles_reset)
-        self.articles.dataChanged.connect(self._update_counts)
-        self.queue.modelReset.connect(self._on_queue_reset)
-        self.queue.dataChanged.connect(self._on_queue_data_changed)
-        self.queue.rowsRemoved.connect(self._on_queue_rows_removed)
-        self.article_panel.chosen.connect(self._choose)
-        self.commentQueue.selectionModel().currentChanged.connect(self._show_current_comment)
+        self._follow_the_queue()
 
         self.articles.reload()
         self._show_likely_column()
+        self._show_targets(again=True)
         self.commentQueue.setFocus()
+        fit_to_screen(self, preferred=(1280, 800))
         restore_layout(self, SAVED_SPLITTERS)
+        fit_to_screen(self)
 
     def _follow(self, desk: Desk) -> None:
         # Models first, so the window's own slots see them already updated.
@@ -210,15 +232,37 @@ class MainWindow(QMainWindow):
         desk.rules_ran.connect(self.articles.reload)
         desk.rules_ran.connect(self.queue.reload)
         desk.noted.connect(self._on_noted)
+        desk.moderated.connect(self._follow_search_counts)
+        desk.arrived.connect(self._follow_search_counts)
         # Teammates' decisions, followed as this desk's own are; their claims shown.
+        # Said first: the message names the comments while the queue still holds them.
+        desk.arrived.connect(self._on_arrived)
         desk.arrived.connect(self.articles.apply_change)
         desk.arrived.connect(self.queue.apply_change)
-        desk.arrived.connect(self._on_arrived)
         desk.reread.connect(self._reread)
         desk.elsewhere.connect(self._on_noted)
         self.live.claims_changed.connect(self.queue.set_claims)
         self.live.claims_changed.connect(self._on_noted)
         self.ranker.placed.connect(self._on_placed)
+
+    def _follow_the_queue(self) -> None:
+        self.articles.modelReset.connect(self._on_articles_reset)
+        self.articles.dataChanged.connect(self._update_counts)
+        self.queue.modelReset.connect(self._on_queue_reset)
+        self.queue.dataChanged.connect(self._on_queue_data_changed)
+        self.queue.rowsRemoved.connect(self._on_queue_rows_removed)
+        self.article_panel.chosen.connect(self._choose)
+        # The detail pane and the decisions' buttons show what a decision would act on.
+        selection = self.commentQueue.selectionModel()
+        selection.selectionChanged.connect(self._show_targets)
+        selection.currentChanged.connect(self._show_targets)
+        self.commentQueue.typed.connect(self._on_typed)
+        self.commentQueue.clearing.connect(self._on_queue_escape)
+        # Out of a text field, the keys go back to the queue.
+        self.searchBox.returnPressed.connect(self.commentQueue.setFocus)
+        self.queue_header.left.connect(self.commentQueue.setFocus)
+        self.article_panel.left.connect(self.commentQueue.setFocus)
+        self.article_panel.view.clicked.connect(self._on_article_clicked)
 
     # --- layout --------------------------------------------------------------------------
 
@@ -229,6 +273,9 @@ class MainWindow(QMainWindow):
         toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.addToolBar(toolbar)
         self.menus = keymap.populate(self, toolbar, self.action_map)
+        # On a narrow screen the actions that do not fit go behind this button.
+        for button in toolbar.findChildren(QToolButton, "qt_toolbar_ext_button"):
+            button.setAccessibleName("More actions")
 
     def _build_status_bar(self) -> None:
         self.counts_label = QLabel(self)
@@ -279,7 +326,8 @@ class MainWindow(QMainWindow):
             splitter.addWidget(widget)
         splitter.setStretchFactor(1, 2)
         splitter.setStretchFactor(2, 3)
-        splitter.setSizes([220, 380, 680])
+        # The queue gets the most room; on a small screen the article's text gives way first.
+        splitter.setSizes([200, 340, 740])
         return splitter
 
     def _build_detail(self) -> QWidget:
@@ -297,6 +345,25 @@ class MainWindow(QMainWindow):
 
     def focus_search(self) -> None:
         self.queue_header.focus_search()
+
+    def _on_queue_escape(self) -> None:
+        # Escape in a field comes back to the queue (see the header); Escape on the queue
+        # clears a search.
+        if self.queue_header.search:
+            self.queue_header.clear_search()
+            self.statusBar().showMessage("Search cleared", 5000)
+
+    def _on_article_clicked(self) -> None:
+        # A click picks the article; the keys then belong to its queue (arrows in the list
+        # still move through the articles, as the list keeps focus when moved by keys).
+        self.commentQueue.setFocus()
+
+    def _on_typed(self, text: str) -> None:
+        """A key the queue did not take: if it is a decision's that cannot apply, say why."""
+        for binding in keymap.KEYMAP:
+            if binding.shortcut.lower() == text.lower() and binding.name in self._why_not:
+                self.statusBar().showMessage(self._why_not[binding.name], 8000)
+                return
 
     def select_queue_tab(self, index: int) -> None:
         self.queueTabs.setCurrentIndex(index)
@@ -375,9 +442,10 @@ class MainWindow(QMainWindow):
         if row is None:
             self.statusBar().showMessage(f"Comment #{comment_id} is not in this queue", 8000)
             return
-        index = self.queue.index(row, 0)
-        self.commentQueue.setCurrentIndex(index)
-        self.commentQueue.scrollTo(index, QAbstractItemView.ScrollHint.PositionAtCenter)
+        self.commentQueue.select_row(row)
+        self.commentQueue.scrollTo(
+            self.queue.index(row, 0), QAbstractItemView.ScrollHint.PositionAtCenter
+        )
         self.commentQueue.setFocus()
 
     def select_article(self, article_id: int) -> None:
@@ -405,6 +473,7 @@ class MainWindow(QMainWindow):
             return
         self._article_id, self._all = article_id, showing_all
         self.commentQueue.setColumnHidden(COLUMNS.index(Column.ARTICLE), not showing_all)
+        self._show_status_column()
         self._show_article(article_id)
         self.setWindowTitle(
             "All articles — Moderator"
@@ -427,7 +496,13 @@ class MainWindow(QMainWindow):
         show_article(self.articleView, detail)
         self._shown_title = one_line(detail.title, 200) if detail else ""
 
+    def _show_status_column(self) -> None:
+        # Every tab but All holds one status: a column saying it on every row says nothing.
+        one_status = self.queue_header.tab.status is not None
+        self.commentQueue.setColumnHidden(COLUMNS.index(Column.STATUS), one_status)
+
     def _on_queue_choice_changed(self) -> None:
+        self._show_status_column()
         self._load_queue()
         search = self.queue_header.search
         if search:
@@ -441,29 +516,52 @@ class MainWindow(QMainWindow):
         else:
             self.queue.set_queue(self.queue_header.queue_for(self._article_id))
 
+    def _count_search(self) -> None:
+        queue = self.queue.queue
+        self._search_counts = None
+        if queue is not None and queue.search:
+            with self.desk.database.session() as session:
+                self._search_counts = count_tabs(session, queue)
+        self._update_counts()
+
+    def _follow_search_counts(self, change: ModerationChange) -> None:
+        """A decision moves comments between the search's tabs: those the search holds."""
+        queue, counts = self.queue.queue, self._search_counts
+        if queue is None or counts is None:
+            return
+        with self.desk.database.session() as session:
+            found = set(in_queue(session, replace(queue, flagged=False), list(change.comment_ids)))
+        for step in change.comments:
+            if step.comment_id in found and step.from_status != step.to_status:
+                counts = counts.moved(step.from_status, step.to_status, flagged=step.flagged)
+        self._search_counts = counts
+        self._update_counts()
+
     def _on_queue_reset(self) -> None:
+        self._count_search()
         if self.queue.rowCount():
             self.decisions.select_row(0)
         else:
-            self._show_current_comment(QModelIndex())
+            self._show_targets()
 
     def _on_queue_rows_removed(self) -> None:
-        # The view moves the current row before the rows go; once the queue is empty, say so.
-        if not self.queue.rowCount():
-            self._show_current_comment(QModelIndex())
+        # When the shown comment leaves (another desk decided it), the view makes the next row
+        # current without selecting it: select it, so that what is shown is what is decided.
+        current = self.commentQueue.currentIndex()
+        if current.isValid() and not self.commentQueue.selectionModel().hasSelection():
+            self.commentQueue.select_row(current.row())
+        else:
+            self._show_targets()
 
     def _on_queue_data_changed(self, top_left: QModelIndex, bottom_right: QModelIndex) -> None:
-        current = self.commentQueue.currentIndex()
-        # Rows read around the current one change nothing in it: no need to show it again.
-        if (
-            current.isValid()
-            and top_left.row() <= current.row() <= bottom_right.row()
-            and self.queue.comment(current.row()) != self._shown_comment
-        ):
-            self._show_current_comment(current)
+        # Only rows the detail pane shows matter; showing them again when unchanged is skipped.
+        targets = self.commentQueue.targets(LISTED_AT_MOST)
+        if any(top_left.row() <= row <= bottom_right.row() for row in targets.rows):
+            self._show_targets()
 
     def _on_arrived(self, change: ModerationChange) -> None:
-        self.statusBar().showMessage(arrived_message(change), 8000)
+        authors = self.queue.authors(change.comment_ids)
+        self.statusBar().showMessage(arrived_message(change, authors), 8000)
 
     def _show_likely_column(self) -> None:
         # An empty column says nothing: the scores show once the ranker has learnt.
@@ -480,42 +578,70 @@ class MainWindow(QMainWindow):
     def _reread(self, *, articles: bool = True) -> None:
         """Read the queue (and the articles) again (others imported, or changed more than
         can be followed), keeping the comment open here where it still is in the queue."""
-        shown = self._shown_comment
+        current = self.commentQueue.currentIndex()
+        shown = self.queue.comment_id(current.row()) if current.isValid() else None
         if articles:
             self.articles.reload()
         self.queue.reload()
-        row = None if shown is None else self.queue.place_of(shown.id)
+        row = None if shown is None else self.queue.place_of(shown)
         if row is not None:
             self.decisions.select_row(row)
 
     def _on_noted(self, _change: object = None) -> None:
-        # A note shows in the detail pane at once.
-        self._show_current_comment(self.commentQueue.currentIndex())
+        # A note (or a claim) shows in the detail pane at once.
+        self._show_targets(again=True)
 
-    def _show_current_comment(self, current: QModelIndex) -> None:
-        comment = self.queue.comment(current.row()) if current.isValid() else None
+    def _show_targets(self, *_signal: object, again: bool = False) -> None:
+        """Show what a decision would act on now (the queue's one rule): one comment in full,
+        or the selected comments listed; and turn on the decisions that can apply to them."""
+        targets = self.commentQueue.targets(LISTED_AT_MOST)
+        listed = [c for row in targets.rows if (c := self.queue.comment(row)) is not None]
+        comment = listed[0] if targets.count == 1 and listed else None
+        shown = (targets.count, tuple(listed), self.queue.rowCount() == 0)
+        if shown == self._shown and not again:
+            return
+        self._shown = shown
         self._shown_comment = comment
         self.live.open_comment(None if comment is None else comment.id)
-        self.detail.show_comment(
-            comment,
-            queue_empty=not self.queue.rowCount(),
-            claimed_by=None if comment is None else self.queue.claimed_by(comment.id),
-            likely=None if comment is None else self.ranker.explanation(comment.id),
-        )
+        if targets.count > 1:
+            self.detail.show_selection(listed, targets.count)
+        else:
+            self.detail.show_comment(
+                comment,
+                queue_empty=not self.queue.rowCount(),
+                claimed_by=None if comment is None else self.queue.claimed_by(comment.id),
+                likely=None if comment is None else self.ranker.explanation(comment.id),
+            )
         if self._all:
-            # Across articles, the middle shows the article the comment answers.
-            self._show_article(comment.article_id if comment is not None else None)
-        for name in DECISIONS:
-            self.action_map[name].setEnabled(comment is not None)
+            # Across articles, the middle shows the article the (first) comment answers.
+            self._show_article(listed[0].article_id if listed else None)
+        self._enable_decisions(targets, listed)
         for name in ("actionNext", "actionPrevious"):
             self.action_map[name].setEnabled(self.queue.rowCount() > 0)
+        for name in ("actionNote", "actionNoteAuthor", "actionAuthor"):
+            self.action_map[name].setEnabled(comment is not None)
+
+    def _enable_decisions(self, targets: Targets, listed: list[CommentRow]) -> None:
+        """A decision is on when it applies to every comment listed (the services decide a
+        selection all or nothing); off, with the reason kept for when its key is pressed."""
+        self._why_not = {}
+        for name in DECISIONS:
+            verb = VERB[name]
+            if not listed:
+                why = f"Nothing to {verb}: no comment is selected"
+            else:
+                blocked = [c for c in listed if not _may(name, c)]
+                why = "" if not blocked else _why_not(verb, name, blocked[0], targets.count)
+            self.action_map[name].setEnabled(not why)
+            if why:
+                self._why_not[name] = why
 
     def _update_counts(self) -> None:
         row = self.articles.row_of(self._article_id) if self._article_id is not None else None
         article = self.articles.article(row) if row is not None else None
         if self._all:
             article = totals(self.articles.articles)
-        self.queue_header.show_counts(article)
+        self.queue_header.show_counts(self._search_counts or article)
         self.counts_label.setText(
             f"{article.comments:,} comments · {article.pending:,} pending · "
             f"{article.approved:,} approved · {article.hidden:,} hidden"
@@ -523,3 +649,18 @@ class MainWindow(QMainWindow):
             else ""
         )
         self.acting_label.setText(f"Acting as {self.desk.actor} ({self.desk.role})")
+
+
+def _may(name: str, comment: CommentRow) -> bool:
+    if name == "actionEscalate":
+        return not comment.escalated
+    return comment.status in STARTS_FROM[name]
+
+
+def _why_not(verb: str, name: str, comment: CommentRow, count: int) -> str:
+    """ "Cannot restore #12: it is pending" (or, for a selection, which one stops it)."""
+    escalated = name == "actionEscalate"
+    state = "already escalated to an editor" if escalated else f"already {comment.status}"
+    if count == 1:
+        return f"Cannot {verb} #{comment.id}: it is {state}"
+    return f"Cannot {verb} these {count:,} comments: #{comment.id} is {state}"

@@ -4,13 +4,30 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
-from PySide6.QtCore import QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLineEdit, QTabBar, QVBoxLayout, QWidget
 
 from moderator.domain import Status
-from moderator.queries import ArticleRow
 from moderator.queue import QueueFilter, QueueOrder
+
+
+class Counts(Protocol):
+    """What the tabs count: an article's comments (``ArticleRow``), or a search's
+    (``TabCounts``)."""
+
+    @property
+    def pending(self) -> int: ...
+    @property
+    def flagged_pending(self) -> int: ...
+    @property
+    def approved(self) -> int: ...
+    @property
+    def hidden(self) -> int: ...
+    @property
+    def comments(self) -> int: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,7 +37,7 @@ class QueueTab:
     title: str
     status: Status | None  # None: every status
     flagged: bool
-    count: Callable[[ArticleRow], int]
+    count: Callable[[Counts], int]
 
 
 # In order; keys 1 to 5 choose them. Flagged holds the pending comments a rule flagged.
@@ -45,10 +62,14 @@ SEARCH_PAUSE_MS = 300
 class QueueHeader(QWidget):
     """The tabs on a row of their own (all five keep their room), then search and order.
 
-    ``changed`` says the queue should be read again (another tab, order or search).
+    Signals:
+        changed(): the queue should be read again (another tab, order or search).
+        left(): Escape in the search box: the keys go back to the queue (the search stays;
+            Escape on the queue clears it).
     """
 
     changed = Signal()
+    left = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -73,6 +94,7 @@ class QueueHeader(QWidget):
         self._pause.timeout.connect(self.apply_search)
         self.search_box.textChanged.connect(self._pause.start)
         self.search_box.returnPressed.connect(self.apply_search)
+        self.search_box.installEventFilter(self)
         self.search = ""
 
         self.order_box = QComboBox(self)
@@ -109,15 +131,33 @@ class QueueHeader(QWidget):
             search=self.search,
         )
 
-    def show_counts(self, article: ArticleRow | None) -> None:
+    def show_counts(self, counts: Counts | None) -> None:
+        """Each tab's count (an article's, or with a search, the search's in each tab)."""
         for index, tab in enumerate(QUEUE_TABS):
             self.tabs.setTabText(
-                index, f"{tab.title} ({tab.count(article):,})" if article else tab.title
+                index, f"{tab.title} ({tab.count(counts):,})" if counts else tab.title
             )
 
     def focus_search(self) -> None:
         self.search_box.setFocus()
         self.search_box.selectAll()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (
+            watched is self.search_box
+            and event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and event.key() == Qt.Key.Key_Escape
+        ):
+            self.apply_search()
+            self.left.emit()
+            return True
+        return super().eventFilter(watched, event)
+
+    def clear_search(self) -> None:
+        """No search: every comment of the tab again."""
+        self.search_box.clear()
+        self.apply_search()
 
     def apply_search(self) -> None:
         """Search for the words typed (all of them must match); nothing typed: no search."""

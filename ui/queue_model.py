@@ -4,7 +4,8 @@ the view is, following decisions in place."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping
+import html
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any
@@ -17,7 +18,7 @@ from PySide6.QtCore import (
     Qt,
     QTimer,
 )
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QColor, QFont, QFontMetrics
 
 from moderator.display import one_line
 from moderator.domain import Severity, Status
@@ -47,6 +48,17 @@ REACH = 25 * PAGE_SIZE
 PLACE_AT_MOST = 50
 # The excerpt is one line in the table; the view elides it, this only bounds the string.
 EXCERPT_CHARS = 300
+# The Flags column's chips (``Chip``), for its delegate to draw.
+ChipsRole = Qt.ItemDataRole.UserRole + 1
+# The roles a cell answers with its row's text (or chips).
+_TEXT_ROLES = frozenset(
+    {
+        Qt.ItemDataRole.DisplayRole,
+        Qt.ItemDataRole.AccessibleTextRole,
+        Qt.ItemDataRole.ToolTipRole,
+        ChipsRole,
+    }
+)
 # Shown in a row not read yet, until it is (the next turn of the event loop).
 NOT_READ_YET = "…"
 
@@ -79,6 +91,58 @@ def flags_text(row: CommentRow) -> str:
     return f"{severity.value}: {rules}"
 
 
+@dataclass(frozen=True, slots=True)
+class Chip:
+    """A short label drawn as a rounded chip in the Flags column; ``colour`` fills it."""
+
+    text: str
+    colour: QColor
+
+
+# Escalated comments wait for an editor: a colour no severity uses (violet), and grey for a
+# comment a teammate has open.
+ESCALATED_COLOUR = QColor(124, 58, 237)
+CLAIMED_COLOUR = QColor(100, 116, 139)
+# A chip's label at most; the tooltip and the detail pane have the rule's whole name.
+CHIP_CHARACTERS = 14
+# Rule chips shown at most; "+N" says how many more there are.
+CHIPS_AT_MOST = 2
+
+
+def chips(row: CommentRow, holder: str | None = None) -> tuple[Chip, ...]:
+    """The Flags column's chips: escalated, who has it open, then each rule, gravest first."""
+    found: list[Chip] = []
+    if row.escalated:
+        found.append(Chip("escalated", ESCALATED_COLOUR))
+    if holder is not None:
+        found.append(Chip(f"{one_line(holder, CHIP_CHARACTERS)} has it", CLAIMED_COLOUR))
+    gravest: dict[str, Severity] = {}
+    for flag in sorted(row.flags, key=lambda flag: -RANK[flag.severity]):
+        gravest.setdefault(flag.rule_id, flag.severity)
+    rules = list(gravest.items())
+    for rule_id, severity in rules[:CHIPS_AT_MOST]:
+        found.append(Chip(one_line(rule_id, CHIP_CHARACTERS), DOT_COLOURS[severity]))
+    if len(rules) > CHIPS_AT_MOST:
+        found.append(Chip(f"+{len(rules) - CHIPS_AT_MOST}", CLAIMED_COLOUR))
+    return tuple(found)
+
+
+def flags_described(row: CommentRow, holder: str | None = None) -> str:
+    """Everything the chips stand for, in words: the Flags column's tooltip and spoken text."""
+    parts = [flags_text(row)] if row.flags else []
+    if row.escalated:
+        parts.append("escalated to an editor")
+    if holder is not None:
+        parts.append(f"{one_line(holder, 40)} has it open at another desk")
+    return " · ".join(parts)
+
+
+def plain_tooltip(text: str) -> str:
+    """A tooltip that shows ``text`` as typed: Qt guesses rich text in tooltips, so the text
+    is escaped inside markup that says so."""
+    return f"<qt>{html.escape(text)}</qt>" if text else ""
+
+
 def likely_text(row: CommentRow) -> str:
     """ "87%": how likely the ranker judged the comment to be hidden; blank if unscored."""
     return "" if row.score is None else f"{row.score:.0%}"
@@ -92,26 +156,38 @@ def excerpt(body: str) -> str:
 class _ColumnSpec:
     header: str
     text: Callable[[CommentRow], str]
-    width: int
+    # The widest text the column must show whole (its width follows the font), or a width in
+    # pixels; 0: the column stretches to take the room that is left.
+    fits: str | int
     align: Qt.AlignmentFlag = _LEFT
 
 
 class Column(Enum):
     """The queue's columns in display order; adding one is one line here."""
 
-    POSITION = _ColumnSpec("#", lambda row: str(row.position), 40, _RIGHT)
+    # The comment's id: the number the command line, the log and every message use.
+    NUMBER = _ColumnSpec("#", lambda row: str(row.id), "#0000000", _RIGHT)
     AUTHOR = _ColumnSpec("Author", lambda row: one_line(row.author, EXCERPT_CHARS), 130)
-    POSTED = _ColumnSpec("Posted", posted_text, 120)
-    ARTICLE = _ColumnSpec("Article", lambda row: one_line(row.article_title, EXCERPT_CHARS), 150)
-    STATUS = _ColumnSpec("Status", status_text, 120)
-    FLAGS = _ColumnSpec("Flags", flags_text, 125)
-    LIKELY = _ColumnSpec("Likely", likely_text, 60, _RIGHT)
-    # The last column takes whatever width is left (width 0: not set).
+    # The comment's own text takes the spare width, next to who wrote it.
     EXCERPT = _ColumnSpec("Comment", lambda row: excerpt(row.body), 0)
+    FLAGS = _ColumnSpec("Flags", flags_text, 150)
+    LIKELY = _ColumnSpec("Likely", likely_text, "Likely 100%", _RIGHT)
+    POSTED = _ColumnSpec("Posted", posted_text, "00 May 0000 00:00")
+    ARTICLE = _ColumnSpec("Article", lambda row: one_line(row.article_title, EXCERPT_CHARS), 150)
+    # Shown in the All tab only: every other tab holds one status.
+    STATUS = _ColumnSpec("Status", status_text, "Approved, escalated")
 
     @property
     def header(self) -> str:
         return self.value.header
+
+    def width(self, metrics: QFontMetrics) -> int:
+        """The column's width in this font (0: it stretches)."""
+        fits = self.value.fits
+        if isinstance(fits, int):
+            return fits
+        # Room for the cell's margins and the header's sort of padding either side.
+        return metrics.horizontalAdvance(fits) + 3 * metrics.averageCharWidth()
 
 
 COLUMNS: tuple[Column, ...] = tuple(Column)
@@ -231,6 +307,16 @@ class CommentQueueModel(QAbstractTableModel):
         if row is None or row >= self._total or self.comment_id(row) != comment_id:
             return None
         return row
+
+    def authors(self, comment_ids: Iterable[int]) -> dict[int, str]:
+        """Who wrote those comments the model holds, by id: for messages that name them."""
+        found = {}
+        for comment_id in comment_ids:
+            row = self._held.row_of(comment_id)
+            comment = None if row is None else self._held.get(row)
+            if comment is not None:
+                found[comment_id] = comment.author
+        return found
 
     def row_of(self, comment_id: int) -> int | None:
         """The row of a comment the model holds (None if it does not hold it)."""
@@ -389,32 +475,32 @@ class CommentQueueModel(QAbstractTableModel):
         if not index.isValid() or not 0 <= index.row() < self._total:
             return None
         column = COLUMNS[index.column()]
-        if role in (Qt.ItemDataRole.TextAlignmentRole, Qt.ItemDataRole.FontRole):
-            aligned = role == Qt.ItemDataRole.TextAlignmentRole
-            return column.value.align if aligned else self._font(index.row())
-        if role not in (
-            Qt.ItemDataRole.DisplayRole,
-            Qt.ItemDataRole.AccessibleTextRole,
-            Qt.ItemDataRole.DecorationRole,
-        ):
-            # No ToolTipRole on purpose: tooltips guess rich text, and comment bodies are
-            # untrusted.
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            return column.value.align
+        if role == Qt.ItemDataRole.FontRole:
+            return self._font(index.row())
+        if role not in _TEXT_ROLES:
             return None
         comment = self._held.get(index.row())
         if comment is None:
             self._want(index.row())
-            shown = column is Column.EXCERPT and role != Qt.ItemDataRole.DecorationRole
+            shown = column is Column.EXCERPT and role == Qt.ItemDataRole.DisplayRole
             return NOT_READ_YET if shown else None
-        if role == Qt.ItemDataRole.DecorationRole:
-            severity = top_severity(comment) if column is Column.FLAGS else None
-            return None if severity is None else DOT_COLOURS[severity]
-        return self._text(column, comment)
+        return self._cell(column, comment, role)
 
-    def _text(self, column: Column, comment: CommentRow) -> str:
+    def _cell(self, column: Column, comment: CommentRow, role: int) -> Any:
         holder = self._claims.get(comment.id)
-        if column is Column.STATUS and holder is not None:
-            return f"{one_line(holder, 40)} has it open"
-        return column.value.text(comment)
+        if column is Column.FLAGS:
+            if role == ChipsRole:
+                return chips(comment, holder)
+            described = flags_described(comment, holder)
+            return plain_tooltip(described) if role == Qt.ItemDataRole.ToolTipRole else described
+        text = column.value.text(comment)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            # Only where the cell may be cut short; escaped, as comment text is untrusted.
+            elided = column in (Column.EXCERPT, Column.AUTHOR, Column.ARTICLE)
+            return plain_tooltip(text[:EXCERPT_CHARS]) if elided else None
+        return None if role == ChipsRole else text
 
     def _font(self, row: int) -> QFont | None:
         held = self._held.get(row)

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import QByteArray, QSettings
-from PySide6.QtWidgets import QMainWindow, QSplitter
+from PySide6.QtCore import QByteArray, QRect, QSettings, Qt
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QMainWindow, QSplitter, QWidget
 
 from moderator import settings
 
 WINDOW_SETTINGS = "window.ini"
+# Room a window manager's title bar and borders take, before the window is shown (when the
+# frame is not known yet).
+FRAME_ALLOWANCE = (16, 48)
 
 
 def _stored() -> QSettings:
@@ -43,3 +47,39 @@ def restore_layout(window: QMainWindow, splitters: Sequence[str], *, prefix: str
         value = stored.value(f"{prefix}splitters/{splitter.objectName()}")
         if isinstance(value, QByteArray):
             splitter.restoreState(value)
+
+
+def fit_to_screen(window: QWidget, *, preferred: tuple[int, int] | None = None) -> None:
+    """Keep ``window`` whole on the screen it is on (or the primary one): at most the screen's
+    available size (panels and docks left out), moved inside it. With ``preferred``, first
+    size it so, centred; a geometry restored from a bigger screen shrinks to this one."""
+    screen = window.screen() or QGuiApplication.primaryScreen()
+    if screen is None:
+        return
+    room = screen.availableGeometry()
+    if preferred is not None:
+        width, height = preferred
+        if width + FRAME_ALLOWANCE[0] > room.width() or height + FRAME_ALLOWANCE[1] > room.height():
+            # A small screen: all of it, as a laptop user would make it anyway.
+            window.resize(room.width(), room.height())
+            window.setWindowState(window.windowState() | Qt.WindowState.WindowMaximized)
+            return
+        window.resize(width, height)
+        frame = window.frameGeometry()
+        frame.moveCenter(room.center())
+        window.move(frame.topLeft())
+    window.resize(
+        min(window.width(), room.width() - _frame_extra(window).width()),
+        min(window.height(), room.height() - _frame_extra(window).height()),
+    )
+    frame = window.frameGeometry()
+    left = min(max(frame.left(), room.left()), room.right() - frame.width() + 1)
+    top = min(max(frame.top(), room.top()), room.bottom() - frame.height() + 1)
+    if (left, top) != (frame.left(), frame.top()):
+        window.move(left, top)
+
+
+def _frame_extra(window: QWidget) -> QRect:
+    """How much the window manager's frame adds around the window (none before it is shown)."""
+    frame, inner = window.frameGeometry(), window.geometry()
+    return QRect(0, 0, frame.width() - inner.width(), frame.height() - inner.height())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -13,7 +14,15 @@ from moderator.domain import Role, Severity, Status
 from moderator.formats.records import IncomingArticle, IncomingComment
 from moderator.models import Comment
 from moderator.queries import CommentRow
-from moderator.queue import QueueFilter, QueueOrder, count_before, count_queue, list_queue
+from moderator.queue import (
+    QueueFilter,
+    QueueOrder,
+    TabCounts,
+    count_before,
+    count_queue,
+    count_tabs,
+    list_queue,
+)
 from moderator.rules.model import Hit, RuleAction, RuleSet
 from moderator.services.flagging import store_hits
 from moderator.services.importing import import_article
@@ -163,3 +172,37 @@ def test_a_comment_that_left_the_queue_is_counted_where_it_was(database: Databas
         session.rollback()
     with database.session() as session:
         assert ids(list_queue(session, queue)) == ids(whole)
+
+
+@pytest.mark.parametrize(
+    "queue",
+    [
+        QueueFilter(),
+        QueueFilter(article_id=2, status=Status.PENDING),
+        QueueFilter(search="a"),
+        QueueFilter(search="u1", flagged=True, status=Status.PENDING),
+        QueueFilter(article_id=1, search="zzz"),
+    ],
+)
+def test_the_tabs_counted_at_once_agree_with_each_tab_counted_alone(
+    database: Database, queue: QueueFilter
+) -> None:
+    with database.session() as session:
+        counts = count_tabs(session, queue)
+
+        def alone(status: Status | None, *, flagged: bool = False) -> int:
+            return count_queue(session, replace(queue, status=status, flagged=flagged))
+
+        assert counts.pending == alone(Status.PENDING)
+        assert counts.flagged_pending == alone(Status.PENDING, flagged=True)
+        assert counts.approved == alone(Status.APPROVED)
+        assert counts.hidden == alone(Status.HIDDEN)
+        assert counts.comments == alone(None)
+
+
+def test_tab_counts_follow_a_comment_that_moves() -> None:
+    counts = TabCounts(pending=3, flagged_pending=1, approved=0, hidden=2)
+    hid = counts.moved(Status.PENDING, Status.HIDDEN, flagged=True)
+    assert hid == TabCounts(pending=2, flagged_pending=0, approved=0, hidden=3)
+    assert hid.moved(Status.HIDDEN, Status.PENDING, flagged=True) == counts
+    assert counts.moved(Status.PENDING, Status.APPROVED, flagged=False).flagged_pending == 1

@@ -60,7 +60,7 @@ def test_hide_all_pending_is_one_undoable_step(
         author.hideButton.click()
     assert {status_of(database, i) for i in ids} == {Status.HIDDEN}
     assert not author.hideButton.isEnabled()
-    assert window.decisions.stack.undoText() == "Hide 2 comments (Spam)"
+    assert window.decisions.stack.undoText() == f"Hide 2 comments (#{ids[0]}, #{ids[1]}) as Spam"
     window.decisions.undo()
     assert {status_of(database, i) for i in ids} == {Status.PENDING}
     assert author.hideButton.isEnabled()

@@ -18,7 +18,7 @@ from moderator.services.moderation import Seen
 from moderator.storage import Database
 from tests.conftest import logged_decisions
 from tests.ui.conftest import AddArticle, actions_on, status_of
-from ui.commands import DecisionCommand, describe
+from ui.commands import DecisionCommand, describe, named
 from ui.desk import Desk
 from ui.main_window import MainWindow
 
@@ -53,7 +53,7 @@ def test_a_bulk_hide_is_one_step_undone_and_redone(
     command = push(
         stack, desk, lambda seen: desk.hide(ids[:2], ReasonCode.SPAM, "bot", seen=seen), reports
     )
-    assert command.text() == "Hide 2 comments (Spam)"
+    assert command.text() == f"Hide 2 comments (#{ids[0]}, #{ids[1]}) as Spam"
     assert [status_of(database, i) for i in ids] == [Status.HIDDEN, Status.HIDDEN, Status.PENDING]
     assert stack.count() == 1
 
@@ -104,7 +104,7 @@ def test_an_undo_refused_is_reported_and_leaves_the_stack(
     ((title, message),) = reports.said
     assert title == "Cannot undo"
     assert message.startswith(
-        f"Approve 1 comment: comment {ids[0]} changed since (approve); it is now hidden"
+        f"Approve #{ids[0]}: comment {ids[0]} changed since (approve); it is now hidden"
         " (by other desk at "
     )
     assert message.endswith(" UTC): cannot undo")
@@ -153,8 +153,20 @@ def test_a_redo_is_refused_when_another_desk_decided_after_the_undo(
 
 
 def test_describe_names_the_decision(desk: Desk, ids: list[int]) -> None:
-    assert describe(desk.approve([ids[0]])) == "Approve 1 comment"
-    assert describe(desk.restore([ids[0]])) == "Restore 1 comment"
+    assert describe(desk.approve([ids[0]])) == f"Approve #{ids[0]}"
+    assert describe(desk.restore([ids[0]]), {ids[0]: "Ann & Bo"}) == f"Restore #{ids[0]} (Ann & Bo)"
+    hid = desk.hide(ids, ReasonCode.SPAM)
+    assert describe(hid) == f"Hide 3 comments (#{ids[0]}, #{ids[1]}, #{ids[2]}) as Spam"
+    assert named(list(range(1, 41))) == "40 comments (#1, #2, #3 and 37 more)"
+
+
+def test_an_ampersand_in_a_name_is_not_a_mnemonic_in_the_edit_menu(
+    desk: Desk, ids: list[int]
+) -> None:
+    change = desk.approve([ids[0]])
+    command = DecisionCommand(desk, change, lambda seen: change, Reports(), {ids[0]: "A&B"})
+    assert command.text() == f"Approve #{ids[0]} (A&&B)"
+    assert command.described == f"Approve #{ids[0]} (A&B)"
 
 
 # --- in the window, from the keyboard -------------------------------------------------------
@@ -172,17 +184,18 @@ def test_ctrl_z_undoes_the_last_decision_and_ctrl_shift_z_redoes_it(
     assert (undo.isEnabled(), redo.isEnabled()) == (False, False)
 
     first = window.queue.comment_id(window.commentQueue.currentIndex().row())
+    author = window.queue.comment(window.commentQueue.currentIndex().row()).author
     qtbot.keyClick(window.commentQueue, Qt.Key.Key_A)
     assert status_of(database, first) is Status.APPROVED
     assert undo.isEnabled()
-    assert undo.text() == "&Undo Approve 1 comment"
+    assert undo.text() == f"&Undo Approve #{first} ({author})"
 
     qtbot.keyClick(window.commentQueue, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert status_of(database, first) is Status.PENDING
     # The comment is back in the pending queue, and selected again.
     assert window.queue.comment_id(window.commentQueue.currentIndex().row()) == first
-    assert window.statusBar().currentMessage() == "Undone: 1 comment back as they were"
-    assert redo.text() == "&Redo Approve 1 comment"
+    assert window.statusBar().currentMessage() == f"Undid: approve of #{first} ({author})"
+    assert redo.text() == f"&Redo Approve #{first} ({author})"
 
     modifiers = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
     qtbot.keyClick(window.commentQueue, Qt.Key.Key_Z, modifiers)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QItemSelection, QItemSelectionRange, QStringListModel
 
-from ui.decisions import rows_spanned
+from ui.queue_view import rows_spanned
 
 
 def test_overlapping_and_separate_ranges_count_each_row_once() -> None:

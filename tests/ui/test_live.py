@@ -22,7 +22,7 @@ from moderator.storage import Database
 from tests.ui.conftest import T0, WORK_TIMEOUT_MS, AddArticle, press, status_of
 from ui.jobs import Job
 from ui.main_window import MainWindow
-from ui.queue_model import COLUMNS, Column
+from ui.queue_model import COLUMNS, ChipsRole, Column
 
 
 @pytest.fixture
@@ -80,10 +80,13 @@ def test_a_teammates_decision_leaves_the_queue_and_is_announced(
     qtmodeltester.check(window.queue)
     ids = queue_ids(window)
     assert ids[2] is not None
+    author = window.queue.comment(2).author
     decide_elsewhere(teammate, "bob", "hide", ids[2])
     window.live.refresh()
     assert queue_ids(window) == ids[:2] + ids[3:]
-    assert window.statusBar().currentMessage() == "bob, at another desk: Hid 1 comment (Spam)"
+    assert window.statusBar().currentMessage() == (
+        f"bob, at another desk: Hid #{ids[2]} ({author}) as Spam"
+    )
     # The article list counts it too.
     assert window.articles.article(0).hidden == 1
     qtmodeltester.check(window.queue)
@@ -120,13 +123,12 @@ def test_a_decision_on_a_comment_changed_elsewhere_is_refused_saying_who(
     decide_elsewhere(teammate, "bob", "hide", target)
     with qtbot.assertNotEmitted(window.desk.moderated):
         press(qtbot, window, "a")
-    boxes = [box for box in window.findChildren(QMessageBox) if box.isVisible()]
-    (box,) = boxes
-    assert box.windowTitle() == "Cannot approve"
-    assert f"comment {target}" in box.text()
-    assert "is already hidden (by bob at " in box.text()
-    assert "it changed while you had it open, so nothing was decided" in box.text()
-    box.close()
+    # Said in the status bar, not a box: the moderator's next key works at once.
+    assert [box for box in window.findChildren(QMessageBox) if box.isVisible()] == []
+    said = window.statusBar().currentMessage()
+    assert said.startswith(f"Cannot approve #{target} (")
+    assert "is already hidden (by bob at " in said
+    assert "it changed while you had it open, so nothing was decided" in said
     assert status_of(database, target) is Status.HIDDEN
     # Refused, the window caught up at once: the comment has left the pending queue.
     assert target not in queue_ids(window)
@@ -140,13 +142,17 @@ def test_a_comment_open_at_another_desk_is_marked_and_passed_by(
     with teammate.transaction() as session:
         claims.claim(session, ids[1], holder="bob", desk="bobs-desk")  # type: ignore[arg-type]
     window.live.refresh()
-    status = window.queue.index(1, COLUMNS.index(Column.STATUS))
-    assert status.data() == "bob has it open"
-    assert status.data(Qt.ItemDataRole.FontRole).italic()
-    # J goes past it; so does the move after a decision.
+    flags = window.queue.index(1, COLUMNS.index(Column.FLAGS))
+    assert flags.data(ChipsRole)[0].text == "bob has it"
+    assert "bob has it open at another desk" in flags.data()
+    assert flags.data(Qt.ItemDataRole.FontRole).italic()
+    # J goes past it, saying so; so does the move after a decision.
     assert current_id(window) == ids[0]
     press(qtbot, window, "j")
     assert current_id(window) == ids[2]
+    assert window.statusBar().currentMessage() == (
+        f"Skipped #{ids[1]}: bob has it open at another desk"
+    )
     press(qtbot, window, "k")
     assert current_id(window) == ids[0]
     press(qtbot, window, "a")

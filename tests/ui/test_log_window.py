@@ -24,6 +24,10 @@ from ui.main_window import MainWindow
 
 
 def open_log(window: MainWindow, qtbot: QtBot) -> LogWindow:
+    # The shortcut is the desk window's: it works while that window is the active one.
+    if not window.isActiveWindow():
+        window.activateWindow()
+        qtbot.waitUntil(window.isActiveWindow, timeout=WORK_TIMEOUT_MS)
     qtbot.keyClick(window.commentQueue, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
     log = window.log.log_window
     assert log is not None

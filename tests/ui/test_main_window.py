@@ -45,7 +45,7 @@ from ui.desk import Desk
 from ui.key_help import KeyHelp, key_rows
 from ui.keymap import KEYMAP
 from ui.main_window import MainWindow
-from ui.queue_model import COLUMNS, Column, flags_text, top_severity
+from ui.queue_model import COLUMNS, ChipsRole, Column, flags_text, top_severity
 from ui.reason_dialog import ReasonChoice
 from ui.severity import DOT_COLOURS
 
@@ -85,7 +85,9 @@ def test_the_demo_article_opens_ready_to_moderate(demo_window: MainWindow) -> No
         "All (12)",
     ]
     assert window.commentQueue.currentIndex().row() == 0
-    assert window.commentDetail.toPlainText().startswith("Priya Raman\n#1 · 14 Jan 2025 08:02")
+    assert window.commentDetail.toPlainText().startswith(
+        "Priya Raman\n#1 · 1st comment on the article · 14 Jan 2025 08:02"
+    )
     assert window.commentQueue.hasFocus()
 
 
@@ -106,6 +108,7 @@ def test_a_approves_and_moves_on(demo_window: MainWindow, database: Database, qt
     window = demo_window
     press(qtbot, window, "j")
     approved = current_id(window)
+    author = window.queue.comment(1).author
     following = window.queue.comment_id(2)
 
     with qtbot.waitSignal(window.desk.moderated):
@@ -121,7 +124,9 @@ def test_a_approves_and_moves_on(demo_window: MainWindow, database: Database, qt
     assert window.articles.data(window.articles.index(0, 0)).endswith(
         "11 pending · 4 flagged · 12 comments"
     )
-    assert window.statusBar().currentMessage() == "Approved 1 comment"
+    # The message names the comment by its number and author; the undo step does too.
+    assert window.statusBar().currentMessage() == f"Approved #{approved} ({author})"
+    assert window.action_map["actionUndo"].text() == f"&Undo Approve #{approved} ({author})"
 
 
 def test_a_decision_applies_to_every_selected_comment(
@@ -147,6 +152,7 @@ def test_h_hides_with_the_reason_picked(
 ) -> None:
     window = demo_window
     target = current_id(window)
+    author = window.queue.comment(0).author
     answers.reason = None
     press(qtbot, window, "h")
     assert answers.asked == ["reason for 1"]
@@ -157,7 +163,9 @@ def test_h_hides_with_the_reason_picked(
     assert status_of(database, target) is Status.HIDDEN
     assert actions_on(database, target) == [("hide", ReasonCode.ABUSE, "tester")]
     assert window.queueTabs.tabText(3) == "Hidden (1)"
-    assert window.statusBar().currentMessage() == "Hid 1 comment (Abuse or harassment)"
+    assert window.statusBar().currentMessage() == (
+        f"Hid #{target} ({author}) as Abuse or harassment"
+    )
 
 
 def test_restore_and_escalate_from_other_tabs(
@@ -191,9 +199,11 @@ def test_restore_and_escalate_from_other_tabs(
     # Escalated, it waits for an editor: a moderator's restore is refused, and says why.
     with qtbot.assertNotEmitted(window.desk.moderated):
         press(qtbot, window, "r")
-    (box,) = warnings(window)
-    assert box.windowTitle() == "Cannot restore"
-    assert "needs the editor role" in box.text()
+    # Said in the status bar, naming the comment; no box to dismiss before the next key.
+    assert warnings(window) == []
+    said = window.statusBar().currentMessage()
+    assert said.startswith(f"Cannot restore #{target} (")
+    assert "needs the editor role" in said
     assert status_of(database, target) is Status.APPROVED
 
 
@@ -209,7 +219,7 @@ def test_restore_empties_the_approved_queue(demo_window: MainWindow, qtbot: QtBo
     assert not window.action_map["actionNext"].isEnabled()
 
 
-def test_a_refused_decision_shows_a_warning(
+def test_a_refused_decision_is_said_in_the_status_bar(
     demo_window: MainWindow, database: Database, qtbot: QtBot
 ) -> None:
     window = demo_window
@@ -219,14 +229,23 @@ def test_a_refused_decision_shows_a_warning(
     window.commentQueue.setFocus()
     assert current_id(window) == target
 
+    # Approve is off for an approved comment: its key says why, and nothing is decided.
+    assert not window.action_map["actionApprove"].isEnabled()
     with qtbot.assertNotEmitted(window.desk.moderated):
         press(qtbot, window, "a")
-    (box,) = warnings(window)
-    assert box.windowTitle() == "Cannot approve"
-    assert box.text().startswith(f"comment {target} is already approved (by tester at ")
-    assert box.text().endswith(" UTC); cannot approve it")
-    assert box.textFormat() == Qt.TextFormat.PlainText
-    box.close()
+    assert warnings(window) == []
+    assert (
+        window.statusBar().currentMessage() == f"Cannot approve #{target}: it is already approved"
+    )
+    assert current_id(window) == target  # the key moved nothing
+    # Decided anyway (by a caller that skips the button), the service's refusal is said too.
+    with qtbot.assertNotEmitted(window.desk.moderated):
+        window.decisions.approve()
+    said = window.statusBar().currentMessage()
+    assert said.startswith(f"Cannot approve #{target} (")
+    assert f"comment {target} is already approved (by tester at " in said
+    assert said.endswith(" UTC); cannot approve it")
+    assert warnings(window) == []
     assert actions_on(database, target) == [("approve", None, "tester")]
 
 
@@ -446,10 +465,10 @@ def test_key_2_shows_the_flagged_queue_and_a_decision_takes_a_comment_off_it(
     assert all(row.flags and row.status is Status.PENDING for row in rows)
     flags_column = COLUMNS.index(Column.FLAGS)
     assert window.queue.data(window.queue.index(0, flags_column)) == flags_text(rows[0])
-    assert (
-        window.queue.data(window.queue.index(0, flags_column), Qt.ItemDataRole.DecorationRole)
-        == DOT_COLOURS[top_severity(rows[0]) or Severity.LOW]
-    )
+    # Drawn as chips, each rule's in its severity's colour, the gravest first.
+    chips = window.queue.data(window.queue.index(0, flags_column), ChipsRole)
+    assert chips[0].colour == DOT_COLOURS[top_severity(rows[0]) or Severity.LOW]
+    assert {chip.text for chip in chips} <= {flag.rule_id for flag in rows[0].flags}
 
     target = current_id(window)
     press(qtbot, window, "a")

@@ -15,7 +15,14 @@ from moderator.storage import Database
 from tests.ui.conftest import HOSTILE, AddArticle, queue_model
 from ui import queue_model as queue_model_module
 from ui.desk import Desk
-from ui.queue_model import COLUMNS, NOT_READ_YET, PAGE_SIZE, Column, CommentQueueModel
+from ui.queue_model import (
+    COLUMNS,
+    NOT_READ_YET,
+    PAGE_SIZE,
+    ChipsRole,
+    Column,
+    CommentQueueModel,
+)
 
 
 def texts(model: CommentQueueModel, column: Column) -> list[str]:
@@ -48,8 +55,10 @@ def test_every_row_is_counted_but_only_the_first_page_read(
     assert model.held.runs == [(0, 450)]
 
     # Thread order, no row twice across the pages, whichever end each was read from.
-    assert texts(model, Column.POSITION) == [str(n) for n in range(1, 451)]
+    assert [model.comment(row).position for row in range(450)] == list(range(1, 451))
     ids = every_id(model)
+    # The number shown is the comment's id, as the command line and the log write it.
+    assert texts(model, Column.NUMBER) == [str(comment_id) for comment_id in ids]
     assert ids == ids_in_database(database, QueueFilter(article_id=article))
     assert all(model.row_of(comment_id) == row for row, comment_id in enumerate(ids) if comment_id)
     assert model.row_of(-1) is None
@@ -121,7 +130,7 @@ def test_columns_come_from_the_enum_and_other_roles_are_none(
     headers = [
         model.headerData(section, Qt.Orientation.Horizontal) for section in range(len(COLUMNS))
     ]
-    assert headers == ["#", "Author", "Posted", "Article", "Status", "Flags", "Likely", "Comment"]
+    assert headers == ["#", "Author", "Comment", "Flags", "Likely", "Posted", "Article", "Status"]
     assert model.columnCount() == len(Column)
     assert texts(model, Column.AUTHOR) == ["author0"]
     assert texts(model, Column.POSTED) == ["14 Jan 2025 08:00"]
@@ -131,12 +140,14 @@ def test_columns_come_from_the_enum_and_other_roles_are_none(
     # The excerpt is one line: paragraph breaks fold into spaces.
     assert texts(model, Column.EXCERPT) == ["First comment. Second paragraph."]
     index = model.index(0, COLUMNS.index(Column.EXCERPT))
-    for role in (
-        Qt.ItemDataRole.ToolTipRole,
-        Qt.ItemDataRole.DecorationRole,
-        Qt.ItemDataRole.FontRole,
-    ):
+    for role in (Qt.ItemDataRole.DecorationRole, Qt.ItemDataRole.FontRole, ChipsRole):
         assert model.data(index, role) is None
+    # A cut-short cell's whole text is its tooltip, escaped: Qt would guess rich text.
+    assert model.data(index, Qt.ItemDataRole.ToolTipRole) == (
+        "<qt>First comment. Second paragraph.</qt>"
+    )
+    posted = model.index(0, COLUMNS.index(Column.POSTED))
+    assert model.data(posted, Qt.ItemDataRole.ToolTipRole) is None
 
 
 def test_markup_in_a_comment_is_data_not_markup(

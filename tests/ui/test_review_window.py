@@ -83,7 +83,9 @@ def test_an_editor_upholds_with_a_note_and_the_desk_can_undo_it(
     assert not current.comment.escalated
     assert not review.actions_by_name["actionUphold"].isEnabled()
     # One step of the desk's undo stack.
-    assert demo_window.decisions.stack.undoText() == "Uphold 1 comment (Abuse or harassment)"
+    assert (
+        demo_window.decisions.stack.undoText() == "Uphold #1 (Priya Raman) as Abuse or harassment"
+    )
     demo_window.decisions.undo()
     assert status_of(database, target) is Status.PENDING
 
@@ -180,8 +182,7 @@ def test_an_editor_locks_the_article_from_review(
     # Locked: the desk's decisions are refused, and say why.
     with qtbot.assertNotEmitted(demo_window.desk.moderated):
         press(qtbot, demo_window, "a")
-    boxes = [box for box in demo_window.findChildren(QMessageBox) if box.isVisible()]
-    assert "is locked by an editor" in boxes[0].text()
+    assert "is locked by an editor" in demo_window.statusBar().currentMessage()
 
 
 def test_the_editor_dialog_needs_a_note_and_confirms_with_ctrl_enter(qtbot: QtBot) -> None:
@@ -248,7 +249,7 @@ def test_the_queue_keys_work_in_the_thread_too(
     with qtbot.waitSignal(demo_window.desk.moderated):
         qtbot.keyClick(review.threadView, Qt.Key.Key_A)
     assert status_of(database, current.comment.id) is Status.APPROVED
-    assert demo_window.decisions.stack.undoText() == "Approve 1 comment"
+    assert demo_window.decisions.stack.undoText() == f"Approve #{current.comment.id}"
     answers.reason = None  # the reason dialog cancelled: nothing happens
     with qtbot.assertNotEmitted(demo_window.desk.moderated):
         qtbot.keyClick(review.threadView, Qt.Key.Key_H)
