@@ -18,6 +18,7 @@ from moderator.services.moderation import MAX_NOTE_LENGTH, Seen
 from ui.commands import Again, DecisionCommand, named
 from ui.desk import Desk
 from ui.messages import warn
+from ui.placement import beside_the_comment
 from ui.queue_model import CommentQueueModel
 from ui.queue_view import CommentQueueView
 from ui.reason_dialog import ReasonChoice
@@ -30,12 +31,17 @@ NotePicker = Callable[[QWidget, int], str | None]
 
 def ask_escalation_note(parent: QWidget, count: int) -> str | None:
     noun = "this comment" if count == 1 else f"these {count} comments"
-    text, ok = QInputDialog.getText(
-        parent,
-        "Escalate to an editor",
-        f"What should the editor look at in {noun}? (optional)",
-    )
-    return text.strip()[:MAX_NOTE_LENGTH] if ok else None
+    dialog = QInputDialog(parent)
+    dialog.setObjectName("escalationNote")
+    dialog.setWindowTitle("Escalate to an editor")
+    dialog.setLabelText(f"What should the editor look at in {noun}? (optional)")
+    beside_the_comment(dialog, parent)
+    try:
+        if dialog.exec() != QInputDialog.DialogCode.Accepted:
+            return None
+        return dialog.textValue().strip()[:MAX_NOTE_LENGTH]
+    finally:
+        dialog.deleteLater()
 
 
 # Comments one action takes at most: Ctrl+A in a queue of a million would otherwise read and

@@ -219,6 +219,7 @@ class MainWindow(QMainWindow):
         self._show_targets(again=True)
         self.commentQueue.setFocus()
         fit_to_screen(self, preferred=(1280, 800))
+        self._share_width()
         restore_layout(self, SAVED_SPLITTERS)
         fit_to_screen(self)
 
@@ -319,7 +320,7 @@ class MainWindow(QMainWindow):
         right_layout.addWidget(self.queue_header)
         right_layout.addWidget(queue_splitter)
 
-        splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        splitter = self.main_splitter = QSplitter(Qt.Orientation.Horizontal, self)
         splitter.setObjectName("mainSplitter")
         splitter.setChildrenCollapsible(False)
         for widget in (self.article_panel, self.articleView, right):
@@ -329,6 +330,15 @@ class MainWindow(QMainWindow):
         # The queue gets the most room; on a small screen the article's text gives way first.
         splitter.setSizes([200, 340, 740])
         return splitter
+
+    def _share_width(self) -> None:
+        """The first time, share the window's width: the queue gets most, the article list
+        as little as keeps titles readable (a layout the user made is restored after this)."""
+        splitter = self.main_splitter
+        width = self.width()
+        articles = max(170, width * 15 // 100)
+        text = width * 27 // 100
+        splitter.setSizes([articles, text, width - articles - text])
 
     def _build_detail(self) -> QWidget:
         self.detail = DetailPane(

@@ -166,11 +166,11 @@ class Column(Enum):
     """The queue's columns in display order; adding one is one line here."""
 
     # The comment's id: the number the command line, the log and every message use.
-    NUMBER = _ColumnSpec("#", lambda row: str(row.id), "#0000000", _RIGHT)
-    AUTHOR = _ColumnSpec("Author", lambda row: one_line(row.author, EXCERPT_CHARS), 130)
+    NUMBER = _ColumnSpec("#", lambda row: str(row.id), "0000000", _RIGHT)
+    AUTHOR = _ColumnSpec("Author", lambda row: one_line(row.author, EXCERPT_CHARS), 120)
     # The comment's own text takes the spare width, next to who wrote it.
     EXCERPT = _ColumnSpec("Comment", lambda row: excerpt(row.body), 0)
-    FLAGS = _ColumnSpec("Flags", flags_text, 150)
+    FLAGS = _ColumnSpec("Flags", flags_text, 130)
     LIKELY = _ColumnSpec("Likely", likely_text, "Likely 100%", _RIGHT)
     POSTED = _ColumnSpec("Posted", posted_text, "00 May 0000 00:00")
     ARTICLE = _ColumnSpec("Article", lambda row: one_line(row.article_title, EXCERPT_CHARS), 150)
@@ -187,7 +187,7 @@ class Column(Enum):
         if isinstance(fits, int):
             return fits
         # Room for the cell's margins and the header's sort of padding either side.
-        return metrics.horizontalAdvance(fits) + 3 * metrics.averageCharWidth()
+        return metrics.horizontalAdvance(fits) + 2 * metrics.averageCharWidth()
 
 
 COLUMNS: tuple[Column, ...] = tuple(Column)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 
 from moderator.domain import ReasonCode
 from moderator.services.moderation import MAX_NOTE_LENGTH
+from ui.placement import beside_the_comment
 
 # Digit keys pick a reason: 1 to 9, then 0 for the tenth, as on the keyboard's top row.
 DIGITS = "1234567890"
@@ -33,8 +34,10 @@ class ReasonChoice:
 class ReasonDialog(QDialog):
     """Pick a hiding reason by digit or arrows, add a note, Enter accepts.
 
-    The note is required for "Other" (the core refuses it otherwise), so OK stays disabled and
-    a line under the note says why until one is typed. No signals beyond QDialog's own.
+    Nothing is chosen at first: H then Enter must not file a comment under a reason nobody
+    picked, so Enter without a choice says to choose one. The note is required for "Other"
+    (the core refuses it otherwise), so OK stays disabled and a line under the note says why
+    until one is typed. No signals beyond QDialog's own.
     """
 
     def __init__(self, count: int = 1, parent: QWidget | None = None) -> None:
@@ -49,7 +52,7 @@ class ReasonDialog(QDialog):
             item = QListWidgetItem(f"{digit}   {code.label}")
             item.setData(Qt.ItemDataRole.UserRole, code.value)
             self.reasons.addItem(item)
-        self.reasons.setCurrentRow(0)
+        self.reasons.setCurrentRow(-1)
         # Tall enough for every reason without a scroll bar.
         rows = self.reasons.count()
         self.reasons.setMinimumHeight(self.reasons.sizeHintForRow(0) * rows + 8)
@@ -58,7 +61,7 @@ class ReasonDialog(QDialog):
         self.note.setObjectName("reasonNote")
         self.note.setMaxLength(MAX_NOTE_LENGTH)
         self.note.setPlaceholderText("Note (optional)")
-        self.note_hint = QLabel("“Other” needs a note saying what the reason is.", self)
+        self.note_hint = QLabel(self)
         self.note_hint.setObjectName("reasonNoteHint")
         self.note_hint.setStyleSheet("color: #b3261e;")
 
@@ -80,33 +83,64 @@ class ReasonDialog(QDialog):
             # search, and the note field still receives digits typed into it.
             shortcut = QShortcut(QKeySequence(digit), self)
             shortcut.activated.connect(lambda row=row: self._pick(row))
-        self.reasons.currentRowChanged.connect(self._update)
+        self.reasons.itemSelectionChanged.connect(self._update)
         self.reasons.doubleClicked.connect(self.accept)
-        self.note.textChanged.connect(self._update)
+        self.note.textChanged.connect(lambda _text: self._update())
+        self.reasons.installEventFilter(self)
         self.reasons.setFocus()
         self._update()
 
-    def reason(self) -> ReasonCode:
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        # With nothing chosen, the list still has a current row (its first, once focused):
+        # the first arrow chooses the first (or last) reason rather than skip past it.
+        if (
+            watched is self.reasons
+            and event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and event.key() in (Qt.Key.Key_Down, Qt.Key.Key_Up)
+            and self.reason() is None
+        ):
+            self._pick(0 if event.key() == Qt.Key.Key_Down else self.reasons.count() - 1)
+            return True
+        return super().eventFilter(watched, event)
+
+    def reason(self) -> ReasonCode | None:
+        """The reason chosen; None until one is."""
         item = self.reasons.currentItem()
-        return ReasonCode(item.data(Qt.ItemDataRole.UserRole)) if item else ReasonCode.OTHER
+        chosen = item is not None and item.isSelected()
+        return ReasonCode(item.data(Qt.ItemDataRole.UserRole)) if chosen else None
 
     def choice(self) -> ReasonChoice:
-        return ReasonChoice(self.reason(), self.note.text().strip() or None)
+        reason = self.reason()
+        assert reason is not None, "accepted only once a reason is chosen"
+        return ReasonChoice(reason, self.note.text().strip() or None)
 
     def is_complete(self) -> bool:
-        return self.reason() is not ReasonCode.OTHER or bool(self.note.text().strip())
+        reason = self.reason()
+        return reason is not None and (
+            reason is not ReasonCode.OTHER or bool(self.note.text().strip())
+        )
 
     def accept(self) -> None:
         # Enter and double-click reach here directly, not only through the OK button.
         if self.is_complete():
             super().accept()
+        else:
+            self._update(asked=True)
 
-    def _update(self) -> None:
-        other = self.reason() is ReasonCode.OTHER
+    def _update(self, *, asked: bool = False) -> None:
+        reason = self.reason()
+        other = reason is ReasonCode.OTHER
         self.note.setPlaceholderText("Note (required)" if other else "Note (optional)")
-        self.note_hint.setVisible(other and not self.note.text().strip())
+        if reason is None:
+            self.note_hint.setText("Choose a reason: press its number, or use the arrows.")
+            self.note_hint.setVisible(asked)
+        else:
+            self.note_hint.setText("“Other” needs a note saying what the reason is.")
+            self.note_hint.setVisible(other and not self.note.text().strip())
         ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-        ok.setEnabled(self.is_complete())
+        # On with nothing chosen yet, so that Enter reaches accept() and hears what is missing.
+        ok.setEnabled(reason is None or self.is_complete())
 
     def _pick(self, row: int) -> None:
         self.reasons.setCurrentRow(row)
@@ -118,6 +152,7 @@ class ReasonDialog(QDialog):
 def pick_reason(parent: QWidget | None, count: int) -> ReasonChoice | None:
     """Ask for a reason in a modal dialog; ``None`` when cancelled."""
     dialog = ReasonDialog(count, parent)
+    beside_the_comment(dialog, parent)
     try:
         return dialog.choice() if dialog.exec() == QDialog.DialogCode.Accepted else None
     finally:

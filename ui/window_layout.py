@@ -64,7 +64,8 @@ def fit_to_screen(window: QWidget, *, preferred: tuple[int, int] | None = None) 
             window.resize(room.width(), room.height())
             window.setWindowState(window.windowState() | Qt.WindowState.WindowMaximized)
             return
-        window.resize(width, height)
+        # On a big screen, most of it: a desk is worked at all day.
+        window.resize(max(width, room.width() * 85 // 100), max(height, room.height() * 85 // 100))
         frame = window.frameGeometry()
         frame.moveCenter(room.center())
         window.move(frame.topLeft())

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDialog, QDialogButtonBox
+from PySide6.QtCore import QPoint, QRect, Qt
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QInputDialog
 from pytestqt.qtbot import QtBot
 
 from moderator.domain import ReasonCode
+from ui.main_window import MainWindow
+from ui.placement import beside_the_comment
 from ui.reason_dialog import DIGITS, ReasonChoice, ReasonDialog
 
 
@@ -30,7 +32,21 @@ def test_every_reason_is_listed_with_its_digit(dialog: ReasonDialog) -> None:
         f"{digit}   {code.label}" for digit, code in zip(DIGITS, ReasonCode, strict=True)
     ]
     assert dialog.windowTitle() == "Hide 2 comments"
-    assert dialog.reason() is ReasonCode.SPAM
+    # Nothing is chosen for the moderator: H then Enter must not file a comment as spam.
+    assert dialog.reason() is None
+
+
+def test_enter_without_a_reason_says_to_choose_one(dialog: ReasonDialog, qtbot: QtBot) -> None:
+    with qtbot.assertNotEmitted(dialog.accepted):
+        qtbot.keyClick(dialog.reasons, Qt.Key.Key_Return)
+    assert dialog.isVisible()
+    assert dialog.note_hint.isVisible()
+    assert dialog.note_hint.text().startswith("Choose a reason")
+    qtbot.keyClick(dialog.reasons, "3")
+    assert dialog.note_hint.isHidden()
+    with qtbot.waitSignal(dialog.accepted):
+        qtbot.keyClick(dialog.reasons, Qt.Key.Key_Return)
+    assert dialog.choice() == ReasonChoice(ReasonCode.ABUSE, None)
 
 
 @pytest.mark.parametrize(
@@ -49,6 +65,8 @@ def test_a_digit_picks_and_enter_accepts(
 
 
 def test_arrows_move_through_the_list(dialog: ReasonDialog, qtbot: QtBot) -> None:
+    qtbot.keyClick(dialog.reasons, Qt.Key.Key_Down)
+    assert dialog.reason() is ReasonCode.SPAM  # the first arrow chooses the first reason
     qtbot.keyClick(dialog.reasons, Qt.Key.Key_Down)
     qtbot.keyClick(dialog.reasons, Qt.Key.Key_Down)
     assert dialog.reason() is ReasonCode.ABUSE
@@ -86,3 +104,15 @@ def test_escape_cancels(dialog: ReasonDialog, qtbot: QtBot) -> None:
     with qtbot.waitSignal(dialog.rejected):
         qtbot.keyClick(dialog.reasons, Qt.Key.Key_Escape)
     assert dialog.result() == QDialog.DialogCode.Rejected
+
+
+def test_the_dialogs_open_off_the_queue_and_the_comment(demo_window: MainWindow) -> None:
+    window = demo_window
+    for dialog in (ReasonDialog(1, window), QInputDialog(window)):
+        beside_the_comment(dialog, window)
+        dialog.show()
+        placed = dialog.frameGeometry()
+        for shown in (window.commentQueue, window.commentDetail):
+            where = QRect(shown.mapToGlobal(QPoint(0, 0)), shown.size())
+            assert not placed.intersects(where), (type(dialog).__name__, shown.objectName())
+        dialog.close()
