@@ -47,13 +47,19 @@ class DetailPane(QWidget):
         queue_empty: bool,
         claimed_by: str | None = None,
         likely: str | None = None,
+        search: str = "",
     ) -> None:
         """Show ``comment`` (None: none; the placeholder says whether the queue is empty)."""
         self.view.setPlaceholderText(
             "No comments in this queue." if queue_empty else "No comment selected."
         )
         show_comment_in_context(
-            self.view, self._database, comment, claimed_by=claimed_by, likely=likely
+            self.view,
+            self._database,
+            comment,
+            claimed_by=claimed_by,
+            likely=likely,
+            search=search,
         )
 
     def show_selection(self, comments: Sequence[CommentRow], count: int) -> None:

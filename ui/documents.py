@@ -36,6 +36,8 @@ from ui.severity import DOT_COLOURS, MARK_COLOURS, RANK
 # A comment longer than this shows its beginning only: laying out a megabyte would stall the
 # window, and nobody reads that far in the detail pane.
 SHOWN_CHARACTERS = 100_000
+# The words a rule marked that its line in the detail quotes, at most.
+MARKED_AT_MOST = 5
 
 
 def show_article(view: QTextEdit, article: ArticleDetail | None) -> None:
@@ -61,9 +63,11 @@ def show_comment(
     escalation: Escalation | None = None,
     claimed_by: str | None = None,
     likely: str | None = None,
+    search: str = "",
 ) -> None:
-    """One comment in full: who, when, where it stands, its text with the rule hits marked,
-    what each rule said, what the desk knows of the author, and the notes left on both;
+    """One comment in full: who, when, where it stands, what each rule said (above the text,
+    each with the words it marked), its text with the rule hits marked and the ``search``
+    words lit, what the desk knows of the author, and the notes left on both;
     ``claimed_by``: the teammate who has it open at another desk; ``likely``: the ranker's
     word on it."""
     view.clear()
@@ -92,6 +96,18 @@ def show_comment(
         said = f": {escalation.note}" if escalation.note else " (no note)"
         writer.block(reveal(f"Escalated by {escalation.actor}, {when}{said}"), bold=True, after=8)
     body = comment.body
+    # Why it was flagged comes before the text: a long comment would push it out of sight.
+    flags = sorted(comment.flags, key=lambda flag: -RANK[flag.severity])
+    for at, flag in enumerate(flags):
+        words = marked_words(body, flag.spans)
+        writer.bullet(
+            DOT_COLOURS[flag.severity],
+            reveal(
+                f"{flag.severity.value} · {flag.rule_id}: {flag.explanation}"
+                + (f" — marked: {words}" if words else "")
+            ),
+            after=10 if at == len(flags) - 1 else 3,
+        )
     shown = reveal(body[:SHOWN_CHARACTERS])
     start = writer.block(shown, after=8)
     if len(body) > SHOWN_CHARACTERS:
@@ -100,13 +116,7 @@ def show_comment(
             muted=True,
             after=8,
         )
-    _mark_hits(view, comment, shown, start)
-    flags = sorted(comment.flags, key=lambda flag: -RANK[flag.severity])
-    for flag in flags:
-        writer.bullet(
-            DOT_COLOURS[flag.severity],
-            reveal(f"{flag.severity.value} · {flag.rule_id}: {flag.explanation}"),
-        )
+    _mark_hits(view, comment, shown, start, search)
     for heading, kept in (("Notes on this comment", notes), ("Notes on the author", author_notes)):
         if kept:
             writer.block(reveal(heading), bold=True, after=2)
@@ -162,8 +172,34 @@ def author_text(author: AuthorSummary) -> str:
     )
 
 
-def _mark_hits(view: QTextEdit, comment: CommentRow, shown: Revealed, start: int) -> None:
-    """Colour each hit's characters by its severity (the gravest where hits overlap)."""
+def marked_words(body: str, spans: Sequence[tuple[int, int]]) -> str:
+    """The words a rule marked, quoted, each once, the first few: "“idiot”, “moron”"."""
+    words = dict.fromkeys(
+        one_line(body[begin:end], 40) for begin, end in spans if 0 <= begin < end <= len(body)
+    )
+    listed = [f"“{word}”" for word in list(words)[:MARKED_AT_MOST]]
+    more = len(words) - MARKED_AT_MOST
+    return ", ".join(listed) + (f" and {more:,} more" if more > 0 else "")
+
+
+def search_spans(body: str, search: str) -> list[tuple[int, int]]:
+    """Where each searched word occurs in ``body``, in any case (as the queue's search
+    matches), at most a thousand: the detail lights them."""
+    folded = body.lower()
+    found: list[tuple[int, int]] = []
+    for word in {word.lower() for word in search.split()}:
+        at = folded.find(word)
+        while at >= 0 and len(found) < 1000:
+            found.append((at, at + len(word)))
+            at = folded.find(word, at + len(word))
+    return found
+
+
+def _mark_hits(
+    view: QTextEdit, comment: CommentRow, shown: Revealed, start: int, search: str = ""
+) -> None:
+    """Colour each hit's characters by its severity (the gravest where hits overlap), and
+    underline the searched words."""
     text = shown.text
     # Qt counts UTF-16 code units: a character beyond the BMP (most emoji) takes two.
     astral = [index for index, char in enumerate(text) if ord(char) > 0xFFFF]
@@ -183,6 +219,17 @@ def _mark_hits(view: QTextEdit, comment: CommentRow, shown: Revealed, start: int
             cursor.setPosition(place(begin))
             cursor.setPosition(place(end), QTextCursor.MoveMode.KeepAnchor)
             cursor.mergeCharFormat(marked)
+    # Lower-case folding keeps lengths for the text people write; a word whose folded form is
+    # longer (rare) is skipped rather than marked off by some characters.
+    if search and len(comment.body.lower()) == len(comment.body):
+        lit = QTextCharFormat()
+        lit.setFontUnderline(True)
+        lit.setUnderlineStyle(QTextCharFormat.UnderlineStyle.SingleUnderline)
+        lit.setFontWeight(QFont.Weight.Bold)
+        for begin, end in search_spans(comment.body[:SHOWN_CHARACTERS], search):
+            cursor.setPosition(place(begin))
+            cursor.setPosition(place(end), QTextCursor.MoveMode.KeepAnchor)
+            cursor.mergeCharFormat(lit)
 
 
 class _Writer:
@@ -230,9 +277,9 @@ class _Writer:
         self._insert(text.pieces, char_format)
         return start
 
-    def bullet(self, colour: QColor, text: Revealed) -> None:
+    def bullet(self, colour: QColor, text: Revealed, *, after: float = 3) -> None:
         char_format = self._char_format(size=1.0, bold=False, muted=False)
-        self._start_block(3, char_format)
+        self._start_block(after, char_format)
         dot = QTextCharFormat(char_format)
         dot.setForeground(colour)
         self._cursor.insertText("\u25cf ", dot)
@@ -261,6 +308,7 @@ def show_comment_in_context(
     *,
     claimed_by: str | None = None,
     likely: str | None = None,
+    search: str = "",
 ) -> None:
     """:func:`show_comment` with all the desk knows around it, read now: the author's record,
     the notes on the comment and its author, who escalated it, and who else has it open."""
@@ -281,4 +329,5 @@ def show_comment_in_context(
         escalation=escalation,
         claimed_by=claimed_by,
         likely=likely,
+        search=search,
     )

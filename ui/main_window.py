@@ -621,6 +621,7 @@ class MainWindow(QMainWindow):
                 queue_empty=not self.queue.rowCount(),
                 claimed_by=None if comment is None else self.queue.claimed_by(comment.id),
                 likely=None if comment is None else self.ranker.explanation(comment.id),
+                search=self.queue_header.search,
             )
         if self._all:
             # Across articles, the middle shows the article the (first) comment answers.

@@ -10,7 +10,7 @@ from pytestqt.qtbot import QtBot
 
 from moderator.domain import Severity, Status
 from moderator.queries import AuthorSummary, CommentRow, FlagRow
-from ui.documents import SHOWN_CHARACTERS, show_comment
+from ui.documents import SHOWN_CHARACTERS, search_spans, show_comment
 from ui.severity import MARK_COLOURS
 
 T0 = datetime(2025, 1, 14, 8, 0, tzinfo=UTC)
@@ -97,3 +97,41 @@ def test_a_megabyte_comment_shows_its_beginning(view: QTextBrowser) -> None:
     assert "high · late: past the cut" in text
     # The pane opens at the top, not at the end of what was written.
     assert view.textCursor().position() == 0
+
+
+def test_the_rules_reasons_come_before_a_long_text_each_with_its_words(
+    view: QTextBrowser,
+) -> None:
+    body = "You idiot. " + "More words here. " * 400 + "What a moron, idiot."
+    flags = (
+        FlagRow(
+            "insults",
+            Severity.HIGH,
+            "listed insult",
+            (
+                (4, 9),
+                (len(body) - 6, len(body) - 1),
+                (body.index("moron"), body.index("moron") + 5),
+            ),
+        ),
+    )
+    show_comment(view, row(body, *flags))
+    text = view.toPlainText()
+    reason = text.index("high · insults: listed insult — marked: “idiot”, “moron”")
+    assert reason < text.index("You idiot.")
+
+
+def test_the_searched_words_are_lit_in_any_case(view: QTextBrowser) -> None:
+    show_comment(view, row("The Ferry fares; ferry riders pay."), search="ferry PAY")
+    lit = []
+    block = view.document().begin()
+    while block.isValid():
+        iterator = block.begin()
+        while not iterator.atEnd():
+            fragment = iterator.fragment()
+            if fragment.charFormat().fontUnderline():
+                lit.append(fragment.text())
+            iterator += 1
+        block = block.next()
+    assert lit == ["Ferry", "ferry", "pay"]
+    assert search_spans("aaaa", "aa") == [(0, 2), (2, 4)]
