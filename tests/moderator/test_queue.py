@@ -13,7 +13,14 @@ from moderator.domain import Role, Severity, Status
 from moderator.formats.records import IncomingArticle, IncomingComment
 from moderator.models import Comment
 from moderator.queries import CommentRow
-from moderator.queue import QueueFilter, QueueOrder, count_before, count_queue, list_queue
+from moderator.queue import (
+    QueueFilter,
+    QueueOrder,
+    count_before,
+    count_queue,
+    hide_ranks,
+    list_queue,
+)
 from moderator.rules.model import Hit, RuleAction, RuleSet
 from moderator.services.flagging import store_hits
 from moderator.services.importing import import_article
@@ -163,3 +170,10 @@ def test_a_comment_that_left_the_queue_is_counted_where_it_was(database: Databas
         session.rollback()
     with database.session() as session:
         assert ids(list_queue(session, queue)) == ids(whole)
+
+
+def test_the_ranks_of_rows_held_are_read_without_the_rows(database: Database) -> None:
+    with database.session() as session:
+        whole = list_queue(session, QueueFilter())
+        asked = [row.id for row in whole[:5]] + [10**9]
+        assert hide_ranks(session, asked) == {row.id: row.hide_rank for row in whole[:5]}
