@@ -23,6 +23,16 @@ Corpora (read at run time from ../shared/data, never copied into the repository)
   would (what counts as "hide" is the desk's own: the point of learning it);
 * Stormfront sentences, ``corpus/stormfront/sentences_tune.csv``: hide = ``hate``.
 
+The cold start: how many decisions before the ranker's scores mean something (the window
+shows none, and the "likely" order follows the rules, until ``Readiness.ready``). Over
+20 shuffles of each corpus, the model after 2, 5, ... 200 decisions orders the next 1,000
+comments (the queue the desk then faces); each point says how many hides it had seen, its
+ROC AUC (median), and how often it beat the order by time (AUC above 0.5 and more to hide in
+its top 10% than the first 10% by time holds) and the rules' order (a higher AUC). Then the
+same at the first decision at which each candidate readiness rule (N decisions, M hides and
+M kept) holds, and how many decisions that took: the rule the ranker uses is the one whose
+shown order beats the order by time about every time.
+
 Then speed, on one core: scoring a whole corpus in batches (comments/s), and one update
 (p50, p99, worst).
 
@@ -59,7 +69,7 @@ from report import print_table, verdict
 
 import moderator.rules.kinds  # noqa: F401  (registers the built-in rule kinds)
 from moderator.ranking.features import Sample
-from moderator.ranking.model import Ranker
+from moderator.ranking.model import READY_DECISIONS, READY_EACH, Ranker
 from moderator.rules.engine import RuleEngine
 from moderator.rules.loader import load_rule_set
 from moderator.rules.model import CommentSnapshot
@@ -72,6 +82,11 @@ BUDGET = 0.10
 SCORE_TARGET = 20_000
 UPDATE_TARGET_MS = 5.0
 SEVERITY_RANK = {"high": 3, "medium": 2, "low": 1}
+COLD_SEEDS = 20
+COLD_POINTS = (2, 5, 10, 20, 30, 50, 100, 200)
+COLD_QUEUE = 1_000
+# Candidate readiness rules: (decisions, hides and kept each); the ranker's own first.
+COLD_RULES = ((READY_DECISIONS, READY_EACH), (10, 2), (30, 5), (30, 10), (50, 8), (100, 5))
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,10 +222,7 @@ class Run:
     updates_ms: npt.NDArray[np.float64]
 
 
-def simulate(corpus: Corpus, engine: RuleEngine) -> Run:
-    extras = rule_extras(engine, corpus.texts)
-    samples = [Sample(text, found) for text, found in zip(corpus.texts, extras, strict=True)]
-    rules = rules_order(extras)
+def simulate(corpus: Corpus, samples: Sequence[Sample], rules: Sequence[float]) -> Run:
     ranker = Ranker()
     progressive: list[float] = []
     updates: list[float] = []
@@ -253,6 +265,109 @@ def simulate(corpus: Corpus, engine: RuleEngine) -> Run:
     return Run(rows, ok, rate, np.asarray(updates))
 
 
+@dataclass(frozen=True, slots=True)
+class ColdPoint:
+    """The model after some decisions, on the queue then faced."""
+
+    decisions: int
+    hides: int
+    auc: float
+    beats_time: bool
+    beats_rules: bool
+
+
+def _cold_point(
+    ranker: Ranker,
+    hides: int,
+    *,
+    queue: Sequence[int],
+    corpus: Corpus,
+    samples: Sequence[Sample],
+    rules: Sequence[float],
+) -> ColdPoint:
+    labels = [corpus.hide[i] for i in queue]
+    learned = Figures.of(list(ranker.score_many([samples[i] for i in queue])), labels)
+    # By time: the queue as it came, the earliest first (scores falling with arrival).
+    by_time = Figures.of([-float(n) for n in range(len(queue))], labels)
+    by_rules = Figures.of([rules[i] for i in queue], labels)
+    return ColdPoint(
+        ranker.decisions,
+        hides,
+        learned.auc,
+        learned.auc > by_time.auc and learned.precision > by_time.precision,
+        learned.auc > by_rules.auc,
+    )
+
+
+def cold_start(
+    corpus: Corpus, samples: Sequence[Sample], rules: Sequence[float]
+) -> tuple[dict[int, list[ColdPoint]], dict[tuple[int, int], list[ColdPoint]]]:
+    """Per shuffle, the model at each of COLD_POINTS and where each of COLD_RULES first
+    holds (a shuffle where a rule never holds within the corpus adds nothing to it)."""
+    at_points: dict[int, list[ColdPoint]] = {point: [] for point in COLD_POINTS}
+    at_rules: dict[tuple[int, int], list[ColdPoint]] = {rule: [] for rule in COLD_RULES}
+    for seed in range(COLD_SEEDS):
+        order = list(range(len(samples)))
+        random.Random(100 + seed).shuffle(order)
+        ranker = Ranker()
+        hides = 0
+        waiting = set(COLD_RULES)
+        for seen, index in enumerate(order):
+            kept = seen - hides
+            due = [rule for rule in waiting if seen >= rule[0] and min(hides, kept) >= rule[1]]
+            if seen in at_points or due:
+                queue = order[seen : seen + COLD_QUEUE]
+                point = _cold_point(
+                    ranker, hides, queue=queue, corpus=corpus, samples=samples, rules=rules
+                )
+                if seen in at_points:
+                    at_points[seen].append(point)
+                for rule in due:
+                    at_rules[rule].append(point)
+                    waiting.discard(rule)
+            if seen >= COLD_POINTS[-1] and not waiting:
+                break
+            ranker.learn(samples[index], corpus.hide[index])
+            hides += corpus.hide[index]
+    return at_points, at_rules
+
+
+def _share(points: Sequence[ColdPoint], key: str) -> str:
+    return f"{sum(getattr(point, key) for point in points) / len(points):.0%}"
+
+
+def cold_rows(
+    at_points: dict[int, list[ColdPoint]], at_rules: dict[tuple[int, int], list[ColdPoint]]
+) -> list[list[str]]:
+    rows = [["after", "hides seen (median)", "ROC AUC (median)", "beats by time", "beats rules"]]
+    for point, points in at_points.items():
+        if points:
+            rows.append(
+                [
+                    f"{point:,} decisions",
+                    f"{np.median([p.hides for p in points]):g}",
+                    f"{np.median([p.auc for p in points]):.3f}",
+                    _share(points, "beats_time"),
+                    _share(points, "beats_rules"),
+                ]
+            )
+    for (decisions, each), points in at_rules.items():
+        if points:
+            label = f"ready at {decisions}, {each} each"
+            label += " (the ranker's)" if (decisions, each) == COLD_RULES[0] else ""
+            taken = np.median([p.decisions for p in points])
+            rows.append(
+                [
+                    f"{label}: {taken:g} decisions",
+                    f"{np.median([p.hides for p in points]):g}",
+                    f"{np.median([p.auc for p in points]):.3f}",
+                    _share(points, "beats_time"),
+                    _share(points, "beats_rules"),
+                ]
+            )
+    return rows
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", type=Path, default=SHARED_DATA, help="the shared data folder")
@@ -265,7 +380,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     engine = RuleEngine(load_rule_set(DEFAULT_RULE_SET), include_behavioural=False)
     passed = True
     for corpus in corpora:
-        run = simulate(corpus, engine)
+        extras = rule_extras(engine, corpus.texts)
+        samples = [Sample(text, found) for text, found in zip(corpus.texts, extras, strict=True)]
+        rules = rules_order(extras)
+        run = simulate(corpus, samples, rules)
         share = sum(corpus.hide) / len(corpus.hide)
         print(
             f"\n{corpus.name}: {len(corpus.texts):,} comments, {share:.1%} to hide ({corpus.note})"
@@ -292,6 +410,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             ]
         )
         passed &= run.ok and speed_ok
+        print(f"\ncold start ({COLD_SEEDS} shuffles; the next {COLD_QUEUE:,} comments ordered)")
+        print_table(cold_rows(*cold_start(corpus, samples, rules)))
     return 0 if passed else 1
 
 

@@ -49,14 +49,20 @@ def add_rank_commands(commands: argparse._SubParsersAction[argparse.ArgumentPars
 
 
 def run_status(database: Database, args: argparse.Namespace) -> int:
+    from moderator.ranking.model import READY_DECISIONS, READY_EACH  # noqa: PLC0415
     from moderator.services.ranking import status  # noqa: PLC0415
 
     with database.session() as session:
         found = status(session)
+    readiness = found.readiness
     if args.json:
         json.dump(
             {
+                "state": readiness.text,
+                "ready": readiness.ready,
                 "decisions": found.decisions,
+                "hides": readiness.hides,
+                "kept": readiness.kept,
                 "learned_upto": found.learned_upto,
                 "log_head": found.log_head,
                 "revision": found.revision,
@@ -69,13 +75,23 @@ def run_status(database: Database, args: argparse.Namespace) -> int:
         )
         print()
         return 0
-    if not found.trained:
-        print("the ranker has learnt nothing yet: the likely order follows the rules' severity")
+    if readiness.ready:
+        print(f"ranker: {readiness.text}: the likely order follows its scores")
     else:
+        mix = (
+            ""
+            if readiness.hides is None
+            else f"; {readiness.hides:,} hidden, {readiness.kept:,} kept"
+        )
         print(
-            f"learnt {found.decisions:,} decisions, up to log entry {found.learned_upto:,}"
-            f" of {found.log_head:,}; saved {found.revision:,} times"
-            f" ({found.stored_bytes / 1e6:.1f} MB)"
+            f"ranker: {readiness.text}{mix}: it scores from {READY_DECISIONS} decisions with"
+            f" {READY_EACH} hidden and {READY_EACH} kept among them; until then the likely"
+            " order follows the rules' severity"
+        )
+    if found.trained:
+        print(
+            f"learnt up to log entry {found.learned_upto:,} of {found.log_head:,};"
+            f" saved {found.revision:,} times ({found.stored_bytes / 1e6:.1f} MB)"
         )
     print(f"{found.scored_pending:,} of {found.pending:,} pending comments placed by it")
     return 0
@@ -125,15 +141,16 @@ def run_train(database: Database, args: argparse.Namespace) -> int:
 
 
 def run_explain(database: Database, args: argparse.Namespace) -> int:
-    from moderator.services.ranking import explain  # noqa: PLC0415
+    from moderator.services.ranking import explain, readiness  # noqa: PLC0415
 
     with database.session() as session:
         found = explain(session, args.id)
+        state = readiness(session)
     if found is None:
-        print("the ranker has learnt nothing yet")
+        print(f"the ranker is {state.text}: no scores until it is ready (`moderator rank status`)")
         return 0
     score, reasons = found
-    pushed = ", ".join(f"{reason.feature!r} (+{reason.weight:g})" for reason in reasons)
+    pushed = ", ".join(f"{reason.text} (+{reason.weight:g})" for reason in reasons)
     print(f"comment {args.id}: {score:.0%} likely to be hidden" + (f"; {pushed}" if pushed else ""))
     return 0
 

@@ -478,6 +478,17 @@ def in_queue(session: Session, queue: QueueFilter, ids: list[int]) -> list[int]:
     return [comment_id for comment_id in ids if comment_id in found]
 
 
+def hide_ranks(session: Session, ids: list[int]) -> dict[int, int]:
+    """These comments' places by the ranker as they stand (``CommentRow.hide_rank``; UNSCORED
+    for none), by id (missing ones left out): what a queue holding their rows reads when the
+    ranker has placed the pending comments anew, rather than every row again."""
+    found: dict[int, int] = {}
+    for chunk in chunked(ids):
+        rows = session.execute(select(Comment.id, Comment.hide_rank).where(Comment.id.in_(chunk)))
+        found.update((comment_id, rank) for comment_id, rank in rows)
+    return found
+
+
 def get_comment(session: Session, comment_id: int) -> CommentRow | None:
     rows = list_queue_by_ids(session, [comment_id])
     return rows[0] if rows else None

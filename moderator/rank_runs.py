@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from moderator.ranking.model import Ranker
+from moderator.ranking.model import NOTHING_LEARNT, Ranker, Readiness
 from moderator.services import ranking
 from moderator.storage import Database
 
@@ -17,12 +17,20 @@ StopRequested = Callable[[], bool]
 
 @dataclass(frozen=True, slots=True)
 class Placed:
-    """How many pending comments were placed, by which ranker (None: none has learnt
-    anything), and that ranker's stamp as stored (revision, when saved)."""
+    """How many pending comments were placed, by which ranker (None: none is stored), that
+    ranker's stamp as stored (revision, when saved) and how far it has got; and how many had
+    their scores taken away (it is not ready, after an undo took it back below the mark)."""
 
     count: int
     ranker: Ranker | None = None
     stamp: tuple[int, datetime] | None = None
+    cleared: int = 0
+    readiness: Readiness = NOTHING_LEARNT
+
+    @property
+    def changed(self) -> bool:
+        """Whether any pending comment's score changed: a queue showing them reads again."""
+        return bool(self.count or self.cleared)
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,11 +64,20 @@ def place_pending(
     database: Database, *, unscored_only: bool = False, stop: StopRequested = _never
 ) -> Placed:
     """Place the pending comments (or only those not placed yet) by the stored ranker, read
-    once, a page per unit of work."""
+    once, a page per unit of work; while it is not ready, none has a place (any it had are
+    taken away)."""
     with database.session() as session:
         ranker, state = ranking.load(session)
-    if state is None or not ranker.decisions:
+        placed_before = ranking.any_placed(session)
+    if state is None:
         return Placed(0)
+    stamp = (state.revision, state.saved_at)
+    if not ranker.readiness.ready:
+        cleared = 0
+        if placed_before:
+            with database.transaction() as session:
+                cleared = ranking.unplace_pending(session)
+        return Placed(0, ranker, stamp, cleared, ranker.readiness)
     placed, after = 0, 0
     while not stop():
         with database.transaction() as session:
@@ -71,7 +88,7 @@ def place_pending(
             break
         after, count = page
         placed += count
-    return Placed(placed, ranker, (state.revision, state.saved_at))
+    return Placed(placed, ranker, stamp, readiness=ranker.readiness)
 
 
 def learn_and_place(database: Database, stop: StopRequested = _never) -> Learnt:

@@ -1,6 +1,6 @@
 """The ranker at the desk: it learns from each decision in the background (a moment after the
-last one, so a run of decisions is learnt together), places the pending comments anew, and
-explains a comment's score for the detail pane from a copy kept in memory."""
+last one, so a run of decisions is learnt together), places the pending comments anew once it
+is ready, and explains a comment's score for the detail pane from a copy kept in memory."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from moderator.models import RankerState
 from moderator.rank_runs import Learnt, learn_and_place
-from moderator.ranking.model import Ranker
+from moderator.ranking.model import NOTHING_LEARNT, Ranker, Readiness
 from moderator.services import ranking
 from moderator.services.errors import ServiceError
 from ui.desk import Desk
@@ -25,12 +25,21 @@ LEARN_AFTER_MS = 2_000
 class RankerKeeper(QObject):
     """Keeps the ranker learning and the pending comments placed by it.
 
+    Until the ranker is ready (``Readiness``: enough decisions, with enough hides and kept
+    among them) no comment has a score: the Likely column has nothing to show and the
+    "likely" order is the rules' severity. :meth:`ready` and :meth:`state_text` say where it
+    stands.
+
     Signals:
-        placed(): pending comments were placed anew; a queue in the "likely" order should
-            read itself again.
+        placed(): the pending comments' scores changed in the database (placed anew, or taken
+            away when an undo took the ranker back below ready): a queue reads its rows'
+            scores again, and one in the "likely" order its rows.
+        state_changed(str): after a round of learning, :meth:`state_text` as it now stands
+            ("learning (7 decisions)", "ready (134 decisions)").
     """
 
     placed = Signal()
+    state_changed = Signal(str)
 
     def __init__(self, desk: Desk, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -50,16 +59,26 @@ class RankerKeeper(QObject):
         desk.imported.connect(self._soon)
         desk.reread.connect(self._soon)
 
-    def has_learnt(self) -> bool:
-        """Whether the stored ranker holds any decision (read now; a small query)."""
+    def readiness(self) -> Readiness:
+        """How far the stored ranker has got (read now: a few bytes of one row)."""
         try:
             with self._desk.database.session() as session:
-                decisions = session.scalar(
-                    select(RankerState.decisions).where(RankerState.id == ranking.RANKER_ID)
-                )
+                return ranking.readiness(session)
         except SQLAlchemyError:
-            return False
-        return bool(decisions)
+            return NOTHING_LEARNT
+
+    def ready(self) -> bool:
+        """Whether the ranker has learnt enough for its scores to be shown."""
+        return self.readiness().ready
+
+    def state_text(self) -> str:
+        """ "learning (7 decisions)" or "ready (134 decisions)"."""
+        return self.readiness().text
+
+    def has_learnt(self) -> bool:
+        """:meth:`ready`, by its older name (the window asks it whether to show the Likely
+        column: scores learnt from too few decisions are noise, not worth a column)."""
+        return self.ready()
 
     @property
     def learning(self) -> bool:
@@ -97,7 +116,8 @@ class RankerKeeper(QObject):
         if placed.ranker is not None and placed.stamp is not None:
             # Read in the worker already: the detail pane need not read it again here.
             self._model = (placed.stamp, placed.ranker)
-        if placed.count:
+        self.state_changed.emit(placed.readiness.text)
+        if placed.changed:
             self.placed.emit()
 
     def _on_finished(self) -> None:
@@ -106,8 +126,8 @@ class RankerKeeper(QObject):
             self.learn_now()
 
     def explanation(self, comment_id: int) -> str | None:
-        """ "Likely to be hidden: 87% (idiot, you people)" for the detail pane; None while
-        the ranker has learnt nothing (or cannot be read)."""
+        """'Likely to be hidden: 87% ("idiot", "you people", flagged by insults)' for the
+        detail pane; None while the ranker is not ready (or cannot be read)."""
         try:
             with self._desk.database.session() as session:
                 stamp = session.execute(
@@ -122,13 +142,13 @@ class RankerKeeper(QObject):
                     model, _ = ranking.load(session)
                     self._model = (key, model)
                 model = self._model[1]
-                if not model.decisions:
+                if not model.readiness.ready:
                     return None
                 sample = ranking.samples_for(session, [comment_id]).get(comment_id)
         except (ServiceError, SQLAlchemyError):
             return None
         if sample is None:
             return None
-        reasons = ", ".join(reason.feature for reason in model.explain(sample))
+        reasons = ", ".join(reason.text for reason in model.explain(sample))
         said = f" ({reasons})" if reasons else ""
         return f"Likely to be hidden: {model.score(sample):.0%}{said}"

@@ -124,23 +124,15 @@ def batch_features(samples: Sequence[Sample]) -> tuple[Indices, Values, Indices]
 
 
 def named_features(sample: Sample) -> dict[int, str]:
-    """The sample's features by index, each with what it reads as ("idiot", "you people",
-    "…idi…", "rule:insults"): what an explanation shows. Slower than :func:`features`; for
-    the one comment being explained."""
-    folded = _folded(sample.text)
+    """The sample's words, word pairs and extras by index, each with what it reads as
+    ("idiot", "you people", "rule:insults"): what an explanation may name. Character runs
+    are left out: they count in the score, but "…stin…" is no reason to give anyone."""
+    words = _WORD.findall(_folded(sample.text))
     names: dict[int, str] = {}
-    words = _WORD.findall(folded)
     for word in words:
         names.setdefault(zlib.crc32(b"w" + word.encode()) & _MASK, word)
     for a, b in itertools.pairwise(words):
         names.setdefault(zlib.crc32(f"b{a} {b}".encode()) & _MASK, f"{a} {b}")
     for extra in sample.extras:
         names.setdefault(zlib.crc32(b"x" + extra.encode()) & _MASK, extra)
-    padded = f" {folded} ".encode()
-    data = np.frombuffer(padded, dtype=np.uint8).astype(np.uint32)
-    for length in CHAR_LENGTHS:
-        for start, value in enumerate(_char_hashes(data, length)):
-            piece = padded[start : start + length].decode("utf-8", "replace").strip()
-            if piece:
-                names.setdefault(int(value) & _MASK, f"…{piece}…")
     return names

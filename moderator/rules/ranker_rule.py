@@ -1,6 +1,6 @@
 """The ``ranker`` rule kind: flags a comment the desk's ranker (``moderator.ranking``) finds
 likely enough to be hidden, so that the flagged queue gains from what the desk has taught
-it. Off in the default rule set: it says nothing until the ranker has learnt.
+it. Off in the default rule set: it says nothing until the ranker is ready (``Readiness``).
 
 The rule only reads the score the run is given (``RuleContext.scorer``); it knows nothing of
 where the ranker lives. Text checked on its own (``rules test``) has no scorer, and no hit.

@@ -4,6 +4,10 @@ labelled CSV, reset, and used to place pending comments in the "likely to hide" 
 The model lives in one row (``RankerState``) with the log entry it has learnt up to, so
 learning picks up where it left off, after a restart or at another desk of a team: whoever
 learns locks the row first, learns the decisions after that entry, and saves.
+
+Until the ranker is ready (``Readiness``: enough decisions, hides and kept among them) it
+learns but places nothing: no comment has a score, and the "likely" order is the rules'
+severity, as before anything is learnt.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from moderator.domain import Status
 from moderator.formats.modlog import SYSTEM
 from moderator.models import UNSCORED, Comment, Flag, LogEntryRow, Profile, RankerState, utc_now
 from moderator.ranking.features import Sample
-from moderator.ranking.model import Ranker, RankerError, Reason
+from moderator.ranking.model import NOTHING_LEARNT, Ranker, RankerError, Readiness, Reason
 from moderator.rules.model import AuthorHistory, CommentSnapshot, HideScorer
 from moderator.services.errors import MissingInputError, NotFoundError, ServiceError
 from moderator.services.history import Actor, NewEntry, append, lock_log
@@ -40,6 +44,8 @@ RESET = "ranker-reset"
 LEARN_AT_MOST = 5_000
 # Pending comments scored per unit of work.
 SCORE_PAGE = 5_000
+# Enough of a stored model's bytes to hold its header line (about 90 bytes).
+_HEADER_BYTES = 512
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,10 +59,16 @@ class RankerStatus:
     stored_bytes: int
     scored_pending: int
     pending: int
+    # None: a model stored before hides were counted.
+    hides: int | None = 0
 
     @property
     def trained(self) -> bool:
         return self.decisions > 0
+
+    @property
+    def readiness(self) -> Readiness:
+        return Readiness(self.decisions, self.hides)
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,9 +144,28 @@ def status(session: Session) -> RankerStatus:
     )
     if state is None:
         return RankerStatus(0, 0, head, 0, 0, scored, pending)
+    stored = Ranker.stored_readiness(state.model[:_HEADER_BYTES])
     return RankerStatus(
-        state.decisions, state.learned_upto, head, state.revision, len(state.model), scored, pending
+        state.decisions,
+        state.learned_upto,
+        head,
+        state.revision,
+        len(state.model),
+        scored,
+        pending,
+        stored.hides,
     )
+
+
+def readiness(session: Session) -> Readiness:
+    """How far the stored ranker has got, read from its header alone (a few bytes, not the
+    model): not ready while none is stored or it cannot be read."""
+    head = session.scalar(
+        select(func.substr(RankerState.model, 1, _HEADER_BYTES)).where(RankerState.id == RANKER_ID)
+    )
+    if head is None:
+        return NOTHING_LEARNT
+    return Ranker.stored_readiness(bytes(head))
 
 
 def samples_for(session: Session, ids: Sequence[int]) -> dict[int, Sample]:
@@ -408,11 +439,11 @@ def score_pending(
 ) -> tuple[int, int] | None:
     """Score a page of pending comments (ids after ``after_id``) with ``ranker`` (the stored
     one if not given: pass it when placing page after page) and keep their places: the last
-    id and how many were scored, None when no pending comment is left. An untrained ranker
+    id and how many were scored, None when no pending comment is left. A ranker not ready
     scores nothing (the queue then orders by severity)."""
     if ranker is None:
         ranker = load(session)[0]
-    if not ranker.decisions:
+    if not ranker.readiness.ready:
         return None
     query = select(Comment.id).where(Comment.status == Status.PENDING, Comment.id > after_id)
     if unscored_only:
@@ -433,16 +464,35 @@ def score_pending(
     return ids[-1], len(ordered)
 
 
+def any_placed(session: Session) -> bool:
+    """Whether any pending comment has a score (a read: whether :func:`unplace_pending` has
+    anything to do, before a write is begun for it)."""
+    scored = Comment.status == Status.PENDING, Comment.hide_rank < UNSCORED
+    return session.scalar(select(Comment.id).where(*scored).limit(1)) is not None
+
+
+def unplace_pending(session: Session) -> int:
+    """Take every pending comment's score away (the ranker is not ready: after an undo took
+    it back below the mark); how many had one."""
+    result = session.execute(
+        update(Comment)
+        .where(Comment.status == Status.PENDING, Comment.hide_rank < UNSCORED)
+        .values(hide_rank=UNSCORED),
+        execution_options={"synchronize_session": False},
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
 def rank_of(score: float) -> int:
     """A score's place: 0 for certain to be hidden, 9999 for certain to be fine."""
     return min(UNSCORED - 1, max(0, round((1.0 - score) * UNSCORED)))
 
 
 def explain(session: Session, comment_id: int) -> tuple[float, list[Reason]] | None:
-    """The stored ranker's score for a comment and what pushed it up; None while the ranker
-    has learnt nothing."""
+    """The stored ranker's score for a comment and what pushed it up (words, word pairs,
+    rule hits); None while the ranker is not ready."""
     ranker, state = load(session)
-    if state is None or not ranker.decisions:
+    if state is None or not ranker.readiness.ready:
         return None
     sample = samples_for(session, [comment_id]).get(comment_id)
     if sample is None:
@@ -452,11 +502,11 @@ def explain(session: Session, comment_id: int) -> tuple[float, list[Reason]] | N
 
 def hide_scorer(session: Session, history: AuthorHistory) -> HideScorer | None:
     """The stored ranker as rules consult it (the ``ranker`` kind): a comment's text and its
-    author's record, scored; None while it has learnt nothing. The other rules' hits, which
+    author's record, scored; None while it is not ready. The other rules' hits, which
     the ranker also learns from, are not known while rules run: a score here can be a little
     lower than the queue's."""
     ranker, state = load(session)
-    if state is None or not ranker.decisions:
+    if state is None or not ranker.readiness.ready:
         return None
 
     def score(comment: CommentSnapshot) -> float | None:

@@ -37,7 +37,7 @@ def labels(tmp_path: Path) -> Path:
 def test_train_learn_and_the_likely_order(cli: Cli, tmp_path: Path) -> None:
     code, out, err = cli("rank", "status")
     assert (code, err) == (0, "")
-    assert "learnt nothing yet" in out
+    assert out.startswith("ranker: learning (0 decisions); 0 hidden, 0 kept: it scores from 60")
     code, out, _ = cli("rank", "train", "--from", str(labels(tmp_path)), "--as", "ed")
     assert code == 0
     assert out.strip() == (
@@ -53,10 +53,35 @@ def test_train_learn_and_the_likely_order(cli: Cli, tmp_path: Path) -> None:
     code, out, _ = cli("rank", "explain", str(rows[0]["id"]))
     assert code == 0
     assert "likely to be hidden" in out
-    assert "'idiot" in out or "'liar" in out
-    assert "'a' " not in out
+    assert '"idiot' in out or '"liar' in out
+    assert '"a" ' not in out
+    assert "…" not in out
     status = cli.json("rank", "status")
     assert (status["decisions"], status["scored_pending"], status["pending"]) == (60, 10, 10)
+    assert (status["state"], status["ready"], status["hides"], status["kept"]) == (
+        "ready (60 decisions)",
+        True,
+        30,
+        30,
+    )
+    assert cli("rank", "status")[1].startswith("ranker: ready (60 decisions): the likely order")
+
+
+def test_before_it_is_ready_it_says_so_and_scores_nothing(cli: Cli, tmp_path: Path) -> None:
+    path = tmp_path / "few.csv"
+    path.write_text(f'text,label\n"{RUDE}",1\n"{POLITE}",0\n', encoding="utf-8")
+    code, out, _ = cli("rank", "train", "--from", str(path), "--as", "ed")
+    assert (code, out.strip().endswith("; 0 pending comments placed")) == (0, True)
+    out = cli("rank", "status")[1]
+    assert out.startswith("ranker: learning (2 decisions); 1 hidden, 1 kept: it scores from 60")
+    rows = cli.json("queue", "--order", "likely")["comments"]
+    assert all(row["score"] is None for row in rows)
+    code, out, _ = cli("rank", "explain", str(rows[0]["id"]))
+    assert (code, out.strip()) == (
+        0,
+        "the ranker is learning (2 decisions): no scores until it is ready"
+        " (`moderator rank status`)",
+    )
 
 
 def test_only_an_editor_trains_or_resets_and_a_bad_file_names_its_line(

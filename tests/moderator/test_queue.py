@@ -21,6 +21,7 @@ from moderator.queue import (
     count_before,
     count_queue,
     count_tabs,
+    hide_ranks,
     list_queue,
 )
 from moderator.rules.model import Hit, RuleAction, RuleSet
@@ -206,3 +207,10 @@ def test_tab_counts_follow_a_comment_that_moves() -> None:
     assert hid == TabCounts(pending=2, flagged_pending=0, approved=0, hidden=3)
     assert hid.moved(Status.HIDDEN, Status.PENDING, flagged=True) == counts
     assert counts.moved(Status.PENDING, Status.APPROVED, flagged=False).flagged_pending == 1
+
+
+def test_the_ranks_of_rows_held_are_read_without_the_rows(database: Database) -> None:
+    with database.session() as session:
+        whole = list_queue(session, QueueFilter())
+        asked = [row.id for row in whole[:5]] + [10**9]
+        assert hide_ranks(session, asked) == {row.id: row.hide_rank for row in whole[:5]}

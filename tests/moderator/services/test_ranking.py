@@ -9,11 +9,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, update
 
+from moderator import rank_runs
 from moderator.domain import Role, Status
 from moderator.log_queries import LogFilter, stream_entries
 from moderator.models import UNSCORED, Comment, RankerState
 from moderator.queue import QueueFilter, QueueOrder, list_queue
 from moderator.ranking.features import Sample
+from moderator.ranking.model import READY_DECISIONS, Readiness
 from moderator.rules.model import RuleSet
 from moderator.rules.ranker_rule import RankerRule
 from moderator.services import moderation, ranking
@@ -25,6 +27,8 @@ from tests.conftest import add_comments
 
 RUDE = "you are an idiot and a liar"
 POLITE = "thanks for the careful reporting"
+# Decided by the desk in ``decide``: enough for the ranker to be ready (35 hides, 35 kept).
+DECIDED = 70
 
 
 def set_bodies(database: Database, bodies: dict[int, str]) -> None:
@@ -35,7 +39,7 @@ def set_bodies(database: Database, bodies: dict[int, str]) -> None:
 
 @pytest.fixture
 def ids(database: Database) -> list[int]:
-    made = add_comments(database, 40)
+    made = add_comments(database, DECIDED + 10)
     # Half rude, half polite, alternating: the desk hides the rude ones.
     bodies = {c: f"{RUDE} {n}" if n % 2 else f"{POLITE} {n}" for n, c in enumerate(made)}
     set_bodies(database, bodies)
@@ -45,17 +49,17 @@ def ids(database: Database) -> list[int]:
 
 
 def decide(database: Database, ids: list[int]) -> None:
-    """The first 30 decided by their text: rude hidden, polite approved."""
+    """The first DECIDED decided by their text: rude hidden, polite approved."""
     with database.transaction() as session:
         ann = moderation.ensure_profile(session, "ann")
-        rude = [c for n, c in enumerate(ids[:30]) if n % 2]
-        polite = [c for n, c in enumerate(ids[:30]) if not n % 2]
+        rude = [c for n, c in enumerate(ids[:DECIDED]) if n % 2]
+        polite = [c for n, c in enumerate(ids[:DECIDED]) if not n % 2]
         moderation.hide(session, rude, actor=ann, reason="abuse")
         moderation.approve(session, polite, actor=ann)
 
 
 def learn_and_place(database: Database, ids: list[int]) -> None:
-    """The first 30 decided and learnt, the pending ones placed."""
+    """The first DECIDED decided and learnt, the pending ones placed."""
     decide(database, ids)
     learn(database)
     with database.transaction() as session:
@@ -72,10 +76,15 @@ def test_it_learns_the_desks_decisions_once_and_places_the_pending_ones(
 ) -> None:
     decide(database, ids)
     report = learn(database)
-    assert (report.learned, report.forgotten, report.decisions, report.more) == (30, 0, 30, False)
+    assert (report.learned, report.forgotten, report.decisions, report.more) == (
+        DECIDED,
+        0,
+        DECIDED,
+        False,
+    )
     # Learnt already: nothing more until the next decision.
     again = learn(database)
-    assert (again.learned, again.decisions, again.learned_upto) == (0, 30, report.learned_upto)
+    assert (again.learned, again.decisions, again.learned_upto) == (0, DECIDED, report.learned_upto)
 
     with database.transaction() as session:
         page = ranking.score_pending(session)
@@ -89,7 +98,7 @@ def test_it_learns_the_desks_decisions_once_and_places_the_pending_ones(
     assert all(row.body.startswith(POLITE) for row in last)
     assert all(row.score is not None and row.score > 0.5 for row in first)
     assert all(row.score is not None and row.score < 0.5 for row in last)
-    assert (found.decisions, found.scored_pending, found.pending) == (30, 10, 10)
+    assert (found.decisions, found.scored_pending, found.pending) == (DECIDED, 10, 10)
 
 
 def test_the_rules_own_hides_teach_nothing_and_undone_decisions_are_forgotten(
@@ -116,7 +125,7 @@ def test_the_model_travels_with_the_database(
     with other_desk.session() as session:
         model, state = ranking.load(session)
     assert state is not None
-    assert (model.decisions, state.revision) == (30, 1)
+    assert (model.decisions, state.revision) == (DECIDED, 1)
     with database.session() as session:
         mine, _ = ranking.load(session)
     rude = Sample(RUDE)
@@ -184,7 +193,10 @@ def test_reset_starts_over_and_learns_only_what_comes_after(
     assert learn(database).learned == 0
     with database.transaction() as session:
         moderation.hide(
-            session, [ids[31]], actor=moderation.ensure_profile(session, "ann"), reason="abuse"
+            session,
+            [ids[DECIDED + 1]],
+            actor=moderation.ensure_profile(session, "ann"),
+            reason="abuse",
         )
     assert learn(database).decisions == 1
 
@@ -208,7 +220,7 @@ def test_the_ranker_rule_flags_what_the_ranker_finds_likely(
     learn(database)
     rule_set = RuleSet("t", (RankerRule(id="ranker", threshold=0.6),), "v-ranker")
     with database.transaction() as session:
-        change = flag_comments(session, rule_set, ids[30:])
+        change = flag_comments(session, rule_set, ids[DECIDED:])
     assert change is not None
     with database.session() as session:
         rows = list_queue(session, QueueFilter(status=Status.PENDING, flagged=True))
@@ -292,12 +304,75 @@ def test_training_taught_beforehand_is_stored_or_done_again_if_the_ranker_moved_
         ed = moderation.ensure_profile(session, "ed")
         ranking.train_from_pairs(session, pairs, actor=ed, source="x.csv", pretrained=early)
     with database.session() as session:
-        assert ranking.load(session)[0].decisions == 30 + 20
+        assert ranking.load(session)[0].decisions == DECIDED + 20
         fresh = ranking.pretrain(session, pairs)
     with database.transaction() as session:
         ed = moderation.ensure_profile(session, "ed")
         ranking.train_from_pairs(session, pairs, actor=ed, source="x.csv", pretrained=fresh)
     with database.session() as session:
         stored = ranking.load(session)[0]
-    assert stored.decisions == 30 + 40
+    assert stored.decisions == DECIDED + 40
     assert stored.score(Sample(RUDE)) == fresh.ranker.score(Sample(RUDE))
+
+
+def decide_some(
+    database: Database, ids: list[int], upto: int, first: int = 0
+) -> moderation.ModerationChange:
+    """Those from ``first`` up to ``upto`` decided by their text; the hide, to undo."""
+    with database.transaction() as session:
+        ann = moderation.ensure_profile(session, "ann")
+        rude = [c for n, c in enumerate(ids[:upto]) if n % 2 and n >= first]
+        polite = [c for n, c in enumerate(ids[:upto]) if not n % 2 and n >= first]
+        moderation.approve(session, polite, actor=ann)
+        return moderation.hide(session, rude, actor=ann, reason="abuse")
+
+
+def test_until_it_is_ready_nothing_is_scored_explained_or_flagged(
+    database: Database, ids: list[int]
+) -> None:
+    decide_some(database, ids, READY_DECISIONS - 2)
+    learn(database)
+    with database.session() as session:
+        assert ranking.readiness(session) == Readiness(
+            READY_DECISIONS - 2, (READY_DECISIONS - 2) // 2
+        )
+        assert ranking.status(session).readiness == ranking.readiness(session)
+        assert ranking.explain(session, ids[-1]) is None
+    with database.transaction() as session:
+        assert ranking.score_pending(session) is None
+        rule_set = RuleSet("t", (RankerRule(id="ranker", threshold=0.0),), "v-ranker")
+        change = flag_comments(session, rule_set, ids[READY_DECISIONS:])
+        assert change is not None
+        assert change.hits == 0
+    with database.session() as session:
+        # The likely order is the rules' (here: by time), as before anything was learnt.
+        queue = list_queue(session, QueueFilter(status=Status.PENDING, order=QueueOrder.LIKELY))
+    assert [row.id for row in queue] == ids[READY_DECISIONS - 2 :]
+    assert all(row.score is None for row in queue)
+
+    decide_some(database, ids, READY_DECISIONS + 2, first=READY_DECISIONS - 2)
+    learn(database)
+    with database.transaction() as session:
+        assert ranking.readiness(session).ready
+        assert ranking.score_pending(session) is not None
+        assert ranking.explain(session, ids[-1]) is not None
+
+
+def test_an_undo_that_takes_it_below_ready_takes_the_scores_away(
+    database: Database, ids: list[int]
+) -> None:
+    hidden = decide_some(database, ids, READY_DECISIONS + 2)
+    learnt = rank_runs.learn_and_place(database)
+    assert learnt.placed.readiness.ready
+    assert (learnt.placed.count, learnt.placed.cleared) == (len(ids) - READY_DECISIONS - 2, 0)
+    with database.transaction() as session:
+        moderation.undo(session, hidden, actor=moderation.ensure_profile(session, "ann"))
+    learnt = rank_runs.learn_and_place(database)
+    assert not learnt.placed.readiness.ready
+    assert learnt.placed.count == 0
+    # The pending ones, and the hidden ones put back: none has a score any more.
+    assert learnt.placed.cleared == len(ids) - READY_DECISIONS - 2
+    assert learnt.placed.changed
+    with database.session() as session:
+        assert ranking.status(session).scored_pending == 0
+    assert not rank_runs.learn_and_place(database).placed.changed
