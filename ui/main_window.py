@@ -245,6 +245,7 @@ class MainWindow(QMainWindow):
         self.live.claims_changed.connect(self.queue.set_claims)
         self.live.claims_changed.connect(self._on_noted)
         self.ranker.placed.connect(self._on_placed)
+        self.ranker.state_changed.connect(self._show_ranker_state)
 
     def _follow_the_queue(self) -> None:
         self.articles.modelReset.connect(self._on_articles_reset)
@@ -283,7 +284,13 @@ class MainWindow(QMainWindow):
         self.counts_label.setObjectName("statusCounts")
         self.acting_label = QLabel(self)
         self.acting_label.setObjectName("actingAs")
-        for label in (self.counts_label, self.acting_label):
+        self.ranker_label = QLabel(self)
+        self.ranker_label.setObjectName("rankerState")
+        self.ranker_label.setToolTip(
+            "The ranker learns from this desk's decisions which comments are likely to be "
+            "hidden; it places and scores comments once it has learnt enough to mean something."
+        )
+        for label in (self.counts_label, self.ranker_label, self.acting_label):
             label.setTextFormat(Qt.TextFormat.PlainText)
             label.setContentsMargins(8, 0, 8, 0)
             self.statusBar().addPermanentWidget(label)
@@ -514,6 +521,15 @@ class MainWindow(QMainWindow):
     def _on_queue_choice_changed(self) -> None:
         self._show_status_column()
         self._load_queue()
+        queue = self.queue.queue
+        if queue is not None and queue.order is QueueOrder.LIKELY:
+            readiness = self.ranker.readiness()
+            if not readiness.ready:
+                self.statusBar().showMessage(
+                    f"The ranker is {readiness.text}: until it is ready, the likeliest-first "
+                    "order puts the gravest flags first",
+                    10_000,
+                )
         search = self.queue_header.search
         if search:
             found = self.queue.total
@@ -574,9 +590,14 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(arrived_message(change, authors), 8000)
 
     def _show_likely_column(self) -> None:
-        # An empty column says nothing: the scores show once the ranker has learnt.
-        hidden = not self.ranker.has_learnt()
-        self.commentQueue.setColumnHidden(COLUMNS.index(Column.LIKELY), hidden)
+        # An empty column says nothing, and scores learnt from a handful of decisions are
+        # noise: they show once the ranker is ready; until then the status bar says how far.
+        readiness = self.ranker.readiness()
+        self.commentQueue.setColumnHidden(COLUMNS.index(Column.LIKELY), not readiness.ready)
+        self._show_ranker_state(readiness.text)
+
+    def _show_ranker_state(self, text: str) -> None:
+        self.ranker_label.setText(f"Ranker: {text}")
 
     def _on_placed(self) -> None:
         self._show_likely_column()
@@ -584,6 +605,8 @@ class MainWindow(QMainWindow):
         queue = self.queue.queue
         if queue is not None and queue.order is QueueOrder.LIKELY:
             self._reread(articles=False)
+        else:
+            self.queue.refresh_scores()
 
     def _reread(self, *, articles: bool = True) -> None:
         """Read the queue (and the articles) again (others imported, or changed more than

@@ -30,6 +30,7 @@ from moderator.queue import (
     count_before,
     count_queue,
     get_comment,
+    hide_ranks,
     in_queue,
     list_queue,
     list_queue_by_ids,
@@ -364,6 +365,30 @@ class CommentQueueModel(QAbstractTableModel):
         self._held.put(gap.first, rows)
         self._held.keep_near(row, REACH)
         self._repaint(gap.first, gap.end - 1)
+
+    def refresh_scores(self) -> None:
+        """Read the held rows' scores again (the ranker placed the pending comments anew, or
+        took their scores away): the rows stay where they are, only the Likely cells change."""
+        if self._queue is None:
+            return
+        spans = self._held.runs
+        ids = [
+            held.id
+            for first, end in spans
+            for n in range(first, end)
+            if (held := self._held.get(n))
+        ]
+        with self._database.session() as session:
+            ranks = hide_ranks(session, ids)
+        column = COLUMNS.index(Column.LIKELY)
+        for first, end in spans:
+            for n in range(first, end):
+                held = self._held.get(n)
+                rank = None if held is None else ranks.get(held.id)
+                if held is not None and rank is not None and rank != held.hide_rank:
+                    self._held.replace(n, dataclasses.replace(held, hide_rank=rank))
+            if end > first:
+                self.dataChanged.emit(self.index(first, column), self.index(end - 1, column))
 
     def _repaint(self, first: int, last: int) -> None:
         self.dataChanged.emit(self.index(first, 0), self.index(last, len(COLUMNS) - 1))
