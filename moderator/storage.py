@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from moderator import settings
 from moderator.checkpoints import BackgroundCheckpoints
 from moderator.db_errors import driver_words
+from moderator.db_location import masked, server_address
 from moderator.migrations import HEAD
 
 ENV_DATABASE = "MODERATOR_DB"
@@ -51,8 +52,8 @@ def database_url(value: str | None = None, environ: Mapping[str, str] | None = N
     if "://" in chosen:
         try:
             return make_url(chosen)
-        except ArgumentError as error:
-            raise DatabaseError(f"{chosen!r} is not a database URL: {error}") from None
+        except (ArgumentError, ValueError) as error:  # ValueError: a port not a number
+            raise DatabaseError(f"{masked(chosen)!r} is not a database URL: {error}") from None
     return URL.create("sqlite", database=str(Path(chosen).expanduser().resolve()))
 
 
@@ -332,8 +333,13 @@ def _migration_connection(engine: Engine) -> Iterator[Connection]:
 
 
 def _describe(engine: Engine) -> str:
+    """The database as messages name it: a file's path, or a server in words (no password)."""
     path = _sqlite_path(engine)
-    return str(path) if path else engine.url.render_as_string(hide_password=True)
+    if path:
+        return str(path)
+    rendered = engine.url.render_as_string(hide_password=True)
+    address = server_address(rendered)
+    return address.place() if address else rendered
 
 
 def alembic_config(connection: Connection | None = None) -> Any:

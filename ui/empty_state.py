@@ -29,11 +29,13 @@ class EmptyStatePanel(QWidget):
         heading.setFont(font)
         heading.setAlignment(Qt.AlignmentFlag.AlignCenter)
 
-        explanation = QLabel(
-            "Import scraped article files (.txt) to moderate their comments here,\n"
+        self.explanation = explanation = QLabel(
+            "Import scraped article files (.txt), WordPress exports (WXR, .xml) or\n"
+            "Disqus exports (.xml) to moderate their comments here,\n"
             "or open the demo article to try the desk first.",
             self,
         )
+        explanation.setObjectName("emptyStateExplanation")
         explanation.setTextFormat(Qt.TextFormat.PlainText)
         explanation.setAlignment(Qt.AlignmentFlag.AlignCenter)
 

@@ -4,7 +4,7 @@ its axes with their units, and saves itself as a PNG."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 
@@ -35,6 +35,27 @@ SERIES_COLOURS = ("#0072B2", "#D55E00", "#009E73", "#E69F00", "#CC79A7", "#56B4E
 LABEL_LIMIT = 38
 
 
+class CountAxis(pg.AxisItem):  # type: ignore[misc]  # pyqtgraph ships no type hints
+    """A value axis that, while ``whole`` (every value drawn on it is a whole number: a
+    count), ticks at whole numbers only: 3 comments, never 2.5."""
+
+    def __init__(self, orientation: str) -> None:
+        super().__init__(orientation)
+        self.whole = False
+
+    def tickSpacing(self, low: float, high: float, size: float) -> list[tuple[float, float]]:
+        levels: list[tuple[float, float]] = super().tickSpacing(low, high, size)
+        if not self.whole:
+            return levels
+        # pyqtgraph's steps are 1, 2 or 5 times a power of ten: those of 1 or more are whole.
+        kept = [(float(round(step)), offset) for step, offset in levels if step >= 1 - 1e-9]
+        return kept or [(1.0, 0.0)]
+
+
+def whole(values: Iterable[float | None]) -> bool:
+    return all(value is None or float(value).is_integer() for value in values)
+
+
 def colour_for(name: str, index: int) -> str:
     return ACTION_COLOURS.get(name, SERIES_COLOURS[index % len(SERIES_COLOURS)])
 
@@ -56,10 +77,18 @@ class Chart(QWidget):
         self.title = QLabel(title, self)
         self.title.setTextFormat(Qt.TextFormat.PlainText)
         self.title.setObjectName(f"{name}Title")
+        # A long title wraps rather than holding the window wider than the screen.
+        self.title.setWordWrap(True)
         font = self.title.font()
         font.setBold(True)
         self.title.setFont(font)
-        axes = {"bottom": pg.DateAxisItem(orientation="bottom", utcOffset=0)} if over_time else {}
+        # The value axis: up the side of a chart over time, along the bottom of bars across.
+        self.value_axis = CountAxis("left" if over_time else "bottom")
+        axes: dict[str, pg.AxisItem] = (
+            {"bottom": pg.DateAxisItem(orientation="bottom", utcOffset=0), "left": self.value_axis}
+            if over_time
+            else {"bottom": self.value_axis}
+        )
         self.plot_widget = pg.PlotWidget(self, axisItems=axes)
         self.plot_widget.setAccessibleName(title)
         self.plot = self.plot_widget.getPlotItem()
@@ -119,10 +148,16 @@ class Chart(QWidget):
         self.empty.setVisible(empty)
 
     def stacked_over_time(
-        self, starts: Sequence[datetime], series: Mapping[str, Sequence[float]], width: float
+        self,
+        starts: Sequence[datetime],
+        series: Mapping[str, Sequence[float]],
+        width: float,
+        *,
+        span: tuple[datetime, datetime] | None = None,
     ) -> None:
         """Bars at each start (``width`` seconds wide), one stack per start, a layer per
-        series (in the order given), with a legend."""
+        series (in the order given), with a legend; across ``span`` if given (a period's
+        quiet days stay in view), else across the bars."""
         self.clear()
         self.show_empty(not starts)
         if not starts:
@@ -144,14 +179,20 @@ class Chart(QWidget):
             self.plot.addItem(bars)
             base = [b + v for b, v in zip(base, values, strict=True)]
             self.drawn[name] = [float(v) for v in values]
-        self.plot.setXRange(xs[0] - width, xs[-1] + width, padding=0.02)
+        self._set_time_range(span, xs[0] - width, xs[-1] + width, padding=0.02)
+        self.value_axis.whole = whole(base)
         self.plot.setYRange(0, max(*base, 1) * 1.08, padding=0)
         self.follow_palette()
 
     def lines_over_time(
-        self, moments: Sequence[datetime], series: Mapping[str, Sequence[float | None]]
+        self,
+        moments: Sequence[datetime],
+        series: Mapping[str, Sequence[float | None]],
+        *,
+        span: tuple[datetime, datetime] | None = None,
     ) -> None:
-        """A line per series through the moments (a gap where a value is None)."""
+        """A line per series through the moments (a gap where a value is None); across
+        ``span`` if given, else across the moments."""
         self.clear()
         self.show_empty(not moments)
         if not moments:
@@ -174,7 +215,8 @@ class Chart(QWidget):
             )
             top = max([top] + [v for v in values if v is not None])
             self.drawn[name] = [float("nan") if v is None else float(v) for v in values]
-        self.plot.setXRange(xs[0], xs[-1] if len(xs) > 1 else xs[0] + 3600, padding=0.03)
+        self._set_time_range(span, xs[0], xs[-1] if len(xs) > 1 else xs[0] + 3600, padding=0.03)
+        self.value_axis.whole = all(whole(values) for values in series.values())
         self.plot.setYRange(0, top * 1.08, padding=0)
         self.follow_palette()
 
@@ -215,10 +257,22 @@ class Chart(QWidget):
         self.plot.getAxis("left").setTicks(
             [[(row, short(label)) for row, label in zip(rows, labels, strict=True)]]
         )
+        self.value_axis.whole = (
+            whole(base) if stacked else all(whole(values) for values in series.values())
+        )
         self.plot.invertY(True)
         self.plot.setYRange(-0.6, len(rows) - 0.4, padding=0)
         self.plot.setXRange(0, max(right, 1e-9) * 1.05, padding=0)
         self.follow_palette()
+
+    def _set_time_range(
+        self, span: tuple[datetime, datetime] | None, first: float, last: float, *, padding: float
+    ) -> None:
+        if span is not None:
+            # Every step of the period is drawn within it (bars inside their step, values at
+            # its end).
+            first, last = span[0].timestamp(), span[1].timestamp()
+        self.plot.setXRange(first, last, padding=padding)
 
     def _show_key(self, names: list[str]) -> None:
         """A swatch and a name per series, when there is more than one."""

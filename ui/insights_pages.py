@@ -5,9 +5,10 @@ the CSV export (``moderator.stats_rows``)."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
-from PySide6.QtCore import QSortFilterProxyModel, Qt
+from PySide6.QtCore import QSize, QSortFilterProxyModel, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -23,7 +24,7 @@ from PySide6.QtWidgets import (
 
 from moderator import stats_rows
 from moderator.insights import Insights
-from moderator.stats_period import PERSON_ACTIONS, Bucket
+from moderator.stats_period import PERSON_ACTIONS, Bucket, span
 from moderator.stats_queue import span_text
 from ui.insights_charts import Chart
 from ui.insights_models import (
@@ -75,15 +76,40 @@ class ChartPanel(QWidget):
         layout.addLayout(bar)
 
 
-def make_table(
-    name: str, model: RowsModel[Any], parent: QWidget, *, long_names: bool = False
-) -> QTableView:
-    """A read-only table over ``model``, sortable by any column (by value, not text).
-    ``long_names``: the first column (titles) takes the room the others leave."""
+# The least of the first column (titles, names) a table keeps in view beside its numbers.
+FIRST_COLUMN_AT_LEAST = 80
+
+
+class FittingTable(QTableView):
+    """A table that asks for room for all of its numbers' columns (and some of its first):
+    the splitter it is in gives it that before cutting a column off."""
+
+    def minimumSizeHint(self) -> QSize:
+        hint = super().minimumSizeHint()
+        header = self.horizontalHeader()
+        columns = self.model().columnCount() if self.model() is not None else 0
+        numbers = sum(
+            max(header.sectionSizeHint(column), self.sizeHintForColumn(column))
+            for column in range(1, columns)
+        )
+        needed = (
+            numbers
+            + FIRST_COLUMN_AT_LEAST
+            + 2 * self.frameWidth()
+            + self.verticalScrollBar().sizeHint().width()
+        )
+        return QSize(max(hint.width(), needed), hint.height())
+
+
+def make_table(name: str, model: RowsModel[Any], parent: QWidget) -> QTableView:
+    """A read-only table over ``model``, sortable by any column (by value, not text). The
+    numbers' columns are as wide as their headers and values; the first (titles, names) takes
+    the room they leave, cut with an ellipsis (its tooltip has it whole) when there is not
+    enough."""
     proxy = QSortFilterProxyModel(parent)
     proxy.setSourceModel(model)
     proxy.setSortRole(SORT_ROLE)
-    table = QTableView(parent)
+    table = FittingTable(parent)
     table.setObjectName(name)
     table.setModel(proxy)
     table.setSortingEnabled(True)
@@ -95,10 +121,10 @@ def make_table(
     table.verticalHeader().hide()
     header = table.horizontalHeader()
     header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    if long_names:
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-    else:
-        header.setStretchLastSection(True)
+    header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+    header.setStretchLastSection(False)
+    # New rows (or columns) may need more room: the layout asks again.
+    model.modelReset.connect(table.updateGeometry)
     return table
 
 
@@ -154,6 +180,7 @@ class DecisionsPage(QWidget):
             [d.start for d in found],
             {action: [d.by_action.get(action, 0) for d in found] for action in actions},
             3600.0 if insights.by is Bucket.HOUR else 86400.0,
+            span=_span(insights),
         )
         self.chart.set_axes(f"Decisions per {step}", f"{step.capitalize()} (UTC)")
         who = insights.period.actor or "everyone"
@@ -178,7 +205,7 @@ class QueuePage(QWidget):
         self.oldest_panel = ChartPanel(self.oldest_chart, "oldest-wait", save, self)
         self.waits_panel = ChartPanel(self.waits_chart, "waits", save, self)
         self.waits_model: RowsModel[Any] = RowsModel(WAIT_COLUMNS, self)
-        self.waits_table = make_table("waitsTable", self.waits_model, self, long_names=True)
+        self.waits_table = make_table("waitsTable", self.waits_model, self)
         self.desk_wait = QLabel(self)
         self.desk_wait.setObjectName("deskWait")
         self.desk_wait.setTextFormat(Qt.TextFormat.PlainText)
@@ -199,13 +226,13 @@ class QueuePage(QWidget):
         step = _step(insights)
         moments = [q.at for q in found]
         self.pending_chart.lines_over_time(
-            moments, {"pending comments": [q.pending for q in found]}
+            moments, {"pending comments": [q.pending for q in found]}, span=_span(insights)
         )
         self.pending_chart.set_axes("Comments", f"End of each {step} (UTC)")
         hours = [
             None if q.oldest_wait is None else q.oldest_wait.total_seconds() / 3600 for q in found
         ]
-        self.oldest_chart.lines_over_time(moments, {"oldest wait": hours})
+        self.oldest_chart.lines_over_time(moments, {"oldest wait": hours}, span=_span(insights))
         self.oldest_chart.set_axes("Hours", f"End of each {step} (UTC)")
         self.pending_panel.rows = self.oldest_panel.rows = stats_rows.queue_rows(found)
         slowest = insights.waits[:CHART_ROWS]
@@ -310,7 +337,7 @@ class ArticlesPage(QWidget):
         )
         self.panel = ChartPanel(self.chart, "articles", save, self)
         self.model: RowsModel[Any] = RowsModel(ARTICLE_COLUMNS, self)
-        self.table = make_table("articlesTable", self.model, self, long_names=True)
+        self.table = make_table("articlesTable", self.model, self)
         self.open_button = QPushButton("Open on the Desk", self)
         self.open_button.setObjectName("openArticle")
         self.open_button.setToolTip("Show the chosen article and its comments on the desk")
@@ -331,6 +358,10 @@ class ArticlesPage(QWidget):
         self.panel.rows = stats_rows.article_rows(insights.articles)
         self.model.set_rows(insights.articles)
         self.open_button.setEnabled(bool(insights.articles))
+
+
+def _span(insights: Insights) -> tuple[datetime, datetime] | None:
+    return span(insights.period, insights.read_at, insights.by)
 
 
 def _step(insights: Insights) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 
 from moderator import stats_rows
 from moderator.insights import Insights, read_insights
-from moderator.stats_period import Bucket, Period
+from moderator.stats_period import Bucket, Period, Recent
 from moderator.storage import Database
 from ui.desk import Desk
 from ui.insights_pages import (
@@ -49,11 +49,11 @@ from ui.messages import warn
 SavePicker = Callable[[QWidget, str, str, str], Path | None]
 # How soon other desks' decisions are counted here (this desk's are counted at once).
 OTHERS_EVERY_MS = 20_000
-RANGES: tuple[tuple[str, int | None], ...] = (
-    ("Last 7 days", 7),
-    ("Last 30 days", 30),
-    ("Last 90 days", 90),
-    ("Last 12 months", 365),
+RANGES: tuple[tuple[str, Recent | None], ...] = (
+    ("Last 7 days", Recent(7)),
+    ("Last 30 days", Recent(30)),
+    ("Last 90 days", Recent(90)),
+    ("Last 12 months", Recent(12, "months")),
     ("All time", None),
 )
 
@@ -67,17 +67,15 @@ def ask_save_path(parent: QWidget, title: str, suggested: str, pattern: str) -> 
 class Choice:
     """What the filter bar asks for."""
 
-    days: int | None
+    recent: Recent | None
     by: Bucket
     actor: str | None
     article_id: int | None
 
     def period(self, now: datetime) -> Period:
-        since = None
-        if self.days is not None:
-            today = now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-            since = today - timedelta(days=self.days - 1)
-        return Period(since=since, actor=self.actor, article_id=self.article_id)
+        if self.recent is None:
+            return Period(actor=self.actor, article_id=self.article_id)
+        return self.recent.period(now, actor=self.actor, article_id=self.article_id)
 
 
 class InsightsWindow(QMainWindow):
@@ -158,8 +156,8 @@ class InsightsWindow(QMainWindow):
     def _build_filters(self) -> QHBoxLayout:
         self.range_box = QComboBox(self)
         self.range_box.setObjectName("insightsRange")
-        for label, days in RANGES:
-            self.range_box.addItem(label, days)
+        for label, recent in RANGES:
+            self.range_box.addItem(label, recent)
         self.range_box.setCurrentIndex(1)
         self.by_box = QComboBox(self)
         self.by_box.setObjectName("insightsBy")
@@ -209,7 +207,7 @@ class InsightsWindow(QMainWindow):
 
     def choice(self) -> Choice:
         return Choice(
-            days=self.range_box.currentData(),
+            recent=self.range_box.currentData(),
             by=Bucket(self.by_box.currentData()),
             actor=self.actor_box.currentData(),
             article_id=self.article_box.currentData(),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 
 from PySide6.QtCore import QModelIndex, Qt, Signal
@@ -23,6 +22,7 @@ from PySide6.QtWidgets import (
 from sqlalchemy.exc import SQLAlchemyError
 
 from moderator.formats.modlog import LogEntry, time_text
+from moderator.log_details import evidence_lines
 from moderator.log_queries import distinct_values
 from moderator.queries import article_titles
 from moderator.services.errors import ServiceError
@@ -77,29 +77,9 @@ def describe(entry: LogEntry) -> str:
     evidence = entry.evidence_object()
     if evidence:
         lines.append("")
-        lines += _evidence_lines(evidence)
+        lines += evidence_lines(evidence)
     lines += ["", f"Hash:     {entry.hash}", f"Previous: {entry.prev}"]
     return "\n".join(lines)
-
-
-def _evidence_lines(evidence: dict[str, object]) -> list[str]:
-    hits = evidence.get("hits")
-    if isinstance(hits, list):
-        lines = [f"Evidence: text SHA-256 {evidence.get('text_sha256', '?')}"]
-        lines += [
-            f"  {hit.get('rule')} ({hit.get('severity')}): "
-            + ", ".join(
-                f"{word!r} at {span[0]}-{span[1]}"
-                for word, span in zip(hit.get("matched", []), hit.get("spans", []), strict=False)
-            )
-            + (f" — {hit['explanation']}" if hit.get("explanation") else "")
-            for hit in hits
-            if isinstance(hit, dict)
-        ]
-        if not hits:
-            lines.append("  no rule hits")
-        return lines
-    return ["Details:  " + json.dumps(evidence, ensure_ascii=False, sort_keys=True)]
 
 
 class LogWindow(QMainWindow):

@@ -239,6 +239,11 @@ def test_a_url_that_is_not_one_is_a_clear_error() -> None:
         open_database("::bogus:://x")
     with pytest.raises(DatabaseError, match="no database driver for 'bogus'"):
         open_database("bogus://x")
+    # A port that is not a number (SQLAlchemy raises ValueError), and the password not repeated.
+    with pytest.raises(DatabaseError, match="is not a database URL") as refused:
+        open_database("postgresql+psycopg://ann:s3cret@db.example.org:54x2/moderation")
+    assert "s3cret" not in str(refused.value)
+    assert "'postgresql+psycopg://ann:***@db.example.org:54x2/moderation'" in str(refused.value)
 
 
 def test_a_failed_unit_of_work_leaves_nothing_behind(database: Database) -> None:

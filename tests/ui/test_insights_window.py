@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QImage, QPalette
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QHeaderView, QWidget
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
@@ -27,6 +27,7 @@ from moderator.storage import Database
 from tests.conftest import add_comments
 from tests.ui.conftest import WORK_TIMEOUT_MS
 from ui.desk import Desk
+from ui.insights_charts import Chart
 from ui.insights_models import RowsModel
 from ui.insights_pages import ChartPanel
 from ui.insights_window import InsightsWindow
@@ -274,3 +275,64 @@ def test_another_desks_decisions_are_counted_within_a_while(
         insights.others_timer.timeout.emit()
     assert insights.queue.pending_chart.drawn == {"pending comments": [1.0]}
     assert "bob" in [m.actor for m in insights.moderators.model._rows]
+
+
+def test_a_chart_over_time_spans_the_whole_period(insights: InsightsWindow, qtbot: QtBot) -> None:
+    # Every decision was made today, yet "last 30 days" shows all 30 of them, and the last
+    # 12 months all of theirs.
+    today = NOW.replace(hour=0, minute=0, second=0, microsecond=0)
+    for chart in (insights.decisions.chart, insights.queue.pending_chart):
+        first, last = chart.plot.viewRange()[0]
+        assert first <= (today - timedelta(days=29)).timestamp()
+        assert last >= (today + timedelta(days=1)).timestamp()
+        assert last - first < 30 * 86400 * 1.1  # and a little room either side
+    with qtbot.waitSignal(insights.shown, timeout=WORK_TIMEOUT_MS):
+        insights.range_box.setCurrentIndex(insights.range_box.findText("Last 12 months"))
+    first, last = insights.decisions.chart.plot.viewRange()[0]
+    assert first <= (today - timedelta(days=364)).timestamp()
+    assert last >= (today + timedelta(days=1)).timestamp()
+
+
+def test_count_axes_tick_at_whole_numbers_only(qtbot: QtBot) -> None:
+    across = Chart("across", "Counts", over_time=False)
+    over_time = Chart("overTime", "Counts", over_time=True)
+    for chart in (across, over_time):
+        qtbot.addWidget(chart)
+    across.bars_across(["ann", "bob"], {"hide": [1, 3]}, stacked=True)
+    over_time.stacked_over_time([NOW], {"hide": [3]}, 86400.0)
+    for axis in (across.value_axis, over_time.value_axis):
+        for size in (100, 400, 800):
+            levels = axis.tickValues(0, 3.24, size)
+            assert levels
+            assert all(float(value).is_integer() for _, values in levels for value in values)
+    # Hours are not counts: a wait of an hour and a half keeps its half.
+    over_time.lines_over_time([NOW], {"oldest wait": [1.5]})
+    assert any(
+        not float(value).is_integer()
+        for _, values in over_time.value_axis.tickValues(0, 1.62, 800)
+        for value in values
+    )
+
+
+def test_tables_show_every_column_whole_at_1024_by_700(
+    insights: InsightsWindow, qtbot: QtBot
+) -> None:
+    insights.resize(1024, 700)
+    tables = {
+        insights.queue: insights.queue.waits_table,
+        insights.rules: insights.rules.table,
+        insights.moderators: insights.moderators.table,
+        insights.articles: insights.articles.table,
+    }
+    for page, table in tables.items():
+        insights.tabs.setCurrentWidget(page)
+        qtbot.waitUntil(table.isVisible)
+        qtbot.waitUntil(lambda table=table: table.viewport().width() > 0)
+        header = table.horizontalHeader()
+        assert header.sectionResizeMode(0) == QHeaderView.ResizeMode.Stretch
+        for column in range(1, header.count()):
+            wanted = max(header.sectionSizeHint(column), table.sizeHintForColumn(column))
+            assert header.sectionSize(column) >= wanted, (table.objectName(), column)
+        # Nothing hides to the right.
+        assert table.horizontalScrollBar().maximum() == 0, table.objectName()
+    assert insights.width() <= 1024

@@ -4,6 +4,7 @@ exporting, and the chain's check in the status bars."""
 from __future__ import annotations
 
 import sqlite3
+from datetime import UTC, datetime
 from pathlib import Path
 
 from PySide6.QtCore import Qt
@@ -14,6 +15,7 @@ from pytestqt.qtbot import QtBot
 from moderator.domain import Status
 from moderator.formats.log_export import LogFormat
 from moderator.formats.log_file import verify_export
+from moderator.formats.modlog import LogEntry, evidence_text
 from moderator.log_queries import LogFilter
 from moderator.storage import Database
 from tests.ui.conftest import WORK_TIMEOUT_MS, Answers, press, status_of
@@ -58,7 +60,8 @@ def test_ctrl_l_shows_the_log_newest_first_with_the_entry_in_full(
     detail = log.detail.toPlainText()
     assert detail.startswith(f"Entry #{len(actions)}: approve")
     assert "Who:      tester (moderator)" in detail
-    assert "Evidence: text SHA-256" in detail
+    assert "Text SHA-256: " in detail
+    assert "Rule hits:    none" in detail
     qtmodeltester.check(log.model)
 
 
@@ -234,3 +237,30 @@ def test_untrusted_text_in_an_entry_stays_plain(
     assert entry is not None
     assert "Note:     <b>look</b> <img src=x>" in describe(entry)
     assert log.detail.toPlainText() == describe(entry)
+
+
+def test_an_entrys_details_read_in_words_not_json() -> None:
+    entry = LogEntry(
+        seq=7,
+        prev="0" * 64,
+        time=datetime(2025, 3, 10, 9, 0, tzinfo=UTC),
+        actor="ann",
+        role="moderator",
+        action="author_note",
+        comment=None,
+        article=None,
+        from_status=None,
+        to_status=None,
+        escalated=None,
+        reason=None,
+        rule_set=None,
+        reverts=None,
+        note="keeps posting links",
+        evidence=evidence_text({"author": "<b>bob</b>", "mood": {"x": 1}}),
+        hash="1" * 64,
+    )
+    lines = describe(entry).splitlines()
+    assert "Author: <b>bob</b>" in lines
+    # A key this version does not label: as it is, its value as text.
+    assert 'mood:   {"x": 1}' in lines
+    assert not any(line.startswith("Details") for line in lines)
