@@ -95,12 +95,12 @@ KEYMAP: tuple[KeyBinding, ...] = (
             f"actionQueue{title}",
             f"{title} queue",
             str(number),
-            f"Show the {title.lower()} comments",
+            f"Show {does}",
             menu="&View",
             group="queues",
             on_toolbar=False,
         )
-        for number, title in enumerate((tab.title for tab in QUEUE_TABS), 1)
+        for number, (title, does) in enumerate(((tab.title, tab.shows) for tab in QUEUE_TABS), 1)
     ),
     KeyBinding(
         "actionSearch",

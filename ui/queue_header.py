@@ -38,15 +38,33 @@ class QueueTab:
     status: Status | None  # None: every status
     flagged: bool
     count: Callable[[Counts], int]
+    # What the tab shows, in words, for its key's line of help.
+    shows: str
 
 
 # In order; keys 1 to 5 choose them. Flagged holds the pending comments a rule flagged.
 QUEUE_TABS: tuple[QueueTab, ...] = (
-    QueueTab("Pending", Status.PENDING, False, lambda article: article.pending),
-    QueueTab("Flagged", Status.PENDING, True, lambda article: article.flagged_pending),
-    QueueTab("Approved", Status.APPROVED, False, lambda article: article.approved),
-    QueueTab("Hidden", Status.HIDDEN, False, lambda article: article.hidden),
-    QueueTab("All", None, False, lambda article: article.comments),
+    QueueTab(
+        "Pending", Status.PENDING, False, lambda article: article.pending, "the pending comments"
+    ),
+    QueueTab(
+        "Flagged",
+        Status.PENDING,
+        True,
+        lambda article: article.flagged_pending,
+        "the pending comments a rule flagged",
+    ),
+    QueueTab(
+        "Approved",
+        Status.APPROVED,
+        False,
+        lambda article: article.approved,
+        "the approved comments",
+    ),
+    QueueTab("Hidden", Status.HIDDEN, False, lambda article: article.hidden, "the hidden comments"),
+    QueueTab(
+        "All", None, False, lambda article: article.comments, "every comment, whatever its status"
+    ),
 )
 # The queue's orders, as offered under its tabs.
 QUEUE_ORDERS = (

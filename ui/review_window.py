@@ -46,6 +46,20 @@ UPHOLD_TIP = "Hide it, with a reason and a note"
 OVERTURN_TIP = "Publish it, with a note"
 RETURN_TIP = "Back to the moderators' queue, with a note"
 LOCK_TIP = "Lock (or unlock) every comment of this article against changes"
+# The review window's actions: (name, text, key, what it does); the "?" window lists them too.
+REVIEW_KEYS: tuple[tuple[str, str, str, str], ...] = (
+    ("actionUphold", "Uphold…", "U", UPHOLD_TIP),
+    ("actionOverturn", "Overturn…", "O", OVERTURN_TIP),
+    ("actionReturn", "Return…", "T", RETURN_TIP),
+    ("actionApproveInThread", "Approve", "A", "Publish it, as in the queue"),
+    ("actionHideInThread", "Hide…", "H", "Hide it, as in the queue"),
+    ("actionRestoreInThread", "Restore", "R", "Back to pending"),
+    ("actionNote", "Note…", "N", "Leave a note on the comment"),
+    ("actionLockArticle", "Lock Article", "Ctrl+K", LOCK_TIP),
+    ("actionNextInThread", "Next", "J", "The next comment"),
+    ("actionPreviousInThread", "Previous", "K", "The previous one"),
+    ("actionRefreshReview", "Refresh", "F5", "Read the threads again"),
+)
 
 
 def ask_note_text(parent: QWidget, about: str) -> str | None:
@@ -145,26 +159,21 @@ class ReviewWindow(QMainWindow):
         toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         self.addToolBar(toolbar)
         found: dict[str, QAction] = {}
-        table: list[tuple[str, str, str, Callable[[], object], str]] = [
-            ("actionUphold", "Uphold…", "U", lambda: self.decide(Outcome.UPHOLD), UPHOLD_TIP),
-            (
-                "actionOverturn",
-                "Overturn…",
-                "O",
-                lambda: self.decide(Outcome.OVERTURN),
-                OVERTURN_TIP,
-            ),
-            ("actionReturn", "Return…", "T", lambda: self.decide(Outcome.RETURN), RETURN_TIP),
-            ("actionApproveInThread", "Approve", "A", self.approve, "Publish it, as in the queue"),
-            ("actionHideInThread", "Hide…", "H", self.hide_current, "Hide it, as in the queue"),
-            ("actionRestoreInThread", "Restore", "R", self.restore, "Back to pending"),
-            ("actionNote", "Note…", "N", self.add_note, "Leave a note on the comment"),
-            ("actionLockArticle", "Lock Article", "Ctrl+K", self.toggle_lock, LOCK_TIP),
-            ("actionNextInThread", "Next", "J", lambda: self.step(1), "The next comment"),
-            ("actionPreviousInThread", "Previous", "K", lambda: self.step(-1), "The previous one"),
-            ("actionRefreshReview", "Refresh", "F5", self.refresh, "Read the threads again"),
-        ]
-        for name, text, key, slot, tip in table:
+        slots: dict[str, Callable[[], object]] = {
+            "actionUphold": lambda: self.decide(Outcome.UPHOLD),
+            "actionOverturn": lambda: self.decide(Outcome.OVERTURN),
+            "actionReturn": lambda: self.decide(Outcome.RETURN),
+            "actionApproveInThread": self.approve,
+            "actionHideInThread": self.hide_current,
+            "actionRestoreInThread": self.restore,
+            "actionNote": self.add_note,
+            "actionLockArticle": self.toggle_lock,
+            "actionNextInThread": lambda: self.step(1),
+            "actionPreviousInThread": lambda: self.step(-1),
+            "actionRefreshReview": self.refresh,
+        }
+        for name, text, key, tip in REVIEW_KEYS:
+            slot = slots[name]
             action = QAction(text, self)
             action.setObjectName(name)
             action.setShortcut(QKeySequence(key))
