@@ -338,6 +338,12 @@ class Claim(Base):
     # obstacle to it, another window's is.
     desk: Mapped[str] = mapped_column(String(64))
     expires_at: Mapped[datetime]
+    # The machine and process of the desk: a desk killed before it could release its claim
+    # leaves it behind, and the same person starting again on that machine ends it at once
+    # (no process of that number runs any more) instead of being kept off for minutes.
+    # '' and 0 for claims made before these were recorded: nobody's to end early.
+    host: Mapped[str] = mapped_column(String(255), server_default="")
+    pid: Mapped[int] = mapped_column(server_default=text("0"))
 
 
 class LogEntryRow(Base):

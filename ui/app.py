@@ -12,6 +12,7 @@ from ui.desk import Desk
 from ui.main_window import MainWindow
 from ui.messages import plain_box
 from ui.profile_dialog import first_start
+from ui.stop_signals import CloseOnSignals
 
 
 def run_gui(database_url: str | None) -> int:
@@ -37,6 +38,12 @@ def run_gui(database_url: str | None) -> int:
         window.show()
         # Checked in the background from the start: the status bar says whether it holds.
         window.log.status.verify()
-        return app.exec()
+        # Stopped by a signal, the window closes as by hand (its claim released, its jobs
+        # ended) rather than the process vanishing with them.
+        stop_signals = CloseOnSignals(app)
+        try:
+            return app.exec()
+        finally:
+            stop_signals.uninstall()
     finally:
         database.close()

@@ -9,6 +9,7 @@ on the window's thread, where the views are.
 from __future__ import annotations
 
 import uuid
+from typing import ClassVar
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from sqlalchemy.exc import SQLAlchemyError
@@ -49,12 +50,16 @@ class LiveFeed(QObject):
 
     claims_changed = Signal(object)
     _poked = Signal()
+    # The desks of this process not yet stopped: a claim of this process's number held by
+    # none of them was left by an earlier process that had the same number.
+    _open_here: ClassVar[set[str]] = set()
 
     def __init__(self, desk: Desk, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._desk = desk
         # Which window this is, for the claims: one person may have two windows open.
         self.desk_id = uuid.uuid4().hex
+        LiveFeed._open_here.add(self.desk_id)
         # This desk's own entries: its views followed them as they were made.
         self._own: set[int] = set()
         with desk.database.session() as session:
@@ -81,6 +86,7 @@ class LiveFeed(QObject):
         self._renew.timeout.connect(self._on_beat)
 
     def start(self) -> None:
+        self._release_left_behind()
         self._watcher.start()
         self._renew.start()
         self.refresh()
@@ -93,6 +99,7 @@ class LiveFeed(QObject):
         self._watcher.stop()
         self._wanted = None
         self.write_claim()
+        LiveFeed._open_here.discard(self.desk_id)
 
     # --- following others ---------------------------------------------------------------
 
@@ -137,6 +144,20 @@ class LiveFeed(QObject):
         self._desk.reread.emit()
 
     # --- this desk's claim --------------------------------------------------------------
+
+    def _release_left_behind(self) -> None:
+        # A desk of the same person on this machine that was killed kept its claim: without
+        # this, their own comment would read as open at another desk until the claim lapsed.
+        try:
+            with self._desk.database.transaction() as session:
+                claims.release_left_behind(
+                    session,
+                    holder=self._desk.actor,
+                    desk=self.desk_id,
+                    desks_here=frozenset(LiveFeed._open_here),
+                )
+        except SQLAlchemyError:
+            return  # advice only: left, the claims lapse by themselves
 
     def open_comment(self, comment_id: int | None) -> None:
         """The comment now open here (None: none); claimed once the desk settles on it."""

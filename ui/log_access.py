@@ -18,7 +18,8 @@ ShowComment = Callable[[int, int], None]
 
 class LogAccess(QObject):
     """Owns the log window, the export flow and the log's check for one desk window; the
-    status bar's badge shows the check's state and opens the log. No signals of its own."""
+    status bar's badge shows how many entries the log has and the check's state, and opens
+    the log. No signals of its own."""
 
     def __init__(
         self,
@@ -44,6 +45,18 @@ class LogAccess(QObject):
         self.badge.setAccessibleName("Moderation log check")
         self.badge.clicked.connect(self.show)
         self.status.changed.connect(self._show_status)
+        # Whatever this desk or another did that the desk hears of may have added entries.
+        for grew in (
+            desk.moderated,
+            desk.imported,
+            desk.rules_ran,
+            desk.noted,
+            desk.lock_changed,
+            desk.arrived,
+            desk.reread,
+            desk.elsewhere,
+        ):
+            grew.connect(self.status.recount)
         self._show_status()
 
     def show(self) -> LogWindow:

@@ -1,21 +1,33 @@
-"""The log's last check, for the windows' status bars: checking, holds, or broken (and where)."""
+"""The log for the windows' status bars: how many entries it has, and its last check (checking,
+holds, or broken and where)."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import QObject, Signal
+from sqlalchemy.exc import SQLAlchemyError
 
 from moderator.db_errors import driver_words
+from moderator.live import log_head
 from moderator.log_verify import CheckStopped, LogVerification
 from moderator.storage import Database
 from ui.jobs import Job
 from ui.log_jobs import start_verification
 
 
+def entries(count: int) -> str:
+    return f"{count:,} entr{'y' if count == 1 else 'ies'}"
+
+
 class LogStatus(QObject):
-    """Runs the log's check in the background and remembers what it found.
+    """Counts the log's entries, runs its check in the background and remembers what it found.
+
+    The check reads the whole log, so it is run when asked (at start, Verify Chain), never
+    per decision: entries added since it ran are counted (:meth:`recount`, one row read) and
+    said to be unchecked, and the last check's result stays what it covered.
 
     Signals:
-        changed(): a check started or ended; read :meth:`text`, :meth:`detail`, ``result``.
+        changed(): a check started or ended, or the log grew; read :meth:`text`,
+            :meth:`detail`, ``result``, ``head``.
     """
 
     changed = Signal()
@@ -26,6 +38,9 @@ class LogStatus(QObject):
         self.job: Job | None = None
         self.result: LogVerification | None = None
         self.error: str | None = None
+        # The number of the log's last entry (its count: entries are numbered from 1).
+        self.head = 0
+        self.recount()
 
     @property
     def checking(self) -> bool:
@@ -43,8 +58,27 @@ class LogStatus(QObject):
         self.changed.emit()
         return job
 
+    def recount(self) -> None:
+        """Read how many entries the log has now (after anyone's work); ``changed`` if more."""
+        try:
+            with self._database.session() as session:
+                head = log_head(session)
+        except SQLAlchemyError:
+            return  # busy or gone for a moment: the next change counts again
+        if head != self.head:
+            self.head = head
+            self.changed.emit()
+
+    @property
+    def unchecked(self) -> int:
+        """Entries appended since the last check read the log (all of them before one)."""
+        checked = 0 if self.result is None else self.result.head_seq or 0
+        return max(self.head - checked, 0)
+
     def _on_verified(self, result: LogVerification) -> None:
         self.result, self.error = result, None
+        # The check read the log up to its head then: count what came meanwhile.
+        self.head = max(self.head, result.head_seq or 0)
 
     def _on_failed(self, error: Exception) -> None:
         if isinstance(error, CheckStopped):
@@ -57,11 +91,14 @@ class LogStatus(QObject):
         if self.error is not None:
             return "Log: could not be checked"
         if self.result is None:
-            return "Log: not checked yet"
-        if self.result.ok:
-            return f"Log verified ✓ {self.result.entries:,} entries"
-        where = f" at entry {self.result.broken_at:,}" if self.result.broken_at else ""
-        return f"⚠ Log does not verify{where}"
+            return f"Log: {entries(self.head)}, not checked yet"
+        if not self.result.ok:
+            where = f" at entry {self.result.broken_at:,}" if self.result.broken_at else ""
+            return f"⚠ Log does not verify{where}"
+        if self.unchecked:
+            checked = self.result.head_seq or 0
+            return f"Log: {entries(self.head)}, first {checked:,} verified ✓"
+        return f"Log verified ✓ {entries(self.head)}"
 
     def detail(self) -> str:
         if self.error is not None:
@@ -69,9 +106,15 @@ class LogStatus(QObject):
         if self.result is None:
             return "The log's hash chain has not been checked in this session."
         if self.result.ok:
+            since = (
+                f"\n{entries(self.unchecked)} added since, not checked yet"
+                " (Verify Chain checks them)."
+                if self.unchecked
+                else ""
+            )
             return (
-                f"Every entry up to #{self.result.head_seq:,} links to the one before it and"
-                f" matches its hash; every comment's state is the one its last entry left."
-                f"\nHead: {self.result.head_hash}"
+                f"Every entry up to #{self.result.head_seq or 0:,} links to the one before it"
+                f" and matches its hash; every comment's state is the one its last entry left."
+                f"\nHead: {self.result.head_hash}{since}"
             )
         return "\n".join(self.result.problems)

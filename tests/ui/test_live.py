@@ -3,6 +3,8 @@ elsewhere is refused with who changed it, and comments open at other desks are p
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 from collections.abc import Callable
 
@@ -179,6 +181,32 @@ def test_the_comment_open_here_is_claimed_and_released_on_close(
     window.close()
     with database.session() as session:
         assert claims.claims_of_others(session, desk="someone else") == {}
+
+
+def test_a_claim_left_by_this_persons_killed_desk_is_ended_when_a_desk_starts(
+    window: MainWindow, teammate: Database, qtbot: QtBot
+) -> None:
+    ids = [comment_id for comment_id in queue_ids(window) if comment_id is not None]
+    assert current_id(window) == ids[0]
+    # The tester's desk before this one was killed with comment 1 open (its process has
+    # ended); Bob's desk has comment 2 open.
+    with subprocess.Popen([sys.executable, "-c", "pass"]) as ended:
+        assert ended.wait() == 0
+    with teammate.transaction() as session:
+        claims.claim(session, ids[1], holder="tester", desk="killed", pid=ended.pid)
+        claims.claim(session, ids[2], holder="bob", desk="bobs-desk")
+    window.live.start()
+    try:
+        assert window.queue.claimed_by(ids[1]) is None
+        assert window.queue.claimed_by(ids[2]) == "bob"
+        # J stops on the tester's own comment, and then passes Bob's by.
+        press(qtbot, window, "j")
+        assert current_id(window) == ids[1]
+        assert "open at another desk" not in window.commentDetail.toPlainText()
+        press(qtbot, window, "j")
+        assert current_id(window) == ids[3]
+    finally:
+        window.live.stop()
 
 
 def test_an_import_elsewhere_is_read_keeping_the_comment_open_here(

@@ -180,13 +180,13 @@ def test_the_status_bar_says_whether_the_log_holds(
     demo_window: MainWindow, database: Database, qtbot: QtBot
 ) -> None:
     window = demo_window
-    assert window.log.badge.text() == "Log: not checked yet"
+    assert window.log.badge.text() == "Log: 7 entries, not checked yet"
     job = window.log.status.verify()
     assert job is not None
     assert window.log.badge.text() == "Log: checking…"
     with qtbot.waitSignal(job.finished, timeout=WORK_TIMEOUT_MS):
         pass
-    assert window.log.badge.text().startswith("Log verified ✓ ")
+    assert window.log.badge.text() == "Log verified ✓ 7 entries"
 
     path = Path(database.engine.url.database or "")
     raw = sqlite3.connect(path)
