@@ -154,7 +154,7 @@ def show_selection(view: QTextEdit, comments: Sequence[CommentRow], count: int) 
         writer.block(
             reveal(
                 f"#{comment.id} · {one_line(comment.author, 40)} · {status_text(comment)} · "
-                f"{one_line(comment.body, 120)}"
+                f"{one_line(comment.body, 120)}{'…' if len(comment.body) > 120 else ''}"
             ),
             after=3,
         )

@@ -124,7 +124,7 @@ KEYMAP: tuple[KeyBinding, ...] = (
         "actionImport",
         "&Import files…",
         "Ctrl+O",
-        "Import scraped articles",
+        "Import scraped articles, WordPress (WXR) or Disqus exports",
         menu="&File",
         group="file",
         icon="SP_DialogOpenButton",
