@@ -47,7 +47,11 @@ def add_stats_commands(commands: argparse._SubParsersAction[argparse.ArgumentPar
         "waits",
         help="how long comments waited from import to a person's first decision, per article",
     )
-    sub.add_parser("rules", help="each rule's hits and how people decided them, noisiest first")
+    sub.add_parser(
+        "rules",
+        help="each rule's hits: how people decided them (precision), how many the rules hid"
+        " themselves, noisiest first",
+    )
     articles = sub.add_parser("articles", help="each article's hidden share, the worst first")
     articles.add_argument(
         "--at-least", type=int, default=1, metavar="N", help="articles with N comments or more"

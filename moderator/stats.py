@@ -10,13 +10,14 @@ the desk's.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, exists, func, literal_column, select
+from sqlalchemy import ColumnElement, and_, case, exists, func, literal, literal_column, select
 from sqlalchemy.orm import Session, aliased
 
 from moderator import stats_hours, stats_queue
@@ -204,14 +205,18 @@ def _overturned(session: Session, period: Period) -> dict[str, int]:
 
 @dataclass(frozen=True, slots=True)
 class RuleStats:
-    """One rule: the comments it flagged, how people decided them, and the hides of the
-    rules' own that people overturned. ``precision``: of the flagged comments people
-    decided, the share they hid (None before any was decided)."""
+    """One rule: the comments it flagged and where each stands now. ``hidden_by_people`` and
+    ``approved_by_people``: as a person's latest decision on it left it (not by ``system``);
+    ``hidden_by_rules``: hidden by a rule's action, and no person decided it since (the
+    rules' verdict, not the desk's); ``overturned_hides``: comments the rules hid that
+    people published. ``precision``: of the flagged comments people decided, the share they
+    hid (None before people decided any: the rules' own hides are no evidence for them)."""
 
     rule_id: str
     hits: int
-    hidden: int
-    approved: int
+    hidden_by_people: int
+    approved_by_people: int
+    hidden_by_rules: int
     pending: int
     overturned_hides: int
     example_comment_id: int | None
@@ -219,70 +224,121 @@ class RuleStats:
 
     @property
     def precision(self) -> float | None:
-        decided = self.hidden + self.approved
-        return self.hidden / decided if decided else None
+        decided = self.hidden_by_people + self.approved_by_people
+        return self.hidden_by_people / decided if decided else None
+
+
+class _Standing(StrEnum):
+    """Where a flagged comment stands, for its rules' counts (a comment in none of these,
+    say one a platform's import published, is only a hit)."""
+
+    PEOPLE_HID = "people-hid"
+    PEOPLE_APPROVED = "people-approved"
+    # Published by people after the rules had hid it: the rule's hide overturned.
+    PEOPLE_OVERTURNED = "people-overturned"
+    RULES_HID = "rules-hid"
+    PENDING = "pending"
 
 
 def rule_stats(session: Session) -> list[RuleStats]:
     """Every rule that flagged a comment, the noisiest first (lowest precision, then most
     hits): where the desk most often disagrees with its rules."""
-    rows = session.execute(
-        select(
-            Flag.rule_id,
-            func.count(func.distinct(Flag.comment_id)),
-            func.count(func.distinct(_when(Comment.status == Status.HIDDEN, Flag.comment_id))),
-            func.count(func.distinct(_when(Comment.status == Status.APPROVED, Flag.comment_id))),
-            func.count(func.distinct(_when(Comment.status == Status.PENDING, Flag.comment_id))),
-            func.min(_when(Comment.status == Status.APPROVED, Flag.comment_id)),
-            func.min(Flag.comment_id),
-        )
-        .join(Comment, Comment.id == Flag.comment_id)
-        .group_by(Flag.rule_id)
-    ).all()
     system_hid = exists().where(
         LogEntryRow.comment_id == Flag.comment_id,
         LogEntryRow.actor == SYSTEM,
         LogEntryRow.action == ActionKind.HIDE.value,
     )
-    overturned = dict(
-        session.execute(
-            select(Flag.rule_id, func.count(func.distinct(Flag.comment_id)))
-            .join(Comment, Comment.id == Flag.comment_id)
-            .where(Comment.status == Status.APPROVED, system_hid)
-            .group_by(Flag.rule_id)
-        ).all()
+    # Each flag with its comment's standing (a look-up or two in the log by comment),
+    # grouped by rule and standing: by the named column of a subquery, not by the
+    # expression again, so that PostgreSQL need not match the two.
+    flagged = (
+        select(Flag.rule_id, Flag.comment_id, _standing(system_hid).label("standing"))
+        .join(Comment, Comment.id == Flag.comment_id)
+        .subquery()
     )
-    examples = [wrong if wrong is not None else first for *_, wrong, first in rows]
+    counts: dict[str, Counter[str]] = defaultdict(Counter)
+    first: dict[str, dict[str, int]] = defaultdict(dict)
+    for rule_id, where, count, lowest in session.execute(
+        select(
+            flagged.c.rule_id,
+            flagged.c.standing,
+            func.count(func.distinct(flagged.c.comment_id)),
+            func.min(flagged.c.comment_id),
+        ).group_by(flagged.c.rule_id, flagged.c.standing)
+    ):
+        counts[rule_id][where or ""] += count
+        first[rule_id][where or ""] = lowest
+    published = (_Standing.PEOPLE_APPROVED, _Standing.PEOPLE_OVERTURNED)
+    # An example to look at: one people published (the rule was wrong), else any.
+    examples = {
+        rule_id: min([lowest[where] for where in published if where in lowest] or lowest.values())
+        for rule_id, lowest in first.items()
+    }
     article_of = dict(
         session.execute(
-            select(Comment.id, Comment.article_id).where(
-                Comment.id.in_([e for e in examples if e is not None])
-            )
+            select(Comment.id, Comment.article_id).where(Comment.id.in_(list(examples.values())))
         ).all()
     )
     found = [
         RuleStats(
             rule_id,
-            hits,
-            hidden,
-            approved,
-            pending,
-            overturned.get(rule_id, 0),
-            # An example to look at: one people published (the rule was wrong), else any.
-            example,
-            article_of.get(example) if example is not None else None,
+            hits=sum(by_standing.values()),
+            hidden_by_people=by_standing[_Standing.PEOPLE_HID],
+            approved_by_people=sum(by_standing[where] for where in published),
+            hidden_by_rules=by_standing[_Standing.RULES_HID],
+            pending=by_standing[_Standing.PENDING],
+            overturned_hides=by_standing[_Standing.PEOPLE_OVERTURNED],
+            example_comment_id=examples[rule_id],
+            example_article_id=article_of.get(examples[rule_id]),
         )
-        for (rule_id, hits, hidden, approved, pending, *_), example in zip(
-            rows, examples, strict=True
-        )
+        for rule_id, by_standing in counts.items()
     ]
     found.sort(key=lambda s: (1.0 if s.precision is None else s.precision, -s.hits, s.rule_id))
     return found
 
 
-def _when(condition: ColumnElement[bool], value: Any) -> ColumnElement[Any]:
-    """``value`` where ``condition`` holds, else NULL (which counts and minimums skip)."""
-    return case((condition, value))
+# A person's verdict on a comment: what the learned order learns from too (an undo or a
+# revert of one takes it back; an escalation, a restore or a return decides nothing).
+_VERDICTS = tuple(
+    str(kind)
+    for kind in (ActionKind.APPROVE, ActionKind.HIDE, ActionKind.UPHOLD, ActionKind.OVERTURN)
+)
+
+
+def _standing(system_hid: ColumnElement[bool]) -> ColumnElement[Any]:
+    """A flagged comment's :class:`_Standing` (NULL: none of them), as one expression so that
+    the database looks in the log once per flag. People decided it if their latest verdict on
+    it, not taken back, left it as it stands now: one a person published, sent back to the
+    queue and the rules then hid, say, is the rules' again."""
+    decision = aliased(LogEntryRow)
+    taken_back = aliased(LogEntryRow)
+    verdict = (
+        select(decision.to_status)
+        .where(
+            decision.comment_id == Flag.comment_id,
+            decision.actor != SYSTEM,
+            decision.action.in_(_VERDICTS),
+            ~exists().where(
+                taken_back.comment_id == decision.comment_id, taken_back.reverts == decision.seq
+            ),
+        )
+        .order_by(decision.seq.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    return case(
+        # A pending comment stands undecided: no need to look in the log.
+        (Comment.status == Status.PENDING, literal(_Standing.PENDING.value)),
+        (
+            verdict == Comment.status,
+            case(
+                (Comment.status == Status.HIDDEN, literal(_Standing.PEOPLE_HID.value)),
+                (system_hid, literal(_Standing.PEOPLE_OVERTURNED.value)),
+                else_=literal(_Standing.PEOPLE_APPROVED.value),
+            ),
+        ),
+        (and_(Comment.status == Status.HIDDEN, system_hid), literal(_Standing.RULES_HID.value)),
+    )
 
 
 @dataclass(frozen=True, slots=True)

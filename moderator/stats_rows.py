@@ -66,8 +66,9 @@ def rule_rows(found: Sequence[RuleStats]) -> list[Row]:
         {
             "rule": r.rule_id,
             "hits": r.hits,
-            "hidden": r.hidden,
-            "approved": r.approved,
+            "hidden_by_people": r.hidden_by_people,
+            "approved_by_people": r.approved_by_people,
+            "hidden_by_rules": r.hidden_by_rules,
             "pending": r.pending,
             "precision": None if r.precision is None else round(r.precision, 3),
             "overturned_hides": r.overturned_hides,

@@ -25,10 +25,13 @@ ACTION_COLOURS = {
     "uphold": "#56B4E9",
     "overturn": "#B8A000",
     "return": "#8C8C8C",
-    # What people did with the comments a rule flagged.
+    # What people (or the rules themselves) did with the comments a rule flagged.
     "published by people": "#009E73",
-    "hidden": "#D55E00",
+    "hidden by people": "#D55E00",
+    "hidden by rules": "#CC79A7",
     "pending": "#8C8C8C",
+    # An article's share of hidden comments.
+    "hidden": "#D55E00",
 }
 SERIES_COLOURS = ("#0072B2", "#D55E00", "#009E73", "#E69F00", "#CC79A7", "#56B4E9")
 # Long names on an axis are cut to this many characters (the table beside has them whole).

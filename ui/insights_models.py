@@ -111,14 +111,28 @@ WAIT_COLUMNS: list[Column[WaitStats]] = [
 RULE_COLUMNS: list[Column[RuleStats]] = [
     Column("Rule", lambda r: r.rule_id, numeric=False),
     Column("Flagged", lambda r: r.hits, tip="Comments the rule flagged"),
-    Column("Hidden", lambda r: r.hidden, tip="Flagged comments that are hidden now"),
-    Column("Published", lambda r: r.approved, tip="Flagged comments people published"),
+    Column(
+        "Hidden by people",
+        lambda r: r.hidden_by_people,
+        tip="Flagged comments a person's latest decision hid",
+    ),
+    Column(
+        "Published by people",
+        lambda r: r.approved_by_people,
+        tip="Flagged comments a person's latest decision published",
+    ),
+    Column(
+        "Hidden by rules",
+        lambda r: r.hidden_by_rules,
+        tip="Flagged comments a rule's action hid that no person has decided since",
+    ),
     Column("Pending", lambda r: r.pending),
     Column(
         "Precision",
         lambda r: r.precision,
         percent,
-        tip="Of the flagged comments people decided, the share they hid",
+        tip="Of the flagged comments people decided, the share they hid (the rules' own"
+        " hides do not count; \N{EN DASH} until people decide one)",
     ),
     Column(
         "Hides overturned",

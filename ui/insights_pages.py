@@ -262,7 +262,7 @@ class RulesPage(QWidget):
         super().__init__(parent)
         self.chart = Chart(
             "rulesChart",
-            "Rules (all time), noisiest first: what people did with the comments they flagged",
+            "Rules (all time), noisiest first: what became of the comments they flagged",
             self,
             over_time=False,
         )
@@ -274,9 +274,10 @@ class RulesPage(QWidget):
         self.example_button.setToolTip(
             "Open a comment the rule flagged on the desk (one people published, if any)"
         )
-        right = _column(self, self.table, button=self.example_button)
-        split = _split(Qt.Orientation.Horizontal, self, self.panel, right)
-        split.setSizes([560, 560])
+        below = _column(self, self.table, button=self.example_button)
+        # People's verdicts and the rules' own hides make a wide table: it goes below.
+        split = _split(Qt.Orientation.Vertical, self, self.panel, below)
+        split.setSizes([400, 260])
         _page_with(self, split)
 
     def show_insights(self, insights: Insights) -> None:
@@ -284,8 +285,9 @@ class RulesPage(QWidget):
         self.chart.bars_across(
             [r.rule_id for r in shown],
             {
-                "published by people": [r.approved for r in shown],
-                "hidden": [r.hidden for r in shown],
+                "published by people": [r.approved_by_people for r in shown],
+                "hidden by people": [r.hidden_by_people for r in shown],
+                "hidden by rules": [r.hidden_by_rules for r in shown],
                 "pending": [r.pending for r in shown],
             },
             stacked=True,

@@ -46,6 +46,68 @@ def test_a_table_for_people(cli: Cli) -> None:
     assert (code, out.strip()) == (0, "nothing to count yet")
 
 
+HIDE_RULES = """
+[ruleset]
+name = "Severe"
+
+[[rule]]
+id = "severe"
+kind = "words"
+terms = ["scumbag"]
+severity = "high"
+action = "hide"
+"""
+
+
+def test_the_rules_own_hides_apart_from_people_s(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run = Cli(tmp_path / "rules.sqlite3", capsys)
+    rules = tmp_path / "rules.toml"
+    rules.write_text(HIDE_RULES, encoding="utf-8")
+    article = tmp_path / "a.txt"
+    article.write_text(
+        "T\n\nBody.\n\nComments 2\nThumb ann 1 May 2020, 10:00\n\nYou scumbag.\n\n"
+        "Thumb bob 1 May 2020, 11:00\n\nScumbag!\n",
+        encoding="utf-8",
+    )
+    code, _, err = run("import", str(article), "--rules", str(rules), "--as", "ann")
+    assert code == 0, err
+    assert err.strip().endswith("2 hidden by rules")
+    (severe,) = run.json("stats", "rules")["rules"]
+    assert (
+        severe["hits"],
+        severe["hidden_by_people"],
+        severe["approved_by_people"],
+        severe["hidden_by_rules"],
+        severe["precision"],
+    ) == (2, 0, 0, 2, None)
+    _, out, _ = run("stats", "rules")
+    header, row = out.splitlines()[0], out.splitlines()[-1]
+    assert header.split() == [
+        "rule",
+        "hits",
+        "hidden_by_people",
+        "approved_by_people",
+        "hidden_by_rules",
+        "pending",
+        "precision",
+        "overturned_hides",
+        "example",
+    ]
+    assert row.split()[:7] == ["severe", "2", "0", "0", "2", "0", "-"]
+    # An editor publishes one: people decided one, and the rule was wrong on it.
+    assert run("profile", "ed", "--role", "editor", "--as", "ed")[0] == 0
+    assert run("approve", "1", "--as", "ed")[0] == 0
+    (severe,) = run.json("stats", "rules")["rules"]
+    assert (severe["approved_by_people"], severe["hidden_by_rules"], severe["precision"]) == (
+        1,
+        1,
+        0.0,
+    )
+    assert (severe["overturned_hides"], severe["example"]) == (1, 1)
+
+
 def test_a_bad_date_is_a_usage_error(cli: Cli) -> None:
     with pytest.raises(SystemExit) as caught:
         cli("stats", "decisions", "--since", "yesterday")

@@ -4,14 +4,19 @@ Runs on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select, update
 
+import moderator.rules.kinds  # noqa: F401 - registers the built-in kinds
 from moderator.domain import Role, Severity
+from moderator.importer import import_paths
 from moderator.models import Comment, LogEntryRow
+from moderator.rule_runs import run_rules
+from moderator.rules.loader import load_rule_set
 from moderator.rules.model import Hit, RuleAction, RuleSet
-from moderator.services import moderation
+from moderator.services import moderation, review
 from moderator.services.flagging import store_hits
 from moderator.services.history import Actor
 from moderator.stats import (
@@ -23,6 +28,7 @@ from moderator.stats import (
     roll_up,
     rule_stats,
 )
+from moderator.stats_rows import rule_rows
 from moderator.storage import Database
 from tests.conftest import add_comments
 
@@ -127,20 +133,127 @@ def test_each_rule_with_how_people_decided_what_it_flagged(
         found = rule_stats(session)
     links, insults = found
     # links: both flagged comments ended up published: a noisy rule, shown first.
-    assert (links.rule_id, links.hits, links.hidden, links.approved, links.pending) == (
-        "links", 2, 0, 2, 0,
-    )  # fmt: skip
+    assert (
+        links.rule_id, links.hits, links.hidden_by_people, links.approved_by_people, links.pending
+    ) == ("links", 2, 0, 2, 0)  # fmt: skip
     assert links.precision == 0.0
     assert links.example_comment_id in desk["a"][:3]
     # insults: one hidden (by Ed), one the rules hid and Ed published.
-    assert (insults.hits, insults.hidden, insults.approved, insults.overturned_hides) == (
-        2,
-        1,
-        1,
-        1,
-    )
+    assert (
+        insults.hits,
+        insults.hidden_by_people,
+        insults.approved_by_people,
+        insults.hidden_by_rules,
+        insults.overturned_hides,
+    ) == (2, 1, 1, 0, 1)
     assert insults.precision == 0.5
     assert insults.example_comment_id == desk["a"][5]
+
+
+SEVERE = """
+[ruleset]
+name = "Severe"
+
+[[rule]]
+id = "severe"
+kind = "words"
+terms = ["scumbag"]
+severity = "high"
+action = "hide"
+
+[[rule]]
+id = "links"
+kind = "words"
+terms = ["http"]
+"""
+
+
+@pytest.fixture
+def auto_hidden(database: Database, tmp_path: Path) -> list[int]:
+    """Five comments imported under a rule set whose "severe" list hides what it finds: it
+    hides the first four on import; "links" only flags the fifth. Nobody decided any."""
+    rules = tmp_path / "rules.toml"
+    rules.write_text(SEVERE, encoding="utf-8")
+    bodies = ["You scumbag."] * 4 + ["See http://example.org"]
+    scrape = tmp_path / "a.txt"
+    scrape.write_text(
+        f"T\n\nBody.\n\nComments {len(bodies)}\n"
+        + "".join(
+            f"Thumb reader{n} 1 May 2020, 1{n}:00\n\n{body}\n\n" for n, body in enumerate(bodies)
+        ),
+        encoding="utf-8",
+    )
+    report = import_paths(database, [scrape], rules=load_rule_set(rules), actor="importer")
+    assert report.hidden == 4
+    with database.session() as session:
+        return list(session.scalars(select(Comment.id).order_by(Comment.position)))
+
+
+def test_the_rules_own_hides_are_not_people_s(database: Database, auto_hidden: list[int]) -> None:
+    with database.session() as session:
+        severe, links = rule_stats(session)
+    assert (
+        severe.rule_id,
+        severe.hits,
+        severe.hidden_by_people,
+        severe.approved_by_people,
+        severe.hidden_by_rules,
+        severe.pending,
+        severe.overturned_hides,
+    ) == ("severe", 4, 0, 0, 4, 0, 0)
+    # Nobody decided anything: no precision, not 100%.
+    assert severe.precision is None
+    assert (links.hits, links.pending, links.hidden_by_rules, links.precision) == (1, 1, 0, None)
+    (row, _) = rule_rows([severe, links])
+    assert (row["hidden_by_people"], row["hidden_by_rules"], row["precision"]) == (0, 4, None)
+
+
+def test_people_s_verdicts_on_what_the_rules_hid(
+    database: Database, auto_hidden: list[int]
+) -> None:
+    first, second, third, fourth, _ = auto_hidden
+    with database.transaction() as session:
+        bob = moderation.ensure_profile(session, "bob")
+        ed = moderation.ensure_profile(session, "ed", role=Role.EDITOR)
+        # Ed publishes one the rules hid; Bob asks about two, and Ed keeps one hidden.
+        moderation.approve(session, [first], actor=ed)
+        moderation.escalate(session, [second, third], actor=bob, note="sure?")
+        review.resolve(session, [second], actor=ed, outcome="uphold", note="yes", reason="abuse")
+        # The open escalation decides nothing, nor does a publication taken back.
+        published = moderation.approve(session, [fourth], actor=ed)
+        moderation.undo(session, published, actor=ed)
+    with database.session() as session:
+        severe = next(s for s in rule_stats(session) if s.rule_id == "severe")
+    assert (
+        severe.hits,
+        severe.hidden_by_people,
+        severe.approved_by_people,
+        severe.hidden_by_rules,
+        severe.overturned_hides,
+    ) == (4, 1, 1, 2, 1)
+    assert severe.precision == 0.5
+    # The example is the one people published: where the rule was wrong.
+    assert severe.example_comment_id == first
+
+
+def test_a_comment_sent_back_and_hidden_by_the_rules_again_is_theirs(
+    database: Database, auto_hidden: list[int], tmp_path: Path
+) -> None:
+    first = auto_hidden[0]
+    with database.transaction() as session:
+        ed = moderation.ensure_profile(session, "ed", role=Role.EDITOR)
+        moderation.approve(session, [first], actor=ed)
+        moderation.restore(session, [first], actor=ed)
+    assert run_rules(database, load_rule_set(tmp_path / "rules.toml")).hidden == 1
+    with database.session() as session:
+        severe = next(s for s in rule_stats(session) if s.rule_id == "severe")
+    # Ed's publication stands in the log, but the comment is the rules' hide again.
+    assert (severe.approved_by_people, severe.hidden_by_rules, severe.overturned_hides) == (
+        0,
+        4,
+        0,
+    )
+    assert severe.precision is None
 
 
 def test_each_article_the_worst_first(database: Database, desk: dict[str, list[int]]) -> None:

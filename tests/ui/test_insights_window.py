@@ -97,8 +97,13 @@ def test_each_tab_draws_what_the_core_counts(
     # The rule: one flag hidden, one published.
     rules = window.rules
     assert rules.chart.labels == ["links"]
-    assert rules.chart.drawn == {"published by people": [1.0], "hidden": [1.0], "pending": [0.0]}
-    assert _row_texts(rules.model, 0) == ["links", "2", "1", "1", "0", "50%", "0"]
+    assert rules.chart.drawn == {
+        "published by people": [1.0],
+        "hidden by people": [1.0],
+        "hidden by rules": [0.0],
+        "pending": [0.0],
+    }
+    assert _row_texts(rules.model, 0) == ["links", "2", "1", "1", "0", "0", "50%", "0"]
     # Bob decided most; the moderators' columns are the actions anybody took.
     moderators = window.moderators
     assert moderators.chart.labels == ["bob", "ann"]
@@ -253,6 +258,37 @@ def test_nothing_to_show_on_an_empty_desk(desk: Desk, qtbot: QtBot, saves: Saves
     # "Last 30 days": today and the 29 before it, whole days (UTC).
     today = NOW.replace(hour=0, minute=0, second=0, microsecond=0)
     assert window.insights.period == Period(since=today - timedelta(days=29))
+
+
+def test_the_rules_own_hides_are_a_column_of_their_own(
+    desk: Desk, database: Database, qtbot: QtBot, saves: Saves, qtmodeltester: ModelTester
+) -> None:
+    # The rule hides three of four comments as they come in; nobody decides anything.
+    *rough, _ = add_comments(database, 4, title="Rough")
+    hit = [Hit("severe", Severity.HIGH, RuleAction.HIDE, "a slur", ((0, 4),))]
+    with database.transaction() as session:
+        change = store_hits(
+            session, [(comment, hit) for comment in rough], rule_set=RuleSet("t", (), "v1")
+        )
+    assert len(change.hidden) == 3
+    window = InsightsWindow(desk, save_picker=saves, clock=lambda: NOW)
+    qtbot.addWidget(window)
+    with qtbot.waitSignal(window.shown, timeout=WORK_TIMEOUT_MS):
+        window.show()
+    model = window.rules.model
+    headers = [model.headerData(c, Qt.Orientation.Horizontal) for c in range(model.columnCount())]
+    assert headers[2:7] == [
+        "Hidden by people",
+        "Published by people",
+        "Hidden by rules",
+        "Pending",
+        "Precision",
+    ]
+    # No precision yet, however many the rules hid.
+    assert _row_texts(model, 0)[:7] == ["severe", "3", "0", "0", "3", "0", "\N{EN DASH}"]
+    assert window.rules.chart.drawn["hidden by rules"] == [3.0]
+    assert window.rules.chart.drawn["hidden by people"] == [0.0]
+    qtmodeltester.check(model)
 
 
 def test_another_desks_decisions_are_counted_within_a_while(
