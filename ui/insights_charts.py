@@ -205,6 +205,11 @@ class Chart(QWidget):
         top = 1.0
         for index, (name, values) in enumerate(series.items()):
             ys = [float("nan") if v is None else float(v) for v in values]
+            self.drawn[name] = ys
+            if all(v is None for v in values):
+                # Nothing to draw (no comment pending all along): pyqtgraph would warn while
+                # measuring a line of gaps only.
+                continue
             self.plot.plot(
                 xs,
                 ys,
@@ -217,7 +222,6 @@ class Chart(QWidget):
                 symbolPen=None,
             )
             top = max([top] + [v for v in values if v is not None])
-            self.drawn[name] = [float("nan") if v is None else float(v) for v in values]
         self._set_time_range(span, xs[0], xs[-1] if len(xs) > 1 else xs[0] + 3600, padding=0.03)
         self.value_axis.whole = all(whole(values) for values in series.values())
         self.plot.setYRange(0, top * 1.08, padding=0)

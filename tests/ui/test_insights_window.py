@@ -372,3 +372,12 @@ def test_tables_show_every_column_whole_at_1024_by_700(
         # Nothing hides to the right.
         assert table.horizontalScrollBar().maximum() == 0, table.objectName()
     assert insights.width() <= 1024
+
+
+def test_a_line_of_gaps_only_draws_nothing_and_warns_of_nothing(qtbot: QtBot) -> None:
+    chart = Chart("oldestWait", "Hours", over_time=True)
+    qtbot.addWidget(chart)
+    # No comment pending in the whole period: every moment a gap (pyqtgraph warned "All-NaN
+    # slice" measuring it, which the app printed and the tests turn into an error).
+    chart.lines_over_time([NOW, NOW + timedelta(hours=1)], {"oldest wait": [None, None]})
+    assert all(value != value for value in chart.drawn["oldest wait"])  # NaN: a gap
