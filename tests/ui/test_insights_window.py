@@ -4,6 +4,7 @@ as PNG and their numbers as CSV, and takes the desk to a rule's example or an ar
 from __future__ import annotations
 
 import csv
+import math
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -380,4 +381,4 @@ def test_a_line_of_gaps_only_draws_nothing_and_warns_of_nothing(qtbot: QtBot) ->
     # No comment pending in the whole period: every moment a gap (pyqtgraph warned "All-NaN
     # slice" measuring it, which the app printed and the tests turn into an error).
     chart.lines_over_time([NOW, NOW + timedelta(hours=1)], {"oldest wait": [None, None]})
-    assert all(value != value for value in chart.drawn["oldest wait"])  # NaN: a gap
+    assert all(math.isnan(value) for value in chart.drawn["oldest wait"])  # gaps
