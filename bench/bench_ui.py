@@ -25,6 +25,10 @@ It times, each as wall time on the GUI thread:
 * deciding: ``window.decisions.approve()`` on the current comment, which commits, updates the
   models, selects the next comment and renders it, until ``processEvents()`` returns; median and
   p99 of 50 decisions in the article's pending queue and 50 in the all-articles pending queue;
+* deciding what is shown: the issue's session typed on the all-articles pending queue (J J,
+  then Ctrl+End, K, Ctrl+Home, A, H, Ctrl+Z), each decision checked against the comments the
+  detail pane showed when its key was pressed (read off the pane's text), each move against
+  the row it made current, the undo against what it brought back;
 * the peak resident set size of the process (VmHWM in /proc/self/status), before and after the
   jumps through the all-articles queues.
 
@@ -41,6 +45,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -56,12 +61,13 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QWidget
 from report import print_table, verdict
 
-from moderator.domain import Role
+from moderator.domain import ReasonCode, Role
 from moderator.services.moderation import ensure_profile
 from moderator.storage import Database, open_database
 from ui.desk import Desk
 from ui.main_window import MainWindow
 from ui.queue_header import QUEUE_TABS
+from ui.reason_dialog import ReasonChoice
 
 OPEN_TARGET_MS = 1000.0
 JUMP_TARGET_MS = 100.0
@@ -149,12 +155,17 @@ def peak_rss_mb() -> float:
     return float("nan")
 
 
+def spam(_parent: QWidget, _count: int) -> ReasonChoice:
+    """The hide dialog answered at once, as a moderator pressing 1 then Enter."""
+    return ReasonChoice(ReasonCode.SPAM, None)
+
+
 def open_window(
     app: QApplication, database: Database, *, all_articles: bool
 ) -> tuple[Desktop, float]:
     """Construct and show the window (choosing All articles if asked); ms until first painted."""
     started = time.perf_counter()
-    window = MainWindow(Desk(database))
+    window = MainWindow(Desk(database), reason_picker=spam)
     watch = PaintWatch(window.commentQueue.viewport())
     if all_articles:
         window.article_panel.show_all()
@@ -258,6 +269,81 @@ def time_decisions(app: QApplication, desktop: Desktop, count: int) -> tuple[Tim
         if not after.isValid() or window.queue.comment_id(after.row()) == approved:
             wrong += 1
     return Timing(tuple(samples)), wrong
+
+
+def shown_ids(window: MainWindow) -> tuple[int, ...]:
+    """The comments the detail pane shows, read off its text: "#ID · ..." lines (one comment
+    in full has one; a selection lists each)."""
+    text = window.commentDetail.toPlainText()
+    return tuple(int(number) for number in re.findall(r"^#(\d+) · ", text, re.MULTILINE))
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One key of the scripted session: what the pane showed before it, what the desk decided
+    (or undid) on it, and what it showed after."""
+
+    key: str
+    shown_before: tuple[int, ...]
+    decided: tuple[int, ...]
+    shown_after: tuple[int, ...]
+    current_after: int | None
+
+    @property
+    def said(self) -> str:
+        """ "A: #12 -> showing #13" for the table."""
+        acted = "#" + ",".join(map(str, self.decided)) if self.decided else "moved"
+        return f"{self.key}: {acted} -> showing #{','.join(map(str, self.shown_after))}"
+
+    @property
+    def held(self) -> bool:
+        """Whether the desk acted on what it showed: a decision on the comments shown before
+        the key; a move to the row made current, shown alone; an undo showing what it undid."""
+        if self.key in ("A", "H"):
+            return bool(self.decided) and self.decided == self.shown_before
+        if self.key == "Ctrl+Z":
+            return bool(self.decided) and self.shown_after == self.decided[:1]
+        return not self.decided and self.shown_after == (self.current_after,)
+
+
+SESSION = (
+    ("Ctrl+End", Qt.Key.Key_End, Qt.KeyboardModifier.ControlModifier),
+    ("K", Qt.Key.Key_K, Qt.KeyboardModifier.NoModifier),
+    ("Ctrl+Home", Qt.Key.Key_Home, Qt.KeyboardModifier.ControlModifier),
+    ("A", Qt.Key.Key_A, Qt.KeyboardModifier.NoModifier),
+    ("H", Qt.Key.Key_H, Qt.KeyboardModifier.NoModifier),
+    ("Ctrl+Z", Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier),
+)
+
+
+def scripted_session(app: QApplication, desktop: Desktop) -> list[Step]:
+    """The issue's session, key by key on the queue as a moderator types it (J J first, so
+    that a stale selection would show): Ctrl+End, K, Ctrl+Home, A, H, Ctrl+Z."""
+    window, view = desktop.window, desktop.window.commentQueue
+    window.activateWindow()
+    view.setFocus()
+    app.processEvents()
+    acted: list[tuple[int, ...]] = []
+    window.desk.moderated.connect(lambda change: acted.append(change.comment_ids))
+    for key in (Qt.Key.Key_J, Qt.Key.Key_J):
+        QTest.keyClick(view, key)
+    app.processEvents()
+    steps = []
+    for label, key, modifiers in SESSION:
+        shown, before, since = shown_ids(window), len(acted), desktop.watch.paints
+        QTest.keyClick(view, key, modifiers)
+        settle(app, desktop, since)
+        current = view.currentIndex()
+        steps.append(
+            Step(
+                label,
+                shown,
+                acted[before] if len(acted) > before else (),
+                shown_ids(window),
+                window.queue.comment_id(current.row()) if current.isValid() else None,
+            )
+        )
+    return steps
 
 
 def jumps_through(app: QApplication, desktop: Desktop, queue: str) -> list[Jump]:
@@ -392,6 +478,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
         )
         decided_all, wrong_all = time_decisions(app, desktop, args.decisions)
+        typed = scripted_session(app, desktop)
         switched_ms = switch_tab(app, desktop, ALL_TAB)
         rows.append(
             _painted_row(
@@ -411,6 +498,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         rows += [_jump_row(jump) for jump in jumps]
         rows += _decision_rows(f"article {article} pending", decided, wrong)
         rows += _decision_rows("All articles pending", decided_all, wrong_all)
+        held = sum(step.held for step in typed)
+        rows.append(
+            (
+                "keys decide what is shown: " + ", ".join(step.key for step in typed),
+                f"{held} of {len(typed)} keys",
+                "; ".join(step.said for step in typed),
+                "every key",
+                verdict(held == len(typed)),
+            )
+        )
         rows.append(
             (
                 "peak RSS (VmHWM) before the all-articles jumps",
