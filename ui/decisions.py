@@ -248,7 +248,9 @@ class Decisions(QObject):
             self.select_row(self._open_row(first_row, 1))
 
     def _report(self, title: str, message: str) -> None:
-        warn(self._window, title, message)
+        # An undo or redo refused concerns its comments (changed since): said where the
+        # moderator looks, as other refusals are, with no box in the way of the next key.
+        self.say(f"{title}: {message}")
 
     def _on_moderated(self, change: ModerationChange) -> None:
         self.say(done_message(change, self._authors(change.comment_ids)))

@@ -662,7 +662,10 @@ class MainWindow(QMainWindow):
         for name in DECISIONS:
             verb = VERB[name]
             if not listed:
-                why = f"Nothing to {verb}: no comment is selected"
+                empty = not self.queue.rowCount()
+                why = f"Nothing to {verb}: " + (
+                    "this queue is empty" if empty else "no comment is selected"
+                )
             else:
                 blocked = [c for c in listed if not _may(name, c)]
                 why = "" if not blocked else _why_not(verb, name, blocked[0], targets.count)

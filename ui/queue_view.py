@@ -134,6 +134,16 @@ class CommentQueueView(QTableView):
             event.accept()
             return
         super().keyPressEvent(event)
+        # A move that goes nowhere (Ctrl+Home on the first row) leaves Qt's selection as it
+        # was: it must still come down to the row the key was meant to show.
+        current = self.currentIndex()
+        if (
+            event.key() in _MOVES
+            and not event.modifiers() & Qt.KeyboardModifier.ShiftModifier
+            and current.isValid()
+            and self.targets(2).rows != (current.row(),)
+        ):
+            self.select_row(current.row())
 
     def keyboardSearch(self, search: str) -> None:
         # Letters and digits are the desk's keys: a key that does nothing must not move the

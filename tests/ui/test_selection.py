@@ -279,3 +279,28 @@ def test_no_decision_is_on_without_a_comment(make_window: Callable[[], MainWindo
     window = make_window()
     for name in ("actionApprove", "actionHide", "actionRestore", "actionEscalate"):
         assert not window.action_map[name].isEnabled()
+
+
+@pytest.mark.parametrize(
+    ("which", "modifiers"),
+    [
+        (Qt.Key.Key_Home, CTRL),
+        (Qt.Key.Key_Home, None),
+        (Qt.Key.Key_Up, None),
+        (Qt.Key.Key_PageUp, None),
+    ],
+)
+def test_a_move_that_goes_nowhere_still_leaves_one_comment_selected(
+    window: MainWindow, qtbot: QtBot, which: Qt.Key, modifiers: object
+) -> None:
+    # Found by bench/selection_test.py: Shift+Up onto the first row, then Ctrl+Home, which
+    # moved nothing, so Qt kept two selected while the first was current.
+    press(qtbot, window, "j")
+    key(qtbot, window, Qt.Key.Key_Up, SHIFT)  # the first row current, two selected
+    assert window.commentQueue.currentIndex().row() == 0
+    assert window.commentQueue.targets(10).count == 2
+    key(qtbot, window, which, modifiers)
+    first = window.queue.comment_id(0)
+    assert shown_id(window) == first
+    assert window.commentQueue.targets(10).rows == (0,)
+    assert decided_by(window, qtbot, "a") == (first,)
