@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 from PySide6.QtCore import (
-    QEvent,
     QItemSelectionModel,
     QModelIndex,
-    QObject,
     QPersistentModelIndex,
     QSize,
     QSortFilterProxyModel,
     Qt,
     Signal,
 )
-from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -27,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from ui.models import ArticleListModel, ArticleRole
+from ui.text_fields import on_escape
 
 # The sort choices in the order offered; the first is the default.
 SORTS: tuple[tuple[str, ArticleRole], ...] = (
@@ -67,7 +65,7 @@ class ArticlePanel(QWidget):
         self.filter_box.setAccessibleName("Filter articles by title")
         self.filter_box.textChanged.connect(self.proxy.setFilterFixedString)
         self.filter_box.returnPressed.connect(self.left)
-        self.filter_box.installEventFilter(self)
+        on_escape(self.filter_box, self.left.emit)
 
         self.sort_box = QComboBox(self)
         self.sort_box.setObjectName("articleSort")
@@ -108,17 +106,6 @@ class ArticlePanel(QWidget):
         for widget in (self.filter_box, self.sort_box, self.all_button, self.view):
             layout.addWidget(widget)
         self._sort(0)
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if (
-            watched is self.filter_box
-            and event.type() == QEvent.Type.KeyPress
-            and isinstance(event, QKeyEvent)
-            and event.key() == Qt.Key.Key_Escape
-        ):
-            self.left.emit()
-            return True
-        return super().eventFilter(watched, event)
 
     @property
     def showing_all(self) -> bool:

@@ -6,12 +6,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLineEdit, QTabBar, QVBoxLayout, QWidget
 
 from moderator.domain import Status
 from moderator.queue import QueueFilter, QueueOrder
+from ui.text_fields import on_escape
 
 
 class Counts(Protocol):
@@ -112,7 +112,7 @@ class QueueHeader(QWidget):
         self._pause.timeout.connect(self.apply_search)
         self.search_box.textChanged.connect(self._pause.start)
         self.search_box.returnPressed.connect(self.apply_search)
-        self.search_box.installEventFilter(self)
+        on_escape(self.search_box, self._leave)
         self.search = ""
 
         self.order_box = QComboBox(self)
@@ -160,17 +160,9 @@ class QueueHeader(QWidget):
         self.search_box.setFocus()
         self.search_box.selectAll()
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if (
-            watched is self.search_box
-            and event.type() == QEvent.Type.KeyPress
-            and isinstance(event, QKeyEvent)
-            and event.key() == Qt.Key.Key_Escape
-        ):
-            self.apply_search()
-            self.left.emit()
-            return True
-        return super().eventFilter(watched, event)
+    def _leave(self) -> None:
+        self.apply_search()
+        self.left.emit()
 
     def clear_search(self) -> None:
         """No search: every comment of the tab again."""

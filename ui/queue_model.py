@@ -286,16 +286,20 @@ class CommentQueueModel(QAbstractTableModel):
         comment = self.comment(row)
         return None if comment is None else comment.id
 
-    def versions(self, comment_ids: list[int]) -> dict[int, int]:
-        """The versions of those comments the model holds, as it shows them: what a decision
-        on them was based on."""
+    def _held_comments(self, comment_ids: Iterable[int]) -> dict[int, CommentRow]:
+        """Those of the comments the model holds, by id (the rows as shown, none read)."""
         found = {}
         for comment_id in comment_ids:
             row = self._held.row_of(comment_id)
             comment = None if row is None else self._held.get(row)
             if comment is not None:
-                found[comment_id] = comment.version
+                found[comment_id] = comment
         return found
+
+    def versions(self, comment_ids: list[int]) -> dict[int, int]:
+        """The versions of those comments the model holds, as it shows them: what a decision
+        on them was based on."""
+        return {i: comment.version for i, comment in self._held_comments(comment_ids).items()}
 
     def place_of(self, comment_id: int) -> int | None:
         """The row the comment has in the queue as it stands in the database, whether or not
@@ -311,13 +315,7 @@ class CommentQueueModel(QAbstractTableModel):
 
     def authors(self, comment_ids: Iterable[int]) -> dict[int, str]:
         """Who wrote those comments the model holds, by id: for messages that name them."""
-        found = {}
-        for comment_id in comment_ids:
-            row = self._held.row_of(comment_id)
-            comment = None if row is None else self._held.get(row)
-            if comment is not None:
-                found[comment_id] = comment.author
-        return found
+        return {i: comment.author for i, comment in self._held_comments(comment_ids).items()}
 
     def row_of(self, comment_id: int) -> int | None:
         """The row of a comment the model holds (None if it does not hold it)."""
