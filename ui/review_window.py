@@ -303,7 +303,7 @@ class ReviewWindow(QMainWindow):
             warn(self, f"Cannot {outcome}", refusal(error))
             return
         self._record(change, run)
-        self.statusBar().showMessage(f"Comment #{item.comment.position}: {outcome}", 8000)
+        self.statusBar().showMessage(f"Comment #{item.comment.id}: {outcome}", 8000)
 
     def approve(self) -> None:
         self._as_in_queue("approve", lambda ids, seen: self.desk.approve(ids, seen=seen))
@@ -341,7 +341,7 @@ class ReviewWindow(QMainWindow):
         item = self.current_item()
         if item is None:
             return
-        text = self._note_picker(self, f"{item.comment.author}'s comment #{item.comment.position}")
+        text = self._note_picker(self, f"{item.comment.author}'s comment #{item.comment.id}")
         if text is None:
             return
         try:
