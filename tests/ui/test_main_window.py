@@ -6,7 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QMimeData, QPointF, QSettings, Qt, QUrl
+from PySide6.QtCore import QMimeData, QPoint, QPointF, QRect, QSettings, Qt, QUrl
 from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -189,6 +189,11 @@ def test_restore_and_escalate_from_other_tabs(
     assert window.queue.data(window.queue.index(0, COLUMNS.index(Column.STATUS))) == (
         "Approved, escalated"
     )
+    # Marked in every tab (the Status column shows in All only): a violet chip first.
+    chips = window.queue.data(window.queue.index(0, COLUMNS.index(Column.FLAGS)), ChipsRole)
+    assert chips[0].text == "escalated"
+    assert window.commentQueue.isColumnHidden(COLUMNS.index(Column.STATUS))
+    assert not window.action_map["actionEscalate"].isEnabled()
     with database.session() as session:
         notes = session.scalars(
             select(LogEntryRow.note)
@@ -581,6 +586,24 @@ def test_splitters_and_size_are_remembered_between_sessions(
     # The geometry is kept too (Qt fits it to the screen it opens on).
     stored = QSettings(str(settings.config_dir() / "window.ini"), QSettings.Format.IniFormat)
     assert stored.value("geometry") is not None
+
+
+def test_the_window_opens_within_the_screen_even_from_a_bigger_ones_size(
+    make_window: Callable[[], MainWindow],
+) -> None:
+    window = make_window()
+    room = window.screen().availableGeometry()
+    assert room.contains(window.frameGeometry())
+    # Kept from a bigger screen (or a second one that is gone), then opened on this one.
+    window.resize(room.width() * 2, room.height() * 2)
+    window.move(room.right() + 500, room.bottom() + 500)
+    window.close()
+    again = make_window()
+    assert room.contains(again.frameGeometry())
+    # The decision buttons and the status bar are on screen.
+    for widget in (again.statusBar(), again.detail):
+        top_left = widget.mapToGlobal(QPoint(0, 0))
+        assert room.contains(QRect(top_left, widget.size()))
 
 
 def test_the_queue_context_menu_offers_the_decisions(demo_window: MainWindow) -> None:
