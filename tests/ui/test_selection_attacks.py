@@ -1,0 +1,118 @@
+"""Attacks on "the desk decides only what it shows": bulk decisions, teammates' decisions
+under the shown comment, and the other windows that decide."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+
+from moderator.services import moderation
+from moderator.storage import Database
+from tests.ui.conftest import AddArticle, press
+from ui.main_window import MainWindow
+
+
+@pytest.fixture
+def window(make_window: Callable[[], MainWindow], add_article: AddArticle) -> MainWindow:
+    add_article(count=300)
+    return make_window()
+
+
+def shown_ids(window: MainWindow) -> list[int]:
+    """The comments the detail pane shows, read off the screen ("#ID · ..." lines)."""
+    text = window.commentDetail.toPlainText()
+    return [int(n) for n in re.findall(r"^#(\d+) · ", text, re.MULTILINE)]
+
+
+def approve_elsewhere(teammate: Database, ids: list[int]) -> None:
+    with teammate.transaction() as session:
+        moderation.approve(session, ids, actor=moderation.ensure_profile(session, "bob"))
+
+
+def count_drawing(window: MainWindow, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Each time the detail pane is drawn from now on, what it was asked to draw."""
+    drawn: list[str] = []
+    for name in ("show_selection", "show_comment"):
+        draw = getattr(window.detail, name)
+
+        def counted(*args: object, _draw: Any = draw, _name: str = name, **kwargs: object) -> None:
+            drawn.append(_name)
+            _draw(*args, **kwargs)
+
+        monkeypatch.setattr(window.detail, name, counted)
+    return drawn
+
+
+def test_a_bulk_decision_draws_the_detail_pane_once_not_once_a_row(
+    window: MainWindow, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Each row leaving the queue drew the selection's list again: 5,000 took half a minute.
+    window.commentQueue.selectAll()
+    drawn = count_drawing(window, monkeypatch)
+    with qtbot.waitSignal(window.desk.moderated):
+        press(qtbot, window, "a")
+    assert window.queue.rowCount() == 0
+    assert len(drawn) <= 2, drawn
+
+
+def test_a_teammates_bulk_decision_draws_the_detail_pane_once_not_once_a_row(
+    window: MainWindow, other_desk: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    window.commentQueue.selectAll()
+    drawn = count_drawing(window, monkeypatch)
+    ids = [window.queue.comment_id(row) for row in range(100)]
+    approve_elsewhere(other_desk, [i for i in ids if i is not None])
+    window.live.refresh()
+    assert window.queue.rowCount() == 200
+    # Once for the decisions, once more for whatever else the teammate did (``elsewhere``).
+    assert len(drawn) <= 2, drawn
+    assert window.commentDetail.toPlainText().startswith("200 comments selected")
+
+
+def test_when_a_teammate_takes_the_shown_comment_the_next_one_is_shown(
+    window: MainWindow, other_desk: Database, qtbot: QtBot
+) -> None:
+    for _ in range(3):
+        press(qtbot, window, "j")
+    gone, following = window.queue.comment_id(3), window.queue.comment_id(4)
+    assert gone is not None
+    assert following is not None
+    assert shown_ids(window) == [gone]
+    approve_elsewhere(other_desk, [gone])
+    window.live.refresh()
+    # Qt makes the row above current; the moderator works down the queue.
+    assert shown_ids(window) == [following]
+    assert window.commentQueue.targets(10).rows == (3,)
+    with qtbot.waitSignal(window.desk.moderated) as decided:
+        press(qtbot, window, "a")
+    assert decided.args[0].comment_ids == (following,)
+
+
+def test_when_a_teammate_takes_the_shown_comment_and_the_next_the_one_after_is_shown(
+    window: MainWindow, other_desk: Database, qtbot: QtBot
+) -> None:
+    for _ in range(3):
+        press(qtbot, window, "j")
+    taken = [window.queue.comment_id(row) for row in (3, 4)]
+    after = window.queue.comment_id(5)
+    approve_elsewhere(other_desk, [i for i in taken if i is not None])
+    window.live.refresh()
+    assert shown_ids(window) == [after]
+
+
+def test_when_a_teammate_takes_the_last_comment_shown_the_one_above_is_shown(
+    window: MainWindow, other_desk: Database, qtbot: QtBot
+) -> None:
+    window.commentQueue.setFocus()
+    qtbot.keyClick(window.commentQueue, Qt.Key.Key_End)  # type: ignore[no-untyped-call]
+    last = window.queue.rowCount() - 1
+    gone, above = window.queue.comment_id(last), window.queue.comment_id(last - 1)
+    assert gone is not None
+    approve_elsewhere(other_desk, [gone])
+    window.live.refresh()
+    assert shown_ids(window) == [above]
