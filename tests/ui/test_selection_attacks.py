@@ -11,10 +11,13 @@ import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
+from moderator.domain import ReasonCode, Status
 from moderator.services import moderation
 from moderator.storage import Database
-from tests.ui.conftest import AddArticle, press
+from tests.ui.conftest import AddArticle, Answers, press, status_of
+from ui.author_window import AuthorWindow
 from ui.main_window import MainWindow
+from ui.reason_dialog import ReasonChoice
 
 
 @pytest.fixture
@@ -116,3 +119,76 @@ def test_when_a_teammate_takes_the_last_comment_shown_the_one_above_is_shown(
     approve_elsewhere(other_desk, [gone])
     window.live.refresh()
     assert shown_ids(window) == [above]
+
+
+def restore_elsewhere(teammate: Database, comment_id: int) -> None:
+    with teammate.transaction() as session:
+        moderation.restore(session, [comment_id], actor=moderation.ensure_profile(session, "bob"))
+
+
+@pytest.fixture
+def author_window(window: MainWindow, qtbot: QtBot) -> AuthorWindow:
+    """The author window of the desk's first comment's author: one of their comments approved
+    here, the rest pending."""
+    first = window.queue.comment(0)
+    assert first is not None
+    theirs = [
+        c for row in range(1, 50) if (c := window.queue.comment(row)) and c.author == first.author
+    ]
+    window.commentQueue.select_row(window.queue.row_of(theirs[0].id) or 0)
+    with qtbot.waitSignal(window.desk.moderated):
+        press(qtbot, window, "a")
+    window.commentQueue.select_row(0)
+    author = window.review.show_author()
+    assert author is not None
+    return author
+
+
+def test_the_author_window_follows_a_teammates_decisions(
+    window: MainWindow, author_window: AuthorWindow, other_desk: Database
+) -> None:
+    pending = author_window.pending_ids()
+    assert pending is not None
+    approved = next(
+        c.id
+        for row in range(author_window.model.rowCount())
+        if (c := author_window.model.comment(row)) and c.status is Status.APPROVED
+    )
+    # Bob puts the approved comment back to pending; this desk hears of it.
+    restore_elsewhere(other_desk, approved)
+    window.live.refresh()
+    row = author_window.model.row_of(approved)
+    assert row is not None
+    assert author_window.model.comment(row).status is Status.PENDING  # type: ignore[union-attr]
+    assert f"{len(pending) + 1:,} pending" in author_window.summary.text()
+
+
+def test_the_author_window_refuses_a_comment_changed_since_it_was_shown(
+    author_window: AuthorWindow,
+    other_desk: Database,
+    database: Database,
+    answers: Answers,
+    qtbot: QtBot,
+) -> None:
+    approved = next(
+        c.id
+        for row in range(author_window.model.rowCount())
+        if (c := author_window.model.comment(row)) and c.status is Status.APPROVED
+    )
+    # Bob puts it back to pending; this desk has not heard yet, so the window shows it approved.
+    restore_elsewhere(other_desk, approved)
+    answers.reason = ReasonChoice(ReasonCode.SPAM, None)
+    with qtbot.assertNotEmitted(author_window.desk.moderated):
+        author_window.hideButton.click()
+    assert status_of(database, approved) is Status.PENDING
+
+
+def test_the_author_window_says_which_comments_it_decided(
+    window: MainWindow, author_window: AuthorWindow, qtbot: QtBot
+) -> None:
+    pending = author_window.pending_ids()
+    assert pending
+    with qtbot.waitSignal(window.desk.moderated):
+        author_window.approveButton.click()
+    said = author_window.statusBar().currentMessage()
+    assert said.startswith(f"Approved {len(pending)} comments (#{pending[0]}, #{pending[1]}, ")
