@@ -692,6 +692,11 @@ class MainWindow(QMainWindow):
             self.action_map[name].setEnabled(self.queue.rowCount() > 0)
         for name in ("actionNote", "actionNoteAuthor", "actionAuthor"):
             self.action_map[name].setEnabled(comment is not None)
+        if targets.count > 1:
+            self._why_not["actionNote"] = (
+                f"A note is on one comment, and {targets.count:,} are selected: "
+                "J or K goes back to one"
+            )
 
     def _enable_decisions(self, targets: Targets, listed: list[CommentRow]) -> None:
         """A decision is on when it applies to every comment listed (the services decide a

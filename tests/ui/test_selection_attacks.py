@@ -192,3 +192,13 @@ def test_the_author_window_says_which_comments_it_decided(
         author_window.approveButton.click()
     said = author_window.statusBar().currentMessage()
     assert said.startswith(f"Approved {len(pending)} comments (#{pending[0]}, #{pending[1]}, ")
+
+
+def test_n_with_several_selected_says_why_it_does_nothing(window: MainWindow, qtbot: QtBot) -> None:
+    window.commentQueue.setFocus()
+    qtbot.keyClick(window.commentQueue, Qt.Key.Key_Down, Qt.KeyboardModifier.ShiftModifier)  # type: ignore[no-untyped-call]
+    assert not window.action_map["actionNote"].isEnabled()
+    press(qtbot, window, "n")
+    assert window.statusBar().currentMessage() == (
+        "A note is on one comment, and 2 are selected: J or K goes back to one"
+    )
