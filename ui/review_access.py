@@ -92,7 +92,7 @@ class ReviewAccess(QObject):
         comment = self._current()
         if comment is None:
             return
-        text = self._note_picker(self._window, f"{comment.author}'s comment #{comment.position}")
+        text = self._note_picker(self._window, f"{comment.author}'s comment #{comment.id}")
         if text is not None:
             self._run(lambda: self._desk.note_comment(comment.id, text))
 

@@ -11,11 +11,13 @@ import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
-from moderator.domain import ReasonCode, Status
+from moderator.domain import ReasonCode, Role, Status
 from moderator.services import moderation
+from moderator.services.review import Outcome
 from moderator.storage import Database
 from tests.ui.conftest import AddArticle, Answers, press, status_of
 from ui.author_window import AuthorWindow
+from ui.editor_dialog import EditorChoice
 from ui.main_window import MainWindow
 from ui.reason_dialog import ReasonChoice
 
@@ -202,3 +204,60 @@ def test_n_with_several_selected_says_why_it_does_nothing(window: MainWindow, qt
     assert window.statusBar().currentMessage() == (
         "A note is on one comment, and 2 are selected: J or K goes back to one"
     )
+
+
+@pytest.fixture
+def second_article(
+    make_window: Callable[[], MainWindow], add_article: AddArticle, answers: Answers, qtbot: QtBot
+) -> MainWindow:
+    """A desk on the second of two articles (so a comment's place, 2nd, is not its id), its
+    second comment escalated, the user an editor."""
+    add_article(count=3)
+    second = add_article(count=3)
+    window = make_window()
+    window.select_article(second)
+    window.commentQueue.select_row(1)
+    answers.note = "look"
+    with qtbot.waitSignal(window.desk.moderated):
+        press(qtbot, window, "e")
+    window.desk.create_profile("tester", Role.EDITOR)
+    return window
+
+
+def test_the_review_window_names_the_comment_it_decided_by_its_id(
+    second_article: MainWindow, qtbot: QtBot
+) -> None:
+    review = second_article.review.show()
+    shown = review.current_item()
+    assert shown is not None
+    target, author = shown.comment.id, shown.comment.author
+    assert shown.comment.position != target
+    review._editor_picker = lambda *_: EditorChoice("agreed", ReasonCode.ABUSE)
+    with qtbot.waitSignal(second_article.desk.moderated):
+        review.decide(Outcome.UPHOLD)
+    assert review.statusBar().currentMessage() == (
+        f"Upheld the hide of #{target} ({author}) as Abuse or harassment"
+    )
+    review.refresh()  # as it does when it is the active window
+    with qtbot.waitSignal(second_article.desk.moderated):
+        review.approve()
+    assert review.statusBar().currentMessage() == f"Approved #{target} ({author})"
+
+
+def test_a_note_is_asked_for_naming_the_comment_by_its_id(
+    second_article: MainWindow, qtbot: QtBot
+) -> None:
+    asked: list[str] = []
+
+    def note(_parent: object, about: str) -> None:
+        asked.append(about)
+
+    comment = second_article.queue.comment(1)
+    assert comment is not None
+    second_article.commentQueue.select_row(1)
+    second_article.review._note_picker = note
+    press(qtbot, second_article, "n")
+    review = second_article.review.show()
+    review._note_picker = note
+    review.add_note()
+    assert asked == [f"{comment.author}'s comment #{comment.id}"] * 2
