@@ -668,7 +668,9 @@ class MainWindow(QMainWindow):
         targets = self.commentQueue.targets(LISTED_AT_MOST)
         listed = [c for row in targets.rows if (c := self.queue.comment(row)) is not None]
         comment = listed[0] if targets.count == 1 and listed else None
-        shown = (targets.count, tuple(listed), self.queue.rowCount() == 0)
+        # The search too: its words are lit in the comment shown.
+        search = self.queue_header.search
+        shown = (targets.count, tuple(listed), self.queue.rowCount() == 0, search)
         if shown == self._shown and not again:
             return
         self._shown = shown
@@ -682,7 +684,7 @@ class MainWindow(QMainWindow):
                 queue_empty=not self.queue.rowCount(),
                 claimed_by=None if comment is None else self.queue.claimed_by(comment.id),
                 likely=None if comment is None else self.ranker.explanation(comment.id),
-                search=self.queue_header.search,
+                search=search,
             )
         if self._all:
             # Across articles, the middle shows the article the (first) comment answers.

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QTextCursor
 from pytestqt.qtbot import QtBot
 
 from moderator.domain import ReasonCode, Role, Status
@@ -261,3 +262,19 @@ def test_a_note_is_asked_for_naming_the_comment_by_its_id(
     review._note_picker = note
     review.add_note()
     assert asked == [f"{comment.author}'s comment #{comment.id}"] * 2
+
+
+def test_a_search_that_keeps_the_shown_comment_first_lights_its_words(
+    window: MainWindow, qtbot: QtBot
+) -> None:
+    first = window.queue.comment(0)
+    assert first is not None
+    assert first.body == "comment 1"
+    press(qtbot, window, "/")
+    qtbot.keyClicks(window.searchBox, "comment 1")  # type: ignore[no-untyped-call]
+    qtbot.keyClick(window.searchBox, Qt.Key.Key_Return)  # type: ignore[no-untyped-call]
+    assert window.queue.comment_id(0) == first.id
+    view = window.commentDetail
+    cursor = QTextCursor(view.document())
+    cursor.setPosition(view.toPlainText().rindex("comment 1") + 2)
+    assert cursor.charFormat().fontUnderline()
