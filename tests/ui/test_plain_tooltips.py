@@ -9,6 +9,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import Qt as GuiQt
 from PySide6.QtGui import QTextCursor, QTextDocument
 from PySide6.QtWidgets import QTextBrowser
+from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
 from moderator.domain import Severity, Status
@@ -49,24 +50,26 @@ def test_a_marked_words_tooltip_shows_the_rule_and_what_it_said_as_typed(qtbot: 
     assert as_shown(tooltip) == f"rule{HOSTILE}: said {HOSTILE}"
 
 
-def test_a_review_threads_tooltip_shows_the_title_as_typed(qapp: object) -> None:
+def test_a_review_threads_tooltip_shows_the_title_as_typed(qtmodeltester: ModelTester) -> None:
     model = ThreadsModel()
     model.set_rows([TroubledThread(1, f"Title {HOSTILE}", 1, 1, 1, 0, T0)])
     column = list(ThreadsColumn).index(ThreadsColumn.ARTICLE)
     tooltip = model.data(model.index(0, column), Qt.ItemDataRole.ToolTipRole)
     assert as_shown(tooltip) == f"Title {HOSTILE}"
+    qtmodeltester.check(model)
 
 
-def test_an_insights_tooltip_shows_the_title_as_typed(qapp: object) -> None:
+def test_an_insights_tooltip_shows_the_title_as_typed(qtmodeltester: ModelTester) -> None:
     model: RowsModel[WaitStats] = RowsModel(WAIT_COLUMNS)
     row = WaitStats(1, f"Title {HOSTILE}", 3, timedelta(minutes=5), timedelta(minutes=9))
     model.set_rows([row])
     tooltip = model.data(model.index(0, 0), Qt.ItemDataRole.ToolTipRole)
     assert as_shown(tooltip) == f"Title {HOSTILE}"
+    qtmodeltester.check(model)
 
 
 def test_a_log_notes_tooltip_shows_the_note_as_typed(
-    database: Database, add_article: AddArticle, qapp: object
+    database: Database, add_article: AddArticle, qtmodeltester: ModelTester
 ) -> None:
     add_article(["one"])
     with database.transaction() as session:
@@ -77,3 +80,4 @@ def test_a_log_notes_tooltip_shows_the_note_as_typed(
     note = model.index(0, LOG_COLUMNS.index(LogColumn.NOTE))
     model.data(note)
     assert as_shown(model.data(note, Qt.ItemDataRole.ToolTipRole)) == f"note {HOSTILE}"
+    qtmodeltester.check(model)
