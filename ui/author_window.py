@@ -24,7 +24,7 @@ from moderator.queue import QueueFilter, list_queue
 from moderator.services.changes import ModerationChange
 from moderator.services.errors import ServiceError
 from moderator.services.moderation import Seen
-from ui.decisions import BULK_LIMIT, ReasonPicker
+from ui.decisions import BULK_LIMIT, MESSAGE_MS, ReasonPicker, done_message
 from ui.desk import Desk
 from ui.documents import author_text
 from ui.messages import refusal, warn
@@ -91,7 +91,16 @@ class AuthorWindow(QMainWindow):
         self.setCentralWidget(central)
 
         self.model.set_queue(QueueFilter(status=None, author=author))
-        for signal in (desk.moderated, desk.noted, desk.imported, desk.rules_ran):
+        # Teammates' decisions too: the window decides on the comments as it shows them.
+        for signal in (
+            desk.moderated,
+            desk.noted,
+            desk.imported,
+            desk.rules_ran,
+            desk.arrived,
+            desk.reread,
+            desk.elsewhere,
+        ):
             signal.connect(self.refresh)
         self.refresh()
 
@@ -111,7 +120,7 @@ class AuthorWindow(QMainWindow):
         buttons.addStretch()
         return buttons
 
-    def refresh(self) -> None:
+    def refresh(self, *_signal: object) -> None:
         with self.desk.database.session() as session:
             summary = author_summary(session, self.author)
             notes = author_notes(session, self.author)
@@ -148,24 +157,29 @@ class AuthorWindow(QMainWindow):
         choice = self._reason_picker(self, len(ids))
         if choice is not None:
             self._decide(
-                "hide", lambda seen: self.desk.hide(ids, choice.reason, choice.note, seen=seen)
+                "hide",
+                lambda seen: self.desk.hide(ids, choice.reason, choice.note, seen=seen),
+                ids,
             )
 
     def approve_pending(self) -> None:
         ids = self.pending_ids()
         if ids:
-            self._decide("approve", lambda seen: self.desk.approve(ids, seen=seen))
+            self._decide("approve", lambda seen: self.desk.approve(ids, seen=seen), ids)
 
-    def _decide(self, verb: str, run: Callable[[Seen | None], ModerationChange]) -> None:
+    def _decide(
+        self, verb: str, run: Callable[[Seen | None], ModerationChange], ids: list[int]
+    ) -> None:
+        """Decide on ``ids`` (pending now) as this window shows them: one it showed in another
+        state, changed at another desk since, is refused, saying who changed it."""
         try:
-            change = run(None)
+            change = run(self.model.versions(ids))
         except (ServiceError, SQLAlchemyError) as error:
             warn(self, f"Cannot {verb}", refusal(error))
             return
         self._record(change, run)
-        self.statusBar().showMessage(
-            f"{verb.capitalize()}: {len(change.comments):,} comments by {self.author}", 8000
-        )
+        authors = dict.fromkeys(change.comment_ids, self.author)
+        self.statusBar().showMessage(done_message(change, authors), MESSAGE_MS)
 
     def add_note(self) -> None:
         text = self._note_picker(self, f"the author {self.author}")

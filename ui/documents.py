@@ -27,7 +27,7 @@ from moderator.queries import (
 )
 from moderator.review_queries import Escalation, escalation_of
 from moderator.storage import Database
-from ui.queue_model import posted_text, status_text
+from ui.queue_model import plain_tooltip, posted_text, status_text
 from ui.severity import DOT_COLOURS, MARK_COLOURS, RANK
 
 # Every string below goes in through QTextCursor.insertText, which never parses markup: article
@@ -212,7 +212,7 @@ def _mark_hits(
     for flag in sorted(comment.flags, key=lambda flag: RANK[flag.severity]):
         marked = QTextCharFormat()
         marked.setBackground(MARK_COLOURS[flag.severity])
-        marked.setToolTip(f"{flag.rule_id}: {flag.explanation}")
+        marked.setToolTip(plain_tooltip(f"{flag.rule_id}: {flag.explanation}"))
         for begin, end in flag.spans:
             if begin >= min(len(comment.body), SHOWN_CHARACTERS) or end <= begin:
                 continue

@@ -12,6 +12,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from moderator.stats import ArticleStats, ModeratorStats, RuleStats
 from moderator.stats_period import PERSON_ACTIONS
 from moderator.stats_queue import WaitStats, span_text
+from ui.queue_model import plain_tooltip
 
 Row = TypeVar("Row")
 Index = QModelIndex | QPersistentModelIndex
@@ -76,7 +77,7 @@ class RowsModel(QAbstractTableModel, Generic[Row]):
             side = Qt.AlignmentFlag.AlignRight if column.numeric else Qt.AlignmentFlag.AlignLeft
             return int(side | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.ToolTipRole and not column.numeric:
-            return column.text(column.value(self._rows[index.row()]))
+            return plain_tooltip(column.text(column.value(self._rows[index.row()])))
         return None
 
     def headerData(

@@ -27,6 +27,7 @@ from PySide6.QtCore import (
 from moderator.formats.modlog import LogEntry
 from moderator.log_queries import LogFilter, count_entries, list_entries, read_head
 from moderator.storage import Database
+from ui.queue_model import plain_tooltip
 
 PAGE = 200
 # Pages kept beyond those last read: enough to scroll back and forth without reading again.
@@ -303,7 +304,7 @@ class LogModel(QAbstractTableModel):
 
 def _tooltip(entry: LogEntry, column: LogColumn) -> str | None:
     if column is LogColumn.NOTE and entry.note:
-        return entry.note
+        return plain_tooltip(entry.note)
     if column is LogColumn.TIME:
         return entry.time.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f UTC")
     return None

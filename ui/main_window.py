@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -92,6 +92,11 @@ class MainWindow(QMainWindow):
     Every write goes through the Desk; the models and this window follow its ``moderated`` and
     ``imported`` signals. No signals of its own.
     """
+
+    # While the queue follows a decision row by row: the detail pane waits for the end.
+    _following = False
+    # Where the comment after the shown one is, when the shown one is leaving the queue.
+    _landing: QPersistentModelIndex | None = None
 
     def __init__(
         self,
@@ -226,7 +231,10 @@ class MainWindow(QMainWindow):
     def _follow(self, desk: Desk) -> None:
         # Models first, so the window's own slots see them already updated.
         desk.moderated.connect(self.articles.apply_change)
-        desk.moderated.connect(self.queue.apply_change)
+        desk.moderated.connect(self._follow_change)
+        # Before the queue's view exists: its selection model moves the current row off a row
+        # being removed, and this must see where it was.
+        self.queue.rowsAboutToBeRemoved.connect(self._on_queue_rows_leaving)
         desk.imported.connect(self.articles.on_imported)
         desk.imported.connect(self._on_imported)
         # A run of the rules may flag or hide anywhere: both lists read the database again.
@@ -239,7 +247,7 @@ class MainWindow(QMainWindow):
         # Said first: the message names the comments while the queue still holds them.
         desk.arrived.connect(self._on_arrived)
         desk.arrived.connect(self.articles.apply_change)
-        desk.arrived.connect(self.queue.apply_change)
+        desk.arrived.connect(self._follow_change)
         desk.reread.connect(self._reread)
         desk.elsewhere.connect(self._on_noted)
         self.live.claims_changed.connect(self.queue.set_claims)
@@ -570,11 +578,39 @@ class MainWindow(QMainWindow):
         else:
             self._show_targets()
 
+    def _follow_change(self, change: ModerationChange) -> None:
+        """The queue follows a decision (this desk's or another's) a row at a time, and a bulk
+        one moves thousands: what the detail pane shows is worked out once, at the end."""
+        self._following = True
+        try:
+            self.queue.apply_change(change)
+        finally:
+            self._following = False
+        self._after_rows_left()
+
+    def _on_queue_rows_leaving(self, _parent: QModelIndex, first: int, last: int) -> None:
+        # Qt makes the row above a removed current row current; the moderator works down the
+        # queue, so the comment after it is the one to show next (unless it is leaving too).
+        landing = self._landing
+        marker = landing if landing is not None else self.commentQueue.currentIndex()
+        if marker.isValid() and first <= marker.row() <= last:
+            after = self.queue.index(last + 1, 0)
+            self._landing = QPersistentModelIndex(after) if after.isValid() else None
+
     def _on_queue_rows_removed(self) -> None:
-        # When the shown comment leaves (another desk decided it), the view makes the next row
-        # current without selecting it: select it, so that what is shown is what is decided.
+        if not self._following:
+            self._after_rows_left()
+
+    def _after_rows_left(self) -> None:
+        # When the shown comment has left (another desk decided it), the view made another row
+        # current without selecting it: select the next one, so what is shown is what is decided.
+        landing, self._landing = self._landing, None
         current = self.commentQueue.currentIndex()
-        if current.isValid() and not self.commentQueue.selectionModel().hasSelection():
+        if self.commentQueue.selectionModel().hasSelection():
+            self._show_targets()
+        elif landing is not None and landing.isValid():
+            self.commentQueue.select_row(landing.row())
+        elif current.isValid():
             self.commentQueue.select_row(current.row())
         else:
             self._show_targets()
@@ -627,10 +663,14 @@ class MainWindow(QMainWindow):
     def _show_targets(self, *_signal: object, again: bool = False) -> None:
         """Show what a decision would act on now (the queue's one rule): one comment in full,
         or the selected comments listed; and turn on the decisions that can apply to them."""
+        if self._following:
+            return
         targets = self.commentQueue.targets(LISTED_AT_MOST)
         listed = [c for row in targets.rows if (c := self.queue.comment(row)) is not None]
         comment = listed[0] if targets.count == 1 and listed else None
-        shown = (targets.count, tuple(listed), self.queue.rowCount() == 0)
+        # The search too: its words are lit in the comment shown.
+        search = self.queue_header.search
+        shown = (targets.count, tuple(listed), self.queue.rowCount() == 0, search)
         if shown == self._shown and not again:
             return
         self._shown = shown
@@ -644,7 +684,7 @@ class MainWindow(QMainWindow):
                 queue_empty=not self.queue.rowCount(),
                 claimed_by=None if comment is None else self.queue.claimed_by(comment.id),
                 likely=None if comment is None else self.ranker.explanation(comment.id),
-                search=self.queue_header.search,
+                search=search,
             )
         if self._all:
             # Across articles, the middle shows the article the (first) comment answers.
@@ -654,6 +694,11 @@ class MainWindow(QMainWindow):
             self.action_map[name].setEnabled(self.queue.rowCount() > 0)
         for name in ("actionNote", "actionNoteAuthor", "actionAuthor"):
             self.action_map[name].setEnabled(comment is not None)
+        if targets.count > 1:
+            self._why_not["actionNote"] = (
+                f"A note is on one comment, and {targets.count:,} are selected: "
+                "J or K goes back to one"
+            )
 
     def _enable_decisions(self, targets: Targets, listed: list[CommentRow]) -> None:
         """A decision is on when it applies to every comment listed (the services decide a

@@ -10,7 +10,7 @@ from PySide6.QtGui import QFont
 
 from moderator.display import one_line
 from moderator.review_queries import ThreadItem, TroubledThread
-from ui.queue_model import flags_text, status_text
+from ui.queue_model import flags_text, plain_tooltip, status_text
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 # How far a reply is indented per level, in characters.
@@ -84,9 +84,9 @@ class ThreadsModel(_SnapshotTable):
         column = self.COLUMNS[index.column()]
         if column is ThreadsColumn.ARTICLE:
             lock = "🔒 " if thread.locked else ""
-            return lock + (
-                thread.title if role == Qt.ItemDataRole.ToolTipRole else one_line(thread.title, 70)
-            )
+            if role == Qt.ItemDataRole.ToolTipRole:
+                return plain_tooltip(lock + thread.title)
+            return lock + one_line(thread.title, 70)
         if column is ThreadsColumn.WHY:
             return thread.why()
         return thread.waiting_since.astimezone().strftime("%d %b %Y %H:%M")

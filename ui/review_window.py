@@ -28,7 +28,7 @@ from moderator.services.errors import ServiceError
 from moderator.services.moderation import Seen
 from moderator.services.review import Outcome
 from ui.commands import Again
-from ui.decisions import ReasonPicker
+from ui.decisions import MESSAGE_MS, ReasonPicker, done_message
 from ui.desk import Desk
 from ui.documents import show_comment_in_context
 from ui.editor_dialog import EditorPicker, ask_editor_choice
@@ -303,7 +303,7 @@ class ReviewWindow(QMainWindow):
             warn(self, f"Cannot {outcome}", refusal(error))
             return
         self._record(change, run)
-        self.statusBar().showMessage(f"Comment #{item.comment.id}: {outcome}", 8000)
+        self._say_done(change, item)
 
     def approve(self) -> None:
         self._as_in_queue("approve", lambda ids, seen: self.desk.approve(ids, seen=seen))
@@ -336,6 +336,13 @@ class ReviewWindow(QMainWindow):
             warn(self, f"Cannot {verb}", refusal(error))
             return
         self._record(change, lambda seen: run(ids, seen))
+        self._say_done(change, item)
+
+    def _say_done(self, change: ModerationChange, item: ThreadItem) -> None:
+        # By its id, as every message names a comment: its place in the thread is another's id.
+        self.statusBar().showMessage(
+            done_message(change, {item.comment.id: item.comment.author}), MESSAGE_MS
+        )
 
     def add_note(self) -> None:
         item = self.current_item()
