@@ -27,7 +27,8 @@ from moderator.queries import (
 )
 from moderator.review_queries import Escalation, escalation_of
 from moderator.storage import Database
-from ui.queue_model import plain_tooltip, posted_text, status_text
+from ui.messages import plain_tooltip
+from ui.queue_model import posted_text, status_text
 from ui.severity import DOT_COLOURS, MARK_COLOURS, RANK
 
 # Every string below goes in through QTextCursor.insertText, which never parses markup: article

@@ -12,7 +12,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from moderator.stats import ArticleStats, ModeratorStats, RuleStats
 from moderator.stats_period import PERSON_ACTIONS
 from moderator.stats_queue import WaitStats, span_text
-from ui.queue_model import plain_tooltip
+from ui.messages import plain_tooltip
 
 Row = TypeVar("Row")
 Index = QModelIndex | QPersistentModelIndex

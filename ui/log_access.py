@@ -11,6 +11,7 @@ from ui.desk import Desk
 from ui.log_export_flow import ExportChooser, LogExportFlow, ask_export
 from ui.log_status import LogStatus
 from ui.log_window import LogWindow, RevertConfirmer, confirm_revert
+from ui.messages import plain_tooltip
 
 # Shows a comment on the desk: (comment id, article id).
 ShowComment = Callable[[int, int], None]
@@ -89,4 +90,6 @@ class LogAccess(QObject):
 
     def _show_status(self) -> None:
         self.badge.setText(self.status.text())
-        self.badge.setToolTip(self.status.detail() + "\n\nClick to open the moderation log.")
+        self.badge.setToolTip(
+            plain_tooltip(self.status.detail() + "\n\nClick to open the moderation log.")
+        )

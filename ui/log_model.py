@@ -27,7 +27,7 @@ from PySide6.QtCore import (
 from moderator.formats.modlog import LogEntry
 from moderator.log_queries import LogFilter, count_entries, list_entries, read_head
 from moderator.storage import Database
-from ui.queue_model import plain_tooltip
+from ui.messages import plain_tooltip
 
 PAGE = 200
 # Pages kept beyond those last read: enough to scroll back and forth without reading again.

@@ -32,7 +32,7 @@ from ui.log_export_flow import LogExportFlow
 from ui.log_filter_bar import LogFilterBar
 from ui.log_model import COLUMNS, LogColumn, LogModel, local_time, status_change, who
 from ui.log_status import LogStatus
-from ui.messages import plain_box, refusal, warn
+from ui.messages import plain_box, plain_tooltip, refusal, warn
 from ui.window_layout import restore_layout, save_layout
 
 SAVED_SPLITTERS = ("logSplitter",)
@@ -303,7 +303,7 @@ class LogWindow(QMainWindow):
 
     def _show_verification(self) -> None:
         self.verified_label.setText(self.status.text())
-        self.verified_label.setToolTip(self.status.detail())
+        self.verified_label.setToolTip(plain_tooltip(self.status.detail()))
 
     # --- acting ----------------------------------------------------------------------------
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QWidget
 from sqlalchemy.exc import SQLAlchemyError
@@ -30,3 +32,9 @@ def refusal(error: Exception) -> str:
     """Why an action was refused: the service's own reason, or the database's refusal in
     plain words (a full disk, a read-only database ... nothing of it was saved)."""
     return explain_refusal(error) if isinstance(error, SQLAlchemyError) else str(error)
+
+
+def plain_tooltip(text: str) -> str:
+    """A tooltip that shows ``text`` as typed: Qt guesses rich text in tooltips, so the text
+    is escaped inside markup that says so (its line breaks kept)."""
+    return f"<qt>{html.escape(text).replace(chr(10), '<br>')}</qt>" if text else ""

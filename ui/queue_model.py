@@ -4,7 +4,6 @@ the view is, following decisions in place."""
 from __future__ import annotations
 
 import dataclasses
-import html
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from enum import Enum
@@ -38,6 +37,7 @@ from moderator.queue import (
 from moderator.services.changes import CommentChange, ModerationChange
 from moderator.storage import Database
 from ui.held_rows import HeldRows
+from ui.messages import plain_tooltip
 from ui.severity import DOT_COLOURS, RANK
 
 AnyIndex = QModelIndex | QPersistentModelIndex
@@ -136,12 +136,6 @@ def flags_described(row: CommentRow, holder: str | None = None) -> str:
     if holder is not None:
         parts.append(f"{one_line(holder, 40)} has it open at another desk")
     return " · ".join(parts)
-
-
-def plain_tooltip(text: str) -> str:
-    """A tooltip that shows ``text`` as typed: Qt guesses rich text in tooltips, so the text
-    is escaped inside markup that says so."""
-    return f"<qt>{html.escape(text)}</qt>" if text else ""
 
 
 def likely_text(row: CommentRow) -> str:

@@ -10,7 +10,8 @@ from PySide6.QtGui import QFont
 
 from moderator.display import one_line
 from moderator.review_queries import ThreadItem, TroubledThread
-from ui.queue_model import flags_text, plain_tooltip, status_text
+from ui.messages import plain_tooltip
+from ui.queue_model import flags_text, status_text
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 # How far a reply is indented per level, in characters.

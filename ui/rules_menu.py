@@ -17,7 +17,7 @@ from moderator.rules.loader import LoadedRuleSet, LoadError
 from moderator.services.errors import ServiceError
 from ui.desk import Desk, read_rules
 from ui.jobs import Job, dismiss, progress_dialog
-from ui.messages import warn
+from ui.messages import plain_tooltip, warn
 
 # Injected so tests can answer without a modal dialog.
 RuleFilePicker = Callable[[QWidget], Path | None]
@@ -97,7 +97,7 @@ class RulesMenu(QObject):
         except (LoadError, settings.SettingsError) as error:
             said, tip = "Active rule set has problems", str(error)
         self.active.setText(said)
-        self.active.setToolTip(tip)
+        self.active.setToolTip(plain_tooltip(tip))
 
     def choose_rule_set(self) -> None:
         path = self._file_picker(self._window)

@@ -23,6 +23,7 @@ from ui.documents import show_comment
 from ui.insights_models import WAIT_COLUMNS, RowsModel
 from ui.log_model import COLUMNS as LOG_COLUMNS
 from ui.log_model import LogColumn, LogModel
+from ui.messages import plain_tooltip
 from ui.review_models import ThreadsColumn, ThreadsModel
 
 T0 = datetime(2025, 1, 14, 8, 0, tzinfo=UTC)
@@ -81,3 +82,8 @@ def test_a_log_notes_tooltip_shows_the_note_as_typed(
     model.data(note)
     assert as_shown(model.data(note, Qt.ItemDataRole.ToolTipRole)) == f"note {HOSTILE}"
     qtmodeltester.check(model)
+
+
+def test_a_plain_tooltip_keeps_its_lines_and_shows_markup_as_typed() -> None:
+    assert plain_tooltip("a <b>\nline & more") == "<qt>a &lt;b&gt;<br>line &amp; more</qt>"
+    assert plain_tooltip("") == ""
