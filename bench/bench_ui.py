@@ -155,7 +155,7 @@ def peak_rss_mb() -> float:
     return float("nan")
 
 
-def spam(_parent: QWidget, _count: int) -> ReasonChoice:
+def spam(parent: QWidget, count: int, about: str = "") -> ReasonChoice:
     """The hide dialog answered at once, as a moderator pressing 1 then Enter."""
     return ReasonChoice(ReasonCode.SPAM, None)
 

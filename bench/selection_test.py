@@ -134,10 +134,10 @@ def drive(database: Database, teammate: Database, rng: random.Random, steps: int
     app = QApplication.instance() or QApplication([])
     run = Run()
 
-    def reason(_parent: QWidget, _count: int) -> ReasonChoice:
+    def reason(parent: QWidget, count: int, about: str = "") -> ReasonChoice:
         return ReasonChoice(ReasonCode.SPAM, None)
 
-    def note(_parent: QWidget, _count: int) -> str:
+    def note(parent: QWidget, count: int, about: str = "") -> str:
         return ""
 
     window = MainWindow(Desk(database, actor="desk"), reason_picker=reason, note_picker=note)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from typing import Protocol
 
 from PySide6.QtCore import QObject
 from PySide6.QtGui import QAction, QUndoStack
@@ -23,17 +24,26 @@ from ui.queue_model import CommentQueueModel
 from ui.queue_view import CommentQueueView
 from ui.reason_dialog import ReasonChoice
 
-# Injected so tests (and later a command palette) can answer without a modal dialog.
-ReasonPicker = Callable[[QWidget, int], ReasonChoice | None]
-# (parent, comments) -> the note for the editor ("" for none), or None when cancelled.
-NotePicker = Callable[[QWidget, int], str | None]
+
+class ReasonPicker(Protocol):
+    """Asks why ``count`` comments (``about``: which, "#12 (ann)") are hidden; None when
+    cancelled. Injected so tests (and later a command palette) answer without a dialog."""
+
+    def __call__(self, parent: QWidget, count: int, about: str = "") -> ReasonChoice | None: ...
 
 
-def ask_escalation_note(parent: QWidget, count: int) -> str | None:
+class NotePicker(Protocol):
+    """Asks for the note to the editor on ``count`` comments (``about``: which): "" for none,
+    None when cancelled."""
+
+    def __call__(self, parent: QWidget, count: int, about: str = "") -> str | None: ...
+
+
+def ask_escalation_note(parent: QWidget, count: int, about: str = "") -> str | None:
     noun = "this comment" if count == 1 else f"these {count} comments"
     dialog = QInputDialog(parent)
     dialog.setObjectName("escalationNote")
-    dialog.setWindowTitle("Escalate to an editor")
+    dialog.setWindowTitle(f"Escalate {about} to an editor" if about else "Escalate to an editor")
     dialog.setLabelText(f"What should the editor look at in {noun}? (optional)")
     beside_the_comment(dialog, parent)
     try:
@@ -143,7 +153,7 @@ class Decisions(QObject):
         if not ids:
             return
         seen = self._queue.versions(ids)
-        note = self._note_picker(self._window, len(ids))
+        note = self._note_picker(self._window, len(ids), named(ids, self._named))
         if note is not None:
             self._decide(
                 "escalate",
@@ -157,7 +167,8 @@ class Decisions(QObject):
         if not ids:
             return
         seen = self._queue.versions(ids)
-        choice = self._reason_picker(self._window, len(ids))
+        # The dialog says what it is about: a queue read again behind it may show another.
+        choice = self._reason_picker(self._window, len(ids), named(ids, self._named))
         if choice is not None:
             self._decide(
                 "hide",

@@ -40,10 +40,12 @@ class ReasonDialog(QDialog):
     until one is typed. No signals beyond QDialog's own.
     """
 
-    def __init__(self, count: int = 1, parent: QWidget | None = None) -> None:
+    def __init__(self, count: int = 1, parent: QWidget | None = None, about: str = "") -> None:
         super().__init__(parent)
         self.setObjectName("reasonDialog")
-        self.setWindowTitle("Hide comment" if count == 1 else f"Hide {count} comments")
+        # Named ("Hide #12 (ann)"): the dialog is modal, and what is behind it may change.
+        plain = "Hide comment" if count == 1 else f"Hide {count} comments"
+        self.setWindowTitle(f"Hide {about}" if about else plain)
 
         prompt = QLabel("Why is it being hidden? Press a number or use the arrows.", self)
         self.reasons = QListWidget(self)
@@ -149,9 +151,9 @@ class ReasonDialog(QDialog):
             self.note.setFocus()
 
 
-def pick_reason(parent: QWidget | None, count: int) -> ReasonChoice | None:
+def pick_reason(parent: QWidget | None, count: int, about: str = "") -> ReasonChoice | None:
     """Ask for a reason in a modal dialog; ``None`` when cancelled."""
-    dialog = ReasonDialog(count, parent)
+    dialog = ReasonDialog(count, parent, about)
     beside_the_comment(dialog, parent)
     try:
         return dialog.choice() if dialog.exec() == QDialog.DialogCode.Accepted else None

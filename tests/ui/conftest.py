@@ -95,16 +95,20 @@ class Answers:
         self.export: ExportRequest | None = None
         self.revert = True
         self.asked: list[str] = []
+        # What the last dialog asked about ("#12 (ann)").
+        self.about = ""
 
-    def pick_reason(self, _parent: QWidget, count: int) -> ReasonChoice | None:
+    def pick_reason(self, _parent: QWidget, count: int, about: str = "") -> ReasonChoice | None:
         self.asked.append(f"reason for {count}")
+        self.about = about
         return self.reason
 
     def pick_files(self, _parent: QWidget) -> Sequence[Path]:
         self.asked.append("files")
         return self.files
 
-    def pick_note(self, _parent: QWidget, count: int) -> str | None:
+    def pick_note(self, _parent: QWidget, count: int, about: str = "") -> str | None:
+        self.about = about
         self.asked.append(f"note for {count}")
         return self.note
 

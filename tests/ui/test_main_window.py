@@ -157,6 +157,8 @@ def test_h_hides_with_the_reason_picked(
     answers.reason = None
     press(qtbot, window, "h")
     assert answers.asked == ["reason for 1"]
+    # The dialog names what it is about: the queue behind a modal dialog may change.
+    assert answers.about == f"#{target} ({author})"
     assert status_of(database, target) is Status.PENDING
 
     answers.reason = ReasonChoice(ReasonCode.ABUSE, "insult")

@@ -32,6 +32,7 @@ def test_every_reason_is_listed_with_its_digit(dialog: ReasonDialog) -> None:
         f"{digit}   {code.label}" for digit, code in zip(DIGITS, ReasonCode, strict=True)
     ]
     assert dialog.windowTitle() == "Hide 2 comments"
+    assert ReasonDialog(1, None, "#12 (ann)").windowTitle() == "Hide #12 (ann)"
     # Nothing is chosen for the moderator: H then Enter must not file a comment as spam.
     assert dialog.reason() is None
 
