@@ -353,8 +353,8 @@ def run_backtest_command(database: Database, args: argparse.Namespace) -> int:
         {
             "rule_id": outcome.rule_id,
             "hits": outcome.hits,
-            "hidden": outcome.hidden,
-            "approved": outcome.approved,
+            "hidden_by_people": outcome.hidden,
+            "approved_by_people": outcome.approved,
             "precision": outcome.precision,
         }
         for outcome in report.rules.values()
@@ -373,13 +373,13 @@ def run_backtest_command(database: Database, args: argparse.Namespace) -> int:
         return 0
     print_table(
         sys.stdout,
-        ("RULE", "HITS", "HIDDEN", "APPROVED", "PRECISION"),
+        ("RULE", "HITS", "HIDDEN BY PEOPLE", "APPROVED BY PEOPLE", "PRECISION"),
         [
             (
                 row["rule_id"],
                 row["hits"],
-                row["hidden"],
-                row["approved"],
+                row["hidden_by_people"],
+                row["approved_by_people"],
                 "-" if row["precision"] is None else f"{row['precision']:.0%}",
             )
             for row in rows

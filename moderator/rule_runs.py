@@ -15,6 +15,7 @@ from moderator.models import Author, Comment
 from moderator.rules.engine import RuleEngine
 from moderator.rules.model import CommentSnapshot, RuleSet
 from moderator.services.flagging import FlagChange, StoredHistory, scorer_for, store_hits
+from moderator.stats import people_verdicts
 from moderator.storage import Database
 
 PAGE = 2_000
@@ -130,7 +131,9 @@ def _pages(
 
 @dataclass
 class RuleOutcome:
-    """One rule over the stored comments: what it hit, and how people decided those comments."""
+    """One rule over the stored comments: what it hit, and how people decided those comments
+    (``hidden`` and ``approved`` count people's standing verdicts only, never the rules' own
+    hides)."""
 
     rule_id: str
     hits: int = 0
@@ -181,15 +184,20 @@ def backtest(
         if compared is not None:
             compared.reset()
         for page in _pages(reader):
-            for _, comment, status in page:
+            # How people decided the page's comments: the rules' own hides are not theirs.
+            verdicts = people_verdicts(
+                reader, [comment_id for comment_id, _, status in page if status != Status.PENDING]
+            )
+            for comment_id, comment, status in page:
                 hits = tried.check(comment)
                 report.checked += 1
                 report.flagged += bool(hits)
+                by_people = verdicts.get(comment_id) == status
                 for rule_id in {hit.rule_id for hit in hits}:
                     outcome = report.rules[rule_id]
                     outcome.hits += 1
-                    outcome.hidden += status == Status.HIDDEN
-                    outcome.approved += status == Status.APPROVED
+                    outcome.hidden += by_people and status == Status.HIDDEN
+                    outcome.approved += by_people and status == Status.APPROVED
                 if compared is not None:
                     before = bool(compared.check(comment))
                     report.added += bool(hits) and not before

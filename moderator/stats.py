@@ -11,7 +11,7 @@ the desk's.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -21,6 +21,7 @@ from sqlalchemy import ColumnElement, and_, case, exists, func, literal, literal
 from sqlalchemy.orm import Session, aliased
 
 from moderator import stats_hours, stats_queue
+from moderator.batching import chunked
 from moderator.domain import ActionKind, Status
 from moderator.formats.modlog import SYSTEM
 from moderator.models import Comment, Flag, LogEntryRow
@@ -303,6 +304,33 @@ _VERDICTS = tuple(
     str(kind)
     for kind in (ActionKind.APPROVE, ActionKind.HIDE, ActionKind.UPHOLD, ActionKind.OVERTURN)
 )
+
+
+def people_verdicts(session: Session, comment_ids: Sequence[int]) -> dict[int, Status]:
+    """Where each comment's latest verdict by a person (not taken back) left it, for those
+    that have one: a comment stands as people decided it when this is its status now."""
+    decision = aliased(LogEntryRow)
+    taken_back = aliased(LogEntryRow)
+    found: dict[int, Status] = {}
+    for chunk in chunked(list(comment_ids)):
+        rows = session.execute(
+            select(decision.comment_id, decision.to_status)
+            .where(
+                decision.comment_id.in_(chunk),
+                decision.actor != SYSTEM,
+                decision.action.in_(_VERDICTS),
+                ~exists().where(
+                    taken_back.comment_id == decision.comment_id,
+                    taken_back.reverts == decision.seq,
+                ),
+            )
+            .order_by(decision.seq)
+        )
+        # In log order: the latest verdict on each comment is the one kept.
+        for comment_id, to_status in rows:
+            if comment_id is not None and to_status is not None:
+                found[comment_id] = Status(to_status)
+    return found
 
 
 def _standing(system_hid: ColumnElement[bool]) -> ColumnElement[Any]:

@@ -90,7 +90,11 @@ def test_backtest_reports_per_rule_and_changes_nothing(
     assert code == 0, err
     report = json.loads(out)
     insults = next(rule for rule in report["rules"] if rule["rule_id"] == "insults")
-    assert (insults["hits"], insults["hidden"], insults["approved"]) == (2, 1, 1)
+    assert (insults["hits"], insults["hidden_by_people"], insults["approved_by_people"]) == (
+        2,
+        1,
+        1,
+    )
     assert insults["precision"] == 0.5
     assert report["checked"] == 3
     assert report["added"] is None
@@ -103,3 +107,32 @@ def test_backtest_reports_per_rule_and_changes_nothing(
     assert "nothing was changed" in out
     _, out, _ = run(capsys, "--db", db, "queue", "--flagged", "--json", "--status", "all")
     assert json.loads(out)["comments"] == []
+
+
+def test_a_backtest_counts_people_s_verdicts_not_the_rules_own_hides(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = str(tmp_path / "db.sqlite3")
+    hiding = tmp_path / "hiding.toml"
+    hiding.write_text(
+        '[[rule]]\nid = "idiots"\nkind = "words"\nterms = ["idiot"]\naction = "hide"\n',
+        encoding="utf-8",
+    )
+    scrape = tmp_path / "a.txt"
+    scrape.write_text(SCRAPE, encoding="utf-8")
+    assert run(capsys, "--db", db, "import", "--rules", str(hiding), str(scrape))[0] == 0
+    code, out, err = run(capsys, "--db", db, "rules", "backtest", "--rules", str(hiding), "--json")
+    assert code == 0, err
+    (idiots,) = json.loads(out)["rules"]
+    # The rule hid it itself and nobody decided: no verdict by people, no precision (was 100%).
+    assert (idiots["hits"], idiots["hidden_by_people"], idiots["approved_by_people"]) == (1, 0, 0)
+    assert idiots["precision"] is None
+    # A person publishing what the rule hid is a verdict against it.
+    _, out, _ = run(capsys, "--db", db, "queue", "--json", "--status", "all")
+    hid = next(c["id"] for c in json.loads(out)["comments"] if c["author"] == "ann")
+    assert run(capsys, "--db", db, "profile", "ed", "--role", "editor", "--as", "ed")[0] == 0
+    assert run(capsys, "--db", db, "approve", str(hid), "--as", "ed")[0] == 0
+    _, out, _ = run(capsys, "--db", db, "rules", "backtest", "--rules", str(hiding), "--json")
+    (idiots,) = json.loads(out)["rules"]
+    assert (idiots["hidden_by_people"], idiots["approved_by_people"]) == (0, 1)
+    assert idiots["precision"] == 0.0
