@@ -22,6 +22,7 @@ from moderator.cli_rules import (
     Standalone,
     add_rules_commands,
     add_rules_option,
+    authorize_rules,
     load_for_database_command,
 )
 from moderator.cli_stats import add_stats_commands
@@ -229,6 +230,8 @@ def run_import(database: Database, args: argparse.Namespace) -> int:
         if loaded is None:
             return 1
         rules = loaded.rule_set
+        # New comments may be hidden by it: the chosen set, or an editor's choice of another.
+        authorize_rules(database, rules, explicit=args.rules is not None, actor=args.actor)
     progress = ProgressBar(sys.stderr) if sys.stderr.isatty() else None
     try:
         report = import_paths(

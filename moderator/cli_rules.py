@@ -75,6 +75,12 @@ def add_rules_commands(commands: argparse._SubParsersAction[argparse.ArgumentPar
     )
     add_rules_option(run)
     run.add_argument("--article", type=int, metavar="ID", help="only this article's comments")
+    run.add_argument(
+        "--as",
+        dest="actor",
+        metavar="NAME",
+        help="who runs it (a rule set other than the chosen one takes an editor; logged)",
+    )
     run.set_defaults(handler=run_rules_command)
 
     backtest = sub.add_parser(
@@ -312,12 +318,28 @@ def load_for_database_command(args: argparse.Namespace) -> LoadedRuleSet | None:
     return loaded
 
 
+def authorize_rules(
+    database: Database, rule_set: RuleSet, *, explicit: bool, actor: str | None
+) -> None:
+    """A run that can hide takes the chosen rule set (anyone), or, named with ``--rules``,
+    any other as an editor's act, logged under their name; ``ServiceError`` otherwise."""
+    from moderator.services import moderation, rulesets  # noqa: PLC0415
+
+    with database.transaction() as session:
+        if not explicit:
+            rulesets.check_active(session, rule_set)
+            return
+        name = actor or moderation.default_actor_name(remembered=settings.remembered_profile_name())
+        rulesets.allow_run(session, rule_set, actor=moderation.ensure_profile(session, name))
+
+
 def run_rules_command(database: Database, args: argparse.Namespace) -> int:
     from moderator.rule_runs import run_rules  # noqa: PLC0415 - needs the database layers
 
     loaded = load_for_database_command(args)
     if loaded is None:
         return 1
+    authorize_rules(database, loaded.rule_set, explicit=args.rules is not None, actor=args.actor)
     bar = ProgressBar(sys.stderr) if sys.stderr.isatty() else None
     report = run_rules(
         database,

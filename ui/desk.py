@@ -24,7 +24,7 @@ from moderator.services.errors import TransitionError
 from moderator.services.moderation import Seen
 from moderator.services.notes import NoteChange
 from moderator.services.review import Outcome
-from moderator.services.rulesets import choose_rule_set
+from moderator.services.rulesets import check_active, choose_rule_set
 from moderator.storage import Database
 from ui.jobs import Job, Progress
 
@@ -38,6 +38,15 @@ def read_rules(path: Path) -> LoadedRuleSet:
 def active_rule_set() -> RuleSet:
     """The rule set new comments are checked with (the user's choice, else the default)."""
     return read_rules(settings.active_rule_set_path()).rule_set
+
+
+def pinned_rule_set(database: Database) -> RuleSet:
+    """The active rule set, once it is the one an editor chose for this database (its file
+    unchanged since): ``RuleSetNotChosenError`` otherwise, ``LoadError`` for a broken one."""
+    rules = active_rule_set()
+    with database.session() as session:
+        check_active(session, rules)
+    return rules
 
 
 class Desk(QObject):
@@ -220,7 +229,7 @@ class Desk(QObject):
         partway (``ImportAborted``), the files committed before it are still announced, then
         the error propagates.
         """
-        rules = active_rule_set()
+        rules = pinned_rule_set(self._database)
         try:
             report = import_files(
                 self._database, [Path(p) for p in paths], rules=rules, actor=self._actor
@@ -249,9 +258,10 @@ class Desk(QObject):
         in a worker thread; the job can be stopped between pages (what was done stays done).
         ``rules_ran`` is emitted here when it ends.
 
-        The active rule set is read now: one with problems raises ``LoadError``.
+        The active rule set is read now: one with problems raises ``LoadError``, one an editor
+        did not choose (or whose file changed since) ``RuleSetNotChosenError``.
         """
-        rules = active_rule_set()
+        rules = pinned_rule_set(self._database)
         database = self._database
 
         def work(progress: Progress, stop: StopRequested) -> RuleRunReport:
@@ -271,9 +281,10 @@ class Desk(QObject):
         """:meth:`import_paths` in a worker thread; the returned job reports progress and can
         be stopped between files. ``imported`` is emitted in this thread when it ends (also
         when the database failed partway: with the files committed before). The active rule
-        set is read now: one with problems raises ``LoadError`` and nothing starts.
+        set is read now: one with problems raises ``LoadError`` and nothing starts, as does
+        one an editor did not choose (``RuleSetNotChosenError``).
         """
-        rules = active_rule_set()
+        rules = pinned_rule_set(self._database)
         files = [Path(p) for p in paths]
         database = self._database
         actor = self._actor

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QFileDialog, QMainWindow, QProgressDialog, QWidget
 
 from moderator.importer import ImportAborted, ImportReport
 from moderator.rules.loader import LoadError
+from moderator.services.errors import ServiceError
 from ui.desk import Desk
 from ui.jobs import Job, dismiss, progress_dialog
 from ui.messages import warn
@@ -78,6 +79,9 @@ class ImportFlow(QObject):
         except LoadError as error:
             text = f"The active rule set has problems:\n\n{error}"
             warn(self._window, "Nothing imported", text)
+            return None
+        except ServiceError as error:
+            warn(self._window, "Nothing imported", f"{str(error)[:1].upper()}{str(error)[1:]}.")
             return None
         self.job = job
         # Short imports (the demo) finish before the dialog would show.

@@ -134,6 +134,9 @@ class RulesMenu(QObject):
         except LoadError as error:
             warn(self._window, "Rules not run", f"The active rule set has problems:\n\n{error}")
             return None
+        except ServiceError as error:
+            warn(self._window, "Rules not run", f"{str(error)[:1].upper()}{str(error)[1:]}.")
+            return None
         self.job = job
         self.dialog = progress_dialog(
             self._window, job, name="rulesProgress", title="Run rules", label="Checking comments…"

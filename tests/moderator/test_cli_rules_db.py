@@ -120,7 +120,11 @@ def test_a_backtest_counts_people_s_verdicts_not_the_rules_own_hides(
     )
     scrape = tmp_path / "a.txt"
     scrape.write_text(SCRAPE, encoding="utf-8")
-    assert run(capsys, "--db", db, "import", "--rules", str(hiding), str(scrape))[0] == 0
+    assert run(capsys, "--db", db, "profile", "ed", "--role", "editor", "--as", "ed")[0] == 0
+    code, _, err = run(
+        capsys, "--db", db, "import", "--rules", str(hiding), str(scrape), "--as", "ed"
+    )
+    assert code == 0, err
     code, out, err = run(capsys, "--db", db, "rules", "backtest", "--rules", str(hiding), "--json")
     assert code == 0, err
     (idiots,) = json.loads(out)["rules"]
@@ -130,9 +134,40 @@ def test_a_backtest_counts_people_s_verdicts_not_the_rules_own_hides(
     # A person publishing what the rule hid is a verdict against it.
     _, out, _ = run(capsys, "--db", db, "queue", "--json", "--status", "all")
     hid = next(c["id"] for c in json.loads(out)["comments"] if c["author"] == "ann")
-    assert run(capsys, "--db", db, "profile", "ed", "--role", "editor", "--as", "ed")[0] == 0
     assert run(capsys, "--db", db, "approve", str(hid), "--as", "ed")[0] == 0
     _, out, _ = run(capsys, "--db", db, "rules", "backtest", "--rules", str(hiding), "--json")
     (idiots,) = json.loads(out)["rules"]
     assert (idiots["hidden_by_people"], idiots["approved_by_people"]) == (0, 1)
     assert idiots["precision"] == 0.0
+
+
+def test_a_rule_set_not_chosen_hides_only_by_an_editors_act(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = str(tmp_path / "db.sqlite3")
+    scrape = tmp_path / "a.txt"
+    scrape.write_text(SCRAPE, encoding="utf-8")
+    assert run(capsys, "--db", db, "import", str(scrape), "--as", "mo")[0] == 0
+    evil = tmp_path / "evil.toml"
+    evil.write_text(
+        '[[rule]]\nid = "all"\nkind = "words"\nterms = ["the", "idiot"]\naction = "hide"\n',
+        encoding="utf-8",
+    )
+    # A moderator: refused before anything is checked (it hid 434 comments as `system`).
+    for command in (["rules", "run", "--rules", str(evil)], ["import", "--rules", str(evil)]):
+        args = [*command, str(scrape)] if command[0] == "import" else command
+        code, _, err = run(capsys, "--db", db, *args, "--as", "mo")
+        assert code == 1
+        assert "needs the editor role; mo is a moderator" in err
+    _, out, _ = run(capsys, "--db", db, "queue", "--json", "--status", "hidden")
+    assert json.loads(out)["comments"] == []
+    # Dry runs stay open to everyone.
+    assert run(capsys, "--db", db, "rules", "backtest", "--rules", str(evil))[0] == 0
+    # An editor may, and the log names them and the set.
+    assert run(capsys, "--db", db, "profile", "ed", "--role", "editor", "--as", "ed")[0] == 0
+    code, out, err = run(capsys, "--db", db, "rules", "run", "--rules", str(evil), "--as", "ed")
+    assert code == 0, err
+    assert "2 hidden by rules" in out
+    _, out, _ = run(capsys, "--db", db, "log", "export", "--format", "jsonl", "--out", "-")
+    runs = [json.loads(line) for line in out.splitlines() if '"rules-run"' in line]
+    assert [(entry["actor"], entry["role"]) for entry in runs] == [("ed", "editor")]

@@ -71,6 +71,8 @@ def test_the_rules_own_hides_apart_from_people_s(
         "Thumb bob 1 May 2020, 11:00\n\nScumbag!\n",
         encoding="utf-8",
     )
+    # A rule set other than the chosen one hides only by an editor's act.
+    assert run("profile", "ann", "--role", "editor", "--as", "ann")[0] == 0
     code, _, err = run("import", str(article), "--rules", str(rules), "--as", "ann")
     assert code == 0, err
     assert err.strip().endswith("2 hidden by rules")
@@ -97,7 +99,7 @@ def test_the_rules_own_hides_apart_from_people_s(
     ]
     assert row.split()[:7] == ["severe", "2", "0", "0", "2", "0", "-"]
     # An editor publishes one: people decided one, and the rule was wrong on it.
-    assert run("profile", "ed", "--role", "editor", "--as", "ed")[0] == 0
+    assert run("profile", "ed", "--role", "editor", "--as", "ann")[0] == 0
     assert run("approve", "1", "--as", "ed")[0] == 0
     (severe,) = run.json("stats", "rules")["rules"]
     assert (severe["approved_by_people"], severe["hidden_by_rules"], severe["precision"]) == (

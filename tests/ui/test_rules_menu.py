@@ -149,10 +149,16 @@ def test_cancelling_the_file_dialog_changes_nothing(
     assert warnings(window) == []
 
 
+def choose(desk: Desk, rules: Path) -> None:
+    """An editor chooses the rule set for the database (the only way it runs as the active one)."""
+    desk.create_profile(desk.actor, Role.EDITOR)
+    desk.use_rule_set(rules)
+
+
 def test_running_the_rules_flags_hides_and_refreshes_the_lists(
     window: MainWindow, desk: Desk, database: Database, desk_rules: Path, qtbot: QtBot
 ) -> None:
-    settings.use_rule_set(desk_rules)
+    choose(desk, desk_rules)
     assert window.queue.rowCount() == 4
     with qtbot.waitSignal(desk.rules_ran, timeout=WORK_TIMEOUT_MS) as ran:
         action(window, "actionRunRules").trigger()
@@ -204,7 +210,7 @@ def test_the_summary_says_how_far_the_run_got(stopped: bool, said: str) -> None:
 def test_the_run_is_in_the_background_one_at_a_time_and_can_be_stopped(
     window: MainWindow, desk: Desk, desk_rules: Path, qtbot: QtBot
 ) -> None:
-    settings.use_rule_set(desk_rules)
+    choose(desk, desk_rules)
     job = window.rules_menu.run_rules()
     assert job is not None
     assert window.rules_menu.run_rules() is None
@@ -217,3 +223,31 @@ def test_the_run_is_in_the_background_one_at_a_time_and_can_be_stopped(
         stop.click()
         assert job.stop_requested
     assert window.rules_menu.job is None
+
+
+def test_a_rule_set_file_changed_since_it_was_chosen_runs_nothing_and_says_so(
+    window: MainWindow, desk: Desk, database: Database, desk_rules: Path
+) -> None:
+    choose(desk, desk_rules)
+    # Edited in place after the editor chose it: a hide rule for every comment, say.
+    desk_rules.write_text(
+        desk_rules.read_text(encoding="utf-8")
+        + '\n[[rule]]\nid = "everything"\nkind = "words"\nterms = ["hello"]\naction = "hide"\n',
+        encoding="utf-8",
+    )
+    assert window.rules_menu.run_rules() is None
+    [message] = warnings(window)
+    assert "is not the one an editor chose for this database" in message
+    with database.session() as session:
+        assert session.scalars(select(Flag)).all() == []
+    # Nor does an import use it.
+    assert window.importer.start([desk_rules]) is None
+
+
+def test_a_rule_set_named_in_the_settings_alone_is_not_used(
+    window: MainWindow, database: Database, desk_rules: Path
+) -> None:
+    settings.use_rule_set(desk_rules)  # settings.json edited by hand: no editor chose it
+    assert window.rules_menu.run_rules() is None
+    [message] = warnings(window)
+    assert "no editor has chosen it" in message
