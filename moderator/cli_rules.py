@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import functools
 import importlib
-import json
 import sys
 import unicodedata
 from collections import Counter
@@ -23,8 +22,9 @@ from moderator.rules.model import CommentSnapshot, Hit, RuleSet
 from moderator.terminal import ProgressBar, print_table
 
 if TYPE_CHECKING:
+    from moderator.formats.inert import json_text
     from moderator.rules.loader import LoadedRuleSet
-    from moderator.storage import Database
+from moderator.storage import Database
 
 Standalone = Callable[[argparse.Namespace], int]
 # Characters of context shown on each side of a matched span, and the longest span shown whole.
@@ -191,7 +191,7 @@ def run_test(args: argparse.Namespace) -> int:
             "unavailable": dict(engine.unavailable),
             "skipped": list(engine.skipped_behavioural),
         }
-        _out(json.dumps(document, ensure_ascii=False, indent=2))
+        _out(json_text(document, indent=2))
         return 0
     for rule_id, reason in engine.unavailable.items():
         _err(f"moderator: rule {rule_id!r} is unavailable and was skipped: {reason}")
@@ -369,7 +369,7 @@ def run_backtest_command(database: Database, args: argparse.Namespace) -> int:
             "dropped": report.dropped if current is not None else None,
             "rules": rows,
         }
-        _out(json.dumps(document, ensure_ascii=False, indent=2))
+        _out(json_text(document, indent=2))
         return 0
     print_table(
         sys.stdout,
