@@ -133,12 +133,14 @@ def export_log(
         if not chained:
             data.commit()
             return made
+        data.finish()
         chain = start_output(side_file(Path(out)), databases=databases)
         undo.callback(chain.discard)
         chain.stream.write(json_text({"chain": made.as_object()}, indent=1) + "\n")
-        # The sheet is put in place first and its chain record after it, the old record gone
-        # before: a stop between the two leaves a sheet without a record, never a sheet with
-        # another export's record.
+        chain.finish()
+        # Both are whole on disk: only renames are left. The sheet goes in place first and
+        # its record after it, the old record gone before: a stop between the two leaves a
+        # sheet without a record, never a sheet with another export's record.
         side_file(Path(out)).unlink(missing_ok=True)
         data.commit()
         chain.commit()

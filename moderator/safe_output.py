@@ -133,8 +133,9 @@ def _database_stats(database: Path) -> Iterator[os.stat_result]:
 
 
 class Output:
-    """A file under way: written to :attr:`stream`, put in place by :meth:`commit`, dropped by
-    :meth:`discard`. Standard output is written as it goes."""
+    """A file under way: written to :attr:`stream`, made whole on disk by :meth:`finish`, put
+    in place by :meth:`commit`, dropped by :meth:`discard`. Standard output is written as it
+    goes."""
 
     def __init__(
         self,
@@ -147,15 +148,28 @@ class Output:
         self.stream = stream
         self._temporary = temporary
         self._databases = databases
+        self._finished = False
 
-    def commit(self) -> None:
-        """Make the file whole on disk, then put it in place (checked again just before)."""
-        if self._temporary is None or self.target is None:
-            self.stream.flush()
+    def finish(self) -> None:
+        """Write out what is buffered and wait for the disk: a full disk fails here, before
+        anything is in place."""
+        if self._finished:
             return
         try:
             self.stream.flush()
-            os.fsync(self.stream.fileno())
+            if self._temporary is not None:
+                os.fsync(self.stream.fileno())
+        except BaseException:
+            self.discard()
+            raise
+        self._finished = True
+
+    def commit(self) -> None:
+        """:meth:`finish`, then put the file in place (its path checked again just before)."""
+        self.finish()
+        if self._temporary is None or self.target is None:
+            return
+        try:
             check_output(self.target, databases=self._databases)
             if sys.platform == "win32":  # an open file cannot be renamed there
                 self.stream.close()
@@ -171,7 +185,10 @@ class Output:
 
     def discard(self) -> None:
         if self._temporary is not None:
-            self.stream.close()
+            # Closing flushes what is buffered, which fails again on a full disk: it is
+            # thrown away all the same.
+            with contextlib.suppress(OSError):
+                self.stream.close()
             self._temporary.unlink(missing_ok=True)
             self._temporary = None
 
