@@ -18,13 +18,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from moderator import settings
+from moderator.formats.inert import json_text
 from moderator.rules.model import CommentSnapshot, Hit, RuleSet
 from moderator.terminal import ProgressBar, print_table
 
 if TYPE_CHECKING:
-    from moderator.formats.inert import json_text
     from moderator.rules.loader import LoadedRuleSet
-from moderator.storage import Database
+    from moderator.storage import Database
 
 Standalone = Callable[[argparse.Namespace], int]
 # Characters of context shown on each side of a matched span, and the longest span shown whole.
