@@ -57,7 +57,9 @@ def _json_char(char: str) -> str:
 def json_inert(text: str) -> str:
     """JSON text (as ``json.dumps(..., ensure_ascii=False)`` writes it) with the characters
     above escaped; the value it reads back as is unchanged."""
-    if text.isprintable():  # no character above is printable: most lines end here
+    # Most lines end here: in ASCII only DEL is left to escape (the encoder took the C0
+    # controls), and no character above is printable.
+    if (text.isascii() and "\x7f" not in text) or text.isprintable():
         return text
     return _CANDIDATES.sub(lambda found: _json_char(found.group()), text)
 
