@@ -9,8 +9,16 @@ with the default rules and measured:
   going to each hostile comment (until the detail pane has it), Ctrl+End through the
   10,000-comment queue; every hostile comment shown as text (its markup escaped, its hidden
   characters marked), never as markup;
-* the exports: the log and the insights as CSV, every cell that starts like a formula
-  marked as text;
+* the exports: the log, the decisions and the insights as CSV, every cell that starts like a
+  formula marked as text, also as a semicolon locale splits them (``1;=2+2``); JSON Lines
+  with no raw line separator (U+2028, U+2029, NEL) or hidden character;
+* the terminal: ``queue``, ``show`` and ``thread`` on comments and names made of escape
+  sequences (retitle, clear screen, OSC 8 links, C1 CSI, bidi, zero-width) print no raw
+  ESC, C1, bidi or zero-width character, each shown as its marker;
+* odd paths: an export onto the open database (by name, link, hard link, its -wal), a
+  folder, a FIFO, a symbolic link and /dev/null is refused with the target unchanged
+  (guarded: should the refusal go, the write into /dev is stopped first); ``-`` writes to
+  standard output; the file takes the umask; a killed export's leftover goes;
 * the rules: the default set and a set of user regexes written to backtrack (``(a+)+$``
   and kin) on each hostile comment and on 100,000 characters made to trip them (RE2 runs in
   linear time); and a word list of 50,000 terms, loaded and run over the thread.
@@ -24,14 +32,18 @@ It prints a table with PASS/FAIL against the targets and exits 1 if any fails.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import functools
+import hashlib
+import io
 import os
 import random
+import stat
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -44,18 +56,21 @@ from results import Result, record
 from sqlalchemy import select
 
 from moderator import stats_rows
+from moderator.cli import main as cli_main
 from moderator.formats.log_export import LogFormat
 from moderator.formats.records import IncomingArticle, IncomingComment
-from moderator.log_export import export_log
+from moderator.log_export import DecisionFormat, export_decisions, export_log
 from moderator.log_queries import LogFilter
 from moderator.models import Comment
 from moderator.rules import kinds as _kinds  # noqa: F401 - registers the built-in rule kinds
 from moderator.rules.engine import RuleEngine
 from moderator.rules.loader import load_rule_set
 from moderator.rules.model import CommentSnapshot
+from moderator.safe_output import STALE_SECONDS, OutputRefusedError
 from moderator.services import moderation
 from moderator.services.flagging import flag_comments
 from moderator.services.importing import import_article
+from moderator.services.notes import note_comment
 from moderator.settings import DEFAULT_RULE_SET
 from moderator.stats import article_stats
 from moderator.storage import Database, open_database
@@ -74,7 +89,16 @@ HOSTILE: dict[str, tuple[str, str]] = {
     "1 MB comment": ("megabyte", ("a very long comment " * 50_000)[:1_000_000]),
     "formula names": ("=cmd|' /C calc'!A0", "A name that would run in a spreadsheet."),
     "formula body": ("plus", '=HYPERLINK("http://evil.example","click")'),
+    "terminal escapes": (
+        "ed\x1b[31m\u200b\u202e\x9b",
+        "\x1b]0;pwned\x07 \x1b[2J \x1b]8;;http://evil.example\x1b\\click\x1b]8;;\x1b\\"
+        " \u202eexe.txt \u200b \x9b2J \x85 \u2028",
+    ),
 }
+# What would drive a terminal, or hide text from the one reading it, if printed raw.
+ACTIVE = ("\x1b", "\x07", "\x9b", "\x85", "\u202e", "\u200b", "\r")
+# A platform's id a semicolon locale would split into a formula.
+SEMICOLON_FORMULA = "1;=2+2"
 # A title and a moderator's name that a spreadsheet would run: the exports carry both.
 HOSTILE_TITLE = '=HYPERLINK("http://evil.example","A thread strangers wrote")'
 HOSTILE_MODERATOR = "@SUM(1+1)*cmd|' /C calc'!A0"
@@ -85,7 +109,12 @@ TARGETS_MS = {"open": 2000.0, "go to": 500.0, "ctrl+end": 500.0, "rule": 100.0, 
 
 def hostile_thread(count: int) -> IncomingArticle:
     comments = [
-        IncomingComment(author, T0 + timedelta(seconds=index), body)
+        IncomingComment(
+            author,
+            T0 + timedelta(seconds=index),
+            body,
+            external_id=SEMICOLON_FORMULA if index == 0 else None,
+        )
         for index, (author, body) in enumerate(HOSTILE.values())
     ]
     rng = random.Random(1)
@@ -185,6 +214,155 @@ def export_rows(database: Database, folder: Path) -> list[list[str]]:
     return rows
 
 
+def semicolon_rows(database: Database, folder: Path) -> list[list[str]]:
+    """The decisions as CSV read as a semicolon locale reads them, and the log as JSON Lines
+    read line by line: no cell starts a formula, no line separator or hidden character."""
+    decisions, log = folder / "decisions.csv", folder / "log.jsonl"
+    with database.session() as session:
+        export_decisions(session, decisions, decision_format=DecisionFormat.CSV)
+        export_log(session, log, log_format=LogFormat.JSONL, log_filter=LogFilter())
+    text = decisions.read_text(encoding="utf-8")
+    cells = [cell for line in text.splitlines() for cell in line.split(";")]
+    live = [cell for cell in cells if cell.lstrip(" ")[:1] in FORMULA_STARTS]
+    raw = log.read_text(encoding="utf-8")
+    loose = sum(raw.count(char) for char in (*ACTIVE, "\u2028", "\u2029"))
+    return [
+        [
+            "decisions CSV read with ';': cells starting like a formula",
+            f"{len(live)} live of {len(cells):,}; {SEMICOLON_FORMULA!r} marked:"
+            f" {(';' + chr(39) + '=2+2') in text}",
+            "0 live, marked",
+            verdict(not live and (";'=2+2" in text)),
+        ],
+        [
+            "log JSON Lines: raw line separators and hidden characters",
+            f"{loose} in {len(raw.splitlines()):,} lines",
+            "0",
+            verdict(loose == 0 and len(raw.splitlines()) > 1),
+        ],
+    ]
+
+
+def terminal_rows(database: Database, article_id: int, ids: dict[str, int]) -> list[list[str]]:
+    """queue, show and thread as a terminal gets them: no character that would act on it."""
+    url = database.url
+    rows = []
+    hostile = str(ids["terminal escapes"])
+    for args in (
+        ["queue", "--limit", "20"],
+        ["show", hostile, str(ids["bidi and zero-width"])],
+        ["thread", str(article_id)],
+    ):
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = cli_main(["--db", url, *args])
+        printed = (out.getvalue() + err.getvalue()).encode("utf-8")
+        loose = sum(printed.count(char.encode("utf-8")) for char in ACTIVE)
+        marked = printed.count("\u27e8U+001B\u27e9".encode())
+        rows.append(
+            [
+                f"terminal: {args[0]} on escape sequences, C1, bidi, zero-width",
+                f"exit {code}, {loose} raw, {marked} ESC shown as markers",
+                "0 raw, some marked",
+                verdict(code == 0 and loose == 0 and marked > 0),
+            ]
+        )
+    return rows
+
+
+@contextlib.contextmanager
+def no_writes_into_dev() -> Iterator[None]:
+    """Stops, before it happens, any file created or renamed in /dev: the check must never
+    cost the machine its devices, even when the refusal it proves has gone."""
+    saved = {name: getattr(os, name) for name in ("open", "replace", "rename")}
+
+    def guarded(real: Callable[..., Any]) -> Callable[..., Any]:
+        def call(path: Any, *args: Any, **kwargs: Any) -> Any:
+            for named in (path, *args[:1]):
+                if str(named).startswith("/dev"):
+                    raise AssertionError(f"an export went on to write {named}")
+            return real(path, *args, **kwargs)
+
+        return call
+
+    for name, real in saved.items():
+        setattr(os, name, guarded(real))
+    try:
+        yield
+    finally:
+        for name, real in saved.items():
+            setattr(os, name, real)
+
+
+def _fingerprint(path: Path) -> tuple[int, int, int, str]:
+    found = path.lstat()
+    content = hashlib.sha256(path.read_bytes()).hexdigest() if stat.S_ISREG(found.st_mode) else ""
+    return found.st_mode, found.st_ino, found.st_rdev, content
+
+
+def odd_path_rows(database: Database, db_file: Path, folder: Path) -> list[list[str]]:
+    """Exports aimed at paths that would destroy something: each refused, each untouched."""
+    odd = folder / "odd"
+    odd.mkdir()
+    (odd / "folder").mkdir()
+    os.mkfifo(odd / "fifo")
+    (odd / "precious.txt").write_text("keep\n", encoding="utf-8")
+    (odd / "link.csv").symlink_to(odd / "precious.txt")
+    (odd / "db-link").symlink_to(db_file)
+    os.link(db_file, odd / "db-hard-link")
+    targets = {
+        "the open database": db_file,
+        "a symbolic link to it": odd / "db-link",
+        "a hard link to it": odd / "db-hard-link",
+        "its -wal": db_file.with_name(db_file.name + "-wal"),
+        "a folder": odd / "folder",
+        "a FIFO": odd / "fifo",
+        "a symbolic link to a file": odd / "link.csv",
+        "/dev/null": Path("/dev/null"),
+    }
+    refused = 0
+    for target in targets.values():
+        before = _fingerprint(target) if target.exists() or target.is_symlink() else None
+        with no_writes_into_dev(), database.session() as session:
+            try:
+                export_log(session, target, log_format=LogFormat.CSV, log_filter=LogFilter())
+            except OutputRefusedError:
+                after = _fingerprint(target) if target.exists() or target.is_symlink() else None
+                refused += after == before
+    # A killed export's leftover goes with the next export; the file takes the umask.
+    leftover = odd / ".log.csv.moderator-tmp-0123abcd"
+    leftover.write_text("half", encoding="utf-8")
+    old = leftover.stat().st_mtime - STALE_SECONDS * 10
+    os.utime(leftover, (old, old))
+    mask = os.umask(0o022)
+    try:
+        with database.session() as session:
+            export_log(session, odd / "log.csv", log_format=LogFormat.CSV, log_filter=LogFilter())
+    finally:
+        os.umask(mask)
+    mode = stat.S_IMODE((odd / "log.csv").stat().st_mode)
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        code = cli_main(
+            ["--db", database.url, "decisions", "export", "--format", "jsonl", "--out", "-"]
+        )
+    return [
+        [
+            "odd paths: database, its links and -wal, folder, FIFO, symlink, /dev/null",
+            f"{refused} of {len(targets)} refused, untouched",
+            f"{len(targets)} of {len(targets)}",
+            verdict(refused == len(targets)),
+        ],
+        [
+            "odd paths: leftover removed, umask 022, - to standard output",
+            f"leftover {'gone' if not leftover.exists() else 'KEPT'}, mode {mode:o},"
+            f" exit {code} with {len(out.getvalue().splitlines()):,} lines",
+            "gone, 644, exit 0",
+            verdict(not leftover.exists() and mode == 0o644 and code == 0 and bool(out.getvalue())),
+        ],
+    ]
+
+
 def _number(cell: str) -> bool:
     try:
         float(cell)
@@ -281,7 +459,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="bench-hostile-") as scratch:
         folder = Path(scratch)
         os.environ["MODERATOR_CONFIG_DIR"] = str(folder / "config")
-        database = open_database(f"sqlite:///{folder / 'hostile.sqlite3'}")
+        db_file = folder / "hostile.sqlite3"
+        database = open_database(f"sqlite:///{db_file}")
         thread = hostile_thread(10_000)
         rule_set = load_rule_set(DEFAULT_RULE_SET)
         started = time.perf_counter()
@@ -297,12 +476,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             flag_comments(session, rule_set, ids)
             moderator = moderation.ensure_profile(session, HOSTILE_MODERATOR)
             moderation.approve(session, ids[:3], actor=moderator)
+            note_comment(session, ids[0], HOSTILE["terminal escapes"][1], actor=moderator)
         import_ms = (time.perf_counter() - started) * 1000
         hostile_ids = dict(zip(HOSTILE, ids, strict=False))
         rows = [["measured", "result", "target", "verdict"]]
         rows.append(_row("import 10,000 comments with the default rules", import_ms, 20_000.0))
         rows += window_rows(database, change.article_id, hostile_ids)
         rows += export_rows(database, folder)
+        rows += semicolon_rows(database, folder)
+        rows += terminal_rows(database, change.article_id, hostile_ids)
+        rows += odd_path_rows(database, db_file, folder)
         rows += rule_rows(folder)
         rows += big_word_list_rows(folder, thread)
         database.close()
@@ -311,7 +494,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     record(
         Result(
             "hostile content: script, bidi, zero-width, combining floods, 1 MB, formulas",
-            f"{len(rows) - 1} checks (window, exports, rules, a 50,000-term list)",
+            f"{len(rows) - 1} checks (window, exports, terminal, odd paths, rules, a 50,000-term"
+            " list)",
             "\N{EN DASH}",
             failed,
             ".venv/bin/python bench/bench_hostile.py",

@@ -27,11 +27,13 @@ from moderator.cli_rules import (
 )
 from moderator.cli_stats import add_stats_commands
 from moderator.db_errors import explain_refusal
+from moderator.display import inert
 from moderator.domain import ReasonCode, Status
 from moderator.formats.errors import FormatError
+from moderator.formats.inert import json_text
 from moderator.services.errors import NotFoundError, ServiceError
 from moderator.storage import ENV_DATABASE, Database, DatabaseError, open_database
-from moderator.terminal import ProgressBar, print_table
+from moderator.terminal import ProgressBar, inert_output, print_table
 
 if TYPE_CHECKING:
     from moderator.formats.modlog import LogEntry
@@ -52,24 +54,30 @@ def main(argv: Sequence[str] | None = None, *, gui: GuiRunner | None = None) -> 
                 print("moderator: the desktop window is not available here", file=sys.stderr)
                 return 1
             return gui(args.db)
-        # Commands that only read files (`rules check`, `rules test`) never open a database.
-        standalone: Standalone | None = getattr(args, "standalone", None)
-        if standalone is not None:
-            return standalone(args)
-        handler: Callable[[Database, argparse.Namespace], int] = args.handler
-        database = open_database_for(args.db)
-        try:
-            return handler(database, args)
-        finally:
-            database.close()
+        # Everything a command prints, messages included, may quote untrusted text.
+        with inert_output():
+            return _run_command(args)
     except (DatabaseError, FormatError, ServiceError, SQLAlchemyError, OSError) as error:
-        print(f"moderator: {_explain(error)}", file=sys.stderr)
+        print(f"moderator: {inert(_explain(error))}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print(
             "\nmoderator: interrupted; the unit of work under way was rolled back", file=sys.stderr
         )
         return 130
+
+
+def _run_command(args: argparse.Namespace) -> int:
+    # Commands that only read files (`rules check`, `rules test`) never open a database.
+    standalone: Standalone | None = getattr(args, "standalone", None)
+    if standalone is not None:
+        return standalone(args)
+    handler: Callable[[Database, argparse.Namespace], int] = args.handler
+    database = open_database_for(args.db)
+    try:
+        return handler(database, args)
+    finally:
+        database.close()
 
 
 def _explain(error: Exception) -> str:
@@ -454,8 +462,7 @@ def _excerpt(body: str, width: int = EXCERPT) -> str:
 
 
 def _print_json(document: Any, stream: TextIO | None = None) -> int:
-    json.dump(document, stream or sys.stdout, ensure_ascii=False, indent=2)
-    (stream or sys.stdout).write("\n")
+    (stream or sys.stdout).write(json_text(document, indent=2) + "\n")
     return 0
 
 

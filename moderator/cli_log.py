@@ -7,12 +7,12 @@ Kept apart from ``moderator.cli`` (one module per group of commands); ``cli`` ad
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
+from moderator.formats.inert import json_text
 from moderator.formats.log_export import LogFormat, side_file
 from moderator.log_export import STDOUT, DecisionFormat, export_decisions, export_log
 from moderator.log_queries import LogFilter, count_entries
@@ -191,7 +191,7 @@ def run_verify(args: argparse.Namespace) -> int:
         bar.finish()
     if args.json:
         print(
-            json.dumps(
+            json_text(
                 {
                     "ok": found.ok,
                     "entries": found.entries,
@@ -221,13 +221,13 @@ def _verify_file(args: argparse.Namespace) -> int:
         found = verify_export(args.file)
     except FormatError as error:
         if args.json:
-            print(json.dumps({"ok": False, "problem": str(error)}, indent=2))
+            print(json_text({"ok": False, "problem": str(error)}, indent=2))
         else:
             print(f"moderator: {error}", file=sys.stderr)
         return 1
     if args.json:
         print(
-            json.dumps(
+            json_text(
                 {
                     "ok": True,
                     "entries": found.entries,

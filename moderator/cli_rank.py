@@ -7,11 +7,10 @@ Kept apart from ``moderator.cli``; ``cli`` adds them with :func:`add_rank_comman
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 from pathlib import Path
 
 from moderator.cli_review import acting_name, actor_option
+from moderator.formats.inert import json_text
 from moderator.storage import Database
 
 EDITOR_HELP = "who acts (an editor; default: as for decisions)"
@@ -56,24 +55,24 @@ def run_status(database: Database, args: argparse.Namespace) -> int:
         found = status(session)
     readiness = found.readiness
     if args.json:
-        json.dump(
-            {
-                "state": readiness.text,
-                "ready": readiness.ready,
-                "decisions": found.decisions,
-                "hides": readiness.hides,
-                "kept": readiness.kept,
-                "learned_upto": found.learned_upto,
-                "log_head": found.log_head,
-                "revision": found.revision,
-                "stored_bytes": found.stored_bytes,
-                "pending": found.pending,
-                "scored_pending": found.scored_pending,
-            },
-            sys.stdout,
-            indent=2,
+        print(
+            json_text(
+                {
+                    "state": readiness.text,
+                    "ready": readiness.ready,
+                    "decisions": found.decisions,
+                    "hides": readiness.hides,
+                    "kept": readiness.kept,
+                    "learned_upto": found.learned_upto,
+                    "log_head": found.log_head,
+                    "revision": found.revision,
+                    "stored_bytes": found.stored_bytes,
+                    "pending": found.pending,
+                    "scored_pending": found.scored_pending,
+                },
+                indent=2,
+            )
         )
-        print()
         return 0
     if readiness.ready:
         print(f"ranker: {readiness.text}: the likely order follows its scores")

@@ -8,12 +8,12 @@ errors (a moderator resolving, say) end the command with exit status 1 and their
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from typing import Any
 
 from moderator import settings
 from moderator.domain import ReasonCode, Role
+from moderator.formats.inert import json_text
 from moderator.services.review import Outcome
 from moderator.storage import Database
 from moderator.terminal import print_table
@@ -100,7 +100,7 @@ def run_threads(database: Database, args: argparse.Namespace) -> int:
                 for t in found
             ]
         }
-        print(json.dumps(document, indent=2, ensure_ascii=False))
+        print(json_text(document, indent=2))
         return 0
     print_table(
         sys.stdout,
@@ -134,7 +134,7 @@ def run_thread(database: Database, args: argparse.Namespace) -> int:
                 for item in items
             ]
         }
-        print(json.dumps(document, indent=2, ensure_ascii=False))
+        print(json_text(document, indent=2))
         return 0
     for item in items:
         row = item.comment

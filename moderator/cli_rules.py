@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import functools
 import importlib
-import json
 import sys
 import unicodedata
 from collections import Counter
@@ -19,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from moderator import settings
+from moderator.formats.inert import json_text
 from moderator.rules.model import CommentSnapshot, Hit, RuleSet
 from moderator.terminal import ProgressBar, print_table
 
@@ -197,7 +197,7 @@ def run_test(args: argparse.Namespace) -> int:
             "unavailable": dict(engine.unavailable),
             "skipped": list(engine.skipped_behavioural),
         }
-        _out(json.dumps(document, ensure_ascii=False, indent=2))
+        _out(json_text(document, indent=2))
         return 0
     for rule_id, reason in engine.unavailable.items():
         _err(f"moderator: rule {rule_id!r} is unavailable and was skipped: {reason}")
@@ -391,7 +391,7 @@ def run_backtest_command(database: Database, args: argparse.Namespace) -> int:
             "dropped": report.dropped if current is not None else None,
             "rules": rows,
         }
-        _out(json.dumps(document, ensure_ascii=False, indent=2))
+        _out(json_text(document, indent=2))
         return 0
     print_table(
         sys.stdout,

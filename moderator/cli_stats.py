@@ -7,11 +7,11 @@ Kept apart from ``moderator.cli``; ``cli`` adds them with :func:`add_stats_comma
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from typing import TYPE_CHECKING
 
 from moderator.cli_log import day_or_time
+from moderator.formats.inert import json_text
 from moderator.storage import Database
 from moderator.terminal import print_table
 
@@ -91,8 +91,7 @@ def run_stats(database: Database, args: argparse.Namespace) -> int:
             case _:
                 rows = rows_of.article_rows(stats.article_stats(session, at_least=args.at_least))
     if args.json:
-        json.dump({args.stats_command: rows}, sys.stdout, ensure_ascii=False, indent=2)
-        print()
+        print(json_text({args.stats_command: rows}, indent=2))
         return 0
     if not rows:
         print("nothing to count yet")

@@ -10,6 +10,8 @@ offsets in the shown one.
 from __future__ import annotations
 
 import bisect
+import functools
+import re
 import unicodedata
 from dataclasses import dataclass
 
@@ -76,3 +78,35 @@ def one_line(text: str, limit: int) -> str:
     """A short single-line preview: hidden characters revealed, runs of space as one, at most
     ``limit`` characters (read from the start only, so a megabyte comment costs no more)."""
     return " ".join(reveal(text[: limit * 2]).text.split())[:limit]
+
+
+# Characters worth a look: all but printable ASCII and the line breaks and tabs of layout. A
+# carriage return is harmless only as the first half of a CRLF line end (CSV rows end so);
+# alone it sends the cursor back over what was printed.
+_CANDIDATES = re.compile(r"\r\n|[^\x20-\x7e\n\t]")
+
+
+@functools.lru_cache(maxsize=4096)
+def _shown_char(char: str) -> str:
+    return marker(char) if hidden(char) else char
+
+
+def _shown(match: re.Match[str]) -> str:
+    found = match.group()
+    return found if found == "\r\n" else _shown_char(found)
+
+
+def inert(text: str) -> str:
+    """``text`` safe to print on a terminal: every hidden character (escape sequences, C1
+    controls, bidi overrides, zero-width characters...) as its marker, as the window shows
+    it; line breaks and tabs kept."""
+    return _CANDIDATES.sub(_shown, text)
+
+
+def inert_line(text: str) -> str:
+    """:func:`inert`, kept to one line: line breaks and tabs as markers too."""
+    shown = inert(text)
+    if "\n" in shown or "\t" in shown:
+        shown = shown.replace("\r\n", marker("\r") + "\n")
+        shown = shown.replace("\n", marker("\n")).replace("\t", marker("\t"))
+    return shown

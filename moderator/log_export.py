@@ -1,44 +1,40 @@
 """Exports the moderation log, and each comment's current decision, to files, whole or not at all.
 
-A file is written beside its destination under a temporary name and moved into place only
-once complete, so an export that fails (or is stopped) leaves no half-written file behind and
-an earlier export of the same name untouched.
+Files are written through :mod:`moderator.safe_output`: beside their destination, moved into
+place only once complete, so an export that fails (or is stopped) leaves no half-written file
+behind and an earlier export of the same name untouched; and never onto the database itself.
 """
 
 from __future__ import annotations
 
 import csv
-import json
-import os
-import sys
-import tempfile
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from moderator.domain import ActionKind
+from moderator.formats.inert import json_text, neutralised
 from moderator.formats.log_export import (
     PROGRESS_EVERY,
     ChainSummary,
     LogFormat,
     Progress,
-    neutralised,
     side_file,
     write_log,
 )
 from moderator.formats.modlog import GENESIS, time_text
 from moderator.log_queries import LogFilter, entry_rows, read_head
 from moderator.models import Article, Comment, LogEntryRow, utc_now
+from moderator.safe_output import STDOUT, check_output, start_output, written
 
-# Standard output instead of a file.
-STDOUT = "-"
+__all__ = ["STDOUT", "DecisionFormat", "ExportStopped", "export_decisions", "export_log"]
 # Entries that decide a comment's status (flags and notes do not).
 DECIDING_ACTIONS = (
     ActionKind.APPROVE,
@@ -77,24 +73,12 @@ class ExportStopped(Exception):  # noqa: N818 - a request, not a failure
     """Raised by a progress callback to end an export early; nothing is written."""
 
 
-@contextmanager
-def _replacing(path: Path | str, *, bom: bool) -> Iterator[TextIO]:
-    """A text stream whose content becomes ``path`` only if the block completes."""
-    if str(path) == STDOUT:
-        yield sys.stdout
-        sys.stdout.flush()
-        return
-    target = Path(path)
-    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent or ".")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8-sig" if bom else "utf-8", newline="") as stream:
-            yield stream
-            stream.flush()
-            os.fsync(stream.fileno())
-        Path(temporary).replace(target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+def _database_files(session: Session) -> tuple[Path, ...]:
+    """The SQLite file ``session`` reads, which no export may write over."""
+    url = session.get_bind().engine.url
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return ()
+    return (Path(url.database),)
 
 
 def export_log(
@@ -129,20 +113,42 @@ def export_log(
             filters=log_filter.described(),
         )
 
-    with _replacing(out, bom=bom and log_format is LogFormat.CSV) as stream:
+    databases = _database_files(session)
+    chained = log_format is LogFormat.CSV and str(out) != STDOUT
+    if chained:
+        # Both refused before either is written.
+        check_output(Path(out), databases=databases)
+        check_output(side_file(Path(out)), databases=databases)
+    with ExitStack() as undo:
+        data = start_output(out, encoding=_encoding(bom=bom and chained), databases=databases)
+        undo.callback(data.discard)
         made = write_log(
-            stream,
+            data.stream,
             entries,
             log_format=log_format,
             summary=summary,
             progress=progress,
             progress_every=progress_every,
         )
-        if log_format is LogFormat.CSV and str(out) != STDOUT:
-            with _replacing(side_file(Path(out)), bom=False) as chain:
-                json.dump({"chain": made.as_object()}, chain, ensure_ascii=False, indent=1)
-                chain.write("\n")
+        if not chained:
+            data.commit()
+            return made
+        data.finish()
+        chain = start_output(side_file(Path(out)), databases=databases)
+        undo.callback(chain.discard)
+        chain.stream.write(json_text({"chain": made.as_object()}, indent=1) + "\n")
+        chain.finish()
+        # Both are whole on disk: only renames are left. The sheet goes in place first and
+        # its record after it, the old record gone before: a stop between the two leaves a
+        # sheet without a record, never a sheet with another export's record.
+        side_file(Path(out)).unlink(missing_ok=True)
+        data.commit()
+        chain.commit()
     return made
+
+
+def _encoding(*, bom: bool) -> str:
+    return "utf-8-sig" if bom else "utf-8"
 
 
 @dataclass(frozen=True, slots=True)
@@ -235,14 +241,18 @@ def export_decisions(
 ) -> int:
     """Write :func:`current_decisions` to ``out``; how many."""
     count = 0
-    with _replacing(out, bom=bom and decision_format is DecisionFormat.CSV) as stream:
+    with written(
+        out,
+        encoding=_encoding(bom=bom and decision_format is DecisionFormat.CSV),
+        databases=_database_files(session),
+    ) as stream:
         writer = csv.writer(stream) if decision_format is DecisionFormat.CSV else None
         if writer is not None:
             writer.writerow(DECISION_COLUMNS)
         for decision in current_decisions(session, since=since):
             item = decision.as_object()
             if writer is None:
-                stream.write(json.dumps(item, ensure_ascii=False) + "\n")
+                stream.write(json_text(item) + "\n")
             else:
                 writer.writerow(
                     [

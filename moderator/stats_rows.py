@@ -10,7 +10,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from moderator.formats.log_export import neutralised
+from moderator.formats.inert import neutralised
+from moderator.safe_output import written
 from moderator.stats import ArticleStats, DecisionsAt, ModeratorStats, RuleStats
 from moderator.stats_period import PERSON_ACTIONS
 from moderator.stats_queue import QueueAt, WaitStats
@@ -114,17 +115,12 @@ def headers(rows: Sequence[Row]) -> list[str]:
 
 def write_csv(path: Path, rows: Sequence[Row]) -> None:
     """The rows as CSV (a header, then one line per row; a missing value is empty), written
-    whole or not at all: into a file beside ``path``, then moved over it. Text is quoted,
-    and text a spreadsheet would run as a formula (a title or a name starting with "=") is
-    marked as text."""
+    whole or not at all, never onto the open database or a device (:mod:`safe_output`). Text
+    is quoted, and text a spreadsheet would run as a formula (a title or a name starting with
+    "=", or holding ";=") is marked as text."""
     names = headers(rows)
-    partial = path.with_name(f".{path.name}.partial")
-    try:
-        with partial.open("w", encoding="utf-8", newline="") as out:
-            writer = csv.writer(out, quoting=csv.QUOTE_NONNUMERIC)
-            writer.writerow(names)
-            for row in rows:
-                writer.writerow([_csv_value(row.get(name)) for name in names])
-        partial.replace(path)
-    finally:
-        partial.unlink(missing_ok=True)
+    with written(path) as out:
+        writer = csv.writer(out, quoting=csv.QUOTE_NONNUMERIC)
+        writer.writerow(names)
+        for row in rows:
+            writer.writerow([_csv_value(row.get(name)) for name in names])

@@ -23,6 +23,7 @@ from moderator.checkpoints import BackgroundCheckpoints
 from moderator.db_errors import driver_words
 from moderator.db_location import masked, server_address
 from moderator.migrations import HEAD
+from moderator.safe_output import keep_database, release_database
 
 ENV_DATABASE = "MODERATOR_DB"
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
@@ -141,6 +142,8 @@ class Database:
     engine: Engine
     backup: Path | None = None
     checkpoints: BackgroundCheckpoints | None = None
+    # The SQLite file, while open: no file the desk writes may land on it (safe_output).
+    kept: Path | None = None
 
     def __post_init__(self) -> None:
         reading = self.engine
@@ -172,6 +175,9 @@ class Database:
         if self.checkpoints is not None:
             self.checkpoints.stop()
         self.engine.dispose()
+        if self.kept is not None:
+            release_database(self.kept)
+            self.kept = None
 
 
 def open_database(location: str | None = None, *, background_checkpoints: bool = False) -> Database:
@@ -195,7 +201,11 @@ def open_database(location: str | None = None, *, background_checkpoints: bool =
         raise
     sqlite_file = url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:")
     checkpoints = BackgroundCheckpoints(engine) if background_checkpoints and sqlite_file else None
-    return Database(engine, backup, checkpoints)
+    kept = None
+    if sqlite_file:
+        kept = Path(str(url.database))
+        keep_database(kept)
+    return Database(engine, backup, checkpoints, kept)
 
 
 def probe_database(location: str) -> str:

@@ -16,7 +16,10 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, TextIO
 
+from moderator.formats.inert import json_inert, json_text, neutralised
 from moderator.formats.modlog import FIELDS, json_line_of_row, time_text
+
+__all__ = ["CSV_COLUMNS", "ChainSummary", "LogFormat", "neutralised", "side_file", "write_log"]
 
 # How often (in entries) a long export reports progress.
 PROGRESS_EVERY = 5000
@@ -30,11 +33,6 @@ CSV_COLUMNS = (
     "prev",
     "hash",
 )
-# A spreadsheet runs a cell that starts with one of these as a formula (OWASP's list, with the
-# line feed and the full-width forms some spreadsheets also read). A leading apostrophe makes
-# it text; cells that already start with one get another, so the mark can always be taken off.
-_FORMULA_STARTS = frozenset("=+-@\t\r\n'\uff1d\uff0b\uff0d\uff20")
-
 Progress = Callable[[int], None]
 
 
@@ -72,11 +70,6 @@ class ChainSummary:
             "exported_at": time_text(self.exported_at),
             "filters": dict(self.filters),
         }
-
-
-def neutralised(cell: str) -> str:
-    """A cell a spreadsheet will show as text, never run as a formula."""
-    return "'" + cell if cell and cell[0] in _FORMULA_STARTS else cell
 
 
 def side_file(path: Path) -> Path:
@@ -128,18 +121,18 @@ def write_log(
         _write_csv(out, counted)
         return summary(counted.count, counted.first_seq, counted.last_seq)
     if log_format is LogFormat.JSONL:
-        out.writelines(json_line_of_row(entry) + "\n" for entry in counted)
+        out.writelines(json_inert(json_line_of_row(entry)) + "\n" for entry in counted)
         made = summary(counted.count, counted.first_seq, counted.last_seq)
-        out.write(json.dumps({"chain": made.as_object()}, ensure_ascii=False) + "\n")
+        out.write(json_text({"chain": made.as_object()}) + "\n")
         return made
     # One entry per line inside the array, so that the file can be read back line by line.
     out.write('{"entries":[\n')
     separator = ""
     for entry in counted:
-        out.write(separator + json_line_of_row(entry))
+        out.write(separator + json_inert(json_line_of_row(entry)))
         separator = ",\n"
     made = summary(counted.count, counted.first_seq, counted.last_seq)
-    out.write('\n],\n"chain":' + json.dumps(made.as_object(), ensure_ascii=False) + "}\n")
+    out.write('\n],\n"chain":' + json_text(made.as_object()) + "}\n")
     return made
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from moderator.formats.errors import FormatError
+from moderator.formats.inert import json_plain
 from moderator.formats.modlog import GENESIS, canonical_text, entry_from_object, text_hash
 
 _HASH_TAIL = re.compile(r',"hash":"([0-9a-f]{64})"\}$')
@@ -124,7 +125,9 @@ class _Checker:
             entry = entry_from_object(json.loads(text))
         except ValueError as error:  # JSONDecodeError is one
             raise self.fail(line, f"not a log entry: {error}") from None
-        signed = text[: tail.start()] + "}"
+        # Exports escape line separators and hidden characters the signed text has as
+        # themselves (formats.inert); undone, the line must be that text exactly.
+        signed = json_plain(text[: tail.start()]) + "}"
         if canonical_text(entry) != signed:
             raise self.fail(line, f"entry {entry.seq} is not in the log's canonical form")
         if text_hash(signed) != claimed:
