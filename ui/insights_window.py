@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from moderator import stats_rows
 from moderator.insights import Insights, read_insights
+from moderator.safe_output import check_output
 from moderator.stats_period import Bucket, Period, Recent
 from moderator.storage import Database
 from ui.desk import Desk
@@ -303,6 +304,13 @@ class InsightsWindow(QMainWindow):
             self, "Save Chart as PNG", f"{panel.file_stem}.png", "PNG images (*.png)"
         )
         if path is None:
+            return None
+        try:
+            # Qt writes the image itself: the same refusals as every export (the database,
+            # a device, a link ...) are checked first.
+            check_output(path)
+        except OSError as error:
+            warn(self, "Save Chart", f"Could not write {path}: {error}")
             return None
         if not panel.chart.save_png(path):
             warn(self, "Save Chart", f"Could not write {path}")

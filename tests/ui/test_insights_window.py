@@ -382,3 +382,16 @@ def test_a_line_of_gaps_only_draws_nothing_and_warns_of_nothing(qtbot: QtBot) ->
     # slice" measuring it, which the app printed and the tests turn into an error).
     chart.lines_over_time([NOW, NOW + timedelta(hours=1)], {"oldest wait": [None, None]})
     assert all(math.isnan(value) for value in chart.drawn["oldest wait"])  # gaps
+
+
+def test_a_chart_is_never_saved_over_a_link_or_a_fifo(
+    insights: InsightsWindow, saves: Saves, tmp_path: Path
+) -> None:
+    target = tmp_path / "kept.txt"
+    target.write_text("kept", encoding="utf-8")
+    (saves.folder / "articles.png").symlink_to(target)
+    assert insights.save_png(insights.articles.panel) is None
+    box = insights.findChild(QWidget, "warningBox")
+    assert box is not None
+    assert "Could not write" in box.text()  # type: ignore[attr-defined]
+    assert target.read_text(encoding="utf-8") == "kept"
