@@ -129,7 +129,9 @@ def test_the_queue_and_the_waits(cli: Cli) -> None:
     _, out, _ = cli("stats", "waits")
     header, *rows = out.splitlines()
     assert header.split() == ["article", "decided", "median_wait", "p90_wait", "title"]
-    assert rows[0].split()[:3] == ["-", "2", "0"]
+    assert rows[0].split()[:2] == ["-", "2"]
+    # The wait is however long the machine took between the import and the decisions.
+    assert float(rows[0].split()[2]) >= 0
     assert cli.json("stats", "queue", "--article", "99")["queue"] == []
 
 
