@@ -274,6 +274,7 @@ def _print_import_report(report: ImportReport) -> None:
         print(
             f"{change.source}: {kind} #{change.article_id} {change.title!r}: "
             f"{change.added} comments added, {change.already_present} already present"
+            + (f", {change.skipped_locked} skipped (locked)" if change.skipped_locked else "")
         )
     for error in report.failed:
         print(f"{error} (nothing imported from this file)", file=sys.stderr)

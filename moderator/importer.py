@@ -57,6 +57,20 @@ class ImportReport:
         return sum(change.added for change in self.imported)
 
     @property
+    def skipped_locked(self) -> int:
+        """New comments not stored because an editor locked their article."""
+        return sum(change.skipped_locked for change in self.imported)
+
+    def add(self, change: ImportChange) -> None:
+        """Count an article imported; a locked one's skipped comments are said in ``skipped``."""
+        self.imported.append(change)
+        if change.skipped_locked:
+            self.skipped.append(
+                f"{change.source}: article #{change.article_id} {change.title[:60]!r} is locked"
+                f" by an editor: its {change.skipped_locked} new comments were not imported"
+            )
+
+    @property
     def flagged(self) -> int:
         """New comments the rules flagged (as :class:`RuleRunReport` counts them)."""
         return sum(len(change.flagged) for change in self.flags)
@@ -149,7 +163,7 @@ def import_paths(
             except SQLAlchemyError as error:
                 raise ImportAborted(report, path, error) from error
             # The fingerprints served the rules above; a long run must not keep them all.
-            report.imported.append(replace(change, added_fingerprints=()))
+            report.add(replace(change, added_fingerprints=()))
             if flagged is not None:
                 report.flags.append(flagged)
         if progress is not None:
@@ -198,7 +212,8 @@ def _import_platform(
         return
     except SQLAlchemyError as error:
         raise ImportAborted(report, path, error) from error
-    report.imported += changes
+    for change in changes:
+        report.add(change)
     report.flags += flags
     if summary.skipped_pingbacks:
         report.skipped.append(

@@ -9,14 +9,19 @@ from typing import Any
 from moderator.display import marker, reveal
 
 # What the log writes into evidence, by who writes it: a decision (services.history), an
-# import (services.importing), a note on an author (services.notes). In this order.
+# import (services.importing), a note on an author (services.notes), a profile made or its
+# role changed (services.moderation). In this order.
 LABELS = {
     "author": "Author",
     "source": "Source file",
     "added": "Comments added",
     "already_present": "Already present",
+    "skipped_locked": "Skipped (article locked)",
     "article_sha256": "Article SHA-256",
     "text_sha256": "Text SHA-256",
+    "profile": "Profile",
+    "previous_role": "Role before",
+    "role": "Role now",
 }
 _HITS = "hits"
 

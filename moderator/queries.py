@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from moderator.domain import Role, Severity, Status
 from moderator.models import NOT_FLAGGED, UNSCORED, Article, Author, Comment, Flag, Note, Profile
+from moderator.names import spelled
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,7 +182,8 @@ class ProfileRow:
 
 
 def get_profile(session: Session, name: str) -> ProfileRow | None:
-    profile = session.scalar(select(Profile).where(Profile.name == name.strip()))
+    # A name typed decomposed (``e`` and an accent) finds its profile, stored composed.
+    profile = session.scalar(select(Profile).where(Profile.name == spelled(name)))
     return None if profile is None else ProfileRow(profile.name, profile.role)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -20,12 +21,14 @@ from PySide6.QtWidgets import (
 )
 
 from moderator.domain import Role
+from moderator.names import ProfileNameError, normal_name
 from moderator.services.errors import ServiceError
 from ui.desk import Desk
 from ui.messages import plain_box, warn
 
-# Injected so tests can answer without a modal dialog: (parent, suggested name) -> answer.
-ProfilePicker = Callable[[QWidget | None, str], tuple[str, Role] | None]
+# Injected so tests can answer without a modal dialog: (parent, suggested name, why the last
+# answer was refused or None) -> answer.
+ProfilePicker = Callable[[QWidget | None, str, str | None], tuple[str, Role] | None]
 # The same, when someone else takes over the desk: (parent, current name, current role).
 SwitchPicker = Callable[[QWidget, str, Role], tuple[str, Role] | None]
 
@@ -36,7 +39,9 @@ ROLE_TEXTS = {
 
 
 class ProfileDialog(QDialog):
-    """Asks for a name (the one decisions are logged under) and a role."""
+    """Asks for a name (the one decisions are logged under) and a role; a name the desk would
+    refuse (reserved, or with an invisible, bidirectional or control character) is said at
+    once under the box, in plain words, and OK waits for a better one."""
 
     def __init__(
         self,
@@ -45,6 +50,7 @@ class ProfileDialog(QDialog):
         *,
         role: Role = Role.MODERATOR,
         title: str = "Welcome to Moderator",
+        problem: str | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("profileDialog")
@@ -56,10 +62,19 @@ class ProfileDialog(QDialog):
         self.name_box.setAccessibleName("Your name")
         self.name_box.setMaxLength(200)
         self.name_box.selectAll()
+        # Refusals quote the name typed: plain text, never rich text guessed from it.
+        self.problem = QLabel(self)
+        self.problem.setObjectName("profileNameProblem")
+        self.problem.setTextFormat(Qt.TextFormat.PlainText)
+        self.problem.setWordWrap(True)
+        # The database's own refusal of the last answer (a look-alike of a profile, say),
+        # shown until the name is changed.
+        self._refused = (suggested, problem) if problem else None
         self.roles = QButtonGroup(self)
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
         layout.addWidget(self.name_box)
+        layout.addWidget(self.problem)
         for choice, text in ROLE_TEXTS.items():
             button = QRadioButton(text, self)
             button.setObjectName(f"role_{choice.value}")
@@ -83,17 +98,33 @@ class ProfileDialog(QDialog):
 
     def _check(self) -> None:
         ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-        ok.setEnabled(bool(self.name_box.text().strip()))
+        text = self.name_box.text()
+        problem = None
+        try:
+            normal_name(text)
+        except ProfileNameError as error:
+            problem = str(error)
+        if problem is None and self._refused is not None and text == self._refused[0]:
+            problem = self._refused[1]
+        self.problem.setText(sentence(problem) if problem else "")
+        self.problem.setVisible(problem is not None)
+        ok.setEnabled(bool(text.strip()) and problem is None)
+
+
+def sentence(text: str) -> str:
+    """A service's message (lower case, no stop) as a sentence for a dialog."""
+    return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
 
 
 def ask_profile(
     parent: QWidget | None,
     suggested: str,
-    role: Role = Role.MODERATOR,
+    problem: str | None = None,
     *,
+    role: Role = Role.MODERATOR,
     title: str = "Welcome to Moderator",
 ) -> tuple[str, Role] | None:
-    dialog = ProfileDialog(suggested, parent, role=role, title=title)
+    dialog = ProfileDialog(suggested, parent, role=role, title=title, problem=problem)
     return dialog.answer() if dialog.exec() == QDialog.DialogCode.Accepted else None
 
 
@@ -102,15 +133,28 @@ _NOTICES: list[QMessageBox] = []
 
 def first_start(desk: Desk, picker: ProfilePicker | None = None) -> bool:
     """On a first start (no profile for the acting name) ask who is at the desk; whether a
-    profile was made. Declining keeps the suggested name, as a moderator, until it decides."""
+    profile was made. Declining keeps the suggested name, as a moderator, until it decides.
+    A name the desk refuses (a look-alike of a profile, say) is asked again, saying why."""
     if desk.has_profile():
         return False
-    answer = (picker or ask_profile)(None, desk.actor)
-    if answer is None:
-        return False
-    name, role = answer
+    suggested, problem = desk.actor, None
+    while True:
+        answer = (picker or ask_profile)(None, suggested, problem)
+        if answer is None:
+            return False
+        try:
+            _start_as(desk, *answer)
+        except ProfileNameError as error:
+            suggested, problem = answer[0], str(error)
+            continue
+        return True
+
+
+def _start_as(desk: Desk, name: str, role: Role) -> None:
     try:
         desk.create_profile(name, role)
+    except ProfileNameError:
+        raise
     except ServiceError as error:
         # An editor already works here and nobody at this desk is one: start as a moderator.
         desk.create_profile(name, Role.MODERATOR)
@@ -126,11 +170,10 @@ def first_start(desk: Desk, picker: ProfilePicker | None = None) -> bool:
         _NOTICES.append(box)
         box.finished.connect(lambda _result: _NOTICES.remove(box))
         box.show()
-    return True
 
 
 def ask_switch(parent: QWidget, current: str, role: Role) -> tuple[str, Role] | None:
-    return ask_profile(parent, current, role, title="Switch Profile")
+    return ask_profile(parent, current, role=role, title="Switch Profile")
 
 
 def switch_profile_action(

@@ -55,3 +55,6 @@ class ImportChange:
     warnings: tuple[FormatWarning, ...] = ()
     # Identities of the comments this import added, for work that follows in the same unit.
     added_fingerprints: tuple[str, ...] = ()
+    # An editor locked the article: nothing about it changed, its new comments were skipped.
+    locked: bool = False
+    skipped_locked: int = 0

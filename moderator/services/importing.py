@@ -53,6 +53,10 @@ def import_article(
 
     Moderation state of comments already stored is left as it is. Positions follow the newest
     scrape; a stored comment it no longer shows stays after the comment it used to follow.
+
+    An article an editor locked takes no change at all: its new comments are skipped and
+    counted (``ImportChange.skipped_locked``), its thread and source stay as they are, and
+    the import's entry says so.
     """
     now = utc_now()
     # The log first, then rows: the order every writer locks in (see history.lock_log).
@@ -71,11 +75,13 @@ def import_article(
         )
         session.add(article)
         session.flush()
-    else:
-        article.source = incoming.source
 
     # A caller that parsed in another process may hand the fingerprints over, worked out there.
     prints = comment_fingerprints(incoming.comments) if fingerprints is None else fingerprints
+    if article.locked:
+        return _import_into_locked(session, article, incoming, prints, actor=actor, now=now)
+    if not created:
+        article.source = incoming.source
     stored = {} if created else _stored_positions(session, article.id)
     author_ids = ensure_authors(session, {c.author for c in incoming.comments}, now=now)
 
@@ -142,6 +148,55 @@ def import_article(
     )
 
 
+def _import_into_locked(
+    session: Session,
+    article: Article,
+    incoming: IncomingArticle,
+    prints: list[str],
+    *,
+    actor: Actor,
+    now: datetime,
+) -> ImportChange:
+    """Log an import of a locked article that changed nothing: how many comments were
+    already stored and how many new ones were skipped."""
+    stored = set(_stored_positions(session, article.id))
+    already = sum(1 for fingerprint in prints if fingerprint in stored)
+    skipped = len(prints) - already
+    append(
+        session,
+        actor,
+        [
+            NewEntry(
+                IMPORT_ACTION,
+                article_id=article.id,
+                note=f"0 comments added, {already} already present, {skipped} new skipped:"
+                " the article is locked",
+                evidence=evidence_text(
+                    {
+                        "source": incoming.source,
+                        "article_sha256": article.content_hash,
+                        "added": 0,
+                        "already_present": already,
+                        "skipped_locked": skipped,
+                    }
+                ),
+            )
+        ],
+        at=now,
+    )
+    return ImportChange(
+        article_id=article.id,
+        title=article.title,
+        source=incoming.source,
+        created=False,
+        added=0,
+        already_present=already,
+        warnings=incoming.warnings,
+        locked=True,
+        skipped_locked=skipped,
+    )
+
+
 def _stored_positions(session: Session, article_id: int) -> dict[str, tuple[int, int, int]]:
     """Fingerprint -> (id, position, id): the last two order the stored thread."""
     rows = session.execute(
@@ -197,6 +252,8 @@ def apply_platform_state(
 ) -> None:
     """Give the comments an import just added the state they had on the platform (logged as
     ``import-state`` by ``system``), and link every reply to the comment it answers."""
+    if change.locked:
+        return  # nothing was added, and the thread of a locked article stays as it is
     by_print = dict(zip(prints, incoming.comments, strict=True))
     added = [by_print[fingerprint] for fingerprint in change.added_fingerprints]
     decided = [

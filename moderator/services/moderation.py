@@ -12,8 +12,10 @@ from sqlalchemy.orm import Session
 
 from moderator.batching import chunked
 from moderator.domain import ActionKind, ReasonCode, Role, Status
+from moderator.formats.modlog import evidence_text
 from moderator.log_queries import decided_by, get_entry, made_by, previous_state
 from moderator.models import Comment, LogEntryRow, Profile
+from moderator.names import normal_name, refuse_look_alike
 from moderator.services.changes import CommentChange, ModerationChange
 from moderator.services.errors import (
     ConflictError,
@@ -29,7 +31,13 @@ from moderator.services.history import (
     lock_log,
     stored_hits,
 )
-from moderator.services.roles import may_grant, refuse_locked_comments, require_editor
+from moderator.services.importing import PLATFORM_STATE
+from moderator.services.roles import (
+    PROFILE_ACTION,
+    may_change_role,
+    refuse_locked_comments,
+    require_editor,
+)
 
 # Which statuses each decision may start from, and where it leaves the comment.
 _TRANSITIONS: dict[ActionKind, tuple[frozenset[Status], Status | None]] = {
@@ -59,25 +67,52 @@ def ensure_profile(
 ) -> Profile:
     """The profile called ``name``, created as a moderator (or ``role``) on first use.
 
-    Giving someone the editor role takes an editor (``granted_by``), except for the first
-    editor of a database (``RoleError`` otherwise).
+    Every way a person comes to the desk (``--as``, ``$MODERATOR_USER``, the profile dialog,
+    an import) passes here, so the name rules hold for all: the name is stored in NFC, and a
+    reserved, unprintable or look-alike name is refused (``ProfileNameError``).
+
+    ``granted_by`` (by default ``name`` itself) is who gives the role and whom the profile's
+    entry names as its actor; what they may give is ``roles.may_change_role`` (``RoleError``).
     """
-    name = name.strip()
+    name = normal_name(name)
     if not name:
         raise MissingInputError("a profile needs a name")
     profile = session.scalar(select(Profile).where(Profile.name == name))
-    if role is not None and (profile is None or profile.role != role):
-        may_grant(session, name=name, role=role, granted_by=granted_by)
+    if profile is not None and role in (None, profile.role):
+        return profile
     if profile is None:
-        profile = Profile(name=name, role=role or Role.MODERATOR)
+        # The name first: a look-alike is refused whatever role it asks for.
+        refuse_look_alike(name, session.scalars(select(Profile.name)))
+    current = None if profile is None else profile.role
+    by = _granter(session, name, current, granted_by)
+    target = role or Role.MODERATOR
+    may_change_role(session, name=name, current=current, role=target, by=by)
+    facts: dict[str, object] = {"profile": name, "role": str(target)}
+    if profile is None:
+        profile = Profile(name=name, role=target)
         session.add(profile)
         session.flush()
-        append(session, Actor.of(profile), [NewEntry("profile", note=f"new {profile.role}")])
-    elif role is not None and profile.role != role:
-        note = f"role changed from {profile.role} to {role}"
-        profile.role = role
-        append(session, Actor.of(profile), [NewEntry("profile", note=note)])
+        note = f"{name}: new {target}"
+    else:
+        facts["previous_role"] = str(profile.role)
+        note = f"{name}: role changed from {profile.role} to {target}"
+        profile.role = target
+    append(session, by, [NewEntry(PROFILE_ACTION, note=note, evidence=evidence_text(facts))])
     return profile
+
+
+def _granter(session: Session, name: str, current: Role | None, granted_by: str | None) -> Actor:
+    """Who gives ``name`` a role: ``name`` itself in the role it has (a newcomer acts as a
+    moderator), else ``granted_by``'s profile, or, for a name with none yet, that name acting
+    as a moderator (held to the name rules, as it will stand in the log)."""
+    given = normal_name(granted_by) if granted_by else name
+    if not given or given == name:
+        return Actor(name, str(current or Role.MODERATOR))
+    giver = session.scalar(select(Profile).where(Profile.name == given))
+    if giver is not None:
+        return Actor.of(giver)
+    refuse_look_alike(given, session.scalars(select(Profile.name)))
+    return Actor(given, str(Role.MODERATOR))
 
 
 def approve(
@@ -194,7 +229,7 @@ def undo(
             )
     # Checked once the comments are known to be as the change left them: then the last
     # decision is the change's own, and only its maker's role matters.
-    _refuse_editors_decisions(session, acting, comments)
+    _refuse_others_decisions(session, acting, comments)
     return log_moves(
         session,
         kind,
@@ -227,33 +262,42 @@ def _check_role(actor: Actor, action: ActionKind, comment: Comment) -> None:
         require_editor(actor, f"overturning the decision on comment {comment.id}")
 
 
-def _refuse_editors_decisions(session: Session, actor: Actor, comments: list[Comment]) -> None:
-    """A moderator may not send back or put back what an editor decided last (an upheld
-    comment restored, then approved, would overturn the editor in two steps)."""
+def _refuse_others_decisions(session: Session, actor: Actor, comments: list[Comment]) -> None:
+    """A moderator may not send back or put back what someone else decided last (another
+    person, the rules, the source platform) nor what they decided as an editor: a hidden
+    comment restored, then approved, would overturn that decision in two steps."""
     if actor.role == Role.EDITOR:
         return
     ids = [comment.id for comment in comments]
-    last: dict[int, tuple[int, str]] = {}
+    last: dict[int, tuple[int, str, str]] = {}
     for chunk in chunked(sorted(ids)):
         # By comment only (its index), the kind of entry sorted out here: filtered by action
         # in SQL, the database may walk every such entry of the log instead.
         rows = session.execute(
             select(
-                LogEntryRow.comment_id, LogEntryRow.seq, LogEntryRow.action, LogEntryRow.role
+                LogEntryRow.comment_id,
+                LogEntryRow.seq,
+                LogEntryRow.action,
+                LogEntryRow.actor,
+                LogEntryRow.role,
             ).where(LogEntryRow.comment_id.in_(chunk))
         )
-        for comment_id, seq, action, role in rows:
+        for comment_id, seq, action, who, role in rows:
             if comment_id is None or action not in _DECIDING:
                 continue
-            if seq > last.get(comment_id, (0, ""))[0]:
-                last[comment_id] = (seq, role)
+            if seq > last.get(comment_id, (0, "", ""))[0]:
+                last[comment_id] = (seq, who, role)
     for comment_id in ids:
-        if last.get(comment_id, (0, ""))[1] == Role.EDITOR:
+        _, who, role = last.get(comment_id, (0, actor.name, str(actor.role)))
+        if role == Role.EDITOR:
             require_editor(actor, f"changing an editor's decision on comment {comment_id}")
+        if who != actor.name:
+            require_editor(actor, f"changing {who}'s decision on comment {comment_id}")
 
 
 # Entries that leave a comment's status decided by someone (notes and flags do not).
 _DECIDING = (
+    PLATFORM_STATE,
     "approve",
     "hide",
     "restore",
@@ -353,7 +397,7 @@ def _decide(
             raise TransitionError(f"comment {comment.id} is already escalated to an editor")
         _check_role(actor, action, comment)
     if action is ActionKind.RESTORE:
-        _refuse_editors_decisions(session, actor, comments)
+        _refuse_others_decisions(session, actor, comments)
 
     moves = [
         Move(

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from moderator.batching import chunked
 from moderator.domain import Role
-from moderator.models import Article, Comment, Profile
+from moderator.models import Article, Comment, LogEntryRow, Profile
 from moderator.services.errors import ServiceError
 from moderator.services.history import Actor
+
+# The log entry that records a profile made or its role changed.
+PROFILE_ACTION = "profile"
 
 
 class RoleError(ServiceError):
@@ -45,14 +48,43 @@ def refuse_locked_comments(session: Session, comments: Iterable[Comment]) -> Non
     refuse_locked(session, {comment.article_id for comment in comments})
 
 
-def may_grant(session: Session, *, name: str, role: Role, granted_by: str | None) -> None:
-    """Whether ``granted_by`` may give ``name`` the ``role``: anyone may step down to moderator
-    and the first editor may name themselves; after that only an editor makes an editor."""
-    if role is not Role.EDITOR:
+def may_change_role(
+    session: Session, *, name: str, current: Role | None, role: Role, by: Actor
+) -> None:
+    """Whether ``by`` may give profile ``name`` (now ``current``, None if new) the ``role``
+    (``RoleError`` if not).
+
+    An editor changes anyone's role, their own included (stepping down); anyone may start
+    as a moderator. Until a database has had an editor nobody outranks anyone, so whoever is
+    at the desk may name the first editor; after that only an editor makes one, even when
+    none is left (a demoted last editor does not reopen the door).
+    """
+    if by.role == Role.EDITOR or (current is None and role is Role.MODERATOR):
         return
-    editors = set(session.scalars(select(Profile.name).where(Profile.role == Role.EDITOR)))
-    if not editors or (granted_by is not None and granted_by in editors):
+    if role is Role.EDITOR and not had_editor(session):
         return
-    role_of = session.scalar(select(Profile.role).where(Profile.name == granted_by))
-    giver = f"{granted_by} is a {role_of or Role.MODERATOR}" if granted_by else "nobody asked"
-    raise RoleError(f"making {name} an editor needs the editor role; {giver}")
+    article = "an" if role is Role.EDITOR else "a"
+    why = ""
+    if role is Role.EDITOR and by.name == name:
+        why = " (this database has had an editor, so nobody names themselves the first one)"
+    raise RoleError(
+        f"making {name} {article} {role} needs the editor role; {by.name} is a {by.role}{why}"
+    )
+
+
+def had_editor(session: Session) -> bool:
+    """Whether any profile is or ever was an editor, by the profiles and the log.
+
+    An entry made in the editor role proves one; so does a role entry granting it (a first
+    editor names themselves while still a moderator). The log is kept whole by its chain.
+    """
+    if session.scalar(select(Profile.id).where(Profile.role == Role.EDITOR).limit(1)) is not None:
+        return True
+    granted = and_(
+        LogEntryRow.action == PROFILE_ACTION,
+        LogEntryRow.evidence.contains(f'"role":"{Role.EDITOR}"'),
+    )
+    found = session.scalar(
+        select(LogEntryRow.seq).where(or_(LogEntryRow.role == Role.EDITOR, granted)).limit(1)
+    )
+    return found is not None

@@ -122,9 +122,10 @@ def test_a_decision_on_what_changed_since_it_was_seen_exits_1_saying_who(
     assert "it changed while you had it open, so nothing was decided" in err
     (shown,) = cli.json("show", str(comment["id"]))["comments"]
     assert shown["status"] == "hidden"
-    # Seen as it is now, a decision goes through (a restore: any moderator may send it back).
+    # Seen as it is now, a decision goes through (a restore: ann sends her own hide back; bob
+    # may not, as it is someone else's decision).
     now = f"{comment['id']}={shown['version']}"
-    assert cli("restore", str(comment["id"]), "--seen", now, "--as", "bob")[0] == 0
+    assert cli("restore", str(comment["id"]), "--seen", now, "--as", "ann")[0] == 0
 
 
 def test_reimport_is_idempotent(cli: Cli, folder: Path) -> None:
@@ -320,4 +321,108 @@ def test_decisions_are_made_as_the_name_chosen_in_the_window(
     assert cli.json("approve", str(first))["actor"] == "Maria Lopez"
     # $MODERATOR_USER still says who is at the desk when set.
     monkeypatch.setenv("MODERATOR_USER", "night shift")
-    assert cli.json("restore", str(first))["actor"] == "night shift"
+    # (An escalation: sending back Maria's approval would take an editor.)
+    assert cli.json("escalate", str(first))["actor"] == "night shift"
+
+
+# --- roles and names, as a determined user tries them ----------------------------------------
+
+
+@pytest.fixture
+def team(cli: Cli, folder: Path) -> Cli:
+    """Two articles imported by "mo"; "ed" the first editor; moderators "mo" and "mo2"."""
+    assert cli("import", str(folder), "--as", "mo")[0] == 0
+    assert cli("profile", "ed", "--role", "editor", "--as", "ed")[0] == 0
+    assert cli("profile", "mo2", "--role", "moderator", "--as", "mo2")[0] == 0
+    return cli
+
+
+def test_only_an_editor_changes_a_role(team: Cli) -> None:
+    code, out, err = team("profile", "ed", "--role", "moderator", "--as", "mo")
+    assert (code, out) == (1, "")
+    assert "making ed a moderator needs the editor role; mo is a moderator" in err
+    code, _, err = team("profile", "mo", "--role", "editor", "--as", "mo")
+    assert code == 1
+    assert "needs the editor role" in err
+    # The editor steps down; with no editor left, nobody names themselves the first again.
+    assert team("profile", "ed", "--role", "moderator", "--as", "ed")[0] == 0
+    code, _, err = team("profile", "mo", "--role", "editor", "--as", "mo")
+    assert code == 1
+    assert "this database has had an editor" in err
+    assert team("log", "verify")[0] == 0
+
+
+def test_the_role_entry_names_who_changed_whose_role(team: Cli, tmp_path: Path) -> None:
+    assert team("profile", "mo", "--role", "editor", "--as", "ed")[0] == 0
+    out = tmp_path / "log.jsonl"
+    assert team("log", "export", "--format", "jsonl", "--out", str(out))[0] == 0
+    entries = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()[:-1]]
+    last = [entry for entry in entries if entry["action"] == "profile"][-1]
+    assert (last["actor"], last["role"]) == ("ed", "editor")
+    assert last["note"] == "mo: role changed from moderator to editor"
+    assert last["evidence"] == {"profile": "mo", "role": "editor", "previous_role": "moderator"}
+
+
+def test_a_moderator_cannot_overturn_another_in_two_steps(team: Cli) -> None:
+    first = team.json("queue", "--limit", "1")["comments"][0]["id"]
+    assert team("hide", str(first), "--reason", "spam", "--as", "mo")[0] == 0
+    code, _, err = team("restore", str(first), "--as", "mo2")
+    assert code == 1
+    assert f"changing mo's decision on comment {first} needs the editor role" in err
+    assert team("approve", str(first), "--as", "mo2")[0] == 1
+    assert team.json("show", str(first))["comments"][0]["status"] == "hidden"
+    assert team("restore", str(first), "--as", "ed")[0] == 0
+
+
+@pytest.mark.parametrize(
+    ("name", "said"),
+    [
+        ("system", "the name 'system' is reserved"),
+        ("System ", "the name 'System' is reserved"),
+        ("ed\u200b", "'ed<U+200B>' has an invisible character (U+200B ZERO WIDTH SPACE)"),
+        ("ed\u202e", "has a bidirectional control character (U+202E RIGHT-TO-LEFT OVERRIDE)"),
+        ("e\x1bd", "has a control character (U+001B)"),
+        ("\u0435d", "looks like the existing profile 'ed' (it has U+0435 CYRILLIC SMALL"),
+    ],
+)
+def test_names_that_pass_for_someone_else_are_refused(team: Cli, name: str, said: str) -> None:
+    first = team.json("queue", "--limit", "1")["comments"][0]["id"]
+    code, out, err = team("approve", str(first), "--as", name)
+    assert (code, out) == (1, "")
+    assert said in err
+    assert team.json("show", str(first))["comments"][0]["status"] == "pending"
+
+
+def test_moderator_user_is_held_to_the_same_names(
+    team: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MODERATOR_USER", "system")
+    first = team.json("queue", "--limit", "1")["comments"][0]["id"]
+    code, _, err = team("approve", str(first))
+    assert code == 1
+    assert "reserved" in err
+
+
+def test_a_name_typed_decomposed_is_stored_composed(team: Cli) -> None:
+    first = team.json("queue", "--limit", "1")["comments"][0]["id"]
+    assert team.json("approve", str(first), "--as", "Jos\u0065\u0301")["actor"] == "Jos\u00e9"
+
+
+def test_a_locked_article_skips_a_reimports_new_comments_and_says_so(
+    team: Cli, folder: Path
+) -> None:
+    assert team("lock", "1", "--as", "ed")[0] == 0
+    scrape = folder / "a.txt"
+    scrape.write_text(
+        scrape.read_text(encoding="utf-8").replace("Comments 2", "Comments 3")
+        + "\nThumb cat 2 May 2020, 10:00\n\nLate.\n",
+        encoding="utf-8",
+    )
+    code, out, err = team("import", str(scrape), "--as", "mo")
+    assert code == 0, err
+    assert "0 comments added, 2 already present, 1 skipped (locked)" in out
+    assert "is locked by an editor: its 1 new comments were not imported" in err
+    assert [c["body"] for c in team.json("queue", "--article", "1")["comments"]] == [
+        "Hi 1.",
+        "Yo.",
+    ]

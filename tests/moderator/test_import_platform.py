@@ -123,3 +123,46 @@ def test_the_real_exports_through_the_command_line(
     # Every comment the platforms had decided comes back with its platform id.
     assert {row["status"] for row in rows} == {str(Status.APPROVED), str(Status.HIDDEN)}
     assert all(row["external_id"] for row in rows)
+
+
+def test_a_locked_article_takes_no_comment_nor_state_from_a_reimport(
+    database: Database, tmp_path: Path
+) -> None:
+    from moderator.domain import Role  # noqa: PLC0415
+    from moderator.services.moderation import ensure_profile  # noqa: PLC0415
+    from moderator.services.review import set_locked  # noqa: PLC0415
+
+    path = tmp_path / "site.xml"
+    first = wxr_comment(1, "first")
+    path.write_text(WXR_HEAD + wxr_item("One", first) + "</channel></rss>", encoding="utf-8")
+    (change,) = import_paths(database, [path], actor="ann").imported
+    with database.transaction() as session:
+        set_locked(
+            session,
+            change.article_id,
+            locked=True,
+            actor=ensure_profile(session, "ed", role=Role.EDITOR),
+        )
+    later = (
+        first
+        + wxr_comment(2, "reply", parent=1)
+        + wxr_comment(3, "buy", approved="spam")
+        + wxr_comment(4, "held", approved="0")
+    )
+    path.write_text(WXR_HEAD + wxr_item("One", later) + "</channel></rss>", encoding="utf-8")
+    report = import_paths(database, [path], actor="ann")
+    assert (report.added, report.skipped_locked) == (0, 3)
+    assert report.skipped == [
+        f"http://x.test/One: article #{change.article_id} 'One' is locked by an editor:"
+        " its 3 new comments were not imported"
+    ]
+    assert counts(database) == (1, 1)
+    with database.session() as session:
+        # The first import's state of comment 1 only: none for the skipped ones.
+        states = list(stream_entries(session, LogFilter(action="import-state")))
+        assert [entry.comment for entry in states] == [1]
+        imports = list(stream_entries(session, LogFilter(action="import")))
+        assert imports[-1].note == (
+            "0 comments added, 1 already present, 3 new skipped: the article is locked"
+        )
+        assert verify_log(session).ok

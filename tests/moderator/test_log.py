@@ -107,7 +107,8 @@ def test_every_change_appends_an_entry_in_order(database: Database, rule_set: Ru
         ("ann", "moderator", "escalate", ids[3]),
         ("ann", "moderator", "restore", ids[0]),
         ("ann", "moderator", "undo", ids[0]),
-        ("ann", "editor", "profile", None),
+        # Who changed the role, in the role they acted in: the first editor names themselves.
+        ("ann", "moderator", "profile", None),
     ]
     with database.session() as session:
         assert verify_log(session).ok

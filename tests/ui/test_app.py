@@ -65,7 +65,9 @@ def test_the_console_script_opens_the_window(
 
     monkeypatch.setattr(QApplication, "exec", look_instead_of_running)
     asked: list[str] = []
-    monkeypatch.setattr("ui.profile_dialog.ask_profile", lambda _parent, name: asked.append(name))
+    monkeypatch.setattr(
+        "ui.profile_dialog.ask_profile", lambda _parent, name, _why: asked.append(name)
+    )
     # As a user starts it: the console script, a plain path for --db, no command.
     monkeypatch.setattr("sys.argv", ["moderator", "--db", str(tmp_path / "new.sqlite3")])
     assert launch.main() == 0

@@ -234,7 +234,9 @@ def test_comments_joining_the_queue_go_in_at_their_places(
 ) -> None:
     article = add_article(count=600)
     everything = ids_in_database(database, QueueFilter(article_id=article))
-    # Approved behind the model's back (as another desk would), then restored through this desk.
+    # Approved behind the model's back (as another desk would), then restored through this desk
+    # (an editor's: sending back someone else's decision takes one).
+    desk.create_profile("tester", Role.EDITOR)
     back = [everything[n] for n in (0, 2, 450)]
     with database.transaction() as session:
         approve(session, back, actor=ensure_profile(session, "elsewhere"))  # type: ignore[arg-type]

@@ -21,6 +21,7 @@ from moderator.rules.model import RuleSet
 from moderator.services import moderation
 from moderator.services.errors import MissingInputError, TransitionError
 from moderator.services.flagging import store_hits
+from moderator.services.history import Actor
 from moderator.services.notes import note_author, note_comment
 from moderator.services.review import Outcome, resolve, set_locked
 from moderator.services.roles import LockedError, RoleError
@@ -103,6 +104,24 @@ def _restore_upheld(session: Session, ids: list[int], mo: Profile, ed: Profile) 
     return moderation.restore(session, [ids[0]], actor=mo)
 
 
+def _restore_someone_elses(session: Session, ids: list[int], mo: Profile, ed: Profile) -> object:
+    # Step one of overturning mo2's hide in two (restore, then approve as a fresh decision).
+    mo2 = moderation.ensure_profile(session, "mo2")
+    moderation.hide(session, [ids[0]], actor=mo2, reason="spam")
+    return moderation.restore(session, [ids[0]], actor=mo)
+
+
+def _restore_the_rules_hide(session: Session, ids: list[int], mo: Profile, ed: Profile) -> object:
+    moderation.hide_each(
+        session, {ids[0]: "rule s"}, actor=Actor.rules("v1"), reason=ReasonCode.SPAM
+    )
+    return moderation.restore(session, [ids[0]], actor=mo)
+
+
+def _demote_an_editor(session: Session, ids: list[int], mo: Profile, ed: Profile) -> object:
+    return moderation.ensure_profile(session, "ed", role=Role.MODERATOR, granted_by="mo")
+
+
 def _lock(session: Session, ids: list[int], mo: Profile, ed: Profile) -> object:
     article = session.get(Comment, ids[0])
     assert article is not None
@@ -128,6 +147,9 @@ EDITOR_ONLY: dict[str, tuple[EditorOnly, str]] = {
     "overturn": (_resolve(Outcome.OVERTURN), "resolving an escalation"),
     "return": (_resolve(Outcome.RETURN), "resolving an escalation"),
     "restore what an editor upheld": (_restore_upheld, "changing an editor's decision"),
+    "restore another's decision": (_restore_someone_elses, "changing mo2's decision"),
+    "restore the rules' hide": (_restore_the_rules_hide, "changing system's decision"),
+    "demote an editor": (_demote_an_editor, "making ed a moderator"),
     "lock an article": (_lock, "locking an article"),
     "make someone an editor": (_grant_editor, "making new an editor"),
     "change the rule set": (_choose_rules, "changing the rule set"),
@@ -163,6 +185,27 @@ def test_moderators_decide_pending_comments_and_send_decided_ones_back(
         change = moderation.escalate(session, [ids[2]], actor=mo)
         moderation.undo(session, change, actor=mo)  # one's own decision
     assert [status(database, i) for i in ids[:3]] == [(Status.PENDING, False)] * 3
+
+
+def test_a_moderator_cannot_overturn_another_in_two_steps(
+    database: Database, ids: list[int]
+) -> None:
+    with database.transaction() as session:
+        mo, _ = profiles(session)
+        mo2 = moderation.ensure_profile(session, "mo2")
+        moderation.hide(session, [ids[0]], actor=mo, reason="spam")
+    with (
+        pytest.raises(RoleError, match=r"changing mo's decision on comment \d+ .* mo2 is a"),
+        database.transaction() as session,
+    ):
+        moderation.restore(session, [ids[0]], actor=session.merge(mo2))
+    assert status(database, ids[0]) == (Status.HIDDEN, False)
+    # An editor may; then the comment is pending, anyone's to decide.
+    with database.transaction() as session:
+        ed = moderation.ensure_profile(session, "ed")
+        moderation.restore(session, [ids[0]], actor=ed)
+        moderation.approve(session, [ids[0]], actor=session.merge(mo2))
+    assert status(database, ids[0]) == (Status.APPROVED, False)
 
 
 # --- escalations resolved --------------------------------------------------------------------
