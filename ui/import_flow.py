@@ -44,6 +44,9 @@ def imported_message(report: ImportReport) -> str:
         f"Imported {articles} article{'s' if articles != 1 else ''},"
         f" {report.added} new comment{'s' if report.added != 1 else ''}"
     )
+    if report.skipped_locked:
+        # A locked article takes nothing, not even new comments: said, so none is missed.
+        said += f", {report.skipped_locked} skipped (article locked)"
     if report.stopped:
         said = f"Stopped: {said.lower()} ({articles + len(report.failed)} of {report.files} files)"
     return said
