@@ -8,7 +8,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
+from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QLabel,
@@ -80,6 +80,8 @@ VERB = {
     "actionRestore": "restore",
     "actionEscalate": "escalate",
 }
+# Below this width the status bar keeps its room for messages (the counts label hides).
+NARROW_WIDTH = 1200
 # The selected comments the detail pane lists (and the buttons are judged by) at most.
 LISTED_AT_MOST = 50
 # Window geometry and splitter positions, kept between sessions.
@@ -426,6 +428,12 @@ class MainWindow(QMainWindow):
         if paths:
             event.acceptProposedAction()
             self.import_paths(paths)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        # On a narrow window the status bar's messages need the room: the article's counts
+        # (the tabs say them too) give way.
+        self.counts_label.setVisible(self.width() >= NARROW_WIDTH)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         # No more learning rounds; the one going (a job of the desk's) is waited for below.

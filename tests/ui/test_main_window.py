@@ -727,3 +727,14 @@ def test_every_control_has_a_name_a_screen_reader_can_say(demo_window: MainWindo
         and not (isinstance(widget, QAbstractButton) and widget.text())
     ]
     assert unnamed == []
+
+
+def test_on_a_narrow_window_the_status_bar_keeps_room_for_messages(
+    demo_window: MainWindow,
+) -> None:
+    window = demo_window
+    window.resize(1000, 650)
+    assert window.counts_label.isHidden()
+    window.statusBar().showMessage("Cannot escalate #12 (ann): it is already escalated")
+    window.resize(1400, 800)
+    assert not window.counts_label.isHidden()
