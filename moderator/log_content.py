@@ -28,6 +28,7 @@ NAMED = 10
 COMMENT_BATCH = 10_000
 IMPORT = "import"
 PROFILE = "profile"
+BASELINE = "baseline"
 LOCKS = ("lock", "unlock")
 NOTES = ("note", "author-note")
 FLAGS = ("flag", "unflag")
@@ -80,9 +81,9 @@ def check_content(session: Session) -> ContentCheck:
     lock, note and comment's flags with the entry that last set them."""
     found = ContentCheck()
     connection = session.connection()
-    runs, old_imports, first_import, broken = _imports(connection)
+    runs, old_imports, broken = _imports(connection)
     found.problems += broken
-    _comments(connection, runs, old_imports, first_import, found)
+    _comments(connection, runs, old_imports, _baseline(connection), found)
     for check in (_profiles, _locks, _notes, _flags):
         found.problems += check(connection)
     return found
@@ -97,15 +98,39 @@ def _rows(connection: Connection, query: Any) -> Sequence[Any]:
     return rows
 
 
+@dataclass(frozen=True, slots=True)
+class _Baseline:
+    """What the database held when the log began recording each comment and role
+    (migration 0015's ``baseline`` entry): how many comments, the last one's id."""
+
+    seq: int
+    comments: int
+    last_comment: int
+
+
+def _baseline(connection: Connection) -> _Baseline | None:
+    query = (
+        select(LogEntryRow.seq, LogEntryRow.evidence)
+        .where(LogEntryRow.action == BASELINE)
+        .order_by(LogEntryRow.seq)
+        .limit(1)
+    )
+    for seq, evidence in _rows(connection, query):
+        said = _evidence(evidence)
+        count, last = said.get("comments_before"), said.get("last_comment_before")
+        if type(count) is int and (type(last) is int or last is None):
+            return _Baseline(seq, count, last or 0)
+    return None
+
+
 def _imports(
     connection: Connection,
-) -> tuple[list[_Run], dict[tuple[int, Any], tuple[int, int]], Any, list[str]]:
+) -> tuple[list[_Run], dict[tuple[int, Any], tuple[int, int]], list[str]]:
     """The import entries: runs of the comments they recorded (by first id), the imports
-    that recorded none (by article and time: their entry and how many they added), the
-    first import's time, and the records that cannot be read."""
+    that recorded none (by article and time: their entry and how many they added), and the
+    records that cannot be read."""
     runs: list[_Run] = []
     old: dict[tuple[int, Any], tuple[int, int]] = {}
-    first_time = None
     broken = _Named("import entries whose record of comments cannot be read")
     query = (
         select(
@@ -115,8 +140,6 @@ def _imports(
         .order_by(LogEntryRow.seq)
     )
     for seq, article_id, created_at, evidence in _rows(connection, query):
-        if first_time is None:
-            first_time = created_at
         try:
             loaded = json.loads(evidence) if evidence else {}
             if not isinstance(loaded, dict):
@@ -139,7 +162,7 @@ def _imports(
             twice.add(f"{run.first} (entries {kept[-1].seq} and {run.seq})")
             continue
         kept.append(run)
-    return kept, old, first_time, [text for text in (broken.text(), twice.text()) if text]
+    return kept, old, [text for text in (broken.text(), twice.text()) if text]
 
 
 def _comment_batches(connection: Connection) -> Iterator[Sequence[Any]]:
@@ -181,12 +204,13 @@ def _comments(
     connection: Connection,
     runs: list[_Run],
     old_imports: dict[tuple[int, Any], tuple[int, int]],
-    first_import: Any,
+    baseline: _Baseline | None,
     found: ContentCheck,
 ) -> None:
     """Each comment against the digest its import recorded; those imported before imports
     recorded each comment against what the log does say of them (partly)."""
     check = _CommentCheck(runs)
+    check.last_before = 0 if baseline is None else baseline.last_comment
     for batch in _comment_batches(connection):
         found.comments += len(batch)
         unrecorded = check.batch(batch)
@@ -196,9 +220,7 @@ def _comments(
             for row in unrecorded:
                 check.partly(row, last.get(row[0]))
     found.problems += check.finish()
-    found.problems += _unimported(
-        check.groups, check.group_ids, old_imports, first_import, runs[0].first if runs else None
-    )
+    found.problems += _unimported(check, old_imports, baseline)
 
 
 class _CommentCheck:
@@ -221,6 +243,12 @@ class _CommentCheck:
         # the imports that recorded no comments, which say how many they added.
         self.groups: Counter[tuple[int, Any]] = Counter()
         self.group_ids: dict[tuple[int, Any], list[int]] = {}
+        # Of those, the ones after the baseline (none were stored before the log recorded).
+        self.after: Counter[tuple[int, Any]] = Counter()
+        self.after_ids: dict[tuple[int, Any], list[int]] = {}
+        # Comments no import recorded up to the baseline's last id (set by _comments).
+        self.last_before = 0
+        self.before = 0
 
     def _lost(self, first: int, last: int) -> None:
         if first <= last:
@@ -291,6 +319,13 @@ class _CommentCheck:
         ids = self.group_ids.setdefault(key, [])
         if len(ids) < NAMED:
             ids.append(comment_id)
+        if comment_id <= self.last_before:
+            self.before += 1
+        else:
+            self.after[key] += 1
+            after = self.after_ids.setdefault(key, [])
+            if len(after) < NAMED:
+                after.append(comment_id)
         if last is None:
             return
         seq, entry_article, evidence = last
@@ -310,36 +345,40 @@ class _CommentCheck:
 
 
 def _unimported(
-    groups: Counter[tuple[int, Any]],
-    group_ids: dict[tuple[int, Any], list[int]],
+    check: _CommentCheck,
     old_imports: dict[tuple[int, Any], tuple[int, int]],
-    first_import: Any,
-    first_recorded: int | None,
+    baseline: _Baseline | None,
 ) -> list[str]:
     """The comments no import explains: their article and time match no import entry (and
-    they are not older than the log's first import), or more of them than it added."""
+    they are not among those the database held when the log began recording each comment),
+    or more of them than it added; and a count of those held then that is not the baseline's."""
     orphans = _Named("comment(s) without an import entry (stored behind the log's back)")
-    surplus = []
-    for key, count in sorted(groups.items(), key=lambda item: group_ids[item[0]][0]):
-        ids = group_ids[key]
+    found = []
+    for key, count in sorted(check.groups.items(), key=lambda item: check.group_ids[item[0]][0]):
+        ids = check.group_ids[key]
         entry = old_imports.get(key)
         if entry is None:
-            # Comments stored before the log began have no import entry; but none of them
-            # can come after a comment an import recorded (ids only grow).
-            before_log = first_import is not None and key[1] < first_import
-            if before_log and (first_recorded is None or ids[-1] < first_recorded):
-                continue
-            for comment_id in ids:
+            # Those stored before imports were logged are the baseline's count to hold.
+            planted = check.after_ids.get(key, [])
+            for comment_id in planted:
                 orphans.add(str(comment_id))
-            orphans.count += count - len(ids)
+            orphans.count += check.after[key] - len(planted)
         elif count > entry[1]:
             listed = ", ".join(map(str, ids)) + (", ..." if count > len(ids) else "")
-            surplus.append(
+            found.append(
                 f"article {key[0]} holds {count:,} comments of the import in entry {entry[0]},"
                 f" which added {entry[1]:,}: comments were added behind the log's back, among"
                 f" {listed}"
             )
-    return [text for text in (orphans.text(),) if text] + surplus[:NAMED]
+    if baseline is not None and check.before != baseline.comments:
+        more = check.before > baseline.comments
+        found.append(
+            f"{baseline.comments:,} comments up to id {baseline.last_comment} were stored when the"
+            f" log began recording each comment (entry {baseline.seq}), and {check.before:,}"
+            f" are now: comments were {'added among them' if more else 'deleted'} behind the"
+            " log's back"
+        )
+    return [text for text in (orphans.text(),) if text] + found[:NAMED]
 
 
 def _evidence(text: str | None) -> dict[str, Any]:
@@ -355,14 +394,25 @@ def _profiles(connection: Connection) -> list[str]:
     that is every new profile's role)."""
     roles: dict[str, tuple[str, int]] = {}
     query = (
-        select(LogEntryRow.seq, LogEntryRow.actor, LogEntryRow.role, LogEntryRow.evidence)
-        .where(LogEntryRow.action == PROFILE)
+        select(
+            LogEntryRow.seq,
+            LogEntryRow.action,
+            LogEntryRow.actor,
+            LogEntryRow.role,
+            LogEntryRow.evidence,
+        )
+        .where(LogEntryRow.action.in_((PROFILE, BASELINE)))
         .order_by(LogEntryRow.seq)
     )
-    for seq, actor, role, evidence in _rows(connection, query):
+    for seq, action, actor, role, evidence in _rows(connection, query):
+        stated = _evidence(evidence)
+        if action == BASELINE:
+            held = stated.get("profiles")
+            if isinstance(held, dict):
+                roles.update((str(name), (str(had), seq)) for name, had in held.items())
+            continue
         # An entry that names the profile changed (and its new role) in its evidence says
         # so when someone else made the change; before, the profile acted on itself.
-        stated = _evidence(evidence)
         name = stated.get("profile", actor)
         roles[str(name)] = (str(stated.get("role", role)), seq)
     wrong = _Named("profile(s) whose role is not the one the log gave them")
