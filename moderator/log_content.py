@@ -213,6 +213,11 @@ def _comments(
     check.last_before = 0 if baseline is None else baseline.last_comment
     for batch in _comment_batches(connection):
         found.comments += len(batch)
+        # Every comment up to the baseline's last id counts against it, recorded or not.
+        if batch[-1][0] <= check.last_before:
+            check.before += len(batch)
+        elif batch[0][0] <= check.last_before:
+            check.before += sum(1 for row in batch if row[0] <= check.last_before)
         unrecorded = check.batch(batch)
         if unrecorded:
             found.partly += len(unrecorded)
@@ -246,7 +251,7 @@ class _CommentCheck:
         # Of those, the ones after the baseline (none were stored before the log recorded).
         self.after: Counter[tuple[int, Any]] = Counter()
         self.after_ids: dict[tuple[int, Any], list[int]] = {}
-        # Comments no import recorded up to the baseline's last id (set by _comments).
+        # Comments up to the baseline's last id (set and counted by _comments).
         self.last_before = 0
         self.before = 0
 
@@ -319,9 +324,7 @@ class _CommentCheck:
         ids = self.group_ids.setdefault(key, [])
         if len(ids) < NAMED:
             ids.append(comment_id)
-        if comment_id <= self.last_before:
-            self.before += 1
-        else:
+        if comment_id > self.last_before:
             self.after[key] += 1
             after = self.after_ids.setdefault(key, [])
             if len(after) < NAMED:
