@@ -1,7 +1,9 @@
 """Measures the moderation log at 1,000,000 entries: appending, exporting, verifying.
 
 The log is made by the real services: 250,000 comments (1,000 per article, bodies of a few
-dozen words, 3% with a rule's flag) are stored directly, then decided four times over in bulk
+dozen words, 3% with a rule's flag) are stored directly, each article's import and each flag
+logged as the services log them (the import recording each comment's digest), then decided
+four times over in bulk
 (approve, restore, hide, restore; 5,000 comments per unit of work), each decision appending one
 entry per comment with its evidence. That database is cached in bench/out/, keyed by size and
 schema version.
@@ -14,7 +16,9 @@ It prints:
 * exporting the whole log to CSV, JSON Lines and JSON: rows/s and the exporting process's peak
   RSS growth (each export runs in a fresh process), against reading the same rows with a bare
   sqlite3 cursor;
-* ``verify_log``: entries/s for the chain walk plus the comment-state check.
+* ``verify_log``: entries/s for the chain walk plus the comment-state check and the
+  comparison of every comment, role, lock, note and flag with the log; and that comparison
+  (``check_content``) alone.
 
 Targets: export >= 100,000 rows/s with RSS growth <= 100 MB; verify >= 200,000 entries/s.
 
@@ -42,6 +46,8 @@ from typing import Any
 from report import print_table, verdict
 
 from moderator.formats.log_export import LogFormat
+from moderator.formats.modlog import COMMENT_RECORD, comment_digest, comment_record, evidence_text
+from moderator.log_content import check_content
 from moderator.log_export import export_log
 from moderator.log_queries import LogFilter
 from moderator.log_verify import verify_log
@@ -116,7 +122,48 @@ def _store_comments(database: Database, count: int, seed: int) -> list[int]:
             [(cid, stamp) for cid in flagged],
         )
         raw.executemany("UPDATE comment SET urgency = 1 WHERE id = ?", [(cid,) for cid in flagged])
+        _log_imports_and_flags(session, raw, articles)
     return list(range(1, count + 1))
+
+
+def _log_imports_and_flags(session: Any, raw: sqlite3.Connection, articles: int) -> None:
+    """The entries an import and a rule run would have left for the rows stored directly:
+    each article's import with its record of every comment, and each flag."""
+    stamp = datetime(2026, 1, 1, tzinfo=UTC)
+    importer = history.Actor("importer", "moderator")
+    for article in range(1, articles + 1):
+        rows = raw.execute(
+            "SELECT c.id, a.name, c.body FROM comment c JOIN author a ON a.id = c.author_id"
+            " WHERE c.article_id = ? ORDER BY c.id",
+            (article,),
+        ).fetchall()
+        record = comment_record(
+            [(cid, comment_digest(cid, article, name, body)) for cid, name, body in rows]
+        )
+        said = {"source": f"a{article}.txt", "added": len(rows), COMMENT_RECORD: record}
+        entry = history.NewEntry("import", article_id=article, evidence=evidence_text(said))
+        history.append(session, importer, [entry], at=stamp)
+    flagged = raw.execute(
+        "SELECT f.comment_id, c.article_id, c.body FROM flag f JOIN comment c"
+        " ON c.id = f.comment_id ORDER BY f.comment_id"
+    ).fetchall()
+    hit = ("insults", "medium", [[0, 7]], "a word on the list")
+    history.append(
+        session,
+        history.Actor.rules("bench"),
+        [
+            history.NewEntry(
+                "flag",
+                comment_id=cid,
+                article_id=article,
+                from_status="pending",
+                to_status="pending",
+                escalated=False,
+                evidence=history.evidence(body, [hit]),
+            )
+            for cid, article, body in flagged
+        ],
+    )
 
 
 def build(path: Path, *, entries: int, seed: int) -> float:
@@ -146,7 +193,8 @@ def build(path: Path, *, entries: int, seed: int) -> float:
 
 def cached(entries: int, seed: int) -> tuple[Path, float | None]:
     OUT.mkdir(exist_ok=True)
-    path = OUT / f"log-{entries}-seed{seed}-schema{HEAD}.sqlite3"
+    # "imports": built with the imports' and flags' entries (earlier caches lack them).
+    path = OUT / f"log-{entries}-seed{seed}-schema{HEAD}-imports.sqlite3"
     rate_file = path.with_suffix(".rate.json")
     if path.exists() and rate_file.exists():
         return path, json.loads(rate_file.read_text())["bulk_entries_per_s"]
@@ -224,6 +272,10 @@ def child(mode: str, path: Path, out: Path) -> None:
             found = verify_log(session)
             assert found.ok, found.summary()
             rows = found.entries
+        elif mode == "content":
+            checked = check_content(session)
+            assert not checked.problems, checked.problems
+            rows = checked.comments
         elif mode == "bare":
             raw = session.connection().connection.driver_connection
             assert isinstance(raw, sqlite3.Connection)
@@ -310,13 +362,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
     figures = measure("verify", path)
     rate = figures["rows"] / figures["seconds"]
+    verified = figures["seconds"]
     rows.append(
         (
-            f"verify {figures['rows']:,.0f} entries (chain + comment states)",
+            f"verify {figures['rows']:,.0f} entries (chain, states, rows against the log)",
             f"{rate:,.0f} entries/s ({figures['seconds']:.1f} s)",
             f"bare sqlite3 read {bare_rate:,.0f} rows/s",
             f">= {VERIFY_TARGET:,}/s",
             verdict(rate >= VERIFY_TARGET),
+        )
+    )
+    figures = measure("content", path)
+    rows.append(
+        (
+            f"of which: {figures['rows']:,.0f} comments, roles, locks, notes, flags vs the log",
+            f"{figures['rows'] / figures['seconds']:,.0f} comments/s ({figures['seconds']:.1f} s)",
+            f"the whole verify {verified:.1f} s",
+            "-",
+            "-",
         )
     )
     print_table(rows)

@@ -33,8 +33,25 @@ def add_log_commands(commands: argparse._SubParsersAction[argparse.ArgumentParse
     verify.add_argument(
         "--file", type=Path, metavar="EXPORT", help="check this JSON Lines or JSON export instead"
     )
+    verify.add_argument(
+        "--anchor",
+        type=Path,
+        metavar="HEAD",
+        help="a head written earlier by `log head`: the log must still hold that entry"
+        " unchanged and go on from it (catches entries cut off the end, and a rewritten chain)",
+    )
     verify.add_argument("--json", action="store_true", help="print one JSON document")
     verify.set_defaults(standalone=run_verify)
+
+    head = sub.add_parser(
+        "head",
+        help="write the log's head (last entry's number, hash and time) to keep elsewhere,"
+        " for `log verify --anchor`",
+    )
+    head.add_argument(
+        "--out", type=Path, metavar="FILE", help="write it to this file (default: print it)"
+    )
+    head.set_defaults(handler=run_head)
 
     export = sub.add_parser("export", help="write the log (or part of it) to a file")
     export.add_argument("--format", required=True, choices=list(LogFormat), dest="log_format")
@@ -167,9 +184,37 @@ def run_decisions_export(database: Database, args: argparse.Namespace) -> int:
     return 0
 
 
+def run_head(database: Database, args: argparse.Namespace) -> int:
+    from moderator.log_anchor import AnchorError, current_anchor, write_anchor  # noqa: PLC0415
+
+    try:
+        with database.session() as session:
+            anchor = current_anchor(session)
+        if args.out is None:
+            print(json_text(anchor.as_object(), indent=2))
+            return 0
+        write_anchor(anchor, args.out, database=database)
+    except AnchorError as error:
+        print(f"moderator: {error}", file=sys.stderr)
+        return 1
+    print(
+        f"the log's head, entry {anchor.seq:,} ({anchor.hash}), written to {args.out}: keep it"
+        " away from the database, and check against it with `moderator log verify --anchor`",
+        file=sys.stderr,
+    )
+    return 0
+
+
 def run_verify(args: argparse.Namespace) -> int:
+    from moderator.log_anchor import AnchorError, read_anchor  # noqa: PLC0415
+
+    try:
+        anchor = None if args.anchor is None else read_anchor(args.anchor)
+    except AnchorError as error:
+        print(f"moderator: {error}", file=sys.stderr)
+        return 1
     if args.file is not None:
-        return _verify_file(args)
+        return _verify_file(args, anchor)
     # Opened here rather than by the caller: with --file no database is needed at all.
     from moderator.cli import open_database_for  # noqa: PLC0415
     from moderator.log_verify import LogCheckError, verify_log  # noqa: PLC0415
@@ -180,7 +225,9 @@ def run_verify(args: argparse.Namespace) -> int:
             total = count_entries(session, LogFilter())
             bar, report = _progress(total, "entries")
             found = verify_log(
-                session, progress=None if report is None else lambda done, _: report(done)
+                session,
+                progress=None if report is None else lambda done, _: report(done),
+                anchor=anchor,
             )
     except LogCheckError as error:
         print(f"moderator: {error}", file=sys.stderr)
@@ -201,6 +248,9 @@ def run_verify(args: argparse.Namespace) -> int:
                     "problems": list(found.problems),
                     "out_of_step": list(found.out_of_step),
                     "out_of_step_count": found.out_of_step_count,
+                    "comments": found.comments,
+                    "partly_checked": found.partly_checked,
+                    "anchored_at": found.anchored_at,
                 },
                 indent=2,
             )
@@ -213,12 +263,14 @@ def run_verify(args: argparse.Namespace) -> int:
     return 0 if found.ok else 1
 
 
-def _verify_file(args: argparse.Namespace) -> int:
+def _verify_file(args: argparse.Namespace, anchor: Any) -> int:
     from moderator.formats.errors import FormatError  # noqa: PLC0415
     from moderator.formats.log_file import verify_export  # noqa: PLC0415
 
     try:
-        found = verify_export(args.file)
+        found = verify_export(
+            args.file, anchor=None if anchor is None else (anchor.seq, anchor.hash)
+        )
     except FormatError as error:
         if args.json:
             print(json_text({"ok": False, "problem": str(error)}, indent=2))

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from moderator.display import marker, reveal
+from moderator.formats.modlog import COMMENT_RECORD, recorded_comments
 
 # What the log writes into evidence, by who writes it: a decision (services.history), an
 # import (services.importing), a note on an author (services.notes), a profile made or its
@@ -22,6 +23,7 @@ LABELS = {
     "profile": "Profile",
     "previous_role": "Role before",
     "role": "Role now",
+    COMMENT_RECORD: "Comments recorded",
 }
 _HITS = "hits"
 
@@ -33,7 +35,10 @@ def evidence_lines(evidence: Mapping[str, Any]) -> list[str]:
     as markers: an author's name cannot forge a line of its own."""
     known = [key for key in LABELS if key in evidence]
     others = sorted(key for key in evidence if key not in LABELS and key != _HITS)
-    fields = [(LABELS[key], evidence[key]) for key in known]
+    fields = [
+        (LABELS[key], record_text(evidence[key]) if key == COMMENT_RECORD else evidence[key])
+        for key in known
+    ]
     fields += [(one_line(key), evidence[key]) for key in others]
     hits = evidence.get(_HITS)
     width = max((len(label) for label, _ in fields), default=0) + 1
@@ -46,6 +51,25 @@ def evidence_lines(evidence: Mapping[str, Any]) -> list[str]:
     elif _HITS in evidence:
         lines.append(f"{'hits:':<{width}} {value_text(hits)}")
     return lines
+
+
+def record_text(record: object) -> str:
+    """An import's record of its comments in a few words: thousands of digests are for
+    `log verify`, not for reading."""
+    try:
+        runs = recorded_comments(record)
+    except ValueError:
+        return value_text(record)
+    count = sum(last - first + 1 for first, last, _ in runs)
+    ids = ", ".join(
+        f"{first}" if first == last else f"{first}-{last}" for first, last, _ in runs[:5]
+    )
+    more = ", ..." if len(runs) > 5 else ""
+    return (
+        f"{count:,} (ids {ids}{more}; each one's text, author and article as a digest)"
+        if count
+        else "none"
+    )
 
 
 def hit_text(hit: object) -> str:

@@ -103,6 +103,13 @@ def export_log(
     exported_at = utc_now()
 
     def summary(count: int, first: int | None, last: int | None) -> ChainSummary:
+        # The last entry's hash, read in the export's own snapshot: a file cut short or with
+        # an entry taken out no longer ends with it.
+        last_hash = (
+            None
+            if last is None
+            else session.scalar(select(LogEntryRow.hash).where(LogEntryRow.seq == last))
+        )
         return ChainSummary(
             head_seq=head_seq,
             head_hash=head_hash,
@@ -111,6 +118,7 @@ def export_log(
             last_seq=last,
             exported_at=exported_at,
             filters=log_filter.described(),
+            last_hash=last_hash,
         )
 
     databases = _database_files(session)

@@ -1,5 +1,6 @@
-"""Checks the moderation log in the database: the hash chain end to end, and that every
-comment's state is the one its last entry left it in.
+"""Checks the moderation log in the database: the hash chain end to end, that every
+comment's state is the one its last entry left it in, and that comments, roles, locks, notes
+and flags are what the log recorded (``moderator.log_content``); against an anchor if given.
 
 A long log is walked in stretches by helper processes, one per core (hashing a million
 entries is work for the interpreter, which one process runs on one core at a time); the
@@ -25,6 +26,8 @@ from sqlalchemy.orm import Session
 
 from moderator.domain import Status
 from moderator.formats.modlog import GENESIS, canonical_row
+from moderator.log_anchor import Anchor, anchor_problem
+from moderator.log_content import ContentCheck, check_content
 from moderator.log_queries import STREAM_BATCH, LogFilter, entry_batches, read_head
 from moderator.models import Comment, LogEntryRow
 
@@ -50,15 +53,34 @@ class LogVerification:
     broken_at: int | None = None
     out_of_step: tuple[int, ...] = ()
     out_of_step_count: int = 0
+    # Comments compared with the log, and how many of them only partly (imported before
+    # imports recorded each comment).
+    comments: int = 0
+    partly_checked: int = 0
+    # The anchor the log was checked against, if any (its entry number).
+    anchored_at: int | None = None
 
     @property
     def ok(self) -> bool:
         return not self.problems
 
     def summary(self) -> str:
-        if self.ok:
-            return f"the log holds: {self.entries:,} entries, head {self.head_hash}"
-        return "; ".join(self.problems)
+        if not self.ok:
+            return "; ".join(self.problems)
+        said = f"the log holds: {self.entries:,} entries, head {self.head_hash}"
+        if self.anchored_at is not None:
+            said += f", extending the anchored entry {self.anchored_at:,} unchanged"
+        said += (
+            f"; {self.comments:,} comments match their import records, and roles, locks,"
+            " notes and flags their entries"
+        )
+        if self.partly_checked:
+            said += (
+                f" ({self.partly_checked:,} comments imported before imports recorded each"
+                " comment could only be checked partly: their article, their text where a"
+                " decision hashed it, and how many each import added; not their author)"
+            )
+        return said
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,11 +103,14 @@ def verify_log(
     progress: Progress | None = None,
     workers: int | None = None,
     stop: Callable[[], bool] | None = None,
+    anchor: Anchor | None = None,
 ) -> LogVerification:
-    """Walk the chain from the first entry, then compare every comment with its last entry.
+    """Walk the chain from the first entry, then compare every comment with its last entry
+    and its import, and roles, locks, notes and flags with theirs.
 
     ``workers`` helper processes walk a long log (default: one per core); 1 walks it here.
     ``stop`` is asked now and then; when it says so the check ends with ``CheckStopped``.
+    ``anchor``: a head written out earlier, which the log must still hold and extend.
     """
     asked = stop or (lambda: False)
     head = read_head(session)
@@ -93,7 +118,7 @@ def verify_log(
     workers = workers or min(os.cpu_count() or 1, 4)
     bind = session.get_bind()
     if workers > 1 and total >= PARALLEL_FROM and isinstance(bind, Engine) and _reachable(bind):
-        stretches, ((out_of_step, count), (gone, gone_count)) = _walk_in_helpers(
+        stretches, ((out_of_step, count), (gone, gone_count), content) = _walk_in_helpers(
             bind, total, workers, meanwhile=lambda: _comment_checks(session), stop=asked
         )
     else:
@@ -106,7 +131,7 @@ def verify_log(
                 progress(done, total)
 
         stretches = [_walk(rows, first=1, last=None, total=total, progress=report)]
-        (out_of_step, count), (gone, gone_count) = _comment_checks(session)
+        (out_of_step, count), (gone, gone_count), content = _comment_checks(session)
     problem, broken_at, entries, last = _joined(stretches)
     if problem is None and head is not None:
         beyond = session.scalar(
@@ -128,6 +153,9 @@ def verify_log(
             )
             broken_at = min(last[0], head.seq) + 1
     problems = [] if problem is None else [problem]
+    missed = None if anchor is None else anchor_problem(session, anchor)
+    if missed is not None:
+        problems.append(missed)
     if gone_count:
         listed = ", ".join(map(str, gone)) + (", ..." if gone_count > len(gone) else "")
         problems.append(
@@ -140,6 +168,7 @@ def verify_log(
             f"{count:,} comment(s) changed without a log entry (their state is not the one their"
             f" last entry left): {listed}"
         )
+    problems += content.problems
     if progress is not None:
         progress(entries, total)
     return LogVerification(
@@ -150,6 +179,9 @@ def verify_log(
         broken_at=broken_at,
         out_of_step=out_of_step,
         out_of_step_count=count,
+        comments=content.comments,
+        partly_checked=content.partly,
+        anchored_at=None if anchor is None else anchor.seq,
     )
 
 
@@ -369,8 +401,8 @@ def _vanished(session: Session) -> tuple[tuple[int, ...], int]:
 
 def _comment_checks(
     session: Session,
-) -> tuple[tuple[tuple[int, ...], int], tuple[tuple[int, ...], int]]:
-    return _out_of_step(session), _vanished(session)
+) -> tuple[tuple[tuple[int, ...], int], tuple[tuple[int, ...], int], ContentCheck]:
+    return _out_of_step(session), _vanished(session), check_content(session)
 
 
 def _out_of_step(session: Session) -> tuple[tuple[int, ...], int]:

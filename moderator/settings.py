@@ -23,6 +23,7 @@ DEFAULT_RULE_SET = RESOURCES_DIR / "rules" / "default.toml"
 _RULE_SET_KEY = "rule_set"
 _PROFILE_KEY = "profile"
 _DATABASE_KEY = "database"
+_ANCHOR_KEY = "anchor_folder"
 
 
 class SettingsError(ValueError):
@@ -110,6 +111,28 @@ def use_database(location: str | None) -> None:
         settings.pop(_DATABASE_KEY, None)
     else:
         settings[_DATABASE_KEY] = location.strip()
+    _write(settings)
+
+
+def anchor_folder() -> Path | None:
+    """Where the window keeps a copy of the log's head each time it closes (for
+    `moderator log verify --anchor`), if the user chose a folder: best on another disk or
+    machine than the database, where whoever can write the database cannot."""
+    chosen = _read().get(_ANCHOR_KEY)
+    if chosen is None:
+        return None
+    if not isinstance(chosen, str) or not chosen.strip():
+        raise SettingsError(f"{settings_path()}: {_ANCHOR_KEY!r} must be a folder")
+    return Path(chosen.strip()).expanduser()
+
+
+def use_anchor_folder(folder: Path | None) -> None:
+    """Keep the log's head in ``folder`` whenever the window closes; None stops it."""
+    settings = _read()
+    if folder is None:
+        settings.pop(_ANCHOR_KEY, None)
+    else:
+        settings[_ANCHOR_KEY] = str(folder.expanduser().resolve())
     _write(settings)
 
 

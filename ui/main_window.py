@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 from collections.abc import Sequence
 from dataclasses import replace
@@ -25,6 +26,7 @@ from PySide6.QtWidgets import (
 from moderator.display import one_line
 from moderator.domain import Status
 from moderator.importer import ImportReport
+from moderator.log_anchor import AnchorError, save_head_if_chosen
 from moderator.queries import CommentRow, get_article
 from moderator.queue import QueueOrder, TabCounts, count_tabs, in_queue
 from moderator.resources import DEMO_ARTICLE
@@ -449,6 +451,10 @@ class MainWindow(QMainWindow):
         self.review.close()
         self.live.stop()
         save_layout(self, SAVED_SPLITTERS)
+        # A copy of the log's head outside the database, if the user chose a folder for it
+        # (settings: anchor_folder); the window is going, so a failure cannot be shown.
+        with contextlib.suppress(AnchorError):
+            save_head_if_chosen(self.desk.database)
         super().closeEvent(event)
 
     def _on_imported(self, report: ImportReport) -> None:

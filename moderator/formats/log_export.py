@@ -53,6 +53,7 @@ class ChainSummary:
     last_seq: int | None
     exported_at: datetime
     filters: Mapping[str, str] = field(default_factory=dict)
+    last_hash: str | None = None
 
     @property
     def complete(self) -> bool:
@@ -69,6 +70,8 @@ class ChainSummary:
             "complete": self.complete,
             "exported_at": time_text(self.exported_at),
             "filters": dict(self.filters),
+            # Named when known (the database's exports): a file cut short no longer ends there.
+            **({} if self.last_hash is None else {"last_hash": self.last_hash}),
         }
 
 

@@ -2,7 +2,11 @@
 
 Each entry's hash is taken again over its canonical text; entries that follow one another in
 the chain must link (``prev`` is the hash before); the chain record at the end must agree with
-what came before it. The first thing wrong is named by file and line.
+what came before it exactly (how many entries, the first and the last, the last one's hash).
+The first thing wrong is named by file and line.
+
+A file whose record was written anew to fit entries cut off or taken out cannot be told from
+an honest one by itself: only a head kept elsewhere (``log head``) can, given as ``anchor``.
 """
 
 from __future__ import annotations
@@ -11,12 +15,19 @@ import json
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from moderator.formats.errors import FormatError
 from moderator.formats.inert import json_plain
-from moderator.formats.modlog import GENESIS, canonical_text, entry_from_object, text_hash
+from moderator.formats.modlog import (
+    GENESIS,
+    LogEntry,
+    canonical_text,
+    entry_from_object,
+    text_hash,
+)
 
 _HASH_TAIL = re.compile(r',"hash":"([0-9a-f]{64})"\}$')
 
@@ -33,12 +44,14 @@ class FileVerification:
     head_hash: str
 
 
-def verify_export(path: Path) -> FileVerification:
-    """Check the export at ``path``; raises :class:`FormatError` naming the first bad line."""
+def verify_export(path: Path, *, anchor: tuple[int, str] | None = None) -> FileVerification:
+    """Check the export at ``path``; raises :class:`FormatError` naming the first bad line.
+    ``anchor`` (entry number, hash), a head kept elsewhere: a whole-chain export must hold
+    that entry unchanged, and a filtered one must not contradict it."""
     source = str(path)
     try:
         with path.open(encoding="utf-8-sig") as stream:
-            return _Checker(source).run(_records(source, stream))
+            return _Checker(source, anchor).run(_records(source, stream))
     except UnicodeDecodeError as error:
         raise FormatError(
             source, _undecodable_line(path), f"not UTF-8 text ({error.reason})"
@@ -93,14 +106,43 @@ def _json_entries(source: str, numbered: Iterator[tuple[int, str]]) -> Iterator[
     yield -1, '{"chain":' + rest.removeprefix('"chain":')
 
 
+_SELECTED = ("actor", "action", "reason", "article_id", "comment_id")
+_TIMES = ("since", "until")
+
+
+def _moment(value: object) -> datetime | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ValueError(f"{value!r} is not a time")
+    moment = datetime.fromisoformat(value)
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+
+
+def _seq_or_none(value: object) -> int | None:
+    if value is None:
+        return None
+    if type(value) is not int:
+        raise TypeError(f"{value!r} is not an entry number")
+    return value
+
+
 class _Checker:
-    def __init__(self, source: str) -> None:
+    def __init__(self, source: str, anchor: tuple[int, str] | None = None) -> None:
         self.source = source
+        self.anchor = anchor
+        self.first_seq: int | None = None
+        self.anchor_seen = False
         self.entries = 0
         self.links = 0
         self.previous: tuple[int, str] | None = None  # seq and hash of the entry before
         # Where the first entry is missing, named if the export claims the whole chain.
         self.first_gap: tuple[int, int] | None = None
+        # Where the entries after the first leave numbers out (first such place), and what
+        # the entries hold that a filter selects on, to be held against the record's filters.
+        self.inner_gap: tuple[int, int] | None = None
+        self.seen: dict[str, set[Any]] = {name: set() for name in _SELECTED}
+        self.times: list[datetime] = []
         self.chain: dict[str, Any] | None = None
 
     def fail(self, line: int, reason: str) -> FormatError:
@@ -148,7 +190,16 @@ class _Checker:
             if entry.prev != GENESIS:
                 raise self.fail(line, "entry 1 does not start the chain")
             self.links += 1
-        self.previous = (entry.seq, claimed)
+        self._counted(line, entry, claimed)
+
+    def _counted(self, line: int, entry: LogEntry, digest: str) -> None:
+        before = self.previous
+        if before is not None and entry.seq > before[0] + 1 and self.inner_gap is None:
+            self.inner_gap = (line, before[0] + 1)
+        self._anchored(line, entry.seq, digest)
+        self._note_selected(entry)
+        self.first_seq = entry.seq if self.first_seq is None else self.first_seq
+        self.previous = (entry.seq, digest)
         self.entries += 1
 
     def _chain_record(self, line: int, text: str) -> dict[str, Any]:
@@ -158,8 +209,10 @@ class _Checker:
                 raise TypeError("not an object")
             head_seq, head_hash = int(chain["head_seq"]), str(chain["head_hash"])
             count, complete = int(chain["entries"]), bool(chain["complete"])
+            first_seq, last_seq = _seq_or_none(chain["first_seq"]), _seq_or_none(chain["last_seq"])
         except (ValueError, KeyError, TypeError) as error:
             raise self.fail(line, f"the chain record is malformed ({error})") from None
+        self._check_anchor(line, head_seq, complete=complete)
         if complete and self.first_gap is not None:
             gap_line, missing = self.first_gap
             raise self.fail(
@@ -188,7 +241,96 @@ class _Checker:
                 )
         elif self.previous is not None and self.previous[0] > head_seq:
             raise self.fail(line, f"entries go past the chain's head (entry {head_seq})")
+        self._check_ends(line, chain, first_seq, last_seq)
+        if filters:
+            self._check_filters(line, filters)
         return {"head_seq": head_seq, "head_hash": head_hash, "complete": complete}
+
+    def _check_ends(
+        self, line: int, chain: dict[str, Any], first_seq: int | None, last_seq: int | None
+    ) -> None:
+        last = self.previous
+        if (first_seq, last_seq) != (self.first_seq, None if last is None else last[0]):
+            raise self.fail(
+                line,
+                f"the chain record covers entries {first_seq} to {last_seq}, but the file holds"
+                f" {self.first_seq} to {None if last is None else last[0]}: entries were cut"
+                " off or added",
+            )
+        # Exports before the record named its last hash lack it; a record that names one
+        # must name this file's.
+        if "last_hash" in chain and chain["last_hash"] != (None if last is None else last[1]):
+            raise self.fail(line, "the chain record names another last entry (its hash differs)")
+
+    def _note_selected(self, entry: LogEntry) -> None:
+        for name, value in (
+            ("actor", entry.actor),
+            ("action", entry.action),
+            ("reason", entry.reason),
+            ("article_id", entry.article),
+            ("comment_id", entry.comment),
+        ):
+            seen = self.seen[name]
+            if len(seen) <= 1:  # one value is all a filter allows
+                seen.add(value)
+        if not self.times:
+            self.times = [entry.time, entry.time]
+        self.times = [min(self.times[0], entry.time), max(self.times[1], entry.time)]
+
+    def _check_filters(self, line: int, filters: object) -> None:
+        """The entries must be ones the record's filters select; and where only time
+        selects, none can be missing between two of them (their neighbours' times hold it)."""
+        if not isinstance(filters, dict) or not set(filters) <= {*_SELECTED, *_TIMES, "text"}:
+            raise self.fail(
+                line, f"the chain record names filters this check does not know: {filters!r}"
+            )
+        for name in _SELECTED:
+            if name in filters and {str(value) for value in self.seen[name]} - {str(filters[name])}:
+                raise self.fail(line, f"the export holds entries its filter on {name} leaves out")
+        try:
+            since = _moment(filters.get("since"))
+            until = _moment(filters.get("until"))
+        except ValueError as error:
+            raise self.fail(
+                line, f"the chain record's time filter is malformed ({error})"
+            ) from None
+        if self.times and (
+            (since is not None and self.times[0] < since)
+            or (until is not None and self.times[1] >= until)
+        ):
+            raise self.fail(line, "the export holds entries its time filter leaves out")
+        if self.inner_gap is not None and set(filters) <= set(_TIMES):
+            gap_line, missing = self.inner_gap
+            raise self.fail(
+                gap_line,
+                f"entry {missing} is missing, though the export selects only by time and the"
+                " entries around it are in",
+            )
+
+    def _anchored(self, line: int, seq: int, digest: str) -> None:
+        if self.anchor is None or seq != self.anchor[0]:
+            return
+        if digest != self.anchor[1]:
+            raise self.fail(
+                line,
+                f"entry {seq} is not the one the anchor names (its hash differs): the log was"
+                " rewritten up to there",
+            )
+        self.anchor_seen = True
+
+    def _check_anchor(self, line: int, head_seq: int, *, complete: bool) -> None:
+        if self.anchor is None or self.anchor_seen or self.anchor[0] == 0:
+            return
+        if head_seq < self.anchor[0]:
+            raise self.fail(
+                line,
+                f"the export's log ends at entry {head_seq}, but the anchor shows it reached"
+                f" entry {self.anchor[0]}: entries were cut off the end",
+            )
+        if complete:
+            raise self.fail(
+                line, f"the export lacks entry {self.anchor[0]}, which the anchor names"
+            )
 
     def _finish(self) -> FileVerification:
         if self.chain is None:

@@ -284,3 +284,56 @@ def _optional(item: Mapping[str, Any], name: str, kind: type[_T]) -> _T | None:
 
 
 _KIND_NAMES = {int: "a whole number", str: "a string", bool: "true or false"}
+
+
+# An import entry's record of the comments it added (``comments`` in its evidence): their
+# ids as runs of consecutive numbers and, in id order, a digest of each one's id, article,
+# author and text. 128 bits of SHA-256 each: a forged comment that keeps its digest is as
+# far out of reach as with the whole hash, at half the log's size for a million comments.
+COMMENT_RECORD = "comments"
+COMMENT_DIGEST_LENGTH = 32
+
+
+def comment_digest(comment_id: int, article_id: int, author: str, body: str) -> str:
+    """What an import records of one comment it added: a digest of where it is, who wrote
+    it and what it says (lengths first, so no two comments can read the same)."""
+    text = f"{comment_id}:{article_id}:{len(author)}:{author}{len(body)}:{body}"
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:COMMENT_DIGEST_LENGTH]
+
+
+def comment_record(digests: Sequence[tuple[int, str]]) -> dict[str, Any]:
+    """The ``comments`` member of an import's evidence, from (id, digest) pairs."""
+    ordered = sorted(digests)
+    runs: list[list[int]] = []
+    for comment_id, _ in ordered:
+        if runs and runs[-1][1] == comment_id - 1:
+            runs[-1][1] = comment_id
+        else:
+            runs.append([comment_id, comment_id])
+    return {"ids": runs, "sha256": [digest for _, digest in ordered]}
+
+
+def recorded_comments(record: object) -> list[tuple[int, int, list[str]]]:
+    """An import's ``comments`` record as runs: (first id, last id, their digests); raises
+    ValueError if it is not one."""
+    if not isinstance(record, Mapping):
+        raise ValueError("the comments record is not an object")
+    runs, digests = record.get("ids"), record.get("sha256")
+    if not isinstance(runs, list) or not isinstance(digests, list):
+        raise ValueError("the comments record lacks its ids or digests")
+    found: list[tuple[int, int, list[str]]] = []
+    at = 0
+    for run in runs:
+        if (
+            not isinstance(run, list)
+            or len(run) != 2
+            or not all(type(value) is int for value in run)
+            or run[1] < run[0]
+        ):
+            raise ValueError(f"{run!r} is not a run of comment ids")
+        size = run[1] - run[0] + 1
+        found.append((run[0], run[1], digests[at : at + size]))
+        at += size
+    if at != len(digests) or not all(isinstance(digest, str) for digest in digests):
+        raise ValueError("the comments record has not one digest per id")
+    return found

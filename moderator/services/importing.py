@@ -13,7 +13,13 @@ from sqlalchemy.orm import Session
 from moderator.batching import chunked
 from moderator.bulk import insert_many
 from moderator.domain import Status
-from moderator.formats.modlog import SYSTEM, evidence_text
+from moderator.formats.modlog import (
+    COMMENT_RECORD,
+    SYSTEM,
+    comment_digest,
+    comment_record,
+    evidence_text,
+)
 from moderator.formats.records import IncomingArticle, IncomingComment
 from moderator.models import Article, Author, Base, Comment, utc_now
 from moderator.services.changes import ImportChange
@@ -112,6 +118,8 @@ def import_article(
         )
     if rows:
         insert_many(session, Base.metadata.tables[Comment.__tablename__], rows)
+    added = {str(row["fingerprint"]): by_print[str(row["fingerprint"])] for row in rows}
+    recorded = _recorded(session, article.id, added)
     if moved:
         session.execute(update(Comment), moved)
     already = len(incoming.comments) - len(rows)
@@ -130,6 +138,7 @@ def import_article(
                         "article_sha256": digest,
                         "added": len(rows),
                         "already_present": already,
+                        COMMENT_RECORD: recorded,
                     }
                 ),
             )
@@ -194,6 +203,20 @@ def _import_into_locked(
         warnings=incoming.warnings,
         locked=True,
         skipped_locked=skipped,
+    )
+
+
+def _recorded(
+    session: Session, article_id: int, added: dict[str, IncomingComment]
+) -> dict[str, object]:
+    """What the import entry records of the comments just added (by fingerprint), so that
+    `log verify` can tell each one's text, author and article from what was imported."""
+    ids = _ids_by_print(session, article_id, list(added))
+    return comment_record(
+        [
+            (ids[fingerprint], comment_digest(ids[fingerprint], article_id, c.author, c.body))
+            for fingerprint, c in added.items()
+        ]
     )
 
 

@@ -207,11 +207,12 @@ def test_a_dash_writes_to_standard_output(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     cli = Cli(tmp_path / "self.db", capsys)
-    assert cli("profile", "ann", "--role", "moderator")[0] == 0
+    assert cli("profile", "ann", "--role", "moderator", "--as", "ann")[0] == 0
     code, out, err = cli("log", "export", "--format", "jsonl", "--out", "-")
     assert code == 0, err
     records = [json.loads(line) for line in out.splitlines()]
-    assert records[0]["actor"] == "ann"
+    # The entry is made by whoever made the profile (here ann herself) and names it.
+    assert (records[0]["actor"], records[0]["evidence"]["profile"]) == ("ann", "ann")
     assert "chain" in records[-1]
     assert not (tmp_path / "-").exists()
 

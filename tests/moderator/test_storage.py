@@ -100,8 +100,11 @@ def test_an_older_database_is_backed_up_then_upgraded(tmp_path: Path, revision: 
         with db.session() as session:
             assert session.execute(text("SELECT version_num FROM alembic_version")).scalar() == HEAD
             assert session.execute(text("SELECT title FROM article")).scalar() == "Old"
-            history = session.execute(text("SELECT action, reason, actor FROM log_entry"))
-            assert history.all() == [("hide", "spam", "mod")]
+            history = session.execute(
+                text("SELECT action, reason, actor FROM log_entry ORDER BY seq")
+            )
+            # The decision carried over, then what the comments and roles were (0014).
+            assert history.all() == [("hide", "spam", "mod"), ("baseline", None, "system")]
             assert verify_log(session).ok
             assert session.execute(text("PRAGMA foreign_keys")).scalar() == 1
     finally:

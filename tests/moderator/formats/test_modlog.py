@@ -318,10 +318,25 @@ def test_a_filtered_export_checks_each_entry_and_the_links_it_can(tmp_path: Path
         LogFormat.JSONL,
         head_seq=10,
         head_hash=entries[-1].hash,
-        filters={"actor": "ann"},
+        filters={"text": "ann"},
     )
     found = verify_export(path)
     assert (found.entries, found.links, found.complete) == (5, 2, False)
+
+
+def test_a_filtered_export_holds_only_what_its_filter_selects(tmp_path: Path) -> None:
+    entries = chain(10)
+    kept = [entries[i] for i in (0, 2, 4)]  # ann's, and one of bø b's among them below
+    summary = {"head_seq": 10, "head_hash": entries[-1].hash}
+    assert verify_export(
+        _export(tmp_path, kept, LogFormat.JSONL, **summary, filters={"actor": "ann"})
+    )
+    with pytest.raises(FormatError, match="filter on actor"):
+        verify_export(
+            _export(
+                tmp_path, [*kept, entries[5]], LogFormat.JSONL, **summary, filters={"actor": "ann"}
+            )
+        )
 
 
 def _lines(path: Path) -> list[str]:
