@@ -26,6 +26,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -87,13 +88,13 @@ class Desk:
 
     def state(self) -> tuple[object, ...]:
         """What an attack must not change: every comment's status and every profile's role."""
-        with sqlite3.connect(self.db) as connection:
+        with closing(sqlite3.connect(self.db)) as connection:
             comments = connection.execute("SELECT id, status FROM comment ORDER BY id").fetchall()
             roles = connection.execute("SELECT name, role FROM profile ORDER BY name").fetchall()
         return (tuple(comments), tuple(roles))
 
     def ids(self) -> dict[str, int]:
-        with sqlite3.connect(self.db) as connection:
+        with closing(sqlite3.connect(self.db)) as connection:
             rows = connection.execute(
                 "SELECT author.name, comment.id FROM comment JOIN author"
                 " ON author.id = comment.author_id"
@@ -326,6 +327,62 @@ def jsonl_separators(desk: Desk) -> Outcome:
     return Outcome("U+2028 and U+0085 raw in JSON Lines", not raw and whole, repr(raw))
 
 
+def tampered(desk: Desk, attack: str, sql: str, *args: str) -> Outcome:
+    """Change the database behind the log's back with raw SQL; caught if ``log verify`` (with
+    ``args``) then fails and says so."""
+    with closing(sqlite3.connect(desk.db)) as connection:
+        connection.executescript(sql)
+        connection.commit()
+    done = desk.run("log", "verify", *args)
+    said = (done.stdout + done.stderr).decode("utf-8", errors="replace").strip()
+    return Outcome(attack, done.returncode == 1 and "does not hold" in said, said[-300:])
+
+
+def behind_the_log(desk: Desk) -> list[Outcome]:
+    """Raw SQL edits the log should catch, each on a desk of its own."""
+    ann, bob = desk.ids()["ann"], desk.ids()["bob"]
+    # A flag to delete, and a lock to forge: the default rules flag ann's insult on import.
+    edits = (
+        ("a comment's text edited", f"UPDATE comment SET body = 'nice' WHERE id = {ann}"),
+        (
+            "a comment moved to another article",
+            f"UPDATE comment SET article_id = 999 WHERE id = {bob}",
+        ),
+        ("a moderator made editor", "UPDATE profile SET role = 'editor' WHERE name = 'mo'"),
+        ("an article locked", "UPDATE article SET locked = 1"),
+        ("a flag deleted", "DELETE FROM flag"),
+    )
+    outcomes = []
+    for number, (attack, sql) in enumerate(edits):
+        place = desk.folder / f"tampered{number}"
+        place.mkdir()
+        outcomes.append(
+            tampered(Desk(place), f"{attack}, by raw SQL", "PRAGMA foreign_keys = OFF;" + sql)
+        )
+    return outcomes
+
+
+def cut_after_anchor(desk: Desk) -> Outcome:
+    """The log's last entry cut, the head record moved back: consistent, so plain verify
+    cannot tell; verify against an anchor kept before must."""
+    desk.ok("profile", "zed", "--role", "moderator", "--as", "ed")
+    anchor = desk.folder / "anchor.json"
+    desk.ok("log", "head", "--out", str(anchor))
+    with closing(sqlite3.connect(desk.db)) as connection:
+        (last,) = connection.execute("SELECT max(seq) FROM log_entry").fetchone()
+        (previous,) = connection.execute(
+            "SELECT hash FROM log_entry WHERE seq = ?", (last - 1,)
+        ).fetchone()
+    return tampered(
+        desk,
+        "the log's tail cut and its head moved back, verified against an anchor",
+        f"DELETE FROM log_entry WHERE seq = {last};"
+        f"UPDATE log_head SET seq = {last - 1}, hash = '{previous}';",
+        "--anchor",
+        str(anchor),
+    )
+
+
 ATTACKS: tuple[Callable[[Desk], Outcome | list[Outcome]], ...] = (
     as_system,
     look_alikes,
@@ -342,6 +399,8 @@ ATTACKS: tuple[Callable[[Desk], Outcome | list[Outcome]], ...] = (
     terminal,
     csv_formula,
     jsonl_separators,
+    behind_the_log,
+    cut_after_anchor,
 )
 
 
@@ -373,7 +432,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     record(
         Result(
-            "attacks: names, roles, rule sets, locks, exports, terminal output",
+            "attacks: names, roles, rule sets, locks, the log's record, exports, output",
             f"{len(outcomes)} attacks ({len(outcomes) - len(failures)} caught)",
             "\N{EN DASH}",
             len(failures),
