@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import replace
+from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QIntValidator
@@ -102,9 +103,59 @@ class SettingsDialog(QDialog):
         layout.addSpacing(6)
         layout.addLayout(summary)
         layout.addWidget(self.finding)
+        layout.addSpacing(10)
+        layout.addWidget(self._build_anchor_fields())
         layout.addStretch()
         layout.addWidget(self.buttons)
         self._choice_changed()
+
+    def _build_anchor_fields(self) -> QWidget:
+        """Where the log's head is kept at each close: the anchor `log verify --anchor`
+        checks the log against, best on a disk the database's writers cannot change."""
+        box = QWidget(self)
+        heading = QLabel("Log anchor", box)
+        font = heading.font()
+        font.setBold(True)
+        heading.setFont(font)
+        said = _plain_label(
+            "Keep a copy of the log's head in this folder each time the window closes, to"
+            " prove later (moderator log verify --anchor) that the log was neither cut"
+            " nor rewritten. Best on another disk or machine. Empty: none kept.",
+            box,
+            "anchorExplained",
+        )
+        try:
+            chosen = settings.anchor_folder()
+        except settings.SettingsError:
+            chosen = None
+        self.anchor_box = QLineEdit("" if chosen is None else str(chosen), box)
+        self.anchor_box.setObjectName("anchorFolder")
+        self.anchor_box.setAccessibleName("Folder the log's head is kept in")
+        self.anchor_box.setPlaceholderText("No folder: no anchor kept")
+        browse = QPushButton("B&rowse…", box)
+        browse.setObjectName("browseAnchor")
+        browse.clicked.connect(self._browse_anchor)
+        row = QHBoxLayout()
+        row.addWidget(self.anchor_box, 1)
+        row.addWidget(browse)
+        layout = QVBoxLayout(box)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(heading)
+        layout.addWidget(said)
+        layout.addLayout(row)
+        return box
+
+    def _browse_anchor(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Folder for the log's anchor")
+        if folder:
+            self.anchor_box.setText(folder)
+
+    def _anchor_refused(self) -> str | None:
+        """Why the anchor folder typed cannot be used (None: it can, or none is typed)."""
+        typed = self.anchor_box.text().strip()
+        if typed and not Path(typed).expanduser().is_dir():
+            return f"The anchor folder {typed} is not a folder that exists."
+        return None
 
     def _build_file_fields(self, chosen: str) -> QWidget:
         self.file_choice = QRadioButton("A &file on this computer, for one desk on its own", self)
@@ -234,7 +285,13 @@ class SettingsDialog(QDialog):
         """Keep the choice if it can be used; it takes effect at the next start."""
         if not self.check():
             return
+        refused = self._anchor_refused()
+        if refused is not None:
+            self._refuse(refused)
+            return
         settings.use_database(self.location or None)
+        typed = self.anchor_box.text().strip()
+        settings.use_anchor_folder(Path(typed) if typed else None)
         self.accept()
 
     def _browse(self) -> None:

@@ -158,3 +158,26 @@ def test_a_server_that_does_not_answer_is_refused(qtbot: QtBot) -> None:
         "Cannot use it: cannot open the server 127.0.0.1:1 (database moderation, user ann): "
     )
     assert settings.chosen_database() is None
+
+
+def test_the_log_anchor_folder_is_chosen_here_and_the_window_keeps_the_head_there(
+    qtbot: QtBot, tmp_path: Path, make_window: Callable[[], MainWindow]
+) -> None:
+    made = dialog(qtbot)
+    made.path_box.setText(str(tmp_path / "desk.sqlite3"))
+    made.anchor_box.setText(str(tmp_path / "missing"))
+    save(made)
+    assert made.result() != SettingsDialog.DialogCode.Accepted
+    assert "is not a folder that exists" in made.finding.text()
+    assert settings.anchor_folder() is None
+    anchors = tmp_path / "anchors"
+    anchors.mkdir()
+    made.anchor_box.setText(str(anchors))
+    save(made)
+    assert made.result() == SettingsDialog.DialogCode.Accepted
+    assert settings.anchor_folder() == anchors
+    assert dialog(qtbot).anchor_box.text() == str(anchors)
+    # The window keeps the log's head there as it closes.
+    window = make_window()
+    window.close()
+    assert list(anchors.iterdir())
