@@ -125,8 +125,10 @@ def test_when_a_teammate_takes_the_last_comment_shown_the_one_above_is_shown(
 
 
 def restore_elsewhere(teammate: Database, comment_id: int) -> None:
+    # Sending back another's decision takes an editor: bob is the database's first.
     with teammate.transaction() as session:
-        moderation.restore(session, [comment_id], actor=moderation.ensure_profile(session, "bob"))
+        bob = moderation.ensure_profile(session, "bob", role=Role.EDITOR, granted_by="bob")
+        moderation.restore(session, [comment_id], actor=bob)
 
 
 @pytest.fixture
