@@ -1,5 +1,5 @@
-"""The editors' commands: ``threads``, ``thread``, ``resolve``, ``lock``/``unlock``, ``profile``
-and ``note``.
+"""The editors' commands: ``threads``, ``thread``, ``resolve``, ``lock``/``unlock``, ``profile``,
+``note`` and ``team``.
 
 Kept apart from ``moderator.cli``; ``cli`` adds them with :func:`add_review_commands`. Role
 errors (a moderator resolving, say) end the command with exit status 1 and their message.
@@ -55,6 +55,18 @@ def add_review_commands(commands: argparse._SubParsersAction[argparse.ArgumentPa
     profile.add_argument("--role", required=True, choices=[str(role) for role in Role])
     actor_option(profile)
     profile.set_defaults(handler=run_profile)
+
+    team = commands.add_parser(
+        "team", help="PostgreSQL: each person's own login, the server holding them to their role"
+    )
+    steps = team.add_subparsers(dest="team_command", required=True, metavar="STEP")
+    steps.add_parser(
+        "setup", help="as the database's owner: the desk group, its grants and triggers"
+    ).set_defaults(handler=run_team_setup)
+    member = steps.add_parser("add", help="as the owner: a person's login and profile")
+    member.add_argument("name", metavar="NAME")
+    member.add_argument("--role", required=True, choices=[str(role) for role in Role])
+    member.set_defaults(handler=run_team_add)
 
     note = commands.add_parser("note", help="leave a note on a comment, or on an author")
     target = note.add_mutually_exclusive_group(required=True)
@@ -191,6 +203,28 @@ def run_profile(database: Database, args: argparse.Namespace) -> int:
         )
         said = f"{profile.name}: {profile.role}"
     print(said)
+    return 0
+
+
+def run_team_setup(database: Database, _args: argparse.Namespace) -> int:
+    from moderator.team import DESK_ROLE, set_up  # noqa: PLC0415
+
+    with database.engine.begin() as connection:
+        set_up(connection)
+    print(f"team mode set up: members of {DESK_ROLE} act as their own login, in their role")
+    return 0
+
+
+def run_team_add(database: Database, args: argparse.Namespace) -> int:
+    from sqlalchemy import text  # noqa: PLC0415
+
+    from moderator.team import add_member  # noqa: PLC0415
+
+    with database.transaction() as session:
+        owner = str(session.scalar(text("SELECT session_user")))
+        profile = add_member(session, args.name, role=Role(args.role), owner=owner)
+        said = f"{profile.name}: {profile.role}, login in the desk group"
+    print(said + " (set its password with: ALTER ROLE ... PASSWORD)")
     return 0
 
 

@@ -38,6 +38,7 @@ from moderator.services.roles import (
     refuse_locked_comments,
     require_editor,
 )
+from moderator.team import refuse_other_name
 
 # Which statuses each decision may start from, and where it leaves the comment.
 _TRANSITIONS: dict[ActionKind, tuple[frozenset[Status], Status | None]] = {
@@ -77,6 +78,8 @@ def ensure_profile(
     name = normal_name(name)
     if not name:
         raise MissingInputError("a profile needs a name")
+    # On a team's PostgreSQL database the login is who acts, whatever name was asked for.
+    refuse_other_name(session, normal_name(granted_by) if granted_by else name)
     profile = session.scalar(select(Profile).where(Profile.name == name))
     if profile is not None and role in (None, profile.role):
         return profile
@@ -471,11 +474,13 @@ def log_moves(
                 evidence=evidence(comment.body, hits.get(comment.id, ())),
             )
         )
-        comment.status, comment.escalated = move.to_status, move.escalated
-    session.flush()
+    # Logged first, then moved in one update naming its entry: on a team's database the
+    # server refuses a change of state whose entry is not already there (moderator.team).
     seqs = append(session, actor, entries)
     for move, seq in zip(moves, seqs, strict=True):
-        move.comment.version = seq
+        comment = move.comment
+        comment.status, comment.escalated, comment.version = move.to_status, move.escalated, seq
+    session.flush()
     return ModerationChange(
         action=action,
         actor=actor.name,
