@@ -404,6 +404,139 @@ ATTACKS: tuple[Callable[[Desk], Outcome | list[Outcome]], ...] = (
 )
 
 
+# A moderator's raw SQL on a team database: each must be refused by the server itself.
+SERVER_ATTACKS = (
+    ("a log entry rewritten", "UPDATE log_entry SET note = 'nothing to see'"),
+    (
+        "the log's last entry deleted",
+        "DELETE FROM log_entry WHERE seq = (SELECT max(seq) FROM log_entry)",
+    ),
+    (
+        "a comment approved with no log entry",
+        "UPDATE comment SET status = 'approved' WHERE status = 'pending'",
+    ),
+    ("a moderator made editor", "UPDATE profile SET role = 'editor'"),
+    ("an article locked by a moderator", "UPDATE article SET locked = true"),
+    ("a comment's text rewritten", "UPDATE comment SET body = 'nice'"),
+)
+
+
+def server_attacks(url: str) -> list[Outcome]:
+    """Team mode on PostgreSQL: a moderator's own login tries raw SQL, and the desk under
+    another's name; each caught if the server refuses it and nothing changed."""
+    from sqlalchemy import create_engine, text  # noqa: PLC0415 - only with a server
+    from sqlalchemy.engine import make_url  # noqa: PLC0415
+    from sqlalchemy.exc import DBAPIError  # noqa: PLC0415
+
+    from moderator.domain import Role  # noqa: PLC0415
+    from moderator.importer import import_paths  # noqa: PLC0415
+    from moderator.resources import DEMO_ARTICLE  # noqa: PLC0415
+    from moderator.storage import open_database  # noqa: PLC0415
+    from moderator.team import add_member, set_up  # noqa: PLC0415
+
+    base = make_url(url)
+    name = f"attack_{os.getpid()}"
+    admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}" OWNER "{base.username}"'))
+    owner_url = base.set(database=name).render_as_string(hide_password=False)
+    owner = open_database(owner_url)
+    ann = f"ann_{os.getpid()}"
+    outcomes: list[Outcome] = []
+    try:
+        with owner.engine.begin() as connection:
+            set_up(connection)
+        with owner.transaction() as session:
+            add_member(session, ann, role=Role.MODERATOR, owner=str(base.username))
+            add_member(session, f"ed_{os.getpid()}", role=Role.EDITOR, owner=str(base.username))
+        import_paths(owner, [DEMO_ARTICLE], actor=f"ed_{os.getpid()}")
+        as_ann = create_engine(make_url(owner_url).set(username=ann))
+
+        def state() -> tuple[object, ...]:
+            with owner.engine.connect() as connection:
+                return tuple(
+                    tuple(tuple(row) for row in connection.execute(text(query)))
+                    for query in (
+                        "SELECT seq, hash, note FROM log_entry ORDER BY seq",
+                        "SELECT id, status, body FROM comment ORDER BY id",
+                        "SELECT name, role FROM profile ORDER BY name",
+                        "SELECT id, locked FROM article ORDER BY id",
+                    )
+                )
+
+        for attack, statement in SERVER_ATTACKS:
+            before = state()
+            said = ""
+            try:
+                with as_ann.begin() as connection:
+                    connection.execute(text(statement))
+                refused_by_server = False
+            except DBAPIError as error:
+                refused_by_server = getattr(error.orig, "sqlstate", None) == "42501"
+                said = str(error.orig).splitlines()[0]
+            outcomes.append(
+                Outcome(
+                    f"team mode: {attack}, by a moderator's raw SQL",
+                    refused_by_server and state() == before,
+                    said,
+                )
+            )
+        as_ann.dispose()
+        before = state()
+        done = subprocess.run(  # noqa: S603 - our own program
+            [
+                sys.executable,
+                "-m",
+                "moderator",
+                "--db",
+                make_url(owner_url).set(username=ann).render_as_string(hide_password=False),
+                "approve",
+                "1",
+                "--as",
+                f"ed_{os.getpid()}",
+            ],
+            capture_output=True,
+            cwd=ROOT,
+            timeout=120,
+            check=False,
+        )
+        said = done.stderr.decode("utf-8", errors="replace").strip()
+        outcomes.append(
+            Outcome(
+                "team mode: the desk under the editor's name from a moderator's login",
+                done.returncode == 1 and "your own login" in said and state() == before,
+                said[-300:],
+            )
+        )
+    finally:
+        owner.close()
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            for login in (ann, f"ed_{os.getpid()}"):
+                connection.execute(text(f'DROP ROLE IF EXISTS "{login}"'))
+        admin.dispose()
+    return outcomes
+
+
+def with_a_server(scratch: Path) -> list[Outcome]:
+    """The team-mode attacks on ``$MODERATOR_TEST_POSTGRES``, else on a throwaway server;
+    none (said) where no server can start."""
+    url = os.environ.get("MODERATOR_TEST_POSTGRES")
+    if url:
+        return server_attacks(url)
+    import throwaway_postgres  # noqa: PLC0415 - beside this script
+
+    try:
+        server = throwaway_postgres.start(scratch / "postgres")
+    except throwaway_postgres.NoServerError as error:
+        print(f"team mode not tried: {error}")
+        return []
+    try:
+        return server_attacks(server.url)
+    finally:
+        server.stop()
+
+
 def attack_all(folder: Path) -> list[Outcome]:
     """Every attack, each on a desk of its own."""
     outcomes: list[Outcome] = []
@@ -421,6 +554,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="attack-test-") as scratch:
         outcomes = attack_all(Path(scratch))
+        # The server's folder must be reachable by its own user: not under a private /tmp dir.
+        Path(scratch).chmod(0o755)
+        outcomes += with_a_server(Path(scratch))
     failures = [outcome for outcome in outcomes if not outcome.caught]
     for outcome in outcomes:
         print(f"{'caught' if outcome.caught else 'FAILED'}  {outcome.attack}")
