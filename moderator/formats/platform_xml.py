@@ -22,7 +22,7 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import iterparse
 
 from moderator.formats.errors import FormatError, FormatWarning
-from moderator.formats.records import IncomingArticle, IncomingComment
+from moderator.formats.records import IncomingArticle, IncomingComment, dated
 
 WXR = "wxr"
 DISQUS = "disqus"
@@ -124,9 +124,11 @@ def _gmt(text: str, *, source: str, line: int) -> datetime | None:
         return None
     try:
         value = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
+        # Year 1 an hour east of UTC is before the first moment Python can hold.
+        value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    except (ValueError, OverflowError):
         raise FormatError(source, line, f"not a date: {text!r}") from None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    return dated(value, source=source, line=line)
 
 
 def _events(stream: IO[bytes], source: str) -> Iterator[tuple[str, Element]]:

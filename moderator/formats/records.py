@@ -5,7 +5,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from moderator.formats.errors import FormatWarning
+from moderator.formats.errors import FormatError, FormatWarning
+
+# The years a comment's date may fall in: anything else is a scraper's or an exporter's fault,
+# and dates near year 1 or 9999 overflow when moved between time zones.
+FIRST_YEAR, LAST_YEAR = 1900, 2200
+
+
+def dated(when: datetime, *, source: str, line: int) -> datetime:
+    """``when`` if its year is one a comment can have; ``FormatError`` at FILE:LINE otherwise."""
+    if not FIRST_YEAR <= when.year <= LAST_YEAR:
+        raise FormatError(
+            source,
+            line,
+            f"the date {when:%Y-%m-%d} is out of range: a comment's year is from {FIRST_YEAR}"
+            f" to {LAST_YEAR}",
+        )
+    return when
 
 
 @dataclass(frozen=True, slots=True)

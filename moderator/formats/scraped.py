@@ -7,9 +7,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
+
+import re2
 
 from moderator.formats.errors import FormatError, FormatWarning
-from moderator.formats.records import IncomingArticle, IncomingComment
+from moderator.formats.records import IncomingArticle, IncomingComment, dated
 
 # Scrapers render the author's avatar image as its alt-text ahead of the name.
 AVATAR_TOKENS = ("Thumb", "Missing")
@@ -31,9 +34,11 @@ _MONTHS = {
 
 _COMMENTS_LINE = re.compile(r"Comments\s+(\d+)", re.IGNORECASE)
 # The shape of a header whatever the month word says, so that a misspelt month is reported
-# instead of silently becoming part of the previous comment's text.
-_HEADER_SHAPE = re.compile(
-    r"(?P<lead>.*?)\s*(?<!\S)(?P<day>\d{1,2})\s+(?P<month>[A-Za-z]+)\.?\s+(?P<year>\d{4}),\s*"
+# instead of silently becoming part of the previous comment's text. RE2, which runs in time
+# linear in the line: Python's engine backtracked over a lazy lead and a run of spaces, so a
+# line of a million spaces ending like a time took hours.
+_HEADER_SHAPE = re2.compile(
+    r"(?P<lead>.*?)(?:\s+|^)(?P<day>\d{1,2})\s+(?P<month>[A-Za-z]+)\.?\s+(?P<year>\d{4}),\s*"
     r"(?P<hour>\d{1,2}):(?P<minute>\d{2})"
 )
 
@@ -246,7 +251,7 @@ def _ends_in_a_time(text: str) -> bool:
     return len(text) >= 14 and text[-3] == ":" and text[-2:].isdecimal()
 
 
-def _header_match(text: str) -> tuple[re.Match[str], str] | None:
+def _header_match(text: str) -> tuple[Any, str] | None:
     """The header's parts and its author's name, if the line has a header's shape."""
     if not _ends_in_a_time(text):
         return None
@@ -283,7 +288,7 @@ def _parse_header(text: str, line: int, *, source: str) -> tuple[str, datetime] 
     except ValueError as exc:
         when = f"{match['day']} {match['month']} {match['year']}, {match['hour']}:{match['minute']}"
         raise FormatError(source, line, f"impossible date {when!r}: {exc}") from None
-    return author, posted_at
+    return author, dated(posted_at, source=source, line=line)
 
 
 def _skip_blank(lines: Sequence[str], index: int) -> int:

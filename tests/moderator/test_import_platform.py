@@ -166,3 +166,24 @@ def test_a_locked_article_takes_no_comment_nor_state_from_a_reimport(
             "0 comments added, 1 already present, 3 new skipped: the article is locked"
         )
         assert verify_log(session).ok
+
+
+def test_a_date_out_of_range_refuses_its_file_and_the_run_goes_on(
+    database: Database, tmp_path: Path
+) -> None:
+    # Year 1 an hour east of UTC raised OverflowError: the files after it were never read.
+    (tmp_path / "a-bad.xml").write_text(
+        '<?xml version="1.0"?><disqus xmlns="http://disqus.com" '
+        'xmlns:dsq="http://disqus.com/disqus-internals">'
+        '<thread dsq:id="1"><link>http://x.test/a</link><title>A</title></thread>'
+        '<post dsq:id="10"><message>hi</message><createdAt>0001-01-01T00:00:00+01:00'
+        '</createdAt><author><name>ann</name></author><thread dsq:id="1"/></post></disqus>',
+        encoding="utf-8",
+    )
+    (tmp_path / "b-good.txt").write_text(
+        "T\n\nBody.\n\nComments 1\nThumb bob 1 May 2020, 10:00\n\nFine.\n", encoding="utf-8"
+    )
+    report = import_paths(database, [tmp_path])
+    assert [error.source for error in report.failed] == [str(tmp_path / "a-bad.xml")]
+    assert "not a date" in str(report.failed[0])
+    assert report.added == 1

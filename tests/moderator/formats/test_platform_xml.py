@@ -271,3 +271,24 @@ def test_any_comments_written_as_wxr_read_back_the_same(
     assert [c.external_id for c in article.comments] == [
         str(n) for n in range(1, len(comments) + 1)
     ]
+
+
+@pytest.mark.parametrize(
+    "date", ["0001-01-01T00:00:00+01:00", "9999-12-31T23:00:00-02:00", "1899-12-31T23:59:59Z"]
+)
+def test_a_date_out_of_range_is_refused_naming_it(tmp_path: Path, date: str) -> None:
+    # Year 1 an hour east of UTC raised OverflowError, and the rest of the run was lost.
+    path = write(
+        tmp_path,
+        "disqus.xml",
+        '<?xml version="1.0"?><disqus xmlns="http://disqus.com" '
+        'xmlns:dsq="http://disqus.com/disqus-internals">\n'
+        '<thread dsq:id="1"><link>http://x.test/a</link><title>A</title></thread>\n'
+        f'<post dsq:id="10"><message>hi</message><createdAt>{date}</createdAt>\n'
+        '<author><name>ann</name></author><thread dsq:id="1"/></post>\n'
+        "</disqus>",
+    )
+    with pytest.raises(FormatError) as refused:
+        list(read_disqus(path, ReadSummary()))
+    assert str(path) in str(refused.value)
+    assert date[:4] in str(refused.value)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pickle
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from moderator.formats import scraped
 from moderator.formats.errors import FormatError
 from moderator.formats.scraped import (
     ScrapedArticle,
@@ -323,3 +325,63 @@ def test_format_errors_survive_pickling() -> None:
         "impossible date",
         "a.txt:3: impossible date",
     )
+
+
+# The header's shape as Python's engine read it before (it backtracked: quadratic on a run of
+# spaces); the RE2 pattern must accept exactly the same lines, with the same parts.
+_BACKTRACKING_SHAPE = re.compile(
+    r"(?P<lead>.*?)\s*(?<!\S)(?P<day>\d{1,2})\s+(?P<month>[A-Za-z]+)\.?\s+(?P<year>\d{4}),\s*"
+    r"(?P<hour>\d{1,2}):(?P<minute>\d{2})"
+)
+
+
+@settings(max_examples=400)
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "Thumb",
+                "ann",
+                "x",
+                "1",
+                "17",
+                "May",
+                "May.",
+                "2020,",
+                ",",
+                "10:00",
+                "2013",
+                "22:15",
+                " ",
+                "  ",
+                "\t",
+                "7x",
+            ]
+        ),
+        max_size=9,
+    ).map("".join)
+    | st.text(alphabet="ab1 :,.M\t", max_size=30)
+)
+def test_the_header_shape_reads_as_before(line: str) -> None:
+    old = _BACKTRACKING_SHAPE.fullmatch(line)
+    new = scraped._HEADER_SHAPE.fullmatch(line)
+    assert (old is None) == (new is None)
+    if old is not None:
+        parts = ("lead", "day", "month", "year", "hour", "minute")
+        assert [old[part].split() for part in parts] == [new[part].split() for part in parts]
+
+
+def test_a_megabyte_of_spaces_shaped_like_a_header_reads_as_text() -> None:
+    # "x", a million spaces, "y 10:00": Python's engine took hours over it (issue 21).
+    line = "x" + " " * 1_000_000 + "y 10:00"
+    article = parse(f"T\n\nBody.\n\nComments 1\nThumb ann 1 May 2020, 10:00\n\n{line}\n")
+    (comment,) = article.comments
+    assert comment.body == line
+
+
+@pytest.mark.parametrize("year", ["0001", "1899", "2201", "9999"])
+def test_a_comment_dated_out_of_range_is_refused_at_its_header(year: str) -> None:
+    # Year 1 was stored with --no-rules and broke every later rule run; with rules, a traceback.
+    with pytest.raises(FormatError, match="out of range") as refused:
+        parse(f"T\n\nBody.\n\nComments 1\nThumb ann 1 January {year}, 10:00\n\nHello.\n")
+    assert refused.value.line == 6
