@@ -24,13 +24,14 @@ from PySide6.QtWidgets import (
 )
 
 from moderator.display import one_line
-from moderator.domain import Status
+from moderator.domain import ActionKind
 from moderator.importer import ImportReport
 from moderator.log_anchor import AnchorError, save_head_if_chosen
 from moderator.queries import CommentRow, get_article
 from moderator.queue import QueueOrder, TabCounts, count_tabs, in_queue
 from moderator.resources import DEMO_ARTICLE
 from moderator.services.changes import ModerationChange
+from moderator.services.moderation import may_apply
 from ui import keymap
 from ui.article_panel import ArticlePanel
 from ui.decisions import (
@@ -67,21 +68,14 @@ from ui.rules_menu import RuleFilePicker, RulesMenu, pick_rule_file
 from ui.settings_dialog import SettingsAsker, ask_settings, saved_message
 from ui.window_layout import fit_to_screen, restore_layout, save_layout
 
-DECISIONS = ("actionApprove", "actionHide", "actionRestore", "actionEscalate")
-# Which statuses each decision starts from (as the services allow): its button is off when a
-# selected comment is in none of them. Escalation takes any status not escalated yet.
-STARTS_FROM = {
-    "actionApprove": frozenset({Status.PENDING, Status.HIDDEN}),
-    "actionHide": frozenset({Status.PENDING, Status.APPROVED}),
-    "actionRestore": frozenset({Status.APPROVED, Status.HIDDEN}),
-    "actionEscalate": frozenset(Status),
+# The decisions' actions, and the kind of decision each makes.
+DECIDING = {
+    "actionApprove": ActionKind.APPROVE,
+    "actionHide": ActionKind.HIDE,
+    "actionRestore": ActionKind.RESTORE,
+    "actionEscalate": ActionKind.ESCALATE,
 }
-VERB = {
-    "actionApprove": "approve",
-    "actionHide": "hide",
-    "actionRestore": "restore",
-    "actionEscalate": "escalate",
-}
+DECISIONS = tuple(DECIDING)
 # Below this width the status bar keeps its room for messages (the counts label hides).
 NARROW_WIDTH = 1200
 # The selected comments the detail pane lists (and the buttons are judged by) at most.
@@ -718,16 +712,18 @@ class MainWindow(QMainWindow):
         """A decision is on when it applies to every comment listed (the services decide a
         selection all or nothing); off, with the reason kept for when its key is pressed."""
         self._why_not = {}
-        for name in DECISIONS:
-            verb = VERB[name]
+        for name, kind in DECIDING.items():
+            verb = str(kind)
             if not listed:
                 empty = not self.queue.rowCount()
                 why = f"Nothing to {verb}: " + (
                     "this queue is empty" if empty else "no comment is selected"
                 )
             else:
-                blocked = [c for c in listed if not _may(name, c)]
-                why = "" if not blocked else _why_not(verb, name, blocked[0], targets.count)
+                blocked = [
+                    c for c in listed if not may_apply(kind, c.status, escalated=c.escalated)
+                ]
+                why = "" if not blocked else _why_not(kind, blocked[0], targets.count)
             self.action_map[name].setEnabled(not why)
             if why:
                 self._why_not[name] = why
@@ -747,16 +743,10 @@ class MainWindow(QMainWindow):
         self.acting_label.setText(f"Acting as {self.desk.actor} ({self.desk.role})")
 
 
-def _may(name: str, comment: CommentRow) -> bool:
-    if name == "actionEscalate":
-        return not comment.escalated
-    return comment.status in STARTS_FROM[name]
-
-
-def _why_not(verb: str, name: str, comment: CommentRow, count: int) -> str:
-    """ "Cannot restore #12: it is pending" (or, for a selection, which one stops it)."""
-    escalated = name == "actionEscalate"
+def _why_not(kind: ActionKind, comment: CommentRow, count: int) -> str:
+    """ "Cannot restore #12: it is already pending" (or, for a selection, which one stops it)."""
+    escalated = kind is ActionKind.ESCALATE
     state = "already escalated to an editor" if escalated else f"already {comment.status}"
     if count == 1:
-        return f"Cannot {verb} #{comment.id}: it is {state}"
-    return f"Cannot {verb} these {count:,} comments: #{comment.id} is {state}"
+        return f"Cannot {kind} #{comment.id}: it is {state}"
+    return f"Cannot {kind} these {count:,} comments: #{comment.id} is {state}"

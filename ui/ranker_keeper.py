@@ -75,11 +75,6 @@ class RankerKeeper(QObject):
         """ "learning (7 decisions)" or "ready (134 decisions)"."""
         return self.readiness().text
 
-    def has_learnt(self) -> bool:
-        """:meth:`ready`, by its older name (the window asks it whether to show the Likely
-        column: scores learnt from too few decisions are noise, not worth a column)."""
-        return self.ready()
-
     @property
     def learning(self) -> bool:
         return self._job is not None and self._job.running

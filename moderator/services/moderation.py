@@ -49,6 +49,16 @@ _TRANSITIONS: dict[ActionKind, tuple[frozenset[Status], Status | None]] = {
     ActionKind.ESCALATE: (frozenset(Status), None),
 }
 MAX_NOTE_LENGTH = 2000
+
+
+def may_apply(action: ActionKind, status: Status, *, escalated: bool) -> bool:
+    """Whether ``action`` can apply to a comment in this state (the check every decision
+    makes before anything else; who may is a matter of roles, decided later)."""
+    if action is ActionKind.ESCALATE and escalated:
+        return False
+    return status in _TRANSITIONS[action][0]
+
+
 # Each comment's version as the decider was shown it (``Comment.version``), by comment id.
 Seen = Mapping[int, int]
 ENV_USER = "MODERATOR_USER"
