@@ -61,7 +61,7 @@ def refuse_other_name(session: Session, name: str) -> None:
     if login is not None and name != login:
         raise TeamError(
             f"on this server you act as your own login, {login}: not as {name}"
-            f" (leave out --as and {'MODERATOR_USER'}, or give --as {login})"
+            f" (leave out --as and MODERATOR_USER, or give --as {login})"
         )
 
 

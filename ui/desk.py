@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -16,7 +15,7 @@ from moderator.importer import import_paths as import_files
 from moderator.models import Profile
 from moderator.queries import get_profile
 from moderator.rule_runs import RuleRunReport, StopRequested, run_rules
-from moderator.rules.loader import LoadedRuleSet, read_rule_set
+from moderator.rules.loader import LoadedRuleSet
 from moderator.rules.model import RuleSet
 from moderator.services import moderation, notes, review
 from moderator.services.changes import ModerationChange
@@ -24,15 +23,9 @@ from moderator.services.errors import TransitionError
 from moderator.services.moderation import Seen
 from moderator.services.notes import NoteChange
 from moderator.services.review import Outcome
-from moderator.services.rulesets import check_active, choose_rule_set
+from moderator.services.rulesets import check_active, choose_rule_set, read_rules
 from moderator.storage import Database
 from ui.jobs import Job, Progress
-
-
-def read_rules(path: Path) -> LoadedRuleSet:
-    """The rule set in ``path`` with its warnings; ``LoadError`` lists every problem."""
-    importlib.import_module("moderator.rules.kinds")  # registers the built-in rule kinds
-    return read_rule_set(path)
 
 
 def active_rule_set() -> RuleSet:

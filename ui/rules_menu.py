@@ -15,7 +15,8 @@ from moderator.db_errors import explain_refusal
 from moderator.rule_runs import RuleRunReport
 from moderator.rules.loader import LoadedRuleSet, LoadError
 from moderator.services.errors import ServiceError
-from ui.desk import Desk, read_rules
+from moderator.services.rulesets import read_rules
+from ui.desk import Desk
 from ui.jobs import Job, dismiss, progress_dialog
 from ui.messages import plain_tooltip, warn
 

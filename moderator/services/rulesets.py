@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import functools
 import importlib
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from moderator import settings
 from moderator.models import LogEntryRow, Profile
-from moderator.rules.loader import read_rule_set
+from moderator.rules.loader import LoadedRuleSet, read_rule_set
 from moderator.rules.model import RuleSet
 from moderator.services.errors import ServiceError
 from moderator.services.history import Actor, NewEntry, append
@@ -52,11 +53,16 @@ def chosen_version(session: Session) -> str | None:
     )
 
 
+def read_rules(path: Path) -> LoadedRuleSet:
+    """The rule set in ``path`` with its warnings; ``LoadError`` lists every problem."""
+    importlib.import_module("moderator.rules.kinds")  # registers the built-in rule kinds
+    return read_rule_set(path)
+
+
 @functools.cache
 def default_rule_set() -> RuleSet:
     """The rule set shipped with the program (read once: it does not change while it runs)."""
-    importlib.import_module("moderator.rules.kinds")  # registers the built-in rule kinds
-    return read_rule_set(settings.DEFAULT_RULE_SET).rule_set
+    return read_rules(settings.DEFAULT_RULE_SET).rule_set
 
 
 def pinned_version(session: Session) -> str:
