@@ -157,10 +157,15 @@ def demo_window(make_window: Callable[[], MainWindow], qtbot: QtBot) -> MainWind
     return window
 
 
-def press(qtbot: QtBot, window: MainWindow, key: str | Qt.Key) -> None:
-    # Single-key shortcuts only fire in the active window; a dialog of an earlier step may
+def press(
+    qtbot: QtBot,
+    window: MainWindow,
+    key: str | Qt.Key,
+    modifiers: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier,
+) -> None:
+    # The window's shortcuts only fire in the active window; a dialog of an earlier step may
     # have taken that from it for a moment.
     if not window.isActiveWindow():
         window.activateWindow()
         qtbot.waitUntil(window.isActiveWindow, timeout=WORK_TIMEOUT_MS)
-    qtbot.keyClick(window.commentQueue, key)
+    qtbot.keyClick(window.commentQueue, key, modifiers)

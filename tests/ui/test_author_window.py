@@ -10,7 +10,7 @@ from pytestqt.qtbot import QtBot
 from moderator.domain import ReasonCode, Status
 from moderator.queue import QueueFilter, count_queue
 from moderator.storage import Database
-from tests.ui.conftest import AddArticle, Answers, status_of
+from tests.ui.conftest import AddArticle, Answers, press, status_of
 from ui.author_window import AuthorWindow
 from ui.main_window import MainWindow
 from ui.queue_model import COLUMNS, Column
@@ -18,7 +18,7 @@ from ui.reason_dialog import ReasonChoice
 
 
 def open_author(window: MainWindow, qtbot: QtBot) -> AuthorWindow:
-    qtbot.keyClick(window.commentQueue, Qt.Key.Key_U, Qt.KeyboardModifier.ControlModifier)
+    press(qtbot, window, Qt.Key.Key_U, Qt.KeyboardModifier.ControlModifier)
     (author,) = window.review.author_windows.values()
     return author
 

@@ -26,11 +26,7 @@ from ui.main_window import MainWindow
 
 
 def open_log(window: MainWindow, qtbot: QtBot) -> LogWindow:
-    # The shortcut is the desk window's: it works while that window is the active one.
-    if not window.isActiveWindow():
-        window.activateWindow()
-        qtbot.waitUntil(window.isActiveWindow, timeout=WORK_TIMEOUT_MS)
-    qtbot.keyClick(window.commentQueue, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+    press(qtbot, window, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
     log = window.log.log_window
     assert log is not None
     # Its keys work once it is the active window, as it is when it opens on a desktop.

@@ -21,7 +21,7 @@ from ui.review_window import ReviewWindow
 
 
 def open_review(window: MainWindow, qtbot: QtBot) -> ReviewWindow:
-    qtbot.keyClick(window.commentQueue, Qt.Key.Key_T, Qt.KeyboardModifier.ControlModifier)
+    press(qtbot, window, Qt.Key.Key_T, Qt.KeyboardModifier.ControlModifier)
     review = window.review.review_window
     assert review is not None
     qtbot.waitUntil(review.isActiveWindow, timeout=WORK_TIMEOUT_MS)
