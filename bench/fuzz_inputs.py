@@ -10,6 +10,10 @@ inputs per target and prints how many were tried and what failed::
 
     .venv/bin/python bench/fuzz_inputs.py                  # 2,000 inputs per target
     .venv/bin/python bench/fuzz_inputs.py --inputs 20000 --seed 3
+    .venv/bin/python bench/fuzz_inputs.py --slow-only       # only the slow-input detector
+
+After the fuzzing, the slow-input detector (``slow_inputs.py``) times every reader on
+adversarial shapes at 10 KB and 1 MB: its time per byte must not grow more than threefold.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from results import Result, record
+from slow_inputs import LARGE, MAX_RATIO, SMALL, Timing, detect
 from sqlalchemy import func, select
 
 from moderator.formats.errors import FormatError
@@ -354,8 +359,53 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--inputs", type=int, default=2000, help="inputs per target")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--slow-only", action="store_true", help="only the slow-input detector")
     args = parser.parse_args(argv)
-    rng = random.Random(args.seed)
+    slow_failures = slow_inputs()
+    if args.slow_only:
+        return 1 if slow_failures else 0
+    return 1 if fuzz(args.inputs, args.seed) + slow_failures else 0
+
+
+def slow_inputs() -> int:
+    """Runs the slow-input detector, prints each shape's figures and records a row per
+    reader; returns how many shapes failed."""
+    with tempfile.TemporaryDirectory(prefix="slow-") as scratch:
+        timings = detect(Path(scratch))
+    print(f"{'reader':<16} {'shape':<32} {'s/MB at 10 KB':>13} {'s/MB at 1 MB':>12} {'ratio':>6}")
+    by_reader: dict[str, list[Timing]] = {}
+    for timing in timings:
+        by_reader.setdefault(timing.reader, []).append(timing)
+        large = "stopped" if timing.large_per_mb is None else f"{timing.large_per_mb:.3f}"
+        ratio = "-" if timing.ratio is None else f"{timing.ratio:.2f}x"
+        print(
+            f"{timing.reader:<16} {timing.shape:<32} {timing.small_per_mb:>13.3f}"
+            f" {large:>12} {ratio:>6}"
+        )
+        if timing.failure is not None:
+            print(f"  FAILED {timing.failure}")
+    rows = []
+    for reader, found in by_reader.items():
+        ratios = [t.ratio for t in found if t.ratio is not None]
+        worst = f"worst {max(ratios):.2f}x" if ratios else "none finished"
+        rows.append(
+            Result(
+                f"slow input: {reader}",
+                f"{len(found)} adversarial shapes at {SMALL // 1000} KB and {LARGE // 1_000_000}"
+                f" MB, time per byte {worst} (limit {MAX_RATIO:.0f}x)",
+                "\N{EN DASH}",
+                sum(t.failure is not None for t in found),
+                ".venv/bin/python bench/fuzz_inputs.py --slow-only",
+            )
+        )
+    record(*rows)
+    return sum(t.failure is not None for t in timings)
+
+
+def fuzz(inputs: int, seed: int) -> int:
+    """Runs the mutation fuzzing, prints and records a row per target; returns how many
+    inputs failed."""
+    rng = random.Random(seed)
     failures = 0
     with tempfile.TemporaryDirectory(prefix="fuzz-") as scratch:
         folder = Path(scratch)
@@ -369,7 +419,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             failed: list[str] = []
             slowest = 0.0
             started = time.perf_counter()
-            for _ in range(args.inputs):
+            for _ in range(inputs):
                 data = mutate(rng.choice(target.seeds), rng, rng.choice(ROUNDS))
                 outcome = run_one(target, data, folder, database)
                 kinds[outcome.kind] += 1
@@ -378,7 +428,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     failed.append(outcome.failure)
             failures += len(failed)
             spent = time.perf_counter() - started
-            rows.append((target.name, args.inputs, dict(kinds), len(failed), slowest, spent))
+            rows.append((target.name, inputs, dict(kinds), len(failed), slowest, spent))
             for failure in failed[:5]:
                 print(f"{target.name}: FAILED {failure}")
         database.close()
@@ -396,12 +446,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                 f"{count:,} inputs ({', '.join(f'{n:,} {k}' for k, n in sorted(seen.items()))})",
                 "\N{EN DASH}",
                 failed_count,
-                f".venv/bin/python bench/fuzz_inputs.py --inputs {args.inputs} --seed {args.seed}",
+                f".venv/bin/python bench/fuzz_inputs.py --inputs {inputs} --seed {seed}",
             )
             for name, count, seen, failed_count, _, _ in rows
         )
     )
-    return 1 if failures else 0
+    return failures
 
 
 if __name__ == "__main__":

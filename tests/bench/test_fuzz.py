@@ -52,3 +52,44 @@ def test_the_mutations_change_the_input_and_keep_it_bytes() -> None:
     changed = [fuzz_inputs.mutate(original, rng, 3) for _ in range(50)]
     assert sum(data != original for data in changed) >= 45
     assert len(set(changed)) >= 40
+
+
+slow_inputs = load_bench("slow_inputs")
+
+
+def _quadratic(path: Path) -> object:
+    data = path.read_bytes()
+    return sum(data[:end].count(b"q") for end in range(0, len(data), 8))
+
+
+def test_the_slow_input_detector_catches_a_quadratic_reader(tmp_path: Path) -> None:
+    reader = slow_inputs.Reader(
+        "quadratic", ".txt", _quadratic, {"bytes": lambda n: b"a" * n}, (ValueError,)
+    )
+    timing = slow_inputs.time_shape(reader, "bytes", tmp_path, small=2_000, large=200_000)
+    assert timing.outcomes[0] == "read"
+    assert timing.failure is not None
+    assert "slower than linear" in timing.failure or "the time per byte" in timing.failure
+
+
+def test_the_slow_input_detector_reports_what_escapes_a_reader(tmp_path: Path) -> None:
+    def crashes(_path: Path) -> object:
+        raise KeyError("boom")
+
+    reader = slow_inputs.Reader("crashy", ".txt", crashes, {"x": lambda n: b"x" * n}, ())
+    timing = slow_inputs.time_shape(reader, "x", tmp_path, small=100, large=1_000)
+    assert timing.failure == "crashy / x: KeyError: 'boom'"
+
+
+@pytest.mark.parametrize(
+    ("reader", "shape"),
+    [(reader, shape) for reader in slow_inputs.readers() for shape in reader.shapes],
+    ids=lambda value: value if isinstance(value, str) else value.name,
+)
+def test_every_adversarial_shape_ends_in_a_result_or_the_readers_own_error(
+    reader: object, shape: str, tmp_path: Path
+) -> None:
+    # Sizes where even a quadratic reader is quick: speed is the benchmark's to prove.
+    path = tmp_path / f"shape{reader.suffix}"  # type: ignore[attr-defined]
+    path.write_bytes(reader.shapes[shape](3_000))  # type: ignore[attr-defined]
+    assert slow_inputs._once(reader, path) in ("read", "refused")
