@@ -19,14 +19,24 @@ from moderator.formats.errors import FormatError
 from moderator.formats.platform_xml import WXR, ReadSummary, detect, read_disqus, read_wxr
 from moderator.formats.records import IncomingArticle
 from moderator.formats.scraped import read_scraped_file
-from moderator.rules.model import RuleSet
+from moderator.rules.model import CommentSnapshot, RuleSet
 from moderator.services.changes import ImportChange
-from moderator.services.flagging import FlagChange, added_comment_ids, flag_comments
+from moderator.services.flagging import (
+    Checked,
+    FlagChange,
+    added_comment_ids,
+    check_new,
+    flag_comments,
+    store_new_hits,
+)
 from moderator.services.history import Actor
 from moderator.services.importing import (
+    Reservation,
     apply_platform_state,
     comment_fingerprints,
     import_article,
+    reserve_ids,
+    stored_prints,
 )
 from moderator.services.moderation import default_actor_name, ensure_profile
 from moderator.storage import Database
@@ -117,6 +127,7 @@ def import_paths(
     stop: StopRequested | None = None,
     actor: str | None = None,
     recover: bool = False,
+    before_write: Callable[[Path], None] | None = None,
 ) -> ImportReport:
     """Import every file; each is all-or-nothing, and one file's error does not stop the rest.
 
@@ -130,6 +141,8 @@ def import_paths(
 
     ``stop`` is asked after each file; a run it stops keeps the files done before.
     ``actor`` names who imports, for the log (by default, whoever is at the desk).
+    ``before_write`` is called with each scraped file once its rules are checked, just
+    before its write transaction begins (tests step in there).
 
     WordPress (WXR) and Disqus exports are recognised by their content and read as a stream
     into one unit of work per file; a malformed one imports nothing, unless ``recover``: then
@@ -148,18 +161,28 @@ def import_paths(
         else:
             flagged = None
             try:
+                checked = None if rules is None else _check_ahead(database, parsed, rules)
+                if before_write is not None:
+                    before_write(path)
                 with database.transaction() as session:
                     change = import_article(
                         session,
                         parsed.incoming,
                         fingerprints=parsed.fingerprints,
                         actor=Actor.of(ensure_profile(session, name)),
+                        reserved=None if checked is None else checked[0],
                     )
                     if rules is not None and change.added_fingerprints:
-                        ids = added_comment_ids(
-                            session, change.article_id, change.added_fingerprints
-                        )
-                        flagged = flag_comments(session, rules, ids)
+                        if change.reserved and checked is not None:
+                            flagged = store_new_hits(
+                                session, checked[1], rule_set=rules, article_id=change.article_id
+                            )
+                        else:
+                            # Another import stored comments since the check: check again here.
+                            ids = added_comment_ids(
+                                session, change.article_id, change.added_fingerprints
+                            )
+                            flagged = flag_comments(session, rules, ids)
             except SQLAlchemyError as error:
                 raise ImportAborted(report, path, error) from error
             # The fingerprints served the rules above; a long run must not keep them all.
@@ -225,6 +248,33 @@ def _import_platform(
             f"{fault} -- recovered: the {len(changes)} articles read before it were imported,"
             " the rest of the file was skipped"
         )
+
+
+def _check_ahead(
+    database: Database, parsed: _Parsed, rules: RuleSet
+) -> tuple[Reservation, Checked]:
+    """The rules' verdict on a file's new comments, worked out in a read before its write
+    transaction: that lock is then held only to store, not to check. The comments get the
+    ids they will be stored under (reserved), which the hits name."""
+    incoming = parsed.incoming
+    with database.session() as session, session.begin():
+        stored = stored_prints(session, incoming)
+        new = [
+            (fingerprint, comment)
+            for fingerprint, comment in zip(parsed.fingerprints, incoming.comments, strict=True)
+            if fingerprint not in stored
+        ]
+        reservation = reserve_ids(session, [fingerprint for fingerprint, _ in new])
+        snapshots = [
+            CommentSnapshot(
+                body=comment.body,
+                author=comment.author,
+                posted_at=comment.posted_at,
+                id=reservation.ids[fingerprint],
+            )
+            for fingerprint, comment in new
+        ]
+        return reservation, check_new(session, rules, snapshots)
 
 
 @dataclass(frozen=True, slots=True)

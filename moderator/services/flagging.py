@@ -143,24 +143,7 @@ def _log_flags(
         != before.get(comment_id, frozenset())
     }
     actor = Actor.rules(rule_set.version)
-    last = session.scalar(
-        select(LogEntryRow.rule_set_version)
-        .where(LogEntryRow.action == RULE_SET_ACTION)
-        .order_by(LogEntryRow.seq.desc())
-        .limit(1)
-    )
-    if last != rule_set.version:
-        enabled = len(rule_set.enabled)
-        append(
-            session,
-            actor,
-            [
-                NewEntry(
-                    RULE_SET_ACTION,
-                    note=f"rule set {rule_set.name!r} ({enabled} rules on) from {rule_set.source}",
-                )
-            ],
-        )
+    _log_rule_set(session, rule_set)
     if not changed:
         return
     entries = []
@@ -195,6 +178,28 @@ def _log_flags(
                 )
             )
     append(session, actor, entries)
+
+
+def _log_rule_set(session: Session, rule_set: RuleSet) -> None:
+    """The first use of a rule set (since another was used) gets a ``rule-set`` entry."""
+    last = session.scalar(
+        select(LogEntryRow.rule_set_version)
+        .where(LogEntryRow.action == RULE_SET_ACTION)
+        .order_by(LogEntryRow.seq.desc())
+        .limit(1)
+    )
+    if last != rule_set.version:
+        enabled = len(rule_set.enabled)
+        append(
+            session,
+            Actor.rules(rule_set.version),
+            [
+                NewEntry(
+                    RULE_SET_ACTION,
+                    note=f"rule set {rule_set.name!r} ({enabled} rules on) from {rule_set.source}",
+                )
+            ],
+        )
 
 
 # A comment's urgency: its gravest hit's (0 high, 1 medium, 2 low), NOT_FLAGGED without hits.
@@ -419,6 +424,102 @@ def scorer_for(session: Session, rule_set: RuleSet, history: AuthorHistory) -> H
     from moderator.services.ranking import hide_scorer  # noqa: PLC0415 - numpy, only then
 
     return hide_scorer(session, history)
+
+
+@dataclass(frozen=True, slots=True)
+class Checked:
+    """Rule results for comments about to be stored, worked out before the write: each
+    comment's hits (by its reserved id), and the evidence its ``flag`` entry will carry."""
+
+    results: list[tuple[int, list[Hit]]]
+    evidence: dict[int, str]
+
+
+def check_new(session: Session, rule_set: RuleSet, comments: Sequence[CommentSnapshot]) -> Checked:
+    """Run the rule set over comments not stored yet (ids reserved), reading their authors'
+    history in ``session`` (a read): what :func:`flag_comments` would find once they are."""
+    comments = sorted(comments, key=lambda c: (c.posted_at or _EPOCH, c.id or 0))
+    dated = [c.posted_at for c in comments if c.posted_at is not None]
+    reach = max((rule.looks_back() for rule in rule_set.enabled), default=timedelta(0))
+    history = StoredHistory(
+        session,
+        authors={c.author for c in comments},
+        excluded_per_author=Counter(),
+        since=min(dated) - reach if dated else None,
+        until=max(dated) if dated else None,
+    )
+    engine = RuleEngine(rule_set, history=history, scorer=scorer_for(session, rule_set, history))
+    results: list[tuple[int, list[Hit]]] = []
+    found: dict[int, str] = {}
+    for comment, hits in engine.check_all(comments):
+        assert comment.id is not None, "check_new needs the comments' reserved ids"
+        results.append((comment.id, hits))
+        if hits:
+            found[comment.id] = evidence(
+                comment.body,
+                [
+                    (hit.rule_id, str(hit.severity), [list(s) for s in hit.spans], hit.explanation)
+                    for hit in hits
+                ],
+            )
+    return Checked(results, found)
+
+
+def store_new_hits(
+    session: Session, checked: Checked, *, rule_set: RuleSet, article_id: int
+) -> FlagChange:
+    """Store what :func:`check_new` found, once its comments are stored (pending, with no
+    flags: what an import just added), in the caller's unit of work: as store_hits would,
+    without reading back what an import has just written."""
+    lock_log(session)
+    now = utc_now()
+    rows = [
+        {
+            "comment_id": comment_id,
+            "rule_id": hit.rule_id,
+            "rule_set_version": rule_set.version,
+            "severity": hit.severity,
+            "spans": [list(span) for span in hit.spans],
+            "explanation": hit.explanation,
+            "created_at": now,
+        }
+        for comment_id, hits in checked.results
+        for hit in hits
+    ]
+    insert_many(session, Base.metadata.tables[Flag.__tablename__], rows)
+    _set_urgency(session, [(cid, hits) for cid, hits in checked.results if hits])
+    _log_rule_set(session, rule_set)
+    pending = str(Status.PENDING)
+    append(
+        session,
+        Actor.rules(rule_set.version),
+        [
+            NewEntry(
+                "flag",
+                comment_id=comment_id,
+                article_id=article_id,
+                from_status=pending,
+                to_status=pending,
+                escalated=False,
+                evidence=checked.evidence[comment_id],
+            )
+            # In id order, as store_hits logs them.
+            for comment_id, hits in sorted(checked.results, key=lambda result: result[0])
+            if hits
+        ],
+    )
+    to_hide = {
+        comment_id: next(hit for hit in hits if hit.action is RuleAction.HIDE)
+        for comment_id, hits in checked.results
+        if any(hit.action is RuleAction.HIDE for hit in hits)
+    }
+    return FlagChange(
+        rule_set_version=rule_set.version,
+        checked=len(checked.results),
+        flagged=tuple(comment_id for comment_id, hits in checked.results if hits),
+        hits=len(rows),
+        hidden=_hide_pending(session, to_hide, rule_set.version),
+    )
 
 
 def flag_comments(session: Session, rule_set: RuleSet, ids: Sequence[int]) -> FlagChange:

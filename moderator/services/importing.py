@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from moderator.batching import chunked
@@ -53,6 +54,7 @@ def import_article(
     *,
     fingerprints: list[str] | None = None,
     actor: Actor = UNNAMED_IMPORTER,
+    reserved: Reservation | None = None,
 ) -> ImportChange:
     """Add the article (or find it again) and the comments not yet stored, and log the import
     under ``actor``.
@@ -63,6 +65,9 @@ def import_article(
     An article an editor locked takes no change at all: its new comments are skipped and
     counted (``ImportChange.skipped_locked``), its thread and source stay as they are, and
     the import's entry says so.
+
+    ``reserved`` (from :func:`reserve_ids`, read before this unit of work) gives the new
+    comments the ids the rules saw; ``ImportChange.reserved`` says whether it could.
     """
     now = utc_now()
     # The log first, then rows: the order every writer locks in (see history.lock_log).
@@ -116,10 +121,19 @@ def import_article(
                 "imported_at": now,
             }
         )
+    used = reserved is not None and reserved.still_free(
+        session, [str(r["fingerprint"]) for r in rows]
+    )
+    if used:
+        assert reserved is not None
+        for row in rows:
+            row["id"] = reserved.ids[str(row["fingerprint"])]
     if rows:
         insert_many(session, Base.metadata.tables[Comment.__tablename__], rows)
     added = {str(row["fingerprint"]): by_print[str(row["fingerprint"])] for row in rows}
-    recorded = _recorded(session, article.id, added)
+    recorded = _recorded(
+        session, article.id, added, known=reserved.ids if used and reserved else None
+    )
     if moved:
         session.execute(update(Comment), moved)
     already = len(incoming.comments) - len(rows)
@@ -154,7 +168,58 @@ def import_article(
         already_present=already,
         warnings=incoming.warnings,
         added_fingerprints=tuple(str(row["fingerprint"]) for row in rows),
+        reserved=used,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Reservation:
+    """Ids for comments not stored yet, chosen in a read before the write, so that the rules
+    can check them (their hits name ids) outside the write transaction.
+
+    On PostgreSQL the sequence hands them out, so they stay free; on SQLite they are the ids
+    after the largest stored, free as long as no comment was stored since (``high`` is the
+    largest then): a writer in between makes the import fall back to ids of its own.
+    """
+
+    ids: Mapping[str, int]
+    high: int | None
+
+    def still_free(self, session: Session, prints: Sequence[str]) -> bool:
+        """Whether these new comments can take their reserved ids (all of them, or none)."""
+        # The rules checked exactly these comments: another import may have stored some.
+        if not prints or len(prints) != len(self.ids) or not all(p in self.ids for p in prints):
+            return False
+        if self.high is None:
+            return True
+        return session.scalar(select(func.coalesce(func.max(Comment.id), 0))) == self.high
+
+
+def reserve_ids(session: Session, prints: Sequence[str]) -> Reservation:
+    """Ids for the comments with these fingerprints, should they be new (see Reservation)."""
+    if not prints:
+        return Reservation({}, None)
+    if session.get_bind().dialect.name == "postgresql":
+        taken = session.scalars(
+            text(
+                "SELECT nextval(pg_get_serial_sequence('comment', 'id'))"
+                " FROM generate_series(1, :n)"
+            ),
+            {"n": len(prints)},
+        ).all()
+        return Reservation(dict(zip(prints, sorted(taken), strict=True)), None)
+    high = session.scalar(select(func.coalesce(func.max(Comment.id), 0))) or 0
+    return Reservation({fingerprint: high + n for n, fingerprint in enumerate(prints, 1)}, high)
+
+
+def stored_prints(session: Session, incoming: IncomingArticle) -> set[str]:
+    """Fingerprints of the comments already stored under this article (none if it is new)."""
+    article_id = session.scalar(
+        select(Article.id).where(
+            Article.content_hash == article_hash(incoming.title, incoming.body)
+        )
+    )
+    return set() if article_id is None else set(_stored_positions(session, article_id))
 
 
 def _import_into_locked(
@@ -207,11 +272,15 @@ def _import_into_locked(
 
 
 def _recorded(
-    session: Session, article_id: int, added: dict[str, IncomingComment]
+    session: Session,
+    article_id: int,
+    added: dict[str, IncomingComment],
+    *,
+    known: Mapping[str, int] | None = None,
 ) -> dict[str, object]:
     """What the import entry records of the comments just added (by fingerprint), so that
     `log verify` can tell each one's text, author and article from what was imported."""
-    ids = _ids_by_print(session, article_id, list(added))
+    ids = _ids_by_print(session, article_id, list(added)) if known is None else known
     return comment_record(
         [
             (ids[fingerprint], comment_digest(ids[fingerprint], article_id, c.author, c.body))

@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+import moderator.rules.kinds  # noqa: F401 - registers the built-in kinds
 from moderator import importer
+from moderator.domain import Status
 from moderator.formats.records import IncomingArticle
 from moderator.importer import import_paths
+from moderator.log_verify import verify_log
+from moderator.models import Author, Comment, Flag
+from moderator.rules.loader import load_rule_set
+from moderator.rules.model import CommentSnapshot, RuleSet
 from moderator.storage import Database
 
 ARTICLE = (
@@ -106,3 +115,130 @@ def test_a_run_stops_between_files_and_keeps_those_done(
         ("Title 4", True),
     ]
     assert not again.stopped
+
+
+CAMPAIGN_RULES = """
+[ruleset]
+name = "Lock"
+
+[[rule]]
+id = "insults"
+kind = "words"
+terms = ["idiot"]
+severity = "medium"
+action = "hide"
+
+[[rule]]
+id = "campaign"
+kind = "campaign"
+severity = "low"
+min_authors = 2
+"""
+COPY = "Vote for the ferry levy now, before the council quietly buries it again."
+
+
+def _campaign_file(path: Path, title: str, authors: tuple[str, ...], *, last: str = "zed") -> Path:
+    comments = "".join(
+        f"{author} 1 May 2020, 1{n}:00\n\n{COPY}\n\n" for n, author in enumerate(authors)
+    )
+    text = f"{title}\n\nBody.\n\nComments {len(authors) + 1}\n{comments}"
+    text += f"{last} 1 May 2020, 19:00\n\nYou idiot.\n"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def campaign_rules(tmp_path: Path) -> RuleSet:
+    path = tmp_path / "rules.toml"
+    path.write_text(CAMPAIGN_RULES, encoding="utf-8")
+    return load_rule_set(path)
+
+
+def _writer_is_free(database: Database) -> bool:
+    """Whether another desk could write now: a write lock taken with no wait at all."""
+    if database.engine.dialect.name != "sqlite":
+        return True  # there, what desks wait on is the log's head, taken with the write
+    raw = sqlite3.connect(str(database.engine.url.database), timeout=0, isolation_level=None)
+    try:
+        raw.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError:
+        return False
+    finally:
+        raw.close()
+    return True
+
+
+def test_rules_are_checked_before_the_write_lock_is_taken(
+    database: Database, tmp_path: Path, campaign_rules: RuleSet
+) -> None:
+    path = _campaign_file(tmp_path / "a.txt", "Levy", ("ann", "bob", "cy"))
+    checked: list[RuleSet] = []
+    real = importer.check_new
+
+    def spy(session: Session, rule_set: RuleSet, comments: list[CommentSnapshot]) -> object:
+        # While the rules run, any other desk may write: no write transaction is open.
+        assert _writer_is_free(database)
+        checked.append(rule_set)
+        return real(session, rule_set, comments)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(importer, "check_new", spy)
+        report = import_paths(database, [path], rules=campaign_rules, actor="ed")
+    assert checked == [campaign_rules]
+    ids = _ids_by_author(database)
+    flagged = _explanations(database)
+    with database.session() as session:
+        hidden = list(session.scalars(select(Comment.id).where(Comment.status == Status.HIDDEN)))
+    assert hidden == [ids["zed"]]
+    # The hits name the ids the comments were stored under (reserved before the write).
+    assert flagged[ids["bob"]] == f"identical text from 2 authors, first in comment {ids['ann']}"
+    assert set(flagged) == {ids["bob"], ids["cy"], ids["zed"]}
+    assert report.flagged == 3
+    assert report.hidden == 1
+    _assert_log_verifies(database)
+
+
+def test_a_write_between_the_check_and_the_store_falls_back_to_checking_again(
+    database: Database, tmp_path: Path, campaign_rules: RuleSet
+) -> None:
+    ahead = _campaign_file(tmp_path / "a.txt", "Levy", ("ann", "bob"), last="zed")
+    other = _campaign_file(tmp_path / "b.txt", "Other", ("dee",), last="yan")
+
+    def meanwhile(path: Path) -> None:
+        # Another desk imports once this file's rules are checked: on SQLite it takes the
+        # ids reserved for this file, whose hits must then be worked out again.
+        if path == ahead:
+            import_paths(database, [other], rules=campaign_rules, actor="ed")
+
+    report = import_paths(
+        database, [ahead], rules=campaign_rules, actor="ed", before_write=meanwhile
+    )
+    ids = _ids_by_author(database)
+    # The hits name the ids the comments are stored under, whichever those are.
+    assert _explanations(database) == {
+        ids["bob"]: f"identical text from 2 authors, first in comment {ids['ann']}",
+        ids["zed"]: "'idiot' is on the list 'insults' (medium)",
+        ids["yan"]: "'idiot' is on the list 'insults' (medium)",
+    }
+    assert report.added == 3
+    _assert_log_verifies(database)
+
+
+def _ids_by_author(database: Database) -> dict[str, int]:
+    with database.session() as session:
+        rows = session.execute(
+            select(Author.name, Comment.id).join(Author, Author.id == Comment.author_id)
+        )
+        return {row[0]: row[1] for row in rows}
+
+
+def _explanations(database: Database) -> dict[int, str]:
+    with database.session() as session:
+        rows = session.execute(select(Flag.comment_id, Flag.explanation))
+        return {row[0]: row[1] for row in rows}
+
+
+def _assert_log_verifies(database: Database) -> None:
+    with database.session() as session:
+        verified = verify_log(session)
+    assert verified.ok, verified.summary()
