@@ -13,15 +13,15 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from html.parser import HTMLParser
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 from xml.etree.ElementTree import Element, ParseError
 
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import iterparse
 
 from moderator.formats.errors import FormatError, FormatWarning
+from moderator.formats.html_text import plain_text
 from moderator.formats.records import IncomingArticle, IncomingComment, dated
 
 WXR = "wxr"
@@ -52,58 +52,6 @@ class ReadSummary:
     skipped_pingbacks: int = 0
     skipped_orphans: int = 0
     warnings: list[FormatWarning] = field(default_factory=list)
-
-
-class _TextOnly(HTMLParser):
-    """Markup to plain paragraphs: blocks and <br> break lines, every tag goes, entities are
-    decoded, comments (WordPress's block markers) vanish."""
-
-    _BLOCKS = frozenset({"p", "div", "li", "blockquote", "h1", "h2", "h3", "h4", "h5", "h6", "pre"})
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-
-    def handle_starttag(self, tag: str, _attrs: Any) -> None:
-        if tag == "br":
-            self.parts.append("\n")
-        elif tag in self._BLOCKS:
-            self.parts.append("\n\n")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in self._BLOCKS:
-            self.parts.append("\n\n")
-
-    def handle_data(self, data: str) -> None:
-        self.parts.append(data)
-
-    def parse_marked_section(self, i: int, report: bool = True) -> int:
-        # The standard parser gives up on a malformed "<![..." with an AssertionError (found
-        # by fuzzing Disqus exports): it is no markup a comment means; keep it as text.
-        try:
-            return super().parse_marked_section(i, report)
-        except AssertionError:
-            end = self.rawdata.find(">", i)
-            if end < 0:
-                end = len(self.rawdata) - 1
-            self.handle_data(self.rawdata[i : end + 1])
-            return end + 1
-
-
-def plain_text(markup: str) -> str:
-    """HTML (or WordPress blocks) as plain text: paragraphs apart by a blank line."""
-    parser = _TextOnly()
-    parser.feed(markup)
-    parser.close()
-    text = "".join(parser.parts).replace("\r\n", "\n")
-    paragraphs = []
-    for paragraph in re.split(r"\n\s*\n", text):
-        # A <br> breaks a line inside a paragraph; other runs of white space are one space.
-        lines = (" ".join(line.split()) for line in paragraph.split("\n"))
-        kept = "\n".join(line for line in lines if line)
-        if kept:
-            paragraphs.append(kept)
-    return "\n\n".join(paragraphs)
 
 
 def _text(element: Element | None) -> str:

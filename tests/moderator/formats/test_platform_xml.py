@@ -9,12 +9,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from moderator.formats.errors import FormatError
+from moderator.formats.html_text import plain_text
 from moderator.formats.platform_xml import (
     DISQUS,
     WXR,
     ReadSummary,
     detect,
-    plain_text,
     read_disqus,
     read_wxr,
 )
@@ -191,29 +191,6 @@ def test_disqus_threads_posts_orphans_and_deletions(tmp_path: Path) -> None:
     )
     assert summary.skipped_orphans == 1
     assert "post 13 belongs to no thread" in str(summary.warnings[0])
-
-
-@pytest.mark.parametrize(
-    ("markup", "text"),
-    [
-        ("<p>One</p><p>Two</p>", "One\n\nTwo"),
-        ("a<br>b<br/>c", "a\nb\nc"),
-        ("<!-- wp:paragraph --><p>Block</p><!-- /wp:paragraph -->", "Block"),
-        ("&lt;script&gt; &amp; &eacute;", "<script> & é"),
-        ("  spaced   out  ", "spaced out"),
-        ("", ""),
-    ],
-)
-def test_markup_becomes_plain_paragraphs(markup: str, text: str) -> None:
-    assert plain_text(markup) == text
-
-
-@given(st.text())
-def test_plain_text_never_keeps_a_blank_run_or_edge_space(markup: str) -> None:
-    text = plain_text(markup)
-    assert "\n\n\n" not in text
-    assert text == text.strip()
-    assert "\r" not in text
 
 
 def test_the_real_exports(shared_imports: Path) -> None:
