@@ -260,8 +260,11 @@ def run_import(database: Database, args: argparse.Namespace) -> int:
     if progress:
         progress.finish()
     _print_import_report(report)
-    if not report.imported and not report.failed:
-        print("moderator: no scraped files (*.txt) found in the paths given", file=sys.stderr)
+    if not report.files:
+        print(
+            "moderator: no files to import (*.txt, *.xml) found in the paths given",
+            file=sys.stderr,
+        )
         return 1
     return 1 if report.failed else 0
 

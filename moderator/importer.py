@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -208,7 +209,7 @@ def _import_platform(
     recover: bool,
 ) -> None:
     summary = ReadSummary()
-    read = read_wxr if kind == WXR else read_disqus
+    read = read_wxr if kind == WXR else partial(read_disqus, recover=recover)
     changes: list[ImportChange] = []
     flags: list[FlagChange] = []
     fault: FormatError | None = None
@@ -235,6 +236,10 @@ def _import_platform(
         return
     except SQLAlchemyError as error:
         raise ImportAborted(report, path, error) from error
+    if fault is not None and not changes:
+        # Nothing before the fault could be kept: the file failed, as it would have unasked.
+        report.failed.append(fault)
+        return
     for change in changes:
         report.add(change)
     report.flags += flags

@@ -10,18 +10,20 @@ column; what was handed over before it is for the caller to keep or drop.
 from __future__ import annotations
 
 import re
+import sqlite3
 from collections.abc import Iterator
+from contextlib import closing
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from html.parser import HTMLParser
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 from xml.etree.ElementTree import Element, ParseError
 
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import iterparse
 
 from moderator.formats.errors import FormatError, FormatWarning
+from moderator.formats.html_text import plain_text
 from moderator.formats.records import IncomingArticle, IncomingComment, dated
 
 WXR = "wxr"
@@ -52,58 +54,6 @@ class ReadSummary:
     skipped_pingbacks: int = 0
     skipped_orphans: int = 0
     warnings: list[FormatWarning] = field(default_factory=list)
-
-
-class _TextOnly(HTMLParser):
-    """Markup to plain paragraphs: blocks and <br> break lines, every tag goes, entities are
-    decoded, comments (WordPress's block markers) vanish."""
-
-    _BLOCKS = frozenset({"p", "div", "li", "blockquote", "h1", "h2", "h3", "h4", "h5", "h6", "pre"})
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-
-    def handle_starttag(self, tag: str, _attrs: Any) -> None:
-        if tag == "br":
-            self.parts.append("\n")
-        elif tag in self._BLOCKS:
-            self.parts.append("\n\n")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in self._BLOCKS:
-            self.parts.append("\n\n")
-
-    def handle_data(self, data: str) -> None:
-        self.parts.append(data)
-
-    def parse_marked_section(self, i: int, report: bool = True) -> int:
-        # The standard parser gives up on a malformed "<![..." with an AssertionError (found
-        # by fuzzing Disqus exports): it is no markup a comment means; keep it as text.
-        try:
-            return super().parse_marked_section(i, report)
-        except AssertionError:
-            end = self.rawdata.find(">", i)
-            if end < 0:
-                end = len(self.rawdata) - 1
-            self.handle_data(self.rawdata[i : end + 1])
-            return end + 1
-
-
-def plain_text(markup: str) -> str:
-    """HTML (or WordPress blocks) as plain text: paragraphs apart by a blank line."""
-    parser = _TextOnly()
-    parser.feed(markup)
-    parser.close()
-    text = "".join(parser.parts).replace("\r\n", "\n")
-    paragraphs = []
-    for paragraph in re.split(r"\n\s*\n", text):
-        # A <br> breaks a line inside a paragraph; other runs of white space are one space.
-        lines = (" ".join(line.split()) for line in paragraph.split("\n"))
-        kept = "\n".join(line for line in lines if line)
-        if kept:
-            paragraphs.append(kept)
-    return "\n\n".join(paragraphs)
 
 
 def _text(element: Element | None) -> str:
@@ -219,58 +169,173 @@ def _wxr_article(element: Element, comments: list[IncomingComment], source: str)
     )
 
 
-@dataclass
-class _Thread:
-    title: str
-    link: str
-    comments: list[IncomingComment] = field(default_factory=list)
+def read_disqus(
+    path: Path, summary: ReadSummary, *, recover: bool = False
+) -> Iterator[IncomingArticle]:
+    """Each thread with posts, once the file is read (posts may come before their thread).
 
-
-def read_disqus(path: Path, summary: ReadSummary) -> Iterator[IncomingArticle]:
-    """Each thread with posts, once the file is read (posts may come before their thread)."""
+    Threads and posts wait in a temporary database on disk, not in memory, so memory does not
+    grow with the file. With ``recover``, a fault in the file first hands over the threads
+    and posts read before it, then is raised; without, it is raised at once.
+    """
     source = str(path)
-    threads: dict[str, _Thread] = {}
-    posts: list[tuple[str, IncomingComment]] = []
-    with path.open("rb") as stream:
-        depth = 0
-        for event, element in _events(stream, source):
-            if event == "start":
-                depth += 1
-                continue
-            depth -= 1
-            if depth != 1:
-                continue  # only the root's children: <category>, <thread>, <post>
-            name = element.tag.removeprefix(_DISQUS_NS)
-            if name == "thread":
-                key = element.get(_DSQ_ID, "")
-                threads[key] = _Thread(
-                    _text(_child(element, "}title")), _text(_child(element, "}link"))
-                )
-            elif name == "post":
-                posts.append(_disqus_post(element, source))
-            element.clear()
-    for thread_key, comment in posts:
-        thread = threads.get(thread_key)
-        if thread is None:
+    with closing(_Spill()) as spill:
+        fault: FormatError | None = None
+        with path.open("rb") as stream:
+            try:
+                _spill_disqus(stream, source, spill)
+            except FormatError as error:
+                if not recover:
+                    raise
+                fault = error
+        yield from spill.articles(source, summary)
+        if fault is not None:
+            raise fault
+
+
+def _spill_disqus(stream: IO[bytes], source: str, spill: _Spill) -> None:
+    root: Element | None = None
+    depth = 0
+    for event, element in _events(stream, source):
+        if event == "start":
+            depth += 1
+            if root is None:
+                root = element
+            continue
+        depth -= 1
+        if depth != 1:
+            continue  # only the root's children: <category>, <thread>, <post>
+        name = element.tag.removeprefix(_DISQUS_NS)
+        if name == "thread":
+            spill.thread(
+                element.get(_DSQ_ID, ""),
+                title=_text(_child(element, "}title")),
+                link=_text(_child(element, "}link")),
+            )
+        elif name == "post":
+            spill.post(*_disqus_post(element, source))
+        # The root would otherwise keep every read child, emptied, to the end of the file.
+        assert root is not None
+        root.clear()
+    spill.flush()
+
+
+# Orphan posts named one by one in the warnings; more are counted in one.
+_LISTED_ORPHANS = 20
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+
+
+class _Spill:
+    """A Disqus file's threads and posts on disk until the file is read, then read back one
+    thread at a time with its posts in time order."""
+
+    _BATCH = 1000
+
+    def __init__(self) -> None:
+        # An empty name is SQLite's private temporary file, in the system's temporary folder
+        # and deleted when closed, whatever ends the run.
+        self._db = sqlite3.connect("")
+        self._db.executescript(
+            """
+            PRAGMA journal_mode = OFF;
+            PRAGMA synchronous = OFF;
+            CREATE TABLE thread (key TEXT PRIMARY KEY, title TEXT, link TEXT, seq INTEGER);
+            CREATE TABLE post (
+                seq INTEGER PRIMARY KEY, thread TEXT, posted INTEGER, author TEXT, body TEXT,
+                external_id TEXT, parent TEXT, state TEXT, reason TEXT
+            );
+            """
+        )
+        self._threads = 0
+        self._posts: list[tuple[object, ...]] = []
+
+    def close(self) -> None:
+        self._db.close()
+
+    def thread(self, key: str, *, title: str, link: str) -> None:
+        # A thread given twice keeps its first place and its last title, as a dict would.
+        self._threads += 1
+        self._db.execute(
+            "INSERT INTO thread VALUES (?, ?, ?, ?) ON CONFLICT (key)"
+            " DO UPDATE SET title = excluded.title, link = excluded.link",
+            (key, title, link, self._threads),
+        )
+
+    def post(self, thread: str, comment: IncomingComment) -> None:
+        posted = (comment.posted_at - _EPOCH) // _MICROSECOND
+        self._posts.append(
+            (
+                thread,
+                posted,
+                comment.author,
+                comment.body,
+                comment.external_id,
+                comment.parent_external_id,
+                comment.state,
+                comment.reason,
+            )
+        )
+        if len(self._posts) >= self._BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        self._db.executemany(
+            "INSERT INTO post (thread, posted, author, body, external_id, parent, state, reason)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            self._posts,
+        )
+        self._posts.clear()
+
+    def articles(self, source: str, summary: ReadSummary) -> Iterator[IncomingArticle]:
+        self.flush()
+        orphans = self._db.execute(
+            "SELECT external_id FROM post WHERE thread NOT IN (SELECT key FROM thread) ORDER BY seq"
+        )
+        for (external_id,) in orphans:
             summary.skipped_orphans += 1
+            if summary.skipped_orphans <= _LISTED_ORPHANS:
+                summary.warnings.append(
+                    FormatWarning(
+                        source, 0, f"post {external_id} belongs to no thread in the file; skipped"
+                    )
+                )
+        if summary.skipped_orphans > _LISTED_ORPHANS:
             summary.warnings.append(
                 FormatWarning(
                     source,
                     0,
-                    f"post {comment.external_id} belongs to no thread in the file; skipped",
+                    f"{summary.skipped_orphans - _LISTED_ORPHANS} more posts belong to no"
+                    " thread in the file; skipped",
                 )
             )
-            continue
-        thread.comments.append(comment)
-    for key, thread in threads.items():
-        if thread.comments:
-            title = thread.title or thread.link or f"Disqus thread {key}"
-            yield IncomingArticle(
-                title=title,
-                body=title,
-                source=thread.link or f"{source}#thread-{key}",
-                comments=tuple(sorted(thread.comments, key=lambda c: c.posted_at)),
+        self._db.execute("CREATE INDEX post_by_thread ON post (thread, posted, seq)")
+        threads = self._db.execute("SELECT key, title, link FROM thread ORDER BY seq")
+        for key, title, link in threads:
+            comments = tuple(
+                IncomingComment(
+                    author=author,
+                    posted_at=_EPOCH + posted * _MICROSECOND,
+                    body=body,
+                    external_id=external_id,
+                    parent_external_id=parent,
+                    state=state,
+                    reason=reason,
+                )
+                for posted, author, body, external_id, parent, state, reason in self._db.execute(
+                    "SELECT posted, author, body, external_id, parent, state, reason FROM post"
+                    " WHERE thread = ? ORDER BY posted, seq",
+                    (key,),
+                )
             )
+            if comments:
+                named = title or link or f"Disqus thread {key}"
+                yield IncomingArticle(
+                    title=named,
+                    body=named,
+                    source=link or f"{source}#thread-{key}",
+                    comments=comments,
+                )
 
 
 def _disqus_post(element: Element, source: str) -> tuple[str, IncomingComment]:

@@ -24,6 +24,26 @@ def dated(when: datetime, *, source: str, line: int) -> datetime:
     return when
 
 
+def refuse_nul(text: str, *, source: str) -> None:
+    """``FormatError`` at the FILE:LINE of the first NUL character in ``text``, if any.
+
+    A comment, a name or a title cannot hold one: PostgreSQL refuses it (and with it the whole
+    run, had it reached the database), while SQLite would keep it.
+    """
+    at = text.find("\x00")
+    if at < 0:
+        return
+    before = text[:at]
+    # Lines end as the readers end them: CR LF, CR or LF.
+    line = before.count("\n") + before.count("\r") - before.count("\r\n") + 1
+    column = at - max(before.rfind("\n"), before.rfind("\r"))
+    raise FormatError(
+        source,
+        line,
+        f"a NUL character (U+0000) at column {column}: no comment, name or title may hold one",
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class IncomingComment:
     """A comment as any importer hands it over, whatever the source format."""

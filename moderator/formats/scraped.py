@@ -12,7 +12,7 @@ from typing import Any
 import re2
 
 from moderator.formats.errors import FormatError, FormatWarning
-from moderator.formats.records import IncomingArticle, IncomingComment, dated
+from moderator.formats.records import IncomingArticle, IncomingComment, dated, refuse_nul
 
 # Scrapers render the author's avatar image as its alt-text ahead of the name.
 AVATAR_TOKENS = ("Thumb", "Missing")
@@ -112,6 +112,7 @@ def parse_scraped_bytes(data: bytes, *, source: str) -> ScrapedArticle:
 
 def parse_scraped(text: str, *, source: str) -> ScrapedArticle:
     """Parse one scraped article, or raise :class:`FormatError` naming the line at fault."""
+    refuse_nul(text, source=source)
     lines = [
         # Scrapers leave byte-order marks and zero-width characters anywhere in a line.
         (line if line.isascii() else line.translate(_INVISIBLE)).rstrip()

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -323,26 +323,20 @@ def read_labelled_csv(path: Path) -> list[tuple[str, bool]]:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise CsvError(f"{path}: not UTF-8 text ({error.reason} at byte {error.start})") from None
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    columns = set(reader.fieldnames or ())
-    if not {"text", "label"} <= columns:
-        missing = ", ".join(sorted({"text", "label"} - columns))
-        raise CsvError(f"{path}:1: the header lacks the column(s) {missing} (needs text, label)")
-    pairs: list[tuple[str, bool]] = []
-    faults: list[str] = []
+    lines = _CountedLines(io.StringIO(text, newline=""))
+    # Strict: a quote never closed, or text after a closing quote, is refused; the lenient
+    # reader ran on to a later quote and merged the rows between into one text.
+    reader = csv.reader(lines, strict=True)
     try:
-        for row in reader:
-            line = reader.line_num
-            label = (row.get("label") or "").strip()
-            body = row.get("text") or ""
-            if label not in {"0", "1"}:
-                faults.append(f"{path}:{line}: label must be 1 (hide) or 0 (fine), not {label!r}")
-            elif not body.strip():
-                faults.append(f"{path}:{line}: the text is empty")
-            else:
-                pairs.append((body, label == "1"))
+        header = next(reader, [])
     except csv.Error as error:
-        faults.append(f"{path}:{reader.line_num}: not CSV: {error}")
+        raise CsvError(_csv_fault(path, error, lines)) from None
+    # As csv.DictReader: a column named twice is read from its last place.
+    column = {name: number for number, name in enumerate(header)}
+    if not {"text", "label"} <= column.keys():
+        missing = ", ".join(sorted({"text", "label"} - column.keys()))
+        raise CsvError(f"{path}:1: the header lacks the column(s) {missing} (needs text, label)")
+    pairs, faults = _labelled_rows(path, reader, lines, column)
     if faults:
         shown = faults[:20]
         if len(faults) > len(shown):
@@ -351,6 +345,99 @@ def read_labelled_csv(path: Path) -> list[tuple[str, bool]]:
     if not pairs:
         raise CsvError(f"{path}: no labelled comments in it")
     return pairs
+
+
+def _labelled_rows(
+    path: Path, reader: Iterator[list[str]], lines: _CountedLines, column: dict[str, int]
+) -> tuple[list[tuple[str, bool]], list[str]]:
+    """The (text, hide) pairs of the rows after the header, and the faults found in them."""
+    faults: list[str] = []
+    pairs: list[tuple[str, bool]] = []
+    while True:
+        lines.start_row()
+        try:
+            row = next(reader, None)
+        except csv.Error as error:
+            faults.append(_csv_fault(path, error, lines))
+            break
+        if row is None:
+            break
+        if not row:
+            continue
+        line = lines.first
+        label = row[column["label"]].strip() if column["label"] < len(row) else ""
+        body = row[column["text"]] if column["text"] < len(row) else ""
+        if label not in {"0", "1"}:
+            faults.append(f"{path}:{line}: label must be 1 (hide) or 0 (fine), not {label!r}")
+        elif not body.strip():
+            faults.append(f"{path}:{line}: the text is empty")
+        else:
+            pairs.append((body, label == "1"))
+    return pairs, faults
+
+
+class _CountedLines:
+    """The lines a CSV reader takes, numbered, with those of the row being read kept."""
+
+    def __init__(self, lines: Iterator[str]) -> None:
+        self._lines = lines
+        self.taken = 0
+        self.first = 1
+        self.row: list[str] = []
+
+    def __iter__(self) -> _CountedLines:
+        return self
+
+    def __next__(self) -> str:
+        line = next(self._lines)
+        self.taken += 1
+        self.row.append(line)
+        return line
+
+    def start_row(self) -> None:
+        self.first = self.taken + 1
+        self.row.clear()
+
+
+def _csv_fault(path: Path, error: csv.Error, lines: _CountedLines) -> str:
+    """A CSV reader's error in plain words, at the line where what it concerns begins."""
+    said = str(error)
+    if "field larger than field limit" in said:
+        return (
+            f"{path}:{lines.first}: a field of the row starting here is longer than"
+            f" {csv.field_size_limit():,} characters (or a quote opened in it is never closed)"
+        )
+    if said == "unexpected end of data":
+        return f"{path}:{_open_quote_line(lines)}: a quote opened here is never closed"
+    if "expected after" in said:
+        return (
+            f"{path}:{_open_quote_line(lines)}: the quoted field opened here is followed by"
+            f" more text after its closing quote on line {lines.taken} (a quote inside a"
+            ' quoted field is written twice: "")'
+        )
+    return f"{path}:{lines.first}: not CSV: {said}"
+
+
+def _open_quote_line(lines: _CountedLines) -> int:
+    """The line of the last quote that opened a field in the row read so far."""
+    opened = lines.first
+    # A quote opens a field only at its start; in a quoted field, two quotes are one.
+    state = "start"
+    for number, line in enumerate(lines.row, lines.first):
+        for char in line:
+            if state == "closing" and char not in '",\r\n':
+                return opened  # text after a closing quote: where the reader stopped
+            if state in {"quoted", "closing"} and char == '"':
+                state = "closing" if state == "quoted" else "quoted"
+            elif state == "quoted":
+                continue
+            elif char in ",\r\n":
+                state = "start"
+            elif state == "start" and char == '"':
+                state, opened = "quoted", number
+            else:
+                state = "field"
+    return opened
 
 
 @dataclass(frozen=True)

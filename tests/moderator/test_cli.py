@@ -238,7 +238,7 @@ def test_no_files_found_is_an_error(cli: Cli, tmp_path: Path) -> None:
     empty.mkdir()
     code, _, err = cli("import", str(empty))
     assert code == 1
-    assert "no scraped files" in err
+    assert "no files to import (*.txt, *.xml) found in the paths given" in err
 
 
 def test_gui_without_a_window_says_so(cli: Cli) -> None:

@@ -16,7 +16,14 @@ from moderator.log_verify import verify_log
 from moderator.models import Article, Comment
 from moderator.review_queries import thread
 from moderator.storage import Database
-from tests.moderator.formats.test_platform_xml import WXR_HEAD, wxr_comment, wxr_item
+from tests.moderator.formats.test_platform_xml import (
+    DISQUS_HEAD,
+    WXR_HEAD,
+    disqus_export,
+    disqus_thread,
+    wxr_comment,
+    wxr_item,
+)
 
 
 def counts(database: Database) -> tuple[int, int]:
@@ -187,3 +194,62 @@ def test_a_date_out_of_range_refuses_its_file_and_the_run_goes_on(
     assert [error.source for error in report.failed] == [str(tmp_path / "a-bad.xml")]
     assert "not a date" in str(report.failed[0])
     assert report.added == 1
+
+
+def test_a_cut_disqus_file_recovers_what_precedes_the_fault_through_the_command_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Threads were emitted only at the end: --recover kept nothing, then the command said
+    # "no scraped files (*.txt) found".
+    db = str(tmp_path / "db.sqlite3")
+    cut = tmp_path / "cut.xml"
+    cut.write_text(disqus_export()[:-200], encoding="utf-8")
+    assert main(["--db", db, "import", str(cut), "--as", "ann"]) == 1
+    out, err = capsys.readouterr()
+    assert f"{cut}:" in err
+    assert "(nothing imported from this file)" in err
+    assert main(["--db", db, "import", str(cut), "--as", "ann", "--recover"]) == 0
+    out, err = capsys.readouterr()
+    assert out.count("new article") == 2
+    assert "recovered: the 2 articles read before it were imported" in err
+    assert "post 29 belongs to no thread in the file; skipped" in err
+    assert "found in the paths given" not in err
+    assert "2 imported, 0 failed, 19 comments added" in err
+
+
+def test_a_disqus_file_cut_before_any_thread_is_a_failed_file_even_recovering(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cut = tmp_path / "cut.xml"
+    cut.write_text(DISQUS_HEAD + disqus_thread(1)[:-20], encoding="utf-8")
+    code = main(["--db", str(tmp_path / "db.sqlite3"), "import", str(cut), "--recover"])
+    _, err = capsys.readouterr()
+    assert code == 1
+    assert f"{cut}:" in err
+    assert "(nothing imported from this file)" in err
+    assert "found in the paths given" not in err
+
+
+def test_a_nul_character_refuses_its_file_and_the_run_goes_on(
+    database: Database, tmp_path: Path
+) -> None:
+    # SQLite stored it; PostgreSQL refused it and the whole run ended there.
+    (tmp_path / "a-nul.txt").write_text(
+        "T\n\nBody.\n\nComments 1\nThumb ann 1 May 2020, 10:00\n\nHi \x00there.\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "b-good.txt").write_text(
+        "T2\n\nBody.\n\nComments 1\nThumb bob 1 May 2020, 10:00\n\nFine.\n", encoding="utf-8"
+    )
+    (tmp_path / "c-nul.xml").write_text(
+        WXR_HEAD + wxr_item("One", wxr_comment(1, "x\x00y")) + "</channel></rss>",
+        encoding="utf-8",
+    )
+    report = import_paths(database, [tmp_path], actor="ann")
+    assert [(error.source, error.line) for error in report.failed] == [
+        (str(tmp_path / "a-nul.txt"), 8),
+        (str(tmp_path / "c-nul.xml"), 4),
+    ]
+    assert "NUL character" in str(report.failed[0])
+    assert (len(report.imported), report.added) == (1, 1)
+    assert counts(database) == (1, 1)

@@ -9,12 +9,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from moderator.formats.errors import FormatError
+from moderator.formats.html_text import plain_text
 from moderator.formats.platform_xml import (
     DISQUS,
     WXR,
     ReadSummary,
     detect,
-    plain_text,
     read_disqus,
     read_wxr,
 )
@@ -193,29 +193,6 @@ def test_disqus_threads_posts_orphans_and_deletions(tmp_path: Path) -> None:
     assert "post 13 belongs to no thread" in str(summary.warnings[0])
 
 
-@pytest.mark.parametrize(
-    ("markup", "text"),
-    [
-        ("<p>One</p><p>Two</p>", "One\n\nTwo"),
-        ("a<br>b<br/>c", "a\nb\nc"),
-        ("<!-- wp:paragraph --><p>Block</p><!-- /wp:paragraph -->", "Block"),
-        ("&lt;script&gt; &amp; &eacute;", "<script> & é"),
-        ("  spaced   out  ", "spaced out"),
-        ("", ""),
-    ],
-)
-def test_markup_becomes_plain_paragraphs(markup: str, text: str) -> None:
-    assert plain_text(markup) == text
-
-
-@given(st.text())
-def test_plain_text_never_keeps_a_blank_run_or_edge_space(markup: str) -> None:
-    text = plain_text(markup)
-    assert "\n\n\n" not in text
-    assert text == text.strip()
-    assert "\r" not in text
-
-
 def test_the_real_exports(shared_imports: Path) -> None:
     summary = ReadSummary()
     articles = list(read_wxr(shared_imports / "wordpress/themeunittestdata.wordpress.xml", summary))
@@ -292,3 +269,147 @@ def test_a_date_out_of_range_is_refused_naming_it(tmp_path: Path, date: str) -> 
         list(read_disqus(path, ReadSummary()))
     assert str(path) in str(refused.value)
     assert date[:4] in str(refused.value)
+
+
+DISQUS_HEAD = (
+    '<?xml version="1.0"?>\n<disqus xmlns="http://disqus.com"'
+    ' xmlns:dsq="http://disqus.com/disqus-internals">\n'
+)
+
+
+def disqus_thread(key: int, title: str = "") -> str:
+    return (
+        f'<thread dsq:id="{key}"><link>http://x.test/{key}</link>'
+        f"<title>{title or f'Thread {key}'}</title></thread>\n"
+    )
+
+
+def disqus_post(pid: int, thread: int, body: str = "", minute: int = 0) -> str:
+    return (
+        f'<post dsq:id="{pid}"><message><![CDATA[<p>{body or f"post {pid}"}</p>]]></message>'
+        f"<createdAt>2020-01-01T10:{minute % 60:02}:00Z</createdAt>"
+        f'<author><name>a{pid}</name></author><thread dsq:id="{thread}"/></post>\n'
+    )
+
+
+def disqus_export(posts: int = 30) -> str:
+    """Three threads, their posts spread among them, in time order within each thread."""
+    return (
+        DISQUS_HEAD
+        + disqus_thread(1)
+        + disqus_thread(2)
+        + "".join(disqus_post(n, 1 + n % 3, minute=n) for n in range(1, posts + 1))
+        + disqus_thread(3)
+        + "</disqus>\n"
+    )
+
+
+def test_disqus_posts_wait_for_their_thread_in_time_order(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "d.xml",
+        DISQUS_HEAD
+        + disqus_post(5, 2, "late", minute=50)
+        + disqus_post(6, 2, "early", minute=10)
+        + disqus_post(7, 2, "same time, later in the file", minute=10)
+        + disqus_thread(1)
+        + disqus_thread(2, "old title")
+        + disqus_post(8, 1)
+        + disqus_thread(2, "new title")
+        + "</disqus>",
+    )
+    first, second = read_disqus(path, ReadSummary())
+    assert (first.title, [c.external_id for c in first.comments]) == ("Thread 1", ["8"])
+    # A thread given twice keeps its first place and its last title.
+    assert (second.title, [c.body for c in second.comments]) == (
+        "new title",
+        ["early", "same time, later in the file", "late"],
+    )
+
+
+def test_disqus_orphans_beyond_twenty_are_counted_in_one_warning(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "d.xml",
+        DISQUS_HEAD
+        + disqus_thread(1)
+        + disqus_post(1, 1)
+        + "".join(disqus_post(n, 99) for n in range(100, 125))
+        + "</disqus>",
+    )
+    summary = ReadSummary()
+    (article,) = read_disqus(path, summary)
+    assert len(article.comments) == 1
+    assert summary.skipped_orphans == 25
+    assert [str(w).split(": ", 1)[1] for w in summary.warnings[19:]] == [
+        "warning: post 119 belongs to no thread in the file; skipped",
+        "warning: 5 more posts belong to no thread in the file; skipped",
+    ]
+
+
+def test_a_cut_disqus_file_hands_over_what_precedes_the_fault_when_recovering(
+    tmp_path: Path,
+) -> None:
+    whole = disqus_export()
+    path = write(tmp_path, "cut.xml", whole[:-200])
+    # Without recovery, nothing: the file is refused whole.
+    with pytest.raises(FormatError, match="malformed XML"):
+        next(read_disqus(path, ReadSummary()))
+    summary = ReadSummary()
+    read = read_disqus(path, summary, recover=True)
+    first, second = next(read), next(read)
+    with pytest.raises(FormatError, match="malformed XML") as cut:
+        next(read)
+    assert cut.value.line > 1
+    # The threads read, with their posts read before the cut: the last post (thread 1's
+    # tenth) is cut; thread 3 came after its posts and was cut off, so they have no thread.
+    assert [(a.title, len(a.comments)) for a in (first, second)] == [
+        ("Thread 1", 9),
+        ("Thread 2", 10),
+    ]
+    assert summary.skipped_orphans == 10
+
+
+@pytest.mark.parametrize(
+    ("where", "nul"),
+    [
+        *((part, nul) for part in ("author", "title") for nul in ("\x00", "&#0;", "&#x0;")),
+        # In a body's CDATA, "&#0;" is the HTML's, which makes it a replacement character.
+        ("body", "\x00"),
+    ],
+)
+def test_a_nul_character_in_an_export_is_refused_at_its_line(
+    tmp_path: Path, nul: str, where: str
+) -> None:
+    author, body, title = (nul if where == part else "" for part in ("author", "body", "title"))
+    wxr = write(
+        tmp_path,
+        "site.xml",
+        WXR_HEAD
+        + f"<item><title>T{title}</title><link>http://x.test/t</link>\n"
+        + wxr_comment(1, f"b{body}").replace("a1<", f"a1{author}<")
+        + "</item></channel></rss>",
+    )
+    disqus = write(
+        tmp_path,
+        "disqus.xml",
+        DISQUS_HEAD
+        + disqus_thread(1, f"T{title}")
+        + disqus_post(1, 1, f"b{body}").replace("a1<", f"a1{author}<")
+        + "</disqus>",
+    )
+    # The title stands on the line before the comment, in both.
+    for path, read, line in ((wxr, read_wxr, 5), (disqus, read_disqus, 4)):
+        with pytest.raises(FormatError) as refused:
+            list(read(path, ReadSummary()))
+        assert (refused.value.source, refused.value.line) == (str(path), line - bool(title))
+
+
+def test_a_nul_written_twice_escaped_is_a_replacement_character(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "d.xml",
+        DISQUS_HEAD + disqus_thread(1) + disqus_post(1, 1, "a&#0;b") + "</disqus>",
+    )
+    (article,) = read_disqus(path, ReadSummary())
+    assert article.comments[0].body == "a\ufffdb"

@@ -385,3 +385,19 @@ def test_a_comment_dated_out_of_range_is_refused_at_its_header(year: str) -> Non
     with pytest.raises(FormatError, match="out of range") as refused:
         parse(f"T\n\nBody.\n\nComments 1\nThumb ann 1 January {year}, 10:00\n\nHello.\n")
     assert refused.value.line == 6
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "column"),
+    [
+        ("T\x00itle\n\nBody.\n\nComments 0\n", 1, 2),
+        ("T\n\nBody.\n\nComments 1\nThumb a\x00nn 1 May 2020, 10:00\n\nHi.\n", 6, 8),
+        ("T\r\n\r\nBody.\r\n\r\nComments 1\r\nThumb ann 1 May 2020, 10:00\r\n\r\n\x00\r\n", 8, 1),
+        ("T\r\rBody.\r\rComments 1\rThumb ann 1 May 2020, 10:00\r\rHi \x00there.", 8, 4),
+    ],
+)
+def test_a_nul_character_is_refused_at_its_line(text: str, line: int, column: int) -> None:
+    # SQLite stored it; PostgreSQL refused it, and with it the whole run of files.
+    with pytest.raises(FormatError, match=f"NUL character \\(U\\+0000\\) at column {column}") as no:
+        parse_scraped_bytes(text.encode(), source="nul.txt")
+    assert (no.value.source, no.value.line) == ("nul.txt", line)

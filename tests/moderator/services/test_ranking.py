@@ -167,6 +167,25 @@ def test_a_labelled_csv_seeds_it_for_an_editor_and_is_logged(
         ),
         ("text,label\n  ,1\n", "labels.csv:2: the text is empty"),
         ("text,label\n", "labels.csv: no labelled comments in it"),
+        # A quote never closed ran to the end and lost the label of its row: line 5 was
+        # blamed for an empty label.
+        (
+            'text,label\nfine,0\n"unterminated,1\nnext,0\nlast,1\n',
+            "labels.csv:3: a quote opened here is never closed",
+        ),
+        # One closed rows later merged them into one text, learnt with the last row's label.
+        (
+            'text,label\n"a,1\nb,0\n"c",1\n',
+            "labels.csv:2: the quoted field opened here is followed by more text after its"
+            " closing quote on line 4",
+        ),
+        # Over the csv module's field limit: the line before was blamed.
+        (
+            "text,label\nok,0\n" + "x" * 140_000 + ",1\n",
+            "labels.csv:3: a field of the row starting here is longer than 131,072 characters",
+        ),
+        # A row of several lines is named by the line it starts on.
+        ('text,label\nok,0\n"two\nlines",maybe\n', "labels.csv:3: label must be 1 (hide)"),
     ],
 )
 def test_a_bad_csv_is_refused_whole_naming_the_line(
@@ -376,3 +395,17 @@ def test_an_undo_that_takes_it_below_ready_takes_the_scores_away(
     with database.session() as session:
         assert ranking.status(session).scored_pending == 0
     assert not rank_runs.learn_and_place(database).placed.changed
+
+
+def test_quoted_texts_of_several_lines_and_inner_quotes_read_as_written(tmp_path: Path) -> None:
+    path = tmp_path / "labels.csv"
+    path.write_text(
+        'label,text\r\n1,"He said ""hi"""\r\n\r\n0,"two\r\nlines"\r\n1,he said "x"\r\n',
+        encoding="utf-8",
+        newline="",
+    )
+    assert ranking.read_labelled_csv(path) == [
+        ('He said "hi"', True),
+        ("two\r\nlines", False),
+        ('he said "x"', True),
+    ]
