@@ -244,8 +244,9 @@ def readers() -> list[Reader]:
     ]
 
 
-class _GaveUp(Exception):  # noqa: N818 - what it is
-    """A large input ran past the time linear growth allows."""
+class _GaveUp(BaseException):
+    """A large input ran past the time linear growth allows (a BaseException: readers and
+    ``_once`` catch Exception, and must not swallow it)."""
 
 
 def _give_up(_signal: int, _frame: object) -> None:
