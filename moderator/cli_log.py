@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
+from moderator.cli_types import day_or_time, row_id, utf8_text
 from moderator.formats.inert import json_text
 from moderator.formats.log_export import LogFormat, side_file
 from moderator.log_export import STDOUT, DecisionFormat, export_decisions, export_log
@@ -62,11 +62,15 @@ def add_log_commands(commands: argparse._SubParsersAction[argparse.ArgumentParse
     export.add_argument(
         "--until", type=day_or_time, metavar="DATE", help="up to this day (inclusive) or time"
     )
-    export.add_argument("--actor", metavar="NAME", help="only entries by this name")
-    export.add_argument("--action", metavar="ACTION", help="only this kind (approve, hide, ...)")
-    export.add_argument("--reason", metavar="CODE", help="only hides with this reason")
-    export.add_argument("--article", type=int, metavar="ID", help="only this article's entries")
-    export.add_argument("--comment", type=int, metavar="ID", help="only this comment's entries")
+    export.add_argument("--actor", type=utf8_text, metavar="NAME", help="only entries by this name")
+    export.add_argument(
+        "--action", type=utf8_text, metavar="ACTION", help="only this kind (approve, hide, ...)"
+    )
+    export.add_argument(
+        "--reason", type=utf8_text, metavar="CODE", help="only hides with this reason"
+    )
+    export.add_argument("--article", type=row_id, metavar="ID", help="only this article's entries")
+    export.add_argument("--comment", type=row_id, metavar="ID", help="only this comment's entries")
     export.add_argument(
         "--bom", action="store_true", help="start a CSV with a byte-order mark (for Excel)"
     )
@@ -88,38 +92,6 @@ def add_log_commands(commands: argparse._SubParsersAction[argparse.ArgumentParse
     )
     decided.add_argument("--bom", action="store_true", help="start a CSV with a byte-order mark")
     decided.set_defaults(handler=run_decisions_export)
-
-
-class Moment:
-    """A ``--since``/``--until`` value: a time, or a whole day."""
-
-    def __init__(self, value: datetime, *, whole_day: bool) -> None:
-        self.value = value
-        self.whole_day = whole_day
-
-    @property
-    def start(self) -> datetime:
-        return self.value
-
-    @property
-    def end(self) -> datetime:
-        # --until 2026-11-28 includes the whole of that day.
-        return self.value + timedelta(days=1) if self.whole_day else self.value
-
-
-def day_or_time(text: str) -> Moment:
-    """YYYY-MM-DD (a day, UTC) or an ISO 8601 time (UTC unless it says otherwise)."""
-    try:
-        if len(text.strip()) == 10:
-            day = datetime.fromisoformat(text.strip()).date()
-            return Moment(datetime.combine(day, time(0), tzinfo=UTC), whole_day=True)
-        value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not a date (YYYY-MM-DD) or an ISO 8601 time"
-        ) from None
-    value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-    return Moment(value, whole_day=False)
 
 
 def _filter(args: argparse.Namespace) -> LogFilter:

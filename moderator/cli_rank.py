@@ -10,6 +10,7 @@ import argparse
 from pathlib import Path
 
 from moderator.cli_review import acting_name, actor_option
+from moderator.cli_types import row_id
 from moderator.formats.inert import json_text
 from moderator.storage import Database
 
@@ -39,7 +40,7 @@ def add_rank_commands(commands: argparse._SubParsersAction[argparse.ArgumentPars
     train.set_defaults(handler=run_train)
 
     explain = sub.add_parser("explain", help="a comment's score and what pushed it up")
-    explain.add_argument("id", type=int, metavar="ID")
+    explain.add_argument("id", type=row_id, metavar="ID")
     explain.set_defaults(handler=run_explain)
 
     reset = sub.add_parser("reset", help="start the ranker over (editors; logged)")
