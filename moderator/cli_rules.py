@@ -286,8 +286,14 @@ def _read_text(value: str) -> str:
         return value
     if sys.stdin.isatty():
         _err("moderator: reading the comment from standard input (end it with Ctrl+D)")
+    # Read as bytes where it can be: the text layer would turn bytes that are not UTF-8 into
+    # lone surrogates, which no rule can match and nothing can print.
+    from moderator.formats.scraped import decode_text  # noqa: PLC0415
+
+    raw = getattr(sys.stdin, "buffer", None)
+    text = sys.stdin.read() if raw is None else decode_text(raw.read(), source="standard input")
     # `echo TEXT |` adds a newline that is not part of the comment.
-    return sys.stdin.read().removesuffix("\n")
+    return text.removesuffix("\n")
 
 
 def _summary(rule_set: RuleSet) -> str:

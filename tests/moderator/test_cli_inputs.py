@@ -160,3 +160,10 @@ def test_text_that_is_not_utf_8_is_refused_naming_the_option(
 ) -> None:
     err = usage_error(cli, *args)
     assert f"error: argument {option}: not valid UTF-8 text" in err
+
+
+@posix_only
+def test_a_comment_on_standard_input_that_is_not_utf_8_is_refused(tmp_path: Path) -> None:
+    done = child(tmp_path / "db.sqlite3", "rules", "test", input=b"some \xff text")
+    assert done.returncode == 1
+    assert done.stderr.decode() == "moderator: standard input:1: not UTF-8 text (byte ff)\n"
