@@ -21,6 +21,7 @@ from xml.etree.ElementTree import Element, ParseError
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import iterparse
 
+from moderator.display import path_text
 from moderator.formats.errors import FormatError, FormatWarning
 from moderator.formats.records import IncomingArticle, IncomingComment, dated
 
@@ -157,7 +158,7 @@ _WXR_STATES = {
 
 def read_wxr(path: Path, summary: ReadSummary) -> Iterator[IncomingArticle]:
     """Each post or page with comments, as it is read."""
-    source = str(path)
+    source = path_text(path)
     with path.open("rb") as stream:
         comments: list[IncomingComment] = []
         channel: Element | None = None
@@ -228,7 +229,7 @@ class _Thread:
 
 def read_disqus(path: Path, summary: ReadSummary) -> Iterator[IncomingArticle]:
     """Each thread with posts, once the file is read (posts may come before their thread)."""
-    source = str(path)
+    source = path_text(path)
     threads: dict[str, _Thread] = {}
     posts: list[tuple[str, IncomingComment]] = []
     with path.open("rb") as stream:
