@@ -1,12 +1,16 @@
 """The ``moderator`` command: a thin layer over the services and queries.
 
-Exit status: 0 on success, 1 on bad input (a message on stderr), 2 on a usage error.
+Exit status: 0 on success, 1 on bad input (a message on stderr), 2 on a usage error, 141 when
+what reads its output goes away first (``moderator queue | head``), as for a command that
+SIGPIPE ended.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -43,6 +47,8 @@ if TYPE_CHECKING:
 # The desktop window lives in `ui`, which the core may not import; the launcher hands it in.
 GuiRunner = Callable[[str | None], int]
 EXCERPT = 60
+# 128 + SIGPIPE (13), as a shell reports a command that the signal ended.
+SIGPIPE_STATUS = 141
 
 
 def main(argv: Sequence[str] | None = None, *, gui: GuiRunner | None = None) -> int:
@@ -57,7 +63,12 @@ def main(argv: Sequence[str] | None = None, *, gui: GuiRunner | None = None) -> 
             return gui(args.db)
         # Everything a command prints, messages included, may quote untrusted text.
         with inert_output():
-            return _run_command(args)
+            code = _run_command(args)
+            # Flushed here, not as Python exits, so that a reader gone meanwhile is handled.
+            sys.stdout.flush()
+            return code
+    except BrokenPipeError:
+        return _reader_gone()
     except (DatabaseError, FormatError, ServiceError, SQLAlchemyError, OSError) as error:
         print(f"moderator: {inert(_explain(error))}", file=sys.stderr)
         return 1
@@ -66,6 +77,17 @@ def main(argv: Sequence[str] | None = None, *, gui: GuiRunner | None = None) -> 
             "\nmoderator: interrupted; the unit of work under way was rolled back", file=sys.stderr
         )
         return 130
+
+
+def _reader_gone() -> int:
+    """Standard output's reader went away (`| head` has read its fill): the rest is not wanted,
+    so the command ends quietly, with the status a shell gives a command SIGPIPE ended."""
+    # What is still buffered for the closed pipe would otherwise fail again, loudly, at exit.
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    return SIGPIPE_STATUS
 
 
 def _run_command(args: argparse.Namespace) -> int:
