@@ -11,6 +11,7 @@ from pathlib import Path
 
 from moderator.cli_review import acting_name, actor_option
 from moderator.cli_types import row_id
+from moderator.display import path_text
 from moderator.formats.inert import json_text
 from moderator.storage import Database
 
@@ -128,13 +129,13 @@ def run_train(database: Database, args: argparse.Namespace) -> int:
             session,
             pairs,
             actor=ensure_profile(session, acting_name(args)),
-            source=str(args.source),
+            source=path_text(args.source),
             pretrained=pretrained,
         )
     hidden = sum(hide for _, hide in pairs)
     placed = place_pending(database).count
     print(
-        f"learnt {count:,} labelled comments ({hidden:,} to hide) from {args.source};"
+        f"learnt {count:,} labelled comments ({hidden:,} to hide) from {path_text(args.source)};"
         f" {placed:,} pending comments placed"
     )
     return 0

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from moderator import settings
-from moderator.cli_types import row_id, utf8_text
+from moderator.cli_types import remembered_path, row_id, utf8_text
 from moderator.formats.inert import json_text
 from moderator.rules.model import CommentSnapshot, Hit, RuleSet
 from moderator.terminal import ProgressBar, print_table
@@ -52,7 +52,7 @@ def add_rules_commands(commands: argparse._SubParsersAction[argparse.ArgumentPar
         "use", help="check a rule set, then make it the active one (editors; logged)"
     )
     which = use.add_mutually_exclusive_group(required=True)
-    which.add_argument("file", nargs="?", type=Path, metavar="FILE")
+    which.add_argument("file", nargs="?", type=remembered_path, metavar="FILE")
     which.add_argument("--default", action="store_true", help="go back to the default rule set")
     use.add_argument(
         "--as",

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import re
 from datetime import UTC, datetime, time, timedelta
+from pathlib import Path
 
 # Ids and counts are stored and compared as SQLite's (and PostgreSQL's bigint) signed 64 bits.
 LARGEST = 2**63 - 1
@@ -54,6 +55,19 @@ def utf8_text(value: str) -> str:
     except UnicodeEncodeError:
         raise argparse.ArgumentTypeError("not valid UTF-8 text") from None
     return value
+
+
+def remembered_path(value: str) -> Path:
+    """A file whose name is kept in the settings (the active rule set): its name must be
+    UTF-8, which the settings file is, or it could not be found again by it."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise argparse.ArgumentTypeError(
+            "the file's name is not valid UTF-8 text; rename it to choose it (it is remembered"
+            " by its name)"
+        ) from None
+    return Path(value)
 
 
 def seen_version(value: str) -> tuple[int, int]:

@@ -1,9 +1,10 @@
-"""Files given to `moderator import` that are odd: names that are not UTF-8, FIFOs, devices,
+"""Files given to the command line that are odd: names that are not UTF-8, FIFOs, devices,
 files that vanish, folders that cannot be searched; each refused by name, the rest imported."""
 
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,7 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from moderator import importer
+from moderator import importer, settings
 from moderator.models import Article
 from moderator.storage import open_database
 from tests.moderator.formats.test_platform_xml import WXR_HEAD, wxr_comment, wxr_item
@@ -152,3 +153,48 @@ def _at_most_4_gb() -> None:
     import resource  # noqa: PLC0415 - POSIX only, and only in the child
 
     resource.setrlimit(resource.RLIMIT_AS, (4 * 1024**3, 4 * 1024**3))
+
+
+def odd_name(folder: Path, name: bytes) -> Path:
+    return Path(os.fsdecode(os.fsencode(folder) + b"/" + name))
+
+
+@pytest.fixture
+def editor_cli(cli: Cli, folder: Path) -> Cli:
+    assert cli("import", str(folder), "--no-rules")[0] == 0
+    assert cli("profile", "ed", "--role", "editor", "--as", "ed")[0] == 0
+    return cli
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="Windows names are UTF-16, never bytes")
+def test_a_rule_set_whose_name_is_not_utf_8_runs_and_is_logged(
+    editor_cli: Cli, tmp_path: Path
+) -> None:
+    rules = tmp_path / "rules"
+    shutil.copytree(settings.DEFAULT_RULE_SET.parent, rules)
+    odd = odd_name(rules, b"r\xff.toml")
+    (rules / settings.DEFAULT_RULE_SET.name).rename(odd)
+    code, out, err = editor_cli("rules", "run", "--rules", str(odd), "--as", "ed")
+    assert code == 0, err
+    assert out.startswith("6 comments checked with 'Default'")
+    code, out, err = editor_cli("log", "verify")
+    assert (code, err) == (0, "")
+    # Chosen as the active set it could not be found again by its name: refused, untouched.
+    with pytest.raises(SystemExit):
+        editor_cli("rules", "use", str(odd), "--as", "ed")
+    assert "argument FILE: the file's name is not valid UTF-8 text" in (
+        editor_cli.capsys.readouterr().err
+    )
+    assert settings.active_rule_set_path() == settings.DEFAULT_RULE_SET
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="Windows names are UTF-16, never bytes")
+def test_a_labelled_file_whose_name_is_not_utf_8_trains_the_ranker(
+    editor_cli: Cli, tmp_path: Path
+) -> None:
+    odd = odd_name(tmp_path, b"l\xff.csv")
+    odd.write_text("text,label\nyou idiot,1\nthank you,0\n", encoding="utf-8")
+    code, out, err = editor_cli("rank", "train", "--from", str(odd), "--as", "ed")
+    assert code == 0, err
+    assert out.startswith(f"learnt 2 labelled comments (1 to hide) from {tmp_path}/l\\xff.csv;")
+    assert editor_cli("log", "verify")[0] == 0
