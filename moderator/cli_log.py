@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from moderator.cli_types import day_or_time, row_id, utf8_text
+from moderator.display import path_text
 from moderator.formats.inert import json_text
 from moderator.formats.log_export import LogFormat, side_file
 from moderator.log_export import STDOUT, DecisionFormat, export_decisions, export_log
@@ -129,10 +130,10 @@ def run_export(database: Database, args: argparse.Namespace) -> int:
         )
     if bar is not None:
         bar.finish()
-    where = "standard output" if args.out == STDOUT else args.out
+    where = "standard output" if args.out == STDOUT else path_text(args.out)
     extra = ""
     if log_format is LogFormat.CSV and args.out != STDOUT:
-        extra = f" (chain summary in {side_file(Path(args.out))})"
+        extra = f" (chain summary in {path_text(side_file(Path(args.out)))})"
     whole = "the whole log" if made.complete else "a part of the log"
     print(
         f"{made.entries:,} entries written to {where}{extra}: {whole}, chain head entry"
@@ -151,7 +152,7 @@ def run_decisions_export(database: Database, args: argparse.Namespace) -> int:
             since=None if args.since is None else args.since.start,
             bom=args.bom,
         )
-    where = "standard output" if args.out == STDOUT else args.out
+    where = "standard output" if args.out == STDOUT else path_text(args.out)
     print(f"{count:,} decisions written to {where}", file=sys.stderr)
     return 0
 
@@ -170,8 +171,9 @@ def run_head(database: Database, args: argparse.Namespace) -> int:
         print(f"moderator: {error}", file=sys.stderr)
         return 1
     print(
-        f"the log's head, entry {anchor.seq:,} ({anchor.hash}), written to {args.out}: keep it"
-        " away from the database, and check against it with `moderator log verify --anchor`",
+        f"the log's head, entry {anchor.seq:,} ({anchor.hash}), written to"
+        f" {path_text(args.out)}: keep it away from the database, and check against it with"
+        " `moderator log verify --anchor`",
         file=sys.stderr,
     )
     return 0

@@ -198,3 +198,19 @@ def test_a_labelled_file_whose_name_is_not_utf_8_trains_the_ranker(
     assert code == 0, err
     assert out.startswith(f"learnt 2 labelled comments (1 to hide) from {tmp_path}/l\\xff.csv;")
     assert editor_cli("log", "verify")[0] == 0
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="Windows names are UTF-16, never bytes")
+def test_an_export_to_a_name_that_is_not_utf_8_names_it_escaped(
+    editor_cli: Cli, tmp_path: Path
+) -> None:
+    odd = odd_name(tmp_path, b"o\xff.csv")
+    code, _, err = editor_cli("log", "export", "--format", "csv", "--out", str(odd))
+    assert code == 0, err
+    shown = f"{tmp_path}/o\\xff.csv"
+    assert f" written to {shown} (chain summary in {shown}.chain.json): the whole log" in err
+    assert odd.exists()
+    head = odd_name(tmp_path, b"h\xff.json")
+    code, _, err = editor_cli("log", "head", "--out", str(head))
+    assert code == 0, err
+    assert f"written to {tmp_path}/h\\xff.json: keep it" in err
