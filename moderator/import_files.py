@@ -25,9 +25,10 @@ MOST_SHOWN = "2 GB"
 HEAD_BYTES = 4096
 
 # Opening never waits for a writer (a FIFO swapped in after the check would otherwise hang).
+_NONBLOCK: int = getattr(os, "O_NONBLOCK", 0)
 _OPEN_FLAGS = (
     os.O_RDONLY
-    | getattr(os, "O_NONBLOCK", 0)
+    | _NONBLOCK
     | getattr(os, "O_NOCTTY", 0)
     | getattr(os, "O_CLOEXEC", 0)
     | getattr(os, "O_BINARY", 0)
@@ -118,7 +119,7 @@ def open_checked(path: Path) -> BinaryIO:
     try:
         # Checked again on what was opened: the name may point elsewhere by now.
         _check(os.fstat(descriptor), path, shown)
-        if hasattr(os, "set_blocking"):
+        if _NONBLOCK:
             os.set_blocking(descriptor, True)
         return os.fdopen(descriptor, "rb")
     except BaseException:
