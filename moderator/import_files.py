@@ -45,7 +45,12 @@ def expand_paths(paths: Iterable[Path]) -> Iterator[Path]:
     why, as a failed file, and the run goes on with the rest.
     """
     for path in paths:
-        if path.is_dir():
+        try:
+            folder = path.is_dir()
+        except OSError:
+            # Not even looked at (a folder above it is closed): reading it will say why.
+            folder = False
+        if folder:
             yield from sorted(_found_in(path))
         else:
             yield path

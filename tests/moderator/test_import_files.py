@@ -201,3 +201,20 @@ def test_a_folder_without_permission_is_reported(tmp_path: Path) -> None:
         assert "permission denied" in refusal(locked)
     finally:
         locked.chmod(stat.S_IRWXU)
+
+
+def test_a_path_that_cannot_be_looked_at_is_yielded_to_be_reported(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make_tree(tmp_path)
+    closed = tmp_path / "closed" / "x.txt"
+    real = Path.is_dir
+
+    def is_dir(self: Path) -> bool:
+        if self == closed:
+            raise PermissionError(13, "Permission denied", str(self))
+        return real(self)
+
+    monkeypatch.setattr(Path, "is_dir", is_dir)
+    found = list(expand_paths([closed, tmp_path / "a"]))
+    assert found == [closed, tmp_path / "a" / "1.txt"]
