@@ -1,12 +1,16 @@
 """The ``moderator`` command: a thin layer over the services and queries.
 
-Exit status: 0 on success, 1 on bad input (a message on stderr), 2 on a usage error.
+Exit status: 0 on success, 1 on bad input (a message on stderr), 2 on a usage error, 141 when
+what reads its output goes away first (``moderator queue | head``), as for a command that
+SIGPIPE ended.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -26,6 +30,7 @@ from moderator.cli_rules import (
     load_for_database_command,
 )
 from moderator.cli_stats import add_stats_commands
+from moderator.cli_types import LARGEST, count, row_id, seen_version, utf8_text
 from moderator.db_errors import explain_refusal
 from moderator.display import inert
 from moderator.domain import ReasonCode, Status
@@ -42,6 +47,8 @@ if TYPE_CHECKING:
 # The desktop window lives in `ui`, which the core may not import; the launcher hands it in.
 GuiRunner = Callable[[str | None], int]
 EXCERPT = 60
+# 128 + SIGPIPE (13), as a shell reports a command that the signal ended.
+SIGPIPE_STATUS = 141
 
 
 def main(argv: Sequence[str] | None = None, *, gui: GuiRunner | None = None) -> int:
@@ -56,7 +63,12 @@ def main(argv: Sequence[str] | None = None, *, gui: GuiRunner | None = None) -> 
             return gui(args.db)
         # Everything a command prints, messages included, may quote untrusted text.
         with inert_output():
-            return _run_command(args)
+            code = _run_command(args)
+            # Flushed here, not as Python exits, so that a reader gone meanwhile is handled.
+            sys.stdout.flush()
+            return code
+    except BrokenPipeError:
+        return _reader_gone()
     except (DatabaseError, FormatError, ServiceError, SQLAlchemyError, OSError) as error:
         print(f"moderator: {inert(_explain(error))}", file=sys.stderr)
         return 1
@@ -65,6 +77,17 @@ def main(argv: Sequence[str] | None = None, *, gui: GuiRunner | None = None) -> 
             "\nmoderator: interrupted; the unit of work under way was rolled back", file=sys.stderr
         )
         return 130
+
+
+def _reader_gone() -> int:
+    """Standard output's reader went away (`| head` has read its fill): the rest is not wanted,
+    so the command ends quietly, with the status a shell gives a command SIGPIPE ended."""
+    # What is still buffered for the closed pipe would otherwise fail again, loudly, at exit.
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    return SIGPIPE_STATUS
 
 
 def _run_command(args: argparse.Namespace) -> int:
@@ -127,6 +150,7 @@ def build_parser() -> argparse.ArgumentParser:
     importing.add_argument(
         "--as",
         dest="actor",
+        type=utf8_text,
         metavar="NAME",
         help="who imports, for the log (default: as for decisions)",
     )
@@ -142,7 +166,7 @@ def build_parser() -> argparse.ArgumentParser:
     articles.set_defaults(handler=run_articles)
 
     queue = commands.add_parser("queue", help="list comments waiting for (or past) a decision")
-    queue.add_argument("--article", type=_row_id, metavar="ID", help="only this article's comments")
+    queue.add_argument("--article", type=row_id, metavar="ID", help="only this article's comments")
     queue.add_argument(
         "--status",
         choices=[*Status, "all"],
@@ -157,13 +181,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="as posted (time), gravest flags first (severity), or likeliest to be hidden"
         " first by the ranker (likely; by severity until it has learnt)",
     )
-    queue.add_argument("--limit", type=_non_negative, default=50, help="0 for no limit")
-    queue.add_argument("--offset", type=_non_negative, default=0, help="skip this many first")
+    queue.add_argument("--limit", type=count, default=50, help="0 for no limit")
+    queue.add_argument("--offset", type=count, default=0, help="skip this many first")
     queue.add_argument("--json", action="store_true", help="print one JSON document")
     queue.set_defaults(handler=run_queue)
 
     show = commands.add_parser("show", help="print comments in full, with their flags")
-    show.add_argument("ids", nargs="+", type=_row_id, metavar="ID")
+    show.add_argument("ids", nargs="+", type=row_id, metavar="ID")
     show.add_argument("--json", action="store_true", help="print one JSON document")
     show.set_defaults(handler=run_show)
 
@@ -174,21 +198,22 @@ def build_parser() -> argparse.ArgumentParser:
         ("escalate", "ask an editor to review comments"),
     ):
         decision = commands.add_parser(name, help=text)
-        decision.add_argument("ids", nargs="+", type=_row_id, metavar="ID")
+        decision.add_argument("ids", nargs="+", type=row_id, metavar="ID")
         if name == "hide":
             decision.add_argument("--reason", required=True, choices=list(ReasonCode))
         if name in {"hide", "escalate"}:
-            decision.add_argument("--note", help="a few words for the record")
+            decision.add_argument("--note", type=utf8_text, help="a few words for the record")
         decision.add_argument(
             "--as",
             dest="actor",
+            type=utf8_text,
             metavar="NAME",
             help="who decides (default: $MODERATOR_USER, else your login name)",
         )
         decision.add_argument(
             "--seen",
             action="append",
-            type=_seen_version,
+            type=seen_version,
             default=[],
             metavar="ID=VERSION",
             help="decide only if comment ID is still at VERSION (as `show` printed it); a"
@@ -203,30 +228,6 @@ def build_parser() -> argparse.ArgumentParser:
     add_rank_commands(commands)
     add_stats_commands(commands)
     return parser
-
-
-def _seen_version(value: str) -> tuple[int, int]:
-    comment, _, version = value.partition("=")
-    if not version.strip().isdigit():
-        raise argparse.ArgumentTypeError(f"{value!r} is not ID=VERSION (e.g. 12=431)")
-    return _row_id(comment.strip()), int(version)
-
-
-def _row_id(value: str) -> int:
-    try:
-        number = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{value!r} is not an id") from None
-    if not 1 <= number < 2**63:
-        raise argparse.ArgumentTypeError(f"{value} is not an id (ids are whole numbers from 1)")
-    return number
-
-
-def _non_negative(value: str) -> int:
-    number = int(value)
-    if number < 0:
-        raise argparse.ArgumentTypeError(f"{value} is negative")
-    return number
 
 
 def run_import(database: Database, args: argparse.Namespace) -> int:
@@ -315,8 +316,9 @@ def run_queue(database: Database, args: argparse.Namespace) -> int:
         flagged=args.flagged,
         order=QueueOrder(args.order),
     )
-    # One row past the page tells whether there is more, without counting the whole queue.
-    limit = args.limit or None
+    # One row past the page tells whether there is more, without counting the whole queue;
+    # a limit as large as an id can be is no limit (one more would not fit in 64 bits).
+    limit = args.limit if 0 < args.limit < LARGEST else None
     with database.session() as session:
         rows = list_queue(
             session, queue, limit=None if limit is None else limit + 1, offset=args.offset

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
+from moderator.cli_types import day_or_time, row_id, utf8_text
+from moderator.display import path_text
 from moderator.formats.inert import json_text
 from moderator.formats.log_export import LogFormat, side_file
 from moderator.log_export import STDOUT, DecisionFormat, export_decisions, export_log
@@ -62,11 +63,15 @@ def add_log_commands(commands: argparse._SubParsersAction[argparse.ArgumentParse
     export.add_argument(
         "--until", type=day_or_time, metavar="DATE", help="up to this day (inclusive) or time"
     )
-    export.add_argument("--actor", metavar="NAME", help="only entries by this name")
-    export.add_argument("--action", metavar="ACTION", help="only this kind (approve, hide, ...)")
-    export.add_argument("--reason", metavar="CODE", help="only hides with this reason")
-    export.add_argument("--article", type=int, metavar="ID", help="only this article's entries")
-    export.add_argument("--comment", type=int, metavar="ID", help="only this comment's entries")
+    export.add_argument("--actor", type=utf8_text, metavar="NAME", help="only entries by this name")
+    export.add_argument(
+        "--action", type=utf8_text, metavar="ACTION", help="only this kind (approve, hide, ...)"
+    )
+    export.add_argument(
+        "--reason", type=utf8_text, metavar="CODE", help="only hides with this reason"
+    )
+    export.add_argument("--article", type=row_id, metavar="ID", help="only this article's entries")
+    export.add_argument("--comment", type=row_id, metavar="ID", help="only this comment's entries")
     export.add_argument(
         "--bom", action="store_true", help="start a CSV with a byte-order mark (for Excel)"
     )
@@ -88,38 +93,6 @@ def add_log_commands(commands: argparse._SubParsersAction[argparse.ArgumentParse
     )
     decided.add_argument("--bom", action="store_true", help="start a CSV with a byte-order mark")
     decided.set_defaults(handler=run_decisions_export)
-
-
-class Moment:
-    """A ``--since``/``--until`` value: a time, or a whole day."""
-
-    def __init__(self, value: datetime, *, whole_day: bool) -> None:
-        self.value = value
-        self.whole_day = whole_day
-
-    @property
-    def start(self) -> datetime:
-        return self.value
-
-    @property
-    def end(self) -> datetime:
-        # --until 2026-11-28 includes the whole of that day.
-        return self.value + timedelta(days=1) if self.whole_day else self.value
-
-
-def day_or_time(text: str) -> Moment:
-    """YYYY-MM-DD (a day, UTC) or an ISO 8601 time (UTC unless it says otherwise)."""
-    try:
-        if len(text.strip()) == 10:
-            day = datetime.fromisoformat(text.strip()).date()
-            return Moment(datetime.combine(day, time(0), tzinfo=UTC), whole_day=True)
-        value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not a date (YYYY-MM-DD) or an ISO 8601 time"
-        ) from None
-    value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-    return Moment(value, whole_day=False)
 
 
 def _filter(args: argparse.Namespace) -> LogFilter:
@@ -157,10 +130,10 @@ def run_export(database: Database, args: argparse.Namespace) -> int:
         )
     if bar is not None:
         bar.finish()
-    where = "standard output" if args.out == STDOUT else args.out
+    where = "standard output" if args.out == STDOUT else path_text(args.out)
     extra = ""
     if log_format is LogFormat.CSV and args.out != STDOUT:
-        extra = f" (chain summary in {side_file(Path(args.out))})"
+        extra = f" (chain summary in {path_text(side_file(Path(args.out)))})"
     whole = "the whole log" if made.complete else "a part of the log"
     print(
         f"{made.entries:,} entries written to {where}{extra}: {whole}, chain head entry"
@@ -179,7 +152,7 @@ def run_decisions_export(database: Database, args: argparse.Namespace) -> int:
             since=None if args.since is None else args.since.start,
             bom=args.bom,
         )
-    where = "standard output" if args.out == STDOUT else args.out
+    where = "standard output" if args.out == STDOUT else path_text(args.out)
     print(f"{count:,} decisions written to {where}", file=sys.stderr)
     return 0
 
@@ -198,8 +171,9 @@ def run_head(database: Database, args: argparse.Namespace) -> int:
         print(f"moderator: {error}", file=sys.stderr)
         return 1
     print(
-        f"the log's head, entry {anchor.seq:,} ({anchor.hash}), written to {args.out}: keep it"
-        " away from the database, and check against it with `moderator log verify --anchor`",
+        f"the log's head, entry {anchor.seq:,} ({anchor.hash}), written to"
+        f" {path_text(args.out)}: keep it away from the database, and check against it with"
+        " `moderator log verify --anchor`",
         file=sys.stderr,
     )
     return 0

@@ -10,6 +10,8 @@ import argparse
 from pathlib import Path
 
 from moderator.cli_review import acting_name, actor_option
+from moderator.cli_types import row_id
+from moderator.display import path_text
 from moderator.formats.inert import json_text
 from moderator.storage import Database
 
@@ -39,7 +41,7 @@ def add_rank_commands(commands: argparse._SubParsersAction[argparse.ArgumentPars
     train.set_defaults(handler=run_train)
 
     explain = sub.add_parser("explain", help="a comment's score and what pushed it up")
-    explain.add_argument("id", type=int, metavar="ID")
+    explain.add_argument("id", type=row_id, metavar="ID")
     explain.set_defaults(handler=run_explain)
 
     reset = sub.add_parser("reset", help="start the ranker over (editors; logged)")
@@ -127,13 +129,13 @@ def run_train(database: Database, args: argparse.Namespace) -> int:
             session,
             pairs,
             actor=ensure_profile(session, acting_name(args)),
-            source=str(args.source),
+            source=path_text(args.source),
             pretrained=pretrained,
         )
     hidden = sum(hide for _, hide in pairs)
     placed = place_pending(database).count
     print(
-        f"learnt {count:,} labelled comments ({hidden:,} to hide) from {args.source};"
+        f"learnt {count:,} labelled comments ({hidden:,} to hide) from {path_text(args.source)};"
         f" {placed:,} pending comments placed"
     )
     return 0

@@ -12,6 +12,7 @@ import sys
 from typing import Any
 
 from moderator import settings
+from moderator.cli_types import row_id, utf8_text
 from moderator.domain import ReasonCode, Role
 from moderator.formats.inert import json_text
 from moderator.services.review import Outcome
@@ -27,31 +28,31 @@ def add_review_commands(commands: argparse._SubParsersAction[argparse.ArgumentPa
     threads.set_defaults(handler=run_threads)
 
     thread = commands.add_parser("thread", help="an article's comments as a reply tree")
-    thread.add_argument("article", type=int, metavar="ARTICLE")
+    thread.add_argument("article", type=row_id, metavar="ARTICLE")
     thread.add_argument("--json", action="store_true", help="print one JSON document")
     thread.set_defaults(handler=run_thread)
 
     resolve = commands.add_parser(
         "resolve", help="an editor's decision on escalated comments: uphold, overturn, return"
     )
-    resolve.add_argument("ids", nargs="+", type=int, metavar="ID")
+    resolve.add_argument("ids", nargs="+", type=row_id, metavar="ID")
     resolve.add_argument("--outcome", required=True, choices=list(Outcome))
-    resolve.add_argument("--note", required=True, help="why (required)")
+    resolve.add_argument("--note", type=utf8_text, required=True, help="why (required)")
     resolve.add_argument("--reason", choices=list(ReasonCode), help="to uphold: why it is hidden")
     actor_option(resolve)
     resolve.set_defaults(handler=run_resolve)
 
     for name, text in (("lock", "lock an article's comments (editors)"), ("unlock", "unlock them")):
         locking = commands.add_parser(name, help=text)
-        locking.add_argument("article", type=int, metavar="ARTICLE")
-        locking.add_argument("--note", help="a few words for the record")
+        locking.add_argument("article", type=row_id, metavar="ARTICLE")
+        locking.add_argument("--note", type=utf8_text, help="a few words for the record")
         actor_option(locking)
         locking.set_defaults(handler=run_lock, locked=name == "lock")
 
     profile = commands.add_parser(
         "profile", help="create a profile or change its role (making editors takes an editor)"
     )
-    profile.add_argument("name", metavar="NAME")
+    profile.add_argument("name", type=utf8_text, metavar="NAME")
     profile.add_argument("--role", required=True, choices=[str(role) for role in Role])
     actor_option(profile)
     profile.set_defaults(handler=run_profile)
@@ -64,15 +65,15 @@ def add_review_commands(commands: argparse._SubParsersAction[argparse.ArgumentPa
         "setup", help="as the database's owner: the desk group, its grants and triggers"
     ).set_defaults(handler=run_team_setup)
     member = steps.add_parser("add", help="as the owner: a person's login and profile")
-    member.add_argument("name", metavar="NAME")
+    member.add_argument("name", type=utf8_text, metavar="NAME")
     member.add_argument("--role", required=True, choices=[str(role) for role in Role])
     member.set_defaults(handler=run_team_add)
 
     note = commands.add_parser("note", help="leave a note on a comment, or on an author")
     target = note.add_mutually_exclusive_group(required=True)
-    target.add_argument("--comment", type=int, metavar="ID")
-    target.add_argument("--author", metavar="NAME")
-    note.add_argument("text", metavar="TEXT")
+    target.add_argument("--comment", type=row_id, metavar="ID")
+    target.add_argument("--author", type=utf8_text, metavar="NAME")
+    note.add_argument("text", type=utf8_text, metavar="TEXT")
     actor_option(note)
     note.set_defaults(handler=run_note)
 
@@ -81,7 +82,7 @@ def actor_option(
     parser: argparse.ArgumentParser, help: str = "who acts (default: as for decisions)"
 ) -> None:
     """``--as NAME``: who a command acts as."""
-    parser.add_argument("--as", dest="actor", metavar="NAME", help=help)
+    parser.add_argument("--as", dest="actor", type=utf8_text, metavar="NAME", help=help)
 
 
 def acting_name(args: argparse.Namespace) -> str:

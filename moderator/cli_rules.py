@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from moderator import settings
+from moderator.cli_types import remembered_path, row_id, utf8_text
 from moderator.formats.inert import json_text
 from moderator.rules.model import CommentSnapshot, Hit, RuleSet
 from moderator.terminal import ProgressBar, print_table
@@ -51,11 +52,12 @@ def add_rules_commands(commands: argparse._SubParsersAction[argparse.ArgumentPar
         "use", help="check a rule set, then make it the active one (editors; logged)"
     )
     which = use.add_mutually_exclusive_group(required=True)
-    which.add_argument("file", nargs="?", type=Path, metavar="FILE")
+    which.add_argument("file", nargs="?", type=remembered_path, metavar="FILE")
     which.add_argument("--default", action="store_true", help="go back to the default rule set")
     use.add_argument(
         "--as",
         dest="actor",
+        type=utf8_text,
         metavar="NAME",
         help="who chooses (an editor; default: as for decisions)",
     )
@@ -64,9 +66,16 @@ def add_rules_commands(commands: argparse._SubParsersAction[argparse.ArgumentPar
     test = sub.add_parser("test", help="the hits and explanations for a text")
     add_rules_option(test)
     test.add_argument(
-        "text", nargs="?", default="-", metavar="TEXT", help="the comment; - or none: stdin"
+        "text",
+        nargs="?",
+        default="-",
+        type=utf8_text,
+        metavar="TEXT",
+        help="the comment; - or none: stdin",
     )
-    test.add_argument("--author", default="", help="the author's name, for name lists")
+    test.add_argument(
+        "--author", default="", type=utf8_text, help="the author's name, for name lists"
+    )
     test.add_argument("--json", action="store_true", help="print one JSON document")
     test.set_defaults(standalone=run_test)
 
@@ -74,10 +83,11 @@ def add_rules_commands(commands: argparse._SubParsersAction[argparse.ArgumentPar
         "run", help="check stored comments again and replace their flags (all, or one article)"
     )
     add_rules_option(run)
-    run.add_argument("--article", type=int, metavar="ID", help="only this article's comments")
+    run.add_argument("--article", type=row_id, metavar="ID", help="only this article's comments")
     run.add_argument(
         "--as",
         dest="actor",
+        type=utf8_text,
         metavar="NAME",
         help="who runs it (a rule set other than the chosen one takes an editor; logged)",
     )
@@ -276,8 +286,14 @@ def _read_text(value: str) -> str:
         return value
     if sys.stdin.isatty():
         _err("moderator: reading the comment from standard input (end it with Ctrl+D)")
+    # Read as bytes where it can be: the text layer would turn bytes that are not UTF-8 into
+    # lone surrogates, which no rule can match and nothing can print.
+    from moderator.formats.scraped import decode_text  # noqa: PLC0415
+
+    raw = getattr(sys.stdin, "buffer", None)
+    text = sys.stdin.read() if raw is None else decode_text(raw.read(), source="standard input")
     # `echo TEXT |` adds a newline that is not part of the comment.
-    return sys.stdin.read().removesuffix("\n")
+    return text.removesuffix("\n")
 
 
 def _summary(rule_set: RuleSet) -> str:

@@ -10,7 +10,7 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
-from moderator.cli_log import day_or_time
+from moderator.cli_types import count, day_or_time, row_id, utf8_text
 from moderator.formats.inert import json_text
 from moderator.storage import Database
 from moderator.terminal import print_table
@@ -34,15 +34,17 @@ def add_stats_commands(commands: argparse._SubParsersAction[argparse.ArgumentPar
     for view in (decisions, moderators):
         view.add_argument("--since", type=day_or_time, metavar="DATE", help="from this day/time")
         view.add_argument("--until", type=day_or_time, metavar="DATE", help="up to this day/time")
-        view.add_argument("--article", type=int, metavar="ID", help="only this article's")
-    decisions.add_argument("--actor", metavar="NAME", help="only this person's decisions")
+        view.add_argument("--article", type=row_id, metavar="ID", help="only this article's")
+    decisions.add_argument(
+        "--actor", type=utf8_text, metavar="NAME", help="only this person's decisions"
+    )
     queue = sub.add_parser(
         "queue", help="pending comments and the oldest one's wait at the end of each day or hour"
     )
     queue.add_argument("--by", choices=["day", "hour"], default="day")
     queue.add_argument("--since", type=day_or_time, metavar="DATE", help="from this day/time")
     queue.add_argument("--until", type=day_or_time, metavar="DATE", help="up to this day/time")
-    queue.add_argument("--article", type=int, metavar="ID", help="only this article's comments")
+    queue.add_argument("--article", type=row_id, metavar="ID", help="only this article's comments")
     sub.add_parser(
         "waits",
         help="how long comments waited from import to a person's first decision, per article",
@@ -54,7 +56,7 @@ def add_stats_commands(commands: argparse._SubParsersAction[argparse.ArgumentPar
     )
     articles = sub.add_parser("articles", help="each article's hidden share, the worst first")
     articles.add_argument(
-        "--at-least", type=int, default=1, metavar="N", help="articles with N comments or more"
+        "--at-least", type=count, default=1, metavar="N", help="articles with N comments or more"
     )
     for view in sub.choices.values():
         view.add_argument("--json", action="store_true", help="print one JSON document")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import bisect
 import functools
+import os
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -110,3 +111,9 @@ def inert_line(text: str) -> str:
         shown = shown.replace("\r\n", marker("\r") + "\n")
         shown = shown.replace("\n", marker("\n")).replace("\t", marker("\t"))
     return shown
+
+
+def path_text(path: str | os.PathLike[str]) -> str:
+    """A file's name as text to show and store: bytes that are not UTF-8 (which Python keeps
+    as lone surrogates, unprintable and unstorable) written as ``\\xff`` escapes."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")

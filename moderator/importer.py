@@ -16,10 +16,11 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from moderator import settings
 from moderator.db_errors import explain_refusal
+from moderator.display import path_text
 from moderator.formats.errors import FormatError
-from moderator.formats.platform_xml import WXR, ReadSummary, detect, read_disqus, read_wxr
+from moderator.formats.platform_xml import WXR, ReadSummary, read_disqus, read_wxr
 from moderator.formats.records import IncomingArticle
-from moderator.formats.scraped import read_scraped_file
+from moderator.import_files import expand_paths, read_import_file, read_platform
 from moderator.rules.model import CommentSnapshot, RuleSet
 from moderator.services.changes import ImportChange
 from moderator.services.flagging import (
@@ -42,9 +43,6 @@ from moderator.services.importing import (
 from moderator.services.moderation import default_actor_name, ensure_profile
 from moderator.storage import Database
 
-# Scraped articles are plain text files; anything else in a folder is left alone.
-# What a folder is searched for: scraped articles, and platform exports (told apart by content).
-SCRAPED_SUFFIXES = frozenset({".txt", ".xml"})
 # Files parsed ahead of the one being stored, in parallel runs: enough to keep both cores busy.
 READ_AHEAD = 2
 
@@ -96,7 +94,7 @@ class ImportAborted(RuntimeError):  # noqa: N818 - it names what happened, like 
     """The database failed partway; ``report`` holds the files committed before ``path``."""
 
     def __init__(self, report: ImportReport, path: Path, error: Exception) -> None:
-        super().__init__(f"{path}: {explain_refusal(error)}")
+        super().__init__(f"{path_text(path)}: {explain_refusal(error)}")
         self.report = report
         self.path = path
 
@@ -105,17 +103,6 @@ class ImportAborted(RuntimeError):  # noqa: N818 - it names what happened, like 
 Progress = Callable[[int, int, Path], None]
 # Asked after each file: True stops the run there (the files done stay imported).
 StopRequested = Callable[[], bool]
-
-
-def expand_paths(paths: Iterable[Path]) -> Iterator[Path]:
-    """Files as given, and folders searched recursively for scraped files, in a stable order."""
-    for path in paths:
-        if path.is_dir():
-            yield from sorted(
-                p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SCRAPED_SUFFIXES
-            )
-        else:
-            yield path
 
 
 def import_paths(
@@ -217,7 +204,7 @@ def _import_platform(
         with database.transaction() as session:
             acting = Actor.of(ensure_profile(session, actor))
             try:
-                for incoming in read(path, summary):
+                for incoming in read_platform(read, path, summary):
                     prints = comment_fingerprints(incoming.comments)
                     change = import_article(session, incoming, fingerprints=prints, actor=acting)
                     apply_platform_state(session, change, incoming, prints)
@@ -245,7 +232,7 @@ def _import_platform(
     report.flags += flags
     if summary.skipped_pingbacks:
         report.skipped.append(
-            f"{path}: {summary.skipped_pingbacks} pingbacks and trackbacks skipped"
+            f"{path_text(path)}: {summary.skipped_pingbacks} pingbacks and trackbacks skipped"
         )
     report.skipped += [str(warning) for warning in summary.warnings]
     if fault is not None:
@@ -297,16 +284,11 @@ class _Platform:
 
 def _parse(path: Path) -> _Parsed | _Platform | FormatError:
     try:
-        with path.open("rb") as stream:
-            kind = detect(stream.read(4096))
-    except OSError as error:
-        return FormatError(str(path), 0, f"cannot read the file: {error.strerror or error}")
-    if kind is not None:
-        return _Platform(kind)
-    try:
-        incoming = read_scraped_file(path)
+        incoming = read_import_file(path)
     except FormatError as error:
         return error
+    if isinstance(incoming, str):
+        return _Platform(incoming)
     return _Parsed(incoming, comment_fingerprints(incoming.comments))
 
 

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TextIO, cast
 
-from moderator.display import inert, inert_line
+from moderator.display import inert, inert_line, path_text
 
 
 class InertStream(io.TextIOBase):
@@ -97,7 +97,7 @@ class ProgressBar:
         width = 30
         filled = width * done // max(total, 1)
         head = f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} "
-        name = inert_line(str(label))
+        name = inert_line(path_text(label) if isinstance(label, Path) else label)
         room = max(columns - len(head) - 1, 10)
         if len(name) > room:
             name = "…" + name[-(room - 1) :]

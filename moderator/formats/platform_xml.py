@@ -22,6 +22,7 @@ from xml.etree.ElementTree import Element, ParseError
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import iterparse
 
+from moderator.display import path_text
 from moderator.formats.errors import FormatError, FormatWarning
 from moderator.formats.html_text import plain_text
 from moderator.formats.records import IncomingArticle, IncomingComment, dated
@@ -107,7 +108,7 @@ _WXR_STATES = {
 
 def read_wxr(path: Path, summary: ReadSummary) -> Iterator[IncomingArticle]:
     """Each post or page with comments, as it is read."""
-    source = str(path)
+    source = path_text(path)
     with path.open("rb") as stream:
         comments: list[IncomingComment] = []
         channel: Element | None = None
@@ -178,7 +179,7 @@ def read_disqus(
     grow with the file. With ``recover``, a fault in the file first hands over the threads
     and posts read before it, then is raised; without, it is raised at once.
     """
-    source = str(path)
+    source = path_text(path)
     with closing(_Spill()) as spill:
         fault: FormatError | None = None
         with path.open("rb") as stream:

@@ -11,6 +11,7 @@ from typing import Any
 
 import re2
 
+from moderator.display import path_text
 from moderator.formats.errors import FormatError, FormatWarning
 from moderator.formats.records import IncomingArticle, IncomingComment, dated, refuse_nul
 
@@ -86,13 +87,13 @@ class ScrapedArticle:
 
 def read_scraped_file(path: Path) -> IncomingArticle:
     """Read one scraped file, ready to store; errors name the file and line."""
-    source = str(path)
+    source = path_text(path)
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise FormatError(source, 0, f"cannot read the file: {exc.strerror or exc}") from None
     # Errors name the file as the user gave it; the stored source is where it really is.
-    return parse_scraped_bytes(data, source=source).to_incoming(str(path.resolve()))
+    return parse_scraped_bytes(data, source=source).to_incoming(path_text(path.resolve()))
 
 
 def decode_text(data: bytes, *, source: str) -> str:

@@ -12,6 +12,7 @@ from typing import Any, NamedTuple
 
 import re2
 
+from moderator.display import path_text
 from moderator.domain import Severity
 from moderator.rules.model import (
     Rule,
@@ -68,7 +69,7 @@ def load_rule_set(path: Path, *, kinds: Mapping[str, type[Rule]] | None = None) 
 
 def read_rule_set(path: Path, *, kinds: Mapping[str, type[Rule]] | None = None) -> LoadedRuleSet:
     """Like :func:`load_rule_set`, keeping the warnings (``rules check`` prints them)."""
-    name = str(path)
+    name = path_text(path)
     try:
         data = path.read_bytes()
     except OSError as error:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import json
+import os
+import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -11,8 +13,10 @@ import pytest
 
 from moderator.formats.records import IncomingArticle, IncomingComment
 from moderator.services.importing import import_article
-from moderator.storage import open_database
+from moderator.storage import Database, open_database
+from tests.conftest import add_comments
 from tests.moderator.test_cli import Cli
+from tests.moderator.test_cli_inputs import child, posix_only
 
 # A retitled terminal, a cleared screen, a planted link, a reversed line, a hidden space, a
 # C1 "control sequence introducer".
@@ -143,3 +147,19 @@ def test_the_decisions_csv_neutralises_a_semicolon_locales_formula(
     # Read as a semicolon locale reads it (quotes that do not open a cell are text).
     cells = [cell for line in text.splitlines() for cell in line.split(";")]
     assert not [cell for cell in cells if cell.lstrip(" ")[:1] in {"=", "+", "-", "@"}]
+
+
+@posix_only
+def test_output_to_a_closed_pipe_ends_quietly_as_sigpipe_would(sqlite_database: Database) -> None:
+    add_comments(sqlite_database, 3000)
+    url = sqlite_database.engine.url.database
+    assert url is not None
+    reading, writing = os.pipe()
+    # The reader has gone before the command writes a line (`moderator queue | head -0`).
+    os.close(reading)
+    try:
+        done = child(Path(url), "queue", "--limit", "0", stdout=writing, stderr=subprocess.PIPE)
+    finally:
+        os.close(writing)
+    assert done.returncode == 141  # 128 + SIGPIPE, as a shell reports a command it ended
+    assert done.stderr == b""

@@ -64,10 +64,10 @@ def test_a_helper_that_dies_is_replaced_by_parsing_here(
     database: Database, folder: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     parent = os.getpid()
-    real = importer.read_scraped_file
+    real = importer.read_import_file
     parsed_here: list[str] = []
 
-    def dies_on_the_fourth_file(path: Path) -> IncomingArticle:
+    def dies_on_the_fourth_file(path: Path) -> IncomingArticle | str:
         # The helper is forked after this patch, so it runs this too, in another process.
         if os.getpid() != parent and path.name == "3.txt":
             os._exit(9)
@@ -75,7 +75,7 @@ def test_a_helper_that_dies_is_replaced_by_parsing_here(
             parsed_here.append(path.name)
         return real(path)
 
-    monkeypatch.setattr(importer, "read_scraped_file", dies_on_the_fourth_file)
+    monkeypatch.setattr(importer, "read_import_file", dies_on_the_fourth_file)
     report = import_paths(database, [folder], parallel=True)
     assert [change.title for change in report.imported] == [
         "Title 0",
