@@ -307,6 +307,11 @@ def _utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC) if zone is None else moment.astimezone(UTC)
 
 
+# A burst's window is at most a year: longer is no burst, and the window is subtracted from
+# posting times (a run reads the history that far back), which must stay a valid date.
+MAX_MINUTES = 365 * 24 * 60
+
+
 @rule_kind("burst")
 @dataclass(frozen=True, kw_only=True)
 class BurstRule(Rule):
@@ -336,7 +341,7 @@ class BurstRule(Rule):
         return cls(
             **common_fields(table),
             count=read_int(table, "count", default=5, minimum=1),
-            minutes=read_number(table, "minutes", default=10, share=False),
+            minutes=read_number(table, "minutes", default=10, share=False, maximum=MAX_MINUTES),
         )
 
     def reset(self) -> None:

@@ -14,6 +14,7 @@ import re2
 
 from moderator.display import path_text
 from moderator.domain import Severity
+from moderator.rules.files import MAX_RULE_SET_BYTES, MAX_WORD_LIST_BYTES, read_limited
 from moderator.rules.model import (
     Rule,
     RuleAction,
@@ -71,7 +72,7 @@ def read_rule_set(path: Path, *, kinds: Mapping[str, type[Rule]] | None = None) 
     """Like :func:`load_rule_set`, keeping the warnings (``rules check`` prints them)."""
     name = path_text(path)
     try:
-        data = path.read_bytes()
+        data = read_limited(path, limit=MAX_RULE_SET_BYTES)
     except OSError as error:
         raise LoadError([Problem(name, None, f"cannot read: {error.strerror or error}")]) from None
     return _Loader(name, path.parent, rule_kinds() if kinds is None else kinds).load(data, path)
@@ -113,10 +114,18 @@ class _Loader:
         except UnicodeDecodeError as error:
             self.problem(data.count(b"\n", 0, error.start) + 1, "not UTF-8 text")
             raise self.fail() from None
+        deep = _too_deep(text)
+        if deep is not None:
+            self.problem(deep, f"arrays and tables nested more than {MAX_NESTING} deep")
+            raise self.fail()
         try:
             return text, tomllib.loads(text)
         except tomllib.TOMLDecodeError as error:
             self.problem(*_toml_position(str(error), text))
+            raise self.fail() from None
+        except RecursionError:
+            # tomllib recurses once per level; the scan above should have refused this first.
+            self.problem(None, f"arrays and tables nested more than {MAX_NESTING} deep")
             raise self.fail() from None
 
     def rules(self, tables: Any, layout: _Layout) -> list[tuple[Rule, _Table]]:
@@ -151,7 +160,7 @@ class _Loader:
         for rule, place in built:
             for source in rule.sources():
                 try:
-                    parts.append(source.read_bytes())
+                    parts.append(read_limited(source, limit=MAX_WORD_LIST_BYTES))
                 except OSError as error:
                     self.problem(place.line, f"cannot read {source}: {error.strerror or error}")
             # A disabled rule is not asked: the classifier would load its model for nothing.
@@ -195,19 +204,23 @@ class _Loader:
         clean = {k: v for k, v in table.items() if k not in COMMON_KEYS} | common
         clean.setdefault("id", f"rule-{index + 1}")
         clean["kind"] = kind
+        # A kind's own problem names the rule: the line alone is lost once the file is edited.
+        named = f"rule {clean['id']!r}: "
         try:
             rule = cls.from_table(clean, base_dir=self.base_dir)
         except RuleConfigError as error:
-            self.problem(place.at(error.key) if error.key else place.line, str(error))
+            self.problem(place.at(error.key) if error.key else place.line, f"{named}{error}")
             return None
         except re2.error as error:
             # A kind should say this itself (RuleConfigError); a leaked RE2 error still points home.
-            self.problem(place.at("pattern"), f"the pattern does not compile: {re2_reason(error)}")
+            reason = f"the pattern does not compile: {re2_reason(error)}"
+            self.problem(place.at("pattern"), named + reason)
             return None
         except OSError as error:
             files = [key for key in table if key.endswith("_file")]
             line = place.at(files[0]) if files else place.line
-            self.problem(line, f"cannot read {error.filename}: {error.strerror or error}")
+            reason = f"cannot read {error.filename}: {error.strerror or error}"
+            self.problem(line, named + reason)
             return None
         if len(self.problems) > before:
             return None
@@ -284,6 +297,41 @@ def _toml_position(message: str, text: str) -> tuple[int, str]:
     ending = re.fullmatch(r"(.*) \(at end of document\)", message, re.DOTALL)
     last_line = text.rstrip().count("\n") + 1  # the last line with something on it
     return last_line, f"invalid TOML: {ending[1] if ending else message} (at the end of the file)"
+
+
+# tomllib parses nested arrays and inline tables by recursion: 100,000 levels end in a
+# RecursionError. A rule set needs two or three levels.
+MAX_NESTING = 32
+# What the nesting scan steps over: comments and strings (whose brackets are text), and the
+# brackets themselves. A string may go unclosed (tomllib then says so), and is taken to the
+# end of its line or of the file: every token matches where it starts, so the scan is linear.
+_NESTING_TOKENS = re.compile(
+    r"#[^\n]*+"
+    r'|"""(?:[^"\\]|\\.|"(?!""))*+(?:"{3,5})?'
+    r"|'''(?:[^']|'(?!''))*+(?:'{3,5})?"
+    r'|"(?:[^"\\\n]|\\.)*+"?'
+    r"|'[^'\n]*+'?"
+    r"|[\[\]{}]",
+    re.DOTALL,
+)
+
+
+def _too_deep(text: str) -> int | None:
+    """The line where arrays and inline tables first nest past ``MAX_NESTING``, or None.
+
+    Headers (``[[rule]]``) count too, but close on their own line. In a file that is not valid
+    TOML the count may be off; tomllib then says what is wrong instead.
+    """
+    depth = 0
+    for token in _NESTING_TOKENS.finditer(text):
+        char = token[0][0]
+        if char in "[{":
+            depth += 1
+            if depth > MAX_NESTING:
+                return text.count("\n", 0, token.start()) + 1
+        elif char in "]}":
+            depth = max(depth - 1, 0)
+    return None
 
 
 # --- where things are: tomllib gives values without positions, so a light scan finds lines ---

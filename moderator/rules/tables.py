@@ -44,27 +44,55 @@ def read_bool(table: Mapping[str, Any], key: str, *, default: bool) -> bool:
     return value
 
 
-def read_int(table: Mapping[str, Any], key: str, *, default: int, minimum: int) -> int:
-    """A whole number of at least ``minimum``."""
+# The largest whole number a rule takes (counts, lengths, runs): far past any sensible
+# setting, yet small enough that no check, timedelta or stored hit can overflow on it.
+MAX_WHOLE = 1_000_000
+
+
+def read_int(
+    table: Mapping[str, Any], key: str, *, default: int, minimum: int, maximum: int = MAX_WHOLE
+) -> int:
+    """A whole number from ``minimum`` to ``maximum``."""
     value = table.get(key, default)
+    spelled = f"a whole number from {minimum:,} to {maximum:,}"
     # bool is an int in Python, but `threshold = true` is a mistake in a rule file.
     if isinstance(value, bool) or not isinstance(value, int):
-        raise RuleConfigError(f"{key} must be a whole number, not {show(value)}", key=key)
-    if value < minimum:
-        raise RuleConfigError(f"{key} must be at least {minimum}, not {value}", key=key)
+        raise RuleConfigError(f"{key} must be {spelled}, not {show(value)}", key=key)
+    if not minimum <= value <= maximum:
+        raise RuleConfigError(f"{key} must be {spelled}, not {_number(value)}", key=key)
     return value
 
 
-def read_number(table: Mapping[str, Any], key: str, *, default: float, share: bool) -> float:
-    """A number greater than 0, or with ``share`` a share from 0 to 1 (70 gets a hint)."""
+def read_number(
+    table: Mapping[str, Any],
+    key: str,
+    *,
+    default: float,
+    share: bool,
+    maximum: float = 1.0,
+) -> float:
+    """A share from 0 to 1, or without ``share`` a number above 0 up to ``maximum``.
+
+    A share of 70 gets a hint (0.7); NaN and infinity are refused like any value out of range.
+    """
     value = table.get(key, default)
-    spelled = "a number from 0 to 1" if share else "a number greater than 0"
+    spelled = "a number from 0 to 1" if share else f"a number above 0 and at most {maximum:,g}"
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise RuleConfigError(f"{key} must be {spelled}, not {show(value)}", key=key)
-    if not (0 <= value <= 1 if share else 0 < value < float("inf")):
+    # Written as "not inside" so that NaN, which compares false with everything, is refused.
+    if not (0 <= value <= 1 if share else 0 < value <= maximum):
         hint = f" (write {value / 100:g} for {value:g}%)" if share and 1 < value <= 100 else ""
-        raise RuleConfigError(f"{key} must be {spelled}, not {value:g}{hint}", key=key)
+        raise RuleConfigError(f"{key} must be {spelled}, not {_number(value)}{hint}", key=key)
     return float(value)
+
+
+def _number(value: float) -> str:
+    """A number for an error message, however many digits the TOML integer had."""
+    if isinstance(value, float):
+        return f"{value:g}"
+    digits = len(str(abs(value)))
+    # A float cannot hold them all (nor can :g), and nobody reads 400 digits.
+    return f"{value:,}" if digits <= 24 else f"a whole number of {digits:,} digits"
 
 
 def re2_reason(error: Exception) -> str:

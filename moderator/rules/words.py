@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any, Self
 
 from moderator.domain import Severity
+from moderator.rules.files import MAX_WORD_LIST_BYTES, read_limited
 from moderator.rules.model import (
     CommentSnapshot,
     Hit,
@@ -219,7 +220,7 @@ class WordListRule(Rule):
         assert self.terms_file is not None
         path = self.terms_file
         try:
-            text = path.read_bytes().decode("utf-8-sig")
+            text = read_limited(path, limit=MAX_WORD_LIST_BYTES).decode("utf-8-sig")
         except OSError as error:
             reason = error.strerror or str(error)
             raise RuleConfigError(f"cannot read {path}: {reason}", key="terms_file") from None

@@ -182,7 +182,7 @@ def test_check_lists_every_problem_and_fails(
     code, out, err = run(capsys, "rules", "check", str(bad), str(good))
     assert code == 1
     assert err.splitlines() == [
-        f"{bad}:4: word must not be empty",
+        f"{bad}:4: rule 'spam': word must not be empty",
         f"{bad}:8: unknown kind 'nope' (known: {known_kinds()})",
     ]
     assert out.startswith(f"{good}: ok: 'Test'")
@@ -223,7 +223,7 @@ def test_use_checks_then_remembers(
 
     code, out, err = run(capsys, "rules", "use", str(bad))
     assert (code, out) == (1, "")
-    assert err.startswith(f"{bad}:4: word must not be empty\n")
+    assert err.startswith(f"{bad}:4: rule 'spam': word must not be empty\n")
     assert settings.active_rule_set_path() == settings.DEFAULT_RULE_SET
     assert not (config / settings.SETTINGS_FILE).exists()
 
@@ -336,7 +336,7 @@ def test_test_with_a_bad_or_missing_rule_set(
 ) -> None:
     code, out, err = run(capsys, "rules", "test", "--rules", str(bad), "spam")
     assert (code, out) == (1, "")
-    assert err.splitlines()[0] == f"{bad}:4: word must not be empty"
+    assert err.splitlines()[0] == f"{bad}:4: rule 'spam': word must not be empty"
     missing = tmp_path / "missing.toml"
     assert run(capsys, "rules", "test", "--rules", str(missing), "spam") == (
         1,

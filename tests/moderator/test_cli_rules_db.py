@@ -171,3 +171,40 @@ def test_a_rule_set_not_chosen_hides_only_by_an_editors_act(
     _, out, _ = run(capsys, "--db", db, "log", "export", "--format", "jsonl", "--out", "-")
     runs = [json.loads(line) for line in out.splitlines() if '"rules-run"' in line]
     assert [(entry["actor"], entry["role"]) for entry in runs] == [("ed", "editor")]
+
+
+@pytest.mark.parametrize(
+    ("minutes", "shown"),
+    [("1e20", "1e+20"), ("9999999999", "9,999,999,999"), ("nan", "nan"), ("true", "true")],
+)
+def test_a_burst_window_out_of_range_is_refused_by_check_run_and_import(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], minutes: str, shown: str
+) -> None:
+    # 1e20 crashed `rules check` (timedelta overflow); 9999999999 passed it, then crashed
+    # `rules run` and every import (the window before a comment fell before year 1).
+    db = str(tmp_path / "db.sqlite3")
+    scrape = tmp_path / "a.txt"
+    scrape.write_text(SCRAPE, encoding="utf-8")
+    assert run(capsys, "--db", db, "import", "--no-rules", str(scrape))[0] == 0
+    rules = tmp_path / "burst.toml"
+    rules.write_text(f'[[rule]]\nid = "b"\nkind = "burst"\nminutes = {minutes}\n', "utf-8")
+    expected = (
+        f"{rules}:4: rule 'b': minutes must be a number above 0 and at most 525,600, not {shown}\n"
+    )
+    for command in (
+        ["rules", "check", str(rules)],
+        ["--db", db, "rules", "run", "--rules", str(rules), "--as", "ed"],
+        ["--db", db, "import", "--rules", str(rules), str(scrape)],
+    ):
+        code, _, err = run(capsys, *command)
+        assert (code, err.splitlines(keepends=True)[0]) == (1, expected), command
+        assert "Traceback" not in err
+
+
+def test_a_rule_set_nested_too_deep_is_refused_by_check(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rules = tmp_path / "deep.toml"
+    rules.write_text('[[rule]]\nid = "b"\nkind = "burst"\nx = ' + "[" * 100_000, "utf-8")
+    code, out, err = run(capsys, "rules", "check", str(rules))
+    assert (code, out, err) == (1, "", f"{rules}:4: arrays and tables nested more than 32 deep\n")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -193,22 +194,22 @@ BAD_FILES = [
     ),
     pytest.param(
         RULE + "# a comment\nthreshold = 0\n",
-        [":5: threshold must be a whole number from 1, not 0"],
+        [":5: rule 'a': threshold must be a whole number from 1, not 0"],
         id="kind refuses a key",
     ),
     pytest.param(
         RULE + 'description = "refuse the table"\n',
-        [":1: this table is refused as a whole"],
+        [":1: rule 'a': this table is refused as a whole"],
         id="kind refuses the table",
     ),
     pytest.param(
         '[[rule]]\nid = "a"\nkind = "t-pattern"\npattern = "(a+"\n',
-        [":4: the pattern does not compile: missing ): (a+"],
+        [":4: rule 'a': the pattern does not compile: missing ): (a+"],
         id="regex that does not compile",
     ),
     pytest.param(
         '[[rule]]\nid = "a"\nkind = "t-terms"\nterms_file = "missing.txt"\n',
-        [":4: cannot read {dir}/missing.txt: No such file or directory"],
+        [":4: rule 'a': cannot read {dir}/missing.txt: No such file or directory"],
         id="word list missing",
     ),
     pytest.param(
@@ -243,7 +244,7 @@ BAD_FILES = [
         [
             ":8: unknown key 'terms' for kind 't-count' (allowed: action, description, "
             "enabled, id, kind, severity, threshold)",
-            ":12: threshold must be a whole number from 1, not 0",
+            ":12: rule 'a': threshold must be a whole number from 1, not 0",
         ],
         id="multi-line values",
     ),
@@ -326,7 +327,7 @@ def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
     )
     assert problems_of(path) == [
         f"{path}:4: severity must be low, medium or high, not 'severe'",
-        f"{path}:5: threshold must be a whole number from 1, not 0",
+        f"{path}:5: rule 'one': threshold must be a whole number from 1, not 0",
         f"{path}:9: unknown kind 'nope' (known: {known()})",
         f"{path}:12: duplicate rule id 'one' (first at line 2)",
         f"{path}:14: unknown key 'color' for kind 't-count' (allowed: action, description, "
@@ -339,10 +340,11 @@ def test_problems_are_file_line_reason_tuples(tmp_path: Path) -> None:
     with pytest.raises(LoadError) as caught:
         load_rule_set(path)
     assert caught.value.problems == [
-        (str(path), 4, "threshold must be a whole number from 1, not 0")
+        (str(path), 4, "rule 'a': threshold must be a whole number from 1, not 0")
     ]
     assert isinstance(caught.value, ValueError)
-    assert str(caught.value) == f"{path}:4: threshold must be a whole number from 1, not 0"
+    expected = f"{path}:4: rule 'a': threshold must be a whole number from 1, not 0"
+    assert str(caught.value) == expected
 
 
 def test_a_missing_file_or_bad_encoding(tmp_path: Path) -> None:
@@ -384,7 +386,8 @@ def test_a_missing_ruleset_table_names_the_set_after_the_file(tmp_path: Path) ->
 
 def test_rules_in_an_inline_array_point_at_it(tmp_path: Path) -> None:
     path = write(tmp_path, '# rules\nrule = [{id = "a", kind = "t-count", threshold = 0}]\n')
-    assert problems_of(path) == [f"{path}:2: threshold must be a whole number from 1, not 0"]
+    expected = f"{path}:2: rule 'a': threshold must be a whole number from 1, not 0"
+    assert problems_of(path) == [expected]
     path.write_text('rule = [{id = "a", kind = "t-count"}]\n', encoding="utf-8")
     assert [rule.id for rule in load_rule_set(path).rules] == ["a"]
 
@@ -440,3 +443,69 @@ def test_a_toml_error_at_the_very_end_points_at_the_last_line(tmp_path: Path) ->
     assert problems_of(path) == [
         f"{path}:4: invalid TOML: Unterminated string (at the end of the file)"
     ]
+
+
+# --- hostile files -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "line"),
+    [
+        pytest.param("[" * 100_000 + "]" * 100_000, 4, id="arrays"),
+        pytest.param("{a = " * 100_000 + "}" * 100_000, 4, id="inline tables"),
+        pytest.param("[\n" * 40 + "]" * 40, 36, id="over lines"),
+    ],
+)
+def test_deep_nesting_is_refused_at_its_line(tmp_path: Path, value: str, line: int) -> None:
+    # tomllib recursed once per level: 100,000 levels were a RecursionError out of `rules check`.
+    path = write(tmp_path, RULE + f"x = {value}\n")
+    assert problems_of(path) == [f"{path}:{line}: arrays and tables nested more than 32 deep"]
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        '"' + "[" * 40 + '"',
+        "'" + "{" * 40 + "'",
+        '"""\n' + "[" * 40 + '\n"""',
+        "'''\n" + "[" * 40 + "\n'''",
+        '"""x\\""" ' + "[" * 40 + ' """',
+        '"""x""""',
+        "[" * 32 + "]" * 32,
+    ],
+)
+def test_brackets_in_strings_and_comments_do_not_count_as_nesting(
+    tmp_path: Path, value: str
+) -> None:
+    path = write(tmp_path, RULE + f"description = {value!s} # {'[' * 40}\n")
+    problems = [str(problem) for problem in _problems_or_none(path)]
+    assert not any("nested" in problem for problem in problems)
+
+
+def _problems_or_none(path: Path) -> list[Problem]:
+    try:
+        load_rule_set(path)
+    except LoadError as error:
+        return error.problems
+    return []
+
+
+def test_an_unclosed_string_full_of_quotes_is_refused_by_tomllib(tmp_path: Path) -> None:
+    # The nesting scan takes an unclosed string to the end of its line: it must not start
+    # again at every quote inside it (which was quadratic), nor hide tomllib's own reason.
+    path = write(tmp_path, RULE + 'description = "' + '\\"' * 50_000 + "\n")
+    (problem,) = problems_of(path)
+    assert problem.startswith(f"{path}:4: invalid TOML: ")
+
+
+def test_a_rule_set_larger_than_its_limit_is_refused(tmp_path: Path) -> None:
+    path = write(tmp_path, RULE + "# " + "x" * (4 << 20) + "\n")
+    assert problems_of(path) == [f"{path}: cannot read: larger than 4 MB"]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this system")
+def test_a_fifo_is_refused_by_name_without_waiting(tmp_path: Path) -> None:
+    fifo = tmp_path / "rules.toml"
+    os.mkfifo(fifo)
+    assert problems_of(fifo) == [f"{fifo}: cannot read: not a regular file"]
+    assert problems_of(tmp_path) == [f"{tmp_path}: cannot read: not a regular file"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import itertools
+import os
 import re
 from pathlib import Path
 
@@ -346,7 +347,7 @@ def test_the_loader_reports_a_bad_term_at_its_key(tmp_path: Path) -> None:
     (tmp_path / "rules.toml").write_text(
         '[[rule]]\nid = "w"\nkind = "words"\n\nterms = ["ok", "c*nt"]\n', encoding="utf-8"
     )
-    with pytest.raises(LoadError, match=r"rules.toml:5: term 2 'c\*nt' has a \* inside"):
+    with pytest.raises(LoadError, match=r"rules.toml:5: rule 'w': term 2 'c\*nt' has a \* inside"):
         load_rule_set(tmp_path / "rules.toml", kinds={"words": WordListRule})
 
 
@@ -615,3 +616,15 @@ def test_fifty_thousand_terms_load_and_match(tmp_path: Path) -> None:
     context = RuleContext()
     hits = rule.check(CommentSnapshot("first zq00007x then ZQ49999X, not zq50000x"), context)
     assert sorted(span for hit in hits for span in hit.spans) == [(6, 14), (20, 28)]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this system")
+def test_a_word_list_that_is_a_fifo_is_refused_at_its_key(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "words.txt")
+    path = tmp_path / "rules.toml"
+    path.write_text('[[rule]]\nid = "w"\nkind = "words"\nterms_file = "words.txt"\n')
+    with pytest.raises(LoadError) as caught:
+        load_rule_set(path)
+    assert str(caught.value) == (
+        f"{path}:4: rule 'w': cannot read {tmp_path / 'words.txt'}: not a regular file"
+    )
