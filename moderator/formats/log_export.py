@@ -9,6 +9,7 @@ sheet stays a plain table.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -211,8 +212,12 @@ def _unusable_time(time: object) -> str | None:
     return None
 
 
+# Most entries' evidence: no hits, only the text's hash; known valid without parsing it.
+_PLAIN_EVIDENCE = re.compile(r'\{"hits":\[\],"text_sha256":"[0-9a-f]{64}"\}')
+
+
 def _unusable_evidence(evidence: object) -> str | None:
-    if evidence is None:
+    if evidence is None or (isinstance(evidence, str) and _PLAIN_EVIDENCE.fullmatch(evidence)):
         return None
     try:
         loaded = json.loads(evidence) if isinstance(evidence, str) else None
