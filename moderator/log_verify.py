@@ -262,9 +262,9 @@ def _walk_in_helpers(
 
 def _walk_stretch(url: str, first: int, last: int | None) -> _Stretch:
     """One helper's work: the entries ``first`` to ``last`` (to the end if None)."""
-    from moderator.storage import make_engine  # noqa: PLC0415 - only helpers need it
+    from moderator.storage import reading_engine  # noqa: PLC0415 - only helpers need it
 
-    engine = make_engine(url)
+    engine = reading_engine(url)
     try:
         with engine.connect() as connection:
             batches = entry_batches(connection, LogFilter(), after=first - 1, up_to=last)

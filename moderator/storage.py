@@ -151,6 +151,16 @@ def make_engine(url: URL | str, *, create: bool = True) -> Engine:
         ) from None
 
 
+def reading_engine(url: URL | str) -> Engine:
+    """An engine for a process that only reads (the log check's helpers): a SQLite file is
+    opened as :func:`read_only_connection` opens it, so that it is read where the desk's own
+    opening fell back to reading; nothing is created."""
+    url = make_url(url)
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+        return _read_only_engine(Path(str(url.database)))
+    return make_engine(url, create=False)
+
+
 def _read_only_engine(path: Path) -> Engine:
     """An engine that reads ``path`` and cannot write it (see :func:`read_only_connection`)."""
     engine = create_engine(

@@ -134,7 +134,11 @@ def test_each_refusal_is_said_plainly(driver: _Refused, opening: str) -> None:
 _CHILD = r"""
 import contextlib, io, json, os, resource, signal, subprocess, sys
 from pathlib import Path
+from moderator import log_verify
 from moderator.cli import main
+
+# The log is checked by helper processes, which must read as the command does.
+log_verify.PARALLEL_FROM = 1
 
 folder, fault = Path(sys.argv[1]), sys.argv[2]
 db = str(folder / "f.db")
