@@ -10,8 +10,6 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
-from sqlalchemy.exc import SQLAlchemyError
-
 from moderator.cli_log import day_or_time
 from moderator.formats.inert import json_text
 from moderator.storage import Database
@@ -68,7 +66,8 @@ def run_stats(database: Database, args: argparse.Namespace) -> int:
     from moderator import stats_rows as rows_of  # noqa: PLC0415
 
     if args.stats_command in {"decisions", "moderators", "queue", "waits"}:
-        _roll_up(database)
+        # Count what was logged since the last time first (quick after the first time).
+        stats.roll_up_all(database)
     with database.session() as session:
         match args.stats_command:
             case "decisions":
@@ -102,22 +101,6 @@ def run_stats(database: Database, args: argparse.Namespace) -> int:
         sys.stdout, headers, [[_cell(key, row.get(key)) for key in headers] for row in rows]
     )
     return 0
-
-
-def _roll_up(database: Database) -> None:
-    """Count what was logged since the last time first (quick after the first time), where
-    the database takes writes; the views add what lies past the roll-ups themselves, so a
-    read-only database is counted all the same, only more slowly."""
-    from moderator import stats  # noqa: PLC0415
-    from moderator.db_errors import cannot_write  # noqa: PLC0415
-
-    if database.read_only is not None:
-        return
-    try:
-        stats.roll_up_all(database)
-    except SQLAlchemyError as error:
-        if not cannot_write(error):
-            raise
 
 
 def _cell(key: str, value: object) -> object:
