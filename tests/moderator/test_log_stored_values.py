@@ -61,6 +61,11 @@ ENTRY_VALUES = [
     ("created_at", "'garbage'", "its created_at holds 'garbage', not a time"),
     ("created_at", "'2026-13-45 99:99:99.000000'", "its created_at holds '2026-13-45 99:99"),
     ("created_at", "-1", "its created_at holds -1, not a time"),
+    (
+        "created_at",
+        "'2026-12-07T15:42:18.153240'",
+        "its created_at holds '2026-12-07T15:42:18.153240', not a time as the log stores times",
+    ),
     ("actor", "x'00ff'", "its actor holds b'\\x00\\xff', not text"),
     ("action", "x'68'", "its action holds b'h', not text"),
     ("prev_hash", "x'00'", "its prev_hash holds b'\\x00', not text"),
