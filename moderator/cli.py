@@ -49,6 +49,10 @@ GuiRunner = Callable[[str | None], int]
 EXCERPT = 60
 # 128 + SIGPIPE (13), as a shell reports a command that the signal ended.
 SIGPIPE_STATUS = 141
+# The commands that make a database where there is none (they fill it or set it up; so does
+# `rules use`); the others refuse, creating nothing: a mistyped --db must not leave an empty
+# database behind that then "verifies", and a decision needs comments to decide on.
+CREATING = frozenset({"import", "init", "profile", "team"})
 
 
 def main(argv: Sequence[str] | None = None, *, gui: GuiRunner | None = None) -> int:
@@ -96,9 +100,12 @@ def _run_command(args: argparse.Namespace) -> int:
     if standalone is not None:
         return standalone(args)
     handler: Callable[[Database, argparse.Namespace], int] = args.handler
-    database = open_database_for(args.db)
+    database = open_database_for(args.db, create=args.command in CREATING)
     try:
         return handler(database, args)
+    except SQLAlchemyError as error:
+        # Explained here, where the file is known: its disk or a size limit may be the cause.
+        raise DatabaseError(explain_refusal(error, database=database.kept)) from error
     finally:
         database.close()
 
@@ -110,13 +117,16 @@ def _explain(error: Exception) -> str:
     return str(error)
 
 
-def open_database_for(value: str | None) -> Database:
-    database = open_database(value)
+def open_database_for(value: str | None, *, create: bool = False) -> Database:
+    """The database ``--db`` names, made first only if ``create`` (else one must be there)."""
+    database = open_database(value, create=create)
     if database.backup is not None:
         print(
             f"moderator: database upgraded; the old one is kept at {database.backup}",
             file=sys.stderr,
         )
+    if database.read_only is not None:
+        print(f"moderator: opened for reading only: {database.read_only}", file=sys.stderr)
     return database
 
 
@@ -136,6 +146,10 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     commands.add_parser("gui", help="open the moderation window (the default)")
+
+    commands.add_parser(
+        "init", help="create the database (or upgrade it), so that other commands find it"
+    ).set_defaults(handler=run_init)
 
     importing = commands.add_parser(
         "import",
@@ -228,6 +242,13 @@ def build_parser() -> argparse.ArgumentParser:
     add_rank_commands(commands)
     add_stats_commands(commands)
     return parser
+
+
+def run_init(database: Database, _args: argparse.Namespace) -> int:
+    where = database.kept or database.url
+    said = "created" if database.created else "ready"
+    print(f"{where}: a Moderator database, {said}")
+    return 0
 
 
 def run_import(database: Database, args: argparse.Namespace) -> int:

@@ -162,7 +162,14 @@ def run_head(database: Database, args: argparse.Namespace) -> int:
 
     try:
         with database.session() as session:
-            anchor = current_anchor(session)
+            try:
+                anchor = current_anchor(session)
+            except (ValueError, TypeError) as error:
+                # Raw SQL can store anything as the head entry's time.
+                raise AnchorError(
+                    f"the time stored with the log's last entry is not usable ({error});"
+                    " `moderator log verify` says more"
+                ) from None
         if args.out is None:
             print(json_text(anchor.as_object(), indent=2))
             return 0

@@ -176,7 +176,7 @@ def run_use(args: argparse.Namespace) -> int:
     from moderator.services.rulesets import choose_rule_set  # noqa: PLC0415
 
     name = args.actor or default_actor_name(remembered=settings.remembered_profile_name())
-    database = open_database_for(args.db)
+    database = open_database_for(args.db, create=True)
     try:
         with database.transaction() as session:
             choose_rule_set(session, loaded.rule_set, actor=ensure_profile(session, name))

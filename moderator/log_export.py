@@ -8,18 +8,19 @@ behind and an earlier export of the same name untouched; and never onto the data
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Integer, String, func, select, type_coerce
 from sqlalchemy.orm import Session
 
-from moderator.domain import ActionKind
+from moderator.domain import ActionKind, Status
+from moderator.formats.errors import FormatError
 from moderator.formats.inert import json_text, neutralised
 from moderator.formats.log_export import (
     PROGRESS_EVERY,
@@ -27,6 +28,7 @@ from moderator.formats.log_export import (
     LogFormat,
     Progress,
     side_file,
+    unusable,
     write_log,
 )
 from moderator.formats.modlog import GENESIS, time_text
@@ -99,7 +101,7 @@ def export_log(
     """
     head = read_head(session)
     head_seq, head_hash = (0, GENESIS) if head is None else (head.seq, head.hash)
-    entries = entry_rows(session, log_filter, up_to=head_seq)
+    entries = _usable(entry_rows(session, log_filter, up_to=head_seq))
     exported_at = utc_now()
 
     def summary(count: int, first: int | None, last: int | None) -> ChainSummary:
@@ -155,6 +157,22 @@ def export_log(
     return made
 
 
+def _usable(rows: Iterable[Sequence[Any]]) -> Iterator[Sequence[Any]]:
+    """The rows, each checked first: a value the log never writes (stored by raw SQL, say)
+    ends the export naming its entry, rather than being copied out or failing deep inside
+    a writer."""
+    for row in rows:
+        problem = unusable(row)
+        if problem is not None:
+            raise FormatError(
+                f"log entry {row[0]}",
+                0,
+                f"{problem}: a stored value the export cannot use, so nothing was exported"
+                " (`moderator log verify` checks the whole log)",
+            )
+        yield row
+
+
 def _encoding(*, bom: bool) -> str:
     return "utf-8-sig" if bom else "utf-8"
 
@@ -204,10 +222,12 @@ def current_decisions(session: Session, *, since: datetime | None = None) -> Ite
             Comment.external_id,
             Comment.article_id,
             Article.source,
-            Comment.status,
-            Comment.escalated,
+            # As stored: SQLite keeps any value anywhere, and one the export cannot use is
+            # refused naming its comment (below), not failed on in the driver's conversion.
+            type_coerce(Comment.status, String),
+            type_coerce(Comment.escalated, Integer),
             LogEntryRow.reason,
-            LogEntryRow.created_at,
+            type_coerce(LogEntryRow.created_at, String),
             LogEntryRow.actor,
             LogEntryRow.seq,
         )
@@ -221,21 +241,55 @@ def current_decisions(session: Session, *, since: datetime | None = None) -> Ite
     while True:
         rows = session.execute(query.where(Comment.id > after)).all()
         for row in rows:
-            yield Decision(
-                comment=row[0],
-                external_id=row[1],
-                article=row[2],
-                article_source=row[3],
-                status=str(row[4]),
-                escalated=row[5],
-                reason=row[6] if str(row[4]) == "hidden" else None,
-                decided_at=row[7],
-                decided_by=row[8],
-                entry=row[9],
-            )
+            yield _decision(row)
         if len(rows) < _BATCH:
             return
         after = rows[-1][0]
+
+
+def _decision(row: Sequence[Any]) -> Decision:
+    problem = _unusable_decision(row)
+    if problem is not None:
+        raise FormatError(
+            f"comment {row[0]}",
+            0,
+            f"{problem} (log entry {row[9]}): a stored value the export cannot use, so"
+            " nothing was exported (`moderator log verify` checks the whole log)",
+        )
+    status, decided_at = str(row[4]), row[7]
+    if isinstance(decided_at, str):  # SQLite's text
+        decided_at = datetime.fromisoformat(decided_at).replace(tzinfo=UTC)
+    return Decision(
+        comment=row[0],
+        external_id=row[1],
+        article=row[2],
+        article_source=row[3],
+        status=status,
+        escalated=bool(row[5]),
+        reason=row[6] if status == Status.HIDDEN else None,
+        decided_at=decided_at,
+        decided_by=row[8],
+        entry=row[9],
+    )
+
+
+def _unusable_decision(row: Sequence[Any]) -> str | None:
+    status, decided_at = row[4], row[7]
+    if status not in set(Status):
+        return f"its status is {status!r}, not one of {', '.join(Status)}"
+    if row[5] not in (0, 1) or row[5].__class__ not in (int, bool):
+        return f"its escalated is {row[5]!r}, not 0 or 1"
+    named = {"external_id": row[1], "article source": row[3], "reason": row[6], "actor": row[8]}
+    for name, value in named.items():
+        if value is not None and not isinstance(value, str):
+            return f"its {name} is {value!r}, not text"
+    if isinstance(decided_at, datetime):
+        return None
+    try:
+        datetime.fromisoformat(decided_at)
+    except (TypeError, ValueError):
+        return f"its decision's time is {decided_at!r}, not a time"
+    return None
 
 
 def export_decisions(

@@ -20,11 +20,12 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from sqlalchemy import and_, false, func, or_, select
+from sqlalchemy import and_, false, func, or_, select, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from moderator.domain import Status
+from moderator.formats.log_export import unusable
 from moderator.formats.modlog import GENESIS, canonical_row
 from moderator.log_anchor import Anchor, anchor_problem
 from moderator.log_content import ContentCheck, check_content
@@ -169,6 +170,9 @@ def verify_log(
             f" last entry left): {listed}"
         )
     problems += content.problems
+    unusable_comments = _unusable_comments(session)
+    if unusable_comments is not None:
+        problems.append(unusable_comments)
     if progress is not None:
         progress(entries, total)
     return LogVerification(
@@ -258,9 +262,9 @@ def _walk_in_helpers(
 
 def _walk_stretch(url: str, first: int, last: int | None) -> _Stretch:
     """One helper's work: the entries ``first`` to ``last`` (to the end if None)."""
-    from moderator.storage import make_engine  # noqa: PLC0415 - only helpers need it
+    from moderator.storage import reading_engine  # noqa: PLC0415 - only helpers need it
 
-    engine = make_engine(url)
+    engine = reading_engine(url)
     try:
         with engine.connect() as connection:
             batches = entry_batches(connection, LogFilter(), after=first - 1, up_to=last)
@@ -307,16 +311,13 @@ def _walk(
         if prev is None:
             first_prev = row[1]
         elif row[1] != prev:
-            return _Stretch(
-                first,
-                entries,
-                seq - 1,
-                first_prev,
-                prev,
-                f"entry {seq} does not follow entry {seq - 1} (its link to it differs):"
-                " an entry was changed, removed or moved",
-                seq,
+            unlinked = (
+                _altered(row)
+                if unusable(row) is not None
+                else f"entry {seq} does not follow entry {seq - 1} (its link to it differs):"
+                " an entry was changed, removed or moved"
             )
+            return _Stretch(first, entries, seq - 1, first_prev, prev, unlinked, seq)
         digest: str | None
         try:
             digest = sha256(canonical_row(row).encode("utf-8")).hexdigest()
@@ -324,16 +325,7 @@ def _walk(
             # SQLite keeps whatever type it is given: a name replaced by a number, say.
             digest = None
         if digest is None or digest != row[16]:
-            changed = "holds a value of the wrong type" if digest is None else "was changed"
-            return _Stretch(
-                first,
-                entries,
-                seq - 1,
-                first_prev,
-                prev,
-                f"entry {seq} {changed} after it was written (its hash does not match)",
-                seq,
-            )
+            return _Stretch(first, entries, seq - 1, first_prev, prev, _altered(row), seq)
         prev = digest
         expected_seq += 1
         entries += 1
@@ -351,6 +343,60 @@ def _walk(
             expected_seq,
         )
     return _Stretch(first, entries, expected_seq - 1, first_prev, prev)
+
+
+def _altered(row: Sequence[Any]) -> str:
+    """Why an entry's hash does not match, naming the column when it holds a value the log
+    never writes (SQLite keeps whatever type it is given: a name replaced by a number)."""
+    problem = unusable(row)
+    if problem is not None:
+        return (
+            f"entry {row[0]}: {problem}, a stored value not usable (its hash does not match:"
+            " changed after it was written)"
+        )
+    return f"entry {row[0]} was changed after it was written (its hash does not match)"
+
+
+def _unusable_comments(session: Session) -> str | None:
+    """Comments holding a value no code path of Moderator's can use (a time that is not
+    one, a number that is text...), which SQLite lets raw SQL store: the first few, named
+    with the column. Servers enforce the column types themselves."""
+    if session.get_bind().dialect.name != "sqlite":
+        return None
+    found = session.execute(text(_UNUSABLE_COMMENTS), {"limit": NAMED_COMMENTS}).all()
+    if not found:
+        return None
+    listed = ", ".join(f"{comment_id} ({column})" for comment_id, column in found)
+    more = ", and maybe more" if len(found) == NAMED_COMMENTS else ""
+    return (
+        "comment(s) holding a stored value not usable (of a type Moderator never writes,"
+        f" stored behind the log's back): {listed}{more}"
+    )
+
+
+# The first column of each comment whose stored value is of a type the model never writes.
+_UNUSABLE_COMMENTS = """
+SELECT id, bad FROM (
+  SELECT id, CASE
+    WHEN typeof(article_id) != 'integer' THEN 'article_id'
+    WHEN typeof(author_id) != 'integer' THEN 'author_id'
+    WHEN typeof(position) != 'integer' THEN 'position'
+    WHEN typeof(version) != 'integer' THEN 'version'
+    WHEN typeof(urgency) != 'integer' THEN 'urgency'
+    WHEN typeof(hide_rank) != 'integer' THEN 'hide_rank'
+    WHEN typeof(escalated) != 'integer' OR escalated NOT IN (0, 1) THEN 'escalated'
+    WHEN typeof(body) != 'text' THEN 'body'
+    WHEN typeof(fingerprint) != 'text' THEN 'fingerprint'
+    WHEN typeof(status) != 'text' OR status NOT IN ('pending', 'approved', 'hidden')
+      THEN 'status'
+    WHEN parent_id IS NOT NULL AND typeof(parent_id) != 'integer' THEN 'parent_id'
+    WHEN external_id IS NOT NULL AND typeof(external_id) != 'text' THEN 'external_id'
+    WHEN typeof(posted_at) != 'text' OR julianday(posted_at) IS NULL THEN 'posted_at'
+    WHEN typeof(imported_at) != 'text' OR julianday(imported_at) IS NULL THEN 'imported_at'
+  END AS bad
+  FROM comment
+) WHERE bad IS NOT NULL ORDER BY id LIMIT :limit
+"""
 
 
 def _joined(stretches: list[_Stretch]) -> tuple[str | None, int | None, int, tuple[int, str]]:

@@ -18,10 +18,12 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, exists, func, literal, literal_column, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, aliased
 
 from moderator import stats_hours, stats_queue
 from moderator.batching import chunked
+from moderator.db_errors import cannot_write
 from moderator.domain import ActionKind, Status
 from moderator.formats.modlog import SYSTEM
 from moderator.models import Comment, Flag, LogEntryRow
@@ -101,9 +103,18 @@ def roll_up_all(database: Database, stop_requested: Callable[[], bool] = lambda:
     roll-up of a large log never holds the database's write lock for long (the desk's
     decisions go in between); ``stop_requested`` is asked between steps."""
     total = 0
+    if database.read_only is not None:
+        return total
     while not stop_requested():
-        with database.transaction() as session:
-            done = roll_up_step(session)
+        try:
+            with database.transaction() as session:
+                done = roll_up_step(session)
+        except SQLAlchemyError as error:
+            # A database that takes no writes (read-only, a full disk) is still counted: the
+            # views add what lies past the roll-ups from the log itself, only more slowly.
+            if cannot_write(error):
+                break
+            raise
         if not done:
             break
         total += done

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
 import time
@@ -20,7 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from moderator import settings
 from moderator.checkpoints import BackgroundCheckpoints
-from moderator.db_errors import driver_words
+from moderator.db_errors import disk_trouble, driver_words
 from moderator.db_location import masked, server_address
 from moderator.migrations import HEAD
 from moderator.safe_output import keep_database, release_database
@@ -29,10 +30,24 @@ ENV_DATABASE = "MODERATOR_DB"
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 # How long a writer waits for another process's lock before giving up with "database is locked".
 BUSY_TIMEOUT_MS = 10_000
+# Moderator's mark in a SQLite file's header (PRAGMA application_id, the bytes "MdRt"): another
+# program's database is told apart by it before anything is written to the file.
+APPLICATION_ID = int.from_bytes(b"MdRt", "big")
+# Tables every Moderator schema from the first on has: an unmarked file (made before the mark)
+# is taken as ours only with them and a schema version of ours.
+_CORE_TABLES = frozenset({"article", "author", "comment", "profile"})
+NO_DATABASE = (
+    "no database at {where} (a database is created by the window's first start,"
+    " `moderator import` or `moderator init`)"
+)
 
 
 class DatabaseError(RuntimeError):
     """The database cannot be opened as a Moderator database; the message says why."""
+
+
+class NoDatabaseError(DatabaseError):
+    """A command that only reads (or changes what is there) was pointed where no database is."""
 
 
 def default_database_path() -> Path:
@@ -115,11 +130,12 @@ def _configure_sqlite(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
-def make_engine(url: URL | str) -> Engine:
+def make_engine(url: URL | str, *, create: bool = True) -> Engine:
+    """An engine for ``url``; ``create``: a SQLite file's missing folders are made."""
     url = make_url(url)
     if url.get_backend_name() == "sqlite":
         database = url.database
-        if database and database != ":memory:":
+        if create and database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url)
         _configure_sqlite(engine)
@@ -135,6 +151,81 @@ def make_engine(url: URL | str) -> Engine:
         ) from None
 
 
+def reading_engine(url: URL | str) -> Engine:
+    """An engine for a process that only reads (the log check's helpers): a SQLite file is
+    opened as :func:`read_only_connection` opens it, so that it is read where the desk's own
+    opening fell back to reading; nothing is created."""
+    url = make_url(url)
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+        return _read_only_engine(Path(str(url.database)))
+    return make_engine(url, create=False)
+
+
+def _read_only_engine(path: Path) -> Engine:
+    """An engine that reads ``path`` and cannot write it (see :func:`read_only_connection`)."""
+    engine = create_engine(
+        URL.create("sqlite", database=str(path)), creator=lambda: read_only_connection(path)
+    )
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        dbapi_connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        dbapi_connection.execute("PRAGMA query_only = ON")
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        connection.exec_driver_sql("BEGIN")
+
+    return engine
+
+
+def read_only_connection(path: Path) -> sqlite3.Connection:
+    """A connection that reads ``path`` without writing anything beside it, where it can.
+
+    A WAL database is read through a shared-memory file beside it (-shm), which even a reader
+    must create and size: on a full disk, under a small file-size limit or in a read-only
+    folder it cannot. Then, and only when no WAL content waits beside the file (so the file
+    alone holds every commit), it is opened as immutable: SQLite reads it without locks or the
+    -shm file. That is safe because nobody else can have it open meanwhile (a live connection
+    keeps a full-size -shm file, which would have let the first try succeed); a writer that
+    starts afterwards is the risk accepted, for reads, in exchange for reading at all.
+    """
+    uri = path.resolve().as_uri()
+    raw = sqlite3.connect(f"{uri}?mode=ro", uri=True, check_same_thread=False)
+    try:
+        raw.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        return raw
+    except sqlite3.OperationalError as error:
+        raw.close()
+        if not (_needs_files_beside(error) and _file_alone_holds_everything(path)):
+            raise
+    raw = sqlite3.connect(f"{uri}?immutable=1", uri=True, check_same_thread=False)
+    raw.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    return raw
+
+
+def _needs_files_beside(error: sqlite3.Error) -> bool:
+    name = getattr(error, "sqlite_errorname", "") or ""
+    if name:
+        return name.startswith(
+            ("SQLITE_IOERR", "SQLITE_FULL", "SQLITE_READONLY", "SQLITE_CANTOPEN")
+        )
+    words = str(error).lower()
+    return any(
+        part in words for part in ("readonly", "read-only", "disk i/o", "disk is full", "unable")
+    )
+
+
+def _file_alone_holds_everything(path: Path) -> bool:
+    for suffix in ("-wal", "-journal"):
+        beside = path.with_name(path.name + suffix)
+        with contextlib.suppress(FileNotFoundError):
+            if beside.stat().st_size > 0:
+                return False
+    return True
+
+
 @dataclass
 class Database:
     """An open, migrated database and the sessions that work on it."""
@@ -144,6 +235,10 @@ class Database:
     checkpoints: BackgroundCheckpoints | None = None
     # The SQLite file, while open: no file the desk writes may land on it (safe_output).
     kept: Path | None = None
+    # Opened for reading only (the file, its folder or its disk would take no write): why.
+    read_only: str | None = None
+    # Set up by this opening (there was no database before).
+    created: bool = False
 
     def __post_init__(self) -> None:
         reading = self.engine
@@ -180,32 +275,74 @@ class Database:
             self.kept = None
 
 
-def open_database(location: str | None = None, *, background_checkpoints: bool = False) -> Database:
+def open_database(
+    location: str | None = None, *, background_checkpoints: bool = False, create: bool = True
+) -> Database:
     """Open (creating or upgrading as needed) the database at a path or URL, or the default.
 
     ``location`` is read as :func:`database_url` reads ``--db``. A file that is not a Moderator
-    database is refused before anything is written to it. ``background_checkpoints`` (SQLite
-    files; the window asks for it) moves SQLite's checkpoints off the committing thread.
+    database is refused before anything is written to it. ``create``: where there is no
+    database yet, make one (else ``NoDatabaseError``, and nothing is created). A SQLite file
+    that can be read but not written (a read-only file or folder, a full disk) is opened for
+    reading, with ``read_only`` saying why. ``background_checkpoints`` (SQLite files; the
+    window asks for it) moves SQLite's checkpoints off the committing thread.
     """
     url = database_url(location)
+    path = None
     if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
-        refuse_foreign_sqlite(Path(url.database))
-    engine = make_engine(url)
+        path = Path(str(url.database))
+        if not create and (not path.exists() or path.stat().st_size == 0):
+            raise NoDatabaseError(NO_DATABASE.format(where=path))
+        refuse_foreign_sqlite(path)
+    engine = make_engine(url, create=create)
     try:
-        backup = migrate(engine)
+        backup, created = _migrate(engine, create=create)
     except SQLAlchemyError as error:
         engine.dispose()
-        raise DatabaseError(f"cannot open {_describe(engine)}: {error}") from error
+        if path is not None and _only_readable(error):
+            return _open_for_reading(path, error)
+        raise DatabaseError(f"cannot open {_describe(engine)}: {_words(error, path)}") from error
     except Exception:
         engine.dispose()
         raise
-    sqlite_file = url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:")
-    checkpoints = BackgroundCheckpoints(engine) if background_checkpoints and sqlite_file else None
-    kept = None
-    if sqlite_file:
-        kept = Path(str(url.database))
-        keep_database(kept)
-    return Database(engine, backup, checkpoints, kept)
+    checkpoints = BackgroundCheckpoints(engine) if background_checkpoints and path else None
+    if path is not None:
+        keep_database(path)
+    return Database(engine, backup, checkpoints, path, created=created)
+
+
+def _only_readable(error: SQLAlchemyError) -> bool:
+    original = getattr(error, "orig", None)
+    return isinstance(original, sqlite3.OperationalError) and _needs_files_beside(original)
+
+
+def _words(error: BaseException, path: Path | None) -> str:
+    """The driver's words, with the cause named when the disk or a limit is to blame."""
+    trouble = None if path is None else disk_trouble(path)
+    words = driver_words(error)
+    return words if trouble is None else f"{trouble} ({words})"
+
+
+def _open_for_reading(path: Path, refused: SQLAlchemyError) -> Database:
+    why = _words(refused, path)
+    engine = _read_only_engine(path)
+    try:
+        with engine.connect() as connection:
+            revision = current_revision(connection)
+    except SQLAlchemyError as error:
+        engine.dispose()
+        raise DatabaseError(
+            f"{path} cannot be opened, not even for reading: {_words(error, path)}; it could"
+            f" not be opened for writing either: {why}"
+        ) from None
+    if revision != HEAD:
+        engine.dispose()
+        raise DatabaseError(
+            f"{path} needs an upgrade (schema {revision}), which needs writing to it, and it"
+            f" cannot be written: {why}"
+        )
+    keep_database(path)
+    return Database(engine, kept=path, read_only=why)
 
 
 def probe_database(location: str) -> str:
@@ -243,31 +380,52 @@ def probe_database(location: str) -> str:
 def refuse_foreign_sqlite(path: Path) -> None:
     """Raise unless ``path`` is absent, empty, or a Moderator database; read-only, no side effects.
 
-    The engine's connect hook switches a file to WAL mode, which rewrites its header: so the
-    question is asked first through a plain read-only connection.
+    The engine's connect hook switches a file to WAL mode, which rewrites its header, and an
+    upgrade writes a backup beside it: so the question is asked first through a connection
+    that only reads. Ours is a file with our mark; or, made before the mark, one with our
+    tables and a schema version of ours (another program's Alembic database has versions too,
+    perhaps one named like ours).
     """
     if not path.exists() or path.stat().st_size == 0:
         return
     try:
-        raw = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        raw = read_only_connection(path)
         try:
+            mark = int(raw.execute("PRAGMA application_id").fetchone()[0])
             tables = {name for (name,) in raw.execute("SELECT name FROM sqlite_master")}
+            revisions = (
+                [row[0] for row in raw.execute("SELECT version_num FROM alembic_version")]
+                if "alembic_version" in tables
+                else []
+            )
         finally:
             raw.close()
     except sqlite3.DatabaseError as error:
-        if "readonly" in str(error) or "read-only" in str(error):
-            # A database in WAL mode is read through files beside it (-wal, -shm), which a
-            # read-only folder will not take: it is a database, only not one we may open.
+        trouble = disk_trouble(path)
+        if trouble is not None:
+            raise DatabaseError(f"{path} cannot be read: {trouble} ({error})") from None
+        if isinstance(error, sqlite3.OperationalError) and _needs_files_beside(error):
             raise DatabaseError(
-                f"{path} cannot be opened: it (or its folder) is read-only, and Moderator"
-                " writes every decision to it. Copy it to a folder you may write to, or ask"
-                f" for write access ({error})"
+                f"{path} cannot be read: it (or its folder) takes no writes, and changes to it"
+                " wait in a file beside it that SQLite must open to read them. Copy the"
+                f" database with its -wal file to a folder you may write to ({error})"
             ) from None
         raise DatabaseError(f"{path} is not a SQLite database ({error})") from None
+    if mark not in (0, APPLICATION_ID):
+        raise DatabaseError(
+            f"{path} is another program's database (its mark is {mark:#010x}, not Moderator's);"
+            " nothing was changed"
+        )
     if tables and "alembic_version" not in tables:
         raise DatabaseError(
             f"{path} is not a Moderator database (it has tables {sorted(tables)!r} but no schema"
             " version); nothing was changed"
+        )
+    if tables and mark == 0 and not tables >= _CORE_TABLES:
+        raise DatabaseError(
+            f"{path} is not a Moderator database: it has a schema version"
+            f" ({', '.join(map(repr, revisions)) or 'none'}) but not Moderator's tables, so it"
+            " is another program's; nothing was changed"
         )
 
 
@@ -277,16 +435,28 @@ def current_revision(connection: Connection) -> str | None:
     return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
 
 
-def migrate(engine: Engine) -> Path | None:
+def migrate(engine: Engine, *, create: bool = True) -> Path | None:
     """Bring the schema to ``HEAD``; an older SQLite file is copied aside first.
 
     Returns the backup's path when one was made. Several processes may open the same database
     at once: the upgrade runs under the write lock, after reading the version again.
+    ``create``: an empty database is set up (else ``NoDatabaseError``).
     """
+    return _migrate(engine, create=create)[0]
+
+
+def _migrate(engine: Engine, *, create: bool) -> tuple[Path | None, bool]:
+    """:func:`migrate`, and whether the database was set up from empty."""
     with engine.connect() as connection:
         revision = current_revision(connection)
+        unmarked = revision == HEAD and _application_id(connection) == 0
+        empty = revision is None and not inspect(connection).get_table_names()
     if revision == HEAD:
-        return None
+        if unmarked:
+            _mark(engine)
+        return None, False
+    if empty and not create:
+        raise NoDatabaseError(NO_DATABASE.format(where=_describe(engine)))
     path = _sqlite_path(engine)
     backup = None
     if revision is not None and path is not None and revision in _known_revisions():
@@ -296,12 +466,18 @@ def migrate(engine: Engine) -> Path | None:
     with _migration_connection(engine) as connection:
         revision = current_revision(connection)
         if revision == HEAD:  # another process upgraded it while we waited for the lock
-            return backup
+            return backup, False
         tables = set(inspect(connection).get_table_names())
         if revision is None and tables:
             raise DatabaseError(
                 f"{_describe(engine)} is not a Moderator database (it has tables"
                 f" {sorted(tables)!r} but no schema version)"
+            )
+        if revision is not None and not tables >= _CORE_TABLES:
+            raise DatabaseError(
+                f"{_describe(engine)} is not a Moderator database: it has a schema version"
+                f" ({revision!r}) but not Moderator's tables, so it is another program's;"
+                " nothing was changed"
             )
         if revision is not None and revision not in _known_revisions():
             raise DatabaseError(
@@ -309,7 +485,22 @@ def migrate(engine: Engine) -> Path | None:
                 f" this version knows up to {HEAD!r}); upgrade Moderator to open it"
             )
         _run_migrations(connection, "head")
-    return backup
+        if connection.dialect.name == "sqlite":
+            connection.exec_driver_sql(f"PRAGMA application_id = {APPLICATION_ID}")
+    return backup, revision is None
+
+
+def _application_id(connection: Connection) -> int | None:
+    if connection.dialect.name != "sqlite":
+        return None
+    return int(connection.exec_driver_sql("PRAGMA application_id").scalar_one())
+
+
+def _mark(engine: Engine) -> None:
+    """Mark a database made before the mark as ours; where it cannot be written, it stays
+    unmarked and is still known by its tables."""
+    with contextlib.suppress(SQLAlchemyError), engine.begin() as connection:
+        connection.exec_driver_sql(f"PRAGMA application_id = {APPLICATION_ID}")
 
 
 @contextmanager

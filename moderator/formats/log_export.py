@@ -9,6 +9,7 @@ sheet stays a plain table.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -19,7 +20,15 @@ from typing import Any, TextIO
 from moderator.formats.inert import json_inert, json_text, neutralised
 from moderator.formats.modlog import FIELDS, json_line_of_row, time_text
 
-__all__ = ["CSV_COLUMNS", "ChainSummary", "LogFormat", "neutralised", "side_file", "write_log"]
+__all__ = [
+    "CSV_COLUMNS",
+    "ChainSummary",
+    "LogFormat",
+    "neutralised",
+    "side_file",
+    "unusable",
+    "write_log",
+]
 
 # How often (in entries) a long export reports progress.
 PROGRESS_EVERY = 5000
@@ -137,6 +146,111 @@ def write_log(
     made = summary(counted.count, counted.first_seq, counted.last_seq)
     out.write('\n],\n"chain":' + json_text(made.as_object()) + "}\n")
     return made
+
+
+# A stored entry row's columns, as messages name them.
+STORED_COLUMNS = (
+    "seq",
+    "prev_hash",
+    "created_at",
+    "actor",
+    "role",
+    "action",
+    "comment_id",
+    "article_id",
+    "from_status",
+    "to_status",
+    "escalated",
+    "reason",
+    "rule_set_version",
+    "reverts",
+    "note",
+    "evidence",
+    "hash",
+)
+_TEXT = (1, 3, 4, 5, 16)
+_TEXT_OR_NOTHING = (8, 9, 11, 12, 14)
+_WHOLE_OR_NOTHING = (6, 7, 13)
+_FLAG_VALUES = (None, 0, 1)
+# SQLite's text of a time, as the log stores it: "2026-11-28 09:30:00.000000".
+_STORED_TIME_LENGTH = 26
+_FLAG_TYPES = (type(None), int, bool)
+
+
+def unusable(row: EntryRow) -> str | None:
+    """What in a stored entry row the log never writes (SQLite keeps a value of any type
+    in any column): the column and its value in words; None when every value is usable."""
+    # One expression for the rows the log writes (nearly all of them), as it costs an export
+    # less than half of what the checks one by one do; those name what is wrong.
+    time, evidence, flag = row[2], row[15], row[10]
+    if (
+        str is row[1].__class__ is row[3].__class__ is row[4].__class__ is row[5].__class__
+        and row[16].__class__ is str
+        and (row[6] is None or row[6].__class__ is int)
+        and (row[7] is None or row[7].__class__ is int)
+        and (row[13] is None or row[13].__class__ is int)
+        and (row[8] is None or row[8].__class__ is str)
+        and (row[9] is None or row[9].__class__ is str)
+        and (row[11] is None or row[11].__class__ is str)
+        and (row[12] is None or row[12].__class__ is str)
+        and (row[14] is None or row[14].__class__ is str)
+        and (flag is None or (flag.__class__ in _FLAG_TYPES and flag in {0, 1}))
+        and (
+            evidence is None or (evidence.__class__ is str and _PLAIN_EVIDENCE.fullmatch(evidence))
+        )
+    ):
+        return _unusable_time(time)
+    return _wrong_type(row) or _unusable_time(row[2]) or _unusable_evidence(row[15])
+
+
+def _wrong_type(row: EntryRow) -> str | None:
+    for index in _TEXT:
+        if row[index].__class__ is not str:
+            return _said(index, row[index], "text")
+    for index in _TEXT_OR_NOTHING:
+        if row[index] is not None and row[index].__class__ is not str:
+            return _said(index, row[index], "text or nothing")
+    for index in _WHOLE_OR_NOTHING:
+        if row[index] is not None and row[index].__class__ is not int:
+            return _said(index, row[index], "a whole number or nothing")
+    if row[10].__class__ not in _FLAG_TYPES or row[10] not in _FLAG_VALUES:
+        return _said(10, row[10], "0, 1 or nothing")
+    return None
+
+
+def _unusable_time(time: object) -> str | None:
+    if isinstance(time, datetime):  # a server's timestamp
+        return None
+    if time.__class__ is not str:
+        return _said(2, time, "a time")
+    assert isinstance(time, str)
+    try:
+        datetime.fromisoformat(time)
+    except ValueError:
+        return _said(2, time, "a time")
+    if len(time) != _STORED_TIME_LENGTH or time[10] != " " or time[19] != ".":
+        return _said(2, time, "a time as the log stores times")
+    return None
+
+
+# Most entries' evidence: no hits, only the text's hash; known valid without parsing it.
+_PLAIN_EVIDENCE = re.compile(r'\{"hits":\[\],"text_sha256":"[0-9a-f]{64}"\}')
+
+
+def _unusable_evidence(evidence: object) -> str | None:
+    if evidence is None or (isinstance(evidence, str) and _PLAIN_EVIDENCE.fullmatch(evidence)):
+        return None
+    try:
+        loaded = json.loads(evidence) if isinstance(evidence, str) else None
+    except ValueError:
+        loaded = None
+    return None if isinstance(loaded, dict) else _said(15, evidence, "a JSON object's text")
+
+
+def _said(index: int, value: object, wanted: str) -> str:
+    shown = repr(value)
+    shown = shown if len(shown) <= 60 else shown[:59] + "…"
+    return f"its {STORED_COLUMNS[index]} holds {shown}, not {wanted}"
 
 
 def _write_csv(out: TextIO, entries: Iterable[EntryRow]) -> None:

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
+from sqlalchemy import event
 
+from moderator import cli as cli_module
 from moderator.stats_queue import span_text
+from moderator.storage import Database
 from tests.moderator.test_cli import GOOD, Cli
 
 
@@ -146,3 +150,30 @@ def test_waits_read_as_people_say_them() -> None:
         "1 d",
         "1 d 1 h",
     ]
+
+
+def test_a_read_only_database_is_counted_without_saving_the_roll_ups(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`stats` refused on a read-only database (its roll-ups write), while saying reading
+    still works. Counted once with the roll-ups saved, then read-only after one more
+    decision: the count past the roll-up comes from the log itself."""
+    assert cli.json("stats", "decisions")["decisions"][0]["total"] == 3
+    assert cli("restore", "2", "--as", "ann")[0] == 0
+    real = cli_module.open_database
+
+    def read_only(*args: Any, **kwargs: Any) -> Database:
+        database = real(*args, **kwargs)
+        event.listen(
+            database.engine, "connect", lambda raw, _: raw.execute("PRAGMA query_only = ON")
+        )
+        database.engine.dispose()
+        return database
+
+    monkeypatch.setattr(cli_module, "open_database", read_only)
+    (day,) = cli.json("stats", "decisions")["decisions"]
+    assert (day["approve"], day["hide"], day["restore"], day["total"]) == (2, 1, 1, 4)
+    assert cli.json("stats", "queue")["queue"]
+    assert cli("approve", "2", "--as", "ann")[2].startswith(
+        "moderator: The database can be read but not written"
+    )

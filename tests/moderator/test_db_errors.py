@@ -3,20 +3,28 @@ whole, the database stays sound, and the message says what happened in plain wor
 
 from __future__ import annotations
 
+import functools
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import OperationalError
 
-from moderator.db_errors import explain_refusal
+from moderator.db_errors import disk_trouble, explain_refusal
 from moderator.domain import Status
 from moderator.importer import ImportAborted, import_paths
 from moderator.log_verify import verify_log
 from moderator.models import Article, Comment, LogEntryRow
 from moderator.services import moderation
 from moderator.storage import Database
-from tests.conftest import add_comments, failing_writes, full_disk, read_only
+from tests.conftest import REPO, add_comments, failing_writes, full_disk, read_only
 
 FULL = "The disk that holds the database is full. Nothing of it was saved."
 
@@ -118,3 +126,136 @@ def test_each_refusal_is_said_plainly(driver: _Refused, opening: str) -> None:
     # The driver's words close it, on one line, without SQLAlchemy's wrapping.
     assert str(driver) in explained
     assert "[SQL:" not in explained
+
+
+# Real faults, not simulated ones: a child process makes a database, then meets a full disk
+# (a small tmpfs filled up), a read-only filesystem (the tmpfs remounted read-only) or its own
+# file-size limit (ulimit -f), and runs commands there; it prints what each one said.
+_CHILD = r"""
+import contextlib, io, json, os, resource, signal, subprocess, sys
+from pathlib import Path
+from moderator import log_verify
+from moderator.cli import main
+
+# The log is checked by helper processes, which must read as the command does.
+log_verify.PARALLEL_FROM = 1
+
+folder, fault = Path(sys.argv[1]), sys.argv[2]
+db = str(folder / "f.db")
+article = folder / "a.txt"
+article.write_text(
+    "T\n\nBody.\n\nComments 3\n" + "".join(
+        f"Thumb reader{n} 1 May 2020, 10:0{n}\n\nComment {n}.\n\n" for n in range(3)
+    ),
+    encoding="utf-8",
+)
+
+def run(*args):
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(["--db", db, *args])
+    return [code, out.getvalue(), err.getvalue()]
+
+assert run("import", str(article), "--no-rules")[0] == 0
+assert run("approve", "1", "--as", "ann")[0] == 0
+if fault == "full":
+    with open(folder / "filler", "wb") as filler:
+        with contextlib.suppress(OSError):
+            while True:
+                filler.write(b"\0" * 65536)
+                filler.flush()
+elif fault == "read-only":
+    subprocess.run(["mount", "-o", "remount,ro", str(folder)], check=True)
+else:
+    # The shell's `ulimit -f 16`: less than the 32 KiB SQLite's -shm file takes.
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (16 * 1024, resource.RLIM_INFINITY))
+said = {
+    "queue": run("queue", "--status", "all"),
+    "verify": run("log", "verify"),
+    "stats": run("stats", "decisions", "--json"),
+    "approve": run("approve", "2", "--as", "ann"),
+}
+print(json.dumps(said))
+"""
+
+
+@functools.cache
+def _mount_namespace() -> list[str] | str:
+    """The command prefix that runs a program with mounts of its own, or why there is none."""
+    unshare = shutil.which("unshare")
+    if unshare is None:
+        return "no unshare(1) here"
+    prefix = [unshare, "--mount"] + ([] if os.geteuid() == 0 else ["--map-root-user"])
+    probe = subprocess.run(  # noqa: S603 - unshare(1) found on PATH, literal arguments
+        [*prefix, "mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", "/mnt"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if probe.returncode != 0:
+        return f"no mount namespace may be made here ({probe.stderr.strip()})"
+    return prefix
+
+
+def _faulty_child(folder: Path, fault: str) -> dict[str, list[Any]]:
+    if fault == "file-size":
+        command = [sys.executable, "-c", _CHILD, str(folder), fault]
+    else:
+        prefix = _mount_namespace()
+        if isinstance(prefix, str):
+            pytest.skip(f"needs a small filesystem of its own: {prefix}")
+        mounting = 'mount -t tmpfs -o size=2m tmpfs "$1" && exec "$0" -c "$2" "$1" "$3"'
+        command = [*prefix, "sh", "-c", mounting, sys.executable, str(folder), _CHILD, fault]
+    done = subprocess.run(  # noqa: S603 - our own interpreter and a literal script
+        command, capture_output=True, text=True, cwd=REPO, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    said: dict[str, list[Any]] = json.loads(done.stdout.splitlines()[-1])
+    return said
+
+
+@pytest.mark.parametrize("fault", ["full", "read-only", "file-size"])
+def test_a_database_that_takes_no_writes_serves_every_read(tmp_path: Path, fault: str) -> None:
+    """On a really full disk, a read-only filesystem, or under a file-size limit smaller than
+    SQLite's -shm file, reading needs no write: the queue, the log's check and the stats
+    answer (the roll-ups they would save are counted without saving)."""
+    folder = tmp_path / "small"
+    folder.mkdir()
+    said = _faulty_child(folder, fault)
+    code, out, err = said["queue"]
+    assert code == 0, err
+    assert "Comment 2." in out
+    code, out, err = said["verify"]
+    assert (code, out[:18]) == (0, "ok: the log holds:"), err
+    code, out, err = said["stats"]
+    assert code == 0, err
+    assert json.loads(out)["decisions"][0]["approve"] == 1
+    assert "not a SQLite database" not in "".join(text for _, _, text in said.values())
+
+
+@pytest.mark.parametrize(
+    ("fault", "words"),
+    [
+        ("full", "The disk holding {db} is full (0 bytes free). Nothing of it was saved. Free"),
+        ("file-size", "would exceed the file-size limit (ulimit -f: 16,384 bytes). Nothing of"),
+        ("read-only", "The database can be read but not written"),
+    ],
+)
+def test_a_refused_write_names_the_full_disk_or_the_size_limit(
+    tmp_path: Path, fault: str, words: str
+) -> None:
+    folder = tmp_path / "small"
+    folder.mkdir()
+    code, _, err = _faulty_child(folder, fault)["approve"]
+    assert code == 1
+    assert words.format(db=folder / "f.db") in err
+    assert "Traceback" not in err
+
+
+def test_disk_trouble_is_named_only_when_the_system_shows_it(tmp_path: Path) -> None:
+    assert disk_trouble(tmp_path / "f.db") is None
+    refused = OperationalError("COMMIT", {}, sqlite3.OperationalError("disk I/O error"))
+    assert explain_refusal(refused, database=tmp_path / "f.db") == (
+        "The database refused it: disk I/O error. Nothing of it was saved."
+    )

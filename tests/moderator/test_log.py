@@ -476,7 +476,7 @@ def test_each_kind_of_tampering_is_named(
         "change a status": "changed without a log entry",
         "toggle an escalation": "changed without a log entry",
         "delete a logged comment": "no longer stored",
-        "rewrite escalations as 2": "wrong type",
+        "rewrite escalations as 2": "its escalated holds 2, not 0, 1 or nothing",
         "forge an entry at the end": "entry",
         "move the head": "head",
         "delete the head": "head record is missing",

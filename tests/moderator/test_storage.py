@@ -7,6 +7,7 @@ import subprocess
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -16,11 +17,13 @@ from sqlalchemy import Connection, text
 
 from moderator import settings
 from moderator.checkpoints import BackgroundCheckpoints
+from moderator.cli import main
 from moderator.formats.modlog import GENESIS, LogEntry, entry_hash
 from moderator.log_verify import verify_log
 from moderator.migrations import HEAD
 from moderator.models import Base, sqlite_datetime_text
 from moderator.storage import (
+    APPLICATION_ID,
     Database,
     DatabaseError,
     _migration_connection,
@@ -209,23 +212,27 @@ def test_a_file_that_is_not_sqlite_is_refused(tmp_path: Path) -> None:
     assert path.read_text(encoding="utf-8") == "just some notes\n" * 100
 
 
-def test_a_database_in_a_read_only_folder_is_named_as_such(
+def test_a_database_that_cannot_be_read_at_all_is_named_as_such(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A database in WAL mode is read through files beside it, which a read-only folder
-    will not take: SQLite says "attempt to write a readonly database" even to a reader."""
+    """Changes waiting in its -wal file, in a folder that takes no writes: SQLite cannot read
+    them without a -shm file, and reading the file alone would miss them."""
     path = tmp_path / "moderator.sqlite3"
     open_database(str(path)).close()
+    path.with_name(path.name + "-wal").write_bytes(b"changes")
+    real = sqlite3.connect
 
-    def read_only(*_args: object, **_kwargs: object) -> sqlite3.Connection:
-        raise sqlite3.OperationalError("attempt to write a readonly database")
+    def read_only(*args: Any, **kwargs: Any) -> sqlite3.Connection:
+        if "mode=ro" in str(args[0]):
+            raise sqlite3.OperationalError("attempt to write a readonly database")
+        return real(*args, **kwargs)
 
     monkeypatch.setattr("moderator.storage.sqlite3.connect", read_only)
     with pytest.raises(DatabaseError) as refused:
         open_database(str(path))
     assert str(refused.value).startswith(
-        f"{path} cannot be opened: it (or its folder) is read-only, and Moderator writes every"
-        " decision to it."
+        f"{path} cannot be read: it (or its folder) takes no writes, and changes to it wait in"
+        " a file beside it"
     )
     assert "not a SQLite database" not in str(refused.value)
 
@@ -484,3 +491,139 @@ def test_background_checkpoints_are_for_sqlite_files_only() -> None:
             BackgroundCheckpoints(engine)
     finally:
         engine.dispose()
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {path.name: path.read_bytes() for path in sorted(folder.iterdir())}
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["queue"],
+        ["articles"],
+        ["show", "1"],
+        ["thread", "1"],
+        ["log", "verify"],
+        ["log", "head"],
+        ["log", "export", "--format", "jsonl", "--out", "-"],
+        ["decisions", "export", "--format", "jsonl", "--out", "-"],
+        ["stats", "decisions"],
+        ["rank", "status"],
+        ["approve", "1"],
+        ["rules", "run"],
+    ],
+)
+def test_a_command_on_a_path_with_no_database_refuses_and_creates_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], command: list[str]
+) -> None:
+    """A mistyped --db made the folders and an empty database, which `log verify` then
+    called "ok: 0 entries"."""
+    path = tmp_path / "typo" / "moderator.sqlite3"
+    assert main(["--db", str(path), *command]) == 1
+    err = capsys.readouterr().err
+    assert err == (
+        f"moderator: no database at {path} (a database is created by the window's first start,"
+        " `moderator import` or `moderator init`)\n"
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_empty_file_is_no_database_to_read_and_stays_empty(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "moderator.sqlite3"
+    path.touch()
+    assert main(["--db", str(path), "log", "verify"]) == 1
+    assert "no database at" in capsys.readouterr().err
+    assert _files(tmp_path) == {"moderator.sqlite3": b""}
+
+
+def test_init_creates_the_database_that_other_commands_then_read(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "new" / "moderator.sqlite3"
+    assert main(["--db", str(path), "init"]) == 0
+    assert capsys.readouterr().out == f"{path}: a Moderator database, created\n"
+    assert main(["--db", str(path), "init"]) == 0
+    assert capsys.readouterr().out == f"{path}: a Moderator database, ready\n"
+    assert main(["--db", str(path), "log", "verify"]) == 0
+    assert capsys.readouterr().out.startswith("ok: the log holds: 0 entries")
+
+
+def _mark(path: Path) -> int:
+    raw = sqlite3.connect(path)
+    try:
+        return int(raw.execute("PRAGMA application_id").fetchone()[0])
+    finally:
+        raw.close()
+
+
+def test_a_new_database_carries_moderator_s_mark(tmp_path: Path) -> None:
+    path = tmp_path / "db.sqlite3"
+    open_database(str(path)).close()
+    assert _mark(path) == APPLICATION_ID == int.from_bytes(b"MdRt", "big")
+
+
+@pytest.mark.parametrize("revision", ["0004", HEAD])
+def test_a_database_made_before_the_mark_is_marked_when_opened(
+    tmp_path: Path, revision: str
+) -> None:
+    path = tmp_path / "old.sqlite3"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine, revision)
+    engine.dispose()
+    assert _mark(path) == 0
+    open_database(str(path)).close()
+    assert _mark(path) == APPLICATION_ID
+
+
+def _other_program_s(path: Path, *, mark: int = 0, revision: str = "0001") -> Path:
+    """Another application's database, made with Alembic too (rollback journal, as most)."""
+    raw = sqlite3.connect(path)
+    raw.execute("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL PRIMARY KEY)")
+    raw.execute("INSERT INTO alembic_version VALUES (?)", (revision,))
+    raw.execute("CREATE TABLE invoice (id INTEGER PRIMARY KEY, total REAL)")
+    raw.execute(f"PRAGMA application_id = {mark}")
+    raw.commit()
+    raw.close()
+    return path
+
+
+@pytest.mark.parametrize(
+    ("mark", "revision", "words"),
+    [
+        (0, "0001", "has a schema version ('0001') but not Moderator's tables"),
+        (0, "0013", "has a schema version ('0013') but not Moderator's tables"),
+        (0x12345678, "0001", "is another program's database (its mark is 0x12345678"),
+    ],
+)
+def test_another_program_s_database_is_refused_untouched(
+    tmp_path: Path, mark: int, revision: str, words: str
+) -> None:
+    """Another application's Alembic database with a revision named 0001 was upgraded:
+    switched to WAL, a backup left beside it, and a raw SQL error shown."""
+    path = _other_program_s(tmp_path / "other.sqlite3", mark=mark, revision=revision)
+    before = _files(tmp_path)
+    with pytest.raises(DatabaseError) as refused:
+        open_database(str(path))
+    assert words in str(refused.value)
+    assert "nothing was changed" in str(refused.value)
+    assert _files(tmp_path) == before
+
+
+def test_a_database_of_ours_with_another_mark_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "db.sqlite3"
+    open_database(str(path)).close()
+    raw = sqlite3.connect(path)
+    raw.execute("PRAGMA application_id = 7")
+    raw.commit()
+    raw.close()
+    with pytest.raises(DatabaseError, match="another program's database"):
+        open_database(str(path))
+
+
+def test_probing_another_program_s_database_refuses_it(tmp_path: Path) -> None:
+    path = _other_program_s(tmp_path / "other.sqlite3")
+    with pytest.raises(DatabaseError, match="not Moderator's tables"):
+        probe_database(str(path))
