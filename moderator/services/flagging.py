@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from moderator.batching import chunked
 from moderator.bulk import insert_many
-from moderator.domain import ReasonCode, Severity, Status
+from moderator.domain import ActionKind, ReasonCode, Severity, Status
 from moderator.models import (
     NOT_FLAGGED,
     Article,
@@ -518,8 +518,52 @@ def store_new_hits(
         checked=len(checked.results),
         flagged=tuple(comment_id for comment_id, hits in checked.results if hits),
         hits=len(rows),
-        hidden=_hide_pending(session, to_hide, rule_set.version),
+        hidden=_hide_new(session, to_hide, checked, rule_set=rule_set, article_id=article_id),
     )
+
+
+def _hide_new(
+    session: Session,
+    to_hide: Mapping[int, Hit],
+    checked: Checked,
+    *,
+    rule_set: RuleSet,
+    article_id: int,
+) -> tuple[int, ...]:
+    """Take down comments an import has just stored, logged as :func:`_hide_pending` logs it.
+
+    They are pending, not escalated, and their article is not locked (an import adds nothing
+    to a locked one), so there is nothing to load back and check: loading each as an object,
+    re-reading its flags and re-deriving its evidence cost most of a file's write lock.
+    """
+    if not to_hide:
+        return ()
+    ids = sorted(to_hide)
+    entries = [
+        NewEntry(
+            str(ActionKind.HIDE),
+            comment_id=comment_id,
+            article_id=article_id,
+            from_status=str(Status.PENDING),
+            to_status=str(Status.HIDDEN),
+            escalated=False,
+            reason=str(ReasonCode.OTHER),
+            note=_note(to_hide[comment_id]).strip(),
+            evidence=checked.evidence[comment_id],
+        )
+        for comment_id in ids
+    ]
+    seqs = append(session, Actor.rules(rule_set.version), entries)
+    # Logged first, then moved, each naming its entry: what a team's server checks.
+    session.execute(
+        update(Comment),
+        [
+            {"id": comment_id, "status": Status.HIDDEN, "version": seq}
+            for comment_id, seq in zip(ids, seqs, strict=True)
+        ],
+        execution_options={"synchronize_session": False},
+    )
+    return tuple(ids)
 
 
 def flag_comments(session: Session, rule_set: RuleSet, ids: Sequence[int]) -> FlagChange:
