@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import sqlite3
 from pathlib import Path
@@ -324,3 +325,23 @@ def test_checked_ahead_an_import_stores_and_logs_what_checking_under_the_lock_do
             database.close()
     assert stored["ahead"] == stored["under the lock"]
 
+
+def test_the_collector_rests_while_a_file_is_checked_and_stored_and_only_then(
+    database: Database, tmp_path: Path, campaign_rules: RuleSet
+) -> None:
+    path = _campaign_file(tmp_path / "a.txt", "Levy", ("ann", "bob"))
+    broken = tmp_path / "b.txt"
+    broken.write_text("only a title\n", encoding="utf-8")
+    during: list[bool] = []
+    real = importer.check_new
+
+    def spy(session: Session, rule_set: RuleSet, comments: list[CommentSnapshot]) -> object:
+        during.append(gc.isenabled())
+        return real(session, rule_set, comments)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(importer, "check_new", spy)
+        report = import_paths(database, [path, broken], rules=campaign_rules, actor="ed")
+    assert during == [False]
+    assert report.added == 3
+    assert gc.isenabled()
