@@ -428,9 +428,11 @@ def scorer_for(session: Session, rule_set: RuleSet, history: AuthorHistory) -> H
 
 @dataclass(frozen=True, slots=True)
 class Checked:
-    """Rule results for comments about to be stored, worked out before the write: each
-    comment's hits (by its reserved id), and the evidence its ``flag`` entry will carry."""
+    """Rule results for comments about to be stored, worked out before the write: how many
+    were checked, the hits of each one hit (by its reserved id), and the evidence its
+    ``flag`` entry will carry. (Only those hit: a million empty results cost 100 MB.)"""
 
+    checked: int
     results: list[tuple[int, list[Hit]]]
     evidence: dict[int, str]
 
@@ -453,8 +455,8 @@ def check_new(session: Session, rule_set: RuleSet, comments: Sequence[CommentSna
     found: dict[int, str] = {}
     for comment, hits in engine.check_all(comments):
         assert comment.id is not None, "check_new needs the comments' reserved ids"
-        results.append((comment.id, hits))
         if hits:
+            results.append((comment.id, hits))
             found[comment.id] = evidence(
                 comment.body,
                 [
@@ -462,7 +464,7 @@ def check_new(session: Session, rule_set: RuleSet, comments: Sequence[CommentSna
                     for hit in hits
                 ],
             )
-    return Checked(results, found)
+    return Checked(len(comments), results, found)
 
 
 def store_new_hits(
@@ -487,7 +489,7 @@ def store_new_hits(
         for hit in hits
     ]
     insert_many(session, Base.metadata.tables[Flag.__tablename__], rows)
-    _set_urgency(session, [(cid, hits) for cid, hits in checked.results if hits])
+    _set_urgency(session, checked.results)
     _log_rule_set(session, rule_set)
     pending = str(Status.PENDING)
     append(
@@ -504,8 +506,7 @@ def store_new_hits(
                 evidence=checked.evidence[comment_id],
             )
             # In id order, as store_hits logs them.
-            for comment_id, hits in sorted(checked.results, key=lambda result: result[0])
-            if hits
+            for comment_id, _ in sorted(checked.results, key=lambda result: result[0])
         ],
     )
     to_hide = {
@@ -515,8 +516,8 @@ def store_new_hits(
     }
     return FlagChange(
         rule_set_version=rule_set.version,
-        checked=len(checked.results),
-        flagged=tuple(comment_id for comment_id, hits in checked.results if hits),
+        checked=checked.checked,
+        flagged=tuple(comment_id for comment_id, _ in checked.results),
         hits=len(rows),
         hidden=_hide_new(session, to_hide, checked, rule_set=rule_set, article_id=article_id),
     )
