@@ -76,8 +76,8 @@ TARGET_WAIT = 2.0
 DECIDE_EVERY = 0.1
 # Decisions in the reference run, with nothing else going on.
 REFERENCE_DECISIONS = 50
-# Pending comments of the other article the desk decides on.
-DESK_POOL = 3_000
+# Comments of the other article the desk goes round, deciding and sending back.
+DESK_POOL = 1_000
 # How long the import may take, at most, before the run gives up on it.
 WAIT_SECONDS = 3_600
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
@@ -176,31 +176,40 @@ def prepare(db_path: Path, folder: Path, *, seed: int, data_dir: Path = SHARED_D
         database.close()
 
 
-def desk(db_path: Path, decisions: int, stop: Event | None, results: Connection) -> None:
-    """Decide one pending comment every DECIDE_EVERY seconds (``decisions`` of them, or until
-    ``stop``); send each decision's wait back, in seconds."""
+def desk(db_path: Path, decisions: int | None, stop: Event | None, results: Connection) -> None:
+    """Decide on a comment of the desk's article every DECIDE_EVERY seconds (``decisions``
+    times, or until ``stop``); send each decision's wait back, in seconds.
+
+    It goes round its comments: approving or hiding each pending one, and sending it back to
+    pending (its own decision) the next time round, so it can go on for as long as the
+    import takes."""
     database = open_database(str(db_path))
     waits: list[float] = []
     try:
         with database.session() as session:
-            pending = list(
+            pool = list(
                 session.scalars(
                     select(Comment.id).where(Comment.status == Status.PENDING).order_by(Comment.id)
                 )
             )[:DESK_POOL]
+        decided: set[int] = set()
         results.send("ready")
         following = time.perf_counter()
-        for number, comment_id in enumerate(pending):
-            if number >= decisions or (stop is not None and stop.is_set()):
+        for number in itertools.count():
+            if number == decisions or (stop is not None and stop.is_set()):
                 break
+            comment_id = pool[number % len(pool)]
             asked = time.perf_counter()
             with database.transaction() as session:
                 profile = moderation.ensure_profile(session, "desk")
-                if number % 2:
+                if comment_id in decided:
+                    moderation.restore(session, [comment_id], actor=profile)
+                elif number % 2:
                     moderation.hide(session, [comment_id], actor=profile, reason=ReasonCode.SPAM)
                 else:
                     moderation.approve(session, [comment_id], actor=profile)
             waits.append(time.perf_counter() - asked)
+            decided ^= {comment_id}
             following += DECIDE_EVERY
             time.sleep(max(0.0, following - time.perf_counter()))
     finally:
@@ -283,7 +292,7 @@ def reference_waits(db_path: Path, decisions: int = REFERENCE_DECISIONS) -> list
 def run_with_import(db_path: Path, path: Path) -> tuple[list[float], ImportFigures]:
     """The desk's waits while the file is imported, and the import's own figures."""
     stop = multiprocessing.get_context("spawn").Event()
-    deciding, desk_pipe = _start(desk, db_path, DESK_POOL, stop)
+    deciding, desk_pipe = _start(desk, db_path, None, stop)
     _receive(deciding, desk_pipe, "the desk")
     importing, import_pipe = _start(import_file, db_path, path)
     try:
