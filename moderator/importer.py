@@ -254,6 +254,7 @@ def _store_scraped(
             fingerprints=parsed.fingerprints,
             actor=Actor.of(ensure_profile(session, actor)),
             reserved=None if checked is None else checked[0],
+            urgency=None if checked is None else checked[1].urgency(),
         )
         if rules is not None and change.added_fingerprints:
             if change.reserved and checked is not None:

@@ -206,12 +206,16 @@ def _log_rule_set(session: Session, rule_set: RuleSet) -> None:
 _URGENCY = {Severity.HIGH: 0, Severity.MEDIUM: 1, Severity.LOW: 2}
 
 
+def urgency_of(hits: Iterable[Hit]) -> int:
+    """A comment's urgency, from its hits."""
+    return min((_URGENCY[hit.severity] for hit in hits), default=NOT_FLAGGED)
+
+
 def _set_urgency(session: Session, results: Sequence[tuple[int, Sequence[Hit]]]) -> None:
     """Keep each checked comment's urgency (the queue's order by severity) with its flags."""
     by_urgency: dict[int, list[int]] = {}
     for comment_id, hits in results:
-        urgency = min((_URGENCY[hit.severity] for hit in hits), default=NOT_FLAGGED)
-        by_urgency.setdefault(urgency, []).append(comment_id)
+        by_urgency.setdefault(urgency_of(hits), []).append(comment_id)
     for urgency, ids in by_urgency.items():
         for chunk in chunked(ids):
             # Only rows that change: most comments checked keep their urgency (all new ones
@@ -436,6 +440,11 @@ class Checked:
     results: list[tuple[int, list[Hit]]]
     evidence: dict[int, str]
 
+    def urgency(self) -> dict[int, int]:
+        """The urgency of each comment hit, by id (the others' is NOT_FLAGGED): to store
+        with the comments, rather than update them with it after."""
+        return {comment_id: urgency_of(hits) for comment_id, hits in self.results}
+
 
 def check_new(session: Session, rule_set: RuleSet, comments: Sequence[CommentSnapshot]) -> Checked:
     """Run the rule set over comments not stored yet (ids reserved), reading their authors'
@@ -471,8 +480,9 @@ def store_new_hits(
     session: Session, checked: Checked, *, rule_set: RuleSet, article_id: int
 ) -> FlagChange:
     """Store what :func:`check_new` found, once its comments are stored (pending, with no
-    flags: what an import just added), in the caller's unit of work: as store_hits would,
-    without reading back what an import has just written."""
+    flags, and with their urgency: what an import just added, given ``checked.urgency()``),
+    in the caller's unit of work: as store_hits would, without reading back what an import
+    has just written."""
     lock_log(session)
     now = utc_now()
     rows = [
@@ -489,7 +499,6 @@ def store_new_hits(
         for hit in hits
     ]
     insert_many(session, Base.metadata.tables[Flag.__tablename__], rows)
-    _set_urgency(session, checked.results)
     _log_rule_set(session, rule_set)
     pending = str(Status.PENDING)
     append(

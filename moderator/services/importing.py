@@ -22,7 +22,7 @@ from moderator.formats.modlog import (
     evidence_text,
 )
 from moderator.formats.records import IncomingArticle, IncomingComment
-from moderator.models import Article, Author, Base, Comment, utc_now
+from moderator.models import NOT_FLAGGED, Article, Author, Base, Comment, utc_now
 from moderator.services.changes import ImportChange
 from moderator.services.history import Actor, NewEntry, append, lock_log
 
@@ -57,6 +57,7 @@ def import_article(
     fingerprints: list[str] | None = None,
     actor: Actor = UNNAMED_IMPORTER,
     reserved: Reservation | None = None,
+    urgency: Mapping[int, int] | None = None,
 ) -> ImportChange:
     """Add the article (or find it again) and the comments not yet stored, and log the import
     under ``actor``.
@@ -69,7 +70,8 @@ def import_article(
     the import's entry says so.
 
     ``reserved`` (from :func:`reserve_ids`, read before this unit of work) gives the new
-    comments the ids the rules saw; ``ImportChange.reserved`` says whether it could.
+    comments the ids the rules saw; ``ImportChange.reserved`` says whether it could. Then
+    ``urgency`` (by reserved id; NOT_FLAGGED if absent) is stored with them.
     """
     now = utc_now()
     # The log first, then rows: the order every writer locks in (see history.lock_log).
@@ -132,7 +134,9 @@ def import_article(
         if used:
             assert reserved is not None
             for row in rows:
-                row["id"] = reserved.ids[str(row["fingerprint"])]
+                row["id"] = comment_id = reserved.ids[str(row["fingerprint"])]
+                if urgency is not None:
+                    row["urgency"] = urgency.get(comment_id, NOT_FLAGGED)
         insert_many(session, table, rows)
     recorded = _recorded(
         session,
