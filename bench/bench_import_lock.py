@@ -363,13 +363,13 @@ def main(argv: Sequence[str] | None = None, *, results_path: Path = RESULTS) -> 
                 "desk's longest wait",
                 f"{longest:.3f} s",
                 f"{max(reference):.3f} s",
-                f"{longest / max(reference):.0f}x",
+                f"{longest / max(reference):.1f}x",
             ),
             (
                 "desk's p99 wait",
                 f"{percentile(waits, 0.99):.3f} s",
                 f"{percentile(reference, 0.99):.3f} s",
-                f"{percentile(waits, 0.99) / percentile(reference, 0.99):.0f}x",
+                f"{percentile(waits, 0.99) / percentile(reference, 0.99):.1f}x",
             ),
             ("import, end to end", f"{figures.seconds:.1f} s", "", ""),
             (
