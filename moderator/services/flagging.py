@@ -544,7 +544,7 @@ def _hide_new(
 
     They are pending, not escalated, and their article is not locked (an import adds nothing
     to a locked one), so there is nothing to load back and check: loading each as an object,
-    re-reading its flags and re-deriving its evidence cost most of a file's write lock.
+    re-reading its flags and re-deriving its evidence was a fifth of a file's write lock.
     """
     if not to_hide:
         return ()
