@@ -22,11 +22,13 @@ from moderator.formats.modlog import (
     evidence_text,
 )
 from moderator.formats.records import IncomingArticle, IncomingComment
-from moderator.models import Article, Author, Base, Comment, utc_now
+from moderator.models import NOT_FLAGGED, Article, Author, Base, Comment, utc_now
 from moderator.services.changes import ImportChange
 from moderator.services.history import Actor, NewEntry, append, lock_log
 
 IMPORT_ACTION = "import"
+# Comments inserted per statement (one transaction still): their rows are made a slice at a time.
+INSERT_CHUNK = 10_000
 # Who an import is logged under when its caller names nobody (a script, a test).
 UNNAMED_IMPORTER = Actor(SYSTEM, SYSTEM)
 
@@ -55,6 +57,7 @@ def import_article(
     fingerprints: list[str] | None = None,
     actor: Actor = UNNAMED_IMPORTER,
     reserved: Reservation | None = None,
+    urgency: Mapping[int, int] | None = None,
 ) -> ImportChange:
     """Add the article (or find it again) and the comments not yet stored, and log the import
     under ``actor``.
@@ -67,7 +70,8 @@ def import_article(
     the import's entry says so.
 
     ``reserved`` (from :func:`reserve_ids`, read before this unit of work) gives the new
-    comments the ids the rules saw; ``ImportChange.reserved`` says whether it could.
+    comments the ids the rules saw; ``ImportChange.reserved`` says whether it could. Then
+    ``urgency`` (by reserved id; NOT_FLAGGED if absent) is stored with them.
     """
     now = utc_now()
     # The log first, then rows: the order every writer locks in (see history.lock_log).
@@ -98,45 +102,51 @@ def import_article(
 
     by_print = dict(zip(prints, incoming.comments, strict=True))
     stored_order = sorted(stored, key=lambda fingerprint: stored[fingerprint][1:])
-    rows = []
+    new: list[tuple[str, int]] = []  # (fingerprint, position) of each comment to add
     moved = []
     for position, fingerprint in enumerate(_merged_order(stored_order, prints), start=1):
         if fingerprint in stored:
             comment_id, old_position, _ = stored[fingerprint]
             if old_position != position:
                 moved.append({"id": comment_id, "position": position})
-            continue
-        comment = by_print[fingerprint]
-        rows.append(
+        else:
+            new.append((fingerprint, position))
+    added = [fingerprint for fingerprint, _ in new]
+    used = reserved is not None and reserved.still_free(session, added)
+    table = Base.metadata.tables[Comment.__tablename__]
+    # A slice at a time: a million comments' rows, held at once, would cost gigabytes.
+    for chunk in chunked(new, INSERT_CHUNK):
+        rows: list[dict[str, object]] = [
             {
                 "article_id": article.id,
                 "position": position,
-                "author_id": author_ids[comment.author],
-                "posted_at": comment.posted_at,
-                "body": comment.body,
+                "author_id": author_ids[by_print[fingerprint].author],
+                "posted_at": by_print[fingerprint].posted_at,
+                "body": by_print[fingerprint].body,
                 "status": Status.PENDING,
                 "escalated": False,
-                "external_id": comment.external_id,
+                "external_id": by_print[fingerprint].external_id,
                 "fingerprint": fingerprint,
                 "imported_at": now,
             }
-        )
-    used = reserved is not None and reserved.still_free(
-        session, [str(r["fingerprint"]) for r in rows]
-    )
-    if used:
-        assert reserved is not None
-        for row in rows:
-            row["id"] = reserved.ids[str(row["fingerprint"])]
-    if rows:
-        insert_many(session, Base.metadata.tables[Comment.__tablename__], rows)
-    added = {str(row["fingerprint"]): by_print[str(row["fingerprint"])] for row in rows}
+            for fingerprint, position in chunk
+        ]
+        if used:
+            assert reserved is not None
+            for row in rows:
+                row["id"] = comment_id = reserved.ids[str(row["fingerprint"])]
+                if urgency is not None:
+                    row["urgency"] = urgency.get(comment_id, NOT_FLAGGED)
+        insert_many(session, table, rows)
     recorded = _recorded(
-        session, article.id, added, known=reserved.ids if used and reserved else None
+        session,
+        article.id,
+        [(fingerprint, by_print[fingerprint]) for fingerprint in added],
+        known=reserved.ids if used and reserved else None,
     )
     if moved:
         session.execute(update(Comment), moved)
-    already = len(incoming.comments) - len(rows)
+    already = len(incoming.comments) - len(added)
     append(
         session,
         actor,
@@ -144,13 +154,13 @@ def import_article(
             NewEntry(
                 IMPORT_ACTION,
                 article_id=article.id,
-                note=f"{len(rows)} comments added, {already} already present"
+                note=f"{len(added)} comments added, {already} already present"
                 + (" (new article)" if created else ""),
                 evidence=evidence_text(
                     {
                         "source": incoming.source,
                         "article_sha256": digest,
-                        "added": len(rows),
+                        "added": len(added),
                         "already_present": already,
                         COMMENT_RECORD: recorded,
                     }
@@ -164,10 +174,10 @@ def import_article(
         title=article.title,
         source=incoming.source,
         created=created,
-        added=len(rows),
+        added=len(added),
         already_present=already,
         warnings=incoming.warnings,
-        added_fingerprints=tuple(str(row["fingerprint"]) for row in rows),
+        added_fingerprints=tuple(added),
         reserved=used,
     )
 
@@ -274,17 +284,18 @@ def _import_into_locked(
 def _recorded(
     session: Session,
     article_id: int,
-    added: dict[str, IncomingComment],
+    added: Sequence[tuple[str, IncomingComment]],
     *,
     known: Mapping[str, int] | None = None,
 ) -> dict[str, object]:
     """What the import entry records of the comments just added (by fingerprint), so that
     `log verify` can tell each one's text, author and article from what was imported."""
-    ids = _ids_by_print(session, article_id, list(added)) if known is None else known
+    if known is None:
+        known = _ids_by_print(session, article_id, [fingerprint for fingerprint, _ in added])
     return comment_record(
         [
-            (ids[fingerprint], comment_digest(ids[fingerprint], article_id, c.author, c.body))
-            for fingerprint, c in added.items()
+            (known[fingerprint], comment_digest(known[fingerprint], article_id, c.author, c.body))
+            for fingerprint, c in added
         ]
     )
 
