@@ -192,6 +192,15 @@ def _export_shapes() -> dict[str, Shape]:
         "nested JSON": lambda n: _fill(b"[", n) + b"\n",
         "one long line": lambda n: b'{"seq": 1, "note": "' + _fill(b"a", n) + b'"}\n',
         "many broken lines": lambda n: _fill(b'{"seq": 1}\n', n),
+        "an entry nested deep": lambda n: (
+            b'{"seq":' + _fill(b"[", n) + b',"hash":"' + b"0" * 64 + b'"}\n'
+        ),
+        "a JSON chain record nested deep": lambda n: (
+            b'{"entries":[\n],\n"chain":' + _fill(b"[", n) + b"}\n"
+        ),
+        "a JSON entries array never closed": lambda n: (
+            b'{"entries":[\n' + _fill(b'{"seq":1,"hash":"' + b"0" * 64 + b'"},\n', n)
+        ),
     }
 
 

@@ -144,6 +144,10 @@ def read_anchor(path: Path) -> Anchor:
         raise AnchorError(f"{path}: {error.strerror or error}") from None
     except (ValueError, UnicodeDecodeError) as error:
         raise AnchorError(f"{path} is not a log head written by Moderator ({error})") from None
+    except RecursionError:
+        raise AnchorError(
+            f"{path} is not a log head written by Moderator (nested too deep)"
+        ) from None
     if not isinstance(loaded, dict) or loaded.get("format") != FORMAT:
         raise AnchorError(f"{path} is not a log head written by Moderator")
     seq, digest = loaded.get("seq"), loaded.get("hash")

@@ -110,6 +110,15 @@ _SELECTED = ("actor", "action", "reason", "article_id", "comment_id")
 _TIMES = ("since", "until")
 
 
+def _json(text: str) -> Any:
+    """``text`` parsed; JSON nested past the parser's depth is a ValueError like any other
+    fault, not the RecursionError json raises."""
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise ValueError("nested too deep") from None
+
+
 def _moment(value: object) -> datetime | None:
     if value is None:
         return None
@@ -164,7 +173,7 @@ class _Checker:
             raise self.fail(line, "not a log entry (no hash at its end)")
         claimed = tail.group(1)
         try:
-            entry = entry_from_object(json.loads(text))
+            entry = entry_from_object(_json(text))
         except ValueError as error:  # JSONDecodeError is one
             raise self.fail(line, f"not a log entry: {error}") from None
         # Exports escape line separators and hidden characters the signed text has as
@@ -204,7 +213,7 @@ class _Checker:
 
     def _chain_record(self, line: int, text: str) -> dict[str, Any]:
         try:
-            chain = json.loads(text)["chain"]
+            chain = _json(text)["chain"]
             if not isinstance(chain, dict):
                 raise TypeError("not an object")
             head_seq, head_hash = int(chain["head_seq"]), str(chain["head_hash"])

@@ -469,3 +469,21 @@ def test_csv_quotes_cells_a_semicolon_locale_would_split() -> None:
     out = io.StringIO()
     write_log(out, [entry.as_row()], log_format=LogFormat.CSV, summary=_summary)
     assert '"a;\'=1+1\tb"' in out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("written", "said"),
+    [
+        ('{"entries":[\n],\n"chain":' + "[" * 100_000 + "}\n", "nested too deep"),
+        ('{"seq":' + "[" * 100_000 + ',"hash":"' + "0" * 64 + '"}\n', "nested too deep"),
+    ],
+    ids=["chain record", "entry"],
+)
+def test_json_nested_past_the_parsers_depth_is_refused_at_its_line(
+    tmp_path: Path, written: str, said: str
+) -> None:
+    # json gave up with RecursionError, which reached `log verify --file` as a traceback.
+    path = tmp_path / "deep.json"
+    path.write_text(written, encoding="utf-8")
+    with pytest.raises(FormatError, match=said):
+        verify_export(path)
