@@ -21,6 +21,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from moderator.formats import json_read
 from moderator.formats.modlog import GENESIS, time_text
 from moderator.log_queries import read_head
 from moderator.models import LogEntryRow, utc_now
@@ -139,7 +140,7 @@ def save_head_if_chosen(database: Database) -> Path | None:
 def read_anchor(path: Path) -> Anchor:
     """The anchor in ``path``; AnchorError if it is not one."""
     try:
-        loaded = json.loads(path.read_text(encoding="utf-8"))
+        loaded = json_read.loads(path.read_text(encoding="utf-8"))
     except OSError as error:
         raise AnchorError(f"{path}: {error.strerror or error}") from None
     except (ValueError, UnicodeDecodeError) as error:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -14,6 +13,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from moderator.domain import Role
+from moderator.formats import json_read
 from moderator.formats.modlog import (
     COMMENT_DIGEST_LENGTH,
     COMMENT_RECORD,
@@ -141,7 +141,7 @@ def _imports(
     )
     for seq, article_id, created_at, evidence in _rows(connection, query):
         try:
-            loaded = json.loads(evidence) if evidence else {}
+            loaded = json_read.loads(evidence) if evidence else {}
             if not isinstance(loaded, dict):
                 raise ValueError("not an object")
             if COMMENT_RECORD in loaded:
@@ -386,7 +386,7 @@ def _unimported(
 
 def _evidence(text: str | None) -> dict[str, Any]:
     try:
-        loaded = json.loads(text) if text else {}
+        loaded = json_read.loads(text) if text else {}
     except ValueError:
         return {}
     return loaded if isinstance(loaded, dict) else {}
@@ -514,8 +514,8 @@ _Hits = frozenset[tuple[str, str, tuple[tuple[int, int], ...]]]
 def _hits(items: Sequence[tuple[Any, Any, Any]]) -> _Hits:
     found = set()
     for rule, severity, spans in items:
-        loaded = json.loads(spans) if isinstance(spans, str) else spans
         try:
+            loaded = json_read.loads(spans) if isinstance(spans, str) else spans
             found.add(
                 (str(rule), str(severity), tuple((int(s[0]), int(s[1])) for s in loaded or ()))
             )

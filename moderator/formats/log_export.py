@@ -8,7 +8,6 @@ sheet stays a plain table.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -17,6 +16,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, TextIO
 
+from moderator.formats import json_read
 from moderator.formats.inert import json_inert, json_text, neutralised
 from moderator.formats.modlog import FIELDS, json_line_of_row, time_text
 
@@ -241,7 +241,7 @@ def _unusable_evidence(evidence: object) -> str | None:
     if evidence is None or (isinstance(evidence, str) and _PLAIN_EVIDENCE.fullmatch(evidence)):
         return None
     try:
-        loaded = json.loads(evidence) if isinstance(evidence, str) else None
+        loaded = json_read.loads(evidence) if isinstance(evidence, str) else None
     except ValueError:
         loaded = None
     return None if isinstance(loaded, dict) else _said(15, evidence, "a JSON object's text")
@@ -329,7 +329,10 @@ def _evidence_cells(evidence: str | None) -> tuple[str, str]:
         return "", ""
     if evidence.startswith(_NO_HITS) and len(evidence) == len(_NO_HITS) + 66:
         return "", evidence[len(_NO_HITS) : -2]  # most entries: no JSON to parse
-    loaded = json.loads(evidence)
+    try:
+        loaded = json_read.loads(evidence)
+    except ValueError:
+        return "", ""  # `log verify` names the entry
     if not isinstance(loaded, dict):
         return "", ""  # not as the log writes evidence: `log verify` names the entry
     return neutralised(hits_summary(loaded)), str(loaded.get("text_sha256", ""))

@@ -11,7 +11,6 @@ an honest one by itself: only a head kept elsewhere (``log head``) can, given as
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from moderator.formats import json_read
 from moderator.formats.errors import FormatError
 from moderator.formats.inert import json_plain
 from moderator.formats.modlog import (
@@ -110,15 +110,6 @@ _SELECTED = ("actor", "action", "reason", "article_id", "comment_id")
 _TIMES = ("since", "until")
 
 
-def _json(text: str) -> Any:
-    """``text`` parsed; JSON nested past the parser's depth is a ValueError like any other
-    fault, not the RecursionError json raises."""
-    try:
-        return json.loads(text)
-    except RecursionError:
-        raise ValueError("nested too deep") from None
-
-
 def _moment(value: object) -> datetime | None:
     if value is None:
         return None
@@ -173,7 +164,7 @@ class _Checker:
             raise self.fail(line, "not a log entry (no hash at its end)")
         claimed = tail.group(1)
         try:
-            entry = entry_from_object(_json(text))
+            entry = entry_from_object(json_read.loads(text))
         except ValueError as error:  # JSONDecodeError is one
             raise self.fail(line, f"not a log entry: {error}") from None
         # Exports escape line separators and hidden characters the signed text has as
@@ -213,7 +204,7 @@ class _Checker:
 
     def _chain_record(self, line: int, text: str) -> dict[str, Any]:
         try:
-            chain = _json(text)["chain"]
+            chain = json_read.loads(text)["chain"]
             if not isinstance(chain, dict):
                 raise TypeError("not an object")
             head_seq, head_hash = int(chain["head_seq"]), str(chain["head_hash"])

@@ -77,6 +77,8 @@ ENTRY_VALUES = [
     ("evidence", "'garbage'", "its evidence holds 'garbage', not a JSON object's text"),
     ("evidence", "'{not json'", "its evidence holds '{not json', not a JSON object's text"),
     ("evidence", "x'00ff'", "its evidence holds b'\\x00\\xff', not a JSON object's text"),
+    # json gave up on this with RecursionError: a traceback from every export.
+    ("evidence", "'" + "[" * 100_000 + "'", "its evidence holds '[[[[[[[[[[["),
 ]
 
 
