@@ -34,7 +34,8 @@ _OPEN_FLAGS = (
     | getattr(os, "O_BINARY", 0)
 )
 
-PlatformReader = Callable[[Path, ReadSummary], Iterator[IncomingArticle]]
+# read_wxr or read_disqus: they open the file through the opener they are given.
+PlatformReader = Callable[..., Iterator[IncomingArticle]]
 
 
 def expand_paths(paths: Iterable[Path]) -> Iterator[Path]:
@@ -103,9 +104,8 @@ def read_platform(
     """``read`` (``read_wxr``, ``read_disqus``) over ``path``: the file checked again as it is
     reached, and a file that vanished or failed meanwhile a :class:`FormatError` naming it."""
     shown = path_text(path)
-    open_checked(path).close()
     try:
-        yield from read(path, summary)
+        yield from read(path, summary, opener=open_checked)
     except OSError as error:
         raise FormatError(shown, 0, plain_reason(error)) from None
 

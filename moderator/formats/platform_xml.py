@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -26,6 +26,15 @@ from moderator.display import path_text
 from moderator.formats.errors import FormatError, FormatWarning
 from moderator.formats.html_text import plain_text
 from moderator.formats.records import IncomingArticle, IncomingComment, dated
+
+# Opens the file a reader reads: the importer's checks that it is still a regular file go
+# with the opening itself, so nothing can be swapped in between.
+Opener = Callable[[Path], IO[bytes]]
+
+
+def open_binary(path: Path) -> IO[bytes]:
+    return path.open("rb")
+
 
 WXR = "wxr"
 DISQUS = "disqus"
@@ -106,10 +115,12 @@ _WXR_STATES = {
 }
 
 
-def read_wxr(path: Path, summary: ReadSummary) -> Iterator[IncomingArticle]:
+def read_wxr(
+    path: Path, summary: ReadSummary, *, opener: Opener = open_binary
+) -> Iterator[IncomingArticle]:
     """Each post or page with comments, as it is read."""
     source = path_text(path)
-    with path.open("rb") as stream:
+    with opener(path) as stream:
         comments: list[IncomingComment] = []
         channel: Element | None = None
         for event, element in _events(stream, source):
@@ -171,7 +182,7 @@ def _wxr_article(element: Element, comments: list[IncomingComment], source: str)
 
 
 def read_disqus(
-    path: Path, summary: ReadSummary, *, recover: bool = False
+    path: Path, summary: ReadSummary, *, recover: bool = False, opener: Opener = open_binary
 ) -> Iterator[IncomingArticle]:
     """Each thread with posts, once the file is read (posts may come before their thread).
 
@@ -182,7 +193,7 @@ def read_disqus(
     source = path_text(path)
     with closing(_Spill()) as spill:
         fault: FormatError | None = None
-        with path.open("rb") as stream:
+        with opener(path) as stream:
             try:
                 _spill_disqus(stream, source, spill)
             except FormatError as error:

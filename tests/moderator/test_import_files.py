@@ -13,7 +13,7 @@ import pytest
 from moderator import import_files
 from moderator.display import path_text
 from moderator.formats.errors import FormatError
-from moderator.formats.platform_xml import ReadSummary, read_wxr
+from moderator.formats.platform_xml import ReadSummary, read_disqus, read_wxr
 from moderator.import_files import expand_paths, read_import_file, read_platform
 from tests.moderator.formats.test_platform_xml import WXR_HEAD, wxr_comment, wxr_item
 
@@ -132,13 +132,47 @@ def test_an_error_while_an_export_is_streamed_names_the_file(tmp_path: Path) -> 
     path = tmp_path / "site.xml"
     path.write_text(WXR_HEAD + "</channel></rss>")
 
-    def fails(at: Path, _summary: ReadSummary) -> Iterator[object]:
+    def fails(at: Path, _summary: ReadSummary, **_: object) -> Iterator[object]:
         raise PermissionError(13, "Permission denied", str(at))
         yield  # pragma: no cover - makes it a generator
 
     with pytest.raises(FormatError) as caught:
-        list(read_platform(fails, path, ReadSummary()))  # type: ignore[arg-type]
+        list(read_platform(fails, path, ReadSummary()))
     assert str(caught.value) == f"{path}: permission denied"
+
+
+@posix_only
+@pytest.mark.parametrize("kind", ["wxr", "disqus"])
+def test_an_export_is_streamed_from_the_file_that_was_checked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kind: str
+) -> None:
+    # The check opened the file and closed it, then the reader opened the name again: a
+    # FIFO swapped in between would have been waited on for ever.
+    path = tmp_path / "site.xml"
+    if kind == "wxr":
+        path.write_text(WXR_HEAD + wxr_item("One", wxr_comment(1, "hi")) + "</channel></rss>")
+    else:
+        path.write_text(DISQUS_ONE, encoding="utf-8")
+    real_open = Path.open
+
+    def reopened(self: Path, *args: object, **kwargs: object) -> object:
+        if self == path:
+            raise AssertionError("the reader opened the name again, after the check")
+        return real_open(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Path, "open", reopened)
+    read = read_wxr if kind == "wxr" else read_disqus
+    (article,) = read_platform(read, path, ReadSummary())
+    assert [comment.body for comment in article.comments] == ["hi"]
+
+
+DISQUS_ONE = (
+    '<?xml version="1.0"?><disqus xmlns="http://disqus.com" '
+    'xmlns:dsq="http://disqus.com/disqus-internals">'
+    '<thread dsq:id="1"><link>http://x.test/a</link><title>A</title></thread>'
+    '<post dsq:id="10"><message>hi</message><createdAt>2024-01-01T10:00:00Z'
+    '</createdAt><author><name>ann</name></author><thread dsq:id="1"/></post></disqus>'
+)
 
 
 def make_tree(root: Path) -> None:
