@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from moderator.display import path_text
 from moderator.formats import json_read
 from moderator.formats.errors import FormatError
 from moderator.formats.inert import json_plain
@@ -48,7 +49,7 @@ def verify_export(path: Path, *, anchor: tuple[int, str] | None = None) -> FileV
     """Check the export at ``path``; raises :class:`FormatError` naming the first bad line.
     ``anchor`` (entry number, hash), a head kept elsewhere: a whole-chain export must hold
     that entry unchanged, and a filtered one must not contradict it."""
-    source = str(path)
+    source = path_text(path)
     try:
         with path.open(encoding="utf-8-sig") as stream:
             return _Checker(source, anchor).run(_records(source, stream))

@@ -22,6 +22,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from moderator.batching import chunked
+from moderator.display import path_text
 from moderator.domain import Status
 from moderator.formats.modlog import SYSTEM
 from moderator.models import UNSCORED, Comment, Flag, LogEntryRow, Profile, RankerState, utc_now
@@ -315,14 +316,15 @@ def _reverted(session: Session, seqs: Iterable[int | None]) -> dict[int, str]:
 def read_labelled_csv(path: Path) -> list[tuple[str, bool]]:
     """The (text, hide) pairs of a CSV with columns ``text`` and ``label`` (1: should be
     hidden, 0: fine). ``CsvError`` lists every fault by FILE:LINE; nothing is returned then."""
+    shown = path_text(path)
     try:
         raw = path.read_bytes()
     except OSError as error:
-        raise CsvError(f"{path}: cannot read: {error.strerror or error}") from None
+        raise CsvError(f"{shown}: cannot read: {error.strerror or error}") from None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        raise CsvError(f"{path}: not UTF-8 text ({error.reason} at byte {error.start})") from None
+        raise CsvError(f"{shown}: not UTF-8 text ({error.reason} at byte {error.start})") from None
     lines = _CountedLines(io.StringIO(text, newline=""))
     # Strict: a quote never closed, or text after a closing quote, is refused; the lenient
     # reader ran on to a later quote and merged the rows between into one text.
@@ -330,25 +332,25 @@ def read_labelled_csv(path: Path) -> list[tuple[str, bool]]:
     try:
         header = next(reader, [])
     except csv.Error as error:
-        raise CsvError(_csv_fault(path, error, lines)) from None
+        raise CsvError(_csv_fault(shown, error, lines)) from None
     # As csv.DictReader: a column named twice is read from its last place.
     column = {name: number for number, name in enumerate(header)}
     if not {"text", "label"} <= column.keys():
         missing = ", ".join(sorted({"text", "label"} - column.keys()))
-        raise CsvError(f"{path}:1: the header lacks the column(s) {missing} (needs text, label)")
-    pairs, faults = _labelled_rows(path, reader, lines, column)
+        raise CsvError(f"{shown}:1: the header lacks the column(s) {missing} (needs text, label)")
+    pairs, faults = _labelled_rows(shown, reader, lines, column)
     if faults:
-        shown = faults[:20]
-        if len(faults) > len(shown):
-            shown.append(f"... and {len(faults) - len(shown)} more")
-        raise CsvError("nothing was learnt from the file:\n" + "\n".join(shown))
+        listed = faults[:20]
+        if len(faults) > len(listed):
+            listed.append(f"... and {len(faults) - len(listed)} more")
+        raise CsvError("nothing was learnt from the file:\n" + "\n".join(listed))
     if not pairs:
-        raise CsvError(f"{path}: no labelled comments in it")
+        raise CsvError(f"{shown}: no labelled comments in it")
     return pairs
 
 
 def _labelled_rows(
-    path: Path, reader: Iterator[list[str]], lines: _CountedLines, column: dict[str, int]
+    shown: str, reader: Iterator[list[str]], lines: _CountedLines, column: dict[str, int]
 ) -> tuple[list[tuple[str, bool]], list[str]]:
     """The (text, hide) pairs of the rows after the header, and the faults found in them."""
     faults: list[str] = []
@@ -358,7 +360,7 @@ def _labelled_rows(
         try:
             row = next(reader, None)
         except csv.Error as error:
-            faults.append(_csv_fault(path, error, lines))
+            faults.append(_csv_fault(shown, error, lines))
             break
         if row is None:
             break
@@ -368,9 +370,9 @@ def _labelled_rows(
         label = row[column["label"]].strip() if column["label"] < len(row) else ""
         body = row[column["text"]] if column["text"] < len(row) else ""
         if label not in {"0", "1"}:
-            faults.append(f"{path}:{line}: label must be 1 (hide) or 0 (fine), not {label!r}")
+            faults.append(f"{shown}:{line}: label must be 1 (hide) or 0 (fine), not {label!r}")
         elif not body.strip():
-            faults.append(f"{path}:{line}: the text is empty")
+            faults.append(f"{shown}:{line}: the text is empty")
         else:
             pairs.append((body, label == "1"))
     return pairs, faults
@@ -399,23 +401,23 @@ class _CountedLines:
         self.row.clear()
 
 
-def _csv_fault(path: Path, error: csv.Error, lines: _CountedLines) -> str:
+def _csv_fault(shown: str, error: csv.Error, lines: _CountedLines) -> str:
     """A CSV reader's error in plain words, at the line where what it concerns begins."""
     said = str(error)
     if "field larger than field limit" in said:
         return (
-            f"{path}:{lines.first}: a field of the row starting here is longer than"
+            f"{shown}:{lines.first}: a field of the row starting here is longer than"
             f" {csv.field_size_limit():,} characters (or a quote opened in it is never closed)"
         )
     if said == "unexpected end of data":
-        return f"{path}:{_open_quote_line(lines)}: a quote opened here is never closed"
+        return f"{shown}:{_open_quote_line(lines)}: a quote opened here is never closed"
     if "expected after" in said:
         return (
-            f"{path}:{_open_quote_line(lines)}: the quoted field opened here is followed by"
+            f"{shown}:{_open_quote_line(lines)}: the quoted field opened here is followed by"
             f" more text after its closing quote on line {lines.taken} (a quote inside a"
             ' quoted field is written twice: "")'
         )
-    return f"{path}:{lines.first}: not CSV: {said}"
+    return f"{shown}:{lines.first}: not CSV: {said}"
 
 
 def _open_quote_line(lines: _CountedLines) -> int:

@@ -214,3 +214,20 @@ def test_an_export_to_a_name_that_is_not_utf_8_names_it_escaped(
     code, _, err = editor_cli("log", "head", "--out", str(head))
     assert code == 0, err
     assert f"written to {tmp_path}/h\\xff.json: keep it" in err
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="Windows names are UTF-16, never bytes")
+def test_a_refused_labelled_file_or_export_is_named_escaped(
+    editor_cli: Cli, tmp_path: Path
+) -> None:
+    # They were named with a marker for the lone surrogate (⟨U+DCFF⟩), not as other paths are.
+    odd = odd_name(tmp_path, b"bad\xff.csv")
+    odd.write_text("text,label\nyou idiot,7\n", encoding="utf-8")
+    code, _, err = editor_cli("rank", "train", "--from", str(odd), "--as", "ed")
+    assert code == 1
+    assert f"{tmp_path}/bad\\xff.csv:2: label must be 1 (hide) or 0 (fine)" in err
+    export = odd_name(tmp_path, b"log\xff.jsonl")
+    export.write_text("not an export\n", encoding="utf-8")
+    code, _, err = editor_cli("log", "verify", "--file", str(export))
+    assert code == 1
+    assert f"{tmp_path}/log\\xff.jsonl:1: " in err
