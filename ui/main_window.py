@@ -115,8 +115,8 @@ class MainWindow(QMainWindow):
     ) -> None:
         super().__init__(parent)
         self.setObjectName("MainWindow")
-        self.setWindowTitle("Moderator")
         self.desk = desk
+        self._set_title(None)
         self._settings_asker = settings_asker
         self.importer = ImportFlow(self, desk, file_picker)
         self.setAcceptDrops(True)
@@ -285,6 +285,12 @@ class MainWindow(QMainWindow):
         for button in toolbar.findChildren(QToolButton, "qt_toolbar_ext_button"):
             button.setAccessibleName("More actions")
 
+    def _set_title(self, subject: str | None) -> None:
+        if self.desk.database.read_only is not None:
+            subject = f"{subject} (read-only)" if subject else "Read-only"
+        # Ends in the application's name, or the window system adds it a second time.
+        self.setWindowTitle(f"{subject} — Moderator" if subject else "Moderator")
+
     def _build_status_bar(self) -> None:
         self.counts_label = QLabel(self)
         self.counts_label.setObjectName("statusCounts")
@@ -296,7 +302,18 @@ class MainWindow(QMainWindow):
             "The ranker learns from this desk's decisions which comments are likely to be "
             "hidden; it places and scores comments once it has learnt enough to mean something."
         )
-        for label in (self.counts_label, self.ranker_label, self.acting_label):
+        labels = [self.counts_label, self.ranker_label, self.acting_label]
+        why = self.desk.database.read_only
+        if why is not None:
+            # Said up front, not first at the moment a decision is refused.
+            self.read_only_label = QLabel("Read-only: decisions cannot be saved", self)
+            self.read_only_label.setObjectName("readOnly")
+            self.read_only_label.setToolTip(
+                f"The database can be read but not written: {why}. Everything can be read;"
+                " to decide, open a database you may write to (File → Settings…)."
+            )
+            labels.insert(0, self.read_only_label)
+        for label in labels:
             label.setTextFormat(Qt.TextFormat.PlainText)
             label.setContentsMargins(8, 0, 8, 0)
             self.statusBar().addPermanentWidget(label)
@@ -508,12 +525,8 @@ class MainWindow(QMainWindow):
         self.commentQueue.setColumnHidden(COLUMNS.index(Column.ARTICLE), not showing_all)
         self._show_status_column()
         self._show_article(article_id)
-        self.setWindowTitle(
-            "All articles — Moderator"
-            if showing_all
-            else f"{self._shown_title} — Moderator"
-            if article_id is not None
-            else "Moderator"
+        self._set_title(
+            "All articles" if showing_all else self._shown_title if article_id is not None else None
         )
         self._update_counts()
         self._load_queue()

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractItemView,
     QComboBox,
+    QLabel,
     QLineEdit,
     QMenu,
     QMessageBox,
@@ -69,6 +70,29 @@ def test_first_start_shows_the_empty_state(make_window: Callable[[], MainWindow]
     assert window.empty_state.import_button.text() == "Import files…"
     assert window.acting_label.objectName() == "actingAs"
     assert window.acting_label.text() == "Acting as tester (moderator)"
+
+
+def test_a_read_only_database_is_said_up_front(
+    make_window: Callable[[], MainWindow], desk: Desk
+) -> None:
+    # It was said first when a decision was refused; reading all along gave no sign of it.
+    desk.database.read_only = "attempt to write a readonly database"
+    window = make_window()
+    label = window.findChild(QLabel, "readOnly")
+    assert label is not None
+    assert label.isVisible()
+    assert label.text() == "Read-only: decisions cannot be saved"
+    assert label.textFormat() == Qt.TextFormat.PlainText
+    assert "attempt to write a readonly database" in label.toolTip()
+    assert window.windowTitle() == "Read-only — Moderator"
+
+
+def test_a_writable_database_carries_no_read_only_sign(
+    make_window: Callable[[], MainWindow],
+) -> None:
+    window = make_window()
+    assert window.findChild(QLabel, "readOnly") is None
+    assert "read-only" not in window.windowTitle()
 
 
 def test_the_demo_article_opens_ready_to_moderate(demo_window: MainWindow) -> None:
