@@ -102,7 +102,7 @@ class WordLookup(Generic[T]):
     def belonging(self, words: Sequence[str]) -> Iterator[Entry[T]]:
         """The entries whose words match ``words`` (text words), in the list's order."""
         keys = tuple(map(squeezed, words))
-        held = self._entries.get(keys[0] if len(keys) == 1 else keys)
+        held = self._entries.get(keys[0] if len(keys) == 1 else keys) if keys else None
         if held is None:
             return
         for entry in held if isinstance(held, list) else (held,):
@@ -112,7 +112,7 @@ class WordLookup(Generic[T]):
     def exactly(self, words: tuple[str, ...]) -> Iterator[Entry[T]]:
         """The entries written exactly as ``words``, in the list's order."""
         keys = tuple(map(squeezed, words))
-        held = self._entries.get(keys[0] if len(keys) == 1 else keys)
+        held = self._entries.get(keys[0] if len(keys) == 1 else keys) if keys else None
         if held is None:
             return
         for entry in held if isinstance(held, list) else (held,):

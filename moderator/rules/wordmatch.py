@@ -329,9 +329,10 @@ class _Index:
         self.exact: dict[tuple[str, ...], list[Term]] = {}
         self.wild: dict[tuple[bool, bool], dict[tuple[str, ...], list[Term]]] = {}
         self._exact: Callable[[tuple[str, ...]], Iterable[Term]] = self._listed
+        self._lookup = lookup
         if lookup is not None:
-            self._lookup = lookup
             self._exact = self._looked_up
+        self._positions: dict[int, int] | None = None
         for term in terms:
             if term.exact and lookup is not None:
                 continue
@@ -360,17 +361,32 @@ class _Index:
         return self.exact.get(words, ())
 
     def _looked_up(self, words: tuple[str, ...]) -> Iterable[Term]:
+        assert self._lookup is not None
         return [term for _, term in self._lookup.exactly(words)] if words else ()
 
     def _slowly(self, span: str) -> list[Term]:
         # Only for spans with more stretched runs than the variants cover: term by term.
+        # The lookup already checks whole words exactly as their patterns would (and a long
+        # list's million patterns would take minutes to compile): only wildcards are compiled.
         if self._one_by_one is None:
             self._one_by_one = []
             for term in self.terms:
+                if term.exact and self._lookup is not None:
+                    continue
                 patterns = map(_form_pattern, forms(term, plurals=self.plurals))
                 self._one_by_one.append((term, Scanner(f"^(?:{'|'.join(patterns)})$")))
         words = _NOT_WORD.sub(" ", span).encode("utf-8")
-        return [term for term, scanner in self._one_by_one if scanner.search(words)]
+        found = [term for term, scanner in self._one_by_one if scanner.search(words)]
+        if self._lookup is None:
+            return found
+        whole = [term for _, term in self._lookup.belonging(_WORD.findall(span))]
+        if not (whole and found):
+            return whole or found
+        # Named in the list's order, as one by one.
+        if self._positions is None:
+            self._positions = {id(term): index for index, term in enumerate(self.terms)}
+        positions = self._positions
+        return sorted([*whole, *found], key=lambda term: positions[id(term)])
 
 
 class WordMatch(NamedTuple):

@@ -167,3 +167,31 @@ def test_plain_words_are_read_as_the_slow_path_reads_them(
             slowly.lead,
             slowly.trail,
         )
+
+
+STRETCHED = [
+    ("aabbccddee", "xx aaabbbcccdddeee yy"),
+    ("aabbccddee ab*", "aaabbbcccdddeee abbbb"),
+    ("ab*", "aabbccddee abbbbb"),
+    ("aabbccddee aab*", "aaabbbcccdddeee"),  # both found one by one, named in the list's order
+    ("aab* aabbccddee", "aaabbbcccdddeee"),
+]
+
+
+@pytest.mark.parametrize(("entries_", "text"), STRETCHED)
+def test_a_word_stretched_past_the_variants_is_named_as_by_re2(entries_: str, text: str) -> None:
+    # More stretched runs than identify's variants cover: each term is tried on its own.
+    terms = [parse_term(entry) for entry in (*entries_.split(" "), "aabbccddeeff*", "zz")]
+    by_re2 = WordMatcher(terms, lookup=False).find(text)
+    assert by_re2
+    assert WordMatcher(terms, lookup=True).find(text) == by_re2
+
+
+def test_naming_a_stretched_word_compiles_only_the_wildcard_terms() -> None:
+    # A long list's million whole-word patterns would take minutes to compile one by one.
+    terms = [parse_term(f"zq{number:05d}x") for number in range(13_000)]
+    terms += [parse_term("aabbccddee"), parse_term("aabbccddeeff*")]
+    matcher = WordMatcher(terms)
+    (match,) = matcher.find("xx aaabbbcccdddeee yy")
+    assert [term.entry for term in match.terms] == ["aabbccddee"]
+    assert [term.entry for term, _ in matcher._index._one_by_one or []] == ["aabbccddeeff*"]
