@@ -74,8 +74,10 @@ class WordLookup(Generic[T]):
         # How many words the longest phrase starting with this squeezed word has (a word
         # that starts none is only in ``_entries``).
         self._longest: dict[str, int] = {}
-        entries_get = self._entries.get
-        longest_get = self._longest.get
+        # Names bound locally: this loop runs for each of a long list's million forms.
+        held_by = self._entries
+        keep = held_by.setdefault
+        longest = self._longest
         repeated = _REPEATED.search
         for entry in entries:
             words = entry[0]
@@ -86,15 +88,14 @@ class WordLookup(Generic[T]):
                     key = squeezed(key)
             else:
                 key = tuple(map(squeezed, words))
-                if longest_get(key[0], 0) < len(words):
-                    self._longest[key[0]] = len(words)
-            held = entries_get(key)
-            if held is None:
-                self._entries[key] = entry
-            elif isinstance(held, list):
-                held.append(entry)
-            else:
-                self._entries[key] = [held, entry]
+                if longest.get(key[0], 0) < len(words):
+                    longest[key[0]] = len(words)
+            held = keep(key, entry)
+            if held is not entry:
+                if isinstance(held, list):
+                    held.append(entry)
+                else:
+                    held_by[key] = [held, entry]
 
     def __bool__(self) -> bool:
         return bool(self._entries)
