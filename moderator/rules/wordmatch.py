@@ -12,7 +12,9 @@ regular English endings: -es after s, x, z, ch and sh, -ies after a consonant an
 -s after o, -s otherwise; so "spic" matches "spics" but never "spices".
 
 Matching is one RE2 scan per reading of the text (see ``normalize``), after the prefilter
-(see ``prefilter``) has let the comment through. A letter of a term matches a run of one, or
+(see ``prefilter``) has let the comment through; a list too long for the prefilter has its
+terms without a wildcard looked up word by word instead (see ``wordlookup``), with the same
+results. A letter of a term matches a run of one, or
 of three or more, of that letter in the text, and a double letter a run of two or more: so
 "shiiiit" reads "shit" while "ass" never reads "as".
 """
@@ -22,14 +24,14 @@ from __future__ import annotations
 import bisect
 import itertools
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple, cast
 
 import re2
 
 from moderator.domain import Severity
-from moderator.rules.normalize import BREAK, Reading, fold_text, readings
+from moderator.rules.normalize import BREAK, LEET, Reading, fold_text, readings
 from moderator.rules.prefilter import (
     LOOK,
     NOTHING,
@@ -41,8 +43,11 @@ from moderator.rules.prefilter import (
     parts,
     spaced_runs,
 )
+from moderator.rules.wordlookup import WordLookup
 
 _WORD = re.compile(r"[^\W_]+")
+# The characters leetspeak reads as letters: text without them reads as itself.
+_LEET_CHAR = re.compile(f"[{re.escape(''.join(LEET))}]")
 _STRETCHED = re.compile(r"([^\W_])\1\1")
 # The matcher scans a copy of each reading in which every non-word character is a space and
 # every non-ASCII letter a placeholder no term contains (when the terms are ASCII), so that
@@ -102,8 +107,18 @@ def parse_term(entry: str, *, fold_case: bool = True, severity: Severity | None 
         raise TermError("is only a wildcard")
     if "*" in core:
         raise TermError("has a * inside (a * may only start or end a term)")
-    reading = readings(fold_text(core, fold_case=fold_case))[0].text
-    words = tuple(_WORD.findall(reading))
+    if core.isascii() and _LEET_CHAR.search(core) is None:
+        # Most entries of a long list are plain words: ASCII without leetspeak reads as
+        # itself, folded (what fold_text and readings would make of it, a hundred times faster).
+        reading = core.lower() if fold_case else core
+        if reading == core:
+            reading = core  # one string for the entry and its word, not two
+        words = (reading,) if reading.isalnum() else tuple(_WORD.findall(reading))
+    else:
+        words = ()
+    if not words:
+        reading = readings(fold_text(core, fold_case=fold_case))[0].text
+        words = tuple(_WORD.findall(reading))
     if words:
         return Term(text, words, text.startswith("*"), text.endswith("*"), severity)
     symbols = "".join(reading.split())
@@ -128,6 +143,8 @@ def plural_words(word: str) -> tuple[str, ...]:
 
 
 Form = tuple[tuple[str, ...], bool, bool]  # (words, lead, trail): what a term may be written as
+# What finds terms in the scanned text: RE2, or for the whole words of a long list a lookup.
+_Scan = Scanner | WordLookup[Term]
 
 
 def forms(term: Term, *, plurals: bool) -> list[Form]:
@@ -151,6 +168,26 @@ def _word_pattern(word: str) -> str:
         else:
             pieces.append(letter * count)
     return "".join(pieces)
+
+
+def _whole_word_forms(
+    terms: Sequence[Term], *, plurals: bool
+) -> Iterator[tuple[tuple[str, ...], Term]]:
+    """The words of each form of the terms without a wildcard, with the term: ``forms``,
+    spelled out for the million terms of a long list."""
+    for term in terms:
+        if term.lead or term.trail:
+            continue
+        words = term.words
+        yield words, term
+        if plurals:
+            last = words[-1]
+            if len(words) == 1:
+                for plural in plural_words(last):
+                    yield (plural,), term
+            else:
+                for plural in plural_words(last):
+                    yield (*words[:-1], plural), term
 
 
 def _form_pattern(form: Form) -> str:
@@ -194,11 +231,11 @@ def _spaced_words(reading: Reading, placeholder: str | None) -> bytes | str:
     return _NOT_WORD.sub(" ", text)
 
 
-def _spans(scanners: list[Scanner], words: bytes | str) -> list[tuple[int, int]]:
+def _spans(scanners: Sequence[_Scan], words: bytes | str) -> list[tuple[int, int]]:
     """[start, end) of each longest match in ``words``, without the spaces around it."""
-    if len(scanners) > 1:
+    scanner = scanners[0]
+    if len(scanners) > 1 or not isinstance(scanner, Scanner):
         return _spans_of_parts(scanners, words)
-    (scanner,) = scanners
     spans: list[tuple[int, int]] = []
     position = 0
     if isinstance(words, bytes):
@@ -218,13 +255,17 @@ def _spans(scanners: list[Scanner], words: bytes | str) -> list[tuple[int, int]]
     return spans
 
 
-def _spans_of_parts(scanners: list[Scanner], words: bytes | str) -> list[tuple[int, int]]:
+def _spans_of_parts(scanners: Sequence[_Scan], words: bytes | str) -> list[tuple[int, int]]:
     """:func:`_spans` over a list scanned in parts: at each step the leftmost match of any
     part, the longest of those that start there (as one scanner of every term would). Each
     part's next match is kept until the text read reaches it, so every part reads the text
     once, not once per match."""
+    # The lookup reads characters: an ASCII text is the same as a string, offsets and all.
+    text = words.decode("ascii") if isinstance(words, bytes) else words
 
-    def first(scanner: Scanner, position: int) -> tuple[int, int] | None:
+    def first(scanner: _Scan, position: int) -> tuple[int, int] | None:
+        if isinstance(scanner, WordLookup):
+            return scanner.search(text, position)
         if isinstance(words, bytes):
             return scanner.search(words, position)
         match = scanner.regex.search(words, position)
@@ -276,12 +317,25 @@ def _keys(words: tuple[str, ...], lead: bool, trail: bool) -> Iterator[tuple[str
 
 
 class _Index:
-    """Which terms a matched span is: dictionaries by words, one per kind of wildcard."""
+    """Which terms a matched span is: dictionaries by words, one per kind of wildcard.
 
-    def __init__(self, terms: Sequence[Term], *, plurals: bool) -> None:
+    With ``lookup`` (which holds the whole-word terms), whole words are looked up there
+    rather than in a dictionary of their own.
+    """
+
+    def __init__(
+        self, terms: Sequence[Term], *, plurals: bool, lookup: WordLookup[Term] | None = None
+    ) -> None:
         self.exact: dict[tuple[str, ...], list[Term]] = {}
         self.wild: dict[tuple[bool, bool], dict[tuple[str, ...], list[Term]]] = {}
+        self._exact: Callable[[tuple[str, ...]], Iterable[Term]] = self._listed
+        self._lookup = lookup
+        if lookup is not None:
+            self._exact = self._looked_up
+        self._positions: dict[int, int] | None = None
         for term in terms:
+            if term.exact and lookup is not None:
+                continue
             table = self.exact if term.exact else self.wild.setdefault((term.lead, term.trail), {})
             for words, _, _ in forms(term, plurals=plurals):
                 table.setdefault(words, []).append(term)
@@ -291,11 +345,11 @@ class _Index:
 
     def identify(self, span: str) -> list[Term]:
         words = (span,) if span.isalnum() else tuple(_WORD.findall(span))
-        found = list(self.exact.get(words, ()))
+        found = list(self._exact(words))
         if not found or self.wild or _STRETCHED.search(span):
             variants = itertools.product(*(_variants(word) for word in words))
             for variant in itertools.islice(variants, _MAX_VARIANTS):
-                found.extend(self.exact.get(variant, ()))
+                found.extend(self._exact(variant))
                 for (lead, trail), table in self.wild.items():
                     for key in _keys(variant, lead, trail):
                         found.extend(table.get(key, ()))
@@ -303,15 +357,36 @@ class _Index:
             found = self._slowly(span)
         return list(dict.fromkeys(found))
 
+    def _listed(self, words: tuple[str, ...]) -> Iterable[Term]:
+        return self.exact.get(words, ())
+
+    def _looked_up(self, words: tuple[str, ...]) -> Iterable[Term]:
+        assert self._lookup is not None
+        return [term for _, term in self._lookup.exactly(words)] if words else ()
+
     def _slowly(self, span: str) -> list[Term]:
         # Only for spans with more stretched runs than the variants cover: term by term.
+        # The lookup already checks whole words exactly as their patterns would (and a long
+        # list's million patterns would take minutes to compile): only wildcards are compiled.
         if self._one_by_one is None:
             self._one_by_one = []
             for term in self.terms:
+                if term.exact and self._lookup is not None:
+                    continue
                 patterns = map(_form_pattern, forms(term, plurals=self.plurals))
                 self._one_by_one.append((term, Scanner(f"^(?:{'|'.join(patterns)})$")))
         words = _NOT_WORD.sub(" ", span).encode("utf-8")
-        return [term for term, scanner in self._one_by_one if scanner.search(words)]
+        found = [term for term, scanner in self._one_by_one if scanner.search(words)]
+        if self._lookup is None:
+            return found
+        whole = [term for _, term in self._lookup.belonging(_WORD.findall(span))]
+        if not (whole and found):
+            return whole or found
+        # Named in the list's order, as one by one.
+        if self._positions is None:
+            self._positions = {id(term): index for index, term in enumerate(self.terms)}
+        positions = self._positions
+        return sorted([*whole, *found], key=lambda term: positions[id(term)])
 
 
 class WordMatch(NamedTuple):
@@ -346,29 +421,44 @@ class WordMatcher:
         allow: Sequence[Term] = (),
         fold_case: bool = True,
         plurals: bool = True,
+        lookup: bool | None = None,
     ) -> None:
+        """``lookup``: find whole-word terms by dictionary lookup rather than RE2 (by default,
+        for lists too long for the prefilter, whose RE2 automata would take minutes)."""
         self.fold_case = fold_case
         symbolic = [term for term in terms if term.symbolic]
         terms = [term for term in terms if not term.symbolic]
-        self._scanner = _scanner(terms, plurals=plurals)
+        # The prefilter reads case-folded text whatever the list says: a superset. (A list of
+        # more terms than the prefilter takes has more forms too: no need to count them.)
+        prefiltered: list[Form] = []
+        if len(terms) <= PREFILTER_LIMIT:
+            folded = terms if fold_case else [parse_term(term.entry) for term in terms]
+            prefiltered = [form for term in folded for form in forms(term, plurals=plurals)]
+        long_list = len(terms) > PREFILTER_LIMIT or len(prefiltered) > PREFILTER_LIMIT
+        self._scanner: list[_Scan] | None
+        if long_list if lookup is None else lookup:
+            words = WordLookup(_whole_word_forms(terms, plurals=plurals))
+            wild = _scanner([term for term in terms if not term.exact], plurals=plurals)
+            self._scanner = [*(wild or []), *([words] if words else [])] or None
+            self._index = _Index(terms, plurals=plurals, lookup=words)
+        else:
+            scanners = _scanner(terms, plurals=plurals)
+            self._scanner = None if scanners is None else list(scanners)
+            self._index = _Index(terms, plurals=plurals)
         self._allow = _scanner(allow, plurals=plurals)
-        self._index = _Index(terms, plurals=plurals)
         self._symbol_terms: dict[str, tuple[Term, ...]] = {}
         for term in symbolic:
             self._symbol_terms[term.words[0]] = (*self._symbol_terms.get(term.words[0], ()), term)
         # Longest first, so that "🖕🖕" is one match rather than two.
         symbols = sorted(self._symbol_terms, key=len, reverse=True)
         self._symbols = re.compile("|".join(map(re.escape, symbols))) if symbols else None
-        used = {char for term in terms for word in term.words for char in word}
+        used = set("".join(word for term in terms for word in term.words))
         free = [char for char in _PLACEHOLDERS if char not in used]
         self._placeholder = free[0] if free and all(c.isascii() for c in used) else None
         self._named: dict[str, tuple[Term, ...]] = {}
         # The prefilter alone: NOTHING means find() would return no match.
         self.look: Callable[[str], int] = _nothing
-        # The prefilter reads case-folded text whatever the list says: a superset.
-        folded = terms if fold_case else [parse_term(term.entry) for term in terms]
-        prefiltered = [form for term in folded for form in forms(term, plurals=plurals)]
-        if len(prefiltered) > PREFILTER_LIMIT:
+        if long_list:
             self.look = _everything  # a very long list: every comment is read in full
         elif terms or symbolic:
             try:
