@@ -97,11 +97,18 @@ class Term:
         return " ".join(self.words)
 
 
+MOST_TERM_CHARACTERS = 200
+
+
 def parse_term(entry: str, *, fold_case: bool = True, severity: Severity | None = None) -> Term:
     """Read one list entry; :class:`TermError` if it cannot be a term."""
     text = entry.strip()
     if not text:
         raise TermError("is empty")
+    if len(text) > MOST_TERM_CHARACTERS:
+        # A word or phrase is far shorter; a longer one's pattern overwhelms RE2, which then
+        # writes tens of thousands of lines of its own to the terminal before refusing it.
+        raise TermError(f"is longer than {MOST_TERM_CHARACTERS} characters: not a word or phrase")
     core = text.strip("*")
     if not core:
         raise TermError("is only a wildcard")

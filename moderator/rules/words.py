@@ -107,7 +107,7 @@ class WordListRule(Rule):
     def _compile(self) -> None:
         fold_case = not self.case_sensitive
         terms = [
-            _term(entry, f"term {number} {entry!r}", "terms", fold_case=fold_case)
+            _term(entry, f"term {number} {_shown(entry)}", "terms", fold_case=fold_case)
             for number, entry in enumerate(self.terms, start=1)
         ]
         if self.terms_file is not None:
@@ -116,7 +116,7 @@ class WordListRule(Rule):
             raise RuleConfigError("the list has no terms: give terms or a terms_file", key="terms")
         allow = []
         for number, entry in enumerate(self.allow, start=1):
-            where = f"allow entry {number} {entry!r}"
+            where = f"allow entry {number} {_shown(entry)}"
             allow.append(_term(entry, where, "allow", fold_case=fold_case))
             if allow[-1].symbolic:
                 raise RuleConfigError(f"{where} has no letter or digit", key="allow")
@@ -244,7 +244,7 @@ class WordListRule(Rule):
                 yield parse_term(entry, fold_case=fold_case, severity=severity)
             except TermError as error:
                 # Said only when wrong: a long list is a million terms that are right.
-                where = f"{path.name}:{line}: term {entry!r}"
+                where = f"{path.name}:{line}: term {_shown(entry)}"
                 raise RuleConfigError(f"{where} {error}", key="terms_file") from None
 
     def _csv_rows(self, text: str) -> Iterator[tuple[int, str, Severity | None]]:
@@ -281,6 +281,11 @@ def _term(
         return parse_term(entry, fold_case=fold_case, severity=severity)
     except TermError as error:
         raise RuleConfigError(f"{where} {error}", key=key) from None
+
+
+def _shown(entry: str) -> str:
+    """A term as its list has it, cut short when it is too long to read in a message."""
+    return repr(entry) if len(entry) <= 60 else repr(entry[:59]) + "…"
 
 
 def _lines(text: str) -> Iterator[tuple[int, str, None]]:

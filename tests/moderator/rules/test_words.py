@@ -628,3 +628,23 @@ def test_a_word_list_that_is_a_fifo_is_refused_at_its_key(tmp_path: Path) -> Non
     assert str(caught.value) == (
         f"{path}:4: rule 'w': cannot read {tmp_path / 'words.txt'}: not a regular file"
     )
+
+
+@pytest.mark.parametrize(
+    "term", ["a" * 201, "ab " * 70_000, "a*" * 100_000], ids=["long", "phrase", "wildcards"]
+)
+def test_a_term_too_long_for_a_word_or_phrase_is_refused_briefly_and_quietly(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str], term: str
+) -> None:
+    # A phrase of 70,000 words overwhelmed RE2, which wrote some 48,000 lines of its own
+    # to the terminal before refusing; and every refusal quoted the whole term.
+    (tmp_path / "words.txt").write_text(f"fine\n{term}\n", encoding="utf-8")
+    path = tmp_path / "rules.toml"
+    path.write_text('[[rule]]\nid = "w"\nkind = "words"\nterms_file = "words.txt"\n')
+    with pytest.raises(LoadError) as caught:
+        load_rule_set(path)
+    said = str(caught.value)
+    assert said.startswith(f"{path}:4: rule 'w': words.txt:2: term '{term.strip()[:59]}'…")
+    assert said.endswith("is longer than 200 characters: not a word or phrase")
+    assert len(said) < 300
+    assert capfd.readouterr().err == ""
