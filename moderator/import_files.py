@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from moderator.display import path_text
+from moderator.formats.bounded import read_at_most
 from moderator.formats.errors import FormatError
 from moderator.formats.platform_xml import ReadSummary, detect
 from moderator.formats.records import IncomingArticle
@@ -169,7 +170,7 @@ def _too_large(shown: str) -> FormatError:
 
 def _read(stream: BinaryIO, size: int, shown: str) -> bytes:
     try:
-        return stream.read(size)
+        return read_at_most(stream, size)
     except OSError as error:
         raise FormatError(shown, 0, plain_reason(error)) from None
 

@@ -6,6 +6,8 @@ import os
 import stat
 from pathlib import Path
 
+from moderator.formats.bounded import read_at_most
+
 # A rule-set file is a page or two of TOML; long lists belong in a terms_file.
 MAX_RULE_SET_BYTES = 4 << 20
 # A word list of a few million terms; past this it is not a word list.
@@ -31,7 +33,7 @@ def read_limited(path: Path, *, limit: int) -> bytes:
     with handle:
         # One byte past the limit tells a file at the limit from a larger one (which may be
         # growing: its size from fstat is not trusted).
-        data = handle.read(limit + 1)
+        data = read_at_most(handle, limit + 1)
     if len(data) > limit:
         raise FileRefusedError(0, f"larger than {limit >> 20} MB", str(path))
     return data

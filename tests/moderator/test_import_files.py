@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import io
 import os
+import resource
 import stat
+import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,6 +15,7 @@ import pytest
 
 from moderator import import_files
 from moderator.display import path_text
+from moderator.formats.bounded import read_at_most
 from moderator.formats.errors import FormatError
 from moderator.formats.platform_xml import ReadSummary, read_disqus, read_wxr
 from moderator.import_files import expand_paths, read_import_file, read_platform
@@ -252,3 +256,34 @@ def test_a_path_that_cannot_be_looked_at_is_yielded_to_be_reported(
     monkeypatch.setattr(Path, "is_dir", is_dir)
     found = list(expand_paths([closed, tmp_path / "a"]))
     assert found == [closed, tmp_path / "a" / "1.txt"]
+
+
+@posix_only
+def test_a_small_file_is_imported_where_memory_is_tight(tmp_path: Path) -> None:
+    # Read in one request of the 2 GB limit, a 100-byte file needed 2 GB of address space:
+    # under a tighter limit every import ended in MemoryError.
+    path = tmp_path / "a.txt"
+    path.write_bytes(ARTICLE)
+
+    def tight() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (1_800_000_000, 1_800_000_000))
+
+    command = [sys.executable, "-m", "moderator", "--db", str(tmp_path / "db.sqlite3")]
+    done = subprocess.run(  # noqa: S603 - our own command line
+        [*command, "import", str(path), "--no-rules"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "MODERATOR_CONFIG_DIR": str(tmp_path / "config")},
+        preexec_fn=tight,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "1 imported, 0 failed" in done.stderr
+
+
+def test_a_stream_is_read_in_pieces_up_to_the_size_asked() -> None:
+    data = bytes(range(256)) * 20_000
+    assert read_at_most(io.BytesIO(data), 3_000_000) == data[:3_000_000]
+    assert read_at_most(io.BytesIO(data), 10_000_000) == data
+    assert read_at_most(io.BytesIO(b""), 5) == b""
