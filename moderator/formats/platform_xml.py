@@ -9,6 +9,7 @@ column; what was handed over before it is for the caller to keep or drop.
 
 from __future__ import annotations
 
+import os
 import re
 import sqlite3
 from collections.abc import Callable, Iterator
@@ -188,9 +189,26 @@ def read_disqus(
 
     Threads and posts wait in a temporary database on disk, not in memory, so memory does not
     grow with the file. With ``recover``, a fault in the file first hands over the threads
-    and posts read before it, then is raised; without, it is raised at once.
+    and posts read before it, then is raised; without, it is raised at once. A temporary
+    folder that cannot take them (a full disk) is a :class:`FormatError` naming it.
     """
     source = path_text(path)
+    try:
+        yield from _read_disqus(path, source, summary, recover=recover, opener=opener)
+    except sqlite3.Error as error:
+        # Where SQLite puts it (only named here, never written by us).
+        folder = os.environ.get("SQLITE_TMPDIR") or os.environ.get("TMPDIR") or "/var/tmp"  # noqa: S108
+        raise FormatError(
+            source,
+            0,
+            f"its posts could not be set aside in a temporary file in {folder} ({error}):"
+            " if that disk is full, free some space or set TMPDIR to a folder with room",
+        ) from None
+
+
+def _read_disqus(
+    path: Path, source: str, summary: ReadSummary, *, recover: bool, opener: Opener
+) -> Iterator[IncomingArticle]:
     with closing(_Spill()) as spill:
         fault: FormatError | None = None
         with opener(path) as stream:

@@ -3,6 +3,7 @@ hostile or broken files refused whole (or salvaged with --recover)."""
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ from sqlalchemy import func, select
 
 from moderator.cli import main
 from moderator.domain import Status
+from moderator.formats import platform_xml
 from moderator.importer import import_paths
 from moderator.log_queries import LogFilter, stream_entries
 from moderator.log_verify import verify_log
@@ -253,3 +255,31 @@ def test_a_nul_character_refuses_its_file_and_the_run_goes_on(
     assert "NUL character" in str(report.failed[0])
     assert (len(report.imported), report.added) == (1, 1)
     assert counts(database) == (1, 1)
+
+
+def test_a_full_temporary_disk_refuses_the_disqus_file_and_the_run_goes_on(
+    database: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The posts wait in SQLite's temporary file: a full disk there raised sqlite3's own
+    # error, a traceback that ended the run before the next file.
+    def full(*_: object, **__: object) -> None:
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(platform_xml._Spill, "post", full)
+    monkeypatch.setenv("TMPDIR", str(tmp_path / "tmp"))
+    (tmp_path / "a-site.xml").write_text(
+        '<?xml version="1.0"?><disqus xmlns="http://disqus.com" '
+        'xmlns:dsq="http://disqus.com/disqus-internals">'
+        '<thread dsq:id="1"><link>http://x.test/a</link><title>A</title></thread>'
+        '<post dsq:id="10"><message>hi</message><createdAt>2024-01-01T10:00:00Z'
+        '</createdAt><author><name>ann</name></author><thread dsq:id="1"/></post></disqus>',
+        encoding="utf-8",
+    )
+    (tmp_path / "b-good.txt").write_text(
+        "T\n\nBody.\n\nComments 1\nThumb bob 1 May 2020, 10:00\n\nFine.\n", encoding="utf-8"
+    )
+    report = import_paths(database, [tmp_path / "a-site.xml", tmp_path / "b-good.txt"])
+    (failed,) = report.failed
+    assert str(failed).startswith(f"{tmp_path / 'a-site.xml'}: its posts could not be set aside")
+    assert f"in {tmp_path / 'tmp'} (database or disk is full)" in str(failed)
+    assert report.added == 1
