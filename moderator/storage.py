@@ -584,6 +584,13 @@ def backup_sqlite(engine: Engine, path: Path, *, label: str) -> Path:
             source.backup(destination)
         finally:
             destination.close()
+    except sqlite3.Error as error:
+        # A half-made copy would pass for a backup: it goes, and the upgrade with it.
+        target.unlink(missing_ok=True)
+        raise DatabaseError(
+            f"{path} needs an upgrade, and the copy of it kept first could not be made beside"
+            f" it: {_words(error, path)}. Nothing was changed."
+        ) from None
     finally:
         raw.close()
     return target

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import subprocess
 import sys
@@ -627,3 +628,41 @@ def test_probing_another_program_s_database_refuses_it(tmp_path: Path) -> None:
     path = _other_program_s(tmp_path / "other.sqlite3")
     with pytest.raises(DatabaseError, match="not Moderator's tables"):
         probe_database(str(path))
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="RLIMIT_FSIZE is POSIX")
+def test_an_upgrade_whose_backup_cannot_be_made_is_refused_leaving_no_half_copy(
+    tmp_path: Path,
+) -> None:
+    # The copy kept before an upgrade failed with sqlite3's own error (a traceback) and left
+    # a 0-byte "backup" beside the database.
+    path = tmp_path / "old.sqlite3"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine, "0004")
+    engine.dispose()
+    size = path.stat().st_size
+    limit = size // 2
+
+    def limited() -> None:
+        import resource  # noqa: PLC0415 - in the child only
+        import signal  # noqa: PLC0415
+
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    done = subprocess.run(  # noqa: S603 - our own command line
+        [sys.executable, "-m", "moderator", "--db", str(path), "queue"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "MODERATOR_CONFIG_DIR": str(tmp_path / "config")},
+        preexec_fn=limited,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    assert "the copy of it kept first could not be made beside it" in done.stderr
+    assert "Nothing was changed" in done.stderr
+    assert sorted(p.name for p in tmp_path.glob("old.sqlite3.backup-*")) == []
+    with sqlite3.connect(path) as raw:
+        assert raw.execute("SELECT version_num FROM alembic_version").fetchone() == ("0004",)
