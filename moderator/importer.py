@@ -39,6 +39,7 @@ from moderator.services.importing import (
     apply_platform_state,
     comment_fingerprints,
     import_article,
+    log_head,
     reserve_ids,
     stored_prints,
 )
@@ -286,13 +287,15 @@ def _check_ahead(
     ids they will be stored under (reserved), which the hits name."""
     incoming = parsed.incoming
     with database.session() as session, session.begin():
+        # First: a change committed after this is seen at the write, and checked again there.
+        head = log_head(session)
         stored = stored_prints(session, incoming)
         new = [
             (fingerprint, comment)
             for fingerprint, comment in zip(parsed.fingerprints, incoming.comments, strict=True)
             if fingerprint not in stored
         ]
-        reservation = reserve_ids(session, [fingerprint for fingerprint, _ in new])
+        reservation = reserve_ids(session, [fingerprint for fingerprint, _ in new], head=head)
         snapshots = [
             CommentSnapshot(
                 body=comment.body,

@@ -22,7 +22,7 @@ from moderator.formats.modlog import (
     evidence_text,
 )
 from moderator.formats.records import IncomingArticle, IncomingComment
-from moderator.models import NOT_FLAGGED, Article, Author, Base, Comment, utc_now
+from moderator.models import NOT_FLAGGED, Article, Author, Base, Comment, LogEntryRow, utc_now
 from moderator.services.changes import ImportChange
 from moderator.services.history import Actor, NewEntry, append, lock_log
 
@@ -190,25 +190,39 @@ class Reservation:
     On PostgreSQL the sequence hands them out, so they stay free; on SQLite they are the ids
     after the largest stored, free as long as no comment was stored since (``high`` is the
     largest then): a writer in between makes the import fall back to ids of its own.
+
+    ``log_head`` is the log's last entry when the check began: every change the rules read
+    (a decision, an import, a flag) adds an entry, so while it is still the last, the
+    verdict worked out ahead is the one a check under the lock would reach.
     """
 
     ids: Mapping[str, int]
     high: int | None
+    log_head: int = 0
 
     def still_free(self, session: Session, prints: Sequence[str]) -> bool:
-        """Whether these new comments can take their reserved ids (all of them, or none)."""
+        """Whether these new comments can take their reserved ids (all of them, or none),
+        and nothing the rules read has changed since they were checked."""
         # The rules checked exactly these comments: another import may have stored some.
         if not prints or len(prints) != len(self.ids) or not all(p in self.ids for p in prints):
+            return False
+        if log_head(session) != self.log_head:
             return False
         if self.high is None:
             return True
         return session.scalar(select(func.coalesce(func.max(Comment.id), 0))) == self.high
 
 
-def reserve_ids(session: Session, prints: Sequence[str]) -> Reservation:
-    """Ids for the comments with these fingerprints, should they be new (see Reservation)."""
+def log_head(session: Session) -> int:
+    """The number of the log's last entry (0 for an empty log)."""
+    return session.scalar(select(func.coalesce(func.max(LogEntryRow.seq), 0))) or 0
+
+
+def reserve_ids(session: Session, prints: Sequence[str], *, head: int = 0) -> Reservation:
+    """Ids for the comments with these fingerprints, should they be new (see Reservation);
+    ``head``: the log's last entry, read before anything the rules read."""
     if not prints:
-        return Reservation({}, None)
+        return Reservation({}, None, head)
     if session.get_bind().dialect.name == "postgresql":
         taken = session.scalars(
             text(
@@ -217,9 +231,10 @@ def reserve_ids(session: Session, prints: Sequence[str]) -> Reservation:
             ),
             {"n": len(prints)},
         ).all()
-        return Reservation(dict(zip(prints, sorted(taken), strict=True)), None)
+        return Reservation(dict(zip(prints, sorted(taken), strict=True)), None, head)
     high = session.scalar(select(func.coalesce(func.max(Comment.id), 0))) or 0
-    return Reservation({fingerprint: high + n for n, fingerprint in enumerate(prints, 1)}, high)
+    reserved = {fingerprint: high + n for n, fingerprint in enumerate(prints, 1)}
+    return Reservation(reserved, high, head)
 
 
 def stored_prints(session: Session, incoming: IncomingArticle) -> set[str]:

@@ -20,6 +20,7 @@ from moderator.log_verify import verify_log
 from moderator.models import Author, Comment, Flag, LogEntryRow
 from moderator.rules.loader import load_rule_set
 from moderator.rules.model import CommentSnapshot, RuleSet
+from moderator.services import moderation
 from moderator.services.importing import Reservation
 from moderator.storage import Database, open_database
 
@@ -223,6 +224,49 @@ def test_a_write_between_the_check_and_the_store_falls_back_to_checking_again(
         ids["yan"]: "'idiot' is on the list 'insults' (medium)",
     }
     assert report.added == 3
+    _assert_log_verifies(database)
+
+
+def test_a_decision_between_the_check_and_the_store_falls_back_to_checking_again(
+    database: Database, tmp_path: Path
+) -> None:
+    # Only a new comment id counted as a change: a desk's hide in between changed what the
+    # author's history said, yet the file was stored with the verdict worked out before it.
+    rules_file = tmp_path / "history.toml"
+    rules_file.write_text(
+        '[ruleset]\nname = "History"\n\n[[rule]]\nid = "history"\nkind = "author_history"\n'
+        'severity = "medium"\nthreshold = 0.5\nmin_decided = 1\n',
+        encoding="utf-8",
+    )
+    rules = load_rule_set(rules_file)
+    first = tmp_path / "first.txt"
+    first.write_text(
+        "One\n\nBody.\n\nComments 1\nmallory 1 May 2020, 10:00\n\nFirst.\n", encoding="utf-8"
+    )
+    later = tmp_path / "later.txt"
+    later.write_text(
+        "Two\n\nBody.\n\nComments 1\nmallory 2 May 2020, 10:00\n\nAgain.\n", encoding="utf-8"
+    )
+    import_paths(database, [first], rules=rules, actor="ed")
+    with database.session() as session:
+        (stored,) = session.scalars(select(Comment.id))
+
+    def meanwhile(path: Path) -> None:
+        if path == later:
+            with database.transaction() as session:
+                moderation.hide(
+                    session,
+                    [stored],
+                    actor=moderation.ensure_profile(session, "ann"),
+                    reason="spam",
+                )
+
+    report = import_paths(database, [later], rules=rules, actor="ed", before_write=meanwhile)
+    assert report.added == 1
+    with database.session() as session:
+        flagged = set(session.scalars(select(Flag.comment_id).where(Flag.rule_id == "history")))
+        again = session.scalar(select(Comment.id).where(Comment.body == "Again."))
+    assert flagged == {again}
     _assert_log_verifies(database)
 
 
