@@ -18,6 +18,7 @@ from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import NullPool
 
 from moderator import settings
 from moderator.checkpoints import BackgroundCheckpoints
@@ -163,8 +164,13 @@ def reading_engine(url: URL | str) -> Engine:
 
 def _read_only_engine(path: Path) -> Engine:
     """An engine that reads ``path`` and cannot write it (see :func:`read_only_connection`)."""
+    # No pool: each session opens afresh, trying the ordinary read-only way first again. An
+    # immutable connection kept in a pool would go on reading the file as it was, never
+    # seeing what a desk that started writing to it has committed since.
     engine = create_engine(
-        URL.create("sqlite", database=str(path)), creator=lambda: read_only_connection(path)
+        URL.create("sqlite", database=str(path)),
+        creator=lambda: read_only_connection(path),
+        poolclass=NullPool,
     )
 
     @event.listens_for(engine, "connect")

@@ -16,7 +16,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, text
 
-from moderator import settings
+from moderator import settings, storage
 from moderator.checkpoints import BackgroundCheckpoints
 from moderator.cli import main
 from moderator.formats.modlog import GENESIS, LogEntry, entry_hash
@@ -666,3 +666,31 @@ def test_an_upgrade_whose_backup_cannot_be_made_is_refused_leaving_no_half_copy(
     assert sorted(p.name for p in tmp_path.glob("old.sqlite3.backup-*")) == []
     with sqlite3.connect(path) as raw:
         assert raw.execute("SELECT version_num FROM alembic_version").fetchone() == ("0004",)
+
+
+def test_a_database_read_as_immutable_is_read_afresh_by_each_session(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The immutable connection of the read-only fallback was kept in a pool: a window that
+    # opened that way never saw what a desk writing to the file committed afterwards.
+    path = tmp_path / "db.sqlite3"
+    with sqlite3.connect(path) as raw:
+        raw.execute("CREATE TABLE t (n INTEGER)")
+        raw.execute("INSERT INTO t VALUES (1)")
+    raw.close()
+
+    def immutable(at: Path) -> sqlite3.Connection:
+        return sqlite3.connect(f"{at.resolve().as_uri()}?immutable=1", uri=True)
+
+    monkeypatch.setattr(storage, "read_only_connection", immutable)
+    engine = storage._read_only_engine(path)
+    try:
+        with engine.connect() as connection:
+            assert connection.execute(text("SELECT count(*) FROM t")).scalar() == 1
+        with sqlite3.connect(path) as raw:
+            raw.execute("INSERT INTO t VALUES (2)")
+        raw.close()
+        with engine.connect() as connection:
+            assert connection.execute(text("SELECT count(*) FROM t")).scalar() == 2
+    finally:
+        engine.dispose()
