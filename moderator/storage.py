@@ -37,6 +37,8 @@ APPLICATION_ID = int.from_bytes(b"MdRt", "big")
 # Tables every Moderator schema from the first on has: an unmarked file (made before the mark)
 # is taken as ours only with them and a schema version of ours.
 _CORE_TABLES = frozenset({"article", "author", "comment", "profile"})
+# Columns of those tables that only Moderator's have (the names alone are common ones).
+_OUR_COLUMNS = {"article": "content_hash", "comment": "fingerprint"}
 NO_DATABASE = (
     "no database at {where} (a database is created by the window's first start,"
     " `moderator import` or `moderator init`)"
@@ -399,6 +401,8 @@ def refuse_foreign_sqlite(path: Path) -> None:
         try:
             mark = int(raw.execute("PRAGMA application_id").fetchone()[0])
             tables = {name for (name,) in raw.execute("SELECT name FROM sqlite_master")}
+            if tables >= _CORE_TABLES and not _has_our_columns(raw):
+                tables -= _CORE_TABLES  # tables of those common names, but not ours
             revisions = (
                 [row[0] for row in raw.execute("SELECT version_num FROM alembic_version")]
                 if "alembic_version" in tables
@@ -433,6 +437,14 @@ def refuse_foreign_sqlite(path: Path) -> None:
             f" ({', '.join(map(repr, revisions)) or 'none'}) but not Moderator's tables, so it"
             " is another program's; nothing was changed"
         )
+
+
+def _has_our_columns(raw: sqlite3.Connection) -> bool:
+    for table, column in _OUR_COLUMNS.items():
+        names = {row[1] for row in raw.execute(f"PRAGMA table_info({table})")}
+        if column not in names:
+            return False
+    return True
 
 
 def current_revision(connection: Connection) -> str | None:

@@ -613,6 +613,25 @@ def test_another_program_s_database_is_refused_untouched(
     assert _files(tmp_path) == before
 
 
+def test_another_program_s_database_with_tables_named_like_ours_is_refused_untouched(
+    tmp_path: Path,
+) -> None:
+    # A blog's article, author, comment and profile tables passed for Moderator's: the file
+    # was backed up, switched to WAL and "upgraded" until a raw SQL error stopped it.
+    path = _other_program_s(tmp_path / "blog.sqlite3")
+    raw = sqlite3.connect(path)
+    for table in ("article", "author", "comment", "profile"):
+        raw.execute(f"CREATE TABLE {table} (id INTEGER PRIMARY KEY, name TEXT)")
+    raw.commit()
+    raw.close()
+    before = _files(tmp_path)
+    with pytest.raises(DatabaseError) as refused:
+        open_database(str(path))
+    assert "not Moderator's tables" in str(refused.value)
+    assert "nothing was changed" in str(refused.value)
+    assert _files(tmp_path) == before
+
+
 def test_a_database_of_ours_with_another_mark_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "db.sqlite3"
     open_database(str(path)).close()
