@@ -394,6 +394,10 @@ def refuse_foreign_sqlite(path: Path) -> None:
     tables and a schema version of ours (another program's Alembic database has versions too,
     perhaps one named like ours).
     """
+    if path.exists() and not path.is_file():
+        # SQLite would wait on a FIFO for ever, and say odd things of a folder or a device.
+        kind = "a folder" if path.is_dir() else "not a regular file"
+        raise DatabaseError(f"{path} is {kind}, not a database file; nothing was changed")
     if not path.exists() or path.stat().st_size == 0:
         return
     try:

@@ -713,3 +713,21 @@ def test_a_database_read_as_immutable_is_read_afresh_by_each_session(
             assert connection.execute(text("SELECT count(*) FROM t")).scalar() == 2
     finally:
         engine.dispose()
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="FIFOs and /dev are POSIX")
+@pytest.mark.parametrize("kind", ["fifo", "folder", "device"])
+def test_a_database_path_that_is_no_file_is_refused_by_name(tmp_path: Path, kind: str) -> None:
+    # `moderator --db FIFO init` waited for ever; a folder was said to take no writes.
+    if kind == "fifo":
+        path = tmp_path / "db.sqlite3"
+        os.mkfifo(path)
+        said = "is not a regular file, not a database file"
+    elif kind == "folder":
+        path = tmp_path
+        said = "is a folder, not a database file"
+    else:
+        path = Path("/dev/null")
+        said = "is not a regular file, not a database file"
+    with pytest.raises(DatabaseError, match=said):
+        open_database(str(path), create=True)
