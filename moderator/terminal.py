@@ -27,7 +27,14 @@ class InertStream(io.TextIOBase):
         self.raw = raw
 
     def write(self, text: str) -> int:
-        self.raw.write(inert(text))
+        shown = inert(text)
+        try:
+            self.raw.write(shown)
+        except UnicodeEncodeError:
+            # A terminal whose encoding lacks a letter (PYTHONIOENCODING=ascii, a C locale)
+            # gets its escape, as file names are shown, rather than a traceback.
+            encoding = getattr(self.raw, "encoding", None) or "ascii"
+            self.raw.write(shown.encode(encoding, "backslashreplace").decode(encoding))
         return len(text)
 
     def flush(self) -> None:

@@ -6,6 +6,7 @@ import csv
 import json
 import os
 import subprocess
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -163,3 +164,24 @@ def test_output_to_a_closed_pipe_ends_quietly_as_sigpipe_would(sqlite_database: 
         os.close(writing)
     assert done.returncode == 141  # 128 + SIGPIPE, as a shell reports a command it ended
     assert done.stderr == b""
+
+
+def test_a_terminal_that_cannot_show_a_letter_gets_its_escape(tmp_path: Path) -> None:
+    # An author named zoë ended `moderator queue` in UnicodeEncodeError on an ASCII terminal.
+    article = tmp_path / "a.txt"
+    article.write_text(
+        "T\n\nBody.\n\nComments 1\nThumb zoë 1 May 2020, 10:00\n\nHé là.\n", encoding="utf-8"
+    )
+    env = {**os.environ, "MODERATOR_CONFIG_DIR": str(tmp_path / "config")}
+    command = [sys.executable, "-m", "moderator", "--db", str(tmp_path / "db.sqlite3")]
+    subprocess.run([*command, "import", str(article)], env=env, check=True, capture_output=True)  # noqa: S603
+    shown = subprocess.run(  # noqa: S603 - our own command line
+        [*command, "queue"],
+        env={**env, "PYTHONIOENCODING": "ascii"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert shown.returncode == 0, shown.stderr
+    assert "zo\\xeb" in shown.stdout
+    assert "H\\xe9 l\\xe0." in shown.stdout
