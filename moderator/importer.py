@@ -96,8 +96,11 @@ class ImportReport:
 class ImportAborted(RuntimeError):  # noqa: N818 - it names what happened, like KeyboardInterrupt
     """The database failed partway; ``report`` holds the files committed before ``path``."""
 
-    def __init__(self, report: ImportReport, path: Path, error: Exception) -> None:
-        super().__init__(f"{path_text(path)}: {explain_refusal(error)}")
+    def __init__(
+        self, report: ImportReport, path: Path, error: Exception, *, database: Path | None = None
+    ) -> None:
+        # With the database's file, a full disk is named as such, not as a read-only file.
+        super().__init__(f"{path_text(path)}: {explain_refusal(error, database=database)}")
         self.report = report
         self.path = path
 
@@ -156,7 +159,7 @@ def import_paths(
                         database, path, parsed, rules=rules, actor=name, before_write=before_write
                     )
             except SQLAlchemyError as error:
-                raise ImportAborted(report, path, error) from error
+                raise ImportAborted(report, path, error, database=database.kept) from error
             # The fingerprints served the rules above; a long run must not keep them all.
             report.add(replace(change, added_fingerprints=()))
             if flagged is not None:
@@ -206,7 +209,7 @@ def _import_platform(
         report.failed.append(error)
         return
     except SQLAlchemyError as error:
-        raise ImportAborted(report, path, error) from error
+        raise ImportAborted(report, path, error, database=database.kept) from error
     if fault is not None and not changes:
         # Nothing before the fault could be kept: the file failed, as it would have unasked.
         report.failed.append(fault)

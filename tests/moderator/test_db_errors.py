@@ -156,14 +156,18 @@ def run(*args):
         code = main(["--db", db, *args])
     return [code, out.getvalue(), err.getvalue()]
 
+second = folder / "b.txt"
+second.write_text(
+    "U\n\nBody.\n\nComments 1\nThumb reader9 1 May 2020, 11:00\n\nLater.\n", encoding="utf-8"
+)
 assert run("import", str(article), "--no-rules")[0] == 0
 assert run("approve", "1", "--as", "ann")[0] == 0
 if fault == "full":
-    with open(folder / "filler", "wb") as filler:
+    # Unbuffered: what did not fit must not wait in a buffer to fail again at close.
+    with open(folder / "filler", "wb", buffering=0) as filler:
         with contextlib.suppress(OSError):
             while True:
-                filler.write(b"\0" * 65536)
-                filler.flush()
+                filler.write(b"\0" * 4096)
 elif fault == "read-only":
     subprocess.run(["mount", "-o", "remount,ro", str(folder)], check=True)
 else:
@@ -175,6 +179,7 @@ said = {
     "verify": run("log", "verify"),
     "stats": run("stats", "decisions", "--json"),
     "approve": run("approve", "2", "--as", "ann"),
+    "import": run("import", str(second), "--no-rules"),
 }
 print(json.dumps(said))
 """
@@ -247,10 +252,13 @@ def test_a_refused_write_names_the_full_disk_or_the_size_limit(
 ) -> None:
     folder = tmp_path / "small"
     folder.mkdir()
-    code, _, err = _faulty_child(folder, fault)["approve"]
-    assert code == 1
-    assert words.format(db=folder / "f.db") in err
-    assert "Traceback" not in err
+    said = _faulty_child(folder, fault)
+    # An import said "a read-only file, folder or server" of a full disk.
+    for command in ("approve", "import"):
+        code, _, err = said[command]
+        assert code == 1
+        assert words.format(db=folder / "f.db") in err, (command, err)
+        assert "Traceback" not in err
 
 
 def test_disk_trouble_is_named_only_when_the_system_shows_it(tmp_path: Path) -> None:
