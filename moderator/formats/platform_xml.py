@@ -123,27 +123,31 @@ def read_wxr(
     source = path_text(path)
     with opener(path) as stream:
         comments: list[IncomingComment] = []
-        channel: Element | None = None
+        open_items = 0
+        ancestors: list[Element] = []
         for event, element in _events(stream, source):
             tag = element.tag
             if event == "start":
-                if tag == "channel":
-                    channel = element
+                ancestors.append(element)
+                open_items += tag == "item"
                 continue
+            ancestors.pop()
             if _WP.match(tag) and tag.endswith("}comment"):
                 comment = _wxr_comment(element, source, summary)
                 if comment is not None:
                     comments.append(comment)
                 element.clear()
             elif tag == "item":
+                open_items -= 1
                 if comments:
                     yield _wxr_article(element, comments, source)
                 comments = []
                 element.clear()
-                if channel is not None and any(child is element for child in channel[-1:]):
-                    # The cleared shells of read items add up over a large file. (An item
-                    # elsewhere, as a malformed file may have one, stays where it is.)
-                    channel.remove(element)
+            if not open_items:
+                # Outside an item nothing is read again: whatever has ended goes (read items,
+                # and the channel's tags, authors and terms, however many), so memory does not
+                # grow with the file.
+                _drop_ended(ancestors, element)
 
 
 def _wxr_comment(element: Element, source: str, summary: ReadSummary) -> IncomingComment | None:
@@ -223,18 +227,36 @@ def _read_disqus(
             raise fault
 
 
+_READ = frozenset({"category", "thread", "post"})
+
+
+def _drop_ended(ancestors: list[Element], element: Element) -> None:
+    """Takes an element that has just ended out of its parent. Its earlier siblings went
+    when they ended, so it is the first child; later ones may be there already, as the
+    parser builds a whole chunk of the file before its events are read."""
+    if ancestors and len(parent := ancestors[-1]) and parent[0] is element:
+        del parent[0]
+
+
 def _spill_disqus(stream: IO[bytes], source: str, spill: _Spill) -> None:
     root: Element | None = None
     depth = 0
+    ancestors: list[Element] = []
     for event, element in _events(stream, source):
         if event == "start":
             depth += 1
+            ancestors.append(element)
             if root is None:
                 root = element
             continue
         depth -= 1
+        ancestors.pop()
         if depth != 1:
-            continue  # only the root's children: <category>, <thread>, <post>
+            # Only the root's children are read (<category>, <thread>, <post>); inside any
+            # other, whatever has ended goes, or a wrapper of a million posts would keep them.
+            if len(ancestors) >= 2 and ancestors[1].tag.removeprefix(_DISQUS_NS) not in _READ:
+                _drop_ended(ancestors, element)
+            continue
         name = element.tag.removeprefix(_DISQUS_NS)
         if name == "thread":
             spill.thread(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tracemalloc
 from pathlib import Path
 
 import pytest
@@ -413,3 +414,43 @@ def test_a_nul_written_twice_escaped_is_a_replacement_character(tmp_path: Path) 
     )
     (article,) = read_disqus(path, ReadSummary())
     assert article.comments[0].body == "a\ufffdb"
+
+
+def _peak_bytes(path: Path, read: object) -> int:
+    tracemalloc.start()
+    try:
+        list(read(path, ReadSummary()))  # type: ignore[operator]
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+@pytest.mark.parametrize("kind", ["wxr", "disqus"])
+def test_elements_nobody_reads_do_not_pile_up_whatever_their_number(
+    tmp_path: Path, kind: str
+) -> None:
+    # Channel-level tags of a WXR file, and posts in a wrapper of a Disqus file, stayed in
+    # memory to the end of the file: 545 MB for a million wrapped posts.
+    def written(count: int) -> Path:
+        path = tmp_path / f"{kind}-{count}.xml"
+        if kind == "wxr":
+            tags = "<wp:tag><wp:tag_slug>t</wp:tag_slug></wp:tag>" * count
+            text = WXR_HEAD + tags + wxr_item("One", wxr_comment(1, "hi")) + "</channel></rss>"
+        else:
+            post = (
+                '<post dsq:id="9"><message>x</message><createdAt>2024-01-01T10:00:00Z'
+                '</createdAt><author><name>a</name></author><thread dsq:id="1"/></post>'
+            )
+            text = (
+                '<?xml version="1.0"?><disqus xmlns="http://disqus.com" '
+                'xmlns:dsq="http://disqus.com/disqus-internals"><w>'
+                + post * count
+                + "</w></disqus>"
+            )
+        path.write_text(text, encoding="utf-8")
+        return path
+
+    read = read_wxr if kind == "wxr" else read_disqus
+    small = _peak_bytes(written(5_000), read)
+    large = _peak_bytes(written(50_000), read)
+    assert large < 2 * small + 1_000_000, (small, large)
