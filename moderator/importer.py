@@ -12,6 +12,7 @@ from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from functools import partial
+from itertools import chain
 from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -187,11 +188,21 @@ def _import_platform(
     changes: list[ImportChange] = []
     flags: list[FlagChange] = []
     fault: FormatError | None = None
+    pending = read_platform(read, path, summary)
+    # A Disqus file is read whole (its posts set aside) before its first article comes: that
+    # is done here, outside the write transaction, which is then held only to store.
+    try:
+        first = next(pending, None)
+    except FormatError as error:
+        if not recover:
+            report.failed.append(error)
+            return
+        first, fault = None, error
     try:
         with database.transaction() as session:
             acting = Actor.of(ensure_profile(session, actor))
             try:
-                for incoming in read_platform(read, path, summary):
+                for incoming in chain(() if first is None else (first,), pending):
                     prints = comment_fingerprints(incoming.comments)
                     change = import_article(session, incoming, fingerprints=prints, actor=acting)
                     apply_platform_state(session, change, incoming, prints)

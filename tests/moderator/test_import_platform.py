@@ -283,3 +283,48 @@ def test_a_full_temporary_disk_refuses_the_disqus_file_and_the_run_goes_on(
     assert str(failed).startswith(f"{tmp_path / 'a-site.xml'}: its posts could not be set aside")
     assert f"in {tmp_path / 'tmp'} (database or disk is full)" in str(failed)
     assert report.added == 1
+
+
+def test_a_disqus_file_is_read_before_the_write_lock_is_taken(
+    database: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The whole file was read (its posts set aside) inside the write transaction: another
+    # desk's decision waited for all of it, and was refused past 10 s.
+    free: list[bool] = []
+    real_post = platform_xml._Spill.post
+
+    def post(self: object, *args: object) -> None:
+        free.append(_writer_is_free(database))
+        real_post(self, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(platform_xml._Spill, "post", post)
+    path = tmp_path / "site.xml"
+    path.write_text(
+        '<?xml version="1.0"?><disqus xmlns="http://disqus.com" '
+        'xmlns:dsq="http://disqus.com/disqus-internals">'
+        '<thread dsq:id="1"><link>http://x.test/a</link><title>A</title></thread>'
+        + "".join(
+            f'<post dsq:id="{n}"><message>hi {n}</message><createdAt>2024-01-01T10:00:00Z'
+            '</createdAt><author><name>ann</name></author><thread dsq:id="1"/></post>'
+            for n in range(3)
+        )
+        + "</disqus>",
+        encoding="utf-8",
+    )
+    report = import_paths(database, [path])
+    assert report.added == 3
+    assert free == [True, True, True]
+
+
+def _writer_is_free(database: Database) -> bool:
+    """Whether another desk could write now: a write lock taken with no wait at all."""
+    if database.engine.dialect.name != "sqlite":
+        return True
+    raw = sqlite3.connect(str(database.engine.url.database), timeout=0, isolation_level=None)
+    try:
+        raw.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError:
+        return False
+    finally:
+        raw.close()
+    return True
