@@ -79,6 +79,23 @@ def store_hits(
     before = _stored_evidence(session, ids)
     for chunk in chunked(ids):
         session.execute(delete(Flag).where(Flag.comment_id.in_(chunk)))
+    stored = _insert_flags(session, results, rule_set)
+    _set_urgency(session, results)
+    _log_flags(session, rule_set, results, before)
+    hidden = _hide_pending(session, _first_hides(results), rule_set.version)
+    return FlagChange(
+        rule_set_version=rule_set.version,
+        checked=len(ids),
+        flagged=tuple(comment_id for comment_id, hits in results if hits),
+        hits=stored,
+        hidden=hidden,
+    )
+
+
+def _insert_flags(
+    session: Session, results: Sequence[tuple[int, Sequence[Hit]]], rule_set: RuleSet
+) -> int:
+    """Each hit stored as a flag of its comment, with the rule set's version; how many."""
     now = utc_now()
     rows = [
         {
@@ -94,21 +111,16 @@ def store_hits(
         for hit in hits
     ]
     insert_many(session, Base.metadata.tables[Flag.__tablename__], rows)
-    _set_urgency(session, results)
-    _log_flags(session, rule_set, results, before)
-    to_hide = {
-        comment_id: next(hit for hit in hits if hit.action is RuleAction.HIDE)
+    return len(rows)
+
+
+def _first_hides(results: Sequence[tuple[int, Sequence[Hit]]]) -> dict[int, Hit]:
+    """The comments a hit would take down, each with its first such hit."""
+    return {
+        comment_id: hide
         for comment_id, hits in results
-        if any(hit.action is RuleAction.HIDE for hit in hits)
+        if (hide := next((hit for hit in hits if hit.action is RuleAction.HIDE), None)) is not None
     }
-    hidden = _hide_pending(session, to_hide, rule_set.version)
-    return FlagChange(
-        rule_set_version=rule_set.version,
-        checked=len(ids),
-        flagged=tuple(comment_id for comment_id, hits in results if hits),
-        hits=len(rows),
-        hidden=hidden,
-    )
 
 
 _Evidence = frozenset[tuple[str, str, tuple[tuple[int, int], ...]]]
@@ -484,21 +496,7 @@ def store_new_hits(
     in the caller's unit of work: as store_hits would, without reading back what an import
     has just written."""
     lock_log(session)
-    now = utc_now()
-    rows = [
-        {
-            "comment_id": comment_id,
-            "rule_id": hit.rule_id,
-            "rule_set_version": rule_set.version,
-            "severity": hit.severity,
-            "spans": [list(span) for span in hit.spans],
-            "explanation": hit.explanation,
-            "created_at": now,
-        }
-        for comment_id, hits in checked.results
-        for hit in hits
-    ]
-    insert_many(session, Base.metadata.tables[Flag.__tablename__], rows)
+    stored = _insert_flags(session, checked.results, rule_set)
     _log_rule_set(session, rule_set)
     pending = str(Status.PENDING)
     append(
@@ -518,16 +516,12 @@ def store_new_hits(
             for comment_id, _ in sorted(checked.results, key=lambda result: result[0])
         ],
     )
-    to_hide = {
-        comment_id: next(hit for hit in hits if hit.action is RuleAction.HIDE)
-        for comment_id, hits in checked.results
-        if any(hit.action is RuleAction.HIDE for hit in hits)
-    }
+    to_hide = _first_hides(checked.results)
     return FlagChange(
         rule_set_version=rule_set.version,
         checked=checked.checked,
         flagged=tuple(comment_id for comment_id, _ in checked.results),
-        hits=len(rows),
+        hits=stored,
         hidden=_hide_new(session, to_hide, checked, rule_set=rule_set, article_id=article_id),
     )
 

@@ -26,6 +26,7 @@ from tests.moderator.formats.test_platform_xml import (
     wxr_comment,
     wxr_item,
 )
+from tests.moderator.test_importer import writer_is_free
 
 
 def counts(database: Database) -> tuple[int, int]:
@@ -294,7 +295,7 @@ def test_a_disqus_file_is_read_before_the_write_lock_is_taken(
     real_post = platform_xml._Spill.post
 
     def post(self: object, *args: object) -> None:
-        free.append(_writer_is_free(database))
+        free.append(writer_is_free(database))
         real_post(self, *args)  # type: ignore[arg-type]
 
     monkeypatch.setattr(platform_xml._Spill, "post", post)
@@ -314,17 +315,3 @@ def test_a_disqus_file_is_read_before_the_write_lock_is_taken(
     report = import_paths(database, [path])
     assert report.added == 3
     assert free == [True, True, True]
-
-
-def _writer_is_free(database: Database) -> bool:
-    """Whether another desk could write now: a write lock taken with no wait at all."""
-    if database.engine.dialect.name != "sqlite":
-        return True
-    raw = sqlite3.connect(str(database.engine.url.database), timeout=0, isolation_level=None)
-    try:
-        raw.execute("BEGIN IMMEDIATE")
-    except sqlite3.OperationalError:
-        return False
-    finally:
-        raw.close()
-    return True

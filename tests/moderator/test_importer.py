@@ -157,7 +157,7 @@ def campaign_rules(tmp_path: Path) -> RuleSet:
     return load_rule_set(path)
 
 
-def _writer_is_free(database: Database) -> bool:
+def writer_is_free(database: Database) -> bool:
     """Whether another desk could write now: a write lock taken with no wait at all."""
     if database.engine.dialect.name != "sqlite":
         return True  # there, what desks wait on is the log's head, taken with the write
@@ -180,7 +180,7 @@ def test_rules_are_checked_before_the_write_lock_is_taken(
 
     def spy(session: Session, rule_set: RuleSet, comments: list[CommentSnapshot]) -> object:
         # While the rules run, any other desk may write: no write transaction is open.
-        assert _writer_is_free(database)
+        assert writer_is_free(database)
         checked.append(rule_set)
         return real(session, rule_set, comments)
 
