@@ -11,10 +11,11 @@ import re
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
+# The years a date may name: those of the comments' own dates.
+from moderator.formats.records import FIRST_YEAR, LAST_YEAR
+
 # Ids and counts are stored and compared as SQLite's (and PostgreSQL's bigint) signed 64 bits.
 LARGEST = 2**63 - 1
-# The years a date may name, as for the comments' own dates (moderator.formats.records).
-FIRST_YEAR, LAST_YEAR = 1900, 2200
 _WHOLE = re.compile(r"[+-]?[0-9]{1,40}", re.ASCII)
 
 
