@@ -47,11 +47,12 @@ from moderator.models import Article, Comment, LogEntryRow
 from moderator.rule_runs import run_rules
 from moderator.rules import kinds as _kinds  # noqa: F401 - registers the built-in rule kinds
 from moderator.rules.loader import load_rule_set
-from moderator.services import moderation, notes
+from moderator.services import moderation, notes, staging
 from moderator.settings import DEFAULT_RULE_SET
 from moderator.storage import Database, open_database
 
 FULL = "The disk that holds the database is full. Nothing of it was saved."
+FULL_WHILE_SHOWN = "The disk that holds the database is full. The parts shown so far stay"
 WRITES = ("INSERT", "UPDATE", "DELETE")
 WORDS = ("idiot", "the", "council", "vote", "shut", "up", "budget", "http://spam.example")
 
@@ -100,6 +101,11 @@ def state(database: Database) -> str:
             for row in session.execute(text(f'SELECT * FROM "{table}" ORDER BY rowid')):
                 digest.update(repr(tuple(row)).encode())
     return digest.hexdigest()
+
+
+def _left_to_show(database: Database) -> bool:
+    with database.session() as session:
+        return staging.state(session) == staging.PUBLISHING
 
 
 def sound(database: Database) -> list[str]:
@@ -234,12 +240,16 @@ def trial(desk: Desk, rng: random.Random) -> tuple[str, bool, list[str]]:
             explained = str(error) if isinstance(error, ImportAborted) else explain_refusal(error)
             if not injection.fired:
                 problems.append(f"{name}: refused for another reason: {error}")
-            elif FULL not in explained:
+            elif FULL not in explained and not (
+                _left_to_show(desk.database) and FULL_WHILE_SHOWN in explained
+            ):
                 problems.append(f"{name}: the message does not say the disk is full: {explained}")
         else:
             if injection.fired:
                 problems.append(f"{name}: the refusal was swallowed; it reported success")
-    if injection.fired and state(desk.database) != before:
+    # An import refused while its parts were being shown is past its point of no return:
+    # the parts shown stay, each whole, and the next import (the "again" below) shows the rest.
+    if injection.fired and state(desk.database) != before and not _left_to_show(desk.database):
         problems.append(f"{name}: refused part-way, yet the database changed")
     problems += sound(desk.database)
     if injection.fired:

@@ -18,34 +18,33 @@ from pathlib import Path
 from sqlalchemy.exc import SQLAlchemyError
 
 from moderator import settings
-from moderator.db_errors import explain_refusal
+from moderator.db_errors import NOTHING_SAVED, explain_refusal
 from moderator.display import path_text
 from moderator.formats.errors import FormatError
 from moderator.formats.platform_xml import WXR, ReadSummary, read_disqus, read_wxr
 from moderator.formats.records import IncomingArticle
 from moderator.import_files import expand_paths, read_import_file, read_platform
-from moderator.rules.model import CommentSnapshot, RuleSet
-from moderator.services.changes import ImportChange
-from moderator.services.flagging import (
-    Checked,
-    FlagChange,
-    added_comment_ids,
-    check_new,
-    flag_comments,
-    store_new_hits,
+from moderator.import_parts import (
+    AfterPart,
+    ImportBusyError,
+    ShowingInterruptedError,
+    store_in_parts,
+    writing_alone,
 )
+from moderator.rules.model import RuleSet
+from moderator.services import staging
+from moderator.services.changes import ImportChange
+from moderator.services.flagging import FlagChange, added_comment_ids, flag_comments
 from moderator.services.history import Actor
 from moderator.services.importing import (
-    Reservation,
     apply_platform_state,
     comment_fingerprints,
     import_article,
-    log_head,
-    reserve_ids,
-    stored_prints,
 )
 from moderator.services.moderation import default_actor_name, ensure_profile
+from moderator.services.staging import new_prints
 from moderator.storage import Database
+from moderator.visibility import see_all_rows
 
 # Files parsed ahead of the one being stored, in parallel runs: enough to keep both cores busy.
 READ_AHEAD = 2
@@ -101,7 +100,16 @@ class ImportAborted(RuntimeError):  # noqa: N818 - it names what happened, like 
         self, report: ImportReport, path: Path, error: Exception, *, database: Path | None = None
     ) -> None:
         # With the database's file, a full disk is named as such, not as a read-only file.
-        super().__init__(f"{path_text(path)}: {explain_refusal(error, database=database)}")
+        if isinstance(error, ImportBusyError):
+            said = str(error)
+        elif isinstance(error, ShowingInterruptedError):
+            # Past the point of no return: what was shown stays, and the rest follows.
+            said = explain_refusal(error.cause, database=database).replace(
+                NOTHING_SAVED, ShowingInterruptedError.SAID
+            )
+        else:
+            said = explain_refusal(error, database=database)
+        super().__init__(f"{path_text(path)}: {said}")
         self.report = report
         self.path = path
 
@@ -123,6 +131,7 @@ def import_paths(
     actor: str | None = None,
     recover: bool = False,
     before_write: Callable[[Path], None] | None = None,
+    after_part: AfterPart | None = None,
 ) -> ImportReport:
     """Import every file; each is all-or-nothing, and one file's error does not stop the rest.
 
@@ -131,13 +140,16 @@ def import_paths(
     interpreter. Only a command-line run asks for it: forking is safe only in a process with no
     other threads, which a Qt application is not. Either way at most a few files are in memory.
 
-    With ``rules``, each file's new comments are checked and flagged in the same transaction
-    as their import: a comment is never stored without the rules having seen it.
+    With ``rules``, each file's new comments are checked and flagged before anyone sees them:
+    a comment is never shown without the rules having seen it. A scraped file's new comments
+    are written in parts (``moderator.import_parts``), so that other desks never wait long;
+    its rules read the desk's history as it stood when its writing began.
 
     ``stop`` is asked after each file; a run it stops keeps the files done before.
     ``actor`` names who imports, for the log (by default, whoever is at the desk).
     ``before_write`` is called with each scraped file once its rules are checked, just
-    before its write transaction begins (tests step in there).
+    before its first part is written, and ``after_part`` after each part is stored and
+    shown (tests and benchmarks step in there).
 
     WordPress (WXR) and Disqus exports are recognised by their content and read as a stream
     into one unit of work per file; a malformed one imports nothing, unless ``recover``: then
@@ -157,9 +169,15 @@ def import_paths(
             try:
                 with _collector_paused():
                     change, flagged = _store_scraped(
-                        database, path, parsed, rules=rules, actor=name, before_write=before_write
+                        database,
+                        path,
+                        parsed,
+                        rules=rules,
+                        actor=name,
+                        before_write=before_write,
+                        after_part=after_part,
                     )
-            except SQLAlchemyError as error:
+            except (SQLAlchemyError, ImportBusyError, ShowingInterruptedError) as error:
                 raise ImportAborted(report, path, error, database=database.kept) from error
             # The fingerprints served the rules above; a long run must not keep them all.
             report.add(replace(change, added_fingerprints=()))
@@ -199,7 +217,14 @@ def _import_platform(
             return
         first, fault = None, error
     try:
-        with database.transaction() as session:
+        # Under the import lock, like a scraped file in parts: no other import may store
+        # comments meanwhile. The lock is let go in the same transaction that stores the file.
+        with (
+            writing_alone(database, actor=actor, source=path_text(path)),
+            database.transaction() as session,
+        ):
+            # Its rows are past the lock's limits until it commits: it reads them all.
+            see_all_rows(session)
             acting = Actor.of(ensure_profile(session, actor))
             try:
                 for incoming in chain(() if first is None else (first,), pending):
@@ -216,10 +241,11 @@ def _import_platform(
                 if not recover:
                     raise
                 fault = error
+            staging.release(session)
     except FormatError as error:
         report.failed.append(error)
         return
-    except SQLAlchemyError as error:
+    except (SQLAlchemyError, ImportBusyError) as error:
         raise ImportAborted(report, path, error, database=database.kept) from error
     if fault is not None and not changes:
         # Nothing before the fault could be kept: the file failed, as it would have unasked.
@@ -248,31 +274,35 @@ def _store_scraped(
     rules: RuleSet | None,
     actor: str,
     before_write: Callable[[Path], None] | None,
+    after_part: AfterPart | None = None,
 ) -> tuple[ImportChange, FlagChange | None]:
-    """One scraped file stored in its own unit of work, its rules checked before it."""
-    checked = None if rules is None else _check_ahead(database, parsed, rules)
+    """One scraped file: its new comments in parts (import_parts), or, if it adds none (or
+    its article is locked), one short unit of work that logs the import."""
+    with database.session() as session, session.begin():
+        adds = new_prints(session, parsed.incoming, parsed.fingerprints)
+    if adds:
+        stored = store_in_parts(
+            database,
+            path,
+            parsed.incoming,
+            parsed.fingerprints,
+            rules=rules,
+            actor=actor,
+            before_write=before_write,
+            after_part=after_part,
+        )
+        if stored is not None:
+            return stored.change, stored.flagged
     if before_write is not None:
         before_write(path)
-    flagged = None
     with database.transaction() as session:
         change = import_article(
             session,
             parsed.incoming,
             fingerprints=parsed.fingerprints,
             actor=Actor.of(ensure_profile(session, actor)),
-            reserved=None if checked is None else checked[0],
-            urgency=None if checked is None else checked[1].urgency(),
         )
-        if rules is not None and change.added_fingerprints:
-            if change.reserved and checked is not None:
-                flagged = store_new_hits(
-                    session, checked[1], rule_set=rules, article_id=change.article_id
-                )
-            else:
-                # Another import stored comments since the check: check again here.
-                ids = added_comment_ids(session, change.article_id, change.added_fingerprints)
-                flagged = flag_comments(session, rules, ids)
-    return change, flagged
+    return change, None
 
 
 @contextmanager
@@ -291,35 +321,6 @@ def _collector_paused() -> Iterator[None]:
     finally:
         if was_on:
             gc.enable()
-
-
-def _check_ahead(
-    database: Database, parsed: _Parsed, rules: RuleSet
-) -> tuple[Reservation, Checked]:
-    """The rules' verdict on a file's new comments, worked out in a read before its write
-    transaction: that lock is then held only to store, not to check. The comments get the
-    ids they will be stored under (reserved), which the hits name."""
-    incoming = parsed.incoming
-    with database.session() as session, session.begin():
-        # First: a change committed after this is seen at the write, and checked again there.
-        head = log_head(session)
-        stored = stored_prints(session, incoming)
-        new = [
-            (fingerprint, comment)
-            for fingerprint, comment in zip(parsed.fingerprints, incoming.comments, strict=True)
-            if fingerprint not in stored
-        ]
-        reservation = reserve_ids(session, [fingerprint for fingerprint, _ in new], head=head)
-        snapshots = [
-            CommentSnapshot(
-                body=comment.body,
-                author=comment.author,
-                posted_at=comment.posted_at,
-                id=reservation.ids[fingerprint],
-            )
-            for fingerprint, comment in new
-        ]
-        return reservation, check_new(session, rules, snapshots)
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,6 +22,7 @@ from moderator.formats.modlog import (
     text_digest,
 )
 from moderator.models import Article, Author, Comment, Flag, LogEntryRow, Note, Profile
+from moderator.visibility import article_shown, comment_shown, flag_shown
 
 # How many ids a problem names (it counts them all).
 NAMED = 10
@@ -171,6 +172,9 @@ def _comment_batches(connection: Connection) -> Iterator[Sequence[Any]]:
     query = (
         select(Comment.id, Comment.article_id, Author.name, Comment.body, Comment.imported_at)
         .outerjoin(Author, Author.id == Comment.author_id)
+        # Read through a bare connection: an import's comments not shown yet are left out
+        # here, as every session leaves them out (moderator.visibility).
+        .where(comment_shown())
         .order_by(Comment.id)
         .limit(COMMENT_BATCH)
     )
@@ -445,7 +449,7 @@ def _locks(connection: Connection) -> list[str]:
     }
     wrong = _Named("article(s) locked or unlocked without a log entry")
     for article_id, locked in _rows(
-        connection, select(Article.id, Article.locked).order_by(Article.id)
+        connection, select(Article.id, Article.locked).where(article_shown()).order_by(Article.id)
     ):
         logged = last.get(article_id)
         if bool(locked) == (logged is not None and logged[0]):
@@ -549,8 +553,10 @@ def _flags(connection: Connection) -> list[str]:
             ),
         )
     stored: dict[int, list[tuple[Any, Any, Any]]] = {}
-    flags = select(Flag.comment_id, Flag.rule_id, Flag.severity, Flag.spans).order_by(
-        Flag.comment_id
+    flags = (
+        select(Flag.comment_id, Flag.rule_id, Flag.severity, Flag.spans)
+        .where(flag_shown())
+        .order_by(Flag.comment_id)
     )
     for comment_id, rule, severity, spans in _rows(connection, flags):
         stored.setdefault(comment_id, []).append((rule, severity, spans))

@@ -447,3 +447,74 @@ class Flag(Base):
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
 
     comment: Mapped[Comment] = relationship(back_populates="flags")
+
+
+class ImportBatch(Base):
+    """The import being written, if any: at most one at a time (``id`` is always 1, so the
+    row is also the lock that keeps a second import waiting).
+
+    A big file is written in parts, each its own short transaction, so that other desks'
+    decisions never wait long. Its comments are stored first, out of sight: every query of
+    the desk (``moderator.visibility``) sees only the comments with ids up to
+    ``comments_upto`` and the articles up to ``articles_upto``. Then (``state`` moves from
+    ``staging`` to ``publishing``) each part's log entries (``ImportStep``) are appended and
+    its comments shown, together. A desk killed while staging leaves rows the next import
+    deletes; one killed while publishing leaves steps the next import finishes, so a file is
+    never left half imported.
+    """
+
+    __tablename__ = "import_batch"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    state: Mapped[str] = mapped_column(String(16))
+    comments_upto: Mapped[int]
+    articles_upto: Mapped[int]
+    # Authors past this one were first seen by the import: taken back with it if discarded.
+    authors_upto: Mapped[int]
+    # Who imports what, and the process doing it: a batch whose process has ended (or, from
+    # another machine, that has not moved for a while) is taken over by the next import.
+    actor: Mapped[str] = mapped_column(String(200))
+    source: Mapped[str] = mapped_column(Text)
+    host: Mapped[str] = mapped_column(String(255))
+    pid: Mapped[int]
+    started_at: Mapped[datetime]
+    touched_at: Mapped[datetime]
+    # A known article whose source the import changes, once its comments are all shown.
+    article_id: Mapped[int | None]
+    new_source: Mapped[str | None] = mapped_column(Text)
+
+
+class ImportStep(Base):
+    """One log entry of the import being written, to be appended when its part is shown:
+    ``part`` in order, and within it ``n``; showing the part moves the limits to its own."""
+
+    __tablename__ = "import_step"
+    __table_args__ = (Index("ix_import_step_part", "part", "n"),)
+
+    n: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    part: Mapped[int]
+    comments_upto: Mapped[int]
+    articles_upto: Mapped[int]
+    actor: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(32))
+    rule_set_version: Mapped[str | None] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(32))
+    comment_id: Mapped[int | None]
+    article_id: Mapped[int | None]
+    from_status: Mapped[str | None] = mapped_column(String(16))
+    to_status: Mapped[str | None] = mapped_column(String(16))
+    escalated: Mapped[bool | None]
+    reason: Mapped[str | None] = mapped_column(String(32))
+    note: Mapped[str | None] = mapped_column(Text)
+    evidence: Mapped[str | None] = mapped_column(Text)
+    # The entry moves its comment to ``to_status`` (a rule's hide): done with the append.
+    moves_comment: Mapped[bool] = mapped_column(default=False)
+
+
+class ImportMove(Base):
+    """A stored comment's new place in its thread, taken when the import's last part is shown."""
+
+    __tablename__ = "import_move"
+
+    comment_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    position: Mapped[int]

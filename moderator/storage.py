@@ -20,7 +20,7 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
 
-from moderator import settings
+from moderator import settings, visibility
 from moderator.checkpoints import BackgroundCheckpoints
 from moderator.db_errors import disk_trouble, driver_words
 from moderator.db_location import masked, server_address
@@ -249,6 +249,7 @@ class Database:
     created: bool = False
 
     def __post_init__(self) -> None:
+        visibility.install()
         reading = self.engine
         if self.engine.dialect.name == "postgresql":
             # One snapshot for all of a read, as SQLite's read transactions have: a view that

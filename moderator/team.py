@@ -27,6 +27,11 @@ _WORK_TABLES = (
     "queue_spell",
     "decision_wait",
     "stats_rollup",
+    # An import being written in parts (moderator.services.staging): what is staged there
+    # becomes the record only as its log entries are appended.
+    "import_batch",
+    "import_step",
+    "import_move",
 )
 
 
@@ -121,6 +126,9 @@ BEGIN
   IF NEW.status = 'pending' AND NOT NEW.escalated AND NEW.version = 0 THEN RETURN NEW; END IF;
   {refuse} 'a comment is stored pending; its state changes only with a log entry';
 END $$"""
+    shown_comments = (
+        f"(SELECT coalesce(max(comments_upto), 9223372036854775807) FROM {s}.import_batch)"
+    )
     comment_update = f"""
 CREATE OR REPLACE FUNCTION {s}.moderator_comment_update() RETURNS trigger LANGUAGE plpgsql
 {path} AS $$
@@ -130,6 +138,9 @@ BEGIN
   IF NEW.id <> OLD.id OR NEW.body IS DISTINCT FROM OLD.body
      OR NEW.article_id IS DISTINCT FROM OLD.article_id THEN
     {refuse} format('comment %s: its text and article are the record of its import', OLD.id);
+  END IF;
+  IF NEW.imported_at IS DISTINCT FROM OLD.imported_at AND OLD.id <= {shown_comments} THEN
+    {refuse} format('comment %s: its import time is the record of its import', OLD.id);
   END IF;
   IF (NEW.status, NEW.escalated, NEW.version)
      IS NOT DISTINCT FROM (OLD.status, OLD.escalated, OLD.version) THEN
@@ -167,6 +178,28 @@ BEGIN
   IF FOUND AND prior.actor = session_user AND prior.role = 'moderator' THEN RETURN NEW; END IF;
   {refuse} format('comment %s: changing %s''s decision needs an editor', OLD.id,
     coalesce(prior.actor, 'someone else'));
+END $$"""
+    # The lock's limits: what is past them is an import not shown yet (moderator.visibility).
+    shown_articles = (
+        f"(SELECT coalesce(max(articles_upto), 9223372036854775807) FROM {s}.import_batch)"
+    )
+    staged_delete = f"""
+CREATE OR REPLACE FUNCTION {s}.moderator_staged_delete() RETURNS trigger LANGUAGE plpgsql
+{path} AS $$
+DECLARE b record;
+BEGIN
+  IF NOT {s}.moderator_desk_member() THEN RETURN OLD; END IF;
+  -- Only an import still being stored is taken back: by whoever writes it, or by anyone
+  -- once it has not moved for two minutes (its desk is gone); never one being shown.
+  SELECT state, actor, touched_at INTO b FROM {s}.import_batch;
+  IF FOUND AND b.state = 'staging'
+     AND (b.actor = session_user OR b.touched_at < now() - interval '2 minutes')
+     AND ((TG_TABLE_NAME = 'comment' AND OLD.id > {shown_comments})
+          OR (TG_TABLE_NAME = 'article' AND OLD.id > {shown_articles})) THEN
+    RETURN OLD;
+  END IF;
+  {refuse} format('%s %s: only an import still being stored is taken back',
+    TG_TABLE_NAME, OLD.id);
 END $$"""
     article_update = f"""
 CREATE OR REPLACE FUNCTION {s}.moderator_article_update() RETURNS trigger LANGUAGE plpgsql
@@ -208,6 +241,7 @@ END $$"""
         head_update,
         comment_insert,
         comment_update,
+        staged_delete,
         article_update,
         profile_write,
         note_insert,
@@ -221,6 +255,8 @@ _TRIGGERS = (
     ("comment", "BEFORE INSERT", "moderator_comment_insert"),
     ("comment", "BEFORE UPDATE", "moderator_comment_update"),
     ("article", "BEFORE UPDATE", "moderator_article_update"),
+    ("comment", "BEFORE DELETE", "moderator_staged_delete"),
+    ("article", "BEFORE DELETE", "moderator_staged_delete"),
     ("profile", "BEFORE INSERT OR UPDATE", "moderator_profile_write"),
     ("note", "BEFORE INSERT", "moderator_note_insert"),
 )
@@ -247,10 +283,11 @@ def _grants(schema: str, tables: list[str]) -> list[str]:
         f"GRANT UPDATE (seq, hash) ON {on('log_head')} TO {desk}",
         # A comment's text, author and article are never updated by the desk; its state only
         # with its log entry (trigger).
-        f"GRANT INSERT ON {on('comment')} TO {desk}",
-        f"GRANT UPDATE (status, escalated, version, position, parent_id, urgency, hide_rank)"
-        f" ON {on('comment')} TO {desk}",
-        f"GRANT INSERT, UPDATE (source, updated_at, locked) ON {on('article')} TO {desk}",
+        # Deleted only while an import not shown yet is taken back (trigger).
+        f"GRANT INSERT, DELETE ON {on('comment')} TO {desk}",
+        f"GRANT UPDATE (status, escalated, version, position, parent_id, urgency, hide_rank,"
+        f" imported_at) ON {on('comment')} TO {desk}",
+        f"GRANT INSERT, DELETE, UPDATE (source, updated_at, locked) ON {on('article')} TO {desk}",
         f"GRANT INSERT, UPDATE (role) ON {on('profile')} TO {desk}",
     ]
 

@@ -58,5 +58,3 @@ class ImportChange:
     # An editor locked the article: nothing about it changed, its new comments were skipped.
     locked: bool = False
     skipped_locked: int = 0
-    # The new comments took the ids reserved for them before the unit of work began.
-    reserved: bool = False

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from moderator.batching import chunked
 from moderator.bulk import insert_many
-from moderator.domain import ActionKind, ReasonCode, Severity, Status
+from moderator.domain import ReasonCode, Severity, Status
 from moderator.models import (
     NOT_FLAGGED,
     Article,
@@ -79,10 +79,10 @@ def store_hits(
     before = _stored_evidence(session, ids)
     for chunk in chunked(ids):
         session.execute(delete(Flag).where(Flag.comment_id.in_(chunk)))
-    stored = _insert_flags(session, results, rule_set)
+    stored = insert_flags(session, results, rule_set)
     _set_urgency(session, results)
     _log_flags(session, rule_set, results, before)
-    hidden = _hide_pending(session, _first_hides(results), rule_set.version)
+    hidden = _hide_pending(session, first_hides(results), rule_set.version)
     return FlagChange(
         rule_set_version=rule_set.version,
         checked=len(ids),
@@ -92,7 +92,7 @@ def store_hits(
     )
 
 
-def _insert_flags(
+def insert_flags(
     session: Session, results: Sequence[tuple[int, Sequence[Hit]]], rule_set: RuleSet
 ) -> int:
     """Each hit stored as a flag of its comment, with the rule set's version; how many."""
@@ -114,7 +114,7 @@ def _insert_flags(
     return len(rows)
 
 
-def _first_hides(results: Sequence[tuple[int, Sequence[Hit]]]) -> dict[int, Hit]:
+def first_hides(results: Sequence[tuple[int, Sequence[Hit]]]) -> dict[int, Hit]:
     """The comments a hit would take down, each with its first such hit."""
     return {
         comment_id: hide
@@ -194,24 +194,27 @@ def _log_flags(
 
 def _log_rule_set(session: Session, rule_set: RuleSet) -> None:
     """The first use of a rule set (since another was used) gets a ``rule-set`` entry."""
+    entry = rule_set_entry(session, rule_set)
+    if entry is not None:
+        append(session, Actor.rules(rule_set.version), [entry])
+
+
+def rule_set_entry(session: Session, rule_set: RuleSet) -> NewEntry | None:
+    """The ``rule-set`` entry the rule set's first use (since another was used) gets, or
+    None if it is the one in use."""
     last = session.scalar(
         select(LogEntryRow.rule_set_version)
         .where(LogEntryRow.action == RULE_SET_ACTION)
         .order_by(LogEntryRow.seq.desc())
         .limit(1)
     )
-    if last != rule_set.version:
-        enabled = len(rule_set.enabled)
-        append(
-            session,
-            Actor.rules(rule_set.version),
-            [
-                NewEntry(
-                    RULE_SET_ACTION,
-                    note=f"rule set {rule_set.name!r} ({enabled} rules on) from {rule_set.source}",
-                )
-            ],
-        )
+    if last == rule_set.version:
+        return None
+    enabled = len(rule_set.enabled)
+    return NewEntry(
+        RULE_SET_ACTION,
+        note=f"rule set {rule_set.name!r} ({enabled} rules on) from {rule_set.source}",
+    )
 
 
 # A comment's urgency: its gravest hit's (0 high, 1 medium, 2 low), NOT_FLAGGED without hits.
@@ -261,12 +264,12 @@ def _hide_pending(
         ).all()
     if not pending:
         return ()
-    notes = {comment_id: _note(evidence[comment_id]) for comment_id in pending}
+    notes = {comment_id: hide_note(evidence[comment_id]) for comment_id in pending}
     hide_each(session, notes, actor=Actor.rules(rule_set_version), reason=ReasonCode.OTHER)
     return tuple(pending)
 
 
-def _note(hit: Hit) -> str:
+def hide_note(hit: Hit) -> str:
     """The evidence a rule leaves in the log when it hides a comment."""
     return f"rule {hit.rule_id}: {hit.explanation}"[:MAX_NOTE_LENGTH]
 
@@ -486,88 +489,6 @@ def check_new(session: Session, rule_set: RuleSet, comments: Sequence[CommentSna
                 ],
             )
     return Checked(len(comments), results, found)
-
-
-def store_new_hits(
-    session: Session, checked: Checked, *, rule_set: RuleSet, article_id: int
-) -> FlagChange:
-    """Store what :func:`check_new` found, once its comments are stored (pending, with no
-    flags, and with their urgency: what an import just added, given ``checked.urgency()``),
-    in the caller's unit of work: as store_hits would, without reading back what an import
-    has just written."""
-    lock_log(session)
-    stored = _insert_flags(session, checked.results, rule_set)
-    _log_rule_set(session, rule_set)
-    pending = str(Status.PENDING)
-    append(
-        session,
-        Actor.rules(rule_set.version),
-        [
-            NewEntry(
-                "flag",
-                comment_id=comment_id,
-                article_id=article_id,
-                from_status=pending,
-                to_status=pending,
-                escalated=False,
-                evidence=checked.evidence[comment_id],
-            )
-            # In id order, as store_hits logs them.
-            for comment_id, _ in sorted(checked.results, key=lambda result: result[0])
-        ],
-    )
-    to_hide = _first_hides(checked.results)
-    return FlagChange(
-        rule_set_version=rule_set.version,
-        checked=checked.checked,
-        flagged=tuple(comment_id for comment_id, _ in checked.results),
-        hits=stored,
-        hidden=_hide_new(session, to_hide, checked, rule_set=rule_set, article_id=article_id),
-    )
-
-
-def _hide_new(
-    session: Session,
-    to_hide: Mapping[int, Hit],
-    checked: Checked,
-    *,
-    rule_set: RuleSet,
-    article_id: int,
-) -> tuple[int, ...]:
-    """Take down comments an import has just stored, logged as :func:`_hide_pending` logs it.
-
-    They are pending, not escalated, and their article is not locked (an import adds nothing
-    to a locked one), so there is nothing to load back and check: loading each as an object,
-    re-reading its flags and re-deriving its evidence was a fifth of a file's write lock.
-    """
-    if not to_hide:
-        return ()
-    ids = sorted(to_hide)
-    entries = [
-        NewEntry(
-            str(ActionKind.HIDE),
-            comment_id=comment_id,
-            article_id=article_id,
-            from_status=str(Status.PENDING),
-            to_status=str(Status.HIDDEN),
-            escalated=False,
-            reason=str(ReasonCode.OTHER),
-            note=_note(to_hide[comment_id]).strip(),
-            evidence=checked.evidence[comment_id],
-        )
-        for comment_id in ids
-    ]
-    seqs = append(session, Actor.rules(rule_set.version), entries)
-    # Logged first, then moved, each naming its entry: what a team's server checks.
-    session.execute(
-        update(Comment),
-        [
-            {"id": comment_id, "status": Status.HIDDEN, "version": seq}
-            for comment_id, seq in zip(ids, seqs, strict=True)
-        ],
-        execution_options={"synchronize_session": False},
-    )
-    return tuple(ids)
 
 
 def flag_comments(session: Session, rule_set: RuleSet, ids: Sequence[int]) -> FlagChange:

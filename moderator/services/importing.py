@@ -22,9 +22,10 @@ from moderator.formats.modlog import (
     evidence_text,
 )
 from moderator.formats.records import IncomingArticle, IncomingComment
-from moderator.models import NOT_FLAGGED, Article, Author, Base, Comment, LogEntryRow, utc_now
+from moderator.models import Article, Author, Base, Comment, utc_now
 from moderator.services.changes import ImportChange
 from moderator.services.history import Actor, NewEntry, append, lock_log
+from moderator.visibility import ALL_ROWS
 
 IMPORT_ACTION = "import"
 # Comments inserted per statement (one transaction still): their rows are made a slice at a time.
@@ -56,8 +57,6 @@ def import_article(
     *,
     fingerprints: list[str] | None = None,
     actor: Actor = UNNAMED_IMPORTER,
-    reserved: Reservation | None = None,
-    urgency: Mapping[int, int] | None = None,
 ) -> ImportChange:
     """Add the article (or find it again) and the comments not yet stored, and log the import
     under ``actor``.
@@ -69,27 +68,14 @@ def import_article(
     counted (``ImportChange.skipped_locked``), its thread and source stay as they are, and
     the import's entry says so.
 
-    ``reserved`` (from :func:`reserve_ids`, read before this unit of work) gives the new
-    comments the ids the rules saw; ``ImportChange.reserved`` says whether it could. Then
-    ``urgency`` (by reserved id; NOT_FLAGGED if absent) is stored with them.
+    All in the caller's unit of work: what platform exports, and files that add no comment,
+    are imported with. (A scraped file's new comments go in parts: moderator.import_parts.)
     """
     now = utc_now()
     # The log first, then rows: the order every writer locks in (see history.lock_log).
     lock_log(session)
-    digest = article_hash(incoming.title, incoming.body)
-    article = session.scalar(select(Article).where(Article.content_hash == digest))
-    created = article is None
-    if article is None:
-        article = Article(
-            title=incoming.title,
-            body=incoming.body,
-            source=incoming.source,
-            content_hash=digest,
-            imported_at=now,
-            updated_at=now,
-        )
-        session.add(article)
-        session.flush()
+    article, created = find_or_add_article(session, incoming, now=now)
+    digest = article.content_hash
 
     # A caller that parsed in another process may hand the fingerprints over, worked out there.
     prints = comment_fingerprints(incoming.comments) if fingerprints is None else fingerprints
@@ -97,22 +83,13 @@ def import_article(
         return _import_into_locked(session, article, incoming, prints, actor=actor, now=now)
     if not created:
         article.source = incoming.source
-    stored = {} if created else _stored_positions(session, article.id)
+    stored = {} if created else stored_positions(session, article.id)
     author_ids = ensure_authors(session, {c.author for c in incoming.comments}, now=now)
 
     by_print = dict(zip(prints, incoming.comments, strict=True))
-    stored_order = sorted(stored, key=lambda fingerprint: stored[fingerprint][1:])
-    new: list[tuple[str, int]] = []  # (fingerprint, position) of each comment to add
-    moved = []
-    for position, fingerprint in enumerate(_merged_order(stored_order, prints), start=1):
-        if fingerprint in stored:
-            comment_id, old_position, _ = stored[fingerprint]
-            if old_position != position:
-                moved.append({"id": comment_id, "position": position})
-        else:
-            new.append((fingerprint, position))
+    new, moves = placed(stored, prints)
+    moved = [{"id": comment_id, "position": position} for comment_id, position in moves]
     added = [fingerprint for fingerprint, _ in new]
-    used = reserved is not None and reserved.still_free(session, added)
     table = Base.metadata.tables[Comment.__tablename__]
     # A slice at a time: a million comments' rows, held at once, would cost gigabytes.
     for chunk in chunked(new, INSERT_CHUNK):
@@ -131,18 +108,9 @@ def import_article(
             }
             for fingerprint, position in chunk
         ]
-        if used:
-            assert reserved is not None
-            for row in rows:
-                row["id"] = comment_id = reserved.ids[str(row["fingerprint"])]
-                if urgency is not None:
-                    row["urgency"] = urgency.get(comment_id, NOT_FLAGGED)
         insert_many(session, table, rows)
     recorded = _recorded(
-        session,
-        article.id,
-        [(fingerprint, by_print[fingerprint]) for fingerprint in added],
-        known=reserved.ids if used and reserved else None,
+        session, article.id, [(fingerprint, by_print[fingerprint]) for fingerprint in added]
     )
     if moved:
         session.execute(update(Comment), moved)
@@ -178,51 +146,63 @@ def import_article(
         already_present=already,
         warnings=incoming.warnings,
         added_fingerprints=tuple(added),
-        reserved=used,
     )
+
+
+def find_or_add_article(
+    session: Session, incoming: IncomingArticle, *, now: datetime
+) -> tuple[Article, bool]:
+    """The article as stored (recognised by its title and body), or added now; and whether
+    it was added."""
+    digest = article_hash(incoming.title, incoming.body)
+    article = session.scalar(select(Article).where(Article.content_hash == digest))
+    if article is not None:
+        return article, False
+    article = Article(
+        title=incoming.title,
+        body=incoming.body,
+        source=incoming.source,
+        content_hash=digest,
+        imported_at=now,
+        updated_at=now,
+    )
+    session.add(article)
+    session.flush()
+    return article, True
+
+
+def placed(
+    stored: Mapping[str, tuple[int, int, int]], prints: Sequence[str]
+) -> tuple[list[tuple[str, int]], list[tuple[int, int]]]:
+    """Where each comment goes in the thread the newest scrape shows: (fingerprint,
+    position) of each one to add, and (id, position) of each stored one that moves."""
+    stored_order = sorted(stored, key=lambda fingerprint: stored[fingerprint][1:])
+    new: list[tuple[str, int]] = []
+    moved: list[tuple[int, int]] = []
+    for position, fingerprint in enumerate(merged_order(stored_order, list(prints)), start=1):
+        if fingerprint in stored:
+            comment_id, old_position, _ = stored[fingerprint]
+            if old_position != position:
+                moved.append((comment_id, position))
+        else:
+            new.append((fingerprint, position))
+    return new, moved
 
 
 @dataclass(frozen=True, slots=True)
 class Reservation:
-    """Ids for comments not stored yet, chosen in a read before the write, so that the rules
-    can check them (their hits name ids) outside the write transaction.
-
-    On PostgreSQL the sequence hands them out, so they stay free; on SQLite they are the ids
-    after the largest stored, free as long as no comment was stored since (``high`` is the
-    largest then): a writer in between makes the import fall back to ids of its own.
-
-    ``log_head`` is the log's last entry when the check began: every change the rules read
-    (a decision, an import, a flag) adds an entry, so while it is still the last, the
-    verdict worked out ahead is the one a check under the lock would reach.
-    """
+    """Ids for comments not stored yet, chosen before they are, so that the rules can check
+    them (their hits name ids) before they are written. On PostgreSQL the sequence hands them
+    out; on SQLite they follow the largest stored, which stay free because only imports add
+    comments and one import is written at a time (moderator.services.staging's lock)."""
 
     ids: Mapping[str, int]
-    high: int | None
-    log_head: int = 0
-
-    def still_free(self, session: Session, prints: Sequence[str]) -> bool:
-        """Whether these new comments can take their reserved ids (all of them, or none),
-        and nothing the rules read has changed since they were checked."""
-        # The rules checked exactly these comments: another import may have stored some.
-        if not prints or len(prints) != len(self.ids) or not all(p in self.ids for p in prints):
-            return False
-        if log_head(session) != self.log_head:
-            return False
-        if self.high is None:
-            return True
-        return session.scalar(select(func.coalesce(func.max(Comment.id), 0))) == self.high
 
 
-def log_head(session: Session) -> int:
-    """The number of the log's last entry (0 for an empty log)."""
-    return session.scalar(select(func.coalesce(func.max(LogEntryRow.seq), 0))) or 0
-
-
-def reserve_ids(session: Session, prints: Sequence[str], *, head: int = 0) -> Reservation:
-    """Ids for the comments with these fingerprints, should they be new (see Reservation);
-    ``head``: the log's last entry, read before anything the rules read."""
+def reserve_ids(session: Session, prints: Sequence[str]) -> Reservation:
+    """Ids for the comments with these fingerprints, which are new (see Reservation)."""
     if not prints:
-        return Reservation({}, None, head)
+        return Reservation({})
     if session.get_bind().dialect.name == "postgresql":
         taken = session.scalars(
             text(
@@ -231,20 +211,11 @@ def reserve_ids(session: Session, prints: Sequence[str], *, head: int = 0) -> Re
             ),
             {"n": len(prints)},
         ).all()
-        return Reservation(dict(zip(prints, sorted(taken), strict=True)), None, head)
-    high = session.scalar(select(func.coalesce(func.max(Comment.id), 0))) or 0
-    reserved = {fingerprint: high + n for n, fingerprint in enumerate(prints, 1)}
-    return Reservation(reserved, high, head)
-
-
-def stored_prints(session: Session, incoming: IncomingArticle) -> set[str]:
-    """Fingerprints of the comments already stored under this article (none if it is new)."""
-    article_id = session.scalar(
-        select(Article.id).where(
-            Article.content_hash == article_hash(incoming.title, incoming.body)
-        )
+        return Reservation(dict(zip(prints, sorted(taken), strict=True)))
+    high = session.scalar(
+        select(func.coalesce(func.max(Comment.id), 0)), execution_options=ALL_ROWS
     )
-    return set() if article_id is None else set(_stored_positions(session, article_id))
+    return Reservation({fingerprint: (high or 0) + n for n, fingerprint in enumerate(prints, 1)})
 
 
 def _import_into_locked(
@@ -258,7 +229,7 @@ def _import_into_locked(
 ) -> ImportChange:
     """Log an import of a locked article that changed nothing: how many comments were
     already stored and how many new ones were skipped."""
-    stored = set(_stored_positions(session, article.id))
+    stored = set(stored_positions(session, article.id))
     already = sum(1 for fingerprint in prints if fingerprint in stored)
     skipped = len(prints) - already
     append(
@@ -300,13 +271,10 @@ def _recorded(
     session: Session,
     article_id: int,
     added: Sequence[tuple[str, IncomingComment]],
-    *,
-    known: Mapping[str, int] | None = None,
 ) -> dict[str, object]:
     """What the import entry records of the comments just added (by fingerprint), so that
     `log verify` can tell each one's text, author and article from what was imported."""
-    if known is None:
-        known = _ids_by_print(session, article_id, [fingerprint for fingerprint, _ in added])
+    known = _ids_by_print(session, article_id, [fingerprint for fingerprint, _ in added])
     return comment_record(
         [
             (known[fingerprint], comment_digest(known[fingerprint], article_id, c.author, c.body))
@@ -315,7 +283,7 @@ def _recorded(
     )
 
 
-def _stored_positions(session: Session, article_id: int) -> dict[str, tuple[int, int, int]]:
+def stored_positions(session: Session, article_id: int) -> dict[str, tuple[int, int, int]]:
     """Fingerprint -> (id, position, id): the last two order the stored thread."""
     rows = session.execute(
         select(Comment.fingerprint, Comment.id, Comment.position).where(
@@ -325,7 +293,7 @@ def _stored_positions(session: Session, article_id: int) -> dict[str, tuple[int,
     return {fingerprint: (cid, position, cid) for fingerprint, cid, position in rows}
 
 
-def _merged_order(stored: list[str], incoming: list[str]) -> list[str]:
+def merged_order(stored: list[str], incoming: list[str]) -> list[str]:
     """The newest scrape's order, each stored comment it lacks kept after its old neighbour."""
     present = set(incoming)
     followers: defaultdict[str | None, list[str]] = defaultdict(list)

@@ -287,25 +287,27 @@ def test_a_database_failure_midway_reports_what_was_imported(
 ) -> None:
     from sqlalchemy.exc import OperationalError  # noqa: PLC0415
 
-    from moderator import importer  # noqa: PLC0415
+    from moderator.services import staging  # noqa: PLC0415
 
-    real = importer.import_article
+    real = staging.stage_part
     calls = []
 
-    def failing_second(session: Any, incoming: Any, **kwargs: Any) -> Any:
+    def failing_second(
+        session: Any, plan: Any, index: int, incoming: Any, *a: Any, **k: Any
+    ) -> Any:
         calls.append(incoming.title)
         if len(calls) == 2:
             raise OperationalError("INSERT", {}, Exception("disk I/O error"))
-        return real(session, incoming, **kwargs)
+        return real(session, plan, index, incoming, *a, **k)
 
-    monkeypatch.setattr(importer, "import_article", failing_second)
+    monkeypatch.setattr(staging, "stage_part", failing_second)
     code, out, err = cli("import", str(folder))
     assert code == 1
     assert "Title 1" in out
     assert "Title 2" not in out
     assert "The database refused it: disk I/O error. Nothing of it was saved." in err
     assert "the files listed above were imported" in err
-    monkeypatch.setattr(importer, "import_article", real)
+    monkeypatch.setattr(staging, "stage_part", real)
     assert [a["title"] for a in cli.json("articles")["articles"]] == ["Title 1"]
 
 

@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from moderator import importer, settings
+from moderator import settings
 from moderator.models import Article
+from moderator.services import staging
 from moderator.storage import open_database
 from tests.moderator.formats.test_platform_xml import WXR_HEAD, wxr_comment, wxr_item
 from tests.moderator.test_cli import GOOD, Cli
@@ -79,14 +80,14 @@ def test_an_export_deleted_during_the_run_is_reported_and_the_run_goes_on(
 ) -> None:
     export = folder / "m.xml"
     export.write_text(WXR_HEAD + wxr_item("Site", wxr_comment(1, "hi")) + "</channel></rss>")
-    real = importer.import_article
+    real = staging.stage_part
 
     def deleting_the_export(*args: object, **kwargs: object) -> object:
         # Once the first file is being stored, the export (already looked at) is gone.
         export.unlink(missing_ok=True)
         return real(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(importer, "import_article", deleting_the_export)
+    monkeypatch.setattr(staging, "stage_part", deleting_the_export)
     code, out, err = cli("import", str(folder), "--no-rules")
     assert code == 1
     assert (

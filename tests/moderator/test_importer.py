@@ -12,16 +12,19 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import moderator.rules.kinds  # noqa: F401 - registers the built-in kinds
-from moderator import importer
+from moderator import import_parts, importer
 from moderator.domain import Status
 from moderator.formats.records import IncomingArticle
+from moderator.import_files import read_import_file
 from moderator.importer import import_paths
 from moderator.log_verify import verify_log
 from moderator.models import Author, Comment, Flag, LogEntryRow
 from moderator.rules.loader import load_rule_set
 from moderator.rules.model import CommentSnapshot, RuleSet
 from moderator.services import moderation
-from moderator.services.importing import Reservation
+from moderator.services.flagging import added_comment_ids, flag_comments
+from moderator.services.history import Actor
+from moderator.services.importing import import_article
 from moderator.storage import Database, open_database
 
 ARTICLE = (
@@ -176,7 +179,7 @@ def test_rules_are_checked_before_the_write_lock_is_taken(
 ) -> None:
     path = _campaign_file(tmp_path / "a.txt", "Levy", ("ann", "bob", "cy"))
     checked: list[RuleSet] = []
-    real = importer.check_new
+    real = import_parts.check_new
 
     def spy(session: Session, rule_set: RuleSet, comments: list[CommentSnapshot]) -> object:
         # While the rules run, any other desk may write: no write transaction is open.
@@ -185,7 +188,7 @@ def test_rules_are_checked_before_the_write_lock_is_taken(
         return real(session, rule_set, comments)
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(importer, "check_new", spy)
+        patch.setattr(import_parts, "check_new", spy)
         report = import_paths(database, [path], rules=campaign_rules, actor="ed")
     assert checked == [campaign_rules]
     ids = _ids_by_author(database)
@@ -201,37 +204,48 @@ def test_rules_are_checked_before_the_write_lock_is_taken(
     _assert_log_verifies(database)
 
 
-def test_a_write_between_the_check_and_the_store_falls_back_to_checking_again(
+def test_an_import_waits_for_the_one_being_written_and_names_it_if_that_takes_too_long(
     database: Database, tmp_path: Path, campaign_rules: RuleSet
 ) -> None:
     ahead = _campaign_file(tmp_path / "a.txt", "Levy", ("ann", "bob"), last="zed")
     other = _campaign_file(tmp_path / "b.txt", "Other", ("dee",), last="yan")
+    refused: list[str] = []
 
     def meanwhile(path: Path) -> None:
-        # Another desk imports once this file's rules are checked: on SQLite it takes the
-        # ids reserved for this file, whose hits must then be worked out again.
+        # Another import starts while this file is being written: it waits for the lock
+        # (briefly here), then says whose import holds it, and writes nothing.
         if path == ahead:
-            import_paths(database, [other], rules=campaign_rules, actor="ed")
+            with (
+                pytest.raises(importer.ImportAborted) as aborted,
+                pytest.MonkeyPatch.context() as patch,
+            ):
+                patch.setattr(import_parts, "WAIT_FOR_OTHER", 0.3)
+                import_paths(database, [other], rules=campaign_rules, actor="cy")
+            refused.append(str(aborted.value))
 
     report = import_paths(
         database, [ahead], rules=campaign_rules, actor="ed", before_write=meanwhile
     )
+    assert len(refused) == 1
+    assert "another import is still being written" in refused[0]
+    assert "a.txt by ed" in refused[0]
+    assert report.added == 3
+    # Once it is done, the other goes in as usual.
+    assert import_paths(database, [other], rules=campaign_rules, actor="cy").added == 2
     ids = _ids_by_author(database)
-    # The hits name the ids the comments are stored under, whichever those are.
     assert _explanations(database) == {
         ids["bob"]: f"identical text from 2 authors, first in comment {ids['ann']}",
         ids["zed"]: "'idiot' is on the list 'insults' (medium)",
         ids["yan"]: "'idiot' is on the list 'insults' (medium)",
     }
-    assert report.added == 3
     _assert_log_verifies(database)
 
 
-def test_a_decision_between_the_check_and_the_store_falls_back_to_checking_again(
+def test_the_rules_read_the_history_as_it_stood_when_the_import_began(
     database: Database, tmp_path: Path
 ) -> None:
-    # Only a new comment id counted as a change: a desk's hide in between changed what the
-    # author's history said, yet the file was stored with the verdict worked out before it.
+    # A desk's hide while a file is written does not change the verdict on it (that was
+    # worked out first); the next rules run sees it.
     rules_file = tmp_path / "history.toml"
     rules_file.write_text(
         '[ruleset]\nname = "History"\n\n[[rule]]\nid = "history"\nkind = "author_history"\n'
@@ -266,6 +280,11 @@ def test_a_decision_between_the_check_and_the_store_falls_back_to_checking_again
     with database.session() as session:
         flagged = set(session.scalars(select(Flag.comment_id).where(Flag.rule_id == "history")))
         again = session.scalar(select(Comment.id).where(Comment.body == "Again."))
+    assert flagged == set()
+    with database.transaction() as session:
+        flag_comments(session, rules, [again])
+    with database.session() as session:
+        flagged = set(session.scalars(select(Flag.comment_id).where(Flag.rule_id == "history")))
     assert flagged == {again}
     _assert_log_verifies(database)
 
@@ -345,7 +364,7 @@ def _stored(database: Database) -> dict[str, list[tuple[object, ...]]]:
         }
 
 
-def test_checked_ahead_an_import_stores_and_logs_what_checking_under_the_lock_does(
+def test_an_import_in_parts_stores_and_logs_what_one_unit_of_work_does(
     tmp_path: Path, campaign_rules: RuleSet
 ) -> None:
     path = _campaign_file(tmp_path / "a.txt", "Levy", ("ann", "bob", "cy", "dee"), last="zed")
@@ -353,21 +372,27 @@ def test_checked_ahead_an_import_stores_and_logs_what_checking_under_the_lock_do
         out.write("\nyan 1 May 2020, 20:00\n\nWhat an idiot, and another idiot.\n")
         out.write("\nwes 1 May 2020, 21:00\n\nA fair point about the levy.\n")
     stored = {}
-    for way in ("ahead", "under the lock"):
+    for way in ("in parts", "in one"):
         database = open_database(f"sqlite:///{tmp_path / f'{way}.sqlite3'}")
         try:
-            with pytest.MonkeyPatch.context() as patch:
-                if way == "under the lock":
-                    # As when another desk took the reserved ids: checked in the write.
-                    patch.setattr(Reservation, "still_free", lambda *_: False)
+            if way == "in parts":
                 report = import_paths(database, [path], rules=campaign_rules, actor="ed")
-            assert report.hidden == 2
-            assert report.flagged == 5
+                assert report.hidden == 2
+                assert report.flagged == 5
+            else:
+                # As platform exports are stored: import, then check, in one transaction.
+                incoming = read_import_file(path)
+                assert isinstance(incoming, IncomingArticle)
+                with database.transaction() as session:
+                    acting = Actor.of(moderation.ensure_profile(session, "ed"))
+                    change = import_article(session, incoming, actor=acting)
+                    ids = added_comment_ids(session, change.article_id, change.added_fingerprints)
+                    assert len(flag_comments(session, campaign_rules, ids).hidden) == 2
             _assert_log_verifies(database)
             stored[way] = _stored(database)
         finally:
             database.close()
-    assert stored["ahead"] == stored["under the lock"]
+    assert stored["in parts"] == stored["in one"]
 
 
 def test_the_collector_rests_while_a_file_is_checked_and_stored_and_only_then(
@@ -377,14 +402,14 @@ def test_the_collector_rests_while_a_file_is_checked_and_stored_and_only_then(
     broken = tmp_path / "b.txt"
     broken.write_text("only a title\n", encoding="utf-8")
     during: list[bool] = []
-    real = importer.check_new
+    real = import_parts.check_new
 
     def spy(session: Session, rule_set: RuleSet, comments: list[CommentSnapshot]) -> object:
         during.append(gc.isenabled())
         return real(session, rule_set, comments)
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(importer, "check_new", spy)
+        patch.setattr(import_parts, "check_new", spy)
         report = import_paths(database, [path, broken], rules=campaign_rules, actor="ed")
     assert during == [False]
     assert report.added == 3

@@ -107,9 +107,12 @@ def test_an_older_database_is_backed_up_then_upgraded(tmp_path: Path, revision: 
             history = session.execute(
                 text("SELECT action, reason, actor FROM log_entry ORDER BY seq")
             )
-            # The decision carried over, then what the comments and roles were (0014).
-            assert history.all() == [("hide", "spam", "mod"), ("baseline", None, "system")]
-            assert verify_log(session).ok
+            # The decision carried over, then (from before 0014) what the comments and roles were.
+            baseline = [("baseline", None, "system")] if revision < "0014" else []
+            assert history.all() == [("hide", "spam", "mod"), *baseline]
+            # (From 0014 the log holds what was stored before it: rows added by hand since,
+            # as this test adds them, are rightly named as stored behind its back.)
+            assert verify_log(session).ok == (revision < "0014")
             assert session.execute(text("PRAGMA foreign_keys")).scalar() == 1
     finally:
         db.close()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, select, text
@@ -18,7 +19,7 @@ from moderator.importer import import_paths
 from moderator.log_verify import verify_log
 from moderator.models import Comment, Profile
 from moderator.resources import DEMO_ARTICLE
-from moderator.services import moderation
+from moderator.services import moderation, staging
 from moderator.services.review import set_locked
 from moderator.storage import Database, open_database
 from moderator.team import TeamError, add_member, desk_login, set_up
@@ -318,3 +319,37 @@ def test_the_team_commands_set_up_and_add_members(team: Team) -> None:
         with team.owner.engine.begin() as connection:
             connection.execute(text(f'DROP OWNED BY "{name}"'))
             connection.execute(text(f'DROP ROLE "{name}"'))
+
+
+def test_a_member_imports_in_parts_and_nobody_deletes_what_is_shown(
+    team: Team, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(staging, "PART_SIZE", 1)
+    scraped = tmp_path / "parts.txt"
+    scraped.write_text(
+        "Parts\n\nBody.\n\nComments 3\n"
+        + "".join(f"reader{n} 1 May 2020, 10:0{n}\n\nComment {n}.\n\n" for n in range(3)),
+        encoding="utf-8",
+    )
+    refusals: list[str] = []
+
+    def after_part(stage: str, index: int) -> None:
+        if (stage, index) == ("stored", 1):
+            # A moderator may not take back someone else's import while it is stored...
+            refusals.append(_refused(team, team.ann, "DELETE FROM comment WHERE id > 0"))
+
+    report = import_paths(team.ed, [scraped], actor=team.ed_name, after_part=after_part)
+    assert report.added == 3
+    assert "only an import still being stored" in refusals[0]
+    # ... nor anyone delete a comment that is shown, or move its import time.
+    with team.owner.session() as session:
+        shown = session.scalar(select(Comment.id).where(Comment.body == "Comment 0."))
+    for login in (team.ann, team.ed):
+        assert "only an import" in _refused(
+            team, login, "DELETE FROM comment WHERE id = :id", id=shown
+        )
+        assert "import time" in _refused(
+            team, login, "UPDATE comment SET imported_at = now() WHERE id = :id", id=shown
+        )
+    with team.owner.session() as session:
+        assert verify_log(session).ok

@@ -34,7 +34,15 @@ from ui.insights_pages import ChartPanel
 from ui.insights_window import InsightsWindow
 from ui.main_window import MainWindow
 
+# The window's clock in these tests: the moment each test begins (not the module's import:
+# a whole run takes minutes, and data made after an hour's turn fell outside the period).
 NOW = datetime.now(UTC)
+
+
+@pytest.fixture(autouse=True)
+def _now_is_when_the_test_begins() -> None:
+    global NOW  # noqa: PLW0603 - the tests read it as a constant, fixed per test
+    NOW = datetime.now(UTC)
 
 
 @pytest.fixture

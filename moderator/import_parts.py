@@ -1,0 +1,260 @@
+"""A scraped file's new comments imported in parts (``moderator.services.staging``), each
+part a short transaction, so that other desks' decisions wait well under two seconds however
+big the file is; the file still lands whole or not at all.
+
+The order: take the import lock (finishing or discarding the import of a process that
+ended), work out the article and the comments' ids, check them with the rules (a read),
+store them part by part out of sight, then show them part by part with their log entries.
+A failure before the showing begins discards what was stored; from then on the import is
+finished by whoever takes the lock next.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+
+from moderator.display import path_text
+from moderator.formats.records import IncomingArticle
+from moderator.models import utc_now
+from moderator.rules.model import CommentSnapshot, RuleSet
+from moderator.services import staging
+from moderator.services.changes import ImportChange
+from moderator.services.flagging import Checked, FlagChange, check_new, first_hides
+from moderator.services.history import Actor
+from moderator.services.moderation import ensure_profile
+from moderator.storage import Database
+
+# Called after each part: ("stored" or "shown", the part's number from 0).
+AfterPart = Callable[[str, int], None]
+# How long an import waits for another one, still running, to be written.
+WAIT_FOR_OTHER = 600.0
+_POLL = 0.25
+# A SQLite writer kept waiting by a lock naps up to 100 ms between tries, and a part begins
+# as soon as the last one commits: without a pause longer than that nap between parts, a
+# desk could sleep through every gap and wait out the whole import. (PostgreSQL queues
+# waiters in turn: no pause there.)
+GAP_FOR_OTHERS = 0.11
+# Imports this process is writing now (threads of one window could start two).
+_writing = 0
+_writing_lock = threading.Lock()
+
+
+class ImportBusyError(RuntimeError):
+    """Another import was being written all the while this one waited."""
+
+
+class ShowingInterruptedError(RuntimeError):
+    """The database refused a write while the import's parts were being shown: the parts
+    shown stay (each whole, with its log entries), and the next import shows the rest."""
+
+    SAID = "The parts shown so far stay, each whole; the next import shows the rest."
+
+    def __init__(self, cause: Exception) -> None:
+        super().__init__(str(cause))
+        self.cause = cause
+
+
+@contextlib.contextmanager
+def writing_alone(database: Database, *, actor: str, source: str) -> Iterator[None]:
+    """Hold the import lock for an import written in one transaction, which lets it go
+    itself (staging.release) as it commits; if it fails, it is let go here."""
+    with _counted():
+        take_lock(database, actor=actor, source=source)
+        try:
+            yield
+        except BaseException:
+            with contextlib.suppress(Exception):  # the first error is the one to report
+                _discard(database)
+            raise
+
+
+@contextlib.contextmanager
+def _counted() -> Iterator[None]:
+    """Count this process's imports while one is written (see claim's ``writing_here``)."""
+    global _writing  # noqa: PLW0603 - one count for the process
+    with _writing_lock:
+        _writing += 1
+    try:
+        yield
+    finally:
+        with _writing_lock:
+            _writing -= 1
+
+
+@dataclass(frozen=True, slots=True)
+class Stored:
+    change: ImportChange
+    flagged: FlagChange | None
+
+
+def take_lock(database: Database, *, actor: str, source: str) -> None:
+    """Hold the import lock: wait for a running import; finish or discard an abandoned one."""
+    deadline = time.monotonic() + WAIT_FOR_OTHER
+    while True:
+        try:
+            with database.transaction() as session:
+                holder = staging.claim(
+                    session, actor=actor, source=source, writing_here=_writing > 0
+                )
+        except IntegrityError:
+            # PostgreSQL: another import made the lock's row between our look and our insert.
+            if time.monotonic() >= deadline:
+                raise ImportBusyError(
+                    "another import is still being written; try again once it is done"
+                ) from None
+            time.sleep(_POLL)
+            continue
+        if holder is None:
+            return
+        if not holder.alive:
+            finish_abandoned(database)
+            continue
+        if time.monotonic() >= deadline:
+            raise ImportBusyError(
+                f"another import is still being written: {holder.source} by {holder.actor},"
+                f" since {holder.started_at:%Y-%m-%d %H:%M} UTC; try again once it is done"
+            )
+        time.sleep(_POLL)
+
+
+def finish_abandoned(database: Database) -> None:
+    """The import a process left behind: discarded if it was still being stored, finished
+    if it was being shown."""
+    with database.session() as session, session.begin():
+        state = staging.state(session)
+    if state == staging.PUBLISHING:
+        _show_all(database, None)
+    elif state is not None:
+        _discard(database)
+
+
+def _discard(database: Database) -> None:
+    while True:
+        with database.transaction() as session:
+            if staging.discard_some(session):
+                return
+        _let_others_in(database)
+
+
+def _show_all(database: Database, after_part: AfterPart | None) -> None:
+    index = 0
+    while True:
+        with database.transaction() as session:
+            more = staging.publish_part(session)
+        if after_part is not None:
+            after_part("shown", index)
+        if not more:
+            return
+        _let_others_in(database)
+        index += 1
+
+
+def _let_others_in(database: Database) -> None:
+    if database.engine.dialect.name == "sqlite":
+        time.sleep(GAP_FOR_OTHERS)
+
+
+def store_in_parts(
+    database: Database,
+    path: Path,
+    incoming: IncomingArticle,
+    prints: list[str],
+    *,
+    rules: RuleSet | None,
+    actor: str,
+    before_write: Callable[[Path], None] | None = None,
+    after_part: AfterPart | None = None,
+) -> Stored | None:
+    """Import the file's new comments in parts (the lock is taken here); None if, by the
+    time the lock was held, it had none to add (another import stored them)."""
+    with _counted():
+        holding = showing = False
+        try:
+            take_lock(database, actor=actor, source=path_text(path))
+            holding = True
+            now = utc_now()
+            with database.transaction() as session:
+                acting = Actor.of(ensure_profile(session, actor))
+                plan = staging.plan_article(session, incoming, prints, now=now)
+            if not plan.new:
+                _discard(database)
+                return None
+            by_print = {fingerprint: n for n, fingerprint in enumerate(prints)}
+            checked = None if rules is None else _check(database, rules, plan, incoming, by_print)
+            if before_write is not None:
+                before_write(path)
+            for index in range(plan.parts):
+                with database.transaction() as session:
+                    staging.stage_part(
+                        session,
+                        plan,
+                        index,
+                        incoming,
+                        by_print,
+                        actor=acting,
+                        now=now,
+                        rules=None if rules is None or checked is None else (rules, checked),
+                    )
+                if after_part is not None:
+                    after_part("stored", index)
+                _let_others_in(database)
+            with database.transaction() as session:
+                staging.start_publishing(session)
+            showing = True
+            try:
+                _show_all(database, after_part)
+            except SQLAlchemyError as error:
+                raise ShowingInterruptedError(error) from error
+        except BaseException:
+            if holding and not showing:
+                # Nothing was shown: take it all back (if that fails too, the next import does).
+                with contextlib.suppress(Exception):  # the first error is the one to report
+                    _discard(database)
+            raise
+        change = ImportChange(
+            article_id=plan.article_id,
+            title=plan.title,
+            source=incoming.source,
+            created=plan.created,
+            added=len(plan.new),
+            already_present=plan.already,
+            warnings=incoming.warnings,
+        )
+        if rules is None or checked is None:
+            return Stored(change, None)
+        flagged = FlagChange(
+            rule_set_version=rules.version,
+            checked=checked.checked,
+            flagged=tuple(sorted(comment_id for comment_id, _ in checked.results)),
+            hits=sum(len(hits) for _, hits in checked.results),
+            hidden=tuple(sorted(first_hides(checked.results))),
+        )
+        return Stored(change, flagged)
+
+
+def _check(
+    database: Database,
+    rules: RuleSet,
+    plan: staging.Plan,
+    incoming: IncomingArticle,
+    by_print: dict[str, int],
+) -> Checked:
+    """The rules' verdict on the new comments, under their ids to be, from the desk's
+    history as it stands now (a read: no lock held)."""
+    snapshots = []
+    for fingerprint, _, comment_id in plan.new:
+        comment = incoming.comments[by_print[fingerprint]]
+        snapshots.append(
+            CommentSnapshot(
+                body=comment.body, author=comment.author, posted_at=comment.posted_at, id=comment_id
+            )
+        )
+    with database.session() as session, session.begin():
+        return check_new(session, rules, snapshots)
