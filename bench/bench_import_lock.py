@@ -49,6 +49,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from bench_import import peak_rss_kib
+from bench_import_xml import generate_disqus
 from make_corpus import (
     NEWS_SHARE,
     SHARED_DATA,
@@ -325,19 +326,27 @@ def main(argv: Sequence[str] | None = None, *, results_path: Path = RESULTS) -> 
     parser.add_argument("--comments", type=int, default=1_000_000, help="comments in the file")
     parser.add_argument("--seed", type=int, default=1, help="the same seed gives the same file")
     parser.add_argument("--data", type=Path, default=SHARED_DATA, help="the shared data folder")
+    parser.add_argument(
+        "--disqus",
+        action="store_true",
+        help="a Disqus export of that many posts (threads of fifty) instead of a scraped file",
+    )
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="bench-import-lock-") as scratch:
         folder = Path(scratch)
         db_path = folder / "lock.sqlite3"
-        big = folder / "big.txt"
+        big = folder / ("big.xml" if args.disqus else "big.txt")
         try:
-            write_scraped(
-                big,
-                title="A very long thread",
-                comments=args.comments,
-                seed=args.seed,
-                data_dir=args.data,
-            )
+            if args.disqus:
+                generate_disqus(big, args.comments, args.seed)
+            else:
+                write_scraped(
+                    big,
+                    title="A very long thread",
+                    comments=args.comments,
+                    seed=args.seed,
+                    data_dir=args.data,
+                )
             prepare(db_path, folder, seed=args.seed, data_dir=args.data)
         except SharedDataMissingError as error:
             print(f"bench_import_lock: {error}", file=sys.stderr)
@@ -387,17 +396,20 @@ def main(argv: Sequence[str] | None = None, *, results_path: Path = RESULTS) -> 
             ),
         ]
     )
+    what = "Disqus export of 50-post threads" if args.disqus else "scraped file"
     record(
         Result(
-            "import lock: a desk deciding during a huge import",
-            f"{args.comments:,}-comment scraped file with the default rules ({figures.seconds:.0f}"
+            "import lock: a desk deciding during a huge "
+            + ("Disqus import" if args.disqus else "import"),
+            f"{args.comments:,}-comment {what} with the default rules ({figures.seconds:.0f}"
             f" s, longest write {figures.longest_write:.1f} s, peak"
             f" {figures.peak_rss_kib / 1024:.0f} MB); {len(waits)} decisions tried,"
             f" {refused} refused as locked, longest wait {longest:.2f} s (limit"
             f" {TARGET_WAIT:.0f} s)",
             "\N{EN DASH}",
             0 if passed else 1,
-            f".venv/bin/python bench/bench_import_lock.py --comments {args.comments}",
+            f".venv/bin/python bench/bench_import_lock.py --comments {args.comments}"
+            + (" --disqus" if args.disqus else ""),
         ),
         path=results_path,
     )

@@ -14,13 +14,15 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
+from moderator.batching import chunked
 from moderator.display import path_text
+from moderator.formats.errors import FormatError
 from moderator.formats.records import IncomingArticle
 from moderator.models import utc_now
 from moderator.rules.model import CommentSnapshot, RuleSet
@@ -30,6 +32,7 @@ from moderator.services.flagging import Checked, FlagChange, check_new, first_hi
 from moderator.services.history import Actor
 from moderator.services.moderation import ensure_profile
 from moderator.storage import Database
+from moderator.visibility import see_all_rows
 
 # Called after each part: ("stored" or "shown", the part's number from 0).
 AfterPart = Callable[[str, int], None]
@@ -62,20 +65,6 @@ class ShowingInterruptedError(RuntimeError):
 
 
 @contextlib.contextmanager
-def writing_alone(database: Database, *, actor: str, source: str) -> Iterator[None]:
-    """Hold the import lock for an import written in one transaction, which lets it go
-    itself (staging.release) as it commits; if it fails, it is let go here."""
-    with _counted():
-        take_lock(database, actor=actor, source=source)
-        try:
-            yield
-        except BaseException:
-            with contextlib.suppress(Exception):  # the first error is the one to report
-                _discard(database)
-            raise
-
-
-@contextlib.contextmanager
 def _counted() -> Iterator[None]:
     """Count this process's imports while one is written (see claim's ``writing_here``)."""
     global _writing  # noqa: PLW0603 - one count for the process
@@ -86,12 +75,6 @@ def _counted() -> Iterator[None]:
     finally:
         with _writing_lock:
             _writing -= 1
-
-
-@dataclass(frozen=True, slots=True)
-class Stored:
-    change: ImportChange
-    flagged: FlagChange | None
 
 
 def take_lock(database: Database, *, actor: str, source: str) -> None:
@@ -161,19 +144,32 @@ def _let_others_in(database: Database) -> None:
         time.sleep(GAP_FOR_OTHERS)
 
 
+@dataclass(slots=True)
+class Written:
+    """What an import in parts did: each article's change and its rules' verdict, and the
+    fault a ``recover`` run stopped reading at."""
+
+    changes: list[ImportChange] = field(default_factory=list)
+    flags: list[FlagChange] = field(default_factory=list)
+    fault: FormatError | None = None
+
+
 def store_in_parts(
     database: Database,
     path: Path,
-    incoming: IncomingArticle,
-    prints: list[str],
+    articles: Iterable[tuple[IncomingArticle, list[str]]],
     *,
     rules: RuleSet | None,
     actor: str,
     before_write: Callable[[Path], None] | None = None,
     after_part: AfterPart | None = None,
-) -> Stored | None:
-    """Import the file's new comments in parts (the lock is taken here); None if, by the
-    time the lock was held, it had none to add (another import stored them)."""
+    recover: bool = False,
+) -> Written:
+    """Import a file's articles (with their comments' fingerprints), each article's new
+    comments in parts, under the import lock (taken here). A :class:`FormatError` raised
+    while the articles are read discards them all, unless ``recover``: then the articles
+    read before it are imported and the fault is returned."""
+    written = Written()
     with _counted():
         holding = showing = False
         try:
@@ -182,29 +178,44 @@ def store_in_parts(
             now = utc_now()
             with database.transaction() as session:
                 acting = Actor.of(ensure_profile(session, actor))
-                plan = staging.plan_article(session, incoming, prints, now=now)
-            if not plan.new:
-                _discard(database)
-                return None
-            by_print = {fingerprint: n for n, fingerprint in enumerate(prints)}
-            checked = None if rules is None else _check(database, rules, plan, incoming, by_print)
-            if before_write is not None:
-                before_write(path)
-            for index in range(plan.parts):
-                with database.transaction() as session:
-                    staging.stage_part(
-                        session,
-                        plan,
-                        index,
-                        incoming,
-                        by_print,
-                        actor=acting,
-                        now=now,
-                        rules=None if rules is None or checked is None else (rules, checked),
-                    )
-                if after_part is not None:
-                    after_part("stored", index)
-                _let_others_in(database)
+                shown_upto = staging.limits(session)
+            number = 0
+            try:
+                for incoming, prints in articles:
+                    with database.transaction() as session:
+                        plan = staging.plan_article(session, incoming, prints, now=now)
+                    by_print = {fingerprint: n for n, fingerprint in enumerate(prints)}
+                    checked = None
+                    if rules is not None and plan.new:
+                        checked = _check(database, rules, plan, incoming, by_print)
+                    if before_write is not None:
+                        before_write(path)
+                    for index in range(max(plan.parts, 1)):
+                        with database.transaction() as session:
+                            shown_upto = staging.stage_part(
+                                session,
+                                plan,
+                                index,
+                                incoming,
+                                by_print,
+                                actor=acting,
+                                now=now,
+                                number=number,
+                                shown_upto=shown_upto,
+                                rules=_verdict(rules, checked),
+                            )
+                        if after_part is not None:
+                            after_part("stored", number)
+                        number += 1
+                        _let_others_in(database)
+                    for replies in chunked(plan.replies, staging.PART_SIZE):
+                        with database.transaction() as session:
+                            staging.stage_replies(session, replies)
+                    _tell(written, plan, incoming, by_print, _verdict(rules, checked))
+            except FormatError as error:
+                if not recover:
+                    raise
+                written.fault = error
             with database.transaction() as session:
                 staging.start_publishing(session)
             showing = True
@@ -218,7 +229,26 @@ def store_in_parts(
                 with contextlib.suppress(Exception):  # the first error is the one to report
                     _discard(database)
             raise
-        change = ImportChange(
+    return written
+
+
+def _verdict(rules: RuleSet | None, checked: Checked | None) -> tuple[RuleSet, Checked] | None:
+    return None if rules is None or checked is None else (rules, checked)
+
+
+def _tell(
+    written: Written,
+    plan: staging.Plan,
+    incoming: IncomingArticle,
+    by_print: dict[str, int],
+    verdict: tuple[RuleSet, Checked] | None,
+) -> None:
+    """Add what one article's import did to the report."""
+    if plan.locked is not None:
+        written.changes.append(plan.locked)
+        return
+    written.changes.append(
+        ImportChange(
             article_id=plan.article_id,
             title=plan.title,
             source=incoming.source,
@@ -227,16 +257,25 @@ def store_in_parts(
             already_present=plan.already,
             warnings=incoming.warnings,
         )
-        if rules is None or checked is None:
-            return Stored(change, None)
-        flagged = FlagChange(
+    )
+    if verdict is None:
+        return
+    rules, checked = verdict
+    results = checked.results
+    decided = {
+        comment_id
+        for fingerprint, _, comment_id in plan.new
+        if incoming.comments[by_print[fingerprint]].state != "pending"
+    }
+    written.flags.append(
+        FlagChange(
             rule_set_version=rules.version,
             checked=checked.checked,
-            flagged=tuple(sorted(comment_id for comment_id, _ in checked.results)),
-            hits=sum(len(hits) for _, hits in checked.results),
-            hidden=tuple(sorted(first_hides(checked.results))),
+            flagged=tuple(sorted(comment_id for comment_id, _ in results)),
+            hits=sum(len(hits) for _, hits in results),
+            hidden=tuple(sorted(first_hides([r for r in results if r[0] not in decided]))),
         )
-        return Stored(change, flagged)
+    )
 
 
 def _check(
@@ -257,4 +296,6 @@ def _check(
             )
         )
     with database.session() as session, session.begin():
+        # The file's articles stored before this one are its history too.
+        see_all_rows(session)
         return check_new(session, rules, snapshots)

@@ -29,22 +29,18 @@ from moderator.import_parts import (
     ImportBusyError,
     ShowingInterruptedError,
     store_in_parts,
-    writing_alone,
 )
 from moderator.rules.model import RuleSet
-from moderator.services import staging
 from moderator.services.changes import ImportChange
-from moderator.services.flagging import FlagChange, added_comment_ids, flag_comments
+from moderator.services.flagging import FlagChange
 from moderator.services.history import Actor
 from moderator.services.importing import (
-    apply_platform_state,
     comment_fingerprints,
     import_article,
 )
 from moderator.services.moderation import default_actor_name, ensure_profile
 from moderator.services.staging import new_prints
 from moderator.storage import Database
-from moderator.visibility import see_all_rows
 
 # Files parsed ahead of the one being stored, in parallel runs: enough to keep both cores busy.
 READ_AHEAD = 2
@@ -216,37 +212,23 @@ def _import_platform(
             report.failed.append(error)
             return
         first, fault = None, error
-    try:
-        # Under the import lock, like a scraped file in parts: no other import may store
-        # comments meanwhile. The lock is let go in the same transaction that stores the file.
-        with (
-            writing_alone(database, actor=actor, source=path_text(path)),
-            database.transaction() as session,
-        ):
-            # Its rows are past the lock's limits until it commits: it reads them all.
-            see_all_rows(session)
-            acting = Actor.of(ensure_profile(session, actor))
-            try:
-                for incoming in chain(() if first is None else (first,), pending):
-                    prints = comment_fingerprints(incoming.comments)
-                    change = import_article(session, incoming, fingerprints=prints, actor=acting)
-                    apply_platform_state(session, change, incoming, prints)
-                    if rules is not None and change.added_fingerprints:
-                        ids = added_comment_ids(
-                            session, change.article_id, change.added_fingerprints
-                        )
-                        flags.append(flag_comments(session, rules, ids))
-                    changes.append(replace(change, added_fingerprints=()))
-            except FormatError as error:
-                if not recover:
-                    raise
-                fault = error
-            staging.release(session)
-    except FormatError as error:
-        report.failed.append(error)
-        return
-    except (SQLAlchemyError, ImportBusyError) as error:
-        raise ImportAborted(report, path, error, database=database.kept) from error
+    if first is not None:
+        # Each article's new comments in parts, as a scraped file's (import_parts); the
+        # file lands whole, or (recover) with the articles before a fault.
+        articles = (
+            (incoming, comment_fingerprints(incoming.comments))
+            for incoming in chain((first,), pending)
+        )
+        try:
+            written = store_in_parts(
+                database, path, articles, rules=rules, actor=actor, recover=recover
+            )
+        except FormatError as error:
+            report.failed.append(error)
+            return
+        except (SQLAlchemyError, ImportBusyError, ShowingInterruptedError) as error:
+            raise ImportAborted(report, path, error, database=database.kept) from error
+        changes, flags, fault = written.changes, written.flags, written.fault
     if fault is not None and not changes:
         # Nothing before the fault could be kept: the file failed, as it would have unasked.
         report.failed.append(fault)
@@ -281,18 +263,16 @@ def _store_scraped(
     with database.session() as session, session.begin():
         adds = new_prints(session, parsed.incoming, parsed.fingerprints)
     if adds:
-        stored = store_in_parts(
+        written = store_in_parts(
             database,
             path,
-            parsed.incoming,
-            parsed.fingerprints,
+            [(parsed.incoming, parsed.fingerprints)],
             rules=rules,
             actor=actor,
             before_write=before_write,
             after_part=after_part,
         )
-        if stored is not None:
-            return stored.change, stored.flagged
+        return written.changes[0], (written.flags[0] if written.flags else None)
     if before_write is not None:
         before_write(path)
     with database.transaction() as session:

@@ -479,9 +479,6 @@ class ImportBatch(Base):
     pid: Mapped[int]
     started_at: Mapped[datetime]
     touched_at: Mapped[datetime]
-    # A known article whose source the import changes, once its comments are all shown.
-    article_id: Mapped[int | None]
-    new_source: Mapped[str | None] = mapped_column(Text)
 
 
 class ImportStep(Base):
@@ -509,12 +506,16 @@ class ImportStep(Base):
     evidence: Mapped[str | None] = mapped_column(Text)
     # The entry moves its comment to ``to_status`` (a rule's hide): done with the append.
     moves_comment: Mapped[bool] = mapped_column(default=False)
+    # The source a stored article takes from the import, with its import entry.
+    new_source: Mapped[str | None] = mapped_column(Text)
 
 
 class ImportMove(Base):
-    """A stored comment's new place in its thread, taken when the import's last part is shown."""
+    """A stored comment's new place in its thread, or the comment it answers (as the newest
+    export has it), taken when the import's last part is shown."""
 
     __tablename__ = "import_move"
 
     comment_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
-    position: Mapped[int]
+    position: Mapped[int | None]
+    parent_id: Mapped[int | None]

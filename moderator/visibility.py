@@ -10,8 +10,8 @@ their flags) with ids up to ``ImportBatch.comments_upto``, articles up to
 it filters nothing.
 
 Only the import's own writing sees the rest: statements run with :data:`ALL_ROWS`, and a
-session marked by :func:`see_all_rows` (an import written in one transaction, whose rows
-are past the limits until it commits). The log's check reads through
+session marked by :func:`see_all_rows` (the rules' check of a file's next article, whose
+history includes the articles of the file stored before it). The log's check reads through
 a bare connection, which no session hook reaches: it asks for these conditions itself.
 """
 

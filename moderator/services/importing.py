@@ -229,31 +229,37 @@ def _import_into_locked(
 ) -> ImportChange:
     """Log an import of a locked article that changed nothing: how many comments were
     already stored and how many new ones were skipped."""
+    change = locked_import(session, article, incoming, prints)
+    append(session, actor, [locked_entry(change, incoming)], at=now)
+    return change
+
+
+def locked_entry(change: ImportChange, incoming: IncomingArticle) -> NewEntry:
+    """The import entry of an import into a locked article (:func:`locked_import`)."""
+    return NewEntry(
+        IMPORT_ACTION,
+        article_id=change.article_id,
+        note=f"0 comments added, {change.already_present} already present,"
+        f" {change.skipped_locked} new skipped: the article is locked",
+        evidence=evidence_text(
+            {
+                "source": incoming.source,
+                "article_sha256": article_hash(incoming.title, incoming.body),
+                "added": 0,
+                "already_present": change.already_present,
+                "skipped_locked": change.skipped_locked,
+            }
+        ),
+    )
+
+
+def locked_import(
+    session: Session, article: Article, incoming: IncomingArticle, prints: list[str]
+) -> ImportChange:
+    """What an import into a locked article does: nothing, counted."""
     stored = set(stored_positions(session, article.id))
     already = sum(1 for fingerprint in prints if fingerprint in stored)
     skipped = len(prints) - already
-    append(
-        session,
-        actor,
-        [
-            NewEntry(
-                IMPORT_ACTION,
-                article_id=article.id,
-                note=f"0 comments added, {already} already present, {skipped} new skipped:"
-                " the article is locked",
-                evidence=evidence_text(
-                    {
-                        "source": incoming.source,
-                        "article_sha256": article.content_hash,
-                        "added": 0,
-                        "already_present": already,
-                        "skipped_locked": skipped,
-                    }
-                ),
-            )
-        ],
-        at=now,
-    )
     return ImportChange(
         article_id=article.id,
         title=article.title,
@@ -352,20 +358,11 @@ def apply_platform_state(
         entries = []
         states: list[tuple[int, Status]] = []
         for fingerprint, comment in decided:
-            status = _STATES.get(comment.state, Status.PENDING)
-            states.append((ids[fingerprint], status))
-            entries.append(
-                NewEntry(
-                    PLATFORM_STATE,
-                    comment_id=ids[fingerprint],
-                    article_id=change.article_id,
-                    from_status=str(Status.PENDING),
-                    to_status=str(status),
-                    escalated=False,
-                    reason=comment.reason,
-                    note=f"{comment.state} on the source platform ({incoming.source})",
-                )
+            entry, status = platform_state_entry(
+                ids[fingerprint], change.article_id, comment, incoming.source
             )
+            states.append((ids[fingerprint], status))
+            entries.append(entry)
         seqs = append(session, UNNAMED_IMPORTER, entries)
         # Each comment's version is its entry, as a decision's would be.
         session.execute(
@@ -377,6 +374,25 @@ def apply_platform_state(
         )
     if any(comment.parent_external_id for comment in incoming.comments):
         _link_replies(session, change.article_id, incoming)
+
+
+def platform_state_entry(
+    comment_id: int, article_id: int, comment: IncomingComment, source: str
+) -> tuple[NewEntry, Status]:
+    """The ``import-state`` entry that gives a new comment the state it had on the platform,
+    and that state."""
+    status = _STATES.get(comment.state, Status.PENDING)
+    entry = NewEntry(
+        PLATFORM_STATE,
+        comment_id=comment_id,
+        article_id=article_id,
+        from_status=str(Status.PENDING),
+        to_status=str(status),
+        escalated=False,
+        reason=comment.reason,
+        note=f"{comment.state} on the source platform ({source})",
+    )
+    return entry, status
 
 
 def _ids_by_print(session: Session, article_id: int, prints: list[str]) -> dict[str, int]:

@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from itertools import groupby
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from moderator.batching import chunked
@@ -43,8 +43,10 @@ from moderator.models import (
     utc_now,
 )
 from moderator.rules.model import RuleSet
+from moderator.services.changes import ImportChange
 from moderator.services.claims import process_alive, this_host
 from moderator.services.flagging import (
+    RULE_SET_ACTION,
     Checked,
     first_hides,
     hide_note,
@@ -54,10 +56,14 @@ from moderator.services.flagging import (
 from moderator.services.history import Actor, NewEntry, append, lock_log
 from moderator.services.importing import (
     IMPORT_ACTION,
+    UNNAMED_IMPORTER,
     article_hash,
     ensure_authors,
     find_or_add_article,
+    locked_entry,
+    locked_import,
     placed,
+    platform_state_entry,
     reserve_ids,
     stored_positions,
 )
@@ -158,11 +164,9 @@ def _end(session: Session) -> None:
     session.execute(delete(ImportBatch))
 
 
-def release(session: Session) -> None:
-    """Let go of the lock in the caller's unit of work, with nothing staged: what an import
-    written in one transaction (a platform export) ends with, so that its rows are shown
-    the moment they are committed."""
-    _end(session)
+def limits(session: Session) -> int:
+    """The comments' limit of the import being written (what is shown)."""
+    return session.scalar(select(ImportBatch.comments_upto).where(ImportBatch.id == _BATCH)) or 0
 
 
 def state(session: Session) -> str | None:
@@ -172,7 +176,7 @@ def state(session: Session) -> str | None:
 
 @dataclass(slots=True)
 class Plan:
-    """A scraped file's article and its comments to add, worked out in the first part."""
+    """An article of the import and its comments to add, worked out before they are stored."""
 
     article_id: int
     title: str
@@ -182,6 +186,12 @@ class Plan:
     new: list[tuple[str, int, int]]
     # The article's limit once shown (a new article's id; else the batch's).
     articles_upto: int
+    # The source an article already stored takes from this import (None: a new article).
+    new_source: str | None
+    # Replies among the comments to add, linked once they are all stored: (id, parent's id).
+    replies: list[tuple[int, int]] = field(default_factory=list)
+    # The entry of an import into a locked article (which adds nothing).
+    locked: ImportChange | None = None
     parts: int = field(init=False)
 
     def __post_init__(self) -> None:
@@ -208,22 +218,56 @@ def new_prints(session: Session, incoming: IncomingArticle, prints: Sequence[str
 def plan_article(
     session: Session, incoming: IncomingArticle, prints: Sequence[str], *, now: datetime
 ) -> Plan:
-    """The article (a new one stored out of sight), its authors, and ids for the comments
-    to add; the places of the stored comments it moves are kept for the last part."""
+    """The article (a new one stored out of sight) and ids for the comments to add; the
+    places and parents the stored comments take are kept for the last part."""
     batch = session.get(ImportBatch, _BATCH)
     assert batch is not None, "plan_article needs the import lock (claim)"
     article, created = find_or_add_article(session, incoming, now=now)
-    if not created:
-        batch.article_id, batch.new_source = article.id, incoming.source
+    if article.locked:
+        return Plan(
+            article.id,
+            article.title,
+            created=False,
+            already=0,
+            new=[],
+            articles_upto=batch.articles_upto,
+            new_source=None,
+            locked=locked_import(session, article, incoming, list(prints)),
+        )
     stored = {} if created else stored_positions(session, article.id)
     adding, moved = placed(stored, prints)
-    for chunk in chunked(moved):
-        insert_many(
-            session,
-            Base.metadata.tables[ImportMove.__tablename__],
-            [{"comment_id": comment_id, "position": position} for comment_id, position in chunk],
-        )
     ids = reserve_ids(session, [fingerprint for fingerprint, _ in adding]).ids
+    later: dict[int, dict[str, int | None]] = {
+        comment_id: {"comment_id": comment_id, "position": position, "parent_id": None}
+        for comment_id, position in moved
+    }
+    replies: list[tuple[int, int]] = []
+    if any(comment.parent_external_id for comment in incoming.comments):
+        rows = session.execute(
+            select(Comment.external_id, Comment.id).where(
+                Comment.article_id == article.id, Comment.external_id.is_not(None)
+            )
+        )
+        known: dict[str | None, int] = {row[0]: row[1] for row in rows}
+        known.update(
+            (comment.external_id, ids[fingerprint])
+            for fingerprint, comment in zip(prints, incoming.comments, strict=True)
+            if comment.external_id is not None and fingerprint in ids
+        )
+        for fingerprint, comment in zip(prints, incoming.comments, strict=True):
+            child = known.get(comment.external_id) if comment.external_id else None
+            parent = known.get(comment.parent_external_id) if comment.parent_external_id else None
+            if child is None or parent is None:
+                continue
+            if fingerprint in ids:
+                replies.append((child, parent))
+            else:
+                # A stored comment's reply link, as the newest export has it.
+                later.setdefault(child, {"comment_id": child, "position": None, "parent_id": None})[
+                    "parent_id"
+                ] = parent
+    for chunk in chunked(list(later.values())):
+        insert_many(session, Base.metadata.tables[ImportMove.__tablename__], chunk)
     return Plan(
         article_id=article.id,
         title=article.title,
@@ -231,6 +275,8 @@ def plan_article(
         already=len(prints) - len(adding),
         new=[(fingerprint, position, ids[fingerprint]) for fingerprint, position in adding],
         articles_upto=article.id if created else batch.articles_upto,
+        new_source=None if created else incoming.source,
+        replies=replies,
     )
 
 
@@ -243,10 +289,14 @@ def stage_part(
     *,
     actor: Actor,
     now: datetime,
+    number: int,
+    shown_upto: int,
     rules: tuple[RuleSet, Checked] | None = None,
-) -> None:
+) -> int:
     """Store one part's comments (out of sight) and flags, and the log entries that will
-    show them. ``by_print``: each fingerprint's place in ``incoming.comments``."""
+    show them, as the import's part ``number``; the comments' limit once it is shown.
+    ``by_print``: each fingerprint's place in ``incoming.comments``; ``shown_upto``: the
+    limit before it (what a part without comments leaves it at)."""
     part = plan.part(index)
     comments = incoming.comments
     authors = ensure_authors(session, {comments[by_print[p]].author for p, _, _ in part}, now=now)
@@ -271,47 +321,28 @@ def stage_part(
             }
         )
     insert_many(session, Base.metadata.tables[Comment.__tablename__], rows)
-    upto = part[-1][2]
-    added = len(part)
-    said = f"{added} comments added, {plan.already if index == 0 else 0} already present"
-    if index == 0 and plan.created:
-        said += " (new article)"
-    if plan.parts > 1:
-        said += f" (part {index + 1} of {plan.parts}: {len(plan.new)} in all)"
-    steps = [
-        _step(
-            actor,
-            NewEntry(
-                IMPORT_ACTION,
-                article_id=plan.article_id,
-                note=said,
-                evidence=evidence_text(
-                    {
-                        "source": incoming.source,
-                        "article_sha256": article_hash(incoming.title, incoming.body),
-                        "added": added,
-                        "already_present": plan.already if index == 0 else 0,
-                        COMMENT_RECORD: comment_record(
-                            [
-                                (
-                                    comment_id,
-                                    comment_digest(
-                                        comment_id,
-                                        plan.article_id,
-                                        comments[by_print[fingerprint]].author,
-                                        comments[by_print[fingerprint]].body,
-                                    ),
-                                )
-                                for fingerprint, _, comment_id in part
-                            ]
-                        ),
-                    }
-                ),
-            ),
+    upto = part[-1][2] if part else shown_upto
+    if plan.locked is not None:
+        steps = [_step(actor, locked_entry(plan.locked, incoming))]
+    else:
+        steps = [_step(actor, _import_entry(plan, index, part, incoming, by_print))]
+    statuses: dict[int, Status] = {}
+    for fingerprint, _, comment_id in part:
+        comment = comments[by_print[fingerprint]]
+        if comment.state != "pending":
+            entry, statuses[comment_id] = platform_state_entry(
+                comment_id, plan.article_id, comment, incoming.source
+            )
+            steps.append(_step(UNNAMED_IMPORTER, entry, moves_comment=True))
+    if rules is not None and part:
+        steps += _rule_steps(
+            session,
+            rules,
+            plan,
+            first=part[0][2],
+            last=upto,
+            statuses=statuses,
         )
-    ]
-    if rules is not None:
-        steps += _rule_steps(session, rules, plan, first=part[0][2], last=upto, index=index)
     first_n = session.scalar(select(func.coalesce(func.max(ImportStep.n), 0))) or 0
     insert_many(
         session,
@@ -320,14 +351,71 @@ def stage_part(
             {
                 **step,
                 "n": first_n + offset,
-                "part": index,
+                "part": number,
                 "comments_upto": upto,
                 "articles_upto": plan.articles_upto,
+                "new_source": plan.new_source if offset == 1 and index == 0 else None,
             }
             for offset, step in enumerate(steps, 1)
         ],
     )
     session.execute(update(ImportBatch).values(touched_at=utc_now()))
+    return upto
+
+
+def stage_replies(session: Session, replies: Sequence[tuple[int, int]]) -> None:
+    """Link stored (not shown) replies to the comments they answer."""
+    comments = Base.metadata.tables[Comment.__tablename__]
+    session.execute(
+        update(comments)
+        .where(comments.c.id == bindparam("child"))
+        .values(parent_id=bindparam("parent")),
+        [{"child": child, "parent": parent} for child, parent in replies],
+    )
+
+
+def _import_entry(
+    plan: Plan,
+    index: int,
+    part: Sequence[tuple[str, int, int]],
+    incoming: IncomingArticle,
+    by_print: Mapping[str, int],
+) -> NewEntry:
+    added = len(part)
+    already = plan.already if index == 0 else 0
+    said = f"{added} comments added, {already} already present"
+    if index == 0 and plan.created:
+        said += " (new article)"
+    if plan.parts > 1:
+        said += f" (part {index + 1} of {plan.parts}: {len(plan.new)} in all)"
+    comments = incoming.comments
+    return NewEntry(
+        IMPORT_ACTION,
+        article_id=plan.article_id,
+        note=said,
+        evidence=evidence_text(
+            {
+                "source": incoming.source,
+                "article_sha256": article_hash(incoming.title, incoming.body),
+                "added": added,
+                "already_present": already,
+                COMMENT_RECORD: comment_record(
+                    [
+                        (
+                            comment_id,
+                            comment_digest(
+                                comment_id,
+                                plan.article_id,
+                                comments[by_print[fingerprint]].author,
+                                comments[by_print[fingerprint]].body,
+                            ),
+                        )
+                        for fingerprint, _, comment_id in part
+                    ]
+                ),
+            }
+        ),
+    )
 
 
 def _rule_steps(
@@ -337,30 +425,35 @@ def _rule_steps(
     *,
     first: int,
     last: int,
-    index: int,
+    statuses: Mapping[int, Status],
 ) -> list[dict[str, object]]:
-    """The part's flags stored, and the entries of its flags and the rules' hides."""
+    """The part's flags stored, and the entries of its flags and the rules' hides (of the
+    comments still pending: one the platform decided is only flagged)."""
     rule_set, checked = rules
     results = [(cid, hits) for cid, hits in checked.results if first <= cid <= last]
     results.sort(key=lambda result: result[0])
     insert_flags(session, results, rule_set)
     acting = Actor.rules(rule_set.version)
     steps: list[dict[str, object]] = []
-    if index == 0 and (first_use := rule_set_entry(session, rule_set)) is not None:
+    # The rule set's first use is logged once, before the first of the import's flags.
+    staged = select(ImportStep.n).where(ImportStep.action == RULE_SET_ACTION).limit(1)
+    first_use = rule_set_entry(session, rule_set)
+    if first_use is not None and session.scalar(staged) is None:
         steps.append(_step(acting, first_use))
-    pending = str(Status.PENDING)
     for comment_id, _ in results:
+        status = str(statuses.get(comment_id, Status.PENDING))
         flag = NewEntry(
             "flag",
             comment_id=comment_id,
             article_id=plan.article_id,
-            from_status=pending,
-            to_status=pending,
+            from_status=status,
+            to_status=status,
             escalated=False,
             evidence=checked.evidence[comment_id],
         )
         steps.append(_step(acting, flag))
-    hides = first_hides(results)
+    hides = first_hides([(cid, hits) for cid, hits in results if cid not in statuses])
+    pending = str(Status.PENDING)
     for comment_id in sorted(hides):
         hide = NewEntry(
             str(ActionKind.HIDE),
@@ -410,7 +503,7 @@ def publish_part(session: Session) -> bool:
         return False
     part = session.scalar(select(func.min(ImportStep.part)))
     if part is None:
-        _finish(session, batch)
+        _finish(session)
         return False
     steps = session.scalars(
         select(ImportStep).where(ImportStep.part == part).order_by(ImportStep.n)
@@ -437,12 +530,19 @@ def publish_part(session: Session) -> bool:
         ]
     if moves:
         _move(session, moves)
+    for step in steps:
+        if step.new_source is not None and step.article_id is not None:
+            session.execute(
+                update(Article)
+                .where(Article.id == step.article_id, Article.source != step.new_source)
+                .values(source=step.new_source, updated_at=now)
+            )
     batch.comments_upto = upto
     batch.articles_upto = max(batch.articles_upto, steps[0].articles_upto)
     batch.touched_at = now
     session.execute(delete(ImportStep).where(ImportStep.part == part))
     if session.scalar(select(func.count()).select_from(ImportStep)) == 0:
-        _finish(session, batch)
+        _finish(session)
         return False
     return True
 
@@ -469,18 +569,19 @@ def _entry(step: ImportStep) -> NewEntry:
     )
 
 
-def _finish(session: Session, batch: ImportBatch) -> None:
-    moves = session.execute(select(ImportMove.comment_id, ImportMove.position)).all()
-    for chunk in chunked(moves):
-        session.execute(
-            update(Comment),
-            [{"id": cid, "position": position} for cid, position in chunk],
-            execution_options={"synchronize_session": False, **ALL_ROWS},
-        )
-    if batch.article_id is not None and batch.new_source is not None:
-        session.execute(
-            update(Article)
-            .where(Article.id == batch.article_id, Article.source != batch.new_source)
-            .values(source=batch.new_source, updated_at=utc_now())
-        )
+def _finish(session: Session) -> None:
+    """The stored comments' new places and reply links, then the lock let go."""
+    rows = session.execute(
+        select(ImportMove.comment_id, ImportMove.position, ImportMove.parent_id)
+    ).all()
+    for chunk in chunked(rows):
+        placed_rows = [{"id": cid, "position": at} for cid, at, _ in chunk if at is not None]
+        linked = [{"id": cid, "parent_id": up} for cid, _, up in chunk if up is not None]
+        for changes in (placed_rows, linked):
+            if changes:
+                session.execute(
+                    update(Comment),
+                    changes,
+                    execution_options={"synchronize_session": False, **ALL_ROWS},
+                )
     _end(session)

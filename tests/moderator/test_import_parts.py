@@ -18,6 +18,9 @@ import moderator.rules.kinds  # noqa: F401 - registers the built-in kinds
 from moderator import import_parts
 from moderator.cli import main
 from moderator.domain import Status
+from moderator.formats.platform_xml import ReadSummary, read_wxr
+from moderator.formats.records import IncomingArticle
+from moderator.import_files import read_platform
 from moderator.importer import ImportAborted, import_paths
 from moderator.log_verify import verify_log
 from moderator.models import Article, Comment, Flag, ImportBatch, ImportStep, LogEntryRow
@@ -27,6 +30,13 @@ from moderator.rules.loader import load_rule_set
 from moderator.rules.model import RuleSet
 from moderator.services import moderation, staging
 from moderator.services.errors import ServiceError
+from moderator.services.flagging import added_comment_ids, flag_comments
+from moderator.services.history import Actor
+from moderator.services.importing import (
+    apply_platform_state,
+    comment_fingerprints,
+    import_article,
+)
 from moderator.storage import Database, open_database
 from tests.moderator.formats.test_platform_xml import WXR_HEAD, wxr_comment, wxr_item
 from tests.moderator.test_importer import writer_is_free
@@ -343,3 +353,111 @@ def test_the_rule_set_is_logged_before_its_first_flag_even_in_a_later_part(
     with database.session() as session:
         actions = session.scalars(select(LogEntryRow.action).order_by(LogEntryRow.seq)).all()
     assert actions == ["profile", "import", "rule-set", "import", "flag", "hide"]
+
+
+def _everything(database: Database) -> dict[str, list[tuple[object, ...]]]:
+    """What an import writes, but the import entries and the numbers that follow from
+    them (entries' numbers, comments' versions): a file in parts has one per part."""
+    with database.session() as session:
+        return {
+            "comments": [
+                tuple(row)
+                for row in session.execute(
+                    select(
+                        Comment.id,
+                        Comment.position,
+                        Comment.status,
+                        Comment.escalated,
+                        Comment.urgency,
+                        Comment.parent_id,
+                        Comment.external_id,
+                    ).order_by(Comment.id)
+                )
+            ],
+            "flags": sorted(
+                (row[0], row[1], str(row[2]), repr(row[3]), row[4])
+                for row in session.execute(
+                    select(
+                        Flag.comment_id, Flag.rule_id, Flag.severity, Flag.spans, Flag.explanation
+                    )
+                )
+            ),
+            "log": [
+                tuple(row)
+                for row in session.execute(
+                    select(
+                        LogEntryRow.actor,
+                        LogEntryRow.action,
+                        LogEntryRow.comment_id,
+                        LogEntryRow.article_id,
+                        LogEntryRow.from_status,
+                        LogEntryRow.to_status,
+                        LogEntryRow.reason,
+                        LogEntryRow.note,
+                        LogEntryRow.evidence,
+                    )
+                    .where(LogEntryRow.action != "import")
+                    .order_by(LogEntryRow.comment_id, LogEntryRow.seq)
+                )
+            ],
+            "articles": [
+                tuple(row)
+                for row in session.execute(select(Article.id, Article.title, Article.source))
+            ],
+        }
+
+
+@pytest.mark.parametrize("part_size", [1, 2, 5_000])
+def test_a_platform_export_in_parts_stores_what_one_unit_of_work_does(
+    tmp_path: Path, rules: RuleSet, monkeypatch: pytest.MonkeyPatch, part_size: int
+) -> None:
+    export = tmp_path / "site.xml"
+    export.write_text(
+        WXR_HEAD
+        # First an article without comments: its part has no rules' verdict, and the rule
+        # set's first use is still logged, before the first flag.
+        + wxr_item("Empty")
+        + wxr_item(
+            "One",
+            wxr_comment(1, "first, you idiot"),
+            wxr_comment(2, "a reply", parent=1, approved="0"),
+            wxr_comment(3, "an idiot's spam", approved="spam"),
+            wxr_comment(5, "a reply to a reply", parent=2),
+        )
+        + wxr_item("Two", wxr_comment(4, "idiot again", approved="0"), wxr_comment(6, "fine"))
+        + "</channel></rss>",
+        encoding="utf-8",
+    )
+    monkeypatch.setattr(staging, "PART_SIZE", part_size)
+    seen = {}
+    for way in ("in parts", "in one"):
+        database = open_database(f"sqlite:///{tmp_path / f'{way}.sqlite3'}")
+        try:
+            if way == "in parts":
+                report = import_paths(database, [export], rules=rules, actor="ed")
+                assert report.added == 6
+                assert report.hidden == 1  # "idiot again": pending on the platform
+            else:
+                # As platform exports were stored: each article, its states, then its rules.
+                with database.transaction() as session:
+                    acting = Actor.of(moderation.ensure_profile(session, "ed"))
+                    for incoming in _articles(export):
+                        prints = comment_fingerprints(incoming.comments)
+                        change = import_article(
+                            session, incoming, fingerprints=prints, actor=acting
+                        )
+                        apply_platform_state(session, change, incoming, prints)
+                        ids = added_comment_ids(
+                            session, change.article_id, change.added_fingerprints
+                        )
+                        flag_comments(session, rules, ids)
+            with database.session() as session:
+                assert verify_log(session).ok
+            seen[way] = _everything(database)
+        finally:
+            database.close()
+    assert seen["in parts"] == seen["in one"]
+
+
+def _articles(path: Path) -> list[IncomingArticle]:
+    return list(read_platform(read_wxr, path, ReadSummary()))

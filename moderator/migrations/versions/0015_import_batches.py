@@ -1,6 +1,7 @@
 """Imports written in parts: ``import_batch`` (the import being written, which is also the
 lock between imports), ``import_step`` (its log entries, appended part by part as its
-comments are shown) and ``import_move`` (stored comments' new places, taken at the end).
+comments are shown) and ``import_move`` (stored comments' new places and reply links,
+taken at the end).
 
 Revision ID: 0015
 Revises: 0014
@@ -32,8 +33,6 @@ def upgrade() -> None:
         sa.Column("pid", sa.Integer(), nullable=False),
         sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("touched_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("article_id", sa.Integer(), nullable=True),
-        sa.Column("new_source", sa.Text(), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_import_batch")),
     )
     op.create_table(
@@ -55,13 +54,15 @@ def upgrade() -> None:
         sa.Column("note", sa.Text(), nullable=True),
         sa.Column("evidence", sa.Text(), nullable=True),
         sa.Column("moves_comment", sa.Boolean(), nullable=False),
+        sa.Column("new_source", sa.Text(), nullable=True),
         sa.PrimaryKeyConstraint("n", name=op.f("pk_import_step")),
     )
     op.create_index("ix_import_step_part", "import_step", ["part", "n"])
     op.create_table(
         "import_move",
         sa.Column("comment_id", sa.Integer(), autoincrement=False, nullable=False),
-        sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=True),
+        sa.Column("parent_id", sa.Integer(), nullable=True),
         sa.PrimaryKeyConstraint("comment_id", name=op.f("pk_import_move")),
     )
 
