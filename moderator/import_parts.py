@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from moderator.batching import chunked
 from moderator.display import path_text
@@ -40,10 +41,12 @@ AfterPart = Callable[[str, int], None]
 WAIT_FOR_OTHER = 600.0
 _POLL = 0.25
 # A SQLite writer kept waiting by a lock naps up to 100 ms between tries, and a part begins
-# as soon as the last one commits: without a pause longer than that nap between parts, a
-# desk could sleep through every gap and wait out the whole import. (PostgreSQL queues
-# waiters in turn: no pause there.)
+# as soon as the last one commits: without a pause longer than that nap now and then, a
+# desk could sleep through every gap and wait out the whole import. So after 0.3 s
+# of writing parts (one big part, or many small articles' ones) the import pauses.
+# (PostgreSQL queues waiters in turn: no pause there.)
 GAP_FOR_OTHERS = 0.11
+WRITE_BETWEEN_GAPS = 0.3
 # Imports this process is writing now (threads of one window could start two).
 _writing = 0
 _writing_lock = threading.Lock()
@@ -139,9 +142,19 @@ def _show_all(database: Database, after_part: AfterPart | None) -> None:
         index += 1
 
 
+_last_gap = threading.local()
+
+
 def _let_others_in(database: Database) -> None:
-    if database.engine.dialect.name == "sqlite":
-        time.sleep(GAP_FOR_OTHERS)
+    """Pause for other desks if this thread has written for long enough since its last."""
+    if database.engine.dialect.name != "sqlite":
+        return
+    now = time.monotonic()
+    since = getattr(_last_gap, "at", None)
+    if since is None or now - since >= WRITE_BETWEEN_GAPS:
+        if since is not None:
+            time.sleep(GAP_FOR_OTHERS)
+        _last_gap.at = time.monotonic()
 
 
 @dataclass(slots=True)
@@ -169,53 +182,24 @@ def store_in_parts(
     comments in parts, under the import lock (taken here). A :class:`FormatError` raised
     while the articles are read discards them all, unless ``recover``: then the articles
     read before it are imported and the fault is returned."""
-    written = Written()
     with _counted():
         holding = showing = False
         try:
             take_lock(database, actor=actor, source=path_text(path))
             holding = True
-            now = utc_now()
+            writer = _Writer(database, path, rules, before_write, after_part)
             with database.transaction() as session:
-                acting = Actor.of(ensure_profile(session, actor))
-                shown_upto = staging.limits(session)
-            number = 0
+                writer.start(session, actor)
             try:
-                for incoming, prints in articles:
-                    with database.transaction() as session:
-                        plan = staging.plan_article(session, incoming, prints, now=now)
-                    by_print = {fingerprint: n for n, fingerprint in enumerate(prints)}
-                    checked = None
-                    if rules is not None and plan.new:
-                        checked = _check(database, rules, plan, incoming, by_print)
-                    if before_write is not None:
-                        before_write(path)
-                    for index in range(max(plan.parts, 1)):
-                        with database.transaction() as session:
-                            shown_upto = staging.stage_part(
-                                session,
-                                plan,
-                                index,
-                                incoming,
-                                by_print,
-                                actor=acting,
-                                now=now,
-                                number=number,
-                                shown_upto=shown_upto,
-                                rules=_verdict(rules, checked),
-                            )
-                        if after_part is not None:
-                            after_part("stored", number)
-                        number += 1
-                        _let_others_in(database)
-                    for replies in chunked(plan.replies, staging.PART_SIZE):
-                        with database.transaction() as session:
-                            staging.stage_replies(session, replies)
-                    _tell(written, plan, incoming, by_print, _verdict(rules, checked))
+                for group in _groups(articles):
+                    if len(group) > 1:
+                        writer.small(group)
+                    else:
+                        writer.big(*group[0])
             except FormatError as error:
                 if not recover:
                     raise
-                written.fault = error
+                writer.written.fault = error
             with database.transaction() as session:
                 staging.start_publishing(session)
             showing = True
@@ -229,7 +213,132 @@ def store_in_parts(
                 with contextlib.suppress(Exception):  # the first error is the one to report
                     _discard(database)
             raise
-    return written
+    return writer.written
+
+
+class _Writer:
+    """Stores one file's articles out of sight, numbering the parts as it goes."""
+
+    def __init__(
+        self,
+        database: Database,
+        path: Path,
+        rules: RuleSet | None,
+        before_write: Callable[[Path], None] | None,
+        after_part: AfterPart | None,
+    ) -> None:
+        self.database = database
+        self.path = path
+        self.rules = rules
+        self.before_write = before_write
+        self.after_part = after_part
+        self.written = Written()
+        self.now = utc_now()
+        self.number = 0
+        self.shown_upto = 0
+        self.acting = Actor("", "")
+
+    def start(self, session: Session, actor: str) -> None:
+        self.acting = Actor.of(ensure_profile(session, actor))
+        self.shown_upto = staging.limits(session)
+
+    def small(self, group: list[tuple[IncomingArticle, list[str]]]) -> None:
+        """Small articles: planned, checked and stored together, in one part (the rules
+        check them in the write, with the file's articles before them as history)."""
+        with self.database.transaction() as session:
+            see_all_rows(session)
+            for incoming, prints in group:
+                plan = staging.plan_article(session, incoming, prints, now=self.now)
+                by_print = {fingerprint: n for n, fingerprint in enumerate(prints)}
+                checked = None
+                if self.rules is not None and plan.new:
+                    checked = check_new(session, self.rules, _snapshots(plan, incoming, by_print))
+                self._stage(session, plan, 0, incoming, by_print=by_print, checked=checked)
+                staging.stage_replies(session, plan.replies)
+                _tell(self.written, plan, incoming, by_print, _verdict(self.rules, checked))
+        self._part_stored()
+
+    def big(self, incoming: IncomingArticle, prints: list[str]) -> None:
+        """An article of its own: checked outside the write lock, stored part by part."""
+        with self.database.transaction() as session:
+            plan = staging.plan_article(session, incoming, prints, now=self.now)
+        by_print = {fingerprint: n for n, fingerprint in enumerate(prints)}
+        checked = None
+        if self.rules is not None and plan.new:
+            checked = _check(self.database, self.rules, plan, incoming, by_print)
+        if self.before_write is not None:
+            self.before_write(self.path)
+        for index in range(max(plan.parts, 1)):
+            with self.database.transaction() as session:
+                self._stage(session, plan, index, incoming, by_print=by_print, checked=checked)
+            self._part_stored()
+        for replies in chunked(plan.replies, staging.PART_SIZE):
+            with self.database.transaction() as session:
+                staging.stage_replies(session, replies)
+        _tell(self.written, plan, incoming, by_print, _verdict(self.rules, checked))
+
+    def _stage(
+        self,
+        session: Session,
+        plan: staging.Plan,
+        index: int,
+        incoming: IncomingArticle,
+        *,
+        by_print: dict[str, int],
+        checked: Checked | None,
+    ) -> None:
+        self.shown_upto = staging.stage_part(
+            session,
+            plan,
+            index,
+            incoming,
+            by_print,
+            actor=self.acting,
+            now=self.now,
+            number=self.number,
+            shown_upto=self.shown_upto,
+            rules=_verdict(self.rules, checked),
+        )
+
+    def _part_stored(self) -> None:
+        if self.after_part is not None:
+            self.after_part("stored", self.number)
+        self.number += 1
+        _let_others_in(self.database)
+
+
+# Small articles are stored together, up to this many comments (or articles) a part: their
+# rules are checked in the part's write, which stays well under half a second so.
+GROUP_COMMENTS = 1_000
+GROUP_ARTICLES = 100
+
+
+def _groups(
+    articles: Iterable[tuple[IncomingArticle, list[str]]],
+) -> Iterator[list[tuple[IncomingArticle, list[str]]]]:
+    """The articles in groups to store as one part each: small ones together, a big one
+    alone. A fault in reading ends the groups with
+    the articles read before it, then is raised."""
+    group: list[tuple[IncomingArticle, list[str]]] = []
+    size = 0
+    try:
+        for item in articles:
+            count = len(item[1])
+            if group and (
+                size + count > min(GROUP_COMMENTS, staging.PART_SIZE)
+                or len(group) >= GROUP_ARTICLES
+                or count > min(GROUP_COMMENTS, staging.PART_SIZE)
+            ):
+                yield group
+                group, size = [], 0
+            group.append(item)
+            size += count
+    except FormatError:
+        if group:
+            yield group
+        raise
+    if group:
+        yield group
 
 
 def _verdict(rules: RuleSet | None, checked: Checked | None) -> tuple[RuleSet, Checked] | None:
@@ -287,6 +396,17 @@ def _check(
 ) -> Checked:
     """The rules' verdict on the new comments, under their ids to be, from the desk's
     history as it stands now (a read: no lock held)."""
+    snapshots = _snapshots(plan, incoming, by_print)
+    with database.session() as session, session.begin():
+        # The file's articles stored before this one are its history too.
+        see_all_rows(session)
+        return check_new(session, rules, snapshots)
+
+
+def _snapshots(
+    plan: staging.Plan, incoming: IncomingArticle, by_print: dict[str, int]
+) -> list[CommentSnapshot]:
+    """The comments to add as the rules see them, under their ids to be."""
     snapshots = []
     for fingerprint, _, comment_id in plan.new:
         comment = incoming.comments[by_print[fingerprint]]
@@ -295,7 +415,4 @@ def _check(
                 body=comment.body, author=comment.author, posted_at=comment.posted_at, id=comment_id
             )
         )
-    with database.session() as session, session.begin():
-        # The file's articles stored before this one are its history too.
-        see_all_rows(session)
-        return check_new(session, rules, snapshots)
+    return snapshots

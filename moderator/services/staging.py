@@ -365,6 +365,8 @@ def stage_part(
 
 def stage_replies(session: Session, replies: Sequence[tuple[int, int]]) -> None:
     """Link stored (not shown) replies to the comments they answer."""
+    if not replies:
+        return
     comments = Base.metadata.tables[Comment.__tablename__]
     session.execute(
         update(comments)
@@ -510,7 +512,8 @@ def publish_part(session: Session) -> bool:
     ).all()
     now = utc_now()
     comments = Base.metadata.tables[Comment.__tablename__]
-    upto = steps[0].comments_upto
+    # Small articles share a part: its limits are the largest of theirs.
+    upto = max(step.comments_upto for step in steps)
     # The comments arrive now, with their import entry: the queue's statistics pair the two.
     session.execute(
         update(comments)
@@ -538,7 +541,7 @@ def publish_part(session: Session) -> bool:
                 .values(source=step.new_source, updated_at=now)
             )
     batch.comments_upto = upto
-    batch.articles_upto = max(batch.articles_upto, steps[0].articles_upto)
+    batch.articles_upto = max(batch.articles_upto, *(step.articles_upto for step in steps))
     batch.touched_at = now
     session.execute(delete(ImportStep).where(ImportStep.part == part))
     if session.scalar(select(func.count()).select_from(ImportStep)) == 0:

@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,7 @@ import moderator.rules.kinds  # noqa: F401 - registers the built-in kinds
 from moderator import import_parts
 from moderator.cli import main
 from moderator.domain import Status
+from moderator.formats.errors import FormatError
 from moderator.formats.platform_xml import ReadSummary, read_wxr
 from moderator.formats.records import IncomingArticle
 from moderator.import_files import read_platform
@@ -461,3 +463,31 @@ def test_a_platform_export_in_parts_stores_what_one_unit_of_work_does(
 
 def _articles(path: Path) -> list[IncomingArticle]:
     return list(read_platform(read_wxr, path, ReadSummary()))
+
+
+def test_small_articles_share_a_part_a_big_one_has_its_own_and_a_fault_keeps_those_before() -> None:
+    def article(comments: int) -> tuple[IncomingArticle, list[str]]:
+        return IncomingArticle("t", "b", "s", ()), [f"{n}" for n in range(comments)]
+
+    def sizes(groups: Iterator[list[tuple[IncomingArticle, list[str]]]]) -> list[list[int]]:
+        return [[len(prints) for _, prints in group] for group in groups]
+
+    small = [article(300) for _ in range(5)]
+    assert sizes(import_parts._groups([*small, article(20_000), article(1)])) == [
+        [300, 300, 300],
+        [300, 300],
+        [20_000],
+        [1],
+    ]
+    assert sizes(import_parts._groups([article(0)] * 250)) == [[0] * 100, [0] * 100, [0] * 50]
+
+    def broken() -> Iterator[tuple[IncomingArticle, list[str]]]:
+        yield article(10)
+        yield article(10)
+        raise FormatError("x.xml", 9, "cut short")
+
+    seen: list[list[int]] = []
+    with pytest.raises(FormatError):
+        for group in import_parts._groups(broken()):
+            seen.append([len(prints) for _, prints in group])
+    assert seen == [[10, 10]]
