@@ -237,6 +237,8 @@ class _Writer:
         self.number = 0
         self.shown_upto = 0
         self.acting = Actor("", "")
+        # Whether a part the rules checked was stored yet (the first logs the rule set).
+        self.checked_before = False
 
     def start(self, session: Session, actor: str) -> None:
         self.acting = Actor.of(ensure_profile(session, actor))
@@ -298,7 +300,10 @@ class _Writer:
             number=self.number,
             shown_upto=self.shown_upto,
             rules=_verdict(self.rules, checked),
+            first_checked=not self.checked_before,
         )
+        if checked is not None and plan.part(index):
+            self.checked_before = True
 
     def _part_stored(self) -> None:
         if self.after_part is not None:

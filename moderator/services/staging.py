@@ -46,7 +46,6 @@ from moderator.rules.model import RuleSet
 from moderator.services.changes import ImportChange
 from moderator.services.claims import process_alive, this_host
 from moderator.services.flagging import (
-    RULE_SET_ACTION,
     Checked,
     first_hides,
     hide_note,
@@ -292,11 +291,14 @@ def stage_part(
     number: int,
     shown_upto: int,
     rules: tuple[RuleSet, Checked] | None = None,
+    first_checked: bool = True,
 ) -> int:
     """Store one part's comments (out of sight) and flags, and the log entries that will
     show them, as the import's part ``number``; the comments' limit once it is shown.
     ``by_print``: each fingerprint's place in ``incoming.comments``; ``shown_upto``: the
-    limit before it (what a part without comments leaves it at)."""
+    limit before it (what a part without comments leaves it at); ``first_checked``: no part
+    of the import checked by the rules was stored before (the rule set's first use is
+    logged with it)."""
     part = plan.part(index)
     comments = incoming.comments
     authors = ensure_authors(session, {comments[by_print[p]].author for p, _, _ in part}, now=now)
@@ -342,6 +344,7 @@ def stage_part(
             first=part[0][2],
             last=upto,
             statuses=statuses,
+            first_checked=first_checked,
         )
     first_n = session.scalar(select(func.coalesce(func.max(ImportStep.n), 0))) or 0
     insert_many(
@@ -428,6 +431,7 @@ def _rule_steps(
     first: int,
     last: int,
     statuses: Mapping[int, Status],
+    first_checked: bool,
 ) -> list[dict[str, object]]:
     """The part's flags stored, and the entries of its flags and the rules' hides (of the
     comments still pending: one the platform decided is only flagged)."""
@@ -438,9 +442,8 @@ def _rule_steps(
     acting = Actor.rules(rule_set.version)
     steps: list[dict[str, object]] = []
     # The rule set's first use is logged once, before the first of the import's flags.
-    staged = select(ImportStep.n).where(ImportStep.action == RULE_SET_ACTION).limit(1)
-    first_use = rule_set_entry(session, rule_set)
-    if first_use is not None and session.scalar(staged) is None:
+    first_use = rule_set_entry(session, rule_set) if first_checked else None
+    if first_use is not None:
         steps.append(_step(acting, first_use))
     for comment_id, _ in results:
         status = str(statuses.get(comment_id, Status.PENDING))
@@ -544,7 +547,7 @@ def publish_part(session: Session) -> bool:
     batch.articles_upto = max(batch.articles_upto, *(step.articles_upto for step in steps))
     batch.touched_at = now
     session.execute(delete(ImportStep).where(ImportStep.part == part))
-    if session.scalar(select(func.count()).select_from(ImportStep)) == 0:
+    if session.scalar(select(ImportStep.n).limit(1)) is None:
         _finish(session)
         return False
     return True
