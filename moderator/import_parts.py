@@ -100,7 +100,7 @@ def take_lock(database: Database, *, actor: str, source: str) -> None:
         if holder is None:
             return
         if not holder.alive:
-            finish_abandoned(database)
+            _finish_abandoned(database, holder.state)
             continue
         if time.monotonic() >= deadline:
             raise ImportBusyError(
@@ -110,14 +110,12 @@ def take_lock(database: Database, *, actor: str, source: str) -> None:
         time.sleep(_POLL)
 
 
-def finish_abandoned(database: Database) -> None:
+def _finish_abandoned(database: Database, state: str) -> None:
     """The import a process left behind: discarded if it was still being stored, finished
     if it was being shown."""
-    with database.session() as session, session.begin():
-        state = staging.state(session)
     if state == staging.PUBLISHING:
         _show_all(database, None)
-    elif state is not None:
+    else:
         _discard(database)
 
 

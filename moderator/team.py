@@ -126,8 +126,11 @@ BEGIN
   IF NEW.status = 'pending' AND NOT NEW.escalated AND NEW.version = 0 THEN RETURN NEW; END IF;
   {refuse} 'a comment is stored pending; its state changes only with a log entry';
 END $$"""
-    shown_comments = (
-        f"(SELECT coalesce(max(comments_upto), 9223372036854775807) FROM {s}.import_batch)"
+    # The import lock's limits: what is past them is an import not shown yet
+    # (moderator.visibility).
+    shown_comments, shown_articles = (
+        f"(SELECT coalesce(max({limit}), 9223372036854775807) FROM {s}.import_batch)"
+        for limit in ("comments_upto", "articles_upto")
     )
     comment_update = f"""
 CREATE OR REPLACE FUNCTION {s}.moderator_comment_update() RETURNS trigger LANGUAGE plpgsql
@@ -179,10 +182,6 @@ BEGIN
   {refuse} format('comment %s: changing %s''s decision needs an editor', OLD.id,
     coalesce(prior.actor, 'someone else'));
 END $$"""
-    # The lock's limits: what is past them is an import not shown yet (moderator.visibility).
-    shown_articles = (
-        f"(SELECT coalesce(max(articles_upto), 9223372036854775807) FROM {s}.import_batch)"
-    )
     staged_delete = f"""
 CREATE OR REPLACE FUNCTION {s}.moderator_staged_delete() RETURNS trigger LANGUAGE plpgsql
 {path} AS $$
