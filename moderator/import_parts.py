@@ -31,6 +31,7 @@ from moderator.services import staging
 from moderator.services.changes import ImportChange
 from moderator.services.flagging import Checked, FlagChange, check_new, first_hides
 from moderator.services.history import Actor
+from moderator.services.importing import article_hash
 from moderator.services.moderation import ensure_profile
 from moderator.storage import Database
 from moderator.visibility import see_all_rows
@@ -243,29 +244,41 @@ class _Writer:
         self.shown_upto = staging.limits(session)
 
     def small(self, group: list[tuple[IncomingArticle, list[str]]]) -> None:
-        """Small articles: planned, checked and stored together, in one part (the rules
-        check them in the write, with the file's articles before them as history)."""
+        """Small articles stored together, as one part: planned in one short write, checked
+        by the rules in a read (their history: the desk's, the file's articles before them,
+        and each other's comments by time), then stored in a second short write."""
+        plans: list[tuple[staging.Plan, IncomingArticle, dict[str, int]]] = []
         with self.database.transaction() as session:
+            # An article the file gave earlier, stored out of sight, is found again.
             see_all_rows(session)
+            above = 0
             for incoming, prints in group:
-                plan = staging.plan_article(session, incoming, prints, now=self.now)
-                by_print = {fingerprint: n for n, fingerprint in enumerate(prints)}
-                checked = None
-                if self.rules is not None and plan.new:
-                    checked = check_new(session, self.rules, _snapshots(plan, incoming, by_print))
-                self._stage(session, plan, 0, incoming, by_print=by_print, checked=checked)
+                plan = staging.plan_article(session, incoming, prints, now=self.now, above=above)
+                above = max([above, *(comment_id for _, _, comment_id in plan.new)])
+                plans.append((plan, incoming, {p: n for n, p in enumerate(prints)}))
+        checked = None
+        if self.rules is not None:
+            snapshots = [s for plan in plans for s in _snapshots(*plan)]
+            if snapshots:
+                checked = _check(self.database, self.rules, snapshots)
+        with self.database.transaction() as session:
+            for plan, incoming, by_print in plans:
+                mine = None if checked is None or not plan.new else _within(checked, plan)
+                self._stage(session, plan, 0, incoming, by_print=by_print, checked=mine)
                 staging.stage_replies(session, plan.replies)
-                _tell(self.written, plan, incoming, by_print, _verdict(self.rules, checked))
+                _tell(self.written, plan, incoming, by_print, _verdict(self.rules, mine))
         self._part_stored()
 
     def big(self, incoming: IncomingArticle, prints: list[str]) -> None:
         """An article of its own: checked outside the write lock, stored part by part."""
         with self.database.transaction() as session:
+            # An article the file gave earlier, stored out of sight, is found again.
+            see_all_rows(session)
             plan = staging.plan_article(session, incoming, prints, now=self.now)
         by_print = {fingerprint: n for n, fingerprint in enumerate(prints)}
         checked = None
         if self.rules is not None and plan.new:
-            checked = _check(self.database, self.rules, plan, incoming, by_print)
+            checked = _check(self.database, self.rules, _snapshots(plan, incoming, by_print))
         if self.before_write is not None:
             self.before_write(self.path)
         for index in range(max(plan.parts, 1)):
@@ -320,21 +333,28 @@ def _groups(
     articles: Iterable[tuple[IncomingArticle, list[str]]],
 ) -> Iterator[list[tuple[IncomingArticle, list[str]]]]:
     """The articles in groups to store as one part each: small ones together, a big one
-    alone. A fault in reading ends the groups with
-    the articles read before it, then is raised."""
+    alone. A fault in reading ends the groups with the articles read before it, then is
+    raised."""
     group: list[tuple[IncomingArticle, list[str]]] = []
     size = 0
+    # A group's articles are planned before any is stored: one the file gives twice must
+    # wait for the next group, to find its first time's comments stored.
+    hashes: set[str] = set()
     try:
         for item in articles:
             count = len(item[1])
+            digest = article_hash(item[0].title, item[0].body)
             if group and (
                 size + count > min(GROUP_COMMENTS, staging.PART_SIZE)
                 or len(group) >= GROUP_ARTICLES
                 or count > min(GROUP_COMMENTS, staging.PART_SIZE)
+                or digest in hashes
             ):
                 yield group
                 group, size = [], 0
+                hashes.clear()
             group.append(item)
+            hashes.add(digest)
             size += count
     except FormatError:
         if group:
@@ -390,20 +410,22 @@ def _tell(
     )
 
 
-def _check(
-    database: Database,
-    rules: RuleSet,
-    plan: staging.Plan,
-    incoming: IncomingArticle,
-    by_print: dict[str, int],
-) -> Checked:
-    """The rules' verdict on the new comments, under their ids to be, from the desk's
-    history as it stands now (a read: no lock held)."""
-    snapshots = _snapshots(plan, incoming, by_print)
+def _check(database: Database, rules: RuleSet, snapshots: list[CommentSnapshot]) -> Checked:
+    """The rules' verdict on new comments, under their ids to be, from the desk's history
+    as it stands now (a read: no lock held)."""
     with database.session() as session, session.begin():
-        # The file's articles stored before this one are its history too.
+        # The file's articles stored before these are their history too.
         see_all_rows(session)
         return check_new(session, rules, snapshots)
+
+
+def _within(checked: Checked, plan: staging.Plan) -> Checked:
+    """The part of a verdict on several articles' comments that is about this one's."""
+    ids = {comment_id for _, _, comment_id in plan.new}
+    results = [(comment_id, hits) for comment_id, hits in checked.results if comment_id in ids]
+    return Checked(
+        len(ids), results, {comment_id: checked.evidence[comment_id] for comment_id, _ in results}
+    )
 
 
 def _snapshots(

@@ -199,8 +199,9 @@ class Reservation:
     ids: Mapping[str, int]
 
 
-def reserve_ids(session: Session, prints: Sequence[str]) -> Reservation:
-    """Ids for the comments with these fingerprints, which are new (see Reservation)."""
+def reserve_ids(session: Session, prints: Sequence[str], *, above: int = 0) -> Reservation:
+    """Ids for the comments with these fingerprints, which are new (see Reservation); on
+    SQLite all above ``above`` too (ids reserved already, for comments not stored yet)."""
     if not prints:
         return Reservation({})
     if session.get_bind().dialect.name == "postgresql":
@@ -215,7 +216,8 @@ def reserve_ids(session: Session, prints: Sequence[str]) -> Reservation:
     high = session.scalar(
         select(func.coalesce(func.max(Comment.id), 0)), execution_options=ALL_ROWS
     )
-    return Reservation({fingerprint: (high or 0) + n for n, fingerprint in enumerate(prints, 1)})
+    high = max(high or 0, above)
+    return Reservation({fingerprint: high + n for n, fingerprint in enumerate(prints, 1)})
 
 
 def _import_into_locked(

@@ -215,10 +215,16 @@ def new_prints(session: Session, incoming: IncomingArticle, prints: Sequence[str
 
 
 def plan_article(
-    session: Session, incoming: IncomingArticle, prints: Sequence[str], *, now: datetime
+    session: Session,
+    incoming: IncomingArticle,
+    prints: Sequence[str],
+    *,
+    now: datetime,
+    above: int = 0,
 ) -> Plan:
-    """The article (a new one stored out of sight) and ids for the comments to add; the
-    places and parents the stored comments take are kept for the last part."""
+    """The article (a new one stored out of sight) and ids for the comments to add (above
+    ``above``: ids planned for comments not stored yet); the places and parents the stored
+    comments take are kept for the last part."""
     batch = session.get(ImportBatch, _BATCH)
     assert batch is not None, "plan_article needs the import lock (claim)"
     article, created = find_or_add_article(session, incoming, now=now)
@@ -235,7 +241,7 @@ def plan_article(
         )
     stored = {} if created else stored_positions(session, article.id)
     adding, moved = placed(stored, prints)
-    ids = reserve_ids(session, [fingerprint for fingerprint, _ in adding]).ids
+    ids = reserve_ids(session, [fingerprint for fingerprint, _ in adding], above=above).ids
     later: dict[int, dict[str, int | None]] = {
         comment_id: {"comment_id": comment_id, "position": position, "parent_id": None}
         for comment_id, position in moved
