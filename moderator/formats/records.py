@@ -37,7 +37,12 @@ def refuse_nul(text: str, *, source: str) -> None:
     # Lines end as the readers end them: CR LF, CR or LF.
     line = before.count("\n") + before.count("\r") - before.count("\r\n") + 1
     column = at - max(before.rfind("\n"), before.rfind("\r"))
-    raise FormatError(
+    raise nul_error(source, line, column)
+
+
+def nul_error(source: str, line: int, column: int) -> FormatError:
+    """The error for a NUL character at this line and column (see :func:`refuse_nul`)."""
+    return FormatError(
         source,
         line,
         f"a NUL character (U+0000) at column {column}: no comment, name or title may hold one",

@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
+import codecs
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import re2
 
 from moderator.display import path_text
 from moderator.formats.errors import FormatError, FormatWarning
-from moderator.formats.records import IncomingArticle, IncomingComment, dated, refuse_nul
+from moderator.formats.records import (
+    IncomingArticle,
+    IncomingComment,
+    dated,
+    nul_error,
+    refuse_nul,
+)
 
 # Scrapers render the author's avatar image as its alt-text ahead of the name.
 AVATAR_TOKENS = ("Thumb", "Missing")
@@ -96,13 +104,89 @@ def read_scraped_file(path: Path) -> IncomingArticle:
     return parse_scraped_bytes(data, source=source).to_incoming(path_text(path.resolve()))
 
 
+@dataclass(frozen=True, slots=True)
+class ScrapedStream:
+    """A scraped file too big to hold whole in memory: its article, and where its comments
+    lie, to be read one at a time (:meth:`comments`) as they are stored."""
+
+    # As the user named it (for errors), and where it really is (the stored source).
+    source: str
+    stored_source: str
+    title: str
+    body: str
+    layout: Layout
+
+    def comments(
+        self, stream: IO[bytes], warnings: list[FormatWarning]
+    ) -> Iterator[IncomingComment]:
+        """The comments of the file open in ``stream``, read as they are asked for."""
+        lines = file_lines(stream, source=self.source)
+        for comment in read_comments(lines, self.layout, source=self.source, warnings=warnings):
+            yield IncomingComment(
+                author=comment.author, posted_at=comment.posted_at, body=comment.body
+            )
+
+    def article(self, warnings: Iterable[FormatWarning] = ()) -> IncomingArticle:
+        """The article without its comments."""
+        return IncomingArticle(
+            self.title, self.body, self.stored_source, (), tuple(sorted(warnings, key=_line))
+        )
+
+
+def _line(warning: FormatWarning) -> int:
+    return warning.line
+
+
+def scan_scraped(
+    opener: Callable[[], IO[bytes]], *, source: str, stored_source: str
+) -> ScrapedStream:
+    """A big scraped file's layout and article, read in two passes that keep no more than
+    a line of it (and the article's body) in memory."""
+    with opener() as stream:
+        layout = scan_layout(file_lines(stream, source=source), source=source)
+    with opener() as stream:
+        paragraphs = read_body(file_lines(stream, source=source), layout, source=source)
+    return ScrapedStream(source, stored_source, layout.title, "\n\n".join(paragraphs), layout)
+
+
+def file_lines(stream: IO[bytes], *, source: str) -> Iterator[str]:
+    """A scraped file's lines, read one at a time, as the parser reads them (CR LF, CR and
+    LF each end a line); a byte that is not UTF-8, or a NUL, is a :class:`FormatError` at
+    its line."""
+    number = 0
+    for index, read in enumerate(stream):
+        raw = (read.removeprefix(codecs.BOM_UTF8) if index == 0 else read).removesuffix(b"\n")
+        raw = raw.removesuffix(b"\r")
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            # A NUL before the bad byte is the first fault.
+            for offset, part in enumerate(raw[: exc.start].decode("utf-8").split("\r")):
+                if "\x00" in part:
+                    raise nul_error(source, number + offset + 1, part.index("\x00") + 1) from None
+            line = number + raw.count(b"\r", 0, exc.start) + 1
+            bad = raw[exc.start : exc.end].hex(" ")
+            raise FormatError(source, line, f"not UTF-8 text (byte {bad})") from None
+        for part in text.split("\r"):
+            number += 1
+            if "\x00" in part:
+                raise nul_error(source, number, part.index("\x00") + 1)
+            yield normal_line(part)
+
+
 def decode_text(data: bytes, *, source: str) -> str:
     """UTF-8 with or without a byte-order mark; an undecodable byte is reported with its line."""
+    # The mark is taken off here: the "utf-8-sig" codec's error offsets leave it out.
+    text = data.removeprefix(codecs.BOM_UTF8)
     try:
-        return data.decode("utf-8-sig")
+        return text.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        bad = data[exc.start : exc.end].hex(" ")
+        before = text[: exc.start]
+        # The first fault in the file is the one reported, as when it is read line by line.
+        refuse_nul(before.decode("utf-8"), source=source)
+        # Lines end as the parser ends them: CR LF, CR or LF.
+        line = before.count(b"\n") + before.count(b"\r") - before.count(b"\r\n") + 1
+        bad = text[exc.start : exc.end].hex(" ")
         raise FormatError(source, line, f"not UTF-8 text (byte {bad})") from None
 
 
@@ -115,107 +199,133 @@ def parse_scraped(text: str, *, source: str) -> ScrapedArticle:
     """Parse one scraped article, or raise :class:`FormatError` naming the line at fault."""
     refuse_nul(text, source=source)
     lines = [
-        # Scrapers leave byte-order marks and zero-width characters anywhere in a line.
-        (line if line.isascii() else line.translate(_INVISIBLE)).rstrip()
-        for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+        normal_line(line) for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     ]
-    index = _skip_blank(lines, 0)
-    if index == len(lines):
-        raise FormatError(source, 1, "the file is empty: expected a title line")
-    title_line = index + 1
-    title = lines[index].strip()
-    if is_comments_line(title):
-        raise FormatError(source, title_line, "no title: the file starts with its comments line")
-
-    warnings: list[FormatWarning] = []
-    declared: int | None = None
-    comments_at = next(
-        (i for i in range(index + 1, len(lines)) if is_comments_line(lines[i].strip())), None
-    )
-    if comments_at is not None:
-        match = _COMMENTS_LINE.fullmatch(lines[comments_at].strip())
-        assert match is not None
-        declared = int(match.group(1))
-        body_end, comments_start = comments_at, comments_at + 1
-    else:
-        # No "Comments N" line: a header with an avatar token still starts the comments,
-        # rather than every comment silently becoming part of the article.
-        first = next(
-            (i for i in range(index + 1, len(lines)) if _is_tokened_header(lines[i].strip())),
-            None,
-        )
-        body_end = comments_start = len(lines) if first is None else first
-        if first is not None:
-            warnings.append(
-                FormatWarning(
-                    source, first + 1, "no 'Comments N' line; the comments start at this header"
-                )
-            )
-
-    paragraphs = [text for text, _ in _paragraphs(lines, index + 1, body_end)]
-    if not paragraphs:
-        raise FormatError(source, title_line, f"the article {title!r} has no body paragraphs")
-    comments = _parse_comments(lines, comments_start, source=source, warnings=warnings)
-    if declared is not None and declared != len(comments):
-        assert comments_at is not None
-        found = len(comments)
-        why = "the scrape may be truncated" if found < declared else "more than it declares"
-        warnings.append(
-            FormatWarning(
-                source,
-                comments_at + 1,
-                f"'Comments {declared}' but {found} found; importing the {found} found ({why})",
-            )
-        )
+    layout = scan_layout(iter(lines), source=source)
+    paragraphs = read_body(iter(lines), layout, source=source)
+    warnings = list(layout.warnings)
+    comments = tuple(read_comments(iter(lines), layout, source=source, warnings=warnings))
     return ScrapedArticle(
-        title=title,
-        paragraphs=tuple(paragraphs),
-        comments=tuple(comments),
-        declared_comments=declared,
+        title=layout.title,
+        paragraphs=paragraphs,
+        comments=comments,
+        declared_comments=layout.declared,
         warnings=tuple(sorted(warnings, key=lambda warning: warning.line)),
     )
 
 
-def _is_tokened_header(text: str) -> bool:
-    return (
-        _ends_in_a_time(text)
-        and text.split(None, 1)[0] in AVATAR_TOKENS
-        and (_HEADER_SHAPE.fullmatch(text) is not None)
+def normal_line(line: str) -> str:
+    """A line as the parser reads it."""
+    # Scrapers leave byte-order marks and zero-width characters anywhere in a line.
+    return (line if line.isascii() else line.translate(_INVISIBLE)).rstrip()
+
+
+@dataclass(frozen=True, slots=True)
+class Layout:
+    """Where a scraped file's parts lie, found by one pass over its lines (indexes from 0):
+    what a second pass needs to read its body, and a third its comments, one at a time."""
+
+    title: str
+    title_at: int
+    body_end: int
+    comments_start: int
+    declared: int | None
+    # The line of ``Comments N`` (from 1), for the warning when N is not what was found.
+    comments_line: int | None
+    # Whether only headers with an avatar token start a comment (see read_comments).
+    tokened: bool
+    warnings: tuple[FormatWarning, ...]
+
+
+def scan_layout(lines: Iterator[str], *, source: str) -> Layout:
+    """The file's layout, by one pass over all its lines that keeps none of them."""
+    title: str | None = None
+    title_at = comments_at = first_tokened = -1
+    declared: int | None = None
+    tokened_after = False
+    count = 0
+    for index, line in enumerate(lines):
+        count = index + 1
+        text = line.strip()
+        if title is None:
+            if text:
+                title, title_at = text, index
+            continue
+        if comments_at < 0:
+            match = _COMMENTS_LINE.fullmatch(text)
+            if match is not None:
+                comments_at, declared = index, int(match.group(1))
+            elif first_tokened < 0 and _is_tokened_header(text):
+                first_tokened = index
+        elif not tokened_after and _is_tokened_header(text):
+            tokened_after = True
+    if title is None:
+        raise FormatError(source, 1, "the file is empty: expected a title line")
+    if is_comments_line(title):
+        raise FormatError(source, title_at + 1, "no title: the file starts with its comments line")
+    warnings: list[FormatWarning] = []
+    if comments_at >= 0:
+        body_end, start, tokened = comments_at, comments_at + 1, tokened_after
+    else:
+        # No "Comments N" line: a header with an avatar token still starts the comments,
+        # rather than every comment silently becoming part of the article.
+        body_end = start = count if first_tokened < 0 else first_tokened
+        tokened = first_tokened >= 0
+        if tokened:
+            warnings.append(
+                FormatWarning(
+                    source,
+                    first_tokened + 1,
+                    "no 'Comments N' line; the comments start at this header",
+                )
+            )
+    return Layout(
+        title=title,
+        title_at=title_at,
+        body_end=body_end,
+        comments_start=start,
+        declared=declared,
+        comments_line=comments_at + 1 if comments_at >= 0 else None,
+        tokened=tokened,
+        warnings=tuple(warnings),
     )
 
 
-def _parse_comments(
-    lines: Sequence[str], start: int, *, source: str, warnings: list[FormatWarning]
-) -> list[ScrapedComment]:
-    """Comments run from one header line to the next; headers need no blank line around them.
+def read_body(lines: Iterator[str], layout: Layout, *, source: str) -> tuple[str, ...]:
+    """The article's paragraphs (a pass that stops where the comments begin)."""
+    paragraphs = tuple(
+        text
+        for text, _ in _paragraphs(islice(enumerate(lines), layout.title_at + 1, layout.body_end))
+    )
+    if not paragraphs:
+        raise FormatError(
+            source, layout.title_at + 1, f"the article {layout.title!r} has no body paragraphs"
+        )
+    return paragraphs
+
+
+def read_comments(
+    lines: Iterator[str], layout: Layout, *, source: str, warnings: list[FormatWarning]
+) -> Iterator[ScrapedComment]:
+    """The comments, one at a time; headers need no blank line around them. Warnings are
+    added to ``warnings`` as they are met (the count's once the last comment is read).
 
     When any header carries an avatar token, only lines with one are headers: a reader's
     "see you on 3 March 2025, 10:00" then stays part of the comment it was written in.
     """
-    tokened = any(_is_tokened_header(lines[i].strip()) for i in range(start, len(lines)))
-    comments: list[ScrapedComment] = []
     header: tuple[str, datetime, int] | None = None
     paragraphs: list[str] = []
     run: list[str] = []
-
-    def end_paragraph() -> None:
-        if run:
-            paragraphs.append("\n".join(run))
-            run.clear()
-
-    def end_comment() -> None:
-        end_paragraph()
-        if header is not None:
-            author, posted_at, line = header
-            comments.append(ScrapedComment(author, posted_at, tuple(paragraphs), line))
-
-    for index in range(start, len(lines)):
-        text = lines[index].strip()
+    found = 0
+    for index, line in islice(enumerate(lines), layout.comments_start, None):
+        text = line.strip()
         if not text:
-            end_paragraph()
+            if run:
+                paragraphs.append("\n".join(run))
+                run.clear()
             continue
         candidate = _ends_in_a_time(text) and (
-            not tokened or text.split(None, 1)[0] in AVATAR_TOKENS
+            not layout.tokened or text.split(None, 1)[0] in AVATAR_TOKENS
         )
         parsed = _parse_header(text, index + 1, source=source) if candidate else None
         if parsed is None:
@@ -227,14 +337,45 @@ def _parse_comments(
                 )
             run.append(text)
             continue
-        end_comment()
+        if header is not None:
+            found += 1
+            yield _comment(header, paragraphs, run)
         author, posted_at = parsed
         if not author:
             warnings.append(FormatWarning(source, index + 1, "comment header has no author name"))
         header = (author, posted_at, index + 1)
-        paragraphs.clear()
-    end_comment()
-    return comments
+        paragraphs, run = [], []
+    if header is not None:
+        found += 1
+        yield _comment(header, paragraphs, run)
+    if layout.declared is not None and layout.declared != found:
+        assert layout.comments_line is not None
+        why = "the scrape may be truncated" if found < layout.declared else "more than it declares"
+        warnings.append(
+            FormatWarning(
+                source,
+                layout.comments_line,
+                f"'Comments {layout.declared}' but {found} found; importing the {found} found"
+                f" ({why})",
+            )
+        )
+
+
+def _comment(
+    header: tuple[str, datetime, int], paragraphs: list[str], run: list[str]
+) -> ScrapedComment:
+    author, posted_at, line = header
+    if run:
+        paragraphs.append("\n".join(run))
+    return ScrapedComment(author, posted_at, tuple(paragraphs), line)
+
+
+def _is_tokened_header(text: str) -> bool:
+    return (
+        _ends_in_a_time(text)
+        and text.split(None, 1)[0] in AVATAR_TOKENS
+        and (_HEADER_SHAPE.fullmatch(text) is not None)
+    )
 
 
 def is_comments_line(text: str) -> bool:
@@ -293,18 +434,12 @@ def _parse_header(text: str, line: int, *, source: str) -> tuple[str, datetime] 
     return author, dated(posted_at, source=source, line=line)
 
 
-def _skip_blank(lines: Sequence[str], index: int) -> int:
-    while index < len(lines) and not lines[index].strip():
-        index += 1
-    return index
-
-
-def _paragraphs(lines: Sequence[str], start: int, end: int) -> Iterable[tuple[str, int]]:
+def _paragraphs(numbered: Iterable[tuple[int, str]]) -> Iterable[tuple[str, int]]:
     """Runs of non-blank lines, joined by newlines, with the 1-based line each run starts on."""
     run: list[str] = []
     first = 0
-    for i in range(start, end):
-        stripped = lines[i].strip()
+    for i, line in numbered:
+        stripped = line.strip()
         if stripped:
             if not run:
                 first = i + 1

@@ -5,7 +5,6 @@ part-way leaves nothing half imported: the next import discards or finishes it."
 from __future__ import annotations
 
 import itertools
-
 import os
 import signal
 import subprocess

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import pickle
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -401,3 +403,87 @@ def test_a_nul_character_is_refused_at_its_line(text: str, line: int, column: in
     with pytest.raises(FormatError, match=f"NUL character \\(U\\+0000\\) at column {column}") as no:
         parse_scraped_bytes(text.encode(), source="nul.txt")
     assert (no.value.source, no.value.line) == ("nul.txt", line)
+
+
+# --- a big file read a line at a time -----------------------------------------------------
+
+
+def parse_streamed(data: bytes, source: str = "fuzz.txt") -> ScrapedArticle:
+    """What the importer reads of a file too big to hold: the same article, by three passes
+    that keep no more than a line (and the article's body) in memory."""
+    head = scraped.scan_scraped(lambda: io.BytesIO(data), source=source, stored_source=source)
+    warnings = list(head.layout.warnings)
+    comments = tuple(head.comments(io.BytesIO(data), warnings))
+    assert head.article().body == head.body
+    return ScrapedArticle(
+        title=head.title,
+        paragraphs=tuple(head.body.split("\n\n")),
+        comments=tuple(
+            ScrapedComment(c.author, c.posted_at, tuple(c.body.split("\n\n")) if c.body else ())
+            for c in comments
+        ),
+        declared_comments=head.layout.declared,
+        warnings=tuple(sorted(warnings, key=lambda warning: warning.line)),
+    )
+
+
+def _outcome(read: Callable[[bytes], ScrapedArticle], data: bytes) -> object:
+    try:
+        article = read(data)
+    except FormatError as error:
+        return ("refused", str(error))
+    return (article, [str(warning) for warning in article.warnings])
+
+
+@settings(max_examples=400)
+@given(
+    st.binary(max_size=300)
+    | st.lists(
+        st.sampled_from(
+            [
+                "T",
+                "Body.",
+                "",
+                "Comments 2",
+                "Comments 1",
+                "Thumb ann 1 May 2020, 10:00",
+                "bob 2 May 2020, 11:00",
+                "Missing  3 Jun 2020, 12:30",
+                "x 40 Foo 2020, 10:00",
+                "Hi there.",
+                "\ufeffzero\u200bwidth",
+                "a\x00b",
+                " 1 May 1899, 10:00",
+            ]
+        ),
+        max_size=14,
+    ).flatmap(
+        lambda lines: st.sampled_from(["\n", "\r\n", "\r"]).map(
+            lambda end: end.join(lines).encode()
+        )
+    )
+)
+def test_a_file_read_a_line_at_a_time_reads_as_one_read_whole(data: bytes) -> None:
+    assert _outcome(parse_streamed, data) == _outcome(
+        lambda whole: parse_scraped_bytes(whole, source="fuzz.txt"), data
+    )
+
+
+@pytest.mark.parametrize(
+    ("data", "fault"),
+    [
+        (b"T\x00\n\xff\n", "fuzz.txt:1: a NUL character (U+0000) at column 2"),
+        (b"T\r\xff\n\x00", "fuzz.txt:2: not UTF-8 text (byte ff)"),
+        (b"\xef\xbb\xbfT\r\n\r\nB\r\xc3", "fuzz.txt:4: not UTF-8 text (byte c3)"),
+    ],
+)
+def test_the_first_fault_is_reported_whichever_way_a_file_is_read(data: bytes, fault: str) -> None:
+    for read in (parse_streamed, lambda whole: parse_scraped_bytes(whole, source="fuzz.txt")):
+        with pytest.raises(FormatError) as refused:
+            read(data)
+        assert str(refused.value).startswith(fault)
+
+
+def test_the_seed_read_a_line_at_a_time_is_the_same_article(seed_article: Path) -> None:
+    data = seed_article.read_bytes()
+    assert parse_streamed(data, "seed") == parse_scraped_bytes(data, source="seed")
