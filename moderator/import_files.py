@@ -6,6 +6,7 @@ import errno
 import os
 import stat
 from collections.abc import Callable, Iterable, Iterator
+from functools import partial
 from pathlib import Path
 from typing import BinaryIO
 
@@ -14,14 +15,17 @@ from moderator.formats.bounded import read_at_most
 from moderator.formats.errors import FormatError
 from moderator.formats.platform_xml import ReadSummary, detect
 from moderator.formats.records import IncomingArticle
-from moderator.formats.scraped import parse_scraped_bytes
+from moderator.formats.scraped import ScrapedStream, parse_scraped_bytes, scan_scraped
 
 # What a folder is searched for: scraped articles, and platform exports (told apart by content).
 SCRAPED_SUFFIXES = frozenset({".txt", ".xml"})
-# A scraped file is read whole into memory (and decoded beside its bytes), so a file past this
-# is refused rather than allowed to exhaust it; a million-comment scraping is a few hundred MB.
+# No file past this is read: a million-comment scraping is a few hundred MB, so a bigger
+# file is more likely a mistake (a disk image, a log) than an article.
 MOST_BYTES = 2 * 1024**3
 MOST_SHOWN = "2 GB"
+# A scraped file bigger than this is read a line at a time, as it is stored, rather than
+# whole ahead (which takes some ten times its size in memory).
+STREAM_BYTES = 16 * 1024**2
 # Enough of a file to tell a platform export from a scraped article.
 HEAD_BYTES = 4096
 
@@ -82,15 +86,20 @@ def _found_in(folder: Path) -> Iterator[Path]:
                 yield path
 
 
-def read_import_file(path: Path) -> IncomingArticle | str:
-    """A scraped article, read whole; or, for a platform export (WXR, Disqus) that is read as
-    a stream while it is stored, its kind. :class:`FormatError` names the file otherwise."""
+def read_import_file(path: Path) -> IncomingArticle | ScrapedStream | str:
+    """A scraped article, read whole, or, past :data:`STREAM_BYTES`, its layout to read its
+    comments from as they are stored; or, for a platform export (WXR, Disqus) that is read
+    as a stream while it is stored, its kind. :class:`FormatError` names the file otherwise."""
     shown = path_text(path)
     with open_checked(path) as stream:
         head = _read(stream, HEAD_BYTES, shown)
         kind = detect(head)
         if kind is not None:
             return kind
+        if os.fstat(stream.fileno()).st_size > STREAM_BYTES:
+            return scan_scraped(
+                partial(open_checked, path), source=shown, stored_source=path_text(path.resolve())
+            )
         data = head + _read(stream, MOST_BYTES + 1 - len(head), shown)
     if len(data) > MOST_BYTES:
         # It grew past the limit since it was checked (or its size was not told: /proc).

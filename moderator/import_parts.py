@@ -181,24 +181,52 @@ def store_in_parts(
     comments in parts, under the import lock (taken here). A :class:`FormatError` raised
     while the articles are read discards them all, unless ``recover``: then the articles
     read before it are imported and the fault is returned."""
+
+    def feed(writer: Writer) -> None:
+        try:
+            for group in _groups(articles):
+                if len(group) > 1:
+                    writer.small(group)
+                else:
+                    writer.big(*group[0])
+        except FormatError as error:
+            if not recover:
+                raise
+            writer.written.fault = error
+
+    return write_in_parts(
+        database,
+        path,
+        feed,
+        rules=rules,
+        actor=actor,
+        before_write=before_write,
+        after_part=after_part,
+    )
+
+
+def write_in_parts(
+    database: Database,
+    path: Path,
+    feed: Callable[[Writer], None],
+    *,
+    rules: RuleSet | None,
+    actor: str,
+    before_write: Callable[[Path], None] | None = None,
+    after_part: AfterPart | None = None,
+) -> Written:
+    """Under the import lock (taken here), ``feed`` stores a file's comments through the
+    writer it is given, out of sight; then they are shown, part by part. Whatever ``feed``
+    raises discards all it stored."""
     with _counted():
         holding = showing = False
         try:
             take_lock(database, actor=actor, source=path_text(path))
             holding = True
-            writer = _Writer(database, path, rules, before_write, after_part)
+            writer = Writer(database, path, rules, before_write, after_part)
             with database.transaction() as session:
                 writer.start(session, actor)
-            try:
-                for group in _groups(articles):
-                    if len(group) > 1:
-                        writer.small(group)
-                    else:
-                        writer.big(*group[0])
-            except FormatError as error:
-                if not recover:
-                    raise
-                writer.written.fault = error
+            feed(writer)
             with database.transaction() as session:
                 staging.start_publishing(session)
             showing = True
@@ -215,7 +243,7 @@ def store_in_parts(
     return writer.written
 
 
-class _Writer:
+class Writer:
     """Stores one file's articles out of sight, numbering the parts as it goes."""
 
     def __init__(
@@ -258,16 +286,16 @@ class _Writer:
                 plans.append((plan, incoming, {p: n for n, p in enumerate(prints)}))
         checked = None
         if self.rules is not None:
-            snapshots = [s for plan in plans for s in _snapshots(*plan)]
+            snapshots = [s for plan in plans for s in snapshots_of(*plan)]
             if snapshots:
-                checked = _check(self.database, self.rules, snapshots)
+                checked = check(self.database, self.rules, snapshots)
         with self.database.transaction() as session:
             for plan, incoming, by_print in plans:
                 mine = None if checked is None or not plan.new else _within(checked, plan)
-                self._stage(session, plan, 0, incoming, by_print=by_print, checked=mine)
+                self.stage(session, plan, 0, incoming, by_print=by_print, checked=mine)
                 staging.stage_replies(session, plan.replies)
                 _tell(self.written, plan, incoming, by_print, _verdict(self.rules, mine))
-        self._part_stored()
+        self.part_stored()
 
     def big(self, incoming: IncomingArticle, prints: list[str]) -> None:
         """An article of its own: checked outside the write lock, stored part by part."""
@@ -278,19 +306,19 @@ class _Writer:
         by_print = {fingerprint: n for n, fingerprint in enumerate(prints)}
         checked = None
         if self.rules is not None and plan.new:
-            checked = _check(self.database, self.rules, _snapshots(plan, incoming, by_print))
+            checked = check(self.database, self.rules, snapshots_of(plan, incoming, by_print))
         if self.before_write is not None:
             self.before_write(self.path)
         for index in range(max(plan.parts, 1)):
             with self.database.transaction() as session:
-                self._stage(session, plan, index, incoming, by_print=by_print, checked=checked)
-            self._part_stored()
+                self.stage(session, plan, index, incoming, by_print=by_print, checked=checked)
+            self.part_stored()
         for replies in chunked(plan.replies, staging.PART_SIZE):
             with self.database.transaction() as session:
                 staging.stage_replies(session, replies)
         _tell(self.written, plan, incoming, by_print, _verdict(self.rules, checked))
 
-    def _stage(
+    def stage(
         self,
         session: Session,
         plan: staging.Plan,
@@ -316,7 +344,7 @@ class _Writer:
         if checked is not None and plan.part(index):
             self.checked_before = True
 
-    def _part_stored(self) -> None:
+    def part_stored(self) -> None:
         if self.after_part is not None:
             self.after_part("stored", self.number)
         self.number += 1
@@ -410,7 +438,7 @@ def _tell(
     )
 
 
-def _check(database: Database, rules: RuleSet, snapshots: list[CommentSnapshot]) -> Checked:
+def check(database: Database, rules: RuleSet, snapshots: list[CommentSnapshot]) -> Checked:
     """The rules' verdict on new comments, under their ids to be, from the desk's history
     as it stands now (a read: no lock held)."""
     with database.session() as session, session.begin():
@@ -428,7 +456,7 @@ def _within(checked: Checked, plan: staging.Plan) -> Checked:
     )
 
 
-def _snapshots(
+def snapshots_of(
     plan: staging.Plan, incoming: IncomingArticle, by_print: dict[str, int]
 ) -> list[CommentSnapshot]:
     """The comments to add as the rules see them, under their ids to be."""

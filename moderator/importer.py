@@ -23,13 +23,15 @@ from moderator.display import path_text
 from moderator.formats.errors import FormatError
 from moderator.formats.platform_xml import WXR, ReadSummary, read_disqus, read_wxr
 from moderator.formats.records import IncomingArticle
-from moderator.import_files import expand_paths, read_import_file, read_platform
+from moderator.formats.scraped import ScrapedStream
+from moderator.import_files import expand_paths, open_checked, read_import_file, read_platform
 from moderator.import_parts import (
     AfterPart,
     ImportBusyError,
     ShowingInterruptedError,
     store_in_parts,
 )
+from moderator.import_streamed import store_streamed
 from moderator.rules.model import RuleSet
 from moderator.services.changes import ImportChange
 from moderator.services.flagging import FlagChange
@@ -161,6 +163,17 @@ def import_paths(
             _import_platform(
                 database, path, parsed.kind, report, rules=rules, actor=name, recover=recover
             )
+        elif isinstance(parsed, ScrapedStream):
+            _import_streamed(
+                database,
+                path,
+                parsed,
+                report,
+                rules=rules,
+                actor=name,
+                before_write=before_write,
+                after_part=after_part,
+            )
         else:
             try:
                 with _collector_paused():
@@ -248,6 +261,40 @@ def _import_platform(
         )
 
 
+def _import_streamed(
+    database: Database,
+    path: Path,
+    scraped: ScrapedStream,
+    report: ImportReport,
+    *,
+    rules: RuleSet | None,
+    actor: str,
+    before_write: Callable[[Path], None] | None,
+    after_part: AfterPart | None,
+) -> None:
+    """A scraped file too big to hold, read again as it is stored (import_streamed)."""
+    try:
+        with _collector_paused():
+            written = store_streamed(
+                database,
+                path,
+                scraped,
+                partial(open_checked, path),
+                rules=rules,
+                actor=actor,
+                before_write=before_write,
+                after_part=after_part,
+            )
+    except FormatError as error:
+        report.failed.append(error)
+        return
+    except (SQLAlchemyError, ImportBusyError, ShowingInterruptedError) as error:
+        raise ImportAborted(report, path, error, database=database.kept) from error
+    for change in written.changes:
+        report.add(change)
+    report.flags += written.flags
+
+
 def _store_scraped(
     database: Database,
     path: Path,
@@ -316,17 +363,24 @@ class _Platform:
     kind: str
 
 
-def _parse(path: Path) -> _Parsed | _Platform | FormatError:
+# What reading a file ahead gives: a scraped article whole, or a big one's layout, a
+# platform export's kind, or the reason it cannot be imported.
+_Read = _Parsed | _Platform | ScrapedStream | FormatError
+
+
+def _parse(path: Path) -> _Read:
     try:
         incoming = read_import_file(path)
     except FormatError as error:
         return error
     if isinstance(incoming, str):
         return _Platform(incoming)
+    if isinstance(incoming, ScrapedStream):
+        return incoming
     return _Parsed(incoming, comment_fingerprints(incoming.comments))
 
 
-def _parse_all(files: list[Path], parallel: bool) -> Iterator[_Parsed | _Platform | FormatError]:
+def _parse_all(files: list[Path], parallel: bool) -> Iterator[_Read]:
     """Each file parsed, in order: here, or a few files ahead in a forked helper process."""
     can_fork = "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
     if not (parallel and can_fork and len(files) > 1):
@@ -335,7 +389,7 @@ def _parse_all(files: list[Path], parallel: bool) -> Iterator[_Parsed | _Platfor
     pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"))
     broken = False
 
-    def submit(path: Path) -> Future[_Parsed | _Platform | FormatError] | None:
+    def submit(path: Path) -> Future[_Read] | None:
         nonlocal broken
         if not broken:
             try:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -466,29 +466,62 @@ def check_new(session: Session, rule_set: RuleSet, comments: Sequence[CommentSna
     history in ``session`` (a read): what :func:`flag_comments` would find once they are."""
     comments = sorted(comments, key=lambda c: (c.posted_at or _EPOCH, c.id or 0))
     dated = [c.posted_at for c in comments if c.posted_at is not None]
+    results: list[tuple[int, list[Hit]]] = []
+    found: dict[int, str] = {}
+    run = check_in_order(
+        session,
+        rule_set,
+        comments,
+        authors={c.author for c in comments},
+        first=min(dated) if dated else None,
+        last=max(dated) if dated else None,
+    )
+    for comment_id, hits, said in run:
+        results.append((comment_id, hits))
+        found[comment_id] = said
+    return Checked(len(comments), results, found)
+
+
+def check_in_order(
+    session: Session,
+    rule_set: RuleSet,
+    comments: Iterable[CommentSnapshot],
+    *,
+    authors: Iterable[str],
+    first: datetime | None,
+    last: datetime | None,
+) -> Iterator[tuple[int, list[Hit], str]]:
+    """One run of the rule set over comments not stored yet (ids reserved), given in posting
+    order (``first`` and ``last`` their earliest and latest times, ``authors`` all their
+    authors): the hits and the ``flag`` entry's evidence of each comment hit."""
     reach = max((rule.looks_back() for rule in rule_set.enabled), default=timedelta(0))
     history = StoredHistory(
         session,
-        authors={c.author for c in comments},
+        authors=authors,
         excluded_per_author=Counter(),
-        since=min(dated) - reach if dated else None,
-        until=max(dated) if dated else None,
+        since=first - reach if first is not None else None,
+        until=last,
     )
     engine = RuleEngine(rule_set, history=history, scorer=scorer_for(session, rule_set, history))
-    results: list[tuple[int, list[Hit]]] = []
-    found: dict[int, str] = {}
     for comment, hits in engine.check_all(comments):
         assert comment.id is not None, "check_new needs the comments' reserved ids"
         if hits:
-            results.append((comment.id, hits))
-            found[comment.id] = evidence(
-                comment.body,
-                [
-                    (hit.rule_id, str(hit.severity), [list(s) for s in hit.spans], hit.explanation)
-                    for hit in hits
-                ],
+            yield (
+                comment.id,
+                hits,
+                evidence(
+                    comment.body,
+                    [
+                        (
+                            hit.rule_id,
+                            str(hit.severity),
+                            [list(s) for s in hit.spans],
+                            hit.explanation,
+                        )
+                        for hit in hits
+                    ],
+                ),
             )
-    return Checked(len(comments), results, found)
 
 
 def flag_comments(session: Session, rule_set: RuleSet, ids: Sequence[int]) -> FlagChange:

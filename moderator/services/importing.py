@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -44,11 +44,21 @@ def comment_fingerprints(comments: Iterable[IncomingComment]) -> list[str]:
     seen: dict[str, int] = {}
     prints = []
     for comment in comments:
-        key = f"{comment.author}\0{comment.posted_at.isoformat()}\0{comment.body}"
+        key = comment_key(comment)
         occurrence = seen.get(key, 0)
         seen[key] = occurrence + 1
-        prints.append(hashlib.sha256(f"{key}\0{occurrence}".encode()).hexdigest())
+        prints.append(fingerprint(key, occurrence))
     return prints
+
+
+def comment_key(comment: IncomingComment) -> str:
+    """What makes two comments the same one: author, time and text."""
+    return f"{comment.author}\0{comment.posted_at.isoformat()}\0{comment.body}"
+
+
+def fingerprint(key: str, occurrence: int) -> str:
+    """The fingerprint of a comment with this key, the ``occurrence``-th (from 0) in its file."""
+    return hashlib.sha256(f"{key}\0{occurrence}".encode()).hexdigest()
 
 
 def import_article(
@@ -176,17 +186,52 @@ def placed(
 ) -> tuple[list[tuple[str, int]], list[tuple[int, int]]]:
     """Where each comment goes in the thread the newest scrape shows: (fingerprint,
     position) of each one to add, and (id, position) of each stored one that moves."""
-    stored_order = sorted(stored, key=lambda fingerprint: stored[fingerprint][1:])
-    new: list[tuple[str, int]] = []
-    moved: list[tuple[int, int]] = []
-    for position, fingerprint in enumerate(merged_order(stored_order, list(prints)), start=1):
-        if fingerprint in stored:
-            comment_id, old_position, _ = stored[fingerprint]
-            if old_position != position:
-                moved.append((comment_id, position))
-        else:
-            new.append((fingerprint, position))
-    return new, moved
+    placer = Placer(stored, {fingerprint for fingerprint in prints if fingerprint in stored})
+    new = [(p, at) for p in prints if (at := placer.place(p)) is not None]
+    return new, placer.moved
+
+
+class Placer:
+    """Places a scrape's comments in the thread one at a time, in the scrape's order: the
+    newest scrape's order, each stored comment it lacks kept after its old neighbour.
+
+    ``stored``: each stored comment's (id, position, ...) by fingerprint; ``present``: the
+    stored ones the scrape shows again. ``moved``: (id, new position) of each stored comment
+    placed elsewhere than it was.
+    """
+
+    def __init__(self, stored: Mapping[str, tuple[int, int, int]], present: Set[str]) -> None:
+        self.stored = stored
+        self.moved: list[tuple[int, int]] = []
+        self.followers: defaultdict[str | None, list[str]] = defaultdict(list)
+        self.position = 0
+        anchor: str | None = None
+        for fingerprint in sorted(stored, key=lambda fingerprint: stored[fingerprint][1:]):
+            if fingerprint in present:
+                anchor = fingerprint
+            else:
+                self.followers[anchor].append(fingerprint)
+        self._followers_of(None)
+
+    def place(self, fingerprint: str) -> int | None:
+        """The next comment of the scrape: its position if it is to be added, else None."""
+        at = self._next(fingerprint)
+        self._followers_of(fingerprint)
+        return at
+
+    def _followers_of(self, anchor: str | None) -> None:
+        for fingerprint in self.followers.pop(anchor, ()):
+            self._next(fingerprint)
+
+    def _next(self, fingerprint: str) -> int | None:
+        self.position += 1
+        found = self.stored.get(fingerprint)
+        if found is None:
+            return self.position
+        comment_id, old_position, _ = found
+        if old_position != self.position:
+            self.moved.append((comment_id, self.position))
+        return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -261,7 +306,13 @@ def locked_import(
     """What an import into a locked article does: nothing, counted."""
     stored = set(stored_positions(session, article.id))
     already = sum(1 for fingerprint in prints if fingerprint in stored)
-    skipped = len(prints) - already
+    return locked_change(article, incoming, already, len(prints) - already)
+
+
+def locked_change(
+    article: Article, incoming: IncomingArticle, already: int, skipped: int
+) -> ImportChange:
+    """An import into a locked article: ``already`` comments stored, ``skipped`` new ones."""
     return ImportChange(
         article_id=article.id,
         title=article.title,
@@ -299,23 +350,6 @@ def stored_positions(session: Session, article_id: int) -> dict[str, tuple[int, 
         )
     )
     return {fingerprint: (cid, position, cid) for fingerprint, cid, position in rows}
-
-
-def merged_order(stored: list[str], incoming: list[str]) -> list[str]:
-    """The newest scrape's order, each stored comment it lacks kept after its old neighbour."""
-    present = set(incoming)
-    followers: defaultdict[str | None, list[str]] = defaultdict(list)
-    anchor: str | None = None
-    for fingerprint in stored:
-        if fingerprint in present:
-            anchor = fingerprint
-        else:
-            followers[anchor].append(fingerprint)
-    order = list(followers[None])
-    for fingerprint in incoming:
-        order.append(fingerprint)
-        order.extend(followers.get(fingerprint, ()))
-    return order
 
 
 def ensure_authors(session: Session, names: set[str], *, now: datetime) -> dict[str, int]:

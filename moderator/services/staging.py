@@ -191,13 +191,20 @@ class Plan:
     replies: list[tuple[int, int]] = field(default_factory=list)
     # The entry of an import into a locked article (which adds nothing).
     locked: ImportChange | None = None
+    # A file read a part at a time is planned a part at a time: ``new`` is then the part
+    # ``first_part``'s, and ``all_new`` counts the whole file's comments to add.
+    first_part: int = 0
+    all_new: int = -1
     parts: int = field(init=False)
 
     def __post_init__(self) -> None:
-        self.parts = -(-len(self.new) // PART_SIZE)
+        if self.all_new < 0:
+            self.all_new = len(self.new)
+        self.parts = -(-self.all_new // PART_SIZE)
 
     def part(self, index: int) -> list[tuple[str, int, int]]:
-        return self.new[index * PART_SIZE : (index + 1) * PART_SIZE]
+        start = (index - self.first_part) * PART_SIZE
+        return self.new[start : start + PART_SIZE]
 
 
 def new_prints(session: Session, incoming: IncomingArticle, prints: Sequence[str]) -> bool | None:
@@ -271,8 +278,7 @@ def plan_article(
                 later.setdefault(child, {"comment_id": child, "position": None, "parent_id": None})[
                     "parent_id"
                 ] = parent
-    for chunk in chunked(list(later.values())):
-        insert_many(session, Base.metadata.tables[ImportMove.__tablename__], chunk)
+    _stage_moves(session, list(later.values()))
     return Plan(
         article_id=article.id,
         title=article.title,
@@ -283,6 +289,25 @@ def plan_article(
         new_source=None if created else incoming.source,
         replies=replies,
     )
+
+
+def articles_limit(session: Session) -> int:
+    """The articles shown before this import (its new articles come after)."""
+    batch = session.get(ImportBatch, _BATCH)
+    assert batch is not None, "articles_limit needs the import lock (claim)"
+    return batch.articles_upto
+
+
+def stage_moves(session: Session, moved: Sequence[tuple[int, int]]) -> None:
+    """The new places of stored comments, (id, position) each, taken once all is shown."""
+    _stage_moves(
+        session, [{"comment_id": cid, "position": at, "parent_id": None} for cid, at in moved]
+    )
+
+
+def _stage_moves(session: Session, rows: Sequence[Mapping[str, int | None]]) -> None:
+    for chunk in chunked(list(rows)):
+        insert_many(session, Base.metadata.tables[ImportMove.__tablename__], chunk)
 
 
 def stage_part(
@@ -398,7 +423,7 @@ def _import_entry(
     if index == 0 and plan.created:
         said += " (new article)"
     if plan.parts > 1:
-        said += f" (part {index + 1} of {plan.parts}: {len(plan.new)} in all)"
+        said += f" (part {index + 1} of {plan.parts}: {plan.all_new} in all)"
     comments = incoming.comments
     return NewEntry(
         IMPORT_ACTION,
