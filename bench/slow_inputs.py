@@ -21,7 +21,7 @@ from pathlib import Path
 from moderator.formats.errors import FormatError
 from moderator.formats.log_file import verify_export
 from moderator.formats.platform_xml import ReadSummary, read_disqus, read_wxr
-from moderator.formats.scraped import read_scraped_file
+from moderator.formats.scraped import read_scraped_file, scan_scraped
 from moderator.rules import kinds as _kinds  # noqa: F401 - registers the built-in rule kinds
 from moderator.rules.loader import LoadError, read_rule_set
 from moderator.services.ranking import CsvError, read_labelled_csv
@@ -240,10 +240,24 @@ def _word_list(path: Path) -> object:
     return read_rule_set(rules)
 
 
+def _read_streamed(path: Path) -> object:
+    """A scraped file read a line at a time, as a big one is imported: all three passes."""
+    head = scan_scraped(lambda: path.open("rb"), source=path.name, stored_source=path.name)
+    with path.open("rb") as stream:
+        return sum(1 for _ in head.comments(stream, []))
+
+
 def readers() -> list[Reader]:
     """Every reader of files a stranger can hand the desk."""
     return [
         Reader("scraped article", ".txt", read_scraped_file, _scraped_shapes(), (FormatError,)),
+        Reader(
+            "scraped article, a line at a time",
+            ".txt",
+            _read_streamed,
+            _scraped_shapes(),
+            (FormatError,),
+        ),
         Reader("WordPress (WXR)", ".xml", _read_all(read_wxr), _wxr_shapes(), (FormatError,)),
         Reader("Disqus", ".xml", _read_all(read_disqus), _disqus_shapes(), (FormatError,)),
         Reader("rule set", ".toml", read_rule_set, _rule_shapes(), (LoadError,)),
