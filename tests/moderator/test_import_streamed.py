@@ -14,8 +14,7 @@ from moderator.formats.scraped import ScrapedStream, parse_scraped_bytes
 from moderator.import_files import read_import_file
 from moderator.importer import import_paths
 from moderator.log_verify import verify_log
-from moderator.models import Article, Comment, LogEntryRow
-from moderator.rules.loader import load_rule_set
+from moderator.models import Article, Comment
 from moderator.rules.model import RuleSet
 from moderator.services import moderation, staging
 from moderator.services.flagging import added_comment_ids, flag_comments
@@ -23,48 +22,18 @@ from moderator.services.history import Actor
 from moderator.services.importing import import_article
 from moderator.services.review import set_locked
 from moderator.storage import Database, open_database
-from tests.moderator.test_importer import (
-    CAMPAIGN_RULES,
-    _campaign_file,
-    _stored,
-    writer_is_free,
-)
+from tests.moderator import test_importer
+from tests.moderator.test_import_parts import _everything
+from tests.moderator.test_importer import _campaign_file, writer_is_free
 
-
-@pytest.fixture
-def campaign_rules(tmp_path: Path) -> RuleSet:
-    path = tmp_path / "rules.toml"
-    path.write_text(CAMPAIGN_RULES, encoding="utf-8")
-    return load_rule_set(path)
+# The importer's tests' rule set: insults hidden, copies flagged.
+campaign_rules = test_importer.campaign_rules
 
 
 @pytest.fixture
 def streamed(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every scraped file is read as a big one is."""
     monkeypatch.setattr(import_files, "STREAM_BYTES", 0)
-
-
-def _log(database: Database) -> list[tuple[object, ...]]:
-    """The log but its import entries, comment by comment (parts interleave comments)."""
-    with database.session() as session:
-        return sorted(
-            [
-                tuple(row)
-                for row in session.execute(
-                    select(
-                        LogEntryRow.actor,
-                        LogEntryRow.action,
-                        LogEntryRow.comment_id,
-                        LogEntryRow.from_status,
-                        LogEntryRow.to_status,
-                        LogEntryRow.note,
-                        LogEntryRow.evidence,
-                    ).order_by(LogEntryRow.seq)
-                )
-                if row.action != "import"
-            ],
-            key=lambda row: str(row[2]),
-        )
 
 
 @pytest.mark.usefixtures("streamed")
@@ -100,19 +69,10 @@ def test_a_file_read_as_it_is_stored_stores_what_one_unit_of_work_does(
                     flag_comments(session, campaign_rules, ids)
             with database.session() as session:
                 assert verify_log(session).ok
-            # A comment's version is the seq of its last entry: one import entry per part.
-            rows = _stored(database)
-            rows["comments"] = [row[:5] + row[6:] for row in rows["comments"]]
-            stored[way] = (rows, _log(database))
+            stored[way] = _everything(database)
         finally:
             database.close()
-    streamed_rows, streamed_log = stored["streamed"]
-    rows, log = stored["in one"]
-    # Their log differs in its import entries (one per part) and so in its seqs; the rest
-    # of the log is compared without them.
-    for name, found in streamed_rows.items():
-        assert name == "log" or found == rows[name], name
-    assert streamed_log == log
+    assert stored["streamed"] == stored["in one"]
 
 
 @pytest.mark.usefixtures("streamed")
