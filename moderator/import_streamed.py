@@ -88,6 +88,7 @@ class _Spill:
             "CREATE TABLE comment (n INTEGER PRIMARY KEY, author TEXT NOT NULL,"
             " posted_at TEXT NOT NULL, body TEXT NOT NULL, fp TEXT NOT NULL,"
             " position INTEGER, id INTEGER);"
+            "CREATE INDEX comment_id ON comment (id);"
             "CREATE TABLE verdict (id INTEGER PRIMARY KEY, hits BLOB NOT NULL,"
             " evidence TEXT NOT NULL);"
         )
