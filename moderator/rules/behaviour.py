@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import bisect
 import builtins
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -201,11 +202,17 @@ def _first(group: _Group) -> str:
     return "" if group.first_id is None else f", first in comment {group.first_id}"
 
 
+# How many distinct texts the copy-paste check remembers in a run: about 60 MB of them.
+REMEMBERED_TEXTS = 100_000
+
+
 @rule_kind("campaign")
 @dataclass(frozen=True, kw_only=True)
 class CampaignRule(Rule):
     """Hits copy-paste: the same or nearly the same text from ``min_authors`` authors or more,
-    or posted ``min_repeats`` times or more by one author.
+    or posted ``min_repeats`` times or more by one author, among the latest
+    :data:`REMEMBERED_TEXTS` distinct texts of a run (so that a run over millions of comments
+    does not grow without end; a campaign's copies come close together).
 
     Texts are compared after normalisation (case, punctuation, spacing); "nearly the same"
     means a Jaccard similarity of ``similarity`` or more between their words (see
@@ -221,13 +228,17 @@ class CampaignRule(Rule):
     similarity: float = 0.6
     min_length: int = 40
     _index: NearDuplicates = field(init=False, repr=False, compare=False)
-    _groups: dict[int, _Group] = field(init=False, repr=False, compare=False, default_factory=dict)
+    # Oldest first: the first forgotten once there are too many (REMEMBERED_TEXTS).
+    _groups: OrderedDict[int, _Group] = field(
+        init=False, repr=False, compare=False, default_factory=OrderedDict
+    )
     # hash of a body seen in this run -> its group, or _SHORT for a text too short to compare.
     # Copies are what this rule looks for: a body seen before skips normalisation and MinHash.
     _seen: dict[int, int] = field(init=False, repr=False, compare=False, default_factory=dict)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "_index", NearDuplicates(similarity=self.similarity))
+        index = NearDuplicates(similarity=self.similarity, capacity=REMEMBERED_TEXTS)
+        object.__setattr__(self, "_index", index)
 
     @classmethod
     def from_table(cls, table: Mapping[str, Any], *, base_dir: Path) -> Self:
@@ -253,6 +264,9 @@ class CampaignRule(Rule):
         seen = hash(body)
         number = self._seen.get(seen)
         if number is None:
+            if len(self._seen) >= REMEMBERED_TEXTS:
+                # Only a shortcut to what the index says: start it again rather than grow.
+                self._seen.clear()
             words = normalised_words(body)
             text = b" ".join(words)  # its length is normalised_length(words), and cheaper
             if len(text) < self.min_length:
@@ -268,6 +282,8 @@ class CampaignRule(Rule):
         author = _KEYS.get(comment.author) or _author_key(comment.author)
         if group is None:
             self._groups[number] = _Group(comment.id, {author: 1})
+            if len(self._groups) > REMEMBERED_TEXTS:
+                self._groups.popitem(last=False)
             return []
         group.authors[author] = repeats = group.authors.get(author, 0) + 1
         authors = len(group.authors)

@@ -115,23 +115,28 @@ class NearDuplicates:
     """Groups texts that are identical, or near-identical, to one seen before.
 
     :meth:`place` returns the group a text joins (a new number for a text like no other) and
-    whether it matched one exactly. Memory grows with the distinct texts seen: a hash, the word
-    hashes (4 bytes a word) and BANDS dictionary entries each.
+    whether it matched one exactly. Each distinct text costs a hash, its word hashes (4 bytes
+    a word) and BANDS dictionary entries; with a ``capacity``, only that many of the latest
+    distinct texts are remembered (the oldest forgotten first), so memory stops growing there.
     """
 
-    def __init__(self, *, similarity: float) -> None:
+    def __init__(self, *, similarity: float, capacity: int | None = None) -> None:
         self.similarity = similarity
+        self.capacity = capacity
         # Python's hash only indexes here: two texts are "identical" when their normalised
         # bytes hash alike, which for different texts happens once in 2**64.
         self._by_text: dict[int, int] = {}
         self._by_band: dict[int, int] = {}  # band key -> the first member that had it
-        self._members: list[tuple[int, array[int]]] = []  # (group, word hashes)
+        # member number -> (group, word hashes, text hash, bands), the oldest first
+        self._members: dict[int, tuple[int, array[int], int, tuple[int, ...]]] = {}
+        self._next_member = 0
         self._groups = 0
 
     def clear(self) -> None:
         self._by_text.clear()
         self._by_band.clear()
         self._members.clear()
+        self._next_member = 0
         self._groups = 0
 
     def place(self, words: Sequence[bytes], text: bytes | None = None) -> tuple[int, bool]:
@@ -149,12 +154,24 @@ class NearDuplicates:
         if group is None:
             group = self._groups
             self._groups += 1
-        member = len(self._members)
-        self._members.append((group, array("I", features)))
+        member = self._next_member
+        self._next_member += 1
+        self._members[member] = (group, array("I", features), key, bands)
         self._by_text[key] = group
         for band in bands:
             self._by_band.setdefault(band, member)
+        if self.capacity is not None and len(self._members) > self.capacity:
+            self._forget_oldest()
         return group, False
+
+    def _forget_oldest(self) -> None:
+        # Members are numbered in turn and forgotten in turn: the oldest is this one.
+        member = self._next_member - len(self._members)
+        _, _, key, bands = self._members.pop(member)
+        self._by_text.pop(key, None)
+        for band in bands:
+            if self._by_band.get(band) == member:
+                del self._by_band[band]
 
     def _near(self, features: list[int], bands: tuple[int, ...]) -> int | None:
         mine: set[int] | None = None
@@ -165,7 +182,7 @@ class NearDuplicates:
                 continue
             tried.add(member)
             mine = set(features) if mine is None else mine
-            group, theirs = self._members[member]
+            group, theirs, _, _ = self._members[member]
             shared = len(mine.intersection(theirs))
             if shared and shared >= self.similarity * (len(mine) + len(theirs) - shared):
                 return group

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from moderator.rules import similarity
+from moderator.rules import behaviour, similarity
 from moderator.rules.behaviour import (
     AuthorHistoryRule,
     AuthorListRule,
@@ -266,6 +266,45 @@ def test_campaign_leaves_short_and_different_texts_alone() -> None:
         comment("The pipeline review will take years, and the coast will wait for jobs.", "b"),
     ]
     assert said(run(rule, different)) == [None, None]
+
+
+def test_the_near_duplicate_index_forgets_its_oldest_texts_past_its_capacity() -> None:
+    # It remembered every distinct text of a run: about 0.8 KB each, 800 MB on a
+    # 1,000,000-comment import.
+    index = NearDuplicates(similarity=0.6, capacity=3)
+    texts = [normalised_words(f"{PITCH} number {word}") for word in ("alpha", "bravo")]
+    others = [
+        normalised_words(f"{n} " + " ".join(f"word{n}x{k}" for k in range(12))) for n in range(4)
+    ]
+    first, _ = index.place(texts[0])
+    assert index.place(texts[1]) == (first, False)  # near-identical, within the window
+    for words in others[:2]:
+        index.place(words)
+    # Three texts since the first: it is forgotten, the second still remembered.
+    assert index.place(texts[0])[0] != first
+    assert len(index._members) == 3
+    assert len(index._by_text) == 3
+    assert len(index._by_band) <= 3 * similarity.BANDS
+
+
+def test_a_campaign_run_remembers_a_bounded_number_of_texts(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(behaviour, "REMEMBERED_TEXTS", 4)
+    rule = build(CampaignRule, min_authors=3)
+    # Copies close together are still found; many distinct texts do not grow what it keeps.
+    filler = [
+        comment(
+            f"Unrelated remark number {n}: " + " ".join(f"topic{n}w{k}" for k in range(10)), "zed"
+        )
+        for n in range(40)
+    ]
+    copies = [comment(PITCH, author, id=100 + n) for n, author in enumerate(("ann", "bob", "cy"))]
+    results = run(rule, [*filler, *copies])
+    assert said(results)[-1] == "identical text from 3 authors, first in comment 100"
+    assert len(rule._groups) <= 4
+    assert len(rule._seen) <= 4
+    assert len(rule._index._members) <= 4
 
 
 def test_campaign_without_comment_ids() -> None:
