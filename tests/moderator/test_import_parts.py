@@ -196,7 +196,7 @@ _KILLED_RUN = """
 import os, signal, sys
 from pathlib import Path
 import moderator.rules.kinds
-from moderator import import_parts
+from moderator import import_files, import_parts
 from moderator.importer import ImportAborted, import_paths
 from moderator.rules.loader import load_rule_set
 from moderator.services import staging
@@ -204,6 +204,8 @@ from moderator.storage import open_database
 
 staging.PART_SIZE = 2
 stage, index = sys.argv[3], int(sys.argv[4])
+if sys.argv[6] == "streamed":
+    import_files.STREAM_BYTES = 0
 
 def after_part(now, number):
     if (now, number) == (stage, index):
@@ -215,9 +217,10 @@ import_paths(database, [Path(sys.argv[2])], rules=load_rule_set(Path(sys.argv[5]
 """
 
 
+@pytest.mark.parametrize("reading", ["whole", "streamed"])
 @pytest.mark.parametrize("stage", ["stored", "shown"])
 def test_an_import_killed_part_way_is_discarded_or_finished_by_the_next(
-    sqlite_database: Database, tmp_path: Path, rules: RuleSet, stage: str
+    sqlite_database: Database, tmp_path: Path, rules: RuleSet, stage: str, reading: str
 ) -> None:
     database = sqlite_database
     big = _file(tmp_path / "big.txt", "Big", SIZE)
@@ -234,6 +237,7 @@ def test_an_import_killed_part_way_is_discarded_or_finished_by_the_next(
             stage,
             "1",
             str(rules.source),
+            reading,
         ],
         capture_output=True,
         text=True,
