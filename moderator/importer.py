@@ -136,7 +136,9 @@ def import_paths(
     With ``parallel``, files are read and parsed in a forked helper process while the previous
     one is stored, so both cores work; a thread would not help, as parsing holds the
     interpreter. Only a command-line run asks for it: forking is safe only in a process with no
-    other threads, which a Qt application is not. Either way at most a few files are in memory.
+    other threads, which a Qt application is not. Either way at most a few files are in memory,
+    and a scraped file over ``STREAM_BYTES`` is never held whole: it is read a line at a time
+    as it is stored (``moderator.import_streamed``).
 
     With ``rules``, each file's new comments are checked and flagged before anyone sees them:
     a comment is never shown without the rules having seen it. A scraped file's new comments
