@@ -97,9 +97,14 @@ def read_import_file(path: Path) -> IncomingArticle | ScrapedStream | str:
         if kind is not None:
             return kind
         if os.fstat(stream.fileno()).st_size > STREAM_BYTES:
-            return scan_scraped(
-                partial(open_checked, path), source=shown, stored_source=path_text(path.resolve())
-            )
+            try:
+                return scan_scraped(
+                    partial(open_checked, path),
+                    source=shown,
+                    stored_source=path_text(path.resolve()),
+                )
+            except OSError as error:
+                raise FormatError(shown, 0, plain_reason(error)) from None
         data = head + _read(stream, MOST_BYTES + 1 - len(head), shown)
     if len(data) > MOST_BYTES:
         # It grew past the limit since it was checked (or its size was not told: /proc).

@@ -19,8 +19,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import IO
 
+from moderator.formats.errors import FormatError, not_set_aside
 from moderator.formats.records import IncomingArticle, IncomingComment
 from moderator.formats.scraped import ScrapedStream
+from moderator.import_files import plain_reason
 from moderator.import_parts import AfterPart, Writer, Written, write_in_parts
 from moderator.rules.model import CommentSnapshot, Hit, RuleSet
 from moderator.services import staging
@@ -56,22 +58,29 @@ def store_streamed(
 ) -> Written:
     """Import the big scraped file ``scraped`` (``opener`` opens it to read its comments):
     what :func:`moderator.import_parts.store_in_parts` does for a file read whole."""
-    with closing(_Spill()) as spill:
-        warnings = list(scraped.layout.warnings)
-        # Read before the lock is taken: a malformed file is refused having waited for
-        # nothing and stored nothing.
-        with opener() as stream:
-            spill.add_all(scraped.comments(stream, warnings))
-        incoming = scraped.article(warnings)
-        return write_in_parts(
-            database,
-            path,
-            lambda writer: _Feed(writer, incoming, spill).run(),
-            rules=rules,
-            actor=actor,
-            before_write=before_write,
-            after_part=after_part,
-        )
+    try:
+        with closing(_Spill()) as spill:
+            warnings = list(scraped.layout.warnings)
+            # Read before the lock is taken: a malformed file is refused having waited for
+            # nothing and stored nothing.
+            try:
+                with opener() as stream:
+                    spill.add_all(scraped.comments(stream, warnings))
+            except OSError as error:
+                raise FormatError(scraped.source, 0, plain_reason(error)) from None
+            incoming = scraped.article(warnings)
+            return write_in_parts(
+                database,
+                path,
+                lambda writer: _Feed(writer, incoming, spill).run(),
+                rules=rules,
+                actor=actor,
+                before_write=before_write,
+                after_part=after_part,
+            )
+    except sqlite3.Error as error:
+        # The temporary file's, not the database's (that one's errors are SQLAlchemy's).
+        raise not_set_aside(scraped.source, "comments", error) from None
 
 
 class _Spill:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 
@@ -18,6 +19,19 @@ class FormatError(ValueError):
     def __reduce__(self) -> tuple[type[FormatError], tuple[str, int, str]]:
         # Parsing may happen in a helper process; the error must survive the trip back.
         return (type(self), (self.source, self.line, self.reason))
+
+
+def not_set_aside(source: str, what: str, error: Exception) -> FormatError:
+    """The error for a file whose ``what`` (posts, comments) a temporary database could not
+    take while it was read (a full disk, most likely)."""
+    # Where SQLite puts it (only named here, never written by us).
+    folder = os.environ.get("SQLITE_TMPDIR") or os.environ.get("TMPDIR") or "/var/tmp"  # noqa: S108
+    return FormatError(
+        source,
+        0,
+        f"its {what} could not be set aside in a temporary file in {folder} ({error}):"
+        " if that disk is full, free some space or set TMPDIR to a folder with room",
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,6 @@ column; what was handed over before it is for the caller to keep or drop.
 
 from __future__ import annotations
 
-import os
 import re
 import sqlite3
 from collections.abc import Callable, Iterator
@@ -24,7 +23,7 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import iterparse
 
 from moderator.display import path_text
-from moderator.formats.errors import FormatError, FormatWarning
+from moderator.formats.errors import FormatError, FormatWarning, not_set_aside
 from moderator.formats.html_text import plain_text
 from moderator.formats.records import IncomingArticle, IncomingComment, dated
 
@@ -200,14 +199,7 @@ def read_disqus(
     try:
         yield from _read_disqus(path, source, summary, recover=recover, opener=opener)
     except sqlite3.Error as error:
-        # Where SQLite puts it (only named here, never written by us).
-        folder = os.environ.get("SQLITE_TMPDIR") or os.environ.get("TMPDIR") or "/var/tmp"  # noqa: S108
-        raise FormatError(
-            source,
-            0,
-            f"its posts could not be set aside in a temporary file in {folder} ({error}):"
-            " if that disk is full, free some space or set TMPDIR to a folder with room",
-        ) from None
+        raise not_set_aside(source, "posts", error) from None
 
 
 def _read_disqus(

@@ -254,15 +254,14 @@ def scan_layout(lines: Iterator[str], *, source: str) -> Layout:
         if comments_at < 0:
             match = _COMMENTS_LINE.fullmatch(text)
             if match is not None:
-                comments_at, declared = index, int(match.group(1))
+                # Python refuses to read an int of more than 4,300 digits: no count has 19.
+                digits = match.group(1)
+                comments_at, declared = index, int(digits) if len(digits) <= 18 else None
             elif first_tokened < 0 and _is_tokened_header(text):
                 first_tokened = index
         elif not tokened_after and _is_tokened_header(text):
             tokened_after = True
-    if title is None:
-        raise FormatError(source, 1, "the file is empty: expected a title line")
-    if is_comments_line(title):
-        raise FormatError(source, title_at + 1, "no title: the file starts with its comments line")
+    title = _checked_head(title, title_at, comments_at, declared, source=source)
     warnings: list[FormatWarning] = []
     if comments_at >= 0:
         body_end, start, tokened = comments_at, comments_at + 1, tokened_after
@@ -289,6 +288,23 @@ def scan_layout(lines: Iterator[str], *, source: str) -> Layout:
         tokened=tokened,
         warnings=tuple(warnings),
     )
+
+
+def _checked_head(
+    title: str | None, title_at: int, comments_at: int, declared: int | None, *, source: str
+) -> str:
+    """The title, once the file's head is seen to make sense."""
+    if title is None:
+        raise FormatError(source, 1, "the file is empty: expected a title line")
+    if is_comments_line(title):
+        raise FormatError(source, title_at + 1, "no title: the file starts with its comments line")
+    if comments_at >= 0 and declared is None:
+        raise FormatError(
+            source,
+            comments_at + 1,
+            "'Comments N' with N of 19 digits or more: no article has that many",
+        )
+    return title
 
 
 def read_body(lines: Iterator[str], layout: Layout, *, source: str) -> tuple[str, ...]:

@@ -232,7 +232,8 @@ class CampaignRule(Rule):
     _groups: OrderedDict[int, _Group] = field(
         init=False, repr=False, compare=False, default_factory=OrderedDict
     )
-    # hash of a body seen in this run -> its group, or _SHORT for a text too short to compare.
+    # hash of a body seen in this run -> its normalised text's hash (the index's key), or
+    # _SHORT for a text too short to compare.
     # Copies are what this rule looks for: a body seen before skips normalisation and MinHash.
     _seen: dict[int, int] = field(init=False, repr=False, compare=False, default_factory=dict)
 
@@ -262,7 +263,13 @@ class CampaignRule(Rule):
         body = comment.body
         # Python's str hash, cached on the string: two different bodies share one once in 2**64.
         seen = hash(body)
-        number = self._seen.get(seen)
+        key = self._seen.get(seen)
+        if key == _SHORT:
+            return []
+        # The same body again normalises to the same text: the index is asked by its hash
+        # (None if it has forgotten the text since).
+        number = None if key is None else self._index.again(key)
+        exact = True
         if number is None:
             if len(self._seen) >= REMEMBERED_TEXTS:
                 # Only a shortcut to what the index says: start it again rather than grow.
@@ -273,14 +280,13 @@ class CampaignRule(Rule):
                 self._seen[seen] = _SHORT
                 return []
             number, exact = self._index.place(words, text)
-            self._seen[seen] = number
-        elif number == _SHORT:
-            return []
-        else:
-            exact = True  # the same body again normalises to the same text
+            self._seen[seen] = hash(text)
         group = self._groups.get(number)
         author = _KEYS.get(comment.author) or _author_key(comment.author)
-        if group is None:
+        if group is not None:
+            # A campaign still going is remembered however long ago it began.
+            self._groups.move_to_end(number)
+        else:
             self._groups[number] = _Group(comment.id, {author: 1})
             if len(self._groups) > REMEMBERED_TEXTS:
                 self._groups.popitem(last=False)

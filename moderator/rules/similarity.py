@@ -28,6 +28,7 @@ import re
 import zlib
 from array import array
 from bisect import bisect_left
+from collections import OrderedDict
 from collections.abc import Sequence
 from itertools import compress, pairwise, repeat
 from typing import cast
@@ -116,8 +117,8 @@ class NearDuplicates:
 
     :meth:`place` returns the group a text joins (a new number for a text like no other) and
     whether it matched one exactly. Each distinct text costs a hash, its word hashes (4 bytes
-    a word) and BANDS dictionary entries; with a ``capacity``, only that many of the latest
-    distinct texts are remembered (the oldest forgotten first), so memory stops growing there.
+    a word) and BANDS dictionary entries; with a ``capacity``, only that many distinct texts
+    are remembered, the one seen again longest ago forgotten first, so memory stops growing.
     """
 
     def __init__(self, *, similarity: float, capacity: int | None = None) -> None:
@@ -125,10 +126,13 @@ class NearDuplicates:
         self.capacity = capacity
         # Python's hash only indexes here: two texts are "identical" when their normalised
         # bytes hash alike, which for different texts happens once in 2**64.
-        self._by_text: dict[int, int] = {}
+        self._by_text: dict[int, int] = {}  # text hash -> its member
         self._by_band: dict[int, int] = {}  # band key -> the first member that had it
-        # member number -> (group, word hashes, text hash, bands), the oldest first
-        self._members: dict[int, tuple[int, array[int], int, tuple[int, ...]]] = {}
+        # member number -> (group, word hashes, text hash, bands), the least recently seen
+        # first (a text seen again, or a near copy joining it, moves to the end)
+        self._members: OrderedDict[int, tuple[int, array[int], int, tuple[int, ...]]] = (
+            OrderedDict()
+        )
         self._next_member = 0
         self._groups = 0
 
@@ -145,35 +149,46 @@ class NearDuplicates:
         ``text`` is ``b" ".join(words)`` when the caller already has it.
         """
         key = hash(b" ".join(words) if text is None else text)
-        group = self._by_text.get(key)
+        group = self.again(key)
         if group is not None:
             return group, True
         features = _features(words)
         bands = _bands(features)
-        group = self._near(features, bands)
-        if group is None:
+        near = self._near(features, bands)
+        if near is None:
             group = self._groups
             self._groups += 1
+        else:
+            group = self._members[near][0]
+            self._members.move_to_end(near)
         member = self._next_member
         self._next_member += 1
         self._members[member] = (group, array("I", features), key, bands)
-        self._by_text[key] = group
+        self._by_text[key] = member
         for band in bands:
             self._by_band.setdefault(band, member)
         if self.capacity is not None and len(self._members) > self.capacity:
             self._forget_oldest()
         return group, False
 
+    def again(self, key: int) -> int | None:
+        """The group of a text placed before, by the hash of its normalised bytes (None if
+        it is forgotten); it counts as seen again."""
+        member = self._by_text.get(key)
+        if member is None:
+            return None
+        self._members.move_to_end(member)
+        return self._members[member][0]
+
     def _forget_oldest(self) -> None:
-        # Members are numbered in turn and forgotten in turn: the oldest is this one.
-        member = self._next_member - len(self._members)
-        _, _, key, bands = self._members.pop(member)
-        self._by_text.pop(key, None)
+        member, (_, _, key, bands) = self._members.popitem(last=False)
+        del self._by_text[key]
         for band in bands:
             if self._by_band.get(band) == member:
                 del self._by_band[band]
 
     def _near(self, features: list[int], bands: tuple[int, ...]) -> int | None:
+        """The member a text is near enough to, if any."""
         mine: set[int] | None = None
         tried: set[int] = set()
         for band in bands:
@@ -182,8 +197,8 @@ class NearDuplicates:
                 continue
             tried.add(member)
             mine = set(features) if mine is None else mine
-            group, theirs, _, _ = self._members[member]
+            _, theirs, _, _ = self._members[member]
             shared = len(mine.intersection(theirs))
             if shared and shared >= self.similarity * (len(mine) + len(theirs) - shared):
-                return group
+                return member
         return None

@@ -3,6 +3,7 @@ same rows and log entries as a file read whole, in parts, whatever the part size
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -173,3 +174,24 @@ def test_the_rules_check_a_big_file_as_one_run_while_other_desks_may_write(
     report = import_paths(database, [path], rules=campaign_rules, actor="ed")
     assert runs == [True]
     assert report.flagged == 3  # bob's and cy's copies of ann's text, and zed's insult
+
+
+@pytest.mark.usefixtures("streamed")
+def test_a_temporary_file_that_cannot_take_the_comments_fails_the_file_not_the_run(
+    database: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # sqlite3's own error escaped the importer as a traceback.
+    def full(*_: object) -> None:
+        raise sqlite3.OperationalError("database or disk is full")
+
+    # Under the import lock, after the article was stored out of sight.
+    monkeypatch.setattr(import_streamed._Spill, "plan", full)
+    path = _campaign_file(tmp_path / "a.txt", "Levy", ("ann", "bob"))
+    report = import_paths(database, [path], actor="ed")
+    (failed,) = report.failed
+    assert str(failed).startswith(f"{path}: its comments could not be set aside in a temporary")
+    assert "(database or disk is full)" in str(failed)
+    with database.session() as session:
+        assert session.scalars(select(Article.id)).all() == []
+        assert staging.state(session) is None
+        assert verify_log(session).ok

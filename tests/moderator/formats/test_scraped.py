@@ -487,3 +487,12 @@ def test_the_first_fault_is_reported_whichever_way_a_file_is_read(data: bytes, f
 def test_the_seed_read_a_line_at_a_time_is_the_same_article(seed_article: Path) -> None:
     data = seed_article.read_bytes()
     assert parse_streamed(data, "seed") == parse_scraped_bytes(data, source="seed")
+
+
+def test_a_comments_count_too_long_to_read_is_refused_at_its_line() -> None:
+    # Python refuses ints of more than 4,300 digits: a ValueError escaped both ways of reading.
+    data = b"T\n\nBody.\n\nComments " + b"9" * 5000 + b"\n"
+    for read in (parse_streamed, lambda whole: parse_scraped_bytes(whole, source="fuzz.txt")):
+        with pytest.raises(FormatError, match="19 digits or more") as refused:
+            read(data)
+        assert refused.value.line == 5

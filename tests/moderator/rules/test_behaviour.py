@@ -307,6 +307,24 @@ def test_a_campaign_run_remembers_a_bounded_number_of_texts(
     assert len(rule._index._members) <= 4
 
 
+def test_a_campaign_still_going_is_remembered_however_long_ago_it_began(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Forgotten by when it began, a copy posted every fourth comment was never flagged once
+    # the run had seen five texts since the first.
+    monkeypatch.setattr(behaviour, "REMEMBERED_TEXTS", 5)
+    rule = build(CampaignRule, min_authors=3)
+    comments = []
+    for n in range(24):
+        if n % 4 == 0:
+            comments.append(comment(PITCH, f"author{n}", id=n))
+        else:
+            words = " ".join(f"topic{n}w{k}" for k in range(10))
+            comments.append(comment(f"Unrelated remark {n}: {words}", "zed", id=n))
+    hit = [bool(hits) for hits in run(rule, comments)][::4]
+    assert hit == [False, False, True, True, True, True]
+
+
 def test_campaign_without_comment_ids() -> None:
     rule = build(CampaignRule, min_authors=2)
     results = run(rule, [CommentSnapshot(PITCH, author=a) for a in ("ann", "bob")])
