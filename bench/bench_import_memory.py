@@ -5,9 +5,9 @@ shared corpus, as ``bench_import_lock`` writes them) are each imported by
 ``moderator.importer.import_paths`` with the default rule set, as ``moderator import`` does,
 into a fresh database, in a fresh process whose peak resident memory (VmHWM) is read at the
 end. The same is done with ``--no-rules`` too, which leaves the rules' own memory out: a run
-of the rules keeps some of what it learnt (the copy-paste check the latest 100,000 distinct
-texts, the burst check each author's posting times), so with rules the peak may grow a little
-with the file, up to a bound; without them it must not.
+of the rules keeps some of what it learnt (the copy-paste check the 100,000 distinct texts
+seen most recently, the burst check each author's posting times), so with rules the peak may
+grow a little with the file; without them it must not.
 
 Reference, measured in the same run: the smaller file's peak. Flat means the larger file's
 peak is within 1.5x of it (without rules) and no more than 1.5x plus 100 MB (with rules),

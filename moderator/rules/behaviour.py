@@ -210,9 +210,9 @@ REMEMBERED_TEXTS = 100_000
 @dataclass(frozen=True, kw_only=True)
 class CampaignRule(Rule):
     """Hits copy-paste: the same or nearly the same text from ``min_authors`` authors or more,
-    or posted ``min_repeats`` times or more by one author, among the latest
-    :data:`REMEMBERED_TEXTS` distinct texts of a run (so that a run over millions of comments
-    does not grow without end; a campaign's copies come close together).
+    or posted ``min_repeats`` times or more by one author, among the :data:`REMEMBERED_TEXTS`
+    distinct texts of a run seen most recently (so that a run over millions of comments does
+    not grow without end; a campaign still going keeps being seen).
 
     Texts are compared after normalisation (case, punctuation, spacing); "nearly the same"
     means a Jaccard similarity of ``similarity`` or more between their words (see
@@ -228,7 +228,7 @@ class CampaignRule(Rule):
     similarity: float = 0.6
     min_length: int = 40
     _index: NearDuplicates = field(init=False, repr=False, compare=False)
-    # Oldest first: the first forgotten once there are too many (REMEMBERED_TEXTS).
+    # The group seen again longest ago first: the first forgotten past REMEMBERED_TEXTS.
     _groups: OrderedDict[int, _Group] = field(
         init=False, repr=False, compare=False, default_factory=OrderedDict
     )
