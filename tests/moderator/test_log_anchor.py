@@ -28,7 +28,7 @@ from moderator.models import LogEntryRow, LogHead
 from moderator.resources import DEMO_ARTICLE
 from moderator.services import moderation
 from moderator.storage import Database, open_database
-from tests.moderator.test_cli import Cli
+from tests.moderator.cli.test_main import Cli
 
 
 @pytest.fixture

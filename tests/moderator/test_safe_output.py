@@ -26,7 +26,7 @@ from moderator.safe_output import (
 )
 from moderator.services import moderation
 from moderator.storage import Database, open_database
-from tests.moderator.test_cli import Cli
+from tests.moderator.cli.test_main import Cli
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from moderator.resources import DEMO_ARTICLE
-from tests.moderator.test_cli import Cli
+from tests.moderator.cli.test_main import Cli
 
 
 @pytest.fixture

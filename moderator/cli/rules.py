@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from moderator import settings
-from moderator.cli_types import remembered_path, row_id, utf8_text
+from moderator.cli.arguments import remembered_path, row_id, utf8_text
 from moderator.formats.inert import json_text
 from moderator.rules.model import CommentSnapshot, Hit, RuleSet
 from moderator.terminal import ProgressBar, print_table
@@ -171,7 +171,7 @@ def run_use(args: argparse.Namespace) -> int:
     for warning in loaded.warnings:
         _err(str(warning))
     # Only an editor changes the rule set: the choice is logged before it takes effect.
-    from moderator.cli import open_database_for  # noqa: PLC0415
+    from moderator.cli.opening import open_database_for  # noqa: PLC0415
     from moderator.services.moderation import default_actor_name, ensure_profile  # noqa: PLC0415
     from moderator.services.rulesets import choose_rule_set  # noqa: PLC0415
 

@@ -10,7 +10,7 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
-from moderator.cli_types import count, day_or_time, row_id, utf8_text
+from moderator.cli.arguments import count, day_or_time, row_id, utf8_text
 from moderator.formats.inert import json_text
 from moderator.storage import Database
 from moderator.terminal import print_table

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.moderator.test_cli import Cli
+from tests.moderator.cli.test_main import Cli
 
 RUDE = "you are an idiot and a liar"
 POLITE = "thanks for the careful reporting"

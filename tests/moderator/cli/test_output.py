@@ -16,8 +16,8 @@ from moderator.formats.records import IncomingArticle, IncomingComment
 from moderator.services.importing import import_article
 from moderator.storage import Database, open_database
 from tests.conftest import add_comments
-from tests.moderator.test_cli import Cli
-from tests.moderator.test_cli_inputs import child, posix_only
+from tests.moderator.cli.test_inputs import child, posix_only
+from tests.moderator.cli.test_main import Cli
 
 # A retitled terminal, a cleared screen, a planted link, a reversed line, a hidden space, a
 # C1 "control sequence introducer".

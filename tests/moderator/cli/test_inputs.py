@@ -10,13 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.moderator.test_cli import GOOD, Cli
+from tests.moderator.cli.test_main import GOOD, Cli
 
 BIG = str(2**63)
 LARGEST = str(2**63 - 1)
 # What Python makes of a byte that is not UTF-8 in an argument (a lone surrogate).
 NOT_UTF8 = os.fsdecode(b"\xff")
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 # Guards against a hang or a runaway read in the child, not measurements of its speed.
 HANG_GUARD_SECONDS = 120
 posix_only = pytest.mark.skipif(sys.platform == "win32", reason="POSIX files and pipes")

@@ -15,7 +15,7 @@ from moderator.log_export import export_log
 from moderator.log_queries import LogFilter
 from moderator.resources import DEMO_ARTICLE
 from moderator.storage import open_database
-from tests.moderator.test_cli import Cli
+from tests.moderator.cli.test_main import Cli
 
 
 @pytest.fixture

@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 from sqlalchemy import event
 
-from moderator import cli as cli_module
+from moderator.cli import opening as cli_module
 from moderator.stats_queue import span_text
 from moderator.storage import Database
-from tests.moderator.test_cli import GOOD, Cli
+from tests.moderator.cli.test_main import GOOD, Cli
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ import pytest
 
 from moderator import settings
 from moderator.cli import main
-from moderator.cli_rules import in_context
+from moderator.cli.rules import in_context
 from moderator.rules.model import (
     CommentSnapshot,
     Hit,

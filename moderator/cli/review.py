@@ -12,7 +12,7 @@ import sys
 from typing import Any
 
 from moderator import settings
-from moderator.cli_types import row_id, utf8_text
+from moderator.cli.arguments import row_id, utf8_text
 from moderator.domain import ReasonCode, Role
 from moderator.formats.inert import json_text
 from moderator.services.review import Outcome

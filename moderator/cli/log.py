@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from moderator.cli_types import day_or_time, row_id, utf8_text
+from moderator.cli.arguments import day_or_time, row_id, utf8_text
 from moderator.display import path_text
 from moderator.formats.inert import json_text
 from moderator.formats.log_export import LogFormat, side_file
@@ -197,7 +197,7 @@ def run_verify(args: argparse.Namespace) -> int:
     if args.file is not None:
         return _verify_file(args, anchor)
     # Opened here rather than by the caller: with --file no database is needed at all.
-    from moderator.cli import open_database_for  # noqa: PLC0415
+    from moderator.cli.opening import open_database_for  # noqa: PLC0415
     from moderator.log_verify import LogCheckError, verify_log  # noqa: PLC0415
 
     database = open_database_for(args.db)

@@ -16,9 +16,9 @@ from moderator import settings
 from moderator.models import Article
 from moderator.services import staging
 from moderator.storage import open_database
+from tests.moderator.cli.test_inputs import child, posix_only
+from tests.moderator.cli.test_main import GOOD, Cli
 from tests.moderator.formats.test_platform_xml import WXR_HEAD, wxr_comment, wxr_item
-from tests.moderator.test_cli import GOOD, Cli
-from tests.moderator.test_cli_inputs import child, posix_only
 
 
 @pytest.fixture

@@ -19,25 +19,26 @@ from typing import TYPE_CHECKING, Any, TextIO
 from sqlalchemy.exc import SQLAlchemyError
 
 from moderator import __version__, settings
-from moderator.cli_log import add_log_commands
-from moderator.cli_rank import add_rank_commands
-from moderator.cli_review import add_review_commands
-from moderator.cli_rules import (
+from moderator.cli.arguments import LARGEST, count, row_id, seen_version, utf8_text
+from moderator.cli.log import add_log_commands
+from moderator.cli.opening import open_database_for
+from moderator.cli.rank import add_rank_commands
+from moderator.cli.review import add_review_commands
+from moderator.cli.rules import (
     Standalone,
     add_rules_commands,
     add_rules_option,
     authorize_rules,
     load_for_database_command,
 )
-from moderator.cli_stats import add_stats_commands
-from moderator.cli_types import LARGEST, count, row_id, seen_version, utf8_text
+from moderator.cli.stats import add_stats_commands
 from moderator.db_errors import explain_refusal
 from moderator.display import inert
 from moderator.domain import ReasonCode, Status
 from moderator.formats.errors import FormatError
 from moderator.formats.inert import json_text
 from moderator.services.errors import NotFoundError, ServiceError
-from moderator.storage import ENV_DATABASE, Database, DatabaseError, open_database
+from moderator.storage import ENV_DATABASE, Database, DatabaseError
 from moderator.terminal import ProgressBar, inert_output, print_table
 
 if TYPE_CHECKING:
@@ -115,19 +116,6 @@ def _explain(error: Exception) -> str:
         # "database is locked", a full disk, a lost server: the unit of work was rolled back.
         return explain_refusal(error)
     return str(error)
-
-
-def open_database_for(value: str | None, *, create: bool = False) -> Database:
-    """The database ``--db`` names, made first only if ``create`` (else one must be there)."""
-    database = open_database(value, create=create)
-    if database.backup is not None:
-        print(
-            f"moderator: database upgraded; the old one is kept at {database.backup}",
-            file=sys.stderr,
-        )
-    if database.read_only is not None:
-        print(f"moderator: opened for reading only: {database.read_only}", file=sys.stderr)
-    return database
 
 
 def build_parser() -> argparse.ArgumentParser:

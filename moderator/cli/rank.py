@@ -9,8 +9,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from moderator.cli_review import acting_name, actor_option
-from moderator.cli_types import row_id
+from moderator.cli.arguments import row_id
+from moderator.cli.review import acting_name, actor_option
 from moderator.display import path_text
 from moderator.formats.inert import json_text
 from moderator.storage import Database

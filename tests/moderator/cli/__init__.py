@@ -1,0 +1,1 @@
+"""Tests of the command line (moderator/cli/), one module per command group."""
