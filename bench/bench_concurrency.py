@@ -50,7 +50,7 @@ from throwaway_postgres import NoServerError, start
 
 from moderator.domain import Role, Status
 from moderator.formats.records import IncomingArticle, IncomingComment
-from moderator.log_verify import verify_log
+from moderator.log.verify import verify_log
 from moderator.models import Comment, LogEntryRow
 from moderator.services import moderation
 from moderator.services.errors import ConflictError, TransitionError

@@ -59,8 +59,8 @@ from moderator import stats_rows
 from moderator.cli import main as cli_main
 from moderator.formats.log_export import LogFormat
 from moderator.formats.records import IncomingArticle, IncomingComment
-from moderator.log_export import DecisionFormat, export_decisions, export_log
-from moderator.log_queries import LogFilter
+from moderator.log.export import DecisionFormat, export_decisions, export_log
+from moderator.log.queries import LogFilter
 from moderator.models import Comment
 from moderator.rules import kinds as _kinds  # noqa: F401 - registers the built-in rule kinds
 from moderator.rules.engine import RuleEngine

@@ -47,10 +47,10 @@ from report import print_table, verdict
 
 from moderator.formats.log_export import LogFormat
 from moderator.formats.modlog import COMMENT_RECORD, comment_digest, comment_record, evidence_text
-from moderator.log_content import check_content
-from moderator.log_export import export_log
-from moderator.log_queries import LogFilter
-from moderator.log_verify import verify_log
+from moderator.log.content import check_content
+from moderator.log.export import export_log
+from moderator.log.queries import LogFilter
+from moderator.log.verify import verify_log
 from moderator.migrations import HEAD
 from moderator.models import Comment
 from moderator.services import history, moderation

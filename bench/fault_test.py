@@ -42,7 +42,7 @@ from moderator.db_errors import explain_refusal
 from moderator.domain import ReasonCode, Status
 from moderator.formats.scraped import ScrapedArticle, ScrapedComment, format_scraped
 from moderator.importer import ImportAborted, import_paths
-from moderator.log_verify import verify_log
+from moderator.log.verify import verify_log
 from moderator.models import Article, Comment, LogEntryRow
 from moderator.rule_runs import run_rules
 from moderator.rules import kinds as _kinds  # noqa: F401 - registers the built-in rule kinds

@@ -38,8 +38,8 @@ from moderator.formats.errors import FormatError
 from moderator.formats.log_export import LogFormat
 from moderator.formats.log_file import verify_export
 from moderator.importer import import_paths
-from moderator.log_export import export_log
-from moderator.log_queries import LogFilter
+from moderator.log.export import export_log
+from moderator.log.queries import LogFilter
 from moderator.models import Article, Comment, LogEntryRow
 from moderator.rules import kinds as _kinds  # noqa: F401 - registers the built-in rule kinds
 from moderator.rules.loader import LoadError, read_rule_set

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from moderator.formats.modlog import SYSTEM
-from moderator.log_queries import distinct_values
+from moderator.log.queries import distinct_values
 from moderator.queries import article_titles
 from moderator.stats import (
     ArticleStats,

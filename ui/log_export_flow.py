@@ -29,8 +29,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from moderator.db_errors import driver_words
 from moderator.formats.log_export import ChainSummary, LogFormat, side_file
-from moderator.log_export import ExportStopped
-from moderator.log_queries import LogFilter, count_entries, distinct_values
+from moderator.log.export import ExportStopped
+from moderator.log.queries import LogFilter, count_entries, distinct_values
 from moderator.queries import article_titles
 from moderator.storage import Database
 from ui.jobs import Job, dismiss, progress_dialog

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from moderator.domain import ReasonCode
-from moderator.log_queries import LogFilter
+from moderator.log.queries import LogFilter
 
 # The first item of each list: no filter on that field.
 ANY = None

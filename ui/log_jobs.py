@@ -7,9 +7,9 @@ from pathlib import Path
 from PySide6.QtCore import QObject
 
 from moderator.formats.log_export import ChainSummary, LogFormat
-from moderator.log_export import ExportStopped, export_log
-from moderator.log_queries import LogFilter, count_entries
-from moderator.log_verify import LogVerification, verify_log
+from moderator.log.export import ExportStopped, export_log
+from moderator.log.queries import LogFilter, count_entries
+from moderator.log.verify import LogVerification, verify_log
 from moderator.storage import Database
 from ui.jobs import Job, Progress, StopRequested
 

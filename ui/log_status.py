@@ -8,7 +8,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from moderator.db_errors import driver_words
 from moderator.live import log_head
-from moderator.log_verify import CheckStopped, LogVerification
+from moderator.log.verify import CheckStopped, LogVerification
 from moderator.storage import Database
 from ui.jobs import Job
 from ui.log_jobs import start_verification

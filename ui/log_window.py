@@ -22,8 +22,8 @@ from PySide6.QtWidgets import (
 from sqlalchemy.exc import SQLAlchemyError
 
 from moderator.formats.modlog import LogEntry, time_text
-from moderator.log_details import evidence_lines
-from moderator.log_queries import distinct_values
+from moderator.log.details import evidence_lines
+from moderator.log.queries import distinct_values
 from moderator.queries import article_titles
 from moderator.services.errors import ServiceError
 from moderator.services.moderation import REVERTIBLE

@@ -15,8 +15,8 @@ from moderator.cli.arguments import day_or_time, row_id, utf8_text
 from moderator.display import path_text
 from moderator.formats.inert import json_text
 from moderator.formats.log_export import LogFormat, side_file
-from moderator.log_export import STDOUT, DecisionFormat, export_decisions, export_log
-from moderator.log_queries import LogFilter, count_entries
+from moderator.log.export import STDOUT, DecisionFormat, export_decisions, export_log
+from moderator.log.queries import LogFilter, count_entries
 from moderator.storage import Database
 from moderator.terminal import ProgressBar
 
@@ -158,7 +158,7 @@ def run_decisions_export(database: Database, args: argparse.Namespace) -> int:
 
 
 def run_head(database: Database, args: argparse.Namespace) -> int:
-    from moderator.log_anchor import AnchorError, current_anchor, write_anchor  # noqa: PLC0415
+    from moderator.log.anchor import AnchorError, current_anchor, write_anchor  # noqa: PLC0415
 
     try:
         with database.session() as session:
@@ -187,7 +187,7 @@ def run_head(database: Database, args: argparse.Namespace) -> int:
 
 
 def run_verify(args: argparse.Namespace) -> int:
-    from moderator.log_anchor import AnchorError, read_anchor  # noqa: PLC0415
+    from moderator.log.anchor import AnchorError, read_anchor  # noqa: PLC0415
 
     try:
         anchor = None if args.anchor is None else read_anchor(args.anchor)
@@ -198,7 +198,7 @@ def run_verify(args: argparse.Namespace) -> int:
         return _verify_file(args, anchor)
     # Opened here rather than by the caller: with --file no database is needed at all.
     from moderator.cli.opening import open_database_for  # noqa: PLC0415
-    from moderator.log_verify import LogCheckError, verify_log  # noqa: PLC0415
+    from moderator.log.verify import LogCheckError, verify_log  # noqa: PLC0415
 
     database = open_database_for(args.db)
     try:

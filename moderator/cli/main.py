@@ -364,7 +364,7 @@ def run_queue(database: Database, args: argparse.Namespace) -> int:
 
 
 def run_show(database: Database, args: argparse.Namespace) -> int:
-    from moderator.log_queries import LogFilter, stream_entries  # noqa: PLC0415
+    from moderator.log.queries import LogFilter, stream_entries  # noqa: PLC0415
     from moderator.queue import list_queue_by_ids  # noqa: PLC0415
 
     with database.session() as session:

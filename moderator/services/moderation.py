@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from moderator.batching import chunked
 from moderator.domain import ActionKind, ReasonCode, Role, Status
 from moderator.formats.modlog import evidence_text
-from moderator.log_queries import decided_by, get_entry, made_by, previous_state
+from moderator.log.queries import decided_by, get_entry, made_by, previous_state
 from moderator.models import Comment, LogEntryRow, Profile
 from moderator.names import normal_name, refuse_look_alike
 from moderator.services.changes import CommentChange, ModerationChange

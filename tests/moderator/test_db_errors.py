@@ -20,7 +20,7 @@ from sqlalchemy.exc import OperationalError
 from moderator.db_errors import disk_trouble, explain_refusal
 from moderator.domain import Status
 from moderator.importer import ImportAborted, import_paths
-from moderator.log_verify import verify_log
+from moderator.log.verify import verify_log
 from moderator.models import Article, Comment, LogEntryRow
 from moderator.services import moderation
 from moderator.storage import Database
@@ -134,7 +134,7 @@ def test_each_refusal_is_said_plainly(driver: _Refused, opening: str) -> None:
 _CHILD = r"""
 import contextlib, io, json, os, resource, signal, subprocess, sys
 from pathlib import Path
-from moderator import log_verify
+from moderator.log import verify as log_verify
 from moderator.cli import main
 
 # The log is checked by helper processes, which must read as the command does.

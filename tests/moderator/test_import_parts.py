@@ -25,7 +25,7 @@ from moderator.formats.platform_xml import ReadSummary, read_wxr
 from moderator.formats.records import IncomingArticle
 from moderator.import_files import read_platform
 from moderator.importer import ImportAborted, import_paths
-from moderator.log_verify import verify_log
+from moderator.log.verify import verify_log
 from moderator.models import Article, Comment, Flag, ImportBatch, ImportStep, LogEntryRow
 from moderator.queries import list_articles
 from moderator.queue import QueueFilter, count_tabs, get_comment, list_queue

@@ -13,8 +13,8 @@ from moderator.cli import main
 from moderator.domain import Status
 from moderator.formats import platform_xml
 from moderator.importer import import_paths
-from moderator.log_queries import LogFilter, stream_entries
-from moderator.log_verify import verify_log
+from moderator.log.queries import LogFilter, stream_entries
+from moderator.log.verify import verify_log
 from moderator.models import Article, Comment
 from moderator.review_queries import thread
 from moderator.storage import Database

@@ -14,7 +14,7 @@ from moderator.domain import Role, Status
 from moderator.formats.scraped import ScrapedStream, parse_scraped_bytes
 from moderator.import_files import read_import_file
 from moderator.importer import import_paths
-from moderator.log_verify import verify_log
+from moderator.log.verify import verify_log
 from moderator.models import Article, Comment
 from moderator.rules.model import RuleSet
 from moderator.services import moderation, staging

@@ -17,7 +17,7 @@ from moderator.domain import Status
 from moderator.formats.records import IncomingArticle
 from moderator.import_files import read_import_file
 from moderator.importer import import_paths
-from moderator.log_verify import verify_log
+from moderator.log.verify import verify_log
 from moderator.models import Author, Comment, Flag, LogEntryRow
 from moderator.rules.loader import load_rule_set
 from moderator.rules.model import CommentSnapshot, RuleSet

@@ -16,12 +16,12 @@ import pytest
 from sqlalchemy import delete, select
 
 import moderator.rules.kinds  # noqa: F401 - registers the built-in kinds
-from moderator import log_verify
 from moderator.domain import ActionKind, ReasonCode, Role, Status
 from moderator.formats.modlog import GENESIS, SYSTEM, entry_hash, text_digest
 from moderator.formats.records import IncomingArticle, IncomingComment
-from moderator.log_queries import LogFilter, read_head, stream_entries
-from moderator.log_verify import CheckStopped, LogVerification, verify_log
+from moderator.log import verify as log_verify
+from moderator.log.queries import LogFilter, read_head, stream_entries
+from moderator.log.verify import CheckStopped, LogVerification, verify_log
 from moderator.models import LogEntryRow, LogHead
 from moderator.rule_runs import run_rules
 from moderator.rules.loader import load_rule_set

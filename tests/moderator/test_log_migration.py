@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import text
 
 from moderator.formats.modlog import GENESIS
-from moderator.log_queries import LogFilter, stream_entries
-from moderator.log_verify import verify_log
+from moderator.log.queries import LogFilter, stream_entries
+from moderator.log.verify import verify_log
 from moderator.storage import make_engine, open_database, upgrade
 
 STAMP = datetime(2024, 5, 1, 12, 0, tzinfo=UTC).replace(tzinfo=None)

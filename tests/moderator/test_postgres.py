@@ -12,9 +12,9 @@ from moderator.domain import Role
 from moderator.formats.log_export import LogFormat
 from moderator.formats.log_file import verify_export
 from moderator.importer import import_paths
-from moderator.log_export import export_log
-from moderator.log_queries import LogFilter
-from moderator.log_verify import verify_log
+from moderator.log.export import export_log
+from moderator.log.queries import LogFilter
+from moderator.log.verify import verify_log
 from moderator.migrations import HEAD
 from moderator.models import Comment
 from moderator.resources import DEMO_ARTICLE

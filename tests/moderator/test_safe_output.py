@@ -15,8 +15,8 @@ import pytest
 
 from moderator.formats import log_export as log_format_module
 from moderator.formats.log_export import LogFormat, side_file
-from moderator.log_export import DecisionFormat, export_decisions, export_log
-from moderator.log_queries import LogFilter
+from moderator.log.export import DecisionFormat, export_decisions, export_log
+from moderator.log.queries import LogFilter
 from moderator.safe_output import (
     STALE_SECONDS,
     OutputRefusedError,

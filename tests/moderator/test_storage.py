@@ -20,7 +20,7 @@ from moderator import settings, storage
 from moderator.checkpoints import BackgroundCheckpoints
 from moderator.cli import main
 from moderator.formats.modlog import GENESIS, LogEntry, entry_hash
-from moderator.log_verify import verify_log
+from moderator.log.verify import verify_log
 from moderator.migrations import HEAD
 from moderator.models import Base, sqlite_datetime_text
 from moderator.storage import (

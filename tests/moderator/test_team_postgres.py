@@ -16,7 +16,7 @@ from sqlalchemy.exc import DBAPIError
 from moderator.cli import main
 from moderator.domain import Role, Status
 from moderator.importer import import_paths
-from moderator.log_verify import verify_log
+from moderator.log.verify import verify_log
 from moderator.models import Comment, Profile
 from moderator.resources import DEMO_ARTICLE
 from moderator.services import moderation, staging

@@ -14,7 +14,7 @@ from pytestqt.qtbot import QtBot
 from moderator.domain import ReasonCode, Status
 from moderator.formats.modlog import LogEntry
 from moderator.formats.records import IncomingArticle, IncomingComment
-from moderator.log_queries import LogFilter
+from moderator.log.queries import LogFilter
 from moderator.models import Comment
 from moderator.queue import QueueFilter
 from moderator.services.importing import import_article

@@ -6,7 +6,7 @@ import pytest
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
-from moderator.log_queries import LogFilter
+from moderator.log.queries import LogFilter
 from moderator.services import moderation
 from moderator.storage import Database
 from tests.ui.conftest import AddArticle

@@ -11,8 +11,8 @@ import pytest
 
 from moderator.cli import main
 from moderator.formats.log_export import LogFormat, side_file
-from moderator.log_export import export_log
-from moderator.log_queries import LogFilter
+from moderator.log.export import export_log
+from moderator.log.queries import LogFilter
 from moderator.resources import DEMO_ARTICLE
 from moderator.storage import open_database
 from tests.moderator.cli.test_main import Cli

@@ -243,7 +243,7 @@ def test_use_checks_then_remembers(
 def test_only_an_editor_changes_the_rule_set_and_it_is_logged(
     capsys: pytest.CaptureFixture[str], good: Path, editor_desk: Path
 ) -> None:
-    from moderator.log_queries import LogFilter, stream_entries  # noqa: PLC0415
+    from moderator.log.queries import LogFilter, stream_entries  # noqa: PLC0415
     from moderator.storage import open_database  # noqa: PLC0415
 
     code, out, err = run(capsys, "rules", "use", str(good), "--as", "mo")

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from moderator.domain import Role
-from moderator.log_verify import verify_log
+from moderator.log.verify import verify_log
 from moderator.models import LogEntryRow, Profile
 from moderator.names import ProfileNameError, look_alike_key, skeleton
 from moderator.services.errors import MissingInputError

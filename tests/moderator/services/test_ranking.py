@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 
 from moderator import rank_runs
 from moderator.domain import Role, Status
-from moderator.log_queries import LogFilter, stream_entries
+from moderator.log.queries import LogFilter, stream_entries
 from moderator.models import UNSCORED, Comment, RankerState
 from moderator.queue import QueueFilter, QueueOrder, list_queue
 from moderator.ranking.features import Sample

@@ -12,8 +12,8 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from moderator.domain import ActionKind, ReasonCode, Role, Status
-from moderator.log_queries import LogFilter, stream_entries
-from moderator.log_verify import verify_log
+from moderator.log.queries import LogFilter, stream_entries
+from moderator.log.verify import verify_log
 from moderator.models import Comment, Profile
 from moderator.queries import CommentRow, author_notes, comment_notes
 from moderator.review_queries import TroubledThread, ranked, reply_tree, thread, troubled_threads

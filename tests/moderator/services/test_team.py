@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from moderator.domain import Role, Status
-from moderator.log_verify import verify_log
+from moderator.log.verify import verify_log
 from moderator.models import Claim, Comment, LogEntryRow
 from moderator.services import claims, moderation, notes, review
 from moderator.services.errors import ConflictError, ServiceError, TransitionError

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from moderator.formats import json_read
 from moderator.formats.modlog import GENESIS, time_text
-from moderator.log_queries import read_head
+from moderator.log.queries import read_head
 from moderator.models import LogEntryRow, utc_now
 from moderator.settings import SettingsError, anchor_folder
 from moderator.storage import Database

@@ -14,7 +14,7 @@ from moderator import settings
 from moderator.formats.errors import FormatError
 from moderator.formats.log_file import verify_export
 from moderator.formats.modlog import GENESIS, entry_hash
-from moderator.log_anchor import (
+from moderator.log.anchor import (
     AnchorError,
     current_anchor,
     read_anchor,
@@ -22,8 +22,8 @@ from moderator.log_anchor import (
     save_head_if_chosen,
     write_anchor,
 )
-from moderator.log_queries import LogFilter, stream_entries
-from moderator.log_verify import verify_log
+from moderator.log.queries import LogFilter, stream_entries
+from moderator.log.verify import verify_log
 from moderator.models import LogEntryRow, LogHead
 from moderator.resources import DEMO_ARTICLE
 from moderator.services import moderation

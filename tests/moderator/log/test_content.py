@@ -15,9 +15,9 @@ import moderator.rules.kinds  # noqa: F401 - registers the built-in kinds
 from moderator.domain import Role
 from moderator.formats.modlog import evidence_text
 from moderator.formats.records import IncomingArticle, IncomingComment
-from moderator.log_details import evidence_lines
-from moderator.log_queries import LogFilter, stream_entries
-from moderator.log_verify import LogVerification, verify_log
+from moderator.log.details import evidence_lines
+from moderator.log.queries import LogFilter, stream_entries
+from moderator.log.verify import LogVerification, verify_log
 from moderator.models import Article, Author, Comment
 from moderator.rules.loader import load_rule_set
 from moderator.services import moderation, notes

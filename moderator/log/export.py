@@ -32,7 +32,7 @@ from moderator.formats.log_export import (
     write_log,
 )
 from moderator.formats.modlog import GENESIS, time_text
-from moderator.log_queries import LogFilter, entry_rows, read_head
+from moderator.log.queries import LogFilter, entry_rows, read_head
 from moderator.models import Article, Comment, LogEntryRow, utc_now
 from moderator.safe_output import STDOUT, check_output, start_output, written
 

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from moderator.domain import Severity
-from moderator.log_details import LABELS, evidence_lines
+from moderator.log.details import LABELS, evidence_lines
 from moderator.models import LogEntryRow
 from moderator.rules.model import Hit, RuleAction, RuleSet
 from moderator.services import moderation, notes

@@ -1,6 +1,6 @@
 """Checks the moderation log in the database: the hash chain end to end, that every
 comment's state is the one its last entry left it in, and that comments, roles, locks, notes
-and flags are what the log recorded (``moderator.log_content``); against an anchor if given.
+and flags are what the log recorded (``moderator.log.content``); against an anchor if given.
 
 A long log is walked in stretches by helper processes, one per core (hashing a million
 entries is work for the interpreter, which one process runs on one core at a time); the
@@ -27,9 +27,9 @@ from sqlalchemy.orm import Session
 from moderator.domain import Status
 from moderator.formats.log_export import unusable
 from moderator.formats.modlog import GENESIS, canonical_row
-from moderator.log_anchor import Anchor, anchor_problem
-from moderator.log_content import ContentCheck, check_content
-from moderator.log_queries import STREAM_BATCH, LogFilter, entry_batches, read_head
+from moderator.log.anchor import Anchor, anchor_problem
+from moderator.log.content import ContentCheck, check_content
+from moderator.log.queries import STREAM_BATCH, LogFilter, entry_batches, read_head
 from moderator.models import Comment, LogEntryRow
 
 # How many comments out of step with the log a report names (it counts them all).

@@ -1,0 +1,1 @@
+"""Tests of the moderation log's read side (moderator/log/)."""
