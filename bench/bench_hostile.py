@@ -55,10 +55,11 @@ from report import print_table, verdict
 from results import Result, record
 from sqlalchemy import select
 
-from moderator import stats_rows
 from moderator.cli import main as cli_main
 from moderator.formats.log_export import LogFormat
 from moderator.formats.records import IncomingArticle, IncomingComment
+from moderator.insights import rows as stats_rows
+from moderator.insights.stats import article_stats
 from moderator.log.export import DecisionFormat, export_decisions, export_log
 from moderator.log.queries import LogFilter
 from moderator.models import Comment
@@ -72,7 +73,6 @@ from moderator.services.flagging import flag_comments
 from moderator.services.importing import import_article
 from moderator.services.notes import note_comment
 from moderator.settings import DEFAULT_RULE_SET
-from moderator.stats import article_stats
 from moderator.storage import Database, open_database
 
 T0 = datetime(2025, 1, 1, tzinfo=UTC)

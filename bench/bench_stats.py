@@ -9,7 +9,7 @@ pending comment in ten), of a desk's mix (approvals and hides on pending comment
 undos and editors' outcomes on decided ones). Their hashes are not a chain: what is measured
 is counting, not verifying.
 
-Each view (``moderator.stats``, ``moderator.stats_queue``) is timed as the window and
+Each view (``moderator.insights.stats``, ``moderator.insights.queue``) is timed as the window and
 ``moderator stats`` call it, the median of 3 runs after one warm-up, once the counts are
 rolled up (the first roll-up is timed on its own): decisions per day and per hour (all, one
 moderator, one article, one month), the queue per day and hour (all, one article, one
@@ -45,7 +45,8 @@ from report import print_table, verdict
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from moderator.stats import (
+from moderator.insights.queue import decision_waits, desk_waits, queue_over_time
+from moderator.insights.stats import (
     Bucket,
     Period,
     article_stats,
@@ -54,7 +55,6 @@ from moderator.stats import (
     roll_up,
     rule_stats,
 )
-from moderator.stats_queue import decision_waits, desk_waits, queue_over_time
 from moderator.storage import Database, open_database
 
 TARGET_MS = 500.0

@@ -248,8 +248,8 @@ class RankerState(Base):
 
 class DecisionHour(Base):
     """People's decisions in one hour (UTC, "YYYY-MM-DD HH"), by one person, of one action:
-    what the insights' charts over months read (``moderator.stats``). Kept up with the log
-    by ``moderator.stats.roll_up``, up to ``StatsRollup.rolled_upto``."""
+    what the insights' charts over months read (``moderator.insights.stats``). Kept up with the log
+    by ``moderator.insights.stats.roll_up``, up to ``StatsRollup.rolled_upto``."""
 
     __tablename__ = "decision_hour"
 
@@ -264,7 +264,7 @@ class QueueFlow(Base):
     one article imported at one moment: ``change`` is the comments that arrived then, less
     those that left the queue, plus those put back. Summed over the hours up to a moment, it
     gives the queue then: how many were pending, and since when the oldest had waited.
-    Kept up with the log by ``moderator.stats_queue.roll_up`` (``StatsRollup`` id 2)."""
+    Kept up with the log by ``moderator.insights.queue.roll_up`` (``StatsRollup`` id 2)."""
 
     __tablename__ = "queue_flow"
 
@@ -302,7 +302,7 @@ class QueueSpell(Base):
 
 class DecisionWait(Base):
     """How long one article's comments waited from their import to a person's first decision,
-    as counts per span of time (``bucket``: ``moderator.stats_queue.wait_bucket``), so that
+    as counts per span of time (``bucket``: ``moderator.insights.queue.wait_bucket``), so that
     the median and 90th percentile need no list of every wait. Kept with ``QueueFlow``."""
 
     __tablename__ = "decision_wait"
@@ -363,7 +363,7 @@ class LogEntryRow(Base):
         Index("ix_log_entry_action", "action", "seq"),
         Index("ix_log_entry_actor", "actor", "seq"),
         Index("ix_log_entry_created_at", "created_at"),
-        # An editor turning a decision around (moderator.stats): few, found at once.
+        # An editor turning a decision around (moderator.insights.stats): few, found at once.
         Index(
             "ix_log_entry_turnaround",
             "comment_id",

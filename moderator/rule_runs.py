@@ -11,11 +11,11 @@ from sqlalchemy import func, literal, select, tuple_
 from sqlalchemy.orm import Session
 
 from moderator.domain import Status
+from moderator.insights.stats import people_verdicts
 from moderator.models import Author, Comment
 from moderator.rules.engine import RuleEngine
 from moderator.rules.model import CommentSnapshot, RuleSet
 from moderator.services.flagging import FlagChange, StoredHistory, scorer_for, store_hits
-from moderator.stats import people_verdicts
 from moderator.storage import Database
 
 PAGE = 2_000

@@ -9,9 +9,9 @@ from typing import Any, Generic, TypeVar
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
-from moderator.stats import ArticleStats, ModeratorStats, RuleStats
-from moderator.stats_period import PERSON_ACTIONS
-from moderator.stats_queue import WaitStats, span_text
+from moderator.insights.period import PERSON_ACTIONS
+from moderator.insights.queue import WaitStats, span_text
+from moderator.insights.stats import ArticleStats, ModeratorStats, RuleStats
 from ui.messages import plain_tooltip
 
 Row = TypeVar("Row")

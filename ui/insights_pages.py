@@ -1,6 +1,6 @@
 """The insights window's tabs: each builds its charts and tables once and shows a snapshot
-(``moderator.insights.Insights``) when given one. Charts carry their numbers as rows for
-the CSV export (``moderator.stats_rows``)."""
+(``moderator.insights.snapshot.Insights``) when given one. Charts carry their numbers as rows for
+the CSV export (``moderator.insights.rows``)."""
 
 from __future__ import annotations
 
@@ -22,10 +22,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from moderator import stats_rows
-from moderator.insights import Insights
-from moderator.stats_period import PERSON_ACTIONS, Bucket, span
-from moderator.stats_queue import span_text
+from moderator.insights import rows as stats_rows
+from moderator.insights.period import PERSON_ACTIONS, Bucket, span
+from moderator.insights.queue import span_text
+from moderator.insights.snapshot import Insights
 from ui.insights_charts import Chart
 from ui.insights_models import (
     ARTICLE_COLUMNS,

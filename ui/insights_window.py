@@ -3,7 +3,7 @@
 Tabs for decisions over time, the queue's health, the rules, the moderators and the
 articles. The period, the step (day or hour), a moderator and an article narrow the views
 over time; every chart saves itself as a PNG and its numbers as CSV. Everything is read in
-a worker (``moderator.insights``); the window shows the snapshot it gets back.
+a worker (``moderator.insights.snapshot``); the window shows the snapshot it gets back.
 """
 
 from __future__ import annotations
@@ -28,10 +28,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from moderator import stats_rows
-from moderator.insights import Insights, read_insights
+from moderator.insights import rows as stats_rows
+from moderator.insights.period import Bucket, Period, Recent
+from moderator.insights.snapshot import Insights, read_insights
 from moderator.safe_output import check_output
-from moderator.stats_period import Bucket, Period, Recent
 from moderator.storage import Database
 from ui.desk import Desk
 from ui.insights_pages import (

@@ -16,7 +16,7 @@ from moderator.storage import Database
 from moderator.terminal import print_table
 
 if TYPE_CHECKING:
-    from moderator.stats import Period
+    from moderator.insights.stats import Period
 
 
 def add_stats_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -64,8 +64,9 @@ def add_stats_commands(commands: argparse._SubParsersAction[argparse.ArgumentPar
 
 
 def run_stats(database: Database, args: argparse.Namespace) -> int:
-    from moderator import stats, stats_queue  # noqa: PLC0415
-    from moderator import stats_rows as rows_of  # noqa: PLC0415
+    from moderator.insights import queue as stats_queue  # noqa: PLC0415
+    from moderator.insights import rows as rows_of  # noqa: PLC0415
+    from moderator.insights import stats  # noqa: PLC0415
 
     if args.stats_command in {"decisions", "moderators", "queue", "waits"}:
         # Count what was logged since the last time first (quick after the first time).
@@ -109,7 +110,7 @@ def _cell(key: str, value: object) -> object:
     if value is None:
         return "-"
     if key.endswith("_wait") and isinstance(value, int):
-        from moderator.stats_queue import span_text  # noqa: PLC0415
+        from moderator.insights.queue import span_text  # noqa: PLC0415
 
         return span_text(value)
     if isinstance(value, float):
@@ -118,7 +119,7 @@ def _cell(key: str, value: object) -> object:
 
 
 def _period(args: argparse.Namespace) -> Period:
-    from moderator.stats import Period  # noqa: PLC0415
+    from moderator.insights.stats import Period  # noqa: PLC0415
 
     return Period(
         since=None if args.since is None else args.since.start,

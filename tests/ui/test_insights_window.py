@@ -18,12 +18,12 @@ from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
 from moderator.domain import Severity
-from moderator.insights import read_insights
+from moderator.insights.period import Bucket, Period
+from moderator.insights.snapshot import read_insights
 from moderator.models import Comment
 from moderator.rules.model import Hit, RuleAction, RuleSet
 from moderator.services import moderation
 from moderator.services.flagging import store_hits
-from moderator.stats_period import Bucket, Period
 from moderator.storage import Database
 from tests.conftest import add_comments
 from tests.ui.conftest import WORK_TIMEOUT_MS

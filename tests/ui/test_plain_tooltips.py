@@ -13,10 +13,10 @@ from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
 from moderator.domain import Severity, Status
+from moderator.insights.queue import WaitStats
 from moderator.queries import CommentRow, FlagRow
 from moderator.review_queries import TroubledThread
 from moderator.services import moderation
-from moderator.stats_queue import WaitStats
 from moderator.storage import Database
 from tests.ui.conftest import HOSTILE, AddArticle
 from ui.documents import show_comment

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import event
 
 from moderator.cli import opening as cli_module
-from moderator.stats_queue import span_text
+from moderator.insights.queue import span_text
 from moderator.storage import Database
 from tests.moderator.cli.test_main import GOOD, Cli
 

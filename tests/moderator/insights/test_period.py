@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 
-from moderator.stats_period import Bucket, Period, Recent, span
+from moderator.insights.period import Bucket, Period, Recent, span
 
 # An afternoon, so that a range counted from "now" rather than from midnight shows.
 NOW = datetime(2025, 3, 10, 15, 42, tzinfo=UTC)

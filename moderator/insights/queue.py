@@ -26,6 +26,17 @@ from sqlalchemy.orm import Session, aliased
 from moderator.batching import chunked
 from moderator.domain import Status
 from moderator.formats.modlog import SYSTEM
+from moderator.insights.hours import (
+    HOUR_FORMAT,
+    ROLL_AT_MOST,
+    add_up,
+    hour_of,
+    hour_text,
+    mark_rolled,
+    rolled_range,
+    rolled_upto,
+)
+from moderator.insights.period import ALL_TIME, Bucket, Period
 from moderator.live import log_head
 from moderator.models import (
     Base,
@@ -38,17 +49,6 @@ from moderator.models import (
 )
 from moderator.queries import article_titles
 from moderator.services.importing import IMPORT_ACTION
-from moderator.stats_hours import (
-    HOUR_FORMAT,
-    ROLL_AT_MOST,
-    add_up,
-    hour_of,
-    hour_text,
-    mark_rolled,
-    rolled_range,
-    rolled_upto,
-)
-from moderator.stats_period import ALL_TIME, Bucket, Period
 
 ROLLUP_ID = 2
 PENDING = str(Status.PENDING)

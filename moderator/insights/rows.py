@@ -11,10 +11,10 @@ from pathlib import Path
 from typing import Any
 
 from moderator.formats.inert import neutralised
+from moderator.insights.period import PERSON_ACTIONS
+from moderator.insights.queue import QueueAt, WaitStats
+from moderator.insights.stats import ArticleStats, DecisionsAt, ModeratorStats, RuleStats
 from moderator.safe_output import written
-from moderator.stats import ArticleStats, DecisionsAt, ModeratorStats, RuleStats
-from moderator.stats_period import PERSON_ACTIONS
-from moderator.stats_queue import QueueAt, WaitStats
 
 Row = dict[str, Any]
 

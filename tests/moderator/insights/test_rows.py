@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from moderator.stats_rows import write_csv
+from moderator.insights.rows import write_csv
 
 
 def test_text_that_looks_like_a_formula_stays_text(tmp_path: Path) -> None:

@@ -12,11 +12,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from moderator.domain import ActionKind, ReasonCode
-from moderator.models import Comment, LogEntryRow, LogHead, Profile, StatsRollup
-from moderator.services import moderation
-from moderator.services.history import Actor
-from moderator.stats import Bucket, Period, roll_up
-from moderator.stats_queue import (
+from moderator.insights.queue import (
     bucket_bounds,
     decision_waits,
     desk_waits,
@@ -24,7 +20,11 @@ from moderator.stats_queue import (
     queue_over_time,
     wait_bucket,
 )
-from moderator.stats_queue import roll_up as roll_up_queue
+from moderator.insights.queue import roll_up as roll_up_queue
+from moderator.insights.stats import Bucket, Period, roll_up
+from moderator.models import Comment, LogEntryRow, LogHead, Profile, StatsRollup
+from moderator.services import moderation
+from moderator.services.history import Actor
 from moderator.storage import Database
 from tests.conftest import add_comments
 

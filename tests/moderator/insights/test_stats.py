@@ -12,14 +12,8 @@ from sqlalchemy import select, update
 import moderator.rules.kinds  # noqa: F401 - registers the built-in kinds
 from moderator.domain import Role, Severity
 from moderator.importer import import_paths
-from moderator.models import Comment, LogEntryRow
-from moderator.rule_runs import run_rules
-from moderator.rules.loader import load_rule_set
-from moderator.rules.model import Hit, RuleAction, RuleSet
-from moderator.services import moderation, review
-from moderator.services.flagging import store_hits
-from moderator.services.history import Actor
-from moderator.stats import (
+from moderator.insights.rows import rule_rows
+from moderator.insights.stats import (
     Bucket,
     Period,
     article_stats,
@@ -28,7 +22,13 @@ from moderator.stats import (
     roll_up,
     rule_stats,
 )
-from moderator.stats_rows import rule_rows
+from moderator.models import Comment, LogEntryRow
+from moderator.rule_runs import run_rules
+from moderator.rules.loader import load_rule_set
+from moderator.rules.model import Hit, RuleAction, RuleSet
+from moderator.services import moderation, review
+from moderator.services.flagging import store_hits
+from moderator.services.history import Actor
 from moderator.storage import Database
 from tests.conftest import add_comments
 

@@ -8,9 +8,15 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from moderator.formats.modlog import SYSTEM
-from moderator.log.queries import distinct_values
-from moderator.queries import article_titles
-from moderator.stats import (
+from moderator.insights.period import Bucket, Period
+from moderator.insights.queue import (
+    QueueAt,
+    WaitStats,
+    decision_waits,
+    desk_waits,
+    queue_over_time,
+)
+from moderator.insights.stats import (
     ArticleStats,
     DecisionsAt,
     ModeratorStats,
@@ -21,14 +27,8 @@ from moderator.stats import (
     roll_up_all,
     rule_stats,
 )
-from moderator.stats_period import Bucket, Period
-from moderator.stats_queue import (
-    QueueAt,
-    WaitStats,
-    decision_waits,
-    desk_waits,
-    queue_over_time,
-)
+from moderator.log.queries import distinct_values
+from moderator.queries import article_titles
 from moderator.storage import Database
 
 

@@ -7,11 +7,11 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
-from moderator.insights import read_insights
+from moderator.insights.period import ALL_TIME, Bucket
+from moderator.insights.snapshot import read_insights
+from moderator.insights.stats import roll_up_all
 from moderator.models import LogHead, StatsRollup
 from moderator.services import moderation
-from moderator.stats import roll_up_all
-from moderator.stats_period import ALL_TIME, Bucket
 from moderator.storage import Database
 from tests.conftest import add_comments
 

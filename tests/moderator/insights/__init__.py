@@ -1,0 +1,1 @@
+"""Tests of the insights read side (moderator/insights/)."""
