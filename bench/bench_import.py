@@ -3,8 +3,8 @@
 A seeded corpus (default 100 articles x 1,000 comments, from ../shared/data) is written to a
 temporary folder, then each phase runs in a fresh process with a fresh database:
 
-* the importer: ``moderator.importer.import_paths`` on the folder (listing, reading, parsing,
-  storing; one transaction per file), timed from the call to its return;
+* the importer: ``moderator.imports.importer.import_paths`` on the folder (listing, reading,
+  parsing, storing; one transaction per file), timed from the call to its return;
 * the physical reference: the same comment rows (same column values) inserted with a raw
   ``sqlite3`` ``executemany``, one transaction per article, authors inserted beforehand, into a
   schema made by ``open_database`` and a connection with the same pragmas (WAL, synchronous=FULL);
@@ -45,7 +45,7 @@ from make_corpus import SHARED_DATA, SharedDataMissingError, generate_corpus, it
 from report import print_table, verdict
 
 from moderator.domain import Status
-from moderator.importer import import_paths
+from moderator.imports.importer import import_paths
 from moderator.services.importing import article_hash, comment_fingerprints
 from moderator.storage import BUSY_TIMEOUT_MS, open_database
 

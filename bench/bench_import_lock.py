@@ -66,7 +66,7 @@ from sqlalchemy.exc import OperationalError
 
 from moderator.domain import ReasonCode, Status
 from moderator.formats.scraped import format_header_time
-from moderator.importer import import_paths
+from moderator.imports.importer import import_paths
 from moderator.models import Comment
 from moderator.services import moderation
 from moderator.services.rulesets import default_rule_set

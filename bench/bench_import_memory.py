@@ -2,7 +2,7 @@
 
 Scraped files of a tenth of ``--comments`` and of all of them (varied comments from the
 shared corpus, as ``bench_import_lock`` writes them) are each imported by
-``moderator.importer.import_paths`` with the default rule set, as ``moderator import`` does,
+``moderator.imports.importer.import_paths`` with the default rule set, as ``moderator import`` does,
 into a fresh database, in a fresh process whose peak resident memory (VmHWM) is read at the
 end. The same is done with ``--no-rules`` too, which leaves the rules' own memory out: a run
 of the rules keeps some of what it learnt (the copy-paste check the 100,000 distinct texts
@@ -43,7 +43,7 @@ RULES_ALLOWANCE_MB = 100
 
 def child(path: Path, database: Path, *, rules: bool) -> None:
     """Import ``path`` into a new database at ``database``; print the figures as JSON."""
-    from moderator.importer import import_paths  # noqa: PLC0415
+    from moderator.imports.importer import import_paths  # noqa: PLC0415
     from moderator.services.rulesets import default_rule_set  # noqa: PLC0415
     from moderator.storage import open_database  # noqa: PLC0415
 

@@ -3,7 +3,7 @@
 A WXR 1.2 file is generated (seeded): posts of 100 comments each, a third of them replies,
 bodies a few dozen words of HTML (3% with an insult for the rules to flag); 10% unapproved,
 2% spam, 1% pingbacks. It is imported with
-``moderator.importer.import_paths`` (the default rule set checking every new comment, as
+``moderator.imports.importer.import_paths`` (the default rule set checking every new comment, as
 ``moderator import`` does) into a fresh database, in a fresh process whose peak resident
 memory (VmHWM) is read at the end. Two sizes show that memory does not grow with the file.
 
@@ -241,7 +241,7 @@ def child(path: Path, database: Path) -> None:
     """Import ``path`` into a new database at ``database``; print the figures as JSON."""
     import moderator.rules.kinds  # noqa: F401, PLC0415 - registers the built-in kinds
     from moderator import settings  # noqa: PLC0415
-    from moderator.importer import import_paths  # noqa: PLC0415
+    from moderator.imports.importer import import_paths  # noqa: PLC0415
     from moderator.rules.loader import read_rule_set  # noqa: PLC0415
     from moderator.storage import open_database  # noqa: PLC0415
 

@@ -45,7 +45,7 @@ from sqlalchemy.orm import Session
 
 from moderator.domain import ReasonCode, Status
 from moderator.formats.scraped import ScrapedArticle, ScrapedComment, format_scraped, parse_scraped
-from moderator.importer import import_paths
+from moderator.imports.importer import import_paths
 from moderator.log.verify import verify_log
 from moderator.models import Article, Comment, LogEntryRow
 from moderator.services import moderation

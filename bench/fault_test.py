@@ -41,7 +41,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from moderator.db_errors import explain_refusal
 from moderator.domain import ReasonCode, Status
 from moderator.formats.scraped import ScrapedArticle, ScrapedComment, format_scraped
-from moderator.importer import ImportAborted, import_paths
+from moderator.imports.importer import ImportAborted, import_paths
 from moderator.log.verify import verify_log
 from moderator.models import Article, Comment, LogEntryRow
 from moderator.rule_runs import run_rules

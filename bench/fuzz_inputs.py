@@ -37,7 +37,7 @@ from sqlalchemy import func, select
 from moderator.formats.errors import FormatError
 from moderator.formats.log_export import LogFormat
 from moderator.formats.log_file import verify_export
-from moderator.importer import import_paths
+from moderator.imports.importer import import_paths
 from moderator.log.export import export_log
 from moderator.log.queries import LogFilter
 from moderator.models import Article, Comment, LogEntryRow

@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 
 from moderator import settings
 from moderator.domain import ReasonCode, Role
-from moderator.importer import ImportAborted, ImportReport
-from moderator.importer import import_paths as import_files
+from moderator.imports.importer import ImportAborted, ImportReport
+from moderator.imports.importer import import_paths as import_files
 from moderator.models import Profile
 from moderator.queries import get_profile
 from moderator.rule_runs import RuleRunReport, StopRequested, run_rules

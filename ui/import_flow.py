@@ -9,7 +9,7 @@ from pathlib import Path
 from PySide6.QtCore import QMimeData, QObject
 from PySide6.QtWidgets import QFileDialog, QMainWindow, QProgressDialog, QWidget
 
-from moderator.importer import ImportAborted, ImportReport
+from moderator.imports.importer import ImportAborted, ImportReport
 from moderator.rules.loader import LoadError
 from moderator.services.errors import ServiceError
 from ui.desk import Desk

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 
 from moderator.display import one_line
 from moderator.domain import ActionKind
-from moderator.importer import ImportReport
+from moderator.imports.importer import ImportReport
 from moderator.log.anchor import AnchorError, save_head_if_chosen
 from moderator.queries import CommentRow, get_article
 from moderator.queue import QueueOrder, TabCounts, count_tabs, in_queue

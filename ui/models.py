@@ -19,7 +19,7 @@ from PySide6.QtCore import (
 
 from moderator.display import one_line
 from moderator.domain import Status
-from moderator.importer import ImportReport
+from moderator.imports.importer import ImportReport
 from moderator.live import log_head
 from moderator.queries import ArticleRow, list_articles
 from moderator.services.changes import CommentChange, ModerationChange

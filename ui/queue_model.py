@@ -21,7 +21,7 @@ from PySide6.QtGui import QColor, QFont, QFontMetrics
 
 from moderator.display import one_line
 from moderator.domain import Severity, Status
-from moderator.importer import ImportReport
+from moderator.imports.importer import ImportReport
 from moderator.live import log_head
 from moderator.queries import CommentRow
 from moderator.queue import (

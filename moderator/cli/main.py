@@ -43,7 +43,7 @@ from moderator.terminal import ProgressBar, inert_output, print_table
 
 if TYPE_CHECKING:
     from moderator.formats.modlog import LogEntry
-    from moderator.importer import ImportReport
+    from moderator.imports.importer import ImportReport
 
 # The desktop window lives in `ui`, which the core may not import; the launcher hands it in.
 GuiRunner = Callable[[str | None], int]
@@ -240,7 +240,7 @@ def run_init(database: Database, _args: argparse.Namespace) -> int:
 
 
 def run_import(database: Database, args: argparse.Namespace) -> int:
-    from moderator.importer import ImportAborted, import_paths  # noqa: PLC0415
+    from moderator.imports.importer import ImportAborted, import_paths  # noqa: PLC0415
 
     rules = None
     if not args.no_rules:

@@ -79,7 +79,7 @@ def import_article(
     the import's entry says so.
 
     All in the caller's unit of work: what platform exports, and files that add no comment,
-    are imported with. (A scraped file's new comments go in parts: moderator.import_parts.)
+    are imported with. (A scraped file's new comments go in parts: moderator.imports.parts.)
     """
     now = utc_now()
     # The log first, then rows: the order every writer locks in (see history.lock_log).

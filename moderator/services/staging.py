@@ -8,7 +8,7 @@ a new article) made visible together, so the log never names a comment nobody ca
 no comment is seen before the rules' verdict on it is.
 
 Each function here is one such transaction's work in the caller's unit of work; the
-importer (``moderator.importer``) strings them together. Only one import is written at a
+importer (``moderator.imports.importer``) strings them together. Only one import is written at a
 time: the ``import_batch`` row is the lock, and the batch of an import whose process has
 ended is discarded (still staging) or finished (publishing) by the next.
 """

@@ -12,7 +12,7 @@ from moderator.formats.scraped import (
     format_scraped,
     parse_scraped,
 )
-from moderator.importer import import_paths
+from moderator.imports.importer import import_paths
 from moderator.storage import Database
 from tests.bench.loading import load_bench
 

@@ -19,7 +19,7 @@ from sqlalchemy.exc import OperationalError
 
 from moderator.db_errors import disk_trouble, explain_refusal
 from moderator.domain import Status
-from moderator.importer import ImportAborted, import_paths
+from moderator.imports.importer import ImportAborted, import_paths
 from moderator.log.verify import verify_log
 from moderator.models import Article, Comment, LogEntryRow
 from moderator.services import moderation

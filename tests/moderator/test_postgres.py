@@ -11,7 +11,7 @@ from sqlalchemy import select, text
 from moderator.domain import Role
 from moderator.formats.log_export import LogFormat
 from moderator.formats.log_file import verify_export
-from moderator.importer import import_paths
+from moderator.imports.importer import import_paths
 from moderator.log.export import export_log
 from moderator.log.queries import LogFilter
 from moderator.log.verify import verify_log

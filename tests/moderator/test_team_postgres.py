@@ -15,7 +15,7 @@ from sqlalchemy.exc import DBAPIError
 
 from moderator.cli import main
 from moderator.domain import Role, Status
-from moderator.importer import import_paths
+from moderator.imports.importer import import_paths
 from moderator.log.verify import verify_log
 from moderator.models import Comment, Profile
 from moderator.resources import DEMO_ARTICLE

@@ -8,7 +8,7 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from moderator.domain import ActionKind, ReasonCode, Role, Status
-from moderator.importer import ImportReport
+from moderator.imports.importer import ImportReport
 from moderator.queries import get_profile
 from moderator.queue import QueueFilter, list_queue
 from moderator.resources import DEMO_ARTICLE

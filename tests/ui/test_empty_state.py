@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
-from moderator.import_files import SCRAPED_SUFFIXES
+from moderator.imports.files import SCRAPED_SUFFIXES
 from ui.empty_state import EmptyStatePanel
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from moderator.importer import ImportReport
+from moderator.imports.importer import ImportReport
 from moderator.services.changes import ImportChange
 from ui.import_flow import imported_message
 

@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 
 import moderator.rules.kinds  # noqa: F401 - registers the built-in kinds
 from moderator.domain import Role, Severity
-from moderator.importer import import_paths
+from moderator.imports.importer import import_paths
 from moderator.insights.rows import rule_rows
 from moderator.insights.stats import (
     Bucket,

@@ -11,7 +11,7 @@ from sqlalchemy import select
 import moderator.rules.kinds  # noqa: F401 - registers the built-in kinds
 from moderator.domain import ReasonCode, Status
 from moderator.formats.records import IncomingArticle, IncomingComment
-from moderator.importer import import_paths
+from moderator.imports.importer import import_paths
 from moderator.models import Comment, Flag
 from moderator.queue import QueueFilter, list_queue
 from moderator.rule_runs import run_rules

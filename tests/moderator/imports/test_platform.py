@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from moderator.cli import main
 from moderator.domain import Status
 from moderator.formats import platform_xml
-from moderator.importer import import_paths
+from moderator.imports.importer import import_paths
 from moderator.log.queries import LogFilter, stream_entries
 from moderator.log.verify import verify_log
 from moderator.models import Article, Comment
@@ -26,7 +26,7 @@ from tests.moderator.formats.test_platform_xml import (
     wxr_comment,
     wxr_item,
 )
-from tests.moderator.test_importer import writer_is_free
+from tests.moderator.imports.test_importer import writer_is_free
 
 
 def counts(database: Database) -> tuple[int, int]:

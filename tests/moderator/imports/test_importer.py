@@ -12,11 +12,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import moderator.rules.kinds  # noqa: F401 - registers the built-in kinds
-from moderator import import_parts, importer
 from moderator.domain import Status
 from moderator.formats.records import IncomingArticle
-from moderator.import_files import read_import_file
-from moderator.importer import import_paths
+from moderator.imports import importer
+from moderator.imports import parts as import_parts
+from moderator.imports.files import read_import_file
+from moderator.imports.importer import import_paths
 from moderator.log.verify import verify_log
 from moderator.models import Author, Comment, Flag, LogEntryRow
 from moderator.rules.loader import load_rule_set

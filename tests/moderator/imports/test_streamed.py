@@ -1,4 +1,4 @@
-"""A scraped file too big to hold, imported as it is read (moderator.import_streamed): the
+"""A scraped file too big to hold, imported as it is read (moderator.imports.streamed): the
 same rows and log entries as a file read whole, in parts, whatever the part size."""
 
 from __future__ import annotations
@@ -9,11 +9,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from moderator import import_files, import_streamed
 from moderator.domain import Role, Status
 from moderator.formats.scraped import ScrapedStream, parse_scraped_bytes
-from moderator.import_files import read_import_file
-from moderator.importer import import_paths
+from moderator.imports import files as import_files
+from moderator.imports import streamed as import_streamed
+from moderator.imports.files import read_import_file
+from moderator.imports.importer import import_paths
 from moderator.log.verify import verify_log
 from moderator.models import Article, Comment
 from moderator.rules.model import RuleSet
@@ -23,9 +24,9 @@ from moderator.services.history import Actor
 from moderator.services.importing import import_article
 from moderator.services.review import set_locked
 from moderator.storage import Database, open_database
-from tests.moderator import test_importer
-from tests.moderator.test_import_parts import _everything
-from tests.moderator.test_importer import _campaign_file, writer_is_free
+from tests.moderator.imports import test_importer
+from tests.moderator.imports.test_importer import _campaign_file, writer_is_free
+from tests.moderator.imports.test_parts import _everything
 
 # The importer's tests' rule set: insults hidden, copies flagged.
 campaign_rules = test_importer.campaign_rules

@@ -1,4 +1,4 @@
-"""A scraped file too big to hold in memory, imported as it is read (``moderator.import_parts``
+"""A scraped file too big to hold in memory, imported as it is read (``moderator.imports.parts``
 writes it): what it keeps in memory does not grow with the file's length.
 
 Its comments are read once, a line at a time, into a temporary database on disk with their
@@ -22,8 +22,8 @@ from typing import IO
 from moderator.formats.errors import FormatError, not_set_aside
 from moderator.formats.records import IncomingArticle, IncomingComment
 from moderator.formats.scraped import ScrapedStream
-from moderator.import_files import plain_reason
-from moderator.import_parts import AfterPart, Writer, Written, write_in_parts
+from moderator.imports.files import plain_reason
+from moderator.imports.parts import AfterPart, Writer, Written, write_in_parts
 from moderator.rules.model import CommentSnapshot, Hit, RuleSet
 from moderator.services import staging
 from moderator.services.changes import ImportChange
@@ -57,7 +57,7 @@ def store_streamed(
     after_part: AfterPart | None = None,
 ) -> Written:
     """Import the big scraped file ``scraped`` (``opener`` opens it to read its comments):
-    what :func:`moderator.import_parts.store_in_parts` does for a file read whole."""
+    what :func:`moderator.imports.parts.store_in_parts` does for a file read whole."""
     try:
         with closing(_Spill()) as spill:
             warnings = list(scraped.layout.warnings)

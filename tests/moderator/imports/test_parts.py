@@ -17,14 +17,14 @@ import pytest
 from sqlalchemy import func, select
 
 import moderator.rules.kinds  # noqa: F401 - registers the built-in kinds
-from moderator import import_parts
 from moderator.cli import main
 from moderator.domain import Status
 from moderator.formats.errors import FormatError
 from moderator.formats.platform_xml import ReadSummary, read_wxr
 from moderator.formats.records import IncomingArticle
-from moderator.import_files import read_platform
-from moderator.importer import ImportAborted, import_paths
+from moderator.imports import parts as import_parts
+from moderator.imports.files import read_platform
+from moderator.imports.importer import ImportAborted, import_paths
 from moderator.log.verify import verify_log
 from moderator.models import Article, Comment, Flag, ImportBatch, ImportStep, LogEntryRow
 from moderator.queries import list_articles
@@ -42,7 +42,7 @@ from moderator.services.importing import (
 )
 from moderator.storage import Database, open_database
 from tests.moderator.formats.test_platform_xml import WXR_HEAD, wxr_comment, wxr_item
-from tests.moderator.test_importer import writer_is_free
+from tests.moderator.imports.test_importer import writer_is_free
 
 RULES = """
 [ruleset]
@@ -196,8 +196,9 @@ _KILLED_RUN = """
 import os, signal, sys
 from pathlib import Path
 import moderator.rules.kinds
-from moderator import import_files, import_parts
-from moderator.importer import ImportAborted, import_paths
+from moderator.imports import files as import_files
+from moderator.imports import parts as import_parts
+from moderator.imports.importer import ImportAborted, import_paths
 from moderator.rules.loader import load_rule_set
 from moderator.services import staging
 from moderator.storage import open_database
@@ -242,8 +243,8 @@ def test_an_import_killed_part_way_is_discarded_or_finished_by_the_next(
         capture_output=True,
         text=True,
         check=False,
-        cwd=Path(__file__).resolve().parents[2],
-        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])},
+        cwd=Path(__file__).resolve().parents[3],
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[3])},
     )
     assert run.returncode == -signal.SIGKILL, run.stderr
     seen = _seen(database)

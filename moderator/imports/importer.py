@@ -24,14 +24,14 @@ from moderator.formats.errors import FormatError
 from moderator.formats.platform_xml import WXR, ReadSummary, read_disqus, read_wxr
 from moderator.formats.records import IncomingArticle
 from moderator.formats.scraped import ScrapedStream
-from moderator.import_files import expand_paths, open_checked, read_import_file, read_platform
-from moderator.import_parts import (
+from moderator.imports.files import expand_paths, open_checked, read_import_file, read_platform
+from moderator.imports.parts import (
     AfterPart,
     ImportBusyError,
     ShowingInterruptedError,
     store_in_parts,
 )
-from moderator.import_streamed import store_streamed
+from moderator.imports.streamed import store_streamed
 from moderator.rules.model import RuleSet
 from moderator.services.changes import ImportChange
 from moderator.services.flagging import FlagChange
@@ -138,11 +138,11 @@ def import_paths(
     interpreter. Only a command-line run asks for it: forking is safe only in a process with no
     other threads, which a Qt application is not. Either way at most a few files are in memory,
     and a scraped file over ``STREAM_BYTES`` is never held whole: it is read a line at a time
-    as it is stored (``moderator.import_streamed``).
+    as it is stored (``moderator.imports.streamed``).
 
     With ``rules``, each file's new comments are checked and flagged before anyone sees them:
     a comment is never shown without the rules having seen it. A scraped file's new comments
-    are written in parts (``moderator.import_parts``), so that other desks never wait long;
+    are written in parts (``moderator.imports.parts``), so that other desks never wait long;
     its rules read the desk's history as it stood when its writing began.
 
     ``stop`` is asked after each file; a run it stops keeps the files done before.
