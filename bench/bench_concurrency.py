@@ -55,7 +55,7 @@ from moderator.models import Comment, LogEntryRow
 from moderator.services import moderation
 from moderator.services.errors import ConflictError, TransitionError
 from moderator.services.importing import import_article
-from moderator.storage import open_database
+from moderator.store.database import open_database
 
 WORKERS = 8
 DECISIONS = 1_000

@@ -73,7 +73,7 @@ from moderator.services.flagging import flag_comments
 from moderator.services.importing import import_article
 from moderator.services.notes import note_comment
 from moderator.settings import DEFAULT_RULE_SET
-from moderator.storage import Database, open_database
+from moderator.store.database import Database, open_database
 
 T0 = datetime(2025, 1, 1, tzinfo=UTC)
 FORMULA_STARTS = ("=", "+", "-", "@")

@@ -47,7 +47,7 @@ from report import print_table, verdict
 from moderator.domain import Status
 from moderator.imports.importer import import_paths
 from moderator.services.importing import article_hash, comment_fingerprints
-from moderator.storage import BUSY_TIMEOUT_MS, open_database
+from moderator.store.database import BUSY_TIMEOUT_MS, open_database
 
 # Targets: throughput end to end, the share of the raw insert's speed, and memory growth.
 TARGET_RATE = 30_000

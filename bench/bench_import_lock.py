@@ -70,7 +70,7 @@ from moderator.imports.importer import import_paths
 from moderator.models import Comment
 from moderator.services import moderation
 from moderator.services.rulesets import default_rule_set
-from moderator.storage import BUSY_TIMEOUT_MS, open_database
+from moderator.store.database import BUSY_TIMEOUT_MS, open_database
 
 # The target: a desk's decision never waits longer than this during an import.
 TARGET_WAIT = 2.0

@@ -45,7 +45,7 @@ def child(path: Path, database: Path, *, rules: bool) -> None:
     """Import ``path`` into a new database at ``database``; print the figures as JSON."""
     from moderator.imports.importer import import_paths  # noqa: PLC0415
     from moderator.services.rulesets import default_rule_set  # noqa: PLC0415
-    from moderator.storage import open_database  # noqa: PLC0415
+    from moderator.store.database import open_database  # noqa: PLC0415
 
     opened = open_database(str(database))
     started = time.perf_counter()

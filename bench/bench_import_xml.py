@@ -243,7 +243,7 @@ def child(path: Path, database: Path) -> None:
     from moderator import settings  # noqa: PLC0415
     from moderator.imports.importer import import_paths  # noqa: PLC0415
     from moderator.rules.loader import read_rule_set  # noqa: PLC0415
-    from moderator.storage import open_database  # noqa: PLC0415
+    from moderator.store.database import open_database  # noqa: PLC0415
 
     opened = open_database(str(database))
     rules = read_rule_set(settings.DEFAULT_RULE_SET).rule_set

@@ -54,7 +54,7 @@ from moderator.log.verify import verify_log
 from moderator.migrations import HEAD
 from moderator.models import Comment
 from moderator.services import history, moderation
-from moderator.storage import Database, open_database
+from moderator.store.database import Database, open_database
 
 OUT = Path(__file__).resolve().parent / "out"
 EXPORT_TARGET = 100_000

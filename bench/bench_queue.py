@@ -53,7 +53,7 @@ from moderator.domain import Severity, Status
 from moderator.migrations import HEAD
 from moderator.queue import QueueFilter, count_queue, list_queue
 from moderator.services.importing import article_hash
-from moderator.storage import Database, open_database
+from moderator.store.database import Database, open_database
 
 OUT = Path(__file__).resolve().parent / "out"
 TARGET_MS = 200.0

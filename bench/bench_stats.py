@@ -55,7 +55,7 @@ from moderator.insights.stats import (
     roll_up,
     rule_stats,
 )
-from moderator.storage import Database, open_database
+from moderator.store.database import Database, open_database
 
 TARGET_MS = 500.0
 PEOPLE = [f"mod{n}" for n in range(6)] + ["editor1", "editor2"]

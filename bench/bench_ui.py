@@ -63,7 +63,7 @@ from report import print_table, verdict
 
 from moderator.domain import ReasonCode, Role
 from moderator.services.moderation import ensure_profile
-from moderator.storage import Database, open_database
+from moderator.store.database import Database, open_database
 from ui.desk import Desk
 from ui.main_window import MainWindow
 from ui.queue_header import QUEUE_TABS

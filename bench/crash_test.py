@@ -49,7 +49,7 @@ from moderator.imports.importer import import_paths
 from moderator.log.verify import verify_log
 from moderator.models import Article, Comment, LogEntryRow
 from moderator.services import moderation
-from moderator.storage import Database, open_database
+from moderator.store.database import Database, open_database
 
 CHILD_ACTOR = "crash-desk"
 WORDS = (

@@ -38,7 +38,6 @@ from results import Result, record
 from sqlalchemy import event, func, select, text
 from sqlalchemy.exc import SQLAlchemyError
 
-from moderator.db_errors import explain_refusal
 from moderator.domain import ReasonCode, Status
 from moderator.formats.scraped import ScrapedArticle, ScrapedComment, format_scraped
 from moderator.imports.importer import ImportAborted, import_paths
@@ -49,7 +48,8 @@ from moderator.rules import kinds as _kinds  # noqa: F401 - registers the built-
 from moderator.rules.loader import load_rule_set
 from moderator.services import moderation, notes, staging
 from moderator.settings import DEFAULT_RULE_SET
-from moderator.storage import Database, open_database
+from moderator.store.database import Database, open_database
+from moderator.store.refusals import explain_refusal
 
 FULL = "The disk that holds the database is full. Nothing of it was saved."
 FULL_WHILE_SHOWN = "The disk that holds the database is full. The parts shown so far stay"

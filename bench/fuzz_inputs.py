@@ -45,7 +45,7 @@ from moderator.rules import kinds as _kinds  # noqa: F401 - registers the built-
 from moderator.rules.loader import LoadError, read_rule_set
 from moderator.services import moderation
 from moderator.settings import DEFAULT_RULE_SET
-from moderator.storage import Database, open_database
+from moderator.store.database import Database, open_database
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared" / "data"

@@ -44,7 +44,7 @@ from moderator.models import Comment
 from moderator.services import moderation
 from moderator.services.errors import ServiceError
 from moderator.services.importing import import_article
-from moderator.storage import Database, open_database
+from moderator.store.database import Database, open_database
 
 T0 = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
 WORDS = ("ferry", "fares", "council", "budget", "riders", "vote", "mayor", "roads", "late")

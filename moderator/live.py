@@ -19,12 +19,12 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from moderator.batching import chunked
 from moderator.domain import ActionKind, ReasonCode, Status
 from moderator.models import NOT_FLAGGED, Claim, Comment, LogEntryRow, LogHead
 from moderator.notify import CHANNEL
 from moderator.services.changes import CommentChange, ModerationChange
-from moderator.storage import Database
+from moderator.store.batching import chunked
+from moderator.store.database import Database
 
 # How often SQLite is polled, and how long a PostgreSQL listener waits before looking at its
 # stop flag: well inside the two seconds a teammate's decision may take to show.

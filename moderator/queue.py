@@ -29,10 +29,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from moderator.batching import chunked
 from moderator.domain import Status
 from moderator.models import NOT_FLAGGED, UNSCORED, Article, Author, Comment, Flag
 from moderator.queries import CommentRow, FlagRow
+from moderator.store.batching import chunked
 
 _SelectT = TypeVar("_SelectT", bound=Select[*tuple[Any, ...]])
 _Order = tuple[InstrumentedAttribute[Any], ...]

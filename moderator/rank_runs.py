@@ -10,7 +10,7 @@ from datetime import datetime
 
 from moderator.ranking.model import NOTHING_LEARNT, Ranker, Readiness
 from moderator.services import ranking
-from moderator.storage import Database
+from moderator.store.database import Database
 
 StopRequested = Callable[[], bool]
 

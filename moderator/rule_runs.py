@@ -16,7 +16,7 @@ from moderator.models import Author, Comment
 from moderator.rules.engine import RuleEngine
 from moderator.rules.model import CommentSnapshot, RuleSet
 from moderator.services.flagging import FlagChange, StoredHistory, scorer_for, store_hits
-from moderator.storage import Database
+from moderator.store.database import Database
 
 PAGE = 2_000
 # Called after each page with (comments checked so far, comments in all).

@@ -23,7 +23,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from sqlalchemy import event, select, text
 
 from moderator.models import Comment, LogEntryRow
-from moderator.storage import Database, open_database
+from moderator.store.database import Database, open_database
 
 # No per-example deadline: a wall-clock limit fails at random on a busy 2-core CI machine.
 settings.register_profile("moderator", deadline=None)

@@ -7,7 +7,7 @@ import sys
 from PySide6.QtWidgets import QApplication, QMessageBox
 from sqlalchemy.exc import SQLAlchemyError
 
-from moderator.storage import DatabaseError, open_database
+from moderator.store.database import DatabaseError, open_database
 from ui.desk import Desk
 from ui.main_window import MainWindow
 from ui.messages import plain_box

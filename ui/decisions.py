@@ -10,12 +10,12 @@ from PySide6.QtGui import QAction, QUndoStack
 from PySide6.QtWidgets import QInputDialog, QMainWindow, QWidget
 from sqlalchemy.exc import SQLAlchemyError
 
-from moderator.db_errors import explain_refusal
 from moderator.display import one_line
 from moderator.domain import ActionKind
 from moderator.services.changes import ModerationChange
 from moderator.services.errors import ServiceError
 from moderator.services.moderation import MAX_NOTE_LENGTH, Seen
+from moderator.store.refusals import explain_refusal
 from ui.commands import Again, DecisionCommand, named
 from ui.desk import Desk
 from ui.messages import warn

@@ -24,7 +24,7 @@ from moderator.services.moderation import Seen
 from moderator.services.notes import NoteChange
 from moderator.services.review import Outcome
 from moderator.services.rulesets import check_active, choose_rule_set, read_rules
-from moderator.storage import Database
+from moderator.store.database import Database
 from ui.jobs import Job, Progress
 
 

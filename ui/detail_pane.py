@@ -9,7 +9,7 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QHBoxLayout, QTextBrowser, QToolButton, QVBoxLayout, QWidget
 
 from moderator.queries import CommentRow
-from moderator.storage import Database
+from moderator.store.database import Database
 from ui.documents import show_comment_in_context, show_selection
 
 

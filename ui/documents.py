@@ -26,7 +26,7 @@ from moderator.queries import (
     comment_notes,
 )
 from moderator.review_queries import Escalation, escalation_of
-from moderator.storage import Database
+from moderator.store.database import Database
 from ui.messages import plain_tooltip
 from ui.queue_model import posted_text, status_text
 from ui.severity import DOT_COLOURS, MARK_COLOURS, RANK

@@ -32,7 +32,7 @@ from moderator.insights import rows as stats_rows
 from moderator.insights.period import Bucket, Period, Recent
 from moderator.insights.snapshot import Insights, read_insights
 from moderator.safe_output import check_output
-from moderator.storage import Database
+from moderator.store.database import Database
 from ui.desk import Desk
 from ui.insights_pages import (
     ArticlesPage,

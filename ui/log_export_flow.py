@@ -27,12 +27,12 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.exc import SQLAlchemyError
 
-from moderator.db_errors import driver_words
 from moderator.formats.log_export import ChainSummary, LogFormat, side_file
 from moderator.log.export import ExportStopped
 from moderator.log.queries import LogFilter, count_entries, distinct_values
 from moderator.queries import article_titles
-from moderator.storage import Database
+from moderator.store.database import Database
+from moderator.store.refusals import driver_words
 from ui.jobs import Job, dismiss, progress_dialog
 from ui.log_filter_bar import LogFilterBar
 from ui.log_jobs import start_export

@@ -10,7 +10,7 @@ from moderator.formats.log_export import ChainSummary, LogFormat
 from moderator.log.export import ExportStopped, export_log
 from moderator.log.queries import LogFilter, count_entries
 from moderator.log.verify import LogVerification, verify_log
-from moderator.storage import Database
+from moderator.store.database import Database
 from ui.jobs import Job, Progress, StopRequested
 
 

@@ -26,7 +26,7 @@ from PySide6.QtCore import (
 
 from moderator.formats.modlog import LogEntry
 from moderator.log.queries import LogFilter, count_entries, list_entries, read_head
-from moderator.storage import Database
+from moderator.store.database import Database
 from ui.messages import plain_tooltip
 
 PAGE = 200

@@ -6,10 +6,10 @@ from __future__ import annotations
 from PySide6.QtCore import QObject, Signal
 from sqlalchemy.exc import SQLAlchemyError
 
-from moderator.db_errors import driver_words
 from moderator.live import log_head
 from moderator.log.verify import CheckStopped, LogVerification
-from moderator.storage import Database
+from moderator.store.database import Database
+from moderator.store.refusals import driver_words
 from ui.jobs import Job
 from ui.log_jobs import start_verification
 

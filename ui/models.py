@@ -23,7 +23,7 @@ from moderator.imports.importer import ImportReport
 from moderator.live import log_head
 from moderator.queries import ArticleRow, list_articles
 from moderator.services.changes import CommentChange, ModerationChange
-from moderator.storage import Database
+from moderator.store.database import Database
 from ui.queue_model import EXCERPT_CHARS
 
 AnyIndex = QModelIndex | QPersistentModelIndex

@@ -35,7 +35,7 @@ from moderator.queue import (
     list_queue_by_ids,
 )
 from moderator.services.changes import CommentChange, ModerationChange
-from moderator.storage import Database
+from moderator.store.database import Database
 from ui.held_rows import HeldRows
 from ui.messages import plain_tooltip
 from ui.severity import DOT_COLOURS, RANK

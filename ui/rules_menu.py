@@ -11,11 +11,11 @@ from PySide6.QtWidgets import QFileDialog, QMainWindow, QMenu, QProgressDialog, 
 from sqlalchemy.exc import SQLAlchemyError
 
 from moderator import settings
-from moderator.db_errors import explain_refusal
 from moderator.rule_runs import RuleRunReport
 from moderator.rules.loader import LoadedRuleSet, LoadError
 from moderator.services.errors import ServiceError
 from moderator.services.rulesets import read_rules
+from moderator.store.refusals import explain_refusal
 from ui.desk import Desk
 from ui.jobs import Job, dismiss, progress_dialog
 from ui.messages import plain_tooltip, warn

@@ -26,8 +26,13 @@ from PySide6.QtWidgets import (
 )
 
 from moderator import settings
-from moderator.db_location import ServerAddress, describe, file_path, server_address
-from moderator.storage import ENV_DATABASE, DatabaseError, default_database_path, probe_database
+from moderator.store.database import (
+    ENV_DATABASE,
+    DatabaseError,
+    default_database_path,
+    probe_database,
+)
+from moderator.store.location import ServerAddress, describe, file_path, server_address
 
 # Injected so tests can answer without a modal dialog: (parent, database open now) -> whether
 # a new choice was kept.

@@ -17,7 +17,7 @@ from moderator.formats.inert import json_text
 from moderator.formats.log_export import LogFormat, side_file
 from moderator.log.export import STDOUT, DecisionFormat, export_decisions, export_log
 from moderator.log.queries import LogFilter, count_entries
-from moderator.storage import Database
+from moderator.store.database import Database
 from moderator.terminal import ProgressBar
 
 

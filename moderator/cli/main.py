@@ -32,13 +32,13 @@ from moderator.cli.rules import (
     load_for_database_command,
 )
 from moderator.cli.stats import add_stats_commands
-from moderator.db_errors import explain_refusal
 from moderator.display import inert
 from moderator.domain import ReasonCode, Status
 from moderator.formats.errors import FormatError
 from moderator.formats.inert import json_text
 from moderator.services.errors import NotFoundError, ServiceError
-from moderator.storage import ENV_DATABASE, Database, DatabaseError
+from moderator.store.database import ENV_DATABASE, Database, DatabaseError
+from moderator.store.refusals import explain_refusal
 from moderator.terminal import ProgressBar, inert_output, print_table
 
 if TYPE_CHECKING:

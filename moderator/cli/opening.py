@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from moderator.storage import Database, open_database
+from moderator.store.database import Database, open_database
 
 
 def open_database_for(value: str | None, *, create: bool = False) -> Database:

@@ -13,7 +13,7 @@ from moderator.cli.arguments import row_id
 from moderator.cli.review import acting_name, actor_option
 from moderator.display import path_text
 from moderator.formats.inert import json_text
-from moderator.storage import Database
+from moderator.store.database import Database
 
 EDITOR_HELP = "who acts (an editor; default: as for decisions)"
 

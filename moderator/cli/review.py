@@ -16,7 +16,7 @@ from moderator.cli.arguments import row_id, utf8_text
 from moderator.domain import ReasonCode, Role
 from moderator.formats.inert import json_text
 from moderator.services.review import Outcome
-from moderator.storage import Database
+from moderator.store.database import Database
 from moderator.terminal import print_table
 
 

@@ -25,7 +25,7 @@ from moderator.terminal import ProgressBar, print_table
 
 if TYPE_CHECKING:
     from moderator.rules.loader import LoadedRuleSet
-    from moderator.storage import Database
+    from moderator.store.database import Database
 
 Standalone = Callable[[argparse.Namespace], int]
 # Characters of context shown on each side of a matched span, and the longest span shown whole.

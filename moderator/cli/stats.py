@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from moderator.cli.arguments import count, day_or_time, row_id, utf8_text
 from moderator.formats.inert import json_text
-from moderator.storage import Database
+from moderator.store.database import Database
 from moderator.terminal import print_table
 
 if TYPE_CHECKING:

@@ -18,7 +18,6 @@ from pathlib import Path
 from sqlalchemy.exc import SQLAlchemyError
 
 from moderator import settings
-from moderator.db_errors import NOTHING_SAVED, explain_refusal
 from moderator.display import path_text
 from moderator.formats.errors import FormatError
 from moderator.formats.platform_xml import WXR, ReadSummary, read_disqus, read_wxr
@@ -42,7 +41,8 @@ from moderator.services.importing import (
 )
 from moderator.services.moderation import default_actor_name, ensure_profile
 from moderator.services.staging import new_prints
-from moderator.storage import Database
+from moderator.store.database import Database
+from moderator.store.refusals import NOTHING_SAVED, explain_refusal
 
 # Files parsed ahead of the one being stored, in parallel runs: enough to keep both cores busy.
 READ_AHEAD = 2

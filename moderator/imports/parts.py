@@ -21,7 +21,6 @@ from pathlib import Path
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from moderator.batching import chunked
 from moderator.display import path_text
 from moderator.formats.errors import FormatError
 from moderator.formats.records import IncomingArticle
@@ -33,7 +32,8 @@ from moderator.services.flagging import Checked, FlagChange, check_new, first_hi
 from moderator.services.history import Actor
 from moderator.services.importing import article_hash
 from moderator.services.moderation import ensure_profile
-from moderator.storage import Database
+from moderator.store.batching import chunked
+from moderator.store.database import Database
 from moderator.visibility import see_all_rows
 
 # Called after each part: ("stored" or "shown", the part's number from 0).

@@ -37,7 +37,7 @@ from moderator.services.importing import (
     reserve_ids,
     stored_positions,
 )
-from moderator.storage import Database
+from moderator.store.database import Database
 from moderator.visibility import see_all_rows
 
 Opener = Callable[[], IO[bytes]]

@@ -23,7 +23,6 @@ from sqlalchemy import and_, bindparam, case, exists, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased
 
-from moderator.batching import chunked
 from moderator.domain import Status
 from moderator.formats.modlog import SYSTEM
 from moderator.insights.hours import (
@@ -49,6 +48,7 @@ from moderator.models import (
 )
 from moderator.queries import article_titles
 from moderator.services.importing import IMPORT_ACTION
+from moderator.store.batching import chunked
 
 ROLLUP_ID = 2
 PENDING = str(Status.PENDING)

@@ -29,7 +29,7 @@ from moderator.insights.stats import (
 )
 from moderator.log.queries import distinct_values
 from moderator.queries import article_titles
-from moderator.storage import Database
+from moderator.store.database import Database
 
 
 @dataclass(frozen=True, slots=True)

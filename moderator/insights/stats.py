@@ -21,8 +21,6 @@ from sqlalchemy import ColumnElement, and_, case, exists, func, literal, literal
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, aliased
 
-from moderator.batching import chunked
-from moderator.db_errors import cannot_write
 from moderator.domain import ActionKind, Status
 from moderator.formats.modlog import SYSTEM
 from moderator.insights import hours as stats_hours
@@ -30,7 +28,9 @@ from moderator.insights import queue as stats_queue
 from moderator.insights.period import ALL_TIME, PERSON_ACTIONS, Bucket, Period, people
 from moderator.models import Comment, Flag, LogEntryRow
 from moderator.queries import list_articles
-from moderator.storage import Database
+from moderator.store.batching import chunked
+from moderator.store.database import Database
+from moderator.store.refusals import cannot_write
 
 __all__ = ["ALL_TIME", "PERSON_ACTIONS", "Bucket", "Period"]
 

@@ -26,7 +26,7 @@ from moderator.formats.modlog import GENESIS, time_text
 from moderator.log.queries import read_head
 from moderator.models import LogEntryRow, utc_now
 from moderator.settings import SettingsError, anchor_folder
-from moderator.storage import Database
+from moderator.store.database import Database
 
 FORMAT = "moderator-log-head"
 _HEX = frozenset("0123456789abcdef")

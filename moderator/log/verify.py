@@ -262,7 +262,7 @@ def _walk_in_helpers(
 
 def _walk_stretch(url: str, first: int, last: int | None) -> _Stretch:
     """One helper's work: the entries ``first`` to ``last`` (to the end if None)."""
-    from moderator.storage import reading_engine  # noqa: PLC0415 - only helpers need it
+    from moderator.store.database import reading_engine  # noqa: PLC0415 - only helpers need it
 
     engine = reading_engine(url)
     try:

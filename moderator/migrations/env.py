@@ -9,7 +9,7 @@ from moderator.models import Base
 
 connection: Connection | None = context.config.attributes.get("connection")
 if connection is None:  # pragma: no cover - only hand-run `alembic` commands come here
-    raise RuntimeError("run migrations through moderator.storage, which passes a connection")
+    raise RuntimeError("run migrations through moderator.store.database, which passes a connection")
 
 context.configure(
     connection=connection,

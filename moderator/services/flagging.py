@@ -11,8 +11,6 @@ from typing import Any
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from moderator.batching import chunked
-from moderator.bulk import insert_many
 from moderator.domain import ReasonCode, Severity, Status
 from moderator.models import (
     NOT_FLAGGED,
@@ -42,6 +40,8 @@ from moderator.services.history import (
     stored_hits,
 )
 from moderator.services.moderation import MAX_NOTE_LENGTH, hide_each
+from moderator.store.batching import chunked
+from moderator.store.bulk import insert_many
 
 # The log entry that says which rule set the rules act under from then on.
 RULE_SET_ACTION = "rule-set"

@@ -10,12 +10,12 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
-from moderator.batching import chunked
-from moderator.bulk import insert_many
 from moderator.formats.modlog import SYSTEM, LogEntry, entry_hash, evidence_text, text_digest
 from moderator.models import Base, Flag, LogEntryRow, LogHead, Profile, utc_now
 from moderator.notify import announce
 from moderator.services.errors import ServiceError
+from moderator.store.batching import chunked
+from moderator.store.bulk import insert_many
 
 HEAD_ID = 1
 

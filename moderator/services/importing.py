@@ -11,8 +11,6 @@ from datetime import datetime
 from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.orm import Session
 
-from moderator.batching import chunked
-from moderator.bulk import insert_many
 from moderator.domain import Status
 from moderator.formats.modlog import (
     COMMENT_RECORD,
@@ -25,6 +23,8 @@ from moderator.formats.records import IncomingArticle, IncomingComment
 from moderator.models import Article, Author, Base, Comment, utc_now
 from moderator.services.changes import ImportChange
 from moderator.services.history import Actor, NewEntry, append, lock_log
+from moderator.store.batching import chunked
+from moderator.store.bulk import insert_many
 from moderator.visibility import ALL_ROWS
 
 IMPORT_ACTION = "import"

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from moderator.batching import chunked
 from moderator.domain import ActionKind, ReasonCode, Role, Status
 from moderator.formats.modlog import evidence_text
 from moderator.log.queries import decided_by, get_entry, made_by, previous_state
@@ -38,6 +37,7 @@ from moderator.services.roles import (
     refuse_locked_comments,
     require_editor,
 )
+from moderator.store.batching import chunked
 from moderator.team import refuse_other_name
 
 # Which statuses each decision may start from, and where it leaves the comment.

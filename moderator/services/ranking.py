@@ -21,7 +21,6 @@ from pathlib import Path
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from moderator.batching import chunked
 from moderator.display import path_text
 from moderator.domain import Status
 from moderator.formats.modlog import SYSTEM
@@ -32,6 +31,7 @@ from moderator.rules.model import AuthorHistory, CommentSnapshot, HideScorer
 from moderator.services.errors import MissingInputError, NotFoundError, ServiceError
 from moderator.services.history import Actor, NewEntry, append, lock_log
 from moderator.services.roles import require_editor
+from moderator.store.batching import chunked
 
 RANKER_ID = 1
 # Decisions a person made, and what each says: 1 hidden, 0 published. (The rules' own hides,

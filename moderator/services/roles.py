@@ -7,11 +7,11 @@ from collections.abc import Iterable
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
-from moderator.batching import chunked
 from moderator.domain import Role
 from moderator.models import Article, Comment, LogEntryRow, Profile
 from moderator.services.errors import ServiceError
 from moderator.services.history import Actor
+from moderator.store.batching import chunked
 
 # The log entry that records a profile made or its role changed.
 PROFILE_ACTION = "profile"

@@ -25,8 +25,6 @@ from typing import Any
 from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
 
-from moderator.batching import chunked
-from moderator.bulk import insert_many
 from moderator.domain import ActionKind, ReasonCode, Status
 from moderator.formats.modlog import COMMENT_RECORD, comment_digest, comment_record, evidence_text
 from moderator.formats.records import IncomingArticle
@@ -66,6 +64,8 @@ from moderator.services.importing import (
     reserve_ids,
     stored_positions,
 )
+from moderator.store.batching import chunked
+from moderator.store.bulk import insert_many
 from moderator.visibility import ALL_ROWS
 
 STAGING = "staging"

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from moderator.storage import open_database
+from moderator.store.database import open_database
 from tests.bench.loading import load_bench
 
 crash_test = load_bench("crash_test")

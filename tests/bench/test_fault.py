@@ -8,7 +8,7 @@ import random
 from collections import Counter
 from pathlib import Path
 
-from moderator.storage import open_database
+from moderator.store.database import open_database
 from tests.bench.loading import load_bench
 
 fault_test = load_bench("fault_test")

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from moderator.storage import open_database
+from moderator.store.database import open_database
 from tests.bench.loading import load_bench
 
 fuzz_inputs = load_bench("fuzz_inputs")

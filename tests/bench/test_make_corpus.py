@@ -13,7 +13,7 @@ from moderator.formats.scraped import (
     parse_scraped,
 )
 from moderator.imports.importer import import_paths
-from moderator.storage import Database
+from moderator.store.database import Database
 from tests.bench.loading import load_bench
 
 make_corpus = load_bench("make_corpus")

@@ -11,7 +11,7 @@ import pytest
 from PySide6.QtWidgets import QTableView
 from pytestqt.qtbot import QtBot
 
-from moderator.storage import open_database
+from moderator.store.database import open_database
 from tests.bench.loading import load_bench
 from ui.queue_view import CommentQueueView
 

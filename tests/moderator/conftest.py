@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from moderator.storage import Database
+from moderator.store.database import Database
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)])

@@ -13,7 +13,7 @@ from moderator.live import LogActivity, LogWatcher, activity_since, log_head
 from moderator.models import LogEntryRow
 from moderator.services import claims, moderation, notes
 from moderator.services.review import resolve
-from moderator.storage import Database
+from moderator.store.database import Database
 from tests.conftest import add_comments
 
 # Generous: a watcher on a busy CI machine may be slow; a failure here means "never".

@@ -31,7 +31,7 @@ from moderator.services.errors import NotFoundError, TransitionError
 from moderator.services.flagging import added_comment_ids, flag_comments
 from moderator.services.history import Actor, LogIntegrityError, NewEntry, append, evidence
 from moderator.services.importing import import_article
-from moderator.storage import Database, open_database
+from moderator.store.database import Database, open_database
 
 T0 = datetime(2024, 3, 1, 9, 0, tzinfo=UTC)
 RULES = """

@@ -11,7 +11,7 @@ from sqlalchemy import text
 from moderator.formats.modlog import GENESIS
 from moderator.log.queries import LogFilter, stream_entries
 from moderator.log.verify import verify_log
-from moderator.storage import make_engine, open_database, upgrade
+from moderator.store.database import make_engine, open_database, upgrade
 
 STAMP = datetime(2024, 5, 1, 12, 0, tzinfo=UTC).replace(tzinfo=None)
 

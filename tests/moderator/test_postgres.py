@@ -21,7 +21,7 @@ from moderator.resources import DEMO_ARTICLE
 from moderator.services import moderation
 from moderator.services.review import resolve
 from moderator.services.roles import RoleError
-from moderator.storage import Database
+from moderator.store.database import Database
 
 
 def comment_ids(database: Database) -> list[int]:

@@ -22,7 +22,7 @@ from moderator.rules.model import Hit, RuleAction, RuleSet
 from moderator.services.flagging import store_hits
 from moderator.services.importing import import_article
 from moderator.services.moderation import ensure_profile, hide
-from moderator.storage import Database
+from moderator.store.database import Database
 
 T0 = datetime(2024, 3, 1, 9, 0, tzinfo=UTC)
 

@@ -25,7 +25,7 @@ from moderator.safe_output import (
     written,
 )
 from moderator.services import moderation
-from moderator.storage import Database, open_database
+from moderator.store.database import Database, open_database
 from tests.moderator.cli.test_main import Cli
 
 

@@ -21,7 +21,7 @@ from moderator.models import Comment, Profile
 from moderator.resources import DEMO_ARTICLE
 from moderator.services import moderation, staging
 from moderator.services.review import set_locked
-from moderator.storage import Database, open_database
+from moderator.store.database import Database, open_database
 from moderator.team import TeamError, add_member, desk_login, set_up
 from tests.conftest import fresh_pg_database
 

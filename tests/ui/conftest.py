@@ -18,7 +18,7 @@ from moderator.log.queries import LogFilter
 from moderator.models import Comment
 from moderator.queue import QueueFilter
 from moderator.services.importing import import_article
-from moderator.storage import Database
+from moderator.store.database import Database
 from tests.conftest import logged_decisions
 from ui.desk import Desk
 from ui.log_export_flow import ExportRequest

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
 
 from moderator.services import moderation
-from moderator.storage import open_database
+from moderator.store.database import open_database
 from tests.conftest import REPO, add_comments
 from ui import launch
 from ui.app import run_gui

@@ -8,7 +8,7 @@ from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
 from moderator.domain import Status
-from moderator.storage import Database
+from moderator.store.database import Database
 from tests.ui.conftest import AddArticle, status_of
 from ui.article_panel import SORTS, ArticlePanel
 from ui.desk import Desk

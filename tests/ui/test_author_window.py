@@ -9,7 +9,7 @@ from pytestqt.qtbot import QtBot
 
 from moderator.domain import ReasonCode, Status
 from moderator.queue import QueueFilter, count_queue
-from moderator.storage import Database
+from moderator.store.database import Database
 from tests.ui.conftest import AddArticle, Answers, press, status_of
 from ui.author_window import AuthorWindow
 from ui.main_window import MainWindow

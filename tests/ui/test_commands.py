@@ -15,7 +15,7 @@ from moderator.queue import QueueFilter, list_queue
 from moderator.services import moderation
 from moderator.services.changes import ModerationChange
 from moderator.services.moderation import Seen
-from moderator.storage import Database
+from moderator.store.database import Database
 from tests.conftest import logged_decisions
 from tests.ui.conftest import AddArticle, actions_on, status_of
 from ui.commands import DecisionCommand, describe, named

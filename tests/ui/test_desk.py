@@ -15,7 +15,7 @@ from moderator.resources import DEMO_ARTICLE
 from moderator.services.changes import ModerationChange
 from moderator.services.errors import MissingInputError, TransitionError
 from moderator.services.moderation import ensure_profile
-from moderator.storage import Database
+from moderator.store.database import Database
 from tests.ui.conftest import WORK_TIMEOUT_MS, AddArticle, actions_on, status_of
 from ui.desk import Desk
 

@@ -24,7 +24,7 @@ from moderator.models import Comment
 from moderator.rules.model import Hit, RuleAction, RuleSet
 from moderator.services import moderation
 from moderator.services.flagging import store_hits
-from moderator.storage import Database
+from moderator.store.database import Database
 from tests.conftest import add_comments
 from tests.ui.conftest import WORK_TIMEOUT_MS
 from ui.desk import Desk

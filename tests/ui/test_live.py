@@ -20,7 +20,7 @@ from moderator.formats.records import IncomingArticle, IncomingComment
 from moderator.models import Comment
 from moderator.services import claims, moderation
 from moderator.services.importing import import_article
-from moderator.storage import Database
+from moderator.store.database import Database
 from tests.ui.conftest import T0, WORK_TIMEOUT_MS, AddArticle, press, status_of
 from ui.jobs import Job
 from ui.main_window import MainWindow

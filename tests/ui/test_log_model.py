@@ -8,7 +8,7 @@ from pytestqt.qtbot import QtBot
 
 from moderator.log.queries import LogFilter
 from moderator.services import moderation
-from moderator.storage import Database
+from moderator.store.database import Database
 from tests.ui.conftest import AddArticle
 from ui import log_model as log_model_module
 from ui.log_model import COLUMNS, NOT_READ_YET, LogColumn, LogModel, cell, status_change

@@ -10,7 +10,7 @@ from pytestqt.qtbot import QtBot
 
 from moderator.live import log_head
 from moderator.services import moderation, notes
-from moderator.storage import Database
+from moderator.store.database import Database
 from tests.ui.conftest import WORK_TIMEOUT_MS, AddArticle, press
 from ui.log_status import entries
 from ui.main_window import MainWindow

@@ -17,7 +17,7 @@ from moderator.formats.log_export import LogFormat
 from moderator.formats.log_file import verify_export
 from moderator.formats.modlog import LogEntry, evidence_text
 from moderator.log.queries import LogFilter
-from moderator.storage import Database
+from moderator.store.database import Database
 from tests.ui.conftest import WORK_TIMEOUT_MS, Answers, press, status_of
 from ui.log_export_flow import ExportRequest, LogExportDialog
 from ui.log_model import COLUMNS, LogColumn

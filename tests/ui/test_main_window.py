@@ -31,7 +31,7 @@ from moderator import settings
 from moderator.domain import ReasonCode, Role, Severity, Status
 from moderator.models import LogEntryRow
 from moderator.resources import DEMO_ARTICLE
-from moderator.storage import Database
+from moderator.store.database import Database
 from tests.ui.conftest import (
     HOSTILE,
     WORK_TIMEOUT_MS,

@@ -7,7 +7,7 @@ from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
 from moderator.queue import QueueFilter
-from moderator.storage import Database
+from moderator.store.database import Database
 from tests.ui.conftest import AddArticle, queue_model
 from ui.desk import Desk
 from ui.models import ArticleListModel

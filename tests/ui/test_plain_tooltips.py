@@ -17,7 +17,7 @@ from moderator.insights.queue import WaitStats
 from moderator.queries import CommentRow, FlagRow
 from moderator.review_queries import TroubledThread
 from moderator.services import moderation
-from moderator.storage import Database
+from moderator.store.database import Database
 from tests.ui.conftest import HOSTILE, AddArticle
 from ui.documents import show_comment
 from ui.insights_models import WAIT_COLUMNS, RowsModel

@@ -10,7 +10,7 @@ from pytestqt.qtbot import QtBot
 from moderator import settings
 from moderator.domain import Role
 from moderator.queries import get_profile
-from moderator.storage import Database
+from moderator.store.database import Database
 from ui.desk import Desk
 from ui.profile_dialog import ProfileDialog, first_start
 

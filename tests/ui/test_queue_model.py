@@ -11,7 +11,7 @@ from pytestqt.qtbot import QtBot
 from moderator.domain import Role, Status
 from moderator.queue import QueueFilter, list_queue
 from moderator.services.moderation import approve, ensure_profile
-from moderator.storage import Database
+from moderator.store.database import Database
 from tests.ui.conftest import HOSTILE, AddArticle, queue_model
 from ui import queue_model as queue_model_module
 from ui.desk import Desk

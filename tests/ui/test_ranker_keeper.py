@@ -16,7 +16,7 @@ from moderator.queue import QueueOrder
 from moderator.ranking.model import READY_DECISIONS, READY_EACH
 from moderator.services import ranking
 from moderator.services.moderation import ensure_profile
-from moderator.storage import Database
+from moderator.store.database import Database
 from tests.ui.conftest import WORK_TIMEOUT_MS, AddArticle, Answers, press
 from ui.main_window import MainWindow
 from ui.queue_header import QUEUE_ORDERS

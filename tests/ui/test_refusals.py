@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from moderator.domain import Status
 from moderator.models import Article
-from moderator.storage import Database
+from moderator.store.database import Database
 from tests.conftest import failing_writes, full_disk, read_only
 from tests.ui.conftest import WORK_TIMEOUT_MS, press, status_of
 from ui.main_window import MainWindow

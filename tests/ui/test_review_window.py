@@ -12,7 +12,7 @@ from moderator.domain import ReasonCode, Role, Status
 from moderator.queries import comment_notes
 from moderator.services import moderation
 from moderator.services.review import Outcome, resolve
-from moderator.storage import Database
+from moderator.store.database import Database
 from tests.ui.conftest import WORK_TIMEOUT_MS, Answers, press, status_of
 from ui.editor_dialog import EditorChoice, EditorDialog
 from ui.main_window import MainWindow

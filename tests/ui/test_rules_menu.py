@@ -14,7 +14,7 @@ from moderator import settings
 from moderator.domain import Role, Status
 from moderator.models import Flag
 from moderator.rule_runs import RuleRunReport
-from moderator.storage import Database
+from moderator.store.database import Database
 from tests.ui.conftest import WORK_TIMEOUT_MS, AddArticle, status_of
 from ui.desk import Desk
 from ui.main_window import MainWindow

@@ -13,7 +13,7 @@ from pytestqt.qtbot import QtBot
 
 from moderator.domain import Status
 from moderator.services import moderation
-from moderator.storage import Database
+from moderator.store.database import Database
 from tests.ui.conftest import AddArticle, press, status_of
 from ui.main_window import MainWindow
 

@@ -15,7 +15,7 @@ from pytestqt.qtbot import QtBot
 from moderator.domain import ReasonCode, Role, Status
 from moderator.services import moderation
 from moderator.services.review import Outcome
-from moderator.storage import Database
+from moderator.store.database import Database
 from tests.ui.conftest import AddArticle, Answers, press, status_of
 from ui.author_window import AuthorWindow
 from ui.editor_dialog import EditorChoice

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QDialogButtonBox, QLabel, QLineEdit, QWidget
 from pytestqt.qtbot import QtBot
 
 from moderator import settings
-from moderator.storage import Database, default_database_path
+from moderator.store.database import Database, default_database_path
 from ui.main_window import MainWindow
 from ui.settings_dialog import SettingsDialog
 

@@ -14,7 +14,7 @@ from moderator.formats.log_export import LogFormat, side_file
 from moderator.log.export import export_log
 from moderator.log.queries import LogFilter
 from moderator.resources import DEMO_ARTICLE
-from moderator.storage import open_database
+from moderator.store.database import open_database
 from tests.moderator.cli.test_main import Cli
 
 

@@ -14,7 +14,7 @@ import pytest
 
 from moderator.formats.records import IncomingArticle, IncomingComment
 from moderator.services.importing import import_article
-from moderator.storage import Database, open_database
+from moderator.store.database import Database, open_database
 from tests.conftest import add_comments
 from tests.moderator.cli.test_inputs import child, posix_only
 from tests.moderator.cli.test_main import Cli

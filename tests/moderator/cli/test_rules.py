@@ -128,7 +128,7 @@ def editor_desk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A database whose desk ($MODERATOR_USER) is an editor: only editors change rule sets."""
     from moderator.domain import Role  # noqa: PLC0415
     from moderator.services.moderation import ensure_profile  # noqa: PLC0415
-    from moderator.storage import open_database  # noqa: PLC0415
+    from moderator.store.database import open_database  # noqa: PLC0415
 
     path = tmp_path / "desk.sqlite3"
     monkeypatch.setenv("MODERATOR_DB", str(path))
@@ -244,7 +244,7 @@ def test_only_an_editor_changes_the_rule_set_and_it_is_logged(
     capsys: pytest.CaptureFixture[str], good: Path, editor_desk: Path
 ) -> None:
     from moderator.log.queries import LogFilter, stream_entries  # noqa: PLC0415
-    from moderator.storage import open_database  # noqa: PLC0415
+    from moderator.store.database import open_database  # noqa: PLC0415
 
     code, out, err = run(capsys, "rules", "use", str(good), "--as", "mo")
     assert (code, out) == (1, "")

@@ -11,7 +11,7 @@ from sqlalchemy import event
 
 from moderator.cli import opening as cli_module
 from moderator.insights.queue import span_text
-from moderator.storage import Database
+from moderator.store.database import Database
 from tests.moderator.cli.test_main import GOOD, Cli
 
 

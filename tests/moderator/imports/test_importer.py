@@ -26,7 +26,7 @@ from moderator.services import moderation
 from moderator.services.flagging import added_comment_ids, flag_comments
 from moderator.services.history import Actor
 from moderator.services.importing import import_article
-from moderator.storage import Database, open_database
+from moderator.store.database import Database, open_database
 
 ARTICLE = (
     "Title {n}\n\nBody {n}.\n\nComments 2\n"

@@ -40,7 +40,7 @@ from moderator.services.importing import (
     comment_fingerprints,
     import_article,
 )
-from moderator.storage import Database, open_database
+from moderator.store.database import Database, open_database
 from tests.moderator.formats.test_platform_xml import WXR_HEAD, wxr_comment, wxr_item
 from tests.moderator.imports.test_importer import writer_is_free
 
@@ -201,7 +201,7 @@ from moderator.imports import parts as import_parts
 from moderator.imports.importer import ImportAborted, import_paths
 from moderator.rules.loader import load_rule_set
 from moderator.services import staging
-from moderator.storage import open_database
+from moderator.store.database import open_database
 
 staging.PART_SIZE = 2
 stage, index = sys.argv[3], int(sys.argv[4])

@@ -17,7 +17,7 @@ from moderator.log.queries import LogFilter, stream_entries
 from moderator.log.verify import verify_log
 from moderator.models import Article, Comment
 from moderator.review_queries import thread
-from moderator.storage import Database
+from moderator.store.database import Database
 from tests.moderator.formats.test_platform_xml import (
     DISQUS_HEAD,
     WXR_HEAD,

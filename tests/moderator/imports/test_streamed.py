@@ -23,7 +23,7 @@ from moderator.services.flagging import added_comment_ids, flag_comments
 from moderator.services.history import Actor
 from moderator.services.importing import import_article
 from moderator.services.review import set_locked
-from moderator.storage import Database, open_database
+from moderator.store.database import Database, open_database
 from tests.moderator.imports import test_importer
 from tests.moderator.imports.test_importer import _campaign_file, writer_is_free
 from tests.moderator.imports.test_parts import _everything

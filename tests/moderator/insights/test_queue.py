@@ -25,7 +25,7 @@ from moderator.insights.stats import Bucket, Period, roll_up
 from moderator.models import Comment, LogEntryRow, LogHead, Profile, StatsRollup
 from moderator.services import moderation
 from moderator.services.history import Actor
-from moderator.storage import Database
+from moderator.store.database import Database
 from tests.conftest import add_comments
 
 T0 = datetime(2026, 3, 2, 8, 10, tzinfo=UTC)  # article A's four comments arrive

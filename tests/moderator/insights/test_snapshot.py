@@ -12,7 +12,7 @@ from moderator.insights.snapshot import read_insights
 from moderator.insights.stats import roll_up_all
 from moderator.models import LogHead, StatsRollup
 from moderator.services import moderation
-from moderator.storage import Database
+from moderator.store.database import Database
 from tests.conftest import add_comments
 
 

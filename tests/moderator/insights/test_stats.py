@@ -29,7 +29,7 @@ from moderator.rules.model import Hit, RuleAction, RuleSet
 from moderator.services import moderation, review
 from moderator.services.flagging import store_hits
 from moderator.services.history import Actor
-from moderator.storage import Database
+from moderator.store.database import Database
 from tests.conftest import add_comments
 
 DAY1 = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)

@@ -27,7 +27,7 @@ from moderator.log.verify import verify_log
 from moderator.models import LogEntryRow, LogHead
 from moderator.resources import DEMO_ARTICLE
 from moderator.services import moderation
-from moderator.storage import Database, open_database
+from moderator.store.database import Database, open_database
 from tests.moderator.cli.test_main import Cli
 
 

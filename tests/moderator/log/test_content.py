@@ -25,7 +25,7 @@ from moderator.services.flagging import added_comment_ids, flag_comments
 from moderator.services.history import Actor, NewEntry, append
 from moderator.services.importing import import_article
 from moderator.services.review import set_locked
-from moderator.storage import Database
+from moderator.store.database import Database
 
 T0 = datetime(2024, 3, 1, 9, 0, tzinfo=UTC)
 RULES = """

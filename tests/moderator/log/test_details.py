@@ -15,7 +15,7 @@ from moderator.models import LogEntryRow
 from moderator.rules.model import Hit, RuleAction, RuleSet
 from moderator.services import moderation, notes
 from moderator.services.flagging import store_hits
-from moderator.storage import Database
+from moderator.store.database import Database
 from tests.conftest import add_comments
 
 

@@ -14,7 +14,7 @@ from sqlalchemy import select, text
 
 from moderator.models import Claim
 from moderator.services import claims
-from moderator.storage import Database, make_engine, open_database, upgrade
+from moderator.store.database import Database, make_engine, open_database, upgrade
 from tests.conftest import add_comments
 
 HERE = "desk-host"

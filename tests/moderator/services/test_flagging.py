@@ -20,7 +20,7 @@ from moderator.rules.model import RuleSet
 from moderator.services.flagging import StoredHistory
 from moderator.services.importing import import_article
 from moderator.services.moderation import approve, ensure_profile
-from moderator.storage import Database
+from moderator.store.database import Database
 from tests.conftest import logged_decisions
 
 T0 = datetime(2024, 3, 1, 9, 0, tzinfo=UTC)

@@ -14,7 +14,7 @@ from moderator.formats.records import IncomingArticle, IncomingComment
 from moderator.models import Article, Author, Comment
 from moderator.services.importing import import_article
 from moderator.services.moderation import ensure_profile, hide
-from moderator.storage import Database
+from moderator.store.database import Database
 
 T0 = datetime(2024, 3, 1, 9, 0, tzinfo=UTC)
 

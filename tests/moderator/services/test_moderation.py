@@ -15,7 +15,7 @@ from moderator.services import moderation
 from moderator.services.changes import ModerationChange
 from moderator.services.errors import MissingInputError, NotFoundError, TransitionError
 from moderator.services.history import Actor
-from moderator.storage import Database
+from moderator.store.database import Database
 from tests.conftest import add_comments, logged_decisions
 
 

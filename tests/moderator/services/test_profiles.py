@@ -16,7 +16,7 @@ from moderator.names import ProfileNameError, look_alike_key, skeleton
 from moderator.services.errors import MissingInputError
 from moderator.services.moderation import ensure_profile
 from moderator.services.roles import RoleError
-from moderator.storage import Database
+from moderator.store.database import Database
 
 
 def role_of(database: Database, name: str) -> Role | None:

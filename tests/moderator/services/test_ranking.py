@@ -22,7 +22,7 @@ from moderator.services import moderation, ranking
 from moderator.services.flagging import flag_comments
 from moderator.services.history import Actor
 from moderator.services.roles import RoleError
-from moderator.storage import Database
+from moderator.store.database import Database
 from tests.conftest import add_comments
 
 RUDE = "you are an idiot and a liar"

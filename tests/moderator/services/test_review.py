@@ -26,7 +26,7 @@ from moderator.services.notes import note_author, note_comment
 from moderator.services.review import Outcome, resolve, set_locked
 from moderator.services.roles import LockedError, RoleError
 from moderator.services.rulesets import choose_rule_set
-from moderator.storage import Database
+from moderator.store.database import Database
 from tests.conftest import add_comments
 
 T0 = datetime(2025, 2, 3, 8, 0, tzinfo=UTC)

@@ -22,7 +22,7 @@ from moderator.services.rulesets import (
     choose_rule_set,
     default_rule_set,
 )
-from moderator.storage import Database
+from moderator.store.database import Database
 
 RULES = '[ruleset]\nname = "Desk"\n\n[[rule]]\nid = "insults"\nkind = "words"\nterms = ["idiot"]\n'
 

@@ -15,7 +15,7 @@ from moderator.log.verify import verify_log
 from moderator.models import Claim, Comment, LogEntryRow
 from moderator.services import claims, moderation, notes, review
 from moderator.services.errors import ConflictError, ServiceError, TransitionError
-from moderator.storage import Database
+from moderator.store.database import Database
 from tests.conftest import add_comments
 
 

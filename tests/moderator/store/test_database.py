@@ -16,14 +16,15 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, text
 
-from moderator import settings, storage
-from moderator.checkpoints import BackgroundCheckpoints
+from moderator import settings
 from moderator.cli import main
 from moderator.formats.modlog import GENESIS, LogEntry, entry_hash
 from moderator.log.verify import verify_log
 from moderator.migrations import HEAD
 from moderator.models import Base, sqlite_datetime_text
-from moderator.storage import (
+from moderator.store import database as storage
+from moderator.store.checkpoints import BackgroundCheckpoints
+from moderator.store.database import (
     APPLICATION_ID,
     Database,
     DatabaseError,
@@ -231,7 +232,7 @@ def test_a_database_that_cannot_be_read_at_all_is_named_as_such(
             raise sqlite3.OperationalError("attempt to write a readonly database")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr("moderator.storage.sqlite3.connect", read_only)
+    monkeypatch.setattr("moderator.store.database.sqlite3.connect", read_only)
     with pytest.raises(DatabaseError) as refused:
         open_database(str(path))
     assert str(refused.value).startswith(
@@ -347,7 +348,9 @@ def test_the_default_lives_in_the_user_data_folder(
 
 def test_processes_opening_a_new_database_together_all_succeed(tmp_path: Path) -> None:
     path = tmp_path / "shared.sqlite3"
-    script = "import sys; from moderator.storage import open_database; open_database(sys.argv[1])"
+    script = (
+        "import sys; from moderator.store.database import open_database; open_database(sys.argv[1])"
+    )
     runs = [
         subprocess.Popen(  # noqa: S603 - our own interpreter and a literal script
             [sys.executable, "-c", script, str(path)], stderr=subprocess.PIPE
@@ -446,7 +449,7 @@ def test_switching_a_new_file_to_wal_waits_for_other_processes(
 ) -> None:
     # Several processes opening a new file at once: SQLite refuses all but one at once, with
     # no busy timeout, until the file is in WAL mode.
-    monkeypatch.setattr("moderator.storage.time.sleep", lambda _seconds: None)
+    monkeypatch.setattr("moderator.store.database.time.sleep", lambda _seconds: None)
     locked = sqlite3.OperationalError("database is locked")
     cursor = _Cursor(locked, locked)
     _switch_to_wal(cursor)  # type: ignore[arg-type]

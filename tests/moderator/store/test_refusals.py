@@ -17,13 +17,13 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import OperationalError
 
-from moderator.db_errors import disk_trouble, explain_refusal
 from moderator.domain import Status
 from moderator.imports.importer import ImportAborted, import_paths
 from moderator.log.verify import verify_log
 from moderator.models import Article, Comment, LogEntryRow
 from moderator.services import moderation
-from moderator.storage import Database
+from moderator.store.database import Database
+from moderator.store.refusals import disk_trouble, explain_refusal
 from tests.conftest import REPO, add_comments, failing_writes, full_disk, read_only
 
 FULL = "The disk that holds the database is full. Nothing of it was saved."

@@ -7,11 +7,11 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from sqlalchemy import insert, text
 
-from moderator.bulk import insert_many
 from moderator.domain import Status
 from moderator.models import Base, Comment
 from moderator.services.importing import ensure_authors
-from moderator.storage import Database
+from moderator.store.bulk import insert_many
+from moderator.store.database import Database
 
 
 def raw_rows(database: Database) -> list[tuple[object, ...]]:

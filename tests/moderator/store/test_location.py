@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from moderator.db_location import ServerAddress, describe, file_path, masked, server_address
+from moderator.store.location import ServerAddress, describe, file_path, masked, server_address
 
 
 @pytest.mark.parametrize(

@@ -21,14 +21,14 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
 
 from moderator import settings, visibility
-from moderator.checkpoints import BackgroundCheckpoints
-from moderator.db_errors import disk_trouble, driver_words
-from moderator.db_location import masked, server_address
 from moderator.migrations import HEAD
 from moderator.safe_output import keep_database, release_database
+from moderator.store.checkpoints import BackgroundCheckpoints
+from moderator.store.location import masked, server_address
+from moderator.store.refusals import disk_trouble, driver_words
 
 ENV_DATABASE = "MODERATOR_DB"
-MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+MIGRATIONS_DIR = Path(__file__).parent.parent / "migrations"
 # How long a writer waits for another process's lock before giving up with "database is locked".
 BUSY_TIMEOUT_MS = 10_000
 # Moderator's mark in a SQLite file's header (PRAGMA application_id, the bytes "MdRt"): another
