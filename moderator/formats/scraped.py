@@ -65,6 +65,10 @@ class ScrapedComment:
     def body(self) -> str:
         return "\n\n".join(self.paragraphs)
 
+    def incoming(self) -> IncomingComment:
+        """The comment as every importer hands it over."""
+        return IncomingComment(author=self.author, posted_at=self.posted_at, body=self.body)
+
 
 @dataclass(frozen=True, slots=True)
 class ScrapedArticle:
@@ -85,10 +89,7 @@ class ScrapedArticle:
             title=self.title,
             body=self.body,
             source=source,
-            comments=tuple(
-                IncomingComment(author=c.author, posted_at=c.posted_at, body=c.body)
-                for c in self.comments
-            ),
+            comments=tuple(comment.incoming() for comment in self.comments),
             warnings=self.warnings,
         )
 
@@ -122,19 +123,17 @@ class ScrapedStream:
         """The comments of the file open in ``stream``, read as they are asked for."""
         lines = file_lines(stream, source=self.source)
         for comment in read_comments(lines, self.layout, source=self.source, warnings=warnings):
-            yield IncomingComment(
-                author=comment.author, posted_at=comment.posted_at, body=comment.body
-            )
+            yield comment.incoming()
 
     def article(self, warnings: Iterable[FormatWarning] = ()) -> IncomingArticle:
         """The article without its comments."""
         return IncomingArticle(
-            self.title, self.body, self.stored_source, (), tuple(sorted(warnings, key=_line))
+            self.title,
+            self.body,
+            self.stored_source,
+            (),
+            tuple(sorted(warnings, key=lambda warning: warning.line)),
         )
-
-
-def _line(warning: FormatWarning) -> int:
-    return warning.line
 
 
 def scan_scraped(

@@ -44,6 +44,9 @@ from moderator.services.staging import new_prints
 from moderator.store.database import Database
 from moderator.store.refusals import NOTHING_SAVED, explain_refusal
 
+# What ends a run of imports (the database failed, or another import held it too long),
+# rather than failing one file.
+_ABORTING = (SQLAlchemyError, ImportBusyError, ShowingInterruptedError)
 # Files parsed ahead of the one being stored, in parallel runs: enough to keep both cores busy.
 READ_AHEAD = 2
 
@@ -188,7 +191,7 @@ def import_paths(
                         before_write=before_write,
                         after_part=after_part,
                     )
-            except (SQLAlchemyError, ImportBusyError, ShowingInterruptedError) as error:
+            except _ABORTING as error:
                 raise ImportAborted(report, path, error, database=database.kept) from error
             # The fingerprints served the rules above; a long run must not keep them all.
             report.add(replace(change, added_fingerprints=()))
@@ -241,7 +244,7 @@ def _import_platform(
         except FormatError as error:
             report.failed.append(error)
             return
-        except (SQLAlchemyError, ImportBusyError, ShowingInterruptedError) as error:
+        except _ABORTING as error:
             raise ImportAborted(report, path, error, database=database.kept) from error
         changes, flags, fault = written.changes, written.flags, written.fault
     if fault is not None and not changes:
@@ -290,7 +293,7 @@ def _import_streamed(
     except FormatError as error:
         report.failed.append(error)
         return
-    except (SQLAlchemyError, ImportBusyError, ShowingInterruptedError) as error:
+    except _ABORTING as error:
         raise ImportAborted(report, path, error, database=database.kept) from error
     for change in written.changes:
         report.add(change)

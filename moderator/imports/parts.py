@@ -351,8 +351,8 @@ class Writer:
         _let_others_in(self.database)
 
 
-# Small articles are stored together, up to this many comments (or articles) a part: their
-# rules are checked in the part's write, which stays well under half a second so.
+# Small articles are stored together, up to this many comments (or articles) a part: one
+# rules run over them, and two short writes (their plan, then their rows).
 GROUP_COMMENTS = 1_000
 GROUP_ARTICLES = 100
 

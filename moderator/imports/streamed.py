@@ -279,21 +279,25 @@ class _Feed:
                         last=last,
                     )
                 )
-        flagged: list[int] = []
-        hidden: list[int] = []
-        hits = 0
-        for index, part in enumerate(spill.new_parts(staging.PART_SIZE)):
-            plan = staging.Plan(
+
+        def plan_of(new: list[tuple[str, int, int]], index: int) -> staging.Plan:
+            return staging.Plan(
                 article.id,
                 article.title,
                 created=created,
                 already=len(present),
-                new=[(fp, position, comment_id) for fp, position, comment_id, _ in part],
+                new=new,
                 articles_upto=articles_upto,
                 new_source=None if created else self.incoming.source,
                 first_part=index,
                 all_new=all_new,
             )
+
+        flagged: list[int] = []
+        hidden: list[int] = []
+        hits = 0
+        for index, part in enumerate(spill.new_parts(staging.PART_SIZE)):
+            plan = plan_of([(fp, at, comment_id) for fp, at, comment_id, _ in part], index)
             comments = IncomingArticle(
                 self.incoming.title,
                 self.incoming.body,
@@ -310,16 +314,7 @@ class _Feed:
             self._write(plan, index, comments, by_print, checked)
         if not all_new:
             # Nothing to add: one part all the same, for the import's entry.
-            plan = staging.Plan(
-                article.id,
-                article.title,
-                created=created,
-                already=len(present),
-                new=[],
-                articles_upto=articles_upto,
-                new_source=None if created else self.incoming.source,
-            )
-            self._write(plan, 0, self.incoming, {}, None)
+            self._write(plan_of([], 0), 0, self.incoming, {}, None)
         if moved:
             with writer.database.transaction() as session:
                 staging.stage_moves(session, moved)
