@@ -60,6 +60,11 @@ def _scraped_shapes() -> dict[str, Shape]:
         "one line, no newline": lambda n: _fill(b"a", n),
         "blank lines": lambda n: b"T\n\n" + _fill(b"\n", n),
         "Comments lines": lambda n: b"T\n\nB\n\n" + _fill(b"Comments 1\n", n),
+        # Python refuses to read an int of over 4,300 digits: a ValueError escaped before.
+        "a Comments count of many digits": lambda n: b"T\n\nB\n\nComments " + _fill(b"9", n),
+        "CR line ends": lambda n: (
+            b"T\r\rB\r\rComments 1\r" + _fill(b"Thumb a 1 May 2020, 10:00\rhi\r", n)
+        ),
     }
 
 
