@@ -431,8 +431,8 @@ def server_attacks(url: str) -> list[Outcome]:
     from moderator.domain import Role  # noqa: PLC0415
     from moderator.imports.importer import import_paths  # noqa: PLC0415
     from moderator.resources import DEMO_ARTICLE  # noqa: PLC0415
+    from moderator.services.team import add_member, set_up  # noqa: PLC0415
     from moderator.store.database import open_database  # noqa: PLC0415
-    from moderator.team import add_member, set_up  # noqa: PLC0415
 
     base = make_url(url)
     name = f"attack_{os.getpid()}"

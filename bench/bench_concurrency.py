@@ -49,13 +49,13 @@ from sqlalchemy import select
 from throwaway_postgres import NoServerError, start
 
 from moderator.domain import Role, Status
+from moderator.domain.errors import ConflictError, TransitionError
 from moderator.formats.records import IncomingArticle, IncomingComment
 from moderator.log.verify import verify_log
-from moderator.models import Comment, LogEntryRow
 from moderator.services import moderation
-from moderator.services.errors import ConflictError, TransitionError
 from moderator.services.importing import import_article
 from moderator.store.database import open_database
+from moderator.store.models import Comment, LogEntryRow
 
 WORKERS = 8
 DECISIONS = 1_000

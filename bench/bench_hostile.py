@@ -62,18 +62,18 @@ from moderator.insights import rows as stats_rows
 from moderator.insights.stats import article_stats
 from moderator.log.export import DecisionFormat, export_decisions, export_log
 from moderator.log.queries import LogFilter
-from moderator.models import Comment
+from moderator.output.files import STALE_SECONDS, OutputRefusedError
 from moderator.rules import kinds as _kinds  # noqa: F401 - registers the built-in rule kinds
 from moderator.rules.engine import RuleEngine
 from moderator.rules.loader import load_rule_set
 from moderator.rules.model import CommentSnapshot
-from moderator.safe_output import STALE_SECONDS, OutputRefusedError
 from moderator.services import moderation
 from moderator.services.flagging import flag_comments
 from moderator.services.importing import import_article
 from moderator.services.notes import note_comment
 from moderator.settings import DEFAULT_RULE_SET
 from moderator.store.database import Database, open_database
+from moderator.store.models import Comment
 
 T0 = datetime(2025, 1, 1, tzinfo=UTC)
 FORMULA_STARTS = ("=", "+", "-", "@")
@@ -137,8 +137,8 @@ def timed(action: Callable[[], object]) -> float:
 
 
 def window_rows(database: Database, article_id: int, ids: dict[str, int]) -> list[list[str]]:
-    from ui.desk import Desk  # noqa: PLC0415 - Qt is loaded after the environment is set
-    from ui.main_window import MainWindow  # noqa: PLC0415
+    from ui.common.funnel import Desk  # noqa: PLC0415 - Qt is loaded after the environment is set
+    from ui.desk.main_window import MainWindow  # noqa: PLC0415
 
     app = QApplication.instance() or QApplication([])
     rows = []

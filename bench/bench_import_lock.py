@@ -67,10 +67,10 @@ from sqlalchemy.exc import OperationalError
 from moderator.domain import ReasonCode, Status
 from moderator.formats.scraped import format_header_time
 from moderator.imports.importer import import_paths
-from moderator.models import Comment
 from moderator.services import moderation
 from moderator.services.rulesets import default_rule_set
 from moderator.store.database import BUSY_TIMEOUT_MS, open_database
+from moderator.store.models import Comment
 
 # The target: a desk's decision never waits longer than this during an import.
 TARGET_WAIT = 2.0

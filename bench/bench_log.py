@@ -51,10 +51,10 @@ from moderator.log.content import check_content
 from moderator.log.export import export_log
 from moderator.log.queries import LogFilter
 from moderator.log.verify import verify_log
-from moderator.migrations import HEAD
-from moderator.models import Comment
 from moderator.services import history, moderation
 from moderator.store.database import Database, open_database
+from moderator.store.migrations import HEAD
+from moderator.store.models import Comment
 
 OUT = Path(__file__).resolve().parent / "out"
 EXPORT_TARGET = 100_000

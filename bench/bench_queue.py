@@ -50,10 +50,10 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from moderator.domain import Severity, Status
-from moderator.migrations import HEAD
-from moderator.queue import QueueFilter, count_queue, list_queue
+from moderator.queries.queue import QueueFilter, count_queue, list_queue
 from moderator.services.importing import article_hash
 from moderator.store.database import Database, open_database
+from moderator.store.migrations import HEAD
 
 OUT = Path(__file__).resolve().parent / "out"
 TARGET_MS = 200.0

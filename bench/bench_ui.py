@@ -64,10 +64,10 @@ from report import print_table, verdict
 from moderator.domain import ReasonCode, Role
 from moderator.services.moderation import ensure_profile
 from moderator.store.database import Database, open_database
-from ui.desk import Desk
-from ui.main_window import MainWindow
-from ui.queue_header import QUEUE_TABS
-from ui.reason_dialog import ReasonChoice
+from ui.common.funnel import Desk
+from ui.desk.main_window import MainWindow
+from ui.desk.queue_header import QUEUE_TABS
+from ui.dialogs.reason import ReasonChoice
 
 OPEN_TARGET_MS = 1000.0
 JUMP_TARGET_MS = 100.0

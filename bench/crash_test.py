@@ -47,9 +47,9 @@ from moderator.domain import ReasonCode, Status
 from moderator.formats.scraped import ScrapedArticle, ScrapedComment, format_scraped, parse_scraped
 from moderator.imports.importer import import_paths
 from moderator.log.verify import verify_log
-from moderator.models import Article, Comment, LogEntryRow
 from moderator.services import moderation
 from moderator.store.database import Database, open_database
+from moderator.store.models import Article, Comment, LogEntryRow
 
 CHILD_ACTOR = "crash-desk"
 WORDS = (

@@ -42,13 +42,13 @@ from moderator.domain import ReasonCode, Status
 from moderator.formats.scraped import ScrapedArticle, ScrapedComment, format_scraped
 from moderator.imports.importer import ImportAborted, import_paths
 from moderator.log.verify import verify_log
-from moderator.models import Article, Comment, LogEntryRow
-from moderator.rule_runs import run_rules
 from moderator.rules import kinds as _kinds  # noqa: F401 - registers the built-in rule kinds
 from moderator.rules.loader import load_rule_set
+from moderator.runs.rules import run_rules
 from moderator.services import moderation, notes, staging
 from moderator.settings import DEFAULT_RULE_SET
 from moderator.store.database import Database, open_database
+from moderator.store.models import Article, Comment, LogEntryRow
 from moderator.store.refusals import explain_refusal
 
 FULL = "The disk that holds the database is full. Nothing of it was saved."

@@ -40,12 +40,12 @@ from moderator.formats.log_file import verify_export
 from moderator.imports.importer import import_paths
 from moderator.log.export import export_log
 from moderator.log.queries import LogFilter
-from moderator.models import Article, Comment, LogEntryRow
 from moderator.rules import kinds as _kinds  # noqa: F401 - registers the built-in rule kinds
 from moderator.rules.loader import LoadError, read_rule_set
 from moderator.services import moderation
 from moderator.settings import DEFAULT_RULE_SET
 from moderator.store.database import Database, open_database
+from moderator.store.models import Article, Comment, LogEntryRow
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared" / "data"

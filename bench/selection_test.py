@@ -39,16 +39,16 @@ from results import Result, record
 from sqlalchemy import func, select
 
 from moderator.domain import ReasonCode, Role, Status
+from moderator.domain.errors import ServiceError
 from moderator.formats.records import IncomingArticle, IncomingComment
-from moderator.models import Comment
 from moderator.services import moderation
-from moderator.services.errors import ServiceError
 from moderator.services.importing import import_article
 from moderator.store.database import Database, open_database
+from moderator.store.models import Comment
 
 T0 = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
 WORDS = ("ferry", "fares", "council", "budget", "riders", "vote", "mayor", "roads", "late")
-# Listed in the pane at most (ui.main_window.LISTED_AT_MOST): a selection longer than this is
+# Listed in the pane at most (ui.desk.main_window.LISTED_AT_MOST): a selection longer than this is
 # checked by its count and its first rows.
 LISTED = 50
 
@@ -127,9 +127,9 @@ def drive(database: Database, teammate: Database, rng: random.Random, steps: int
     from PySide6.QtTest import QTest  # noqa: PLC0415
     from PySide6.QtWidgets import QApplication, QWidget  # noqa: PLC0415
 
-    from ui.desk import Desk  # noqa: PLC0415
-    from ui.main_window import MainWindow  # noqa: PLC0415
-    from ui.reason_dialog import ReasonChoice  # noqa: PLC0415
+    from ui.common.funnel import Desk  # noqa: PLC0415
+    from ui.desk.main_window import MainWindow  # noqa: PLC0415
+    from ui.dialogs.reason import ReasonChoice  # noqa: PLC0415
 
     app = QApplication.instance() or QApplication([])
     run = Run()

@@ -22,8 +22,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from sqlalchemy import event, select, text
 
-from moderator.models import Comment, LogEntryRow
 from moderator.store.database import Database, open_database
+from moderator.store.models import Comment, LogEntryRow
 
 # No per-example deadline: a wall-clock limit fails at random on a busy 2-core CI machine.
 settings.register_profile("moderator", deadline=None)

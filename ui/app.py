@@ -8,11 +8,11 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from sqlalchemy.exc import SQLAlchemyError
 
 from moderator.store.database import DatabaseError, open_database
-from ui.desk import Desk
-from ui.main_window import MainWindow
-from ui.messages import plain_box
-from ui.profile_dialog import first_start
-from ui.stop_signals import CloseOnSignals
+from ui.common.funnel import Desk
+from ui.common.messages import plain_box
+from ui.common.stop_signals import CloseOnSignals
+from ui.desk.main_window import MainWindow
+from ui.dialogs.profile import first_start
 
 
 def run_gui(database_url: str | None) -> int:

@@ -12,13 +12,13 @@ from pathlib import Path
 from typing import Any
 
 from moderator.cli.arguments import day_or_time, row_id, utf8_text
-from moderator.display import path_text
 from moderator.formats.inert import json_text
 from moderator.formats.log_export import LogFormat, side_file
 from moderator.log.export import STDOUT, DecisionFormat, export_decisions, export_log
 from moderator.log.queries import LogFilter, count_entries
+from moderator.output.display import path_text
+from moderator.output.terminal import ProgressBar
 from moderator.store.database import Database
-from moderator.terminal import ProgressBar
 
 
 def add_log_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -32,14 +32,14 @@ from moderator.cli.rules import (
     load_for_database_command,
 )
 from moderator.cli.stats import add_stats_commands
-from moderator.display import inert
 from moderator.domain import ReasonCode, Status
+from moderator.domain.errors import NotFoundError, ServiceError
 from moderator.formats.errors import FormatError
 from moderator.formats.inert import json_text
-from moderator.services.errors import NotFoundError, ServiceError
+from moderator.output.display import inert
+from moderator.output.terminal import ProgressBar, inert_output, print_table
 from moderator.store.database import ENV_DATABASE, Database, DatabaseError
 from moderator.store.refusals import explain_refusal
-from moderator.terminal import ProgressBar, inert_output, print_table
 
 if TYPE_CHECKING:
     from moderator.formats.modlog import LogEntry
@@ -302,7 +302,7 @@ def _print_import_report(report: ImportReport) -> None:
 
 
 def run_articles(database: Database, args: argparse.Namespace) -> int:
-    from moderator.queries import list_articles  # noqa: PLC0415
+    from moderator.queries.snapshots import list_articles  # noqa: PLC0415
 
     with database.session() as session:
         rows = list_articles(session)
@@ -317,7 +317,7 @@ def run_articles(database: Database, args: argparse.Namespace) -> int:
 
 
 def run_queue(database: Database, args: argparse.Namespace) -> int:
-    from moderator.queue import QueueFilter, QueueOrder, list_queue  # noqa: PLC0415
+    from moderator.queries.queue import QueueFilter, QueueOrder, list_queue  # noqa: PLC0415
 
     queue = QueueFilter(
         article_id=args.article,
@@ -365,7 +365,7 @@ def run_queue(database: Database, args: argparse.Namespace) -> int:
 
 def run_show(database: Database, args: argparse.Namespace) -> int:
     from moderator.log.queries import LogFilter, stream_entries  # noqa: PLC0415
-    from moderator.queue import list_queue_by_ids  # noqa: PLC0415
+    from moderator.queries.queue import list_queue_by_ids  # noqa: PLC0415
 
     with database.session() as session:
         rows = list_queue_by_ids(session, args.ids)

@@ -11,8 +11,8 @@ from pathlib import Path
 
 from moderator.cli.arguments import row_id
 from moderator.cli.review import acting_name, actor_option
-from moderator.display import path_text
 from moderator.formats.inert import json_text
+from moderator.output.display import path_text
 from moderator.store.database import Database
 
 EDITOR_HELP = "who acts (an editor; default: as for decisions)"
@@ -99,7 +99,7 @@ def run_status(database: Database, args: argparse.Namespace) -> int:
 
 
 def run_learn(database: Database, _args: argparse.Namespace) -> int:
-    from moderator.rank_runs import learn_all, place_pending  # noqa: PLC0415
+    from moderator.runs.ranking import learn_all, place_pending  # noqa: PLC0415
 
     learned, forgotten, decisions = learn_all(database)
     placed = place_pending(database).count
@@ -112,7 +112,7 @@ def run_learn(database: Database, _args: argparse.Namespace) -> int:
 
 
 def run_train(database: Database, args: argparse.Namespace) -> int:
-    from moderator.rank_runs import place_pending  # noqa: PLC0415
+    from moderator.runs.ranking import place_pending  # noqa: PLC0415
     from moderator.services.moderation import ensure_profile  # noqa: PLC0415
     from moderator.services.ranking import (  # noqa: PLC0415
         pretrain,

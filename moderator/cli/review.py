@@ -15,9 +15,9 @@ from moderator import settings
 from moderator.cli.arguments import row_id, utf8_text
 from moderator.domain import ReasonCode, Role
 from moderator.formats.inert import json_text
+from moderator.output.terminal import print_table
 from moderator.services.review import Outcome
 from moderator.store.database import Database
-from moderator.terminal import print_table
 
 
 def add_review_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -93,7 +93,7 @@ def acting_name(args: argparse.Namespace) -> str:
 
 
 def run_threads(database: Database, args: argparse.Namespace) -> int:
-    from moderator.review_queries import troubled_threads  # noqa: PLC0415
+    from moderator.queries.review import troubled_threads  # noqa: PLC0415
 
     with database.session() as session:
         found = troubled_threads(session)
@@ -132,8 +132,8 @@ def run_threads(database: Database, args: argparse.Namespace) -> int:
 
 
 def run_thread(database: Database, args: argparse.Namespace) -> int:
-    from moderator.display import one_line  # noqa: PLC0415
-    from moderator.review_queries import thread  # noqa: PLC0415
+    from moderator.output.display import one_line  # noqa: PLC0415
+    from moderator.queries.review import thread  # noqa: PLC0415
 
     with database.session() as session:
         items = thread(session, args.article)
@@ -208,7 +208,7 @@ def run_profile(database: Database, args: argparse.Namespace) -> int:
 
 
 def run_team_setup(database: Database, _args: argparse.Namespace) -> int:
-    from moderator.team import DESK_ROLE, set_up  # noqa: PLC0415
+    from moderator.services.team import DESK_ROLE, set_up  # noqa: PLC0415
 
     with database.engine.begin() as connection:
         set_up(connection)
@@ -219,7 +219,7 @@ def run_team_setup(database: Database, _args: argparse.Namespace) -> int:
 def run_team_add(database: Database, args: argparse.Namespace) -> int:
     from sqlalchemy import text  # noqa: PLC0415
 
-    from moderator.team import add_member  # noqa: PLC0415
+    from moderator.services.team import add_member  # noqa: PLC0415
 
     with database.transaction() as session:
         owner = str(session.scalar(text("SELECT session_user")))

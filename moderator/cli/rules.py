@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING, Any
 from moderator import settings
 from moderator.cli.arguments import remembered_path, row_id, utf8_text
 from moderator.formats.inert import json_text
+from moderator.output.terminal import ProgressBar, print_table
 from moderator.rules.model import CommentSnapshot, Hit, RuleSet
-from moderator.terminal import ProgressBar, print_table
 
 if TYPE_CHECKING:
     from moderator.rules.loader import LoadedRuleSet
@@ -350,7 +350,7 @@ def authorize_rules(
 
 
 def run_rules_command(database: Database, args: argparse.Namespace) -> int:
-    from moderator.rule_runs import run_rules  # noqa: PLC0415 - needs the database layers
+    from moderator.runs.rules import run_rules  # noqa: PLC0415 - needs the database layers
 
     loaded = load_for_database_command(args)
     if loaded is None:
@@ -374,7 +374,7 @@ def run_rules_command(database: Database, args: argparse.Namespace) -> int:
 
 
 def run_backtest_command(database: Database, args: argparse.Namespace) -> int:
-    from moderator.rule_runs import backtest  # noqa: PLC0415 - needs the database layers
+    from moderator.runs.rules import backtest  # noqa: PLC0415 - needs the database layers
 
     loaded = load_for_database_command(args)
     if loaded is None:

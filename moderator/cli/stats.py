@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING
 
 from moderator.cli.arguments import count, day_or_time, row_id, utf8_text
 from moderator.formats.inert import json_text
+from moderator.output.terminal import print_table
 from moderator.store.database import Database
-from moderator.terminal import print_table
 
 if TYPE_CHECKING:
     from moderator.insights.stats import Period

@@ -11,7 +11,7 @@ import json
 import re
 from typing import Any
 
-from moderator.display import hidden
+from moderator.output.display import hidden
 
 # A spreadsheet runs a cell that starts with one of these as a formula (OWASP's list, with the
 # line feed and the full-width forms some spreadsheets also read). A leading apostrophe makes

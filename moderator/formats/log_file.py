@@ -18,7 +18,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from moderator.display import path_text
 from moderator.formats import json_read
 from moderator.formats.errors import FormatError
 from moderator.formats.inert import json_plain
@@ -29,6 +28,7 @@ from moderator.formats.modlog import (
     entry_from_object,
     text_hash,
 )
+from moderator.output.display import path_text
 
 _HASH_TAIL = re.compile(r',"hash":"([0-9a-f]{64})"\}$')
 

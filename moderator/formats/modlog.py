@@ -39,8 +39,6 @@ FIELDS = (
     "note",
     "evidence",
 )
-# Who acts when nobody at the desk does: the rules, an import's own bookkeeping.
-SYSTEM = "system"
 _T = TypeVar("_T")
 
 _TEMPLATE = (

@@ -22,10 +22,10 @@ from xml.etree.ElementTree import Element, ParseError
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import iterparse
 
-from moderator.display import path_text
 from moderator.formats.errors import FormatError, FormatWarning, not_set_aside
 from moderator.formats.html_text import plain_text
 from moderator.formats.records import IncomingArticle, IncomingComment, dated
+from moderator.output.display import path_text
 
 # Opens the file a reader reads: the importer's checks that it is still a regular file go
 # with the opening itself, so nothing can be swapped in between.

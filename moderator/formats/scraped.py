@@ -13,7 +13,6 @@ from typing import IO, Any
 
 import re2
 
-from moderator.display import path_text
 from moderator.formats.errors import FormatError, FormatWarning
 from moderator.formats.records import (
     IncomingArticle,
@@ -22,6 +21,7 @@ from moderator.formats.records import (
     nul_error,
     refuse_nul,
 )
+from moderator.output.display import path_text
 
 # Scrapers render the author's avatar image as its alt-text ahead of the name.
 AVATAR_TOKENS = ("Thumb", "Missing")

@@ -10,12 +10,12 @@ from functools import partial
 from pathlib import Path
 from typing import BinaryIO
 
-from moderator.display import path_text
 from moderator.formats.bounded import read_at_most
 from moderator.formats.errors import FormatError
 from moderator.formats.platform_xml import ReadSummary, detect
 from moderator.formats.records import IncomingArticle
 from moderator.formats.scraped import ScrapedStream, parse_scraped_bytes, scan_scraped
+from moderator.output.display import path_text
 
 # What a folder is searched for: scraped articles, and platform exports (told apart by content).
 SCRAPED_SUFFIXES = frozenset({".txt", ".xml"})

@@ -18,7 +18,6 @@ from pathlib import Path
 from sqlalchemy.exc import SQLAlchemyError
 
 from moderator import settings
-from moderator.display import path_text
 from moderator.formats.errors import FormatError
 from moderator.formats.platform_xml import WXR, ReadSummary, read_disqus, read_wxr
 from moderator.formats.records import IncomingArticle
@@ -31,6 +30,7 @@ from moderator.imports.parts import (
     store_in_parts,
 )
 from moderator.imports.streamed import store_streamed
+from moderator.output.display import path_text
 from moderator.rules.model import RuleSet
 from moderator.services.changes import ImportChange
 from moderator.services.flagging import FlagChange

@@ -21,10 +21,9 @@ from pathlib import Path
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from moderator.display import path_text
 from moderator.formats.errors import FormatError
 from moderator.formats.records import IncomingArticle
-from moderator.models import utc_now
+from moderator.output.display import path_text
 from moderator.rules.model import CommentSnapshot, RuleSet
 from moderator.services import staging
 from moderator.services.changes import ImportChange
@@ -34,7 +33,8 @@ from moderator.services.importing import article_hash
 from moderator.services.moderation import ensure_profile
 from moderator.store.batching import chunked
 from moderator.store.database import Database
-from moderator.visibility import see_all_rows
+from moderator.store.models import utc_now
+from moderator.store.visibility import see_all_rows
 
 # Called after each part: ("stored" or "shown", the part's number from 0).
 AfterPart = Callable[[str, int], None]

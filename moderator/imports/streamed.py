@@ -38,7 +38,7 @@ from moderator.services.importing import (
     stored_positions,
 )
 from moderator.store.database import Database
-from moderator.visibility import see_all_rows
+from moderator.store.visibility import see_all_rows
 
 Opener = Callable[[], IO[bytes]]
 # Rows read from the temporary database at a time.

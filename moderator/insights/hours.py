@@ -17,8 +17,8 @@ from sqlalchemy import ColumnElement, Label, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from moderator.live import log_head
-from moderator.models import Base, DecisionHour, LogEntryRow, StatsRollup
+from moderator.services.live import log_head
+from moderator.store.models import Base, DecisionHour, LogEntryRow, StatsRollup
 
 ROLLUP_ID = 1
 # Entries counted per unit of work: the first roll-up of a large log is done in steps.

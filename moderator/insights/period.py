@@ -11,9 +11,8 @@ from typing import Any, Literal
 
 from sqlalchemy import ColumnElement, literal
 
-from moderator.domain import ActionKind
-from moderator.formats.modlog import SYSTEM
-from moderator.models import LogEntryRow
+from moderator.domain import SYSTEM, ActionKind
+from moderator.store.models import LogEntryRow
 
 # What a person decides on a comment; the stacks of the decisions chart.
 PERSON_ACTIONS: tuple[str, ...] = tuple(str(kind) for kind in ActionKind)

@@ -23,8 +23,7 @@ from sqlalchemy import and_, bindparam, case, exists, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased
 
-from moderator.domain import Status
-from moderator.formats.modlog import SYSTEM
+from moderator.domain import SYSTEM, Status
 from moderator.insights.hours import (
     HOUR_FORMAT,
     ROLL_AT_MOST,
@@ -36,8 +35,11 @@ from moderator.insights.hours import (
     rolled_upto,
 )
 from moderator.insights.period import ALL_TIME, Bucket, Period
-from moderator.live import log_head
-from moderator.models import (
+from moderator.queries.snapshots import article_titles
+from moderator.services.importing import IMPORT_ACTION
+from moderator.services.live import log_head
+from moderator.store.batching import chunked
+from moderator.store.models import (
     Base,
     Comment,
     DecisionWait,
@@ -46,9 +48,6 @@ from moderator.models import (
     QueueImport,
     QueueSpell,
 )
-from moderator.queries import article_titles
-from moderator.services.importing import IMPORT_ACTION
-from moderator.store.batching import chunked
 
 ROLLUP_ID = 2
 PENDING = str(Status.PENDING)

@@ -14,7 +14,7 @@ from moderator.formats.inert import neutralised
 from moderator.insights.period import PERSON_ACTIONS
 from moderator.insights.queue import QueueAt, WaitStats
 from moderator.insights.stats import ArticleStats, DecisionsAt, ModeratorStats, RuleStats
-from moderator.safe_output import written
+from moderator.output.files import written
 
 Row = dict[str, Any]
 

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from moderator.formats.modlog import SYSTEM
+from moderator.domain import SYSTEM
 from moderator.insights.period import Bucket, Period
 from moderator.insights.queue import (
     QueueAt,
@@ -28,7 +28,7 @@ from moderator.insights.stats import (
     rule_stats,
 )
 from moderator.log.queries import distinct_values
-from moderator.queries import article_titles
+from moderator.queries.snapshots import article_titles
 from moderator.store.database import Database
 
 

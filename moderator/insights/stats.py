@@ -21,15 +21,14 @@ from sqlalchemy import ColumnElement, and_, case, exists, func, literal, literal
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, aliased
 
-from moderator.domain import ActionKind, Status
-from moderator.formats.modlog import SYSTEM
+from moderator.domain import SYSTEM, ActionKind, Status
 from moderator.insights import hours as stats_hours
 from moderator.insights import queue as stats_queue
 from moderator.insights.period import ALL_TIME, PERSON_ACTIONS, Bucket, Period, people
-from moderator.models import Comment, Flag, LogEntryRow
-from moderator.queries import list_articles
+from moderator.queries.snapshots import list_articles
 from moderator.store.batching import chunked
 from moderator.store.database import Database
+from moderator.store.models import Comment, Flag, LogEntryRow
 from moderator.store.refusals import cannot_write
 
 __all__ = ["ALL_TIME", "PERSON_ACTIONS", "Bucket", "Period"]

@@ -24,9 +24,9 @@ from sqlalchemy.orm import Session
 from moderator.formats import json_read
 from moderator.formats.modlog import GENESIS, time_text
 from moderator.log.queries import read_head
-from moderator.models import LogEntryRow, utc_now
 from moderator.settings import SettingsError, anchor_folder
 from moderator.store.database import Database
+from moderator.store.models import LogEntryRow, utc_now
 
 FORMAT = "moderator-log-head"
 _HEX = frozenset("0123456789abcdef")

@@ -21,8 +21,8 @@ from moderator.formats.modlog import (
     recorded_comments,
     text_digest,
 )
-from moderator.models import Article, Author, Comment, Flag, LogEntryRow, Note, Profile
-from moderator.visibility import article_shown, comment_shown, flag_shown
+from moderator.store.models import Article, Author, Comment, Flag, LogEntryRow, Note, Profile
+from moderator.store.visibility import article_shown, comment_shown, flag_shown
 
 # How many ids a problem names (it counts them all).
 NAMED = 10
@@ -173,7 +173,7 @@ def _comment_batches(connection: Connection) -> Iterator[Sequence[Any]]:
         select(Comment.id, Comment.article_id, Author.name, Comment.body, Comment.imported_at)
         .outerjoin(Author, Author.id == Comment.author_id)
         # Read through a bare connection: an import's comments not shown yet are left out
-        # here, as every session leaves them out (moderator.visibility).
+        # here, as every session leaves them out (moderator.store.visibility).
         .where(comment_shown())
         .order_by(Comment.id)
         .limit(COMMENT_BATCH)

@@ -6,8 +6,8 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from moderator.display import marker, reveal
 from moderator.formats.modlog import COMMENT_RECORD, recorded_comments
+from moderator.output.display import marker, reveal
 
 # What the log writes into evidence, by who writes it: a decision (services.history), an
 # import (services.importing), a note on an author (services.notes), a profile made or its

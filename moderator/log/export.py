@@ -1,6 +1,6 @@
 """Exports the moderation log, and each comment's current decision, to files, whole or not at all.
 
-Files are written through :mod:`moderator.safe_output`: beside their destination, moved into
+Files are written through :mod:`moderator.output.files`: beside their destination, moved into
 place only once complete, so an export that fails (or is stopped) leaves no half-written file
 behind and an earlier export of the same name untouched; and never onto the database itself.
 """
@@ -33,8 +33,8 @@ from moderator.formats.log_export import (
 )
 from moderator.formats.modlog import GENESIS, time_text
 from moderator.log.queries import LogFilter, entry_rows, read_head
-from moderator.models import Article, Comment, LogEntryRow, utc_now
-from moderator.safe_output import STDOUT, check_output, start_output, written
+from moderator.output.files import STDOUT, check_output, start_output, written
+from moderator.store.models import Article, Comment, LogEntryRow, utc_now
 
 __all__ = ["STDOUT", "DecisionFormat", "ExportStopped", "export_decisions", "export_log"]
 # Entries that decide a comment's status (flags and notes do not).

@@ -12,8 +12,8 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from moderator.formats.modlog import LogEntry
-from moderator.models import LogEntryRow, LogHead
-from moderator.queue import contains
+from moderator.queries.queue import contains
+from moderator.store.models import LogEntryRow, LogHead
 
 # The columns of an entry in ``formats.modlog.FIELDS`` order, then its hash.
 ENTRY_COLUMNS = (

@@ -30,7 +30,7 @@ from moderator.formats.modlog import GENESIS, canonical_row
 from moderator.log.anchor import Anchor, anchor_problem
 from moderator.log.content import ContentCheck, check_content
 from moderator.log.queries import STREAM_BATCH, LogFilter, entry_batches, read_head
-from moderator.models import Comment, LogEntryRow
+from moderator.store.models import Comment, LogEntryRow
 
 # How many comments out of step with the log a report names (it counts them all).
 NAMED_COMMENTS = 10

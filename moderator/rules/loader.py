@@ -12,8 +12,8 @@ from typing import Any, NamedTuple
 
 import re2
 
-from moderator.display import path_text
 from moderator.domain import Severity
+from moderator.output.display import path_text
 from moderator.rules.files import MAX_RULE_SET_BYTES, MAX_WORD_LIST_BYTES, read_limited
 from moderator.rules.model import (
     Rule,

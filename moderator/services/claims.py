@@ -21,10 +21,10 @@ from sqlalchemy import and_, delete, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from moderator.models import Base, Claim, utc_now
-from moderator.notify import announce
+from moderator.store.models import Base, Claim, utc_now
+from moderator.store.notify import announce
 
-# Long enough to read a long thread; a desk renews its claim well before (see ui/live.py).
+# Long enough to read a long thread; a desk renews its claim well before (see ui/common/live.py).
 CLAIM_TTL = timedelta(minutes=3)
 
 

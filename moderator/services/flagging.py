@@ -12,16 +12,6 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from moderator.domain import ReasonCode, Severity, Status
-from moderator.models import (
-    NOT_FLAGGED,
-    Article,
-    Author,
-    Base,
-    Comment,
-    Flag,
-    LogEntryRow,
-    utc_now,
-)
 from moderator.rules.engine import RuleEngine
 from moderator.rules.model import (
     AuthorHistory,
@@ -42,6 +32,16 @@ from moderator.services.history import (
 from moderator.services.moderation import MAX_NOTE_LENGTH, hide_each
 from moderator.store.batching import chunked
 from moderator.store.bulk import insert_many
+from moderator.store.models import (
+    NOT_FLAGGED,
+    Article,
+    Author,
+    Base,
+    Comment,
+    Flag,
+    LogEntryRow,
+    utc_now,
+)
 
 # The log entry that says which rule set the rules act under from then on.
 RULE_SET_ACTION = "rule-set"

@@ -10,12 +10,13 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
-from moderator.formats.modlog import SYSTEM, LogEntry, entry_hash, evidence_text, text_digest
-from moderator.models import Base, Flag, LogEntryRow, LogHead, Profile, utc_now
-from moderator.notify import announce
-from moderator.services.errors import ServiceError
+from moderator.domain import SYSTEM
+from moderator.domain.errors import ServiceError
+from moderator.formats.modlog import LogEntry, entry_hash, evidence_text, text_digest
 from moderator.store.batching import chunked
 from moderator.store.bulk import insert_many
+from moderator.store.models import Base, Flag, LogEntryRow, LogHead, Profile, utc_now
+from moderator.store.notify import announce
 
 HEAD_ID = 1
 

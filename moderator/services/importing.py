@@ -11,21 +11,20 @@ from datetime import datetime
 from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.orm import Session
 
-from moderator.domain import Status
+from moderator.domain import SYSTEM, Status
 from moderator.formats.modlog import (
     COMMENT_RECORD,
-    SYSTEM,
     comment_digest,
     comment_record,
     evidence_text,
 )
 from moderator.formats.records import IncomingArticle, IncomingComment
-from moderator.models import Article, Author, Base, Comment, utc_now
 from moderator.services.changes import ImportChange
 from moderator.services.history import Actor, NewEntry, append, lock_log
 from moderator.store.batching import chunked
 from moderator.store.bulk import insert_many
-from moderator.visibility import ALL_ROWS
+from moderator.store.models import Article, Author, Base, Comment, utc_now
+from moderator.store.visibility import ALL_ROWS
 
 IMPORT_ACTION = "import"
 # Comments inserted per statement (one transaction still): their rows are made a slice at a time.

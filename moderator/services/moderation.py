@@ -11,17 +11,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from moderator.domain import ActionKind, ReasonCode, Role, Status
-from moderator.formats.modlog import evidence_text
-from moderator.log.queries import decided_by, get_entry, made_by, previous_state
-from moderator.models import Comment, LogEntryRow, Profile
-from moderator.names import normal_name, refuse_look_alike
-from moderator.services.changes import CommentChange, ModerationChange
-from moderator.services.errors import (
+from moderator.domain.errors import (
     ConflictError,
     MissingInputError,
     NotFoundError,
     TransitionError,
 )
+from moderator.domain.names import normal_name, refuse_look_alike
+from moderator.formats.modlog import evidence_text
+from moderator.log.queries import decided_by, get_entry, made_by, previous_state
+from moderator.services.changes import CommentChange, ModerationChange
 from moderator.services.history import (
     Actor,
     NewEntry,
@@ -37,8 +36,9 @@ from moderator.services.roles import (
     refuse_locked_comments,
     require_editor,
 )
+from moderator.services.team import refuse_other_name
 from moderator.store.batching import chunked
-from moderator.team import refuse_other_name
+from moderator.store.models import Comment, LogEntryRow, Profile
 
 # Which statuses each decision may start from, and where it leaves the comment.
 _TRANSITIONS: dict[ActionKind, tuple[frozenset[Status], Status | None]] = {
@@ -485,7 +485,7 @@ def log_moves(
             )
         )
     # Logged first, then moved in one update naming its entry: on a team's database the
-    # server refuses a change of state whose entry is not already there (moderator.team).
+    # server refuses a change of state whose entry is not already there (moderator.services.team).
     seqs = append(session, actor, entries)
     for move, seq in zip(moves, seqs, strict=True):
         comment = move.comment

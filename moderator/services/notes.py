@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from moderator.domain.errors import MissingInputError, NotFoundError
 from moderator.formats.modlog import evidence_text
-from moderator.models import Author, Comment, Note, Profile, utc_now
-from moderator.services.errors import MissingInputError, NotFoundError
 from moderator.services.history import Actor, NewEntry, append
 from moderator.services.moderation import MAX_NOTE_LENGTH
+from moderator.store.models import Author, Comment, Note, Profile, utc_now
 
 COMMENT_NOTE = "note"
 AUTHOR_NOTE = "author-note"

@@ -21,17 +21,24 @@ from pathlib import Path
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from moderator.display import path_text
-from moderator.domain import Status
-from moderator.formats.modlog import SYSTEM
-from moderator.models import UNSCORED, Comment, Flag, LogEntryRow, Profile, RankerState, utc_now
+from moderator.domain import SYSTEM, Status
+from moderator.domain.errors import MissingInputError, NotFoundError, ServiceError
+from moderator.output.display import path_text
 from moderator.ranking.features import Sample
 from moderator.ranking.model import NOTHING_LEARNT, Ranker, RankerError, Readiness, Reason
 from moderator.rules.model import AuthorHistory, CommentSnapshot, HideScorer
-from moderator.services.errors import MissingInputError, NotFoundError, ServiceError
 from moderator.services.history import Actor, NewEntry, append, lock_log
 from moderator.services.roles import require_editor
 from moderator.store.batching import chunked
+from moderator.store.models import (
+    UNSCORED,
+    Comment,
+    Flag,
+    LogEntryRow,
+    Profile,
+    RankerState,
+    utc_now,
+)
 
 RANKER_ID = 1
 # Decisions a person made, and what each says: 1 hidden, 0 published. (The rules' own hides,

@@ -9,9 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from moderator.domain import ActionKind, ReasonCode, Status
-from moderator.models import Article, LogEntryRow, Profile
+from moderator.domain.errors import MissingInputError, NotFoundError, TransitionError
 from moderator.services.changes import ModerationChange
-from moderator.services.errors import MissingInputError, NotFoundError, TransitionError
 from moderator.services.history import Actor, NewEntry, append
 from moderator.services.moderation import (
     MAX_NOTE_LENGTH,
@@ -22,6 +21,7 @@ from moderator.services.moderation import (
     refuse_changed_since_seen,
 )
 from moderator.services.roles import refuse_locked_comments, require_editor
+from moderator.store.models import Article, LogEntryRow, Profile
 
 
 class Outcome(StrEnum):

@@ -8,10 +8,10 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from moderator.domain import Role
-from moderator.models import Article, Comment, LogEntryRow, Profile
-from moderator.services.errors import ServiceError
+from moderator.domain.errors import ServiceError
 from moderator.services.history import Actor
 from moderator.store.batching import chunked
+from moderator.store.models import Article, Comment, LogEntryRow, Profile
 
 # The log entry that records a profile made or its role changed.
 PROFILE_ACTION = "profile"

@@ -11,12 +11,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from moderator import settings
-from moderator.models import LogEntryRow, Profile
+from moderator.domain.errors import ServiceError
 from moderator.rules.loader import LoadedRuleSet, read_rule_set
 from moderator.rules.model import RuleSet
-from moderator.services.errors import ServiceError
 from moderator.services.history import Actor, NewEntry, append
 from moderator.services.roles import require_editor
+from moderator.store.models import LogEntryRow, Profile
 
 CHOSEN = "rules-chosen"
 # A run of a rule set other than the chosen one (``rules run --rules``, ``import --rules``).

@@ -1,6 +1,6 @@
 """An import written in parts, so that no transaction of it holds the write lock for long.
 
-A file's new comments are stored a part at a time, out of sight (``moderator.visibility``),
+A file's new comments are stored a part at a time, out of sight (``moderator.store.visibility``),
 with their flags and, as ``ImportStep`` rows, the log entries they will get: the part's
 import entry with its record of comments, the rules' flags and hides. Then each part is
 shown in one transaction of its own: its entries appended to the log and its comments (and
@@ -28,18 +28,6 @@ from sqlalchemy.orm import Session
 from moderator.domain import ActionKind, ReasonCode, Status
 from moderator.formats.modlog import COMMENT_RECORD, comment_digest, comment_record, evidence_text
 from moderator.formats.records import IncomingArticle
-from moderator.models import (
-    NOT_FLAGGED,
-    Article,
-    Author,
-    Base,
-    Comment,
-    Flag,
-    ImportBatch,
-    ImportMove,
-    ImportStep,
-    utc_now,
-)
 from moderator.rules.model import RuleSet
 from moderator.services.changes import ImportChange
 from moderator.services.claims import process_alive, this_host
@@ -66,7 +54,19 @@ from moderator.services.importing import (
 )
 from moderator.store.batching import chunked
 from moderator.store.bulk import insert_many
-from moderator.visibility import ALL_ROWS
+from moderator.store.models import (
+    NOT_FLAGGED,
+    Article,
+    Author,
+    Base,
+    Comment,
+    Flag,
+    ImportBatch,
+    ImportMove,
+    ImportStep,
+    utc_now,
+)
+from moderator.store.visibility import ALL_ROWS
 
 STAGING = "staging"
 PUBLISHING = "publishing"

@@ -1,4 +1,6 @@
-"""The store: the engine and its sessions (database), where the database is (location),
-SQLite checkpoints, refusals in plain words, bulk inserts and id batches. It may import the
-models and the migrations, never services, the command line or Qt.
+"""The store: the schema (models) and its migrations, the engine and its sessions (database),
+where the database is (location), what is visible of an import still being written
+(visibility), SQLite checkpoints, refusals in plain words, bulk inserts, id batches and the
+NOTIFY writers send on PostgreSQL. It may import the domain, output and settings, never
+services, queries, the command line or Qt.
 """

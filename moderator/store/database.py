@@ -20,15 +20,16 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
 
-from moderator import settings, visibility
-from moderator.migrations import HEAD
-from moderator.safe_output import keep_database, release_database
+from moderator import settings
+from moderator.output.files import keep_database, release_database
+from moderator.store import visibility
 from moderator.store.checkpoints import BackgroundCheckpoints
 from moderator.store.location import masked, server_address
+from moderator.store.migrations import HEAD
 from moderator.store.refusals import disk_trouble, driver_words
 
 ENV_DATABASE = "MODERATOR_DB"
-MIGRATIONS_DIR = Path(__file__).parent.parent / "migrations"
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 # How long a writer waits for another process's lock before giving up with "database is locked".
 BUSY_TIMEOUT_MS = 10_000
 # Moderator's mark in a SQLite file's header (PRAGMA application_id, the bytes "MdRt"): another

@@ -13,7 +13,7 @@ from pytestqt.qtbot import QtBot
 
 from moderator.store.database import open_database
 from tests.bench.loading import load_bench
-from ui.queue_view import CommentQueueView
+from ui.comments.queue_view import CommentQueueView
 
 selection_test = load_bench("selection_test")
 

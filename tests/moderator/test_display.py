@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from moderator.display import hidden, inert, inert_line, marker, one_line, reveal
+from moderator.output.display import hidden, inert, inert_line, marker, one_line, reveal
 
 
 def test_bidi_controls_and_zero_width_characters_are_named() -> None:

@@ -9,11 +9,11 @@ import pytest
 from sqlalchemy import select
 
 from moderator.domain import ReasonCode, Role
-from moderator.live import LogActivity, LogWatcher, activity_since, log_head
-from moderator.models import LogEntryRow
 from moderator.services import claims, moderation, notes
+from moderator.services.live import LogActivity, LogWatcher, activity_since, log_head
 from moderator.services.review import resolve
 from moderator.store.database import Database
+from moderator.store.models import LogEntryRow
 from tests.conftest import add_comments
 
 # Generous: a watcher on a busy CI machine may be slow; a failure here means "never".

@@ -16,22 +16,22 @@ import pytest
 from sqlalchemy import delete, select
 
 import moderator.rules.kinds  # noqa: F401 - registers the built-in kinds
-from moderator.domain import ActionKind, ReasonCode, Role, Status
-from moderator.formats.modlog import GENESIS, SYSTEM, entry_hash, text_digest
+from moderator.domain import SYSTEM, ActionKind, ReasonCode, Role, Status
+from moderator.domain.errors import NotFoundError, TransitionError
+from moderator.formats.modlog import GENESIS, entry_hash, text_digest
 from moderator.formats.records import IncomingArticle, IncomingComment
 from moderator.log import verify as log_verify
 from moderator.log.queries import LogFilter, read_head, stream_entries
 from moderator.log.verify import CheckStopped, LogVerification, verify_log
-from moderator.models import LogEntryRow, LogHead
-from moderator.rule_runs import run_rules
 from moderator.rules.loader import load_rule_set
 from moderator.rules.model import RuleSet
+from moderator.runs.rules import run_rules
 from moderator.services import moderation
-from moderator.services.errors import NotFoundError, TransitionError
 from moderator.services.flagging import added_comment_ids, flag_comments
 from moderator.services.history import Actor, LogIntegrityError, NewEntry, append, evidence
 from moderator.services.importing import import_article
 from moderator.store.database import Database, open_database
+from moderator.store.models import LogEntryRow, LogHead
 
 T0 = datetime(2024, 3, 1, 9, 0, tzinfo=UTC)
 RULES = """

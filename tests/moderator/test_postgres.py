@@ -15,13 +15,13 @@ from moderator.imports.importer import import_paths
 from moderator.log.export import export_log
 from moderator.log.queries import LogFilter
 from moderator.log.verify import verify_log
-from moderator.migrations import HEAD
-from moderator.models import Comment
 from moderator.resources import DEMO_ARTICLE
 from moderator.services import moderation
 from moderator.services.review import resolve
 from moderator.services.roles import RoleError
 from moderator.store.database import Database
+from moderator.store.migrations import HEAD
+from moderator.store.models import Comment
 
 
 def comment_ids(database: Database) -> list[int]:

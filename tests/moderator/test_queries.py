@@ -8,9 +8,7 @@ import pytest
 
 from moderator.domain import Role, Severity, Status
 from moderator.formats.records import IncomingArticle, IncomingComment
-from moderator.models import Flag
-from moderator.queries import CommentRow, ProfileRow, get_article, get_profile, list_articles
-from moderator.queue import (
+from moderator.queries.queue import (
     QueueFilter,
     QueueOrder,
     count_queue,
@@ -18,11 +16,19 @@ from moderator.queue import (
     list_queue,
     list_queue_by_ids,
 )
+from moderator.queries.snapshots import (
+    CommentRow,
+    ProfileRow,
+    get_article,
+    get_profile,
+    list_articles,
+)
 from moderator.rules.model import Hit, RuleAction, RuleSet
 from moderator.services.flagging import store_hits
 from moderator.services.importing import import_article
 from moderator.services.moderation import ensure_profile, hide
 from moderator.store.database import Database
+from moderator.store.models import Flag
 
 T0 = datetime(2024, 3, 1, 9, 0, tzinfo=UTC)
 

@@ -12,9 +12,7 @@ from sqlalchemy import update
 
 from moderator.domain import Role, Severity, Status
 from moderator.formats.records import IncomingArticle, IncomingComment
-from moderator.models import Comment
-from moderator.queries import CommentRow
-from moderator.queue import (
+from moderator.queries.queue import (
     QueueFilter,
     QueueOrder,
     TabCounts,
@@ -24,11 +22,13 @@ from moderator.queue import (
     hide_ranks,
     list_queue,
 )
+from moderator.queries.snapshots import CommentRow
 from moderator.rules.model import Hit, RuleAction, RuleSet
 from moderator.services.flagging import store_hits
 from moderator.services.importing import import_article
 from moderator.services.moderation import approve, ensure_profile, hide
 from moderator.store.database import Database, open_database
+from moderator.store.models import Comment
 from tests.conftest import fresh_pg_database
 
 T0 = datetime(2024, 3, 1, 9, 0, tzinfo=UTC)

@@ -17,7 +17,7 @@ from moderator.formats import log_export as log_format_module
 from moderator.formats.log_export import LogFormat, side_file
 from moderator.log.export import DecisionFormat, export_decisions, export_log
 from moderator.log.queries import LogFilter
-from moderator.safe_output import (
+from moderator.output.files import (
     STALE_SECONDS,
     OutputRefusedError,
     check_output,

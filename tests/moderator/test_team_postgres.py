@@ -17,12 +17,12 @@ from moderator.cli import main
 from moderator.domain import Role, Status
 from moderator.imports.importer import import_paths
 from moderator.log.verify import verify_log
-from moderator.models import Comment, Profile
 from moderator.resources import DEMO_ARTICLE
 from moderator.services import moderation, staging
 from moderator.services.review import set_locked
+from moderator.services.team import TeamError, add_member, desk_login, set_up
 from moderator.store.database import Database, open_database
-from moderator.team import TeamError, add_member, desk_login, set_up
+from moderator.store.models import Comment, Profile
 from tests.conftest import fresh_pg_database
 
 pytestmark = pytest.mark.postgresql

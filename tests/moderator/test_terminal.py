@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from moderator.terminal import ProgressBar, data_output, inert_output, print_table
+from moderator.output.terminal import ProgressBar, data_output, inert_output, print_table
 
 
 def test_tables_align_text_left_and_numbers_right() -> None:

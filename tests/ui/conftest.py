@@ -15,16 +15,16 @@ from moderator.domain import ReasonCode, Status
 from moderator.formats.modlog import LogEntry
 from moderator.formats.records import IncomingArticle, IncomingComment
 from moderator.log.queries import LogFilter
-from moderator.models import Comment
-from moderator.queue import QueueFilter
+from moderator.queries.queue import QueueFilter
 from moderator.services.importing import import_article
 from moderator.store.database import Database
+from moderator.store.models import Comment
 from tests.conftest import logged_decisions
-from ui.desk import Desk
-from ui.log_export_flow import ExportRequest
-from ui.main_window import MainWindow
-from ui.queue_model import CommentQueueModel
-from ui.reason_dialog import ReasonChoice
+from ui.comments.queue_model import CommentQueueModel
+from ui.common.funnel import Desk
+from ui.desk.main_window import MainWindow
+from ui.dialogs.reason import ReasonChoice
+from ui.log.export_flow import ExportRequest
 
 T0 = datetime(2025, 1, 14, 8, 0, tzinfo=UTC)
 HOSTILE = "<b>bold</b><script>alert(1)</script><img src=x onerror=alert(1)>"

@@ -22,8 +22,8 @@ from moderator.store.database import open_database
 from tests.conftest import REPO, add_comments
 from ui import launch
 from ui.app import run_gui
-from ui.main_window import MainWindow
-from ui.stop_signals import CloseOnSignals
+from ui.common.stop_signals import CloseOnSignals
+from ui.desk.main_window import MainWindow
 
 
 def test_a_foreign_database_is_reported_and_exits_1(
@@ -66,7 +66,7 @@ def test_the_console_script_opens_the_window(
     monkeypatch.setattr(QApplication, "exec", look_instead_of_running)
     asked: list[str] = []
     monkeypatch.setattr(
-        "ui.profile_dialog.ask_profile", lambda _parent, name, _why: asked.append(name)
+        "ui.dialogs.profile.ask_profile", lambda _parent, name, _why: asked.append(name)
     )
     # As a user starts it: the console script, a plain path for --db, no command.
     monkeypatch.setattr("sys.argv", ["moderator", "--db", str(tmp_path / "new.sqlite3")])

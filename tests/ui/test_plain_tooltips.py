@@ -14,17 +14,17 @@ from pytestqt.qtbot import QtBot
 
 from moderator.domain import Severity, Status
 from moderator.insights.queue import WaitStats
-from moderator.queries import CommentRow, FlagRow
-from moderator.review_queries import TroubledThread
+from moderator.queries.review import TroubledThread
+from moderator.queries.snapshots import CommentRow, FlagRow
 from moderator.services import moderation
 from moderator.store.database import Database
 from tests.ui.conftest import HOSTILE, AddArticle
-from ui.documents import show_comment
-from ui.insights_models import WAIT_COLUMNS, RowsModel
-from ui.log_model import COLUMNS as LOG_COLUMNS
-from ui.log_model import LogColumn, LogModel
-from ui.messages import plain_tooltip
-from ui.review_models import ThreadsColumn, ThreadsModel
+from ui.comments.documents import show_comment
+from ui.common.messages import plain_tooltip
+from ui.insights.models import WAIT_COLUMNS, RowsModel
+from ui.log.model import COLUMNS as LOG_COLUMNS
+from ui.log.model import LogColumn, LogModel
+from ui.review.models import ThreadsColumn, ThreadsModel
 
 T0 = datetime(2025, 1, 14, 8, 0, tzinfo=UTC)
 

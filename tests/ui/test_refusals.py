@@ -10,11 +10,11 @@ from pytestqt.qtbot import QtBot
 from sqlalchemy import func, select
 
 from moderator.domain import Status
-from moderator.models import Article
 from moderator.store.database import Database
+from moderator.store.models import Article
 from tests.conftest import failing_writes, full_disk, read_only
 from tests.ui.conftest import WORK_TIMEOUT_MS, press, status_of
-from ui.main_window import MainWindow
+from ui.desk.main_window import MainWindow
 
 FULL = "The disk that holds the database is full. Nothing of it was saved."
 

@@ -13,9 +13,9 @@ import pytest
 from sqlalchemy import select
 
 from moderator import settings
-from moderator.models import Article
 from moderator.services import staging
 from moderator.store.database import open_database
+from moderator.store.models import Article
 from tests.moderator.cli.test_inputs import child, posix_only
 from tests.moderator.cli.test_main import GOOD, Cli
 from tests.moderator.formats.test_platform_xml import WXR_HEAD, wxr_comment, wxr_item

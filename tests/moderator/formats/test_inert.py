@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from moderator.display import hidden
 from moderator.formats.inert import json_inert, json_plain, json_text
+from moderator.output.display import hidden
 
 ESCAPED = ("\u2028", "\u2029", "\x85", "\x7f", "\x9b", "\u202e", "\u200b", "\ufeff", "\U000e0041")
 

@@ -13,12 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from moderator.display import path_text
 from moderator.formats.bounded import read_at_most
 from moderator.formats.errors import FormatError
 from moderator.formats.platform_xml import ReadSummary, read_disqus, read_wxr
 from moderator.imports import files as import_files
 from moderator.imports.files import expand_paths, read_import_file, read_platform
+from moderator.output.display import path_text
 from tests.moderator.formats.test_platform_xml import WXR_HEAD, wxr_comment, wxr_item
 
 ARTICLE = b"Title\n\nBody.\n\nComments 1\nann 1 May 2020, 10:00\n\nHi.\n"

@@ -19,7 +19,6 @@ from moderator.imports import parts as import_parts
 from moderator.imports.files import read_import_file
 from moderator.imports.importer import import_paths
 from moderator.log.verify import verify_log
-from moderator.models import Author, Comment, Flag, LogEntryRow
 from moderator.rules.loader import load_rule_set
 from moderator.rules.model import CommentSnapshot, RuleSet
 from moderator.services import moderation
@@ -27,6 +26,7 @@ from moderator.services.flagging import added_comment_ids, flag_comments
 from moderator.services.history import Actor
 from moderator.services.importing import import_article
 from moderator.store.database import Database, open_database
+from moderator.store.models import Author, Comment, Flag, LogEntryRow
 
 ARTICLE = (
     "Title {n}\n\nBody {n}.\n\nComments 2\n"

@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 import moderator.rules.kinds  # noqa: F401 - registers the built-in kinds
 from moderator.cli import main
 from moderator.domain import Status
+from moderator.domain.errors import ServiceError
 from moderator.formats.errors import FormatError
 from moderator.formats.platform_xml import ReadSummary, read_wxr
 from moderator.formats.records import IncomingArticle
@@ -26,13 +27,11 @@ from moderator.imports import parts as import_parts
 from moderator.imports.files import read_platform
 from moderator.imports.importer import ImportAborted, import_paths
 from moderator.log.verify import verify_log
-from moderator.models import Article, Comment, Flag, ImportBatch, ImportStep, LogEntryRow
-from moderator.queries import list_articles
-from moderator.queue import QueueFilter, count_tabs, get_comment, list_queue
+from moderator.queries.queue import QueueFilter, count_tabs, get_comment, list_queue
+from moderator.queries.snapshots import list_articles
 from moderator.rules.loader import load_rule_set
 from moderator.rules.model import RuleSet
 from moderator.services import moderation, staging
-from moderator.services.errors import ServiceError
 from moderator.services.flagging import added_comment_ids, flag_comments
 from moderator.services.history import Actor
 from moderator.services.importing import (
@@ -41,6 +40,7 @@ from moderator.services.importing import (
     import_article,
 )
 from moderator.store.database import Database, open_database
+from moderator.store.models import Article, Comment, Flag, ImportBatch, ImportStep, LogEntryRow
 from tests.moderator.formats.test_platform_xml import WXR_HEAD, wxr_comment, wxr_item
 from tests.moderator.imports.test_importer import writer_is_free
 

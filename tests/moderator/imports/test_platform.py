@@ -15,9 +15,9 @@ from moderator.formats import platform_xml
 from moderator.imports.importer import import_paths
 from moderator.log.queries import LogFilter, stream_entries
 from moderator.log.verify import verify_log
-from moderator.models import Article, Comment
-from moderator.review_queries import thread
+from moderator.queries.review import thread
 from moderator.store.database import Database
+from moderator.store.models import Article, Comment
 from tests.moderator.formats.test_platform_xml import (
     DISQUS_HEAD,
     WXR_HEAD,

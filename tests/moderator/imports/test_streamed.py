@@ -16,7 +16,6 @@ from moderator.imports import streamed as import_streamed
 from moderator.imports.files import read_import_file
 from moderator.imports.importer import import_paths
 from moderator.log.verify import verify_log
-from moderator.models import Article, Comment
 from moderator.rules.model import RuleSet
 from moderator.services import moderation, staging
 from moderator.services.flagging import added_comment_ids, flag_comments
@@ -24,6 +23,7 @@ from moderator.services.history import Actor
 from moderator.services.importing import import_article
 from moderator.services.review import set_locked
 from moderator.store.database import Database, open_database
+from moderator.store.models import Article, Comment
 from tests.moderator.imports import test_importer
 from tests.moderator.imports.test_importer import _campaign_file, writer_is_free
 from tests.moderator.imports.test_parts import _everything

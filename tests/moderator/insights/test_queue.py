@@ -22,10 +22,10 @@ from moderator.insights.queue import (
 )
 from moderator.insights.queue import roll_up as roll_up_queue
 from moderator.insights.stats import Bucket, Period, roll_up
-from moderator.models import Comment, LogEntryRow, LogHead, Profile, StatsRollup
 from moderator.services import moderation
 from moderator.services.history import Actor
 from moderator.store.database import Database
+from moderator.store.models import Comment, LogEntryRow, LogHead, Profile, StatsRollup
 from tests.conftest import add_comments
 
 T0 = datetime(2026, 3, 2, 8, 10, tzinfo=UTC)  # article A's four comments arrive

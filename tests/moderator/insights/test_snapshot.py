@@ -10,9 +10,9 @@ from sqlalchemy import select
 from moderator.insights.period import ALL_TIME, Bucket
 from moderator.insights.snapshot import read_insights
 from moderator.insights.stats import roll_up_all
-from moderator.models import LogHead, StatsRollup
 from moderator.services import moderation
 from moderator.store.database import Database
+from moderator.store.models import LogHead, StatsRollup
 from tests.conftest import add_comments
 
 

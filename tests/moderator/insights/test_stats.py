@@ -22,14 +22,14 @@ from moderator.insights.stats import (
     roll_up,
     rule_stats,
 )
-from moderator.models import Comment, LogEntryRow
-from moderator.rule_runs import run_rules
 from moderator.rules.loader import load_rule_set
 from moderator.rules.model import Hit, RuleAction, RuleSet
+from moderator.runs.rules import run_rules
 from moderator.services import moderation, review
 from moderator.services.flagging import store_hits
 from moderator.services.history import Actor
 from moderator.store.database import Database
+from moderator.store.models import Comment, LogEntryRow
 from tests.conftest import add_comments
 
 DAY1 = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)

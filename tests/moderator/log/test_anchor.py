@@ -24,10 +24,10 @@ from moderator.log.anchor import (
 )
 from moderator.log.queries import LogFilter, stream_entries
 from moderator.log.verify import verify_log
-from moderator.models import LogEntryRow, LogHead
 from moderator.resources import DEMO_ARTICLE
 from moderator.services import moderation
 from moderator.store.database import Database, open_database
+from moderator.store.models import LogEntryRow, LogHead
 from tests.moderator.cli.test_main import Cli
 
 

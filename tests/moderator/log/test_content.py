@@ -18,7 +18,6 @@ from moderator.formats.records import IncomingArticle, IncomingComment
 from moderator.log.details import evidence_lines
 from moderator.log.queries import LogFilter, stream_entries
 from moderator.log.verify import LogVerification, verify_log
-from moderator.models import Article, Author, Comment
 from moderator.rules.loader import load_rule_set
 from moderator.services import moderation, notes
 from moderator.services.flagging import added_comment_ids, flag_comments
@@ -26,6 +25,7 @@ from moderator.services.history import Actor, NewEntry, append
 from moderator.services.importing import import_article
 from moderator.services.review import set_locked
 from moderator.store.database import Database
+from moderator.store.models import Article, Author, Comment
 
 T0 = datetime(2024, 3, 1, 9, 0, tzinfo=UTC)
 RULES = """

@@ -11,11 +11,11 @@ from sqlalchemy import select
 
 from moderator.domain import Severity
 from moderator.log.details import LABELS, evidence_lines
-from moderator.models import LogEntryRow
 from moderator.rules.model import Hit, RuleAction, RuleSet
 from moderator.services import moderation, notes
 from moderator.services.flagging import store_hits
 from moderator.store.database import Database
+from moderator.store.models import LogEntryRow
 from tests.conftest import add_comments
 
 

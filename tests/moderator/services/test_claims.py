@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, text
 
-from moderator.models import Claim
 from moderator.services import claims
 from moderator.store.database import Database, make_engine, open_database, upgrade
+from moderator.store.models import Claim
 from tests.conftest import add_comments
 
 HERE = "desk-host"

@@ -12,15 +12,15 @@ import moderator.rules.kinds  # noqa: F401 - registers the built-in kinds
 from moderator.domain import ReasonCode, Status
 from moderator.formats.records import IncomingArticle, IncomingComment
 from moderator.imports.importer import import_paths
-from moderator.models import Comment, Flag
-from moderator.queue import QueueFilter, list_queue
-from moderator.rule_runs import run_rules
+from moderator.queries.queue import QueueFilter, list_queue
 from moderator.rules.loader import load_rule_set
 from moderator.rules.model import RuleSet
+from moderator.runs.rules import run_rules
 from moderator.services.flagging import StoredHistory
 from moderator.services.importing import import_article
 from moderator.services.moderation import approve, ensure_profile
 from moderator.store.database import Database
+from moderator.store.models import Comment, Flag
 from tests.conftest import logged_decisions
 
 T0 = datetime(2024, 3, 1, 9, 0, tzinfo=UTC)
@@ -186,7 +186,7 @@ def test_a_burst_on_import_counts_stored_comments_within_its_minutes(
 def test_a_run_can_stop_between_pages_and_keeps_what_it_did(
     database: Database, rule_set: RuleSet, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("moderator.rule_runs.PAGE", 1)
+    monkeypatch.setattr("moderator.runs.rules.PAGE", 1)
     ids = add(database, ("ann", "idiot"), ("bob", "moron"), ("cy", "idiot"))
     seen: list[tuple[int, int]] = []
     report = run_rules(

@@ -11,10 +11,10 @@ from sqlalchemy import func, select
 
 from moderator.domain import Status
 from moderator.formats.records import IncomingArticle, IncomingComment
-from moderator.models import Article, Author, Comment
 from moderator.services.importing import import_article
 from moderator.services.moderation import ensure_profile, hide
 from moderator.store.database import Database
+from moderator.store.models import Article, Author, Comment
 
 T0 = datetime(2024, 3, 1, 9, 0, tzinfo=UTC)
 

@@ -10,12 +10,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from moderator.domain import ActionKind, ReasonCode, Role, Status
-from moderator.models import Comment, LogEntryRow, Profile
+from moderator.domain.errors import MissingInputError, NotFoundError, TransitionError
 from moderator.services import moderation
 from moderator.services.changes import ModerationChange
-from moderator.services.errors import MissingInputError, NotFoundError, TransitionError
 from moderator.services.history import Actor
 from moderator.store.database import Database
+from moderator.store.models import Comment, LogEntryRow, Profile
 from tests.conftest import add_comments, logged_decisions
 
 

@@ -10,13 +10,13 @@ import pytest
 from sqlalchemy import select
 
 from moderator.domain import Role
+from moderator.domain.errors import MissingInputError
+from moderator.domain.names import ProfileNameError, look_alike_key, skeleton
 from moderator.log.verify import verify_log
-from moderator.models import LogEntryRow, Profile
-from moderator.names import ProfileNameError, look_alike_key, skeleton
-from moderator.services.errors import MissingInputError
 from moderator.services.moderation import ensure_profile
 from moderator.services.roles import RoleError
 from moderator.store.database import Database
+from moderator.store.models import LogEntryRow, Profile
 
 
 def role_of(database: Database, name: str) -> Role | None:

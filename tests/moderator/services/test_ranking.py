@@ -9,20 +9,20 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, update
 
-from moderator import rank_runs
 from moderator.domain import Role, Status
 from moderator.log.queries import LogFilter, stream_entries
-from moderator.models import UNSCORED, Comment, RankerState
-from moderator.queue import QueueFilter, QueueOrder, list_queue
+from moderator.queries.queue import QueueFilter, QueueOrder, list_queue
 from moderator.ranking.features import Sample
 from moderator.ranking.model import READY_DECISIONS, Readiness
 from moderator.rules.model import RuleSet
 from moderator.rules.ranker_rule import RankerRule
+from moderator.runs import ranking as rank_runs
 from moderator.services import moderation, ranking
 from moderator.services.flagging import flag_comments
 from moderator.services.history import Actor
 from moderator.services.roles import RoleError
 from moderator.store.database import Database
+from moderator.store.models import UNSCORED, Comment, RankerState
 from tests.conftest import add_comments
 
 RUDE = "you are an idiot and a liar"

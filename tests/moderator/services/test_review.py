@@ -12,14 +12,13 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from moderator.domain import ActionKind, ReasonCode, Role, Status
+from moderator.domain.errors import MissingInputError, TransitionError
 from moderator.log.queries import LogFilter, stream_entries
 from moderator.log.verify import verify_log
-from moderator.models import Comment, Profile
-from moderator.queries import CommentRow, author_notes, comment_notes
-from moderator.review_queries import TroubledThread, ranked, reply_tree, thread, troubled_threads
+from moderator.queries.review import TroubledThread, ranked, reply_tree, thread, troubled_threads
+from moderator.queries.snapshots import CommentRow, author_notes, comment_notes
 from moderator.rules.model import RuleSet
 from moderator.services import moderation
-from moderator.services.errors import MissingInputError, TransitionError
 from moderator.services.flagging import store_hits
 from moderator.services.history import Actor
 from moderator.services.notes import note_author, note_comment
@@ -27,6 +26,7 @@ from moderator.services.review import Outcome, resolve, set_locked
 from moderator.services.roles import LockedError, RoleError
 from moderator.services.rulesets import choose_rule_set
 from moderator.store.database import Database
+from moderator.store.models import Comment, Profile
 from tests.conftest import add_comments
 
 T0 = datetime(2025, 2, 3, 8, 0, tzinfo=UTC)
@@ -457,7 +457,7 @@ def test_reasons_stay_the_fixed_list() -> None:
 
 
 def test_a_queue_of_one_authors_comments_across_articles(database: Database) -> None:
-    from moderator.queue import QueueFilter, count_queue, in_queue, list_queue  # noqa: PLC0415
+    from moderator.queries.queue import QueueFilter, count_queue, in_queue, list_queue  # noqa: PLC0415
 
     first = add_article(database, "One", 3)
     second = add_article(database, "Two", 2)
@@ -490,8 +490,8 @@ def test_the_rules_leave_a_locked_articles_comments_to_the_editors(
     database: Database, tmp_path: Path
 ) -> None:
     import moderator.rules.kinds  # noqa: F401, PLC0415 - registers the built-in kinds
-    from moderator.rule_runs import run_rules  # noqa: PLC0415
     from moderator.rules.loader import load_rule_set  # noqa: PLC0415
+    from moderator.runs.rules import run_rules  # noqa: PLC0415
 
     rules = tmp_path / "rules.toml"
     rules.write_text(

@@ -9,7 +9,6 @@ import pytest
 from sqlalchemy import select
 
 from moderator.domain import Role
-from moderator.models import LogEntryRow
 from moderator.rules.loader import read_rule_set
 from moderator.rules.model import RuleSet
 from moderator.services.moderation import ensure_profile
@@ -23,6 +22,7 @@ from moderator.services.rulesets import (
     default_rule_set,
 )
 from moderator.store.database import Database
+from moderator.store.models import LogEntryRow
 
 RULES = '[ruleset]\nname = "Desk"\n\n[[rule]]\nid = "insults"\nkind = "words"\nterms = ["idiot"]\n'
 

@@ -11,11 +11,11 @@ import pytest
 from sqlalchemy import select
 
 from moderator.domain import Role, Status
+from moderator.domain.errors import ConflictError, ServiceError, TransitionError
 from moderator.log.verify import verify_log
-from moderator.models import Claim, Comment, LogEntryRow
 from moderator.services import claims, moderation, notes, review
-from moderator.services.errors import ConflictError, ServiceError, TransitionError
 from moderator.store.database import Database
+from moderator.store.models import Claim, Comment, LogEntryRow
 from tests.conftest import add_comments
 
 

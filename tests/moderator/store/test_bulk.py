@@ -8,10 +8,10 @@ import pytest
 from sqlalchemy import insert, text
 
 from moderator.domain import Status
-from moderator.models import Base, Comment
 from moderator.services.importing import ensure_authors
 from moderator.store.bulk import insert_many
 from moderator.store.database import Database
+from moderator.store.models import Base, Comment
 
 
 def raw_rows(database: Database) -> list[tuple[object, ...]]:

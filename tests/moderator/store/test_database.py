@@ -20,8 +20,6 @@ from moderator import settings
 from moderator.cli import main
 from moderator.formats.modlog import GENESIS, LogEntry, entry_hash
 from moderator.log.verify import verify_log
-from moderator.migrations import HEAD
-from moderator.models import Base, sqlite_datetime_text
 from moderator.store import database as storage
 from moderator.store.checkpoints import BackgroundCheckpoints
 from moderator.store.database import (
@@ -37,6 +35,8 @@ from moderator.store.database import (
     probe_database,
     upgrade,
 )
+from moderator.store.migrations import HEAD
+from moderator.store.models import Base, sqlite_datetime_text
 
 
 def test_head_constant_matches_the_migration_scripts() -> None:

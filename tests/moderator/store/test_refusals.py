@@ -20,9 +20,9 @@ from sqlalchemy.exc import OperationalError
 from moderator.domain import Status
 from moderator.imports.importer import ImportAborted, import_paths
 from moderator.log.verify import verify_log
-from moderator.models import Article, Comment, LogEntryRow
 from moderator.services import moderation
 from moderator.store.database import Database
+from moderator.store.models import Article, Comment, LogEntryRow
 from moderator.store.refusals import disk_trouble, explain_refusal
 from tests.conftest import REPO, add_comments, failing_writes, full_disk, read_only
 
