@@ -56,11 +56,11 @@ from results import Result, record
 from sqlalchemy import select
 
 from moderator.cli import main as cli_main
-from moderator.formats.log_export import LogFormat
+from moderator.formats.log_export import DecisionFormat, LogFormat
 from moderator.formats.records import IncomingArticle, IncomingComment
 from moderator.insights import rows as stats_rows
 from moderator.insights.stats import article_stats
-from moderator.log.export import DecisionFormat, export_decisions, export_log
+from moderator.log.export import export_decisions, export_log
 from moderator.log.queries import LogFilter
 from moderator.output.files import STALE_SECONDS, OutputRefusedError
 from moderator.rules import kinds as _kinds  # noqa: F401 - registers the built-in rule kinds

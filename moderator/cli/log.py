@@ -9,16 +9,19 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from moderator.cli.arguments import day_or_time, row_id, utf8_text
 from moderator.formats.inert import json_text
-from moderator.formats.log_export import LogFormat, side_file
-from moderator.log.export import STDOUT, DecisionFormat, export_decisions, export_log
-from moderator.log.queries import LogFilter, count_entries
+from moderator.formats.log_export import DecisionFormat, LogFormat, side_file
 from moderator.output.display import path_text
+from moderator.output.files import STDOUT
 from moderator.output.terminal import ProgressBar
-from moderator.store.database import Database
+
+# The log's reads and exports load when a log command runs, not for every command.
+if TYPE_CHECKING:
+    from moderator.log.queries import LogFilter
+    from moderator.store.database import Database
 
 
 def add_log_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -96,6 +99,8 @@ def add_log_commands(commands: argparse._SubParsersAction[argparse.ArgumentParse
 
 
 def _filter(args: argparse.Namespace) -> LogFilter:
+    from moderator.log.queries import LogFilter  # noqa: PLC0415
+
     return LogFilter(
         since=None if args.since is None else args.since.start,
         until=None if args.until is None else args.until.end,
@@ -115,6 +120,9 @@ def _progress(total: int, label: str) -> tuple[ProgressBar | None, Any]:
 
 
 def run_export(database: Database, args: argparse.Namespace) -> int:
+    from moderator.log.export import export_log  # noqa: PLC0415
+    from moderator.log.queries import count_entries  # noqa: PLC0415
+
     log_filter = _filter(args)
     log_format = LogFormat(args.log_format)
     with database.session() as session:
@@ -144,6 +152,8 @@ def run_export(database: Database, args: argparse.Namespace) -> int:
 
 
 def run_decisions_export(database: Database, args: argparse.Namespace) -> int:
+    from moderator.log.export import export_decisions  # noqa: PLC0415
+
     with database.session() as session:
         count = export_decisions(
             session,
@@ -198,6 +208,7 @@ def run_verify(args: argparse.Namespace) -> int:
         return _verify_file(args, anchor)
     # Opened here rather than by the caller: with --file no database is needed at all.
     from moderator.cli.opening import open_database_for  # noqa: PLC0415
+    from moderator.log.queries import LogFilter, count_entries  # noqa: PLC0415
     from moderator.log.verify import LogCheckError, verify_log  # noqa: PLC0415
 
     database = open_database_for(args.db)

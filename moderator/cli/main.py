@@ -14,16 +14,14 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO, cast
 
 from sqlalchemy.exc import SQLAlchemyError
 
 from moderator import __version__, settings
 from moderator.cli.arguments import LARGEST, count, row_id, seen_version, utf8_text
-from moderator.cli.log import add_log_commands
+from moderator.cli.choosing import OnlyNamed, named_command
 from moderator.cli.opening import open_database_for
-from moderator.cli.rank import add_rank_commands
-from moderator.cli.review import add_review_commands
 from moderator.cli.rules import (
     Standalone,
     add_rules_commands,
@@ -31,7 +29,6 @@ from moderator.cli.rules import (
     authorize_rules,
     load_for_database_command,
 )
-from moderator.cli.stats import add_stats_commands
 from moderator.domain import ReasonCode, Status
 from moderator.domain.errors import NotFoundError, ServiceError
 from moderator.formats.errors import FormatError
@@ -54,11 +51,27 @@ SIGPIPE_STATUS = 141
 # `rules use`); the others refuse, creating nothing: a mistyped --db must not leave an empty
 # database behind that then "verifies", and a decision needs comments to decide on.
 CREATING = frozenset({"import", "init", "profile", "team"})
+# The commands each module adds (a test holds these to the parser): a run loads only the module
+# that adds the command it names.
+MAIN_COMMANDS = frozenset(
+    {"gui", "init", "import", "articles", "queue", "show", "approve", "hide", "restore", "escalate"}
+)
+RULES_COMMANDS = frozenset({"rules"})
+LOG_COMMANDS = frozenset({"log", "decisions"})
+REVIEW_COMMANDS = frozenset(
+    {"threads", "thread", "resolve", "lock", "unlock", "profile", "team", "note"}
+)
+RANK_COMMANDS = frozenset({"rank"})
+STATS_COMMANDS = frozenset({"stats"})
+KNOWN_COMMANDS = (
+    MAIN_COMMANDS | RULES_COMMANDS | LOG_COMMANDS | REVIEW_COMMANDS | RANK_COMMANDS | STATS_COMMANDS
+)
 
 
 def main(argv: Sequence[str] | None = None, *, gui: GuiRunner | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(named_command(arguments, KNOWN_COMMANDS))
+    args = parser.parse_args(arguments)
     command = args.command or "gui"
     try:
         if command == "gui":
@@ -118,7 +131,8 @@ def _explain(error: Exception) -> str:
     return str(error)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(named: str | None = None) -> argparse.ArgumentParser:
+    """The ``moderator`` parser: every command, or (``named``) only that one's options."""
     parser = argparse.ArgumentParser(
         prog="moderator",
         description="Moderate news comments: import scraped articles, review their queues, "
@@ -131,7 +145,10 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"the database: a SQLite file or a SQLAlchemy URL (default: ${ENV_DATABASE}, "
         "else moderator.sqlite3 in your user data folder)",
     )
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands = cast(
+        OnlyNamed, parser.add_subparsers(dest="command", metavar="COMMAND", action=OnlyNamed)
+    )
+    commands.named = named
 
     commands.add_parser("gui", help="open the moderation window (the default)")
 
@@ -164,6 +181,8 @@ def build_parser() -> argparse.ArgumentParser:
     importing.set_defaults(handler=run_import)
 
     articles = commands.add_parser("articles", help="list articles with their queue counts")
+    articles.add_argument("--limit", type=count, default=50, help="0 for no limit")
+    articles.add_argument("--offset", type=count, default=0, help="skip this many first")
     articles.add_argument("--json", action="store_true", help="print one JSON document")
     articles.set_defaults(handler=run_articles)
 
@@ -224,12 +243,30 @@ def build_parser() -> argparse.ArgumentParser:
         decision.add_argument("--json", action="store_true", help="print the change as JSON")
         decision.set_defaults(handler=run_decision, decision=name)
 
-    add_rules_commands(commands)
-    add_log_commands(commands)
-    add_review_commands(commands)
-    add_rank_commands(commands)
-    add_stats_commands(commands)
+    _add_groups(commands, named)
     return parser
+
+
+def _add_groups(commands: OnlyNamed, named: str | None) -> None:
+    # Each group's module is imported here, and only when one of its commands is wanted.
+    if named is None or named in RULES_COMMANDS:
+        add_rules_commands(commands)
+    if named is None or named in LOG_COMMANDS:
+        from moderator.cli.log import add_log_commands  # noqa: PLC0415
+
+        add_log_commands(commands)
+    if named is None or named in REVIEW_COMMANDS:
+        from moderator.cli.review import add_review_commands  # noqa: PLC0415
+
+        add_review_commands(commands)
+    if named is None or named in RANK_COMMANDS:
+        from moderator.cli.rank import add_rank_commands  # noqa: PLC0415
+
+        add_rank_commands(commands)
+    if named is None or named in STATS_COMMANDS:
+        from moderator.cli.stats import add_stats_commands  # noqa: PLC0415
+
+        add_stats_commands(commands)
 
 
 def run_init(database: Database, _args: argparse.Namespace) -> int:
@@ -304,8 +341,15 @@ def _print_import_report(report: ImportReport) -> None:
 def run_articles(database: Database, args: argparse.Namespace) -> int:
     from moderator.queries.snapshots import list_articles  # noqa: PLC0415
 
+    # A page at a time, as the queue: counting a million comments for every article listed
+    # would take longer than the command is worth.
+    limit = args.limit if 0 < args.limit < LARGEST else None
     with database.session() as session:
-        rows = list_articles(session)
+        rows = list_articles(
+            session, limit=None if limit is None else limit + 1, offset=args.offset
+        )
+    more = limit is not None and len(rows) > limit
+    rows = rows[:limit]
     if args.json:
         return _print_json({"articles": [row.as_json() for row in rows]})
     print_table(
@@ -313,6 +357,7 @@ def run_articles(database: Database, args: argparse.Namespace) -> int:
         ("ID", "PENDING", "APPROVED", "HIDDEN", "FLAGGED", "TITLE"),
         [(row.id, row.pending, row.approved, row.hidden, row.flagged, row.title) for row in rows],
     )
+    _say_page(args.offset, len(rows), more=more, none="no articles here")
     return 0
 
 
@@ -352,15 +397,19 @@ def run_queue(database: Database, args: argparse.Namespace) -> int:
             for row in rows
         ],
     )
+    _say_page(args.offset, len(rows), more=more, none="no comments in this queue")
+    return 0
+
+
+def _say_page(offset: int, shown: int, *, more: bool, none: str) -> None:
+    """On stderr, so that what stdout holds is the table alone: where the page ends."""
     if more:
         print(
-            f"showing {args.offset + 1}-{args.offset + len(rows)}; more with "
-            f"--offset {args.offset + len(rows)}",
+            f"showing {offset + 1}-{offset + shown}; more with --offset {offset + shown}",
             file=sys.stderr,
         )
-    elif not rows:
-        print("no comments in this queue", file=sys.stderr)
-    return 0
+    elif not shown:
+        print(none, file=sys.stderr)
 
 
 def run_show(database: Database, args: argparse.Namespace) -> int:

@@ -13,10 +13,9 @@ from typing import Any
 
 from moderator import settings
 from moderator.cli.arguments import row_id, utf8_text
-from moderator.domain import ReasonCode, Role
+from moderator.domain import Outcome, ReasonCode, Role
 from moderator.formats.inert import json_text
 from moderator.output.terminal import print_table
-from moderator.services.review import Outcome
 from moderator.store.database import Database
 
 

@@ -21,10 +21,10 @@ from moderator import settings
 from moderator.cli.arguments import remembered_path, row_id, utf8_text
 from moderator.formats.inert import json_text
 from moderator.output.terminal import ProgressBar, print_table
-from moderator.rules.model import CommentSnapshot, Hit, RuleSet
 
 if TYPE_CHECKING:
     from moderator.rules.loader import LoadedRuleSet
+    from moderator.rules.model import Hit, RuleSet
     from moderator.store.database import Database
 
 Standalone = Callable[[argparse.Namespace], int]
@@ -192,6 +192,7 @@ def run_test(args: argparse.Namespace) -> int:
     loaded = rule_set_for(args)
     text = _read_text(args.text)
     from moderator.rules.engine import RuleEngine  # noqa: PLC0415
+    from moderator.rules.model import CommentSnapshot  # noqa: PLC0415
 
     engine = RuleEngine(loaded.rule_set, include_behavioural=False)
     hits = engine.check(CommentSnapshot(body=text, author=args.author))

@@ -83,3 +83,14 @@ _REASON_LABELS = {
     ReasonCode.ILLEGAL_CONTENT: "Illegal content",
     ReasonCode.OTHER: "Other",
 }
+
+
+class Outcome(StrEnum):
+    """What an editor makes of an escalated comment."""
+
+    # The moderators' worry stands: the comment is hidden.
+    UPHOLD = "uphold"
+    # It may stand: the comment is published.
+    OVERTURN = "overturn"
+    # Not an editor's call after all: back to the moderators' pending queue.
+    RETURN = "return"

@@ -51,6 +51,12 @@ class LogFormat(StrEnum):
     JSON = "json"
 
 
+# Each comment's current decision, for the publishing platform (moderator.log.export).
+class DecisionFormat(StrEnum):
+    CSV = "csv"
+    JSONL = "jsonl"
+
+
 @dataclass(frozen=True, slots=True)
 class ChainSummary:
     """The chain as an export saw it: its head, and what part of it the export holds."""

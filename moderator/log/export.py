@@ -12,7 +12,6 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +24,7 @@ from moderator.formats.inert import json_text, neutralised
 from moderator.formats.log_export import (
     PROGRESS_EVERY,
     ChainSummary,
+    DecisionFormat,
     LogFormat,
     Progress,
     side_file,
@@ -36,7 +36,7 @@ from moderator.log.queries import LogFilter, entry_rows, read_head
 from moderator.output.files import STDOUT, check_output, start_output, written
 from moderator.store.models import Article, Comment, LogEntryRow, utc_now
 
-__all__ = ["STDOUT", "DecisionFormat", "ExportStopped", "export_decisions", "export_log"]
+__all__ = ["STDOUT", "ExportStopped", "export_decisions", "export_log"]
 # Entries that decide a comment's status (flags and notes do not).
 DECIDING_ACTIONS = (
     ActionKind.APPROVE,
@@ -64,11 +64,6 @@ DECISION_COLUMNS = (
     "entry",
 )
 _BATCH = 5000
-
-
-class DecisionFormat(StrEnum):
-    CSV = "csv"
-    JSONL = "jsonl"
 
 
 class ExportStopped(Exception):  # noqa: N818 - a request, not a failure

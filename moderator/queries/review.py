@@ -78,12 +78,9 @@ def troubled_threads(session: Session) -> list[TroubledThread]:
     escalated = select(*columns).where(Comment.escalated == True)  # noqa: E712 - as the index
     # UNION, not UNION ALL: a flagged pending comment may be escalated too.
     needing = union(flagged, escalated).subquery()
-    hits = (
-        select(Flag.comment_id, func.count().label("hits"))
-        .where(Flag.comment_id.in_(select(needing.c.id)))
-        .group_by(Flag.comment_id)
-        .subquery()
-    )
+    # Each comment's hits counted beside it (through the flags' index), rather than the flags
+    # of all these comments grouped apart: that read the union a second time.
+    hits = select(func.count()).where(Flag.comment_id == needing.c.id).scalar_subquery()
     flagged_pending = (needing.c.status == Status.PENDING) & (needing.c.urgency < NOT_FLAGGED)
     query = (
         select(
@@ -92,12 +89,11 @@ def troubled_threads(session: Session) -> list[TroubledThread]:
             Article.locked,
             func.sum(case((needing.c.escalated, 1), else_=0)),
             func.sum(case((flagged_pending, 1), else_=0)),
-            func.coalesce(func.sum(hits.c.hits), 0),
+            func.coalesce(func.sum(hits), 0),
             func.min(needing.c.urgency),
             func.min(needing.c.posted_at),
         )
         .join(Article, Article.id == needing.c.article_id)
-        .outerjoin(hits, hits.c.comment_id == needing.c.id)
         .group_by(needing.c.article_id, Article.title, Article.locked)
     )
     return ranked(

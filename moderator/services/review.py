@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from enum import StrEnum
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from moderator.domain import ActionKind, ReasonCode, Status
+from moderator.domain import ActionKind, Outcome, ReasonCode, Status
 from moderator.domain.errors import MissingInputError, NotFoundError, TransitionError
 from moderator.services.changes import ModerationChange
 from moderator.services.history import Actor, NewEntry, append
@@ -22,18 +21,6 @@ from moderator.services.moderation import (
 )
 from moderator.services.roles import refuse_locked_comments, require_editor
 from moderator.store.models import Article, LogEntryRow, Profile
-
-
-class Outcome(StrEnum):
-    """What an editor makes of an escalated comment."""
-
-    # The moderators' worry stands: the comment is hidden.
-    UPHOLD = "uphold"
-    # It may stand: the comment is published.
-    OVERTURN = "overturn"
-    # Not an editor's call after all: back to the moderators' pending queue.
-    RETURN = "return"
-
 
 _TARGETS = {
     Outcome.UPHOLD: Status.HIDDEN,

@@ -9,7 +9,7 @@ from PySide6.QtCore import QObject, Signal
 from sqlalchemy.orm import Session
 
 from moderator import settings
-from moderator.domain import ReasonCode, Role
+from moderator.domain import Outcome, ReasonCode, Role
 from moderator.domain.errors import TransitionError
 from moderator.imports.importer import ImportAborted, ImportReport
 from moderator.imports.importer import import_paths as import_files
@@ -21,7 +21,6 @@ from moderator.services import moderation, notes, review
 from moderator.services.changes import ModerationChange
 from moderator.services.moderation import Seen
 from moderator.services.notes import NoteChange
-from moderator.services.review import Outcome
 from moderator.services.rulesets import check_active, choose_rule_set, read_rules
 from moderator.store.database import Database
 from moderator.store.models import Profile

@@ -21,8 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from moderator.domain import ReasonCode
-from moderator.services.review import Outcome
+from moderator.domain import Outcome, ReasonCode
 
 _TITLES = {
     Outcome.UPHOLD: "Uphold: hide the comment",

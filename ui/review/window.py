@@ -19,13 +19,12 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.exc import SQLAlchemyError
 
-from moderator.domain import Role
+from moderator.domain import Outcome, Role
 from moderator.domain.errors import ServiceError
 from moderator.queries.review import ThreadItem, thread, troubled_threads
 from moderator.queries.snapshots import article_locked
 from moderator.services.changes import ModerationChange
 from moderator.services.moderation import Seen
-from moderator.services.review import Outcome
 from ui.comments.decisions import (
     MESSAGE_MS,
     NoteTextPicker,

@@ -428,3 +428,19 @@ def test_a_locked_article_skips_a_reimports_new_comments_and_says_so(
         "Hi 1.",
         "Yo.",
     ]
+
+
+def test_articles_come_a_page_at_a_time(cli: Cli, folder: Path) -> None:
+    assert cli("import", str(folder))[0] == 0
+    every = [a["title"] for a in cli.json("articles", "--limit", "0")["articles"]]
+    assert sorted(every) == ["Title 1", "Title 2"]
+
+    code, out, err = cli("articles", "--limit", "1")
+    assert code == 0
+    assert every[0] in out
+    assert every[1] not in out
+    assert "showing 1-1; more with --offset 1" in err
+    second = cli.json("articles", "--limit", "1", "--offset", "1")["articles"]
+    assert [a["title"] for a in second] == every[1:]
+    code, out, err = cli("articles", "--offset", "2")
+    assert (code, err.strip()) == (0, "no articles here")

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from moderator.domain import ActionKind, ReasonCode, Role, Status
+from moderator.domain import ActionKind, Outcome, ReasonCode, Role, Status
 from moderator.domain.errors import MissingInputError, TransitionError
 from moderator.log.queries import LogFilter, stream_entries
 from moderator.log.verify import verify_log
@@ -22,7 +22,7 @@ from moderator.services import moderation
 from moderator.services.flagging import store_hits
 from moderator.services.history import Actor
 from moderator.services.notes import note_author, note_comment
-from moderator.services.review import Outcome, resolve, set_locked
+from moderator.services.review import resolve, set_locked
 from moderator.services.roles import LockedError, RoleError
 from moderator.services.rulesets import choose_rule_set
 from moderator.store.database import Database

@@ -14,7 +14,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, Index, text
 
 from moderator import settings
 from moderator.cli import main
@@ -737,3 +737,24 @@ def test_a_database_path_that_is_no_file_is_refused_by_name(tmp_path: Path, kind
         said = "is not a regular file, not a database file"
     with pytest.raises(DatabaseError, match=said):
         open_database(str(path), create=True)
+
+
+def _partial_indexes() -> list[Index]:
+    return [i for t in Base.metadata.tables.values() for i in t.indexes if "where" in i.info]
+
+
+def test_the_partial_indexes_hold_the_rows_the_models_say(sqlite_database: Database) -> None:
+    # The models keep each partial index's WHERE in ``info`` (not as dialect arguments, which
+    # load the PostgreSQL dialect at start): the migrations must have made exactly that.
+    indexes = _partial_indexes()
+    assert {i.name for i in indexes} >= {"ix_comment_escalated", "ix_log_entry_turnaround"}
+    with sqlite_database.engine.connect() as connection:
+        for index in indexes:
+            made = connection.execute(
+                text("SELECT sql FROM sqlite_master WHERE type = 'index' AND name = :name"),
+                {"name": index.name},
+            ).scalar_one()
+            where = " ".join(made.split(" WHERE ", 1)[1].split())
+            assert where == " ".join(index.info["where"]["sqlite"].split()), index.name
+            columns = [c.name for c in index.columns]
+            assert f"({', '.join(columns)})" in " ".join(made.split()), index.name

@@ -12,9 +12,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QTextCursor
 from pytestqt.qtbot import QtBot
 
-from moderator.domain import ReasonCode, Role, Status
+from moderator.domain import Outcome, ReasonCode, Role, Status
 from moderator.services import moderation
-from moderator.services.review import Outcome
 from moderator.store.database import Database
 from tests.ui.conftest import AddArticle, Answers, press, status_of
 from ui.author.window import AuthorWindow

@@ -8,10 +8,10 @@ from PySide6.QtWidgets import QDialogButtonBox, QMessageBox
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
-from moderator.domain import ReasonCode, Role, Status
+from moderator.domain import Outcome, ReasonCode, Role, Status
 from moderator.queries.snapshots import comment_notes
 from moderator.services import moderation
-from moderator.services.review import Outcome, resolve
+from moderator.services.review import resolve
 from moderator.store.database import Database
 from tests.ui.conftest import WORK_TIMEOUT_MS, Answers, press, status_of
 from ui.desk.main_window import MainWindow

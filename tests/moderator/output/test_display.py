@@ -54,3 +54,13 @@ def test_inert_marks_what_would_drive_a_terminal() -> None:
         "a\u27e8U+001B\u27e9]0;pwned\u27e8U+0007\u27e9b\u27e8U+000D\u27e9c\r\nd\te"
     )
     assert inert_line("a\r\nb\tc") == "a\u27e8U+000D\u27e9\u27e8U+000A\u27e9b\u27e8U+0009\u27e9c"
+
+
+@given(st.text(alphabet=st.characters(exclude_categories=()), max_size=80))
+def test_every_hidden_character_is_found_wherever_it_is(text: str) -> None:
+    # The search skips printable ASCII: character by character, nothing else may be missed.
+    shown = reveal(text)
+    expected = "".join(marker(char) if hidden(char) else char for char in text)
+    assert shown.text == expected
+    markers = [piece for piece, is_marker in shown.pieces if is_marker]
+    assert markers == [marker(char) for char in text if hidden(char)]

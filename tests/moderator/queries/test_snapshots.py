@@ -271,3 +271,16 @@ def test_search_matches_words_in_the_text_or_the_author(
     with database.session() as session:
         assert bodies(list_queue(session, queue)) == expected
         assert count_queue(session, queue) == len(expected)
+
+
+def test_a_page_of_articles_is_a_slice_of_them_all(
+    database: Database, articles: tuple[int, int]
+) -> None:
+    with database.session() as session:
+        every = list_articles(session)
+        pages = [list_articles(session, limit=1, offset=n) for n in range(3)]
+        first_two = list_articles(session, limit=2)
+    # Counted on the page alone, each article's figures are those of the whole list.
+    assert [row.id for row in every] == [articles[1], articles[0]]
+    assert pages == [every[:1], every[1:], []]
+    assert first_two == every

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from moderator.formats import log_export as log_format_module
-from moderator.formats.log_export import LogFormat, side_file
-from moderator.log.export import DecisionFormat, export_decisions, export_log
+from moderator.formats.log_export import DecisionFormat, LogFormat, side_file
+from moderator.log.export import export_decisions, export_log
 from moderator.log.queries import LogFilter
 from moderator.output.files import (
     STALE_SECONDS,

@@ -21,7 +21,7 @@ from moderator.services.review import resolve
 from moderator.services.roles import RoleError
 from moderator.store.database import Database
 from moderator.store.migrations import HEAD
-from moderator.store.models import Comment
+from moderator.store.models import Base, Comment
 
 
 def comment_ids(database: Database) -> list[int]:
@@ -37,6 +37,31 @@ def test_the_migrations_and_an_import_run_on_postgres(pg_database: Database) -> 
     assert (report.added, report.failed) == (12, [])
     with pg_database.session() as session:
         assert verify_log(session).ok
+
+
+_PREDICATE = text(
+    "SELECT pg_get_expr(i.indpred, i.indrelid) FROM pg_index i"
+    " JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relname = :name"
+)
+
+
+def test_the_partial_indexes_hold_the_rows_the_models_say(pg_database: Database) -> None:
+    # PostgreSQL keeps a WHERE in its own spelling: the models' text is made into a scratch
+    # index (rolled back) so that both are compared as the server writes them.
+    indexes = [i for t in Base.metadata.tables.values() for i in t.indexes if "where" in i.info]
+    assert indexes
+    with pg_database.engine.connect() as connection:
+        for index in indexes:
+            made = connection.execute(_PREDICATE, {"name": index.name}).scalar_one()
+            columns = ", ".join(c.name for c in index.columns)
+            where = index.info["where"]["postgresql"]
+            assert index.table is not None
+            connection.execute(
+                text(f"CREATE INDEX scratch ON {index.table.name} ({columns}) WHERE {where}")
+            )
+            said = connection.execute(_PREDICATE, {"name": "scratch"}).scalar_one()
+            connection.rollback()
+            assert made == said, index.name
 
 
 def test_roles_and_the_log_hold_on_postgres(pg_database: Database, tmp_path: Path) -> None:
