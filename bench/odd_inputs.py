@@ -1,8 +1,9 @@
 """Odd things handed to the command line, each run as a user would run it (a process of its
 own, under a timeout): a FIFO, /dev/zero, a file name that is not UTF-8, a file that vanishes,
 a mistyped --db, another program's database, values past 64 bits or year 9999, text that is
-not UTF-8 and a reader that goes away. Each must end in its own plain message, with nothing
-created, changed or lost, and never a traceback or a hang::
+not UTF-8, command lines that name their command oddly and a reader that goes away. Each must
+end in its own plain message, with nothing created, changed or lost, and never a traceback or
+a hang::
 
     .venv/bin/python bench/odd_inputs.py
 """
@@ -194,6 +195,30 @@ def closed_pipe(folder: Path) -> Check:
     return Check("queue | head -1 (the reader goes away)", _seen(ran), ran.clean and not err)
 
 
+def command_lines(folder: Path) -> list[Check]:
+    """Command lines that name their command oddly. A run builds only the command it names
+    (``moderator.cli.choosing``): whatever the shape, the outcome must be the whole parser's."""
+    db = str(folder / "commands.sqlite3")
+    moderator(folder, "--db", db, "import", str(folder / "after.txt"))
+    tries: list[tuple[str, tuple[str, ...], int, str]] = [
+        ("--db given twice, then a command", ("--db", "x", "--db", db, "articles"), 0, "Title"),
+        ("--db named like a command", ("--db", "queue", "articles"), 1, "no database"),
+        ("--db=PATH, then a command", (f"--db={db}", "articles", "--limit", "1"), 0, "Title"),
+        ("an abbreviated --db", ("--d", db, "articles"), 0, "Title"),
+        ("a mistyped command", ("--db", db, "quue"), 2, "invalid choice: 'quue'"),
+        ("a command's own --help", ("queue", "--help"), 0, "--flagged"),
+        ("a group without its subcommand", ("--db", db, "log"), 2, "required"),
+        ("a negative --limit", ("--db", db, "articles", "--limit", "-1"), 2, "--limit"),
+    ]
+    checks = []
+    for label, args, status, said in tries:
+        ran = moderator(folder, *args)
+        ok = ran.clean and ran.status == status and said in ran.out + ran.err
+        # The database named "queue" is looked for where the command runs: none is made.
+        checks.append(Check(label, _seen(ran), ok and not (Path.cwd() / "queue").exists()))
+    return checks
+
+
 def _seen(ran: Ran) -> str:
     if ran.status is None:
         return f"still running after {TIMEOUT_SECONDS} s"
@@ -209,6 +234,7 @@ CHECKS: tuple[Callable[[Path], Check | list[Check]], ...] = (
     mistyped_db,
     foreign_database,
     big_values,
+    command_lines,
     closed_pipe,
 )
 
@@ -235,7 +261,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"{len(checks)} odd inputs, {failed} failed, in {time.perf_counter() - started:.0f} s")
     record(
         Result(
-            "odd inputs: FIFO, /dev/zero, names, folders, --db, another's database, values, pipes",
+            "odd inputs: FIFO, /dev/zero, names, folders, --db, another's database, values,"
+            " command lines, pipes",
             f"{len(checks)} odd inputs to the command line ({len(checks) - failed} refused or"
             " handled cleanly)",
             "\N{EN DASH}",
