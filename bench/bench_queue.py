@@ -342,7 +342,9 @@ def command_rows(
         "python -c pass": [sys.executable, "-c", "pass"],
         "import sqlalchemy": [sys.executable, "-c", "import sqlalchemy"],
         "import sqlalchemy.orm": [sys.executable, "-c", "import sqlalchemy.orm"],
-        "import moderator.cli": [sys.executable, "-c", "import moderator.cli"],
+        "load the command line": [
+            *(sys.executable, "-c", "import moderator; moderator.load_command_line()")
+        ],
     }
     with sqlite3.connect(path) as raw:
         (comment_id,) = raw.execute(
@@ -389,17 +391,14 @@ def command_rows(
     target = orm + COMMAND_ALLOWANCE_MS
     reference = f"import sqlalchemy.orm: {_ms(orm)} (import sqlalchemy: {_ms(core)})"
     rows: list[tuple[str, str, str, str, str, str]] = []
-    for label in ("python -c pass", "import moderator.cli"):
+    for label, shown_as in (
+        ("python -c pass", "`python -c pass`"),
+        ("load the command line", "the command line loaded (the console script's start)"),
+    ):
         if label in medians:
+            median = medians[label]
             rows.append(
-                (
-                    f"`python -c '{label.removeprefix('python -c ')}'`, median",
-                    _ms(medians[label]),
-                    reference,
-                    f"{medians[label] / orm:.2f}x",
-                    "",
-                    "",
-                )
+                (f"{shown_as}, median", _ms(median), reference, f"{median / orm:.2f}x", "", "")
             )
     for label in commands:
         if label in failed:

@@ -197,7 +197,8 @@ def closed_pipe(folder: Path) -> Check:
 
 def command_lines(folder: Path) -> list[Check]:
     """Command lines that name their command oddly. A run builds only the command it names
-    (``moderator.cli.choosing``): whatever the shape, the outcome must be the whole parser's."""
+    (``moderator.cli.choosing``): whatever the shape, each must end with the status and the
+    words it ended with when every command was built."""
     db = str(folder / "commands.sqlite3")
     moderator(folder, "--db", db, "import", str(folder / "after.txt"))
     tries: list[tuple[str, tuple[str, ...], int, str]] = [

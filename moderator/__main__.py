@@ -2,6 +2,6 @@
 
 import sys
 
-from moderator.cli import main
+from moderator import load_command_line
 
-sys.exit(main())
+sys.exit(load_command_line()())

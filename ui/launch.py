@@ -13,9 +13,9 @@ def run_window(database: str | None) -> int:
 
 
 def main() -> int:
-    from moderator.cli import main as cli_main  # noqa: PLC0415
+    from moderator import load_command_line  # noqa: PLC0415
 
-    return cli_main(gui=run_window)
+    return load_command_line()(gui=run_window)
 
 
 if __name__ == "__main__":

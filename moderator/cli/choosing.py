@@ -10,19 +10,22 @@ so that argparse lists them and names the mistake as before.
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from typing import Any, cast
 
 
 class _Unbuilt:
     """Stands in for the parser of a command this run does not name: whatever is added to it,
-    options, subcommands or defaults, is dropped."""
+    options, subcommands or defaults, is dropped, and whatever is read of it is empty."""
 
-    def __getattr__(self, _name: str) -> Callable[..., _Unbuilt]:
-        return self._ignore
-
-    def _ignore(self, *_args: Any, **_kwargs: Any) -> _Unbuilt:
+    def __getattr__(self, _name: str) -> _Unbuilt:
         return self
+
+    def __call__(self, *_args: Any, **_kwargs: Any) -> _Unbuilt:
+        return self
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(())
 
 
 _UNBUILT = _Unbuilt()

@@ -351,7 +351,11 @@ def run_articles(database: Database, args: argparse.Namespace) -> int:
     more = limit is not None and len(rows) > limit
     rows = rows[:limit]
     if args.json:
-        return _print_json({"articles": [row.as_json() for row in rows]})
+        # Where the next page starts (null: this was the last), as the table says on stderr.
+        next_offset = args.offset + len(rows) if more else None
+        return _print_json(
+            {"articles": [row.as_json() for row in rows], "next_offset": next_offset}
+        )
     print_table(
         sys.stdout,
         ("ID", "PENDING", "APPROVED", "HIDDEN", "FLAGGED", "TITLE"),
@@ -380,7 +384,10 @@ def run_queue(database: Database, args: argparse.Namespace) -> int:
     more = limit is not None and len(rows) > limit
     rows = rows[:limit]
     if args.json:
-        return _print_json({"comments": [row.as_json() for row in rows]})
+        next_offset = args.offset + len(rows) if more else None
+        return _print_json(
+            {"comments": [row.as_json() for row in rows], "next_offset": next_offset}
+        )
     print_table(
         sys.stdout,
         ("ID", "ARTICLE", "POSTED", "STATUS", "FLAGS", "AUTHOR", "COMMENT"),

@@ -37,7 +37,7 @@ class ActionKind(StrEnum):
     UNDO = "undo"
     # The same, chosen later from the log rather than straight after the decision.
     REVERT = "revert"
-    # An editor's decisions on an escalated comment (see services.review.Outcome).
+    # An editor's decisions on an escalated comment (see Outcome below).
     UPHOLD = "uphold"
     OVERTURN = "overturn"
     RETURN = "return"

@@ -115,9 +115,9 @@ def headers(rows: Sequence[Row]) -> list[str]:
 
 def write_csv(path: Path, rows: Sequence[Row]) -> None:
     """The rows as CSV (a header, then one line per row; a missing value is empty), written
-    whole or not at all, never onto the open database or a device (:mod:`safe_output`). Text
-    is quoted, and text a spreadsheet would run as a formula (a title or a name starting with
-    "=", or holding ";=") is marked as text."""
+    whole or not at all, never onto the open database or a device
+    (:mod:`moderator.output.files`). Text is quoted, and text a spreadsheet would run as a
+    formula (a title or a name starting with "=", or holding ";=") is marked as text."""
     names = headers(rows)
     with written(path) as out:
         writer = csv.writer(out, quoting=csv.QUOTE_NONNUMERIC)

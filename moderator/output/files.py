@@ -41,8 +41,8 @@ STALE_SECONDS = 60.0
 _DATABASE_SIDES = ("", "-wal", "-shm", "-journal")
 _BACKUP_MARK = ".backup-"
 
-# SQLite files this process has open (``storage.open_database`` keeps them here): no file the
-# desk writes may land on one, whoever asks for it.
+# SQLite files this process has open (``store.database.open_database`` keeps them here): no
+# file the desk writes may land on one, whoever asks for it.
 _open_databases: Counter[Path] = Counter()
 
 

@@ -242,7 +242,7 @@ class Database:
     engine: Engine
     backup: Path | None = None
     checkpoints: BackgroundCheckpoints | None = None
-    # The SQLite file, while open: no file the desk writes may land on it (safe_output).
+    # The SQLite file, while open: no file the desk writes may land on it (output.files).
     kept: Path | None = None
     # Opened for reading only (the file, its folder or its disk would take no write): why.
     read_only: str | None = None

@@ -106,6 +106,7 @@ def partial_index(name: str, *columns: str, where: str, postgresql: str | None =
     it against both databases, rather than as ``sqlite_where``/``postgresql_where``. Those
     arguments load SQLAlchemy's PostgreSQL dialect as the models load (about 50 ms), and the
     command line's start would pay it on every desk; nothing creates tables from the models.
+    Alembic's autogenerate would write a full index: give a new one its WHERE by hand.
     """
     wheres = {"sqlite": where, "postgresql": where if postgresql is None else postgresql}
     return Index(name, *columns, info={"where": wheres})

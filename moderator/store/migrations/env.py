@@ -1,4 +1,5 @@
-"""Alembic's entry point: migrations run on the connection that storage hands in."""
+"""Alembic's entry point: migrations run on the connection that moderator.store.database
+hands in."""
 
 from __future__ import annotations
 

@@ -80,3 +80,24 @@ def test_a_commands_own_help_is_whole(capsys: pytest.CaptureFixture[str]) -> Non
     out = capsys.readouterr().out
     assert "--format" in out
     assert "--bom" in out
+
+
+def test_a_group_built_for_another_command_adds_nothing() -> None:
+    # Every group's adder may run while another command is named: it must add nothing, and
+    # reading what it made (a group's subcommands, say) must not fail.
+    from moderator.cli import log, rank, review, rules, stats  # noqa: PLC0415
+    from moderator.cli.choosing import OnlyNamed  # noqa: PLC0415
+
+    parser = argparse.ArgumentParser()
+    commands = parser.add_subparsers(dest="command", action=OnlyNamed)
+    assert isinstance(commands, OnlyNamed)
+    commands.named = "queue"
+    for add in (
+        log.add_log_commands,
+        rank.add_rank_commands,
+        review.add_review_commands,
+        rules.add_rules_commands,
+        stats.add_stats_commands,
+    ):
+        add(commands)
+    assert _commands(parser) == {}

@@ -440,7 +440,12 @@ def test_articles_come_a_page_at_a_time(cli: Cli, folder: Path) -> None:
     assert every[0] in out
     assert every[1] not in out
     assert "showing 1-1; more with --offset 1" in err
-    second = cli.json("articles", "--limit", "1", "--offset", "1")["articles"]
-    assert [a["title"] for a in second] == every[1:]
+    assert cli.json("articles", "--limit", "1")["next_offset"] == 1
+    second = cli.json("articles", "--limit", "1", "--offset", "1")
+    assert [a["title"] for a in second["articles"]] == every[1:]
+    assert second["next_offset"] is None
+    # The queue's JSON says where its next page starts the same way.
+    assert cli.json("queue", "--limit", "1")["next_offset"] == 1
+    assert cli.json("queue", "--limit", "0")["next_offset"] is None
     code, out, err = cli("articles", "--offset", "2")
     assert (code, err.strip()) == (0, "no articles here")

@@ -401,6 +401,30 @@ def test_troubled_threads_come_from_flags_and_escalations(database: Database) ->
     ]
 
 
+def test_a_flagged_comment_escalated_too_counts_once(database: Database) -> None:
+    (first, _second) = add_article(database, "Both", 2)
+    with database.transaction() as session:
+        from moderator.domain import Severity  # noqa: PLC0415
+        from moderator.rules.model import Hit, RuleAction  # noqa: PLC0415
+
+        hit = Hit(
+            rule_id="r",
+            severity=Severity.MEDIUM,
+            action=RuleAction.FLAG,
+            spans=((0, 3),),
+            explanation="e",
+        )
+        store_hits(
+            session, [(first, [hit, hit])], rule_set=RuleSet(name="t", rules=(), version="v")
+        )
+        mo, _ = profiles(session)
+        moderation.escalate(session, [first], actor=mo)
+    with database.session() as session:
+        found = troubled_threads(session)
+    # One comment, both flagged and escalated: its two hits are counted once, not per reason.
+    assert [(t.title, t.escalated, t.flagged, t.hits) for t in found] == [("Both", 1, 1, 2)]
+
+
 def _row(comment_id: int) -> CommentRow:
     return CommentRow(
         id=comment_id,
