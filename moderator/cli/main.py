@@ -302,11 +302,13 @@ def run_import(database: Database, args: argparse.Namespace) -> int:
         if progress:
             progress.finish()
         _print_import_report(aborted.report)
+        _place_new(database, aborted.report)
         print(f"moderator: {aborted}; the files listed above were imported", file=sys.stderr)
         return 1
     if progress:
         progress.finish()
     _print_import_report(report)
+    _place_new(database, report)
     if not report.files:
         print(
             "moderator: no files to import (*.txt, *.xml) found in the paths given",
@@ -314,6 +316,18 @@ def run_import(database: Database, args: argparse.Namespace) -> int:
         )
         return 1
     return 1 if report.failed else 0
+
+
+def _place_new(database: Database, report: ImportReport) -> None:
+    """New comments take their place in the likely order at once, by the ranker as it stands
+    (the window's does the same), rather than after every scored one until `rank learn`."""
+    if not report.added:
+        return
+    from moderator.runs.ranking import place_pending  # noqa: PLC0415
+
+    placed = place_pending(database, unscored_only=True)
+    if placed.count:
+        print(f"{placed.count:,} new comments placed in the likely order by the ranker")
 
 
 def _print_import_report(report: ImportReport) -> None:

@@ -100,3 +100,35 @@ def test_only_an_editor_trains_or_resets_and_a_bad_file_names_its_line(
     code, out, _ = cli("rank", "reset", "--as", "ed")
     assert code == 0
     assert "starts over" in out
+
+
+def test_comments_imported_after_training_take_their_place_at_once(
+    cli: Cli, tmp_path: Path
+) -> None:
+    assert cli("rank", "train", "--from", str(labels(tmp_path)), "--as", "ed")[0] == 0
+    later = tmp_path / "later.txt"
+    later.write_text(
+        "Later\n\nBody.\n\nComments 2\n"
+        f"Thumb late1 2 May 2020, 10:00\n\n{POLITE} (late)\n\n"
+        f"Thumb late2 2 May 2020, 10:01\n\n{RUDE} (late)\n",
+        encoding="utf-8",
+    )
+    code, out, _ = cli("import", str(later), "--no-rules")
+    assert code == 0
+    assert "2 new comments placed in the likely order by the ranker" in out
+    # Without `rank learn`: the rude newcomer is among the likeliest, not after every scored one.
+    rows = cli.json("queue", "--order", "likely", "--limit", "0")["comments"]
+    assert all(row["score"] is not None for row in rows)
+    rude_late = next(row for row in rows if row["body"] == f"{RUDE} (late)")
+    assert rows.index(rude_late) < 6
+
+
+def test_an_import_before_the_ranker_is_ready_places_nothing(cli: Cli, tmp_path: Path) -> None:
+    more = tmp_path / "more.txt"
+    more.write_text(
+        f"More\n\nBody.\n\nComments 1\nThumb x 2 May 2020, 10:00\n\n{RUDE}\n", encoding="utf-8"
+    )
+    code, out, _ = cli("import", str(more), "--no-rules")
+    assert code == 0
+    assert "placed" not in out
+    assert all(row["score"] is None for row in cli.json("queue", "--limit", "0")["comments"])
