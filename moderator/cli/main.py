@@ -14,7 +14,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO, cast
+from typing import TYPE_CHECKING, Any, TextIO, TypeVar, cast
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -39,6 +39,8 @@ from moderator.store.database import ENV_DATABASE, Database, DatabaseError
 from moderator.store.refusals import explain_refusal
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from moderator.formats.modlog import LogEntry
     from moderator.imports.importer import ImportReport
 
@@ -63,6 +65,7 @@ REVIEW_COMMANDS = frozenset(
 )
 RANK_COMMANDS = frozenset({"rank"})
 STATS_COMMANDS = frozenset({"stats"})
+_Row = TypeVar("_Row")
 KNOWN_COMMANDS = (
     MAIN_COMMANDS | RULES_COMMANDS | LOG_COMMANDS | REVIEW_COMMANDS | RANK_COMMANDS | STATS_COMMANDS
 )
@@ -357,16 +360,12 @@ def run_articles(database: Database, args: argparse.Namespace) -> int:
 
     # A page at a time, as the queue: counting a million comments for every article listed
     # would take longer than the command is worth.
-    limit = args.limit if 0 < args.limit < LARGEST else None
-    with database.session() as session:
-        rows = list_articles(
-            session, limit=None if limit is None else limit + 1, offset=args.offset
-        )
-    more = limit is not None and len(rows) > limit
-    rows = rows[:limit]
+    rows, next_offset = _page(
+        database,
+        args,
+        lambda session, limit: list_articles(session, limit=limit, offset=args.offset),
+    )
     if args.json:
-        # Where the next page starts (null: this was the last), as the table says on stderr.
-        next_offset = args.offset + len(rows) if more else None
         return _print_json(
             {"articles": [row.as_json() for row in rows], "next_offset": next_offset}
         )
@@ -375,7 +374,7 @@ def run_articles(database: Database, args: argparse.Namespace) -> int:
         ("ID", "PENDING", "APPROVED", "HIDDEN", "FLAGGED", "TITLE"),
         [(row.id, row.pending, row.approved, row.hidden, row.flagged, row.title) for row in rows],
     )
-    _say_page(args.offset, len(rows), more=more, none="no articles here")
+    _say_page(args.offset, len(rows), next_offset, none="no articles here")
     return 0
 
 
@@ -388,17 +387,12 @@ def run_queue(database: Database, args: argparse.Namespace) -> int:
         flagged=args.flagged,
         order=QueueOrder(args.order),
     )
-    # One row past the page tells whether there is more, without counting the whole queue;
-    # a limit as large as an id can be is no limit (one more would not fit in 64 bits).
-    limit = args.limit if 0 < args.limit < LARGEST else None
-    with database.session() as session:
-        rows = list_queue(
-            session, queue, limit=None if limit is None else limit + 1, offset=args.offset
-        )
-    more = limit is not None and len(rows) > limit
-    rows = rows[:limit]
+    rows, next_offset = _page(
+        database,
+        args,
+        lambda session, limit: list_queue(session, queue, limit=limit, offset=args.offset),
+    )
     if args.json:
-        next_offset = args.offset + len(rows) if more else None
         return _print_json(
             {"comments": [row.as_json() for row in rows], "next_offset": next_offset}
         )
@@ -418,16 +412,34 @@ def run_queue(database: Database, args: argparse.Namespace) -> int:
             for row in rows
         ],
     )
-    _say_page(args.offset, len(rows), more=more, none="no comments in this queue")
+    _say_page(args.offset, len(rows), next_offset, none="no comments in this queue")
     return 0
 
 
-def _say_page(offset: int, shown: int, *, more: bool, none: str) -> None:
+def _page(
+    database: Database,
+    args: argparse.Namespace,
+    read: Callable[[Session, int | None], Sequence[_Row]],
+) -> tuple[list[_Row], int | None]:
+    """The rows ``--limit`` and ``--offset`` ask for (``read`` is given the session and a
+    limit), and where the next page starts (None: this is the last).
+
+    One row past the page tells whether there is more, without counting them all; a limit as
+    large as an id can be is no limit (one more would not fit in 64 bits).
+    """
+    limit = args.limit if 0 < args.limit < LARGEST else None
+    with database.session() as session:
+        rows = list(read(session, None if limit is None else limit + 1))
+    if limit is None or len(rows) <= limit:
+        return rows, None
+    return rows[:limit], args.offset + limit
+
+
+def _say_page(offset: int, shown: int, next_offset: int | None, *, none: str) -> None:
     """On stderr, so that what stdout holds is the table alone: where the page ends."""
-    if more:
+    if next_offset is not None:
         print(
-            f"showing {offset + 1}-{offset + shown}; more with --offset {offset + shown}",
-            file=sys.stderr,
+            f"showing {offset + 1}-{next_offset}; more with --offset {next_offset}", file=sys.stderr
         )
     elif not shown:
         print(none, file=sys.stderr)
