@@ -22,6 +22,8 @@ from moderator.rules.model import (
 _Step = tuple[Rule, Callable[[CommentSnapshot, RuleContext], list[Hit]]]
 # Plans remembered (combinations of open gates); the cache starts over when full.
 _PLANS = 1024
+# Comments read ahead by check_all, for the rules that work a batch at a time (a model).
+BATCH = 1_000
 # Characters of the bodies whose text-rule hits are remembered during a run; when more, the
 # oldest quarter of them are forgotten. Bodies longer than _LONGEST are not remembered.
 _REMEMBERED_CHARACTERS = 8 << 20
@@ -100,6 +102,8 @@ class RuleEngine:
         self._behavioural = tuple(step for step in steps if step[0].behavioural)
         self._seen: dict[str, tuple[_Step, ...]] = {}
         self._seen_characters = 0
+        # Rules that do their work a batch at a time (Rule.prime overridden).
+        self._priming = tuple(rule for rule in self.rules if type(rule).prime is not Rule.prime)
 
     @property
     def unavailable(self) -> Mapping[str, str]:
@@ -117,6 +121,16 @@ class RuleEngine:
             rule.reset()
         self._seen.clear()
         self._seen_characters = 0
+
+    def prime(self, comments: Iterable[CommentSnapshot]) -> None:
+        """Tell the rules that work a batch at a time which comments come next (see
+        :meth:`Rule.prime`): the bodies not seen before in the run. Hits are the same
+        without; checks one by one are slower."""
+        if not self._priming:
+            return
+        bodies = [comment.body for comment in comments if comment.body not in self._seen]
+        for rule in self._priming:
+            rule.prime(bodies)
 
     def check(self, comment: CommentSnapshot) -> list[Hit]:
         """Every hit on one comment, rule by rule in the rule set's order."""
@@ -200,17 +214,21 @@ class RuleEngine:
         """
         self.reset()
         latest: datetime | None = None
-        for comment in comments:
-            posted_at = comment.posted_at
-            if posted_at is not None:
-                if latest is not None and posted_at < latest:
-                    raise ValueError(
-                        f"comments must come in posting order: comment {comment.id} "
-                        f"({posted_at:%Y-%m-%d %H:%M:%S}) came after one posted at "
-                        f"{latest:%Y-%m-%d %H:%M:%S}"
-                    )
-                latest = posted_at
-            yield comment, self.check(comment)
+        batches = iter(comments)
+        # A batch read ahead at a time, for the rules that score a batch at once (prime).
+        while batch := list(islice(batches, BATCH)):
+            self.prime(batch)
+            for comment in batch:
+                posted_at = comment.posted_at
+                if posted_at is not None:
+                    if latest is not None and posted_at < latest:
+                        raise ValueError(
+                            f"comments must come in posting order: comment {comment.id} "
+                            f"({posted_at:%Y-%m-%d %H:%M:%S}) came after one posted at "
+                            f"{latest:%Y-%m-%d %H:%M:%S}"
+                        )
+                    latest = posted_at
+                yield comment, self.check(comment)
 
 
 def _blame(error: Exception, rule: Rule | None, comment: CommentSnapshot) -> None:

@@ -141,6 +141,11 @@ class Rule:
     def reset(self) -> None:
         """Forget what earlier comments of a run taught (bursts, copy-paste); new run."""
 
+    def prime(self, bodies: Sequence[str]) -> None:
+        """Get ready to check comments with these bodies, which come next: a rule that is
+        much cheaper a batch at a time (a model) does its work for all of them here. The
+        engine calls it before each batch of a run; checks must give the same hits without."""
+
     def sources(self) -> tuple[Path, ...]:
         """Files this rule read when it was built (word lists): they are part of the version."""
         return ()

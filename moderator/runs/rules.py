@@ -74,6 +74,7 @@ def run_rules(
         engine = RuleEngine(rule_set, history=history, scorer=scorer_for(reader, rule_set, history))
         engine.reset()
         for page in _pages(reader, condition=condition):
+            engine.prime(comment for _, comment, _ in page)
             results = [(comment_id, engine.check(comment)) for comment_id, comment, _ in page]
             with database.transaction() as writer:
                 report.pages.append(store_hits(writer, results, rule_set=rule_set))
@@ -188,6 +189,9 @@ def backtest(
             verdicts = people_verdicts(
                 reader, [comment_id for comment_id, _, status in page if status != Status.PENDING]
             )
+            tried.prime(comment for _, comment, _ in page)
+            if compared is not None:
+                compared.prime(comment for _, comment, _ in page)
             for comment_id, comment, status in page:
                 hits = tried.check(comment)
                 report.checked += 1

@@ -119,3 +119,60 @@ def test_primed_scores_are_used_once(monkeypatch: pytest.MonkeyPatch) -> None:
     rule.prime(["fuck off"])
     rule.reset()
     assert check(rule, "fuck off") == []
+
+
+class CountingModel:
+    """A stand-in model: 'bad' in a text scores 0.9, else 0.1; each call recorded."""
+
+    def __init__(self) -> None:
+        self.calls: list[int] = []
+
+    def __call__(self, texts: Any) -> list[float]:
+        self.calls.append(len(texts))
+        return [0.9 if "bad" in text else 0.1 for text in texts]
+
+
+def counting_model(monkeypatch: pytest.MonkeyPatch) -> CountingModel:
+    model = CountingModel()
+    monkeypatch.setattr(classifier, "load_model", lambda: (model, None))
+    return model
+
+
+def test_a_run_scores_a_batch_at_a_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Import, rule runs and backtests go through check_all or prime: the model is asked
+    once a batch, not once a comment (it was 459 comments/s one at a time)."""
+    model = counting_model(monkeypatch)
+    engine = RuleEngine(RuleSet("t", (build(threshold=0.5),), "v"))
+    words = ("bad" if n % 7 == 0 else "fine" for n in range(2_500))
+    comments = [CommentSnapshot(f"comment {n} {word}") for n, word in enumerate(words)]
+    results = list(engine.check_all(comments))
+    assert model.calls == [1_000, 1_000, 500]
+    flagged = [comment.body for comment, hits in results if hits]
+    assert flagged == [comment.body for comment in comments if "bad" in comment.body]
+
+
+def test_priming_skips_bodies_seen_and_repeats(monkeypatch: pytest.MonkeyPatch) -> None:
+    model = counting_model(monkeypatch)
+    engine = RuleEngine(RuleSet("t", (build(threshold=0.5),), "v"))
+    copies = [CommentSnapshot("bad copy")] * 5 + [CommentSnapshot("fine"), CommentSnapshot(" ")]
+    results = list(engine.check_all(copies))
+    assert model.calls == [2]  # one distinct text with words, and "fine"
+    assert [bool(hits) for _, hits in results] == [True] * 5 + [False, False]
+    # Within the run a body seen before is replayed, so it is not scored again; in a new
+    # run (state reset) it is.
+    engine.prime([CommentSnapshot("bad copy")])
+    assert model.calls == [2]
+    engine.reset()
+    engine.prime([CommentSnapshot("bad copy")])
+    assert model.calls == [2, 1]
+
+
+def test_primed_scores_do_not_pile_up(monkeypatch: pytest.MonkeyPatch) -> None:
+    model = counting_model(monkeypatch)
+    rule = build(threshold=0.5)
+    rule.prime([f"text {n}" for n in range(100)])
+    rule.prime(["bad one"])
+    assert model.calls == [100, 1]
+    assert len(check(rule, "bad one")) == 1
+    assert check(rule, "text 3") == []
+    assert model.calls == [100, 1, 1]  # the first batch's scores were dropped
