@@ -78,6 +78,11 @@ def run_status(database: Database, args: argparse.Namespace) -> int:
         return 0
     if readiness.ready:
         print(f"ranker: {readiness.text}: the likely order follows its scores")
+    elif readiness.enough:
+        print(
+            f"ranker: {readiness.text}: it has learnt enough; its scores are shown once its"
+            " batch model is fit on them (`moderator rank learn`, or the window as it learns)"
+        )
     else:
         mix = (
             ""
@@ -99,20 +104,22 @@ def run_status(database: Database, args: argparse.Namespace) -> int:
 
 
 def run_learn(database: Database, _args: argparse.Namespace) -> int:
-    from moderator.runs.ranking import learn_all, place_pending  # noqa: PLC0415
+    from moderator.runs.ranking import learn_all, place_pending, refit_now  # noqa: PLC0415
 
     learned, forgotten, decisions = learn_all(database)
+    refitted = refit_now(database)
     placed = place_pending(database).count
     print(
         f"learnt {learned:,} decisions ({forgotten:,} earlier ones taken back: undone or"
-        f" decided again); the ranker now holds {decisions:,}; {placed:,} pending comments"
-        " placed"
+        f" decided again); the ranker now holds {decisions:,}"
+        + ("; its batch model refit from them" if refitted else "")
+        + f"; {placed:,} pending comments placed"
     )
     return 0
 
 
 def run_train(database: Database, args: argparse.Namespace) -> int:
-    from moderator.runs.ranking import place_pending  # noqa: PLC0415
+    from moderator.runs.ranking import place_pending, refit_now  # noqa: PLC0415
     from moderator.services.moderation import ensure_profile  # noqa: PLC0415
     from moderator.services.ranking import (  # noqa: PLC0415
         pretrain,
@@ -133,6 +140,8 @@ def run_train(database: Database, args: argparse.Namespace) -> int:
             pretrained=pretrained,
         )
     hidden = sum(hide for _, hide in pairs)
+    # Whatever was fit before did not see these: fit again now, due or not.
+    refit_now(database, when_due=False)
     placed = place_pending(database).count
     print(
         f"learnt {count:,} labelled comments ({hidden:,} to hide) from {path_text(args.source)};"

@@ -1,16 +1,19 @@
 """The ranker: an online logistic regression over hashed features, learnt one decision at a
 time (FTRL-Proximal: each feature's own learning rate, and weights that stay exactly zero
-until a feature has earned one, which keeps a stored model small).
+until a feature has earned one, which keeps a stored model small), and a batch model refit
+from every decision now and then (``refit``), which scores once there is one.
 
 It answers "how likely is this comment to be hidden here?" from what this desk hid and
 approved, says which words pushed a comment up, and whether it has learnt enough for its
-answers to mean anything yet (:class:`Readiness`).
+answers to mean anything yet (:class:`Readiness`): a score is shown only once the batch
+model has been fit, its probabilities mapped on held-out decisions.
 """
 
 from __future__ import annotations
 
 import io
 import json
+import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -25,8 +28,12 @@ from moderator.ranking.features import (
     features,
     named_features,
 )
+from moderator.ranking.refit import BatchModel, RefitError
+from moderator.ranking.stopwords import is_stop_phrase
 
-FORMAT = "moderator-ranker/1"
+FORMAT = "moderator-ranker/2"
+# Stored before the batch model: read, and refit at the next round.
+_FORMATS = ("moderator-ranker/1", FORMAT)
 # Learning: alpha the step, beta its smoothing, l1 how much a feature must earn before it
 # weighs anything, l2 a pull towards zero. Chosen with bench/bench_ranking.py.
 ALPHA, BETA, L1, L2 = 2.0, 1.0, 0.01, 0.1
@@ -40,6 +47,12 @@ _BIAS = DIMENSIONS
 # one comment in 16 is ready after 150-200 decisions, one that hides one in 6 after 60.
 READY_DECISIONS = 60
 READY_EACH = 10
+# The batch model is refit once this many decisions came since the last fit, or this share
+# of those it was fit on, whichever is more: every 10 decisions early, every 100 at 2,000.
+REFIT_EVERY = 10
+REFIT_SHARE = 0.05
+# At most this many decisions (the latest) are refit from: a fit on 20,000 takes ~15 s.
+REFIT_AT_MOST = 20_000
 
 
 class RankerError(ValueError):
@@ -50,10 +63,12 @@ class RankerError(ValueError):
 class Readiness:
     """How much the ranker has learnt, and whether that is enough for its scores to be shown
     and to order the queue: decisions learnt, how many of them hides (None: a model stored
-    before hides were counted, judged by its decisions alone)."""
+    before hides were counted, judged by its decisions alone), and whether its batch model
+    is fit (``calibrated``: its scores are probabilities fitted on held-out decisions)."""
 
     learnt: int
     hides: int | None
+    calibrated: bool = False
 
     @property
     def kept(self) -> int | None:
@@ -61,20 +76,27 @@ class Readiness:
         return None if self.hides is None else self.learnt - self.hides
 
     @property
-    def ready(self) -> bool:
+    def enough(self) -> bool:
+        """Whether enough decisions, hides and keeps are learnt to fit the batch model."""
         if self.learnt < READY_DECISIONS:
             return False
         return self.hides is None or min(self.hides, self.learnt - self.hides) >= READY_EACH
 
     @property
+    def ready(self) -> bool:
+        return self.enough and self.calibrated
+
+    @property
     def text(self) -> str:
-        """ "learning (7 decisions)" or "ready (134 decisions)"."""
+        """ "learning (7 decisions)", "calibrating (64 decisions)" (enough learnt, the
+        batch model not fit yet) or "ready (134 decisions)"."""
         count = f"{self.learnt:,} decision{'' if self.learnt == 1 else 's'}"
-        return f"{'ready' if self.ready else 'learning'} ({count})"
+        state = "ready" if self.ready else "calibrating" if self.enough else "learning"
+        return f"{state} ({count})"
 
 
 # A ranker that has learnt nothing (or none at all).
-NOTHING_LEARNT = Readiness(0, 0)
+NOTHING_LEARNT = Readiness(0, 0, calibrated=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,10 +147,31 @@ class Ranker:
         self._n = np.zeros(DIMENSIONS + 1, dtype=np.float32)
         self.decisions = 0
         self.hides: int | None = 0
+        # The batch model, and the count of decisions learnt when it was put in.
+        self.batch: BatchModel | None = None
+        self.fitted_at = 0
 
     @property
     def readiness(self) -> Readiness:
-        return Readiness(self.decisions, self.hides)
+        return Readiness(self.decisions, self.hides, calibrated=self.batch is not None)
+
+    # --- the batch model --------------------------------------------------------------
+
+    @property
+    def refit_due(self) -> bool:
+        """Whether the batch model should be fit (again): enough learnt, and none fit yet
+        or enough decisions since the last fit."""
+        if not self.readiness.enough:
+            return False
+        if self.batch is None:
+            return True
+        since = abs(self.decisions - self.fitted_at)
+        return since >= max(REFIT_EVERY, REFIT_SHARE * self.fitted_at)
+
+    def install(self, batch: BatchModel | None) -> None:
+        """Score with this batch model from now on (None: with the online model alone)."""
+        self.batch = batch
+        self.fitted_at = self.decisions
 
     # --- scoring ----------------------------------------------------------------------
 
@@ -145,11 +188,15 @@ class Ranker:
 
     def score(self, sample: Sample) -> float:
         """How likely the comment is to be hidden, from 0 to 1."""
+        if self.batch is not None:
+            return float(self.batch.score_many([sample])[0])
         indices, values = features(sample)
         return float(_sigmoid(np.asarray([self._margin(indices, values)]))[0])
 
     def score_many(self, samples: Sequence[Sample]) -> npt.NDArray[np.float64]:
         """:meth:`score` for many comments at once (much faster than one by one)."""
+        if self.batch is not None:
+            return self.batch.score_many(samples)
         indices, values, offsets = batch_features(samples)
         lengths = np.diff(offsets)
         owners = np.repeat(np.arange(len(samples)), lengths)
@@ -160,16 +207,21 @@ class Ranker:
     def explain(self, sample: Sample, top: int = 3) -> list[Reason]:
         """The words, word pairs and named extras that pushed the comment's score up the
         most, strongest first. Runs of letters count in the score but are never a reason:
-        "…stin…" says nothing to a moderator."""
-        indices, values = features(sample)
-        pushes = self._weights(indices) * values.astype(np.float64)
-        names = named_features(sample)
-        ranked = sorted(
-            (
-                (float(pushes[position]), names[int(indices[position])])
+        "…stin…" says nothing to a moderator; nor is a stop word alone ("by", "the"), which
+        says nothing of the comment."""
+        if self.batch is not None:
+            found = self.batch.pushes(sample)
+        else:
+            indices, values = features(sample)
+            pushes = self._weights(indices) * values.astype(np.float64)
+            names = named_features(sample)
+            found = [
+                (names[int(indices[position])], float(pushes[position]))
                 for position in range(indices.size)
-                if pushes[position] > 0 and int(indices[position]) in names
-            ),
+                if int(indices[position]) in names
+            ]
+        ranked = sorted(
+            ((push, name) for name, push in found if push > 0 and not is_stop_phrase(name)),
             # Strongest first; of features pushing alike, the longer says more ("idiot and"
             # before "a").
             key=lambda pair: (-round(pair[0], 6), -len(pair[1])),
@@ -215,15 +267,20 @@ class Ranker:
 
     def to_bytes(self) -> bytes:
         """The model as bytes to store: a JSON header line, then the arrays (compressed)."""
+        arrays = io.BytesIO()
+        np.savez_compressed(arrays, z=self._z, n=self._n)
+        online = arrays.getvalue()
+        batch = b"" if self.batch is None else self.batch.to_bytes()
         header = {
             "format": FORMAT,
             "dimensions": DIMENSIONS,
             "decisions": self.decisions,
             "hides": self.hides,
+            "calibrated": self.batch is not None,
+            "fitted_at": self.fitted_at,
+            "online_bytes": len(online),
         }
-        arrays = io.BytesIO()
-        np.savez_compressed(arrays, z=self._z, n=self._n)
-        return json.dumps(header).encode() + b"\n" + arrays.getvalue()
+        return json.dumps(header).encode() + b"\n" + online + batch
 
     @classmethod
     def from_bytes(cls, data: bytes) -> Ranker:
@@ -234,17 +291,21 @@ class Ranker:
             header = json.loads(head)
         except (json.JSONDecodeError, UnicodeDecodeError):
             raise RankerError("not a stored ranker: no header") from None
-        if not isinstance(header, dict) or header.get("format") != FORMAT:
+        if not isinstance(header, dict) or header.get("format") not in _FORMATS:
             raise RankerError(f"not a ranker this version reads (format {header!r})")
         if header.get("dimensions") != DIMENSIONS:
             raise RankerError(
                 f"the stored ranker has {header.get('dimensions')} features, this version"
                 f" {DIMENSIONS}: start over with `moderator rank reset`"
             )
+        online_size = header.get("online_bytes", len(body))
+        if not isinstance(online_size, int) or not 0 < online_size <= len(body):
+            raise RankerError("the stored ranker is damaged: its parts do not add up")
+        online, batch = body[:online_size], body[online_size:]
         try:
-            with np.load(io.BytesIO(body), allow_pickle=False) as arrays:
+            with np.load(io.BytesIO(online), allow_pickle=False) as arrays:
                 z, n = arrays["z"], arrays["n"]
-        except (OSError, ValueError, KeyError) as error:
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as error:
             raise RankerError(f"the stored ranker is damaged: {error}") from None
         ranker = cls()
         if z.shape != ranker._z.shape or n.shape != ranker._n.shape:
@@ -253,6 +314,13 @@ class Ranker:
             raise RankerError("the stored ranker is damaged: it holds impossible numbers")
         ranker._z, ranker._n = z.astype(np.float32), n.astype(np.float32)
         ranker.decisions, ranker.hides = _counts(header)
+        if batch:
+            try:
+                ranker.batch = BatchModel.from_bytes(batch)
+            except RefitError as error:
+                raise RankerError(str(error)) from None
+            fitted_at = header.get("fitted_at", 0)
+            ranker.fitted_at = fitted_at if isinstance(fitted_at, int) else 0
         return ranker
 
     @staticmethod
@@ -264,9 +332,9 @@ class Ranker:
             header = json.loads(line)
         except (json.JSONDecodeError, UnicodeDecodeError):
             return NOTHING_LEARNT
-        if not isinstance(header, dict) or header.get("format") != FORMAT:
+        if not isinstance(header, dict) or header.get("format") not in _FORMATS:
             return NOTHING_LEARNT
-        return Readiness(*_counts(header))
+        return Readiness(*_counts(header), calibrated=header.get("calibrated") is True)
 
 
 def _counts(header: dict[str, object]) -> tuple[int, int | None]:

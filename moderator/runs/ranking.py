@@ -1,6 +1,7 @@
 """The ranker's long work over the database, a unit of work at a time: learning every
-decision logged since, and placing the pending comments. The command line runs it, and the
-window in a worker thread; either can be stopped between units."""
+decision logged since, refitting its batch model when due (read, fit outside any write,
+then put in with one short write), and placing the pending comments. The command line runs
+it, and the window in a worker thread; either can be stopped between units."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from moderator.ranking import refit
 from moderator.ranking.model import NOTHING_LEARNT, Ranker, Readiness
 from moderator.services import ranking
 from moderator.store.database import Database
@@ -40,6 +42,8 @@ class Learnt:
     learned: int
     forgotten: int
     placed: Placed
+    # Whether the batch model was fit again this round.
+    refitted: bool = False
 
 
 def _never() -> bool:
@@ -58,6 +62,25 @@ def learn_all(database: Database, stop: StopRequested = _never) -> tuple[int, in
         if not report.more:
             break
     return learned, forgotten, decisions
+
+
+def refit_now(database: Database, *, when_due: bool = True) -> bool:
+    """Fit the batch model on every decision the ranker holds (``when_due``: only if it is
+    due, see ``Ranker.refit_due``) and store it; whether it was. The fit runs outside any
+    write: decisions learnt meanwhile count towards the next."""
+    with database.session() as session:
+        ranker, state = ranking.load(session)
+        if state is None or (when_due and not ranker.refit_due):
+            return False
+        found = ranking.training_set(session)
+    if found is None:
+        return False
+    batch = refit.fit(found.samples, found.hidden)
+    if batch is None:  # one kind of decision only: nothing to tell apart
+        return False
+    with database.transaction() as session:
+        ranking.install_batch(session, batch, decisions=found.decisions)
+    return True
 
 
 def place_pending(
@@ -92,8 +115,15 @@ def place_pending(
 
 
 def learn_and_place(database: Database, stop: StopRequested = _never) -> Learnt:
-    """Learn every decision logged since, then place the pending comments anew (all of them
-    if anything was learnt, else those not placed yet: new ones)."""
+    """Learn every decision logged since, refit the batch model if due, then place the
+    pending comments anew (all of them if the scores changed, else those not placed yet:
+    new ones). Once there is a batch model, scores change only when it is refit, or when
+    an undo takes the ranker back below ready."""
     learned, forgotten, _ = learn_all(database, stop)
-    changed = bool(learned or forgotten)
-    return Learnt(learned, forgotten, place_pending(database, unscored_only=not changed, stop=stop))
+    refitted = not stop() and refit_now(database)
+    changed = refitted or bool(forgotten)
+    if learned and not refitted:
+        with database.session() as session:
+            changed |= ranking.load(session)[0].batch is None
+    placed = place_pending(database, unscored_only=not changed, stop=stop)
+    return Learnt(learned, forgotten, placed, refitted)

@@ -18,14 +18,22 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from moderator.domain import SYSTEM, Status
 from moderator.domain.errors import MissingInputError, NotFoundError, ServiceError
 from moderator.output.display import path_text
 from moderator.ranking.features import Sample
-from moderator.ranking.model import NOTHING_LEARNT, Ranker, RankerError, Readiness, Reason
+from moderator.ranking.model import (
+    NOTHING_LEARNT,
+    REFIT_AT_MOST,
+    Ranker,
+    RankerError,
+    Readiness,
+    Reason,
+)
+from moderator.ranking.refit import BatchModel
 from moderator.rules.model import AuthorHistory, CommentSnapshot, HideScorer
 from moderator.services.history import Actor, NewEntry, append, lock_log
 from moderator.services.roles import require_editor
@@ -36,6 +44,7 @@ from moderator.store.models import (
     Flag,
     LogEntryRow,
     Profile,
+    RankerSeed,
     RankerState,
     utc_now,
 )
@@ -69,6 +78,8 @@ class RankerStatus:
     pending: int
     # None: a model stored before hides were counted.
     hides: int | None = 0
+    # Whether its batch model is fit (its scores are probabilities that mean something).
+    calibrated: bool = False
 
     @property
     def trained(self) -> bool:
@@ -76,7 +87,7 @@ class RankerStatus:
 
     @property
     def readiness(self) -> Readiness:
-        return Readiness(self.decisions, self.hides)
+        return Readiness(self.decisions, self.hides, calibrated=self.calibrated)
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,6 +173,7 @@ def status(session: Session) -> RankerStatus:
         scored,
         pending,
         stored.hides,
+        stored.calibrated,
     )
 
 
@@ -303,6 +315,63 @@ def learn_from_log(session: Session, *, at_most: int = LEARN_AT_MOST) -> LearnRe
     if more or learned or forgotten or state is None or upto != since:
         save(session, ranker, upto, state, learned_from=began)
     return LearnReport(learned, forgotten, upto, ranker.decisions, more)
+
+
+@dataclass(frozen=True, slots=True)
+class TrainingSet:
+    """What the batch model is fit on: the labelled comments of ``rank train`` (seeds), then
+    each comment's latest decision by a person that the ranker has learnt (the latest
+    ``REFIT_AT_MOST`` in all); and how many decisions the ranker held when it was read."""
+
+    samples: list[Sample]
+    hidden: list[bool]
+    decisions: int
+
+
+def training_set(session: Session) -> TrainingSet | None:
+    """The decisions to refit the batch model from (reading only: the fit runs outside any
+    write); None while no ranker is stored."""
+    ranker, state = load(session)
+    if state is None:
+        return None
+    labels = _Labels(session)
+    entries = _label_entries(
+        session, after=state.learned_from, upto=state.learned_upto, comment_ids=None, limit=10**9
+    )
+    labels.replay(entries)
+    # The latest decided comments (a label replaced keeps its first place: near enough).
+    decided = list(labels.held.items())[-REFIT_AT_MOST:]
+    seeds = session.execute(
+        select(RankerSeed.body, RankerSeed.hidden)
+        .order_by(RankerSeed.id.desc())
+        .limit(max(0, REFIT_AT_MOST - len(decided)))
+    ).all()
+    samples = [Sample(body) for body, _ in reversed(seeds)]
+    hidden = [bool(hide) for _, hide in reversed(seeds)]
+    found = samples_for(session, [comment_id for comment_id, _ in decided])
+    for comment_id, label in decided:
+        sample = found.get(comment_id)
+        if sample is not None:
+            samples.append(sample)
+            hidden.append(bool(label))
+    return TrainingSet(samples, hidden, ranker.decisions)
+
+
+def install_batch(session: Session, batch: BatchModel | None, *, decisions: int) -> Ranker:
+    """Put a batch model fit outside the write (see :func:`training_set`) into the stored
+    ranker, which scores with it from now on; ``decisions``: those the ranker held when
+    the training set was read (what the next refit counts from). Locks the ranker."""
+    ranker, state = load(session, for_update=True)
+    ranker.install(batch)
+    ranker.fitted_at = decisions
+    save(
+        session,
+        ranker,
+        state.learned_upto if state is not None else 0,
+        state,
+        learned_from=state.learned_from if state is not None else 0,
+    )
+    return ranker
 
 
 def _reverted(session: Session, seqs: Iterable[int | None]) -> dict[int, str]:
@@ -494,6 +563,10 @@ def train_from_pairs(
         state,
         learned_from=state.learned_from if state is not None else 0,
     )
+    if pairs:
+        session.execute(
+            insert(RankerSeed), [{"body": body, "hidden": hide} for body, hide in pairs]
+        )
     hidden = sum(hide for _, hide in pairs)
     append(
         session,
@@ -517,6 +590,7 @@ def reset(session: Session, *, actor: Profile) -> None:
     lock_log(session)
     head = session.scalar(select(func.max(LogEntryRow.seq))) or 0
     session.execute(delete(RankerState))
+    session.execute(delete(RankerSeed))
     session.execute(
         update(Comment).where(Comment.hide_rank != UNSCORED).values(hide_rank=UNSCORED),
         execution_options={"synchronize_session": False},

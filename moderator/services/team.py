@@ -21,6 +21,7 @@ _WORK_TABLES = (
     "claim",
     "flag",
     "ranker",
+    "ranker_seed",
     "decision_hour",
     "queue_flow",
     "queue_import",

@@ -255,6 +255,18 @@ class RankerState(Base):
     saved_at: Mapped[datetime]
 
 
+class RankerSeed(Base):
+    """A labelled comment the ranker was trained on (``moderator rank train``): not in the
+    database otherwise, kept so that its batch model, refit from every decision, still
+    learns from it. Cleared when the ranker starts over."""
+
+    __tablename__ = "ranker_seed"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    body: Mapped[str] = mapped_column(Text)
+    hidden: Mapped[bool]
+
+
 class DecisionHour(Base):
     """People's decisions in one hour (UTC, "YYYY-MM-DD HH"), by one person, of one action:
     what the insights' charts over months read (``moderator.insights.stats``). Kept up with the log

@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from moderator.ranking import refit
 from moderator.ranking.features import Sample
 from moderator.ranking.model import (
     READY_DECISIONS,
@@ -147,12 +148,21 @@ def test_it_is_ready_only_after_enough_hides_and_kept_among_enough_decisions() -
     ranker.learn(Sample("fine again"), hidden=False)
     assert not ranker.readiness.ready  # enough decisions, too few hides
     ranker.learn(Sample("rude again"), hidden=True)
+    # Enough learnt; its scores mean something once the batch model is fit.
+    assert ranker.readiness.enough
+    assert ranker.refit_due
+    assert not ranker.readiness.ready
+    assert ranker.readiness.text == f"calibrating ({READY_DECISIONS + 1} decisions)"
+    samples = [Sample(f"fine {n}") for n in range(READY_DECISIONS - READY_EACH)]
+    samples += [Sample(f"rude {n}") for n in range(READY_EACH)]
+    ranker.install(refit.fit(samples, [False] * (READY_DECISIONS - READY_EACH) + [True] * 10))
+    assert not ranker.refit_due
     assert ranker.readiness.ready
     assert ranker.readiness.kept == READY_DECISIONS + 1 - READY_EACH
     assert ranker.readiness.text == f"ready ({READY_DECISIONS + 1} decisions)"
     # An undone hide is taken back from the count as from the model.
     ranker.forget(Sample("rude again"), hidden=True)
-    assert ranker.readiness == Readiness(READY_DECISIONS, READY_EACH - 1)
+    assert ranker.readiness == Readiness(READY_DECISIONS, READY_EACH - 1, calibrated=True)
     assert not ranker.readiness.ready
     assert Readiness(1, 0).text == "learning (1 decision)"
     # Many hides and too few kept is no better.
@@ -173,8 +183,8 @@ def test_the_counts_are_stored_and_read_from_the_header_alone() -> None:
     del older["hides"]
     legacy = Ranker.from_bytes(json.dumps(older).encode() + b"\n" + arrays)
     assert legacy.readiness == Readiness(70, None)
-    assert legacy.readiness.ready
-    assert not Readiness(READY_DECISIONS - 1, None).ready
+    assert legacy.readiness.enough
+    assert not Readiness(READY_DECISIONS - 1, None).enough
     legacy.learn(Sample("more"), hidden=True)
     assert legacy.hides is None
 

@@ -67,8 +67,12 @@ def learn_and_place(database: Database, ids: list[int]) -> None:
 
 
 def learn(database: Database) -> ranking.LearnReport:
+    """Learn the decisions logged since, and refit the batch model if that is due (as
+    ``moderator rank learn`` and the window do)."""
     with database.transaction() as session:
-        return ranking.learn_from_log(session)
+        report = ranking.learn_from_log(session)
+    rank_runs.refit_now(database)
+    return report
 
 
 def test_it_learns_the_desks_decisions_once_and_places_the_pending_ones(
@@ -125,7 +129,9 @@ def test_the_model_travels_with_the_database(
     with other_desk.session() as session:
         model, state = ranking.load(session)
     assert state is not None
-    assert (model.decisions, state.revision) == (DECIDED, 1)
+    # Saved twice: once learnt, once its batch model fit.
+    assert (model.decisions, state.revision) == (DECIDED, 2)
+    assert model.batch is not None
     with database.session() as session:
         mine, _ = ranking.load(session)
     rude = Sample(RUDE)
@@ -409,3 +415,72 @@ def test_quoted_texts_of_several_lines_and_inner_quotes_read_as_written(tmp_path
         ("two\r\nlines", False),
         ('he said "x"', True),
     ]
+
+
+def test_the_batch_model_is_fit_on_seeds_and_each_comments_latest_decision(
+    database: Database, ids: list[int]
+) -> None:
+    """Labelled comments of `rank train` are kept (they are nowhere else), then each decided
+    comment once, with its latest decision by a person; an undone one is left out."""
+    pairs = [(f"{RUDE} seed {n}", True) for n in range(5)] + [(f"{POLITE} seed", False)]
+    with database.transaction() as session:
+        ed = moderation.ensure_profile(session, "ed")
+        ranking.train_from_pairs(session, pairs, actor=ed, source="x.csv")
+    decide(database, ids)
+    with database.transaction() as session:
+        ann = moderation.ensure_profile(session, "ann")
+        # Published after all (an editor overturns the hide), then one hide undone.
+        moderation.approve(session, [ids[1]], actor=moderation.ensure_profile(session, "ed"))
+        undone = moderation.hide(session, [ids[DECIDED]], actor=ann, reason="abuse")
+        moderation.undo(session, undone, actor=ann)
+    with database.transaction() as session:
+        ranking.learn_from_log(session)
+    with database.session() as session:
+        found = ranking.training_set(session)
+    assert found is not None
+    assert [sample.text for sample in found.samples[:6]] == [body for body, _ in pairs]
+    assert found.hidden[:6] == [True] * 5 + [False]
+    by_text = dict(zip([s.text for s in found.samples[6:]], found.hidden[6:], strict=True))
+    assert len(by_text) == DECIDED
+    bodies = dict(zip(ids, sorted_bodies(database, ids), strict=True))
+    assert by_text[bodies[ids[1]]] is False  # its latest decision
+    assert bodies[ids[DECIDED]] not in by_text  # undone
+    assert by_text[bodies[ids[3]]] is True
+    # A decision replaced or undone is taken back from the count as from the model.
+    assert found.decisions == DECIDED + len(pairs) == len(found.samples)
+
+
+def sorted_bodies(database: Database, ids: list[int]) -> list[str]:
+    with database.session() as session:
+        rows = session.execute(select(Comment.id, Comment.body).where(Comment.id.in_(ids)))
+        found = {row.id: row.body for row in rows}
+    return [found[c] for c in ids]
+
+
+def test_a_round_refits_when_due_and_places_anew(database: Database, ids: list[int]) -> None:
+    decide(database, ids)
+    first = rank_runs.learn_and_place(database)
+    assert first.refitted
+    assert first.placed.readiness.ready
+    assert first.placed.count == len(ids) - DECIDED
+    # Nothing new: no refit, nothing placed again.
+    again = rank_runs.learn_and_place(database)
+    assert (again.learned, again.refitted, again.placed.count) == (0, False, 0)
+    # A few decisions: learnt, not due yet; the scores stay as they are.
+    with database.transaction() as session:
+        moderation.approve(session, [ids[DECIDED]], actor=moderation.ensure_profile(session, "ann"))
+    few = rank_runs.learn_and_place(database)
+    assert (few.learned, few.refitted, few.placed.count) == (1, False, 0)
+    with database.session() as session:
+        assert ranking.load(session)[0].batch is not None
+
+
+def test_a_reset_forgets_the_seeds_too(database: Database, ids: list[int]) -> None:
+    with database.transaction() as session:
+        ed = moderation.ensure_profile(session, "ed")
+        ranking.train_from_pairs(session, [(RUDE, True), (POLITE, False)], actor=ed, source="x")
+        ranking.reset(session, actor=ed)
+    with database.session() as session:
+        found = ranking.training_set(session)
+    assert found is not None
+    assert found.samples == []
