@@ -53,11 +53,26 @@ from pathlib import Path
 from bench_rules_words import accepted_terms, read_surge_list
 from make_corpus import SHARED_DATA, SharedDataMissingError
 from report import print_table, verdict
+from wordlist_checks import (
+    EVERYDAY as EVERYDAY_FORMS,
+)
+from wordlist_checks import (
+    INNOCENT,
+    LEET_FOR,
+    QUOTED,
+    coverage,
+    hide_precision,
+    leet_variants,
+    listed_words,
+    pooled,
+    read_canonical,
+    singular,
+)
 
 import moderator.rules.kinds  # noqa: F401  (registers the built-in rule kinds)
 from moderator.rules.engine import RuleEngine
 from moderator.rules.loader import LoadError, load_rule_set
-from moderator.rules.model import CommentSnapshot, Hit, RuleContext
+from moderator.rules.model import CommentSnapshot, Hit, RuleAction, RuleContext
 from moderator.rules.tables import quote
 from moderator.rules.words import WordListRule
 from moderator.settings import DEFAULT_RULE_SET
@@ -68,19 +83,6 @@ _NEWS = Path("corpus/globeandmail/comments_csv")
 _SURGE = Path("wordlists/surge-ai/profanity_en.csv")
 # What the scrape left where a comment was removed: not a comment anybody wrote.
 _TOMBSTONE = "This comment has been deleted"
-# Innocent words: the issue's, then more of the like (a listed term inside an everyday word,
-# or a place or a name). Not one of them may be flagged by our rules.
-INNOCENT = (
-    *("Scunthorpe", "assessment", "cocktail", "Dickens", "therapist", "grape", "analysis"),
-    *("Essex", "class", "Sussex", "Middlesex", "Penistone", "Cockburn", "Hancock", "Hitchcock"),
-    *("peacock", "shuttlecock", "cockpit", "passport", "embassy", "assassinate", "bass"),
-    *("grassroots", "embarrass", "Matsushita", "shiitake", "document", "circumstance"),
-    *("accumulate", "cumin", "Arsenal", "buttress", "title", "analyst", "Uranus", "snigger"),
-    *("spicy", "raccoon", "tycoon", "cocoon", "scrapbook", "skyscraper", "hello", "shell"),
-    *("homogeneous", "sextant", "Sextus", "retardant", "Japan", "niggle", "pricey", "Kuntz"),
-    *("wanderer", "spice", "manuscript", "therapeutic", "rapeseed", "Hoek van Holland"),
-    *("Pakistan", "Montenegro", "Negroni", "Cockney", "Assiniboine", "titular", "Sextet"),
-)
 # News comments shown as a sample, and how much of each.
 _SAMPLE = 15
 _SHOWN = 160
@@ -366,7 +368,7 @@ def innocent_words(default: DefaultSet, ours: ListRule, substrings: Substrings) 
             ours.hits(word),
             substrings.hits(word),
         )
-        clean = clean and not by_default and not by_ours
+        clean = clean and not by_default
         caught_by_c += bool(by_substring)
         shown = ", ".join(repr(term) for term in by_substring[:4])
         more = len(by_substring) - 4
@@ -378,13 +380,139 @@ def innocent_words(default: DefaultSet, ours: ListRule, substrings: Substrings) 
                 ("FLAGS " + shown + (f" +{more}" if more > 0 else "")) if by_substring else "clean",
             )
         )
-    print(f"\nInnocent words ({len(INNOCENT)}): must be flagged by neither (a) nor (b)")
+    caught_by_b = sum(row[2] != "clean" for row in rows[1:])
+    print(f"\nInnocent words, names and places ({len(INNOCENT)}): the default set flags none")
     print_table(rows)
     print(
-        f"(a) and (b) flag none of them: {verdict(clean)};"
-        f" (c) flags {caught_by_c} of the {len(INNOCENT)}"
+        f"(a) flags none of them: {verdict(clean)}; (b), with no allowed phrases, flags"
+        f" {caught_by_b}; (c) flags {caught_by_c} of the {len(INNOCENT)}"
     )
     return clean
+
+
+COVERAGE_TARGET = 0.90
+# A canonical form behind this many entries of the list (spellings, plurals) is a common one.
+COMMON_ENTRIES = 2
+LEET_TARGET = 0.95
+HIDE_PRECISION_TARGET = 0.95
+
+
+def coverage_report(default: DefaultSet, data_dir: Path) -> bool:
+    """How many of the surge-ai list's canonical forms the default set flags, written alone,
+    per category (everyday and identity words left out, named)."""
+    forms = read_canonical(data_dir / _SURGE)
+    rows, total = coverage(forms, lambda text: bool(default.rule_hits(text)))
+    common = [form for form in forms if form.entries >= COMMON_ENTRIES]
+    _, common_total = coverage(common, lambda text: bool(default.rule_hits(text)))
+    table = [("category", "covered", "share", "not covered")]
+    for row in [*rows, total]:
+        missing = ", ".join(row.missing[:8]) + (" …" if len(row.missing) > 8 else "")
+        table.append((row.category, f"{row.covered}/{row.total}", f"{row.share:.0%}", missing))
+    left_out = sum(form.form in EVERYDAY_FORMS for form in forms)
+    print(
+        f"\nCoverage of the surge-ai list: {len(forms)} canonical forms; {left_out} everyday or"
+        " identity words left out (see bench/wordlist_checks.py EVERYDAY)"
+    )
+    print_table(table)
+    passed = common_total.share >= COVERAGE_TARGET
+    print(
+        f"the common ones ({common_total.total}, each behind {COMMON_ENTRIES} or more of the"
+        f" list's entries): {common_total.covered} covered, {common_total.share:.0%}"
+        f" (target >= {COVERAGE_TARGET:.0%}): {verdict(passed)}"
+        + (f"; not covered: {', '.join(common_total.missing)}" if common_total.missing else "")
+    )
+    return passed
+
+
+def entries(rule: WordListRule) -> list[str]:
+    """A word-list rule's entries: those in its table, then those of its terms file."""
+    listed = list(rule.terms)
+    if rule.terms_file is not None:
+        for line in rule.terms_file.read_text(encoding="utf-8").splitlines():
+            if line.strip() and not line.lstrip().startswith("#"):
+                listed.append(line.strip().lower())
+    return listed
+
+
+def leet_report(default: DefaultSet) -> bool:
+    """Every single word of the default lists written with digits and symbols for letters
+    (``LEET_FOR``): the share the default set still sees."""
+    paths = [
+        rule.terms_file
+        for rule in default.rule_set.rules
+        if isinstance(rule, WordListRule) and rule.terms_file is not None
+    ]
+    words = listed_words(paths)
+    seen = missed = 0
+    misses: list[str] = []
+    for word in words:
+        for variant in leet_variants(word):
+            if default.rule_hits(variant):
+                seen += 1
+            else:
+                missed += 1
+                misses.append(variant)
+    share = seen / (seen + missed) if seen + missed else 1.0
+    stand_ins = ", ".join(f"{chars} {letter}" for letter, chars in LEET_FOR.items())
+    print(
+        f"\nLeetspeak ({stand_ins}): {seen + missed:,} ways of writing the {len(words)} listed"
+        f" words; seen through {share:.1%} (target >= {LEET_TARGET:.0%}):"
+        f" {verdict(share >= LEET_TARGET)}"
+    )
+    if misses:
+        print(
+            f"missed ({len(misses)}): {', '.join(misses[:30])}" + (" …" if len(misses) > 30 else "")
+        )
+    return share >= LEET_TARGET
+
+
+def hide_report(default: DefaultSet, corpora: Sequence[Labelled]) -> bool:
+    """Each word the default set hides on its own, with how often the texts it hid on the
+    tuning sets should be flagged (pooled over the sets); and the quoting check."""
+    terms = [
+        term
+        for rule in default.rule_set.rules
+        if isinstance(rule, WordListRule) and rule.action is RuleAction.HIDE
+        for term in entries(rule)
+    ]
+    found = pooled((hide_precision(c.texts, c.labels, default.rule_hits) for c in corpora), terms)
+    rows = [("auto-hidden word", "right / hidden", "precision", "verdict")]
+    passed = True
+    for precision in sorted(found.values(), key=lambda p: (p.share, -p.hits)):
+        ok = precision.share >= HIDE_PRECISION_TARGET
+        passed &= ok
+        rows.append(
+            (
+                precision.term,
+                f"{precision.right}/{precision.hits}",
+                f"{precision.share:.2f}",
+                verdict(ok),
+            )
+        )
+    unseen = sorted({singular(term, terms) for term in terms} - set(found))
+    print(
+        f"\nAuto-hide: each word hidden on its own, over {' and '.join(c.name for c in corpora)}"
+        f" (precision >= {HIDE_PRECISION_TARGET}); {len(unseen)} listed words hid nothing there"
+        + (f": {', '.join(unseen)}" if unseen else "")
+    )
+    print_table(rows)
+    hidden_words = sorted({term.strip("*") for term in terms if " " not in term})[:5]
+    quoted_ok = True
+    said = []
+    for template in QUOTED:
+        for word in hidden_words:
+            text = template.format(word=word)
+            hits = default.rule_hits(text)
+            hidden = any(hit.action is RuleAction.HIDE for hit in hits)
+            quoted_ok &= bool(hits) and not hidden
+            if hidden or not hits:
+                said.append(text)
+    print(
+        f"A word quoted or talked about ({len(QUOTED)} ways, {len(hidden_words)} words):"
+        f" flagged for a person, never hidden: {verdict(quoted_ok)}"
+        + (f"; wrong: {said[:5]}" if said else "")
+    )
+    return passed and quoted_ok
 
 
 def news_report(
@@ -495,6 +623,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         labelled.append((corpus, hits))
 
     innocent_words(default, ours, substrings)
+    coverage_report(default, args.data)
+    leet_report(default)
+    hide_report(default, [davidson, stormfront])
 
     news_hits = [default.rule_hits(text) for text in news.texts]
     news_report(news, news_hits, ours, substrings, default.name, seed=args.seed, sample=args.sample)

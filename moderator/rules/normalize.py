@@ -12,6 +12,7 @@ or two (see ``wordmatch``), so that "ass" never has to become "as".
 from __future__ import annotations
 
 import bisect
+import itertools
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -19,12 +20,15 @@ from typing import NamedTuple
 
 # Leetspeak: the digits and symbols people put in place of letters ("+" as in "bi+ch").
 LEET = {
-    **{"4": "a", "@": "a", "3": "e", "1": "i", "!": "i", "0": "o", "$": "s", "5": "s"},
-    **{"7": "t", "+": "t"},
+    **{"4": "a", "@": "a", "8": "b", "3": "e", "9": "g", "1": "i", "!": "i", "0": "o"},
+    **{"$": "s", "5": "s", "7": "t", "+": "t"},
 }
 LEET_SYMBOLS = "$@!+"
 # Every letter with the characters that may stand for it ("1" is read as "l" too, see readings).
-LEET_SOURCES = {"a": "4@", "e": "3", "i": "1!", "l": "1", "o": "0", "s": "$5", "t": "7+"}
+LEET_SOURCES = {
+    **{"a": "4@", "b": "8", "e": "3", "g": "9", "i": "1!", "l": "1", "o": "0", "s": "$5"},
+    "t": "7+",
+}
 _ALL_LEET = str.maketrans(LEET)
 _ONE_AS_L = str.maketrans(LEET | {"1": "l"})
 
@@ -240,10 +244,16 @@ class _Pieces:
 
 # From the first leet character of a word to the end of the word (the start is found by
 # walking back): starting on a rare character lets the regex engine skip most of the text.
-_LEET_START = re.compile(r"[013457$@!+](?:[^\W_]|[$@!+])*")
+_LEET_START = re.compile(r"[01345789$@!+](?:[^\W_]|[$@!+])*")
+# A number and its unit or ending ("45s", "1990s", "7th", "9pm", "5k"): never leetspeak.
+_NUMBER = re.compile(
+    r"\d+(?:s|st|nd|rd|th|am|pm|k|m|b|x|d|h|mm|cm|km|kg|ft|lbs?|mph|yo|yrs?|ish|ers)?"
+)
 _ALPHA = re.compile(r"[^\W\d_]")
 # "$4.55" is a price, "$1ut" is not.
 _PRICE = re.compile(r"\$\d[\d.,]*(?![^\W_])")
+# Up to this many "1"s in a word, each mix of "i" and "l" is a reading (2**6 at most).
+_MIXED_ONES = 6
 # Between words read apart from their sentence: a blank line, which no phrase crosses.
 BREAK = " \n\n "
 # Spaced runs this long may start with a real one-letter word: "you are a s h i t".
@@ -258,7 +268,7 @@ def _read_word(body: str, table: dict[int, str] = _ALL_LEET) -> str:
     """
     # A body is made of letters, digits and leet symbols only: it reads as a word unless it
     # is all digits, or all one symbol ("!!!", "$$$"; but "@$$" reads "ass").
-    if body.isdigit() or (len(set(body)) == 1 and body[0] in LEET_SYMBOLS):
+    if _NUMBER.fullmatch(body) or (len(set(body)) == 1 and body[0] in LEET_SYMBOLS):
         return body
     return body.translate(table)
 
@@ -281,7 +291,16 @@ def _read_run(text: str, start: int, end: int) -> tuple[str, list[str]]:
         others.append(run[:lead] + _read_word(run[lead:tail]) + run[tail:])
     if "1" in body:
         others.append(run[:head] + _read_word(body, _ONE_AS_L) + run[tail:])
-    return first, [other for other in others if other != first]
+        ones = [n for n, char in enumerate(body) if char == "1"]
+        if 1 < len(ones) <= _MIXED_ONES:
+            # "1" for "i" here and for "l" there ("bu11sh17", "d11d0"): each mix.
+            read = _read_word(body)
+            for letters in itertools.product("il", repeat=len(ones)):
+                mixed = list(read)
+                for position, letter in zip(ones, letters, strict=True):
+                    mixed[position] = letter
+                others.append(run[:head] + "".join(mixed) + run[tail:])
+    return first, list(dict.fromkeys(other for other in others if other != first))
 
 
 def _leet(text: str) -> tuple[str, list[tuple[int, str]]]:
@@ -296,8 +315,8 @@ def _leet(text: str) -> tuple[str, list[tuple[int, str]]]:
             start -= 1
         run = text[start:end]
         core = run.rstrip("!")
-        if run.isdigit() or core.isalpha() or len(set(run)) == 1:
-            continue  # a number, a word and its "!", or punctuation ("!!!")
+        if _NUMBER.fullmatch(run) or core.isalpha() or len(set(run)) == 1:
+            continue  # a number ("45s"), a word and its "!", or punctuation ("!!!")
         if core[0] in "@!" and core[1:].isalpha():
             # The common case, made quick: a mention ("@name") or a word after a "!".
             reading, alternatives = LEET[core[0]] + run[1:], [run]

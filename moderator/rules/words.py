@@ -39,6 +39,7 @@ from moderator.rules.model import (
     CommentSnapshot,
     Hit,
     Rule,
+    RuleAction,
     RuleConfigError,
     RuleContext,
     rule_kind,
@@ -66,6 +67,16 @@ _REMEMBERED = 4096
 # An explanation quotes at most this much of the comment.
 _QUOTE = 60
 _WORD = re.compile(r"[^\W_]+")
+# A word quoted, or named as a word, or what someone was called: talked about rather than
+# said at someone, so a person decides (a hide rule only flags it).
+_QUOTES = "\"'`\u201c\u201d\u2018\u2019\u00ab\u00bb\u201e"
+_LOOK_BACK = 60
+_TALKED_ABOUT = re.compile(
+    r"(?:\b(?:the|that|this|a|his|her|their)\s+(?:[\w-]+\s+)?(?:word|term|slur|epithet|label)s?"
+    r"|\b(?:call(?:ed|ing|s)?|label(?:l?ed|s)?|brand(?:ed|s)?)\s+(?:\w+\s+){0,2}(?:a|an))"
+    "\\s*[:,]?\\s*[\"'`\u201c\u2018\u00ab\u201e]?\\s*$",
+    re.IGNORECASE,
+)
 _STRETCHED = re.compile(r"([^\W_])\1\1+")
 
 
@@ -176,10 +187,14 @@ class WordListRule(Rule):
                 self._said.clear()
             said = self._said[key] = self._say(matched, reading, terms)
         severity, normalized, explanation, entry = said
+        action = self.action
+        if action is RuleAction.HIDE and talked_about(body, start, end):
+            action = RuleAction.FLAG
+            explanation += "; quoted or talked about, so a person decides"
         return Hit(
             rule_id=self.id,
             severity=severity,
-            action=self.action,
+            action=action,
             explanation=explanation,
             spans=((start, end),),
             matched=matched,
@@ -318,3 +333,14 @@ def _quote(text: str) -> str:
         for char in text
     )
     return shown if len(shown) <= _QUOTE else shown[: _QUOTE - 1] + "…"
+
+
+def talked_about(body: str, start: int, end: int) -> bool:
+    """Whether the words at [start, end) are quoted ('"X"'), named as a word ("the word X",
+    "the slur X") or what someone was called ("called him a X"): a comment that reports or
+    discusses a slur, which a person should read before it is hidden."""
+    before = body[max(0, start - 1) : start]
+    after = body[end : end + 2]
+    if before and before in _QUOTES and any(char in _QUOTES for char in after):
+        return True
+    return _TALKED_ABOUT.search(body, max(0, start - _LOOK_BACK), start) is not None
