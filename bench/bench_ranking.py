@@ -1,10 +1,14 @@
-"""Measures the learned queue order against the rules' order, on a simulated desk.
+"""Measures the learned queue order against a plain text model and the rules' order, on a
+simulated desk.
 
-Each labelled corpus is streamed in a fixed shuffled order (seed 1), as comments reach a desk.
-For each comment the ranker scores it first, then "the moderator" decides by its label (hide
-or approve) and the ranker learns that decision (progressive validation: no comment is ever
-scored by a model that has seen it). The ranker reads what the desk's would: the text, and
-the default rule set's hits on it as extras (``rule:ID``, ``severity:S``).
+Each labelled corpus is streamed as comments reach a desk. For each comment the desk shows
+the ranker's score (once it is ready), then "the moderator" decides by its label (hide or
+approve) and the ranker learns that decision, as the product does (``Desk``): the online
+model a step at once, and the batch model refit from every decision so far whenever
+``Ranker.refit_due`` says (10 decisions since the last fit, or 5% of those it was fit on).
+No comment is ever scored by a model that has seen it. The ranker reads what the desk's
+would: the text, and the default rule set's hits on it as extras (``rule:ID``,
+``severity:S``).
 
 Orderings compared, in the same run:
 
@@ -12,14 +16,16 @@ Orderings compared, in the same run:
 * a plain text model: TF-IDF (sublinear) over words and word pairs and over characters 2 to
   5, with a logistic regression, fit in one batch on exactly the decisions the ranker has
   seen (scikit-learn, the optional ``bench`` extra);
-* learned: the ranker's score.
+* learned: the scores the desk shows (before the ranker is ready it shows none: 0.5 each).
 
 After 200, 500 and 2,000 decisions the models as they stand score every comment still to
-come (the queue the desk then faces); "all" is the progressive score of every comment, each
-made before its own decision. For each: ROC AUC, precision in the top 10% of the queue,
-recall at a 10% review budget (the share of the comments to hide found there), and the
-expected calibration error of a probability (ten equal bins: how far "80% likely" is from
-80% hidden).
+come (the queue the desk then faces), averaged over ``--shuffles`` orders of the stream
+(5: in one order, one comment moves a queue's top-10% precision by a point); "all once
+ready" is the score of every comment of the first order from the first the desk showed a
+score for, each made before its own decision. For each: ROC AUC, precision in the top 10% of
+the queue, recall at a 10% review budget (the share of the comments to hide found there),
+and the expected calibration error of a probability (ten equal bins: how far "80% likely"
+is from 80% hidden).
 
 Corpora (read at run time from ../shared/data, never copied into the repository):
 
@@ -36,16 +42,15 @@ only "This comment has been deleted", which any model would learn instead of the
 
 The cold start: how many decisions before the ranker's scores mean something (the window
 shows none, and the "likely" order follows the rules, until ``Readiness.ready``). Over
-20 shuffles of each corpus, the model after 2, 5, ... 200 decisions orders the next 1,000
-comments (the queue the desk then faces); each point says how many hides it had seen, its
-ROC AUC (median), and how often it beat the order by time (AUC above 0.5 and more to hide in
-its top 10% than the first 10% by time holds) and the rules' order (a higher AUC). Then the
-same at the first decision at which each candidate readiness rule (N decisions, M hides and
-M kept) holds, and how many decisions that took: the rule the ranker uses is the one whose
-shown order beats the order by time about every time.
+20 shuffles of each corpus, the batch model fit on the first 2, 5, ... 200 decisions orders
+the next 1,000 comments (the queue the desk then faces); each point says how many hides it
+had seen, its ROC AUC (median), and how often it beat the order by time (AUC above 0.5 and
+more to hide in its top 10% than the first 10% by time holds) and the rules' order (a higher
+AUC). Then the same at the first decision at which each candidate readiness rule (N
+decisions, M hides and M kept) holds, and how many decisions that took.
 
-Then speed, on one core: scoring a whole corpus in batches (comments/s), and one update
-(p50, p99, worst).
+Then speed, on one core: scoring a whole corpus in batches (comments/s), one update (p50,
+p99, worst), and how long the background refits took.
 
 Targets: after 2,000 decisions and over all, the learned order beats rules-only on every
 figure; after 500 and 2,000 it beats the plain model in AUC and top-10% precision, and after
@@ -103,6 +108,8 @@ FIRST_CHECKPOINT_SLACK = 0.02
 CALIBRATION_BINS = 10
 BUDGET = 0.10
 SCORE_TARGET = 20_000
+# Passes of the scoring measure; the best shows the steady state (not a busy machine's).
+SCORE_PASSES = 3
 UPDATE_TARGET_MS = 5.0
 SEVERITY_RANK = {"high": 3, "medium": 2, "low": 1}
 COLD_SEEDS = 20
@@ -441,10 +448,13 @@ def simulate(
                 None,
             )
     ranker = first_desk.ranker
-    started = time.perf_counter()
-    for first in range(0, len(samples), 1_000):
-        ranker.score_many(samples[first : first + 1_000])
-    rate = len(samples) / (time.perf_counter() - started)
+    passes = []
+    for _ in range(SCORE_PASSES):
+        started = time.perf_counter()
+        for first in range(0, len(samples), 1_000):
+            ranker.score_many(samples[first : first + 1_000])
+        passes.append(time.perf_counter() - started)
+    rate = len(samples) / min(passes)
     rows = []
     ok = True
     plain_ok: bool | None = None
@@ -649,7 +659,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             [
                 ["speed (one core)", "figure", "target", "verdict"],
                 [
-                    "scoring, batches of 1,000",
+                    f"scoring, batches of 1,000 (best of {SCORE_PASSES})",
                     f"{run.score_rate:,.0f} comments/s",
                     f">= {SCORE_TARGET:,}",
                     verdict(run.score_rate >= SCORE_TARGET),

@@ -370,6 +370,8 @@ class BatchModel:
                 raise RefitError("the batch model is damaged: its arrays differ in size")
             if np.any(np.diff(view.keys) <= 0) or np.any(np.diff(view.extra_keys) <= 0):
                 raise RefitError("the batch model is damaged: its features are out of order")
+            if view.keys.size and int(view.keys[-1]) >= _SPACE:
+                raise RefitError("the batch model is damaged: a feature is out of range")
         if (
             numbers.size != 6
             or not np.isfinite(numbers).all()

@@ -254,6 +254,9 @@ _ALPHA = re.compile(r"[^\W\d_]")
 _PRICE = re.compile(r"\$\d[\d.,]*(?![^\W_])")
 # Up to this many "1"s in a word, each mix of "i" and "l" is a reading (2**6 at most).
 _MIXED_ONES = 6
+# At most about this many such readings in one text (then each word is read all "i" and all
+# "l" only).
+_MIXED_READINGS = 256
 # Between words read apart from their sentence: a blank line, which no phrase crosses.
 BREAK = " \n\n "
 # Spaced runs this long may start with a real one-letter word: "you are a s h i t".
@@ -273,7 +276,7 @@ def _read_word(body: str, table: dict[int, str] = _ALL_LEET) -> str:
     return body.translate(table)
 
 
-def _read_run(text: str, start: int, end: int) -> tuple[str, list[str]]:
+def _read_run(text: str, start: int, end: int, *, mix: bool = True) -> tuple[str, list[str]]:
     """A run of word characters and leet symbols in leetspeak, and other ways to read it:
     with a leading "@" or "!" as punctuation ("@idiot" is a mention as much as "aidiot"),
     and with "1" as "l" ("$1ut", "a55ho1e")."""
@@ -292,7 +295,7 @@ def _read_run(text: str, start: int, end: int) -> tuple[str, list[str]]:
     if "1" in body:
         others.append(run[:head] + _read_word(body, _ONE_AS_L) + run[tail:])
         ones = [n for n, char in enumerate(body) if char == "1"]
-        if 1 < len(ones) <= _MIXED_ONES:
+        if mix and 1 < len(ones) <= _MIXED_ONES:
             # "1" for "i" here and for "l" there ("bu11sh17", "d11d0"): each mix.
             read = _read_word(body)
             for letters in itertools.product("il", repeat=len(ones)):
@@ -309,6 +312,9 @@ def _leet(text: str) -> tuple[str, list[tuple[int, str]]]:
     pieces: list[str] = []
     others: list[tuple[int, str]] = []
     done = 0
+    # Readings that mix "i" and "l" for "1", for the whole text: a text made of such words
+    # must not cost 64 readings a word.
+    mixes = _MIXED_READINGS
     for found in _LEET_START.finditer(text):
         start, end = found.span()
         while start > done and text[start - 1].isalnum():
@@ -321,7 +327,8 @@ def _leet(text: str) -> tuple[str, list[tuple[int, str]]]:
             # The common case, made quick: a mention ("@name") or a word after a "!".
             reading, alternatives = LEET[core[0]] + run[1:], [run]
         else:
-            reading, alternatives = _read_run(text, start, end)
+            reading, alternatives = _read_run(text, start, end, mix=mixes > 0)
+            mixes -= max(0, len(alternatives) - 2)
         for other in alternatives:
             others.append((start, other))
         if reading != run:

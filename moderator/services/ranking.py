@@ -147,6 +147,17 @@ def save(
     session.flush()
 
 
+def save_in_place(session: Session, ranker: Ranker, state: RankerState | None) -> None:
+    """Store the ranker where it stands in the log: learnt from and up to the same entries."""
+    save(
+        session,
+        ranker,
+        state.learned_upto if state is not None else 0,
+        state,
+        learned_from=state.learned_from if state is not None else 0,
+    )
+
+
 def status(session: Session) -> RankerStatus:
     state = session.scalar(select(RankerState).where(RankerState.id == RANKER_ID))
     head = session.scalar(select(func.max(LogEntryRow.seq))) or 0
@@ -364,13 +375,7 @@ def install_batch(session: Session, batch: BatchModel | None, *, decisions: int)
     ranker, state = load(session, for_update=True)
     ranker.install(batch)
     ranker.fitted_at = decisions
-    save(
-        session,
-        ranker,
-        state.learned_upto if state is not None else 0,
-        state,
-        learned_from=state.learned_from if state is not None else 0,
-    )
+    save_in_place(session, ranker, state)
     return ranker
 
 
@@ -556,13 +561,7 @@ def train_from_pairs(
     else:
         for body, hide in pairs:
             ranker.learn(Sample(body), hidden=hide)
-    save(
-        session,
-        ranker,
-        state.learned_upto if state is not None else 0,
-        state,
-        learned_from=state.learned_from if state is not None else 0,
-    )
+    save_in_place(session, ranker, state)
     if pairs:
         session.execute(
             insert(RankerSeed), [{"body": body, "hidden": hide} for body, hide in pairs]

@@ -4,6 +4,7 @@ letter runs) as reasons, and is stored and read back (or refused, saying why).""
 
 from __future__ import annotations
 
+import io
 import json
 import random
 
@@ -190,3 +191,19 @@ def test_reasons_are_words_of_the_comment_never_stop_words_or_letter_runs() -> N
         if not name.startswith("rule:"):
             assert all(word in comment.replace("'", " ").split() for word in name.split())
     assert {"idiots", "rule:insults"} & set(names)
+
+
+def test_a_feature_out_of_range_is_refused() -> None:
+    """A stored model whose feature numbers run past the feature space would fail at the
+    first score; it is refused when read."""
+    samples, hidden = decisions(120)
+    model = refit.fit(samples, hidden)
+    assert model is not None
+    with np.load(io.BytesIO(model.to_bytes())) as arrays:
+        parts = {name: arrays[name] for name in arrays.files}
+    parts["w_keys"] = parts["w_keys"].copy()
+    parts["w_keys"][-1] = np.uint32(1 << 30)
+    changed = io.BytesIO()
+    np.savez_compressed(changed, **parts)
+    with pytest.raises(refit.RefitError, match="out of range"):
+        refit.BatchModel.from_bytes(changed.getvalue())

@@ -205,3 +205,16 @@ def test_translating_with_the_table_is_folding(text: str) -> None:
     # The prefilter's second stage reads text with str.translate: it must read as fold_text.
     if not re.search(r"[\ud800-\udfff]", text):
         assert text.translate(character_readings()) == fold_text(text).text
+
+
+def test_mixed_readings_of_one_are_bounded_per_text() -> None:
+    """Each word with several "1"s is read with each mix of "i" and "l" ("bu115h17"), but a
+    text made of such words gets a bounded number of mixes, not 2**6 a word."""
+    from moderator.rules import normalize  # noqa: PLC0415
+
+    _, others = normalize._leet("bu115h17")
+    assert "bullshit" in {word for _, word in others}
+    words = 2_000
+    _, others = normalize._leet("1d1111d1 " * words)
+    # The two plain readings a word ("1" as "i", "1" as "l"), and the mixes up to the bound.
+    assert len(others) <= 2 * words + normalize._MIXED_READINGS + 2**normalize._MIXED_ONES
