@@ -20,8 +20,9 @@ with the default rules and measured:
   (guarded: should the refusal go, the write into /dev is stopped first); ``-`` writes to
   standard output; the file takes the umask; a killed export's leftover goes;
 * the rules: the default set and a set of user regexes written to backtrack (``(a+)+$``
-  and kin) on each hostile comment and on 100,000 characters made to trip them (RE2 runs in
-  linear time); and a word list of 50,000 terms, loaded and run over the thread.
+  and kin) on each hostile comment, on 100,000 characters made to trip them (RE2 runs in
+  linear time) and on 1 MB of words that leetspeak could read in many ways ("bu115h17": "1"
+  as "i" or "l"); and a word list of 50,000 terms, loaded and run over the thread.
 
 Run it (from the repository root)::
 
@@ -386,7 +387,11 @@ def rule_rows(folder: Path) -> list[list[str]]:
     )
     backtracking = RuleEngine(load_rule_set(regexes))
     trap = "a" * 100_000 + "!"
-    for label, (author, body) in [*HOSTILE.items(), ("100,000 characters of a", ("a", trap))]:
+    # Each word could be read with "1" as "i" or "l" in 2**3 ways: the mixes are bounded per
+    # text, not per word.
+    ones = "bu115h17 " * 111_112
+    traps = [("100,000 characters of a", ("a", trap)), ("1 MB of 'bu115h17'", ("a", ones))]
+    for label, (author, body) in [*HOSTILE.items(), *traps]:
         snapshot = CommentSnapshot(body=body, author=author, posted_at=T0, id=1, article_id=1)
         for engine_name, engine in (
             ("default rules", default),

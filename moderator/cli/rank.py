@@ -62,6 +62,7 @@ def run_status(database: Database, args: argparse.Namespace) -> int:
                 {
                     "state": readiness.text,
                     "ready": readiness.ready,
+                    "calibrated": readiness.calibrated,
                     "decisions": found.decisions,
                     "hides": readiness.hides,
                     "kept": readiness.kept,

@@ -40,11 +40,12 @@ ALPHA, BETA, L1, L2 = 2.0, 1.0, 0.01, 0.1
 # Where the bias lives: one slot past the hashed features, always on.
 _BIAS = DIMENSIONS
 # Before this many decisions, of which at least READY_EACH hides and READY_EACH kept, the
-# scores are noise (every comment 32-51% after a decision or two) and none is shown or used.
-# Measured by bench/bench_ranking.py's cold start (20 shuffles of two corpora): ready at 60
-# and 10 each, the order beat the order by time in 40 of 40 (and the rules' in 34); at 30
-# and 5 in 35 (28), at 30 and 10 in 39 (35). Hides are what take long: a desk that hides
-# one comment in 16 is ready after 150-200 decisions, one that hides one in 6 after 60.
+# scores are noise and none is shown or used. Measured by bench/bench_ranking.py's cold
+# start (20 shuffles of three corpora, the batch model fit where each rule first holds):
+# ready at 60 and 10 each, the order beat the order by time in 57 of 60 shuffles (news
+# comments 17 of 20) and the rules' in 54; at 30 and 5 the rules' in fewer. Hides are what
+# take long: a desk that hides one comment in 16 is ready after 150-200 decisions, one that
+# hides one in 6 after 60.
 READY_DECISIONS = 60
 READY_EACH = 10
 # The batch model is refit once this many decisions came since the last fit, or this share

@@ -66,11 +66,13 @@ def learn_all(database: Database, stop: StopRequested = _never) -> tuple[int, in
 
 def refit_now(database: Database, *, when_due: bool = True) -> bool:
     """Fit the batch model on every decision the ranker holds (``when_due``: only if it is
-    due, see ``Ranker.refit_due``) and store it; whether it was. The fit runs outside any
+    due, see ``Ranker.refit_due``; else whenever enough is learnt) and store it; whether it
+    was. The fit runs outside any
     write: decisions learnt meanwhile count towards the next."""
     with database.session() as session:
         ranker, state = ranking.load(session)
-        if state is None or (when_due and not ranker.refit_due):
+        due = ranker.refit_due if when_due else ranker.readiness.enough
+        if state is None or not due:
             return False
         found = ranking.training_set(session)
     if found is None:

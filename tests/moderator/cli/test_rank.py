@@ -64,6 +64,7 @@ def test_train_learn_and_the_likely_order(cli: Cli, tmp_path: Path) -> None:
         30,
         30,
     )
+    assert status["calibrated"] is True
     assert cli("rank", "status")[1].startswith("ranker: ready (60 decisions): the likely order")
 
 
@@ -74,6 +75,7 @@ def test_before_it_is_ready_it_says_so_and_scores_nothing(cli: Cli, tmp_path: Pa
     assert (code, out.strip().endswith("; 0 pending comments placed")) == (0, True)
     out = cli("rank", "status")[1]
     assert out.startswith("ranker: learning (2 decisions); 1 hidden, 1 kept: it scores from 60")
+    assert cli.json("rank", "status")["calibrated"] is False
     rows = cli.json("queue", "--order", "likely")["comments"]
     assert all(row["score"] is None for row in rows)
     code, out, _ = cli("rank", "explain", str(rows[0]["id"]))
