@@ -108,6 +108,7 @@ INNOCENT = (
     # Numbers and units that read like leetspeak.
     *("45s", "the 1990s", "7th", "9pm", "a 55-inch screen", "B52s", "the 80s", "4x4"),
     *("1st and 3rd", "a 401k", "mp3s", "747s", "F-35s", "G7", "8th grade", "5G"),
+    *("the F49 bus", "London N19", "the S149 road", "a C117 form", "H49", "route D490"),
 )
 
 # Sentences that quote a listed word or talk about it: a person decides (flagged, not

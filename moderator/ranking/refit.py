@@ -26,7 +26,6 @@ import functools
 import io
 import itertools
 import math
-import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -251,6 +250,8 @@ class View:
         """Each comment's margin (before the sigmoid) in this view."""
         count = rows.starts.size - 1
         values, where = self._values(rows)
+        if not self.weights.size:  # fit on comments with no features in this view
+            return np.full(count, self.intercept) + _extras_margin(self, extras, count)
         products = values * np.where(where >= 0, self.weights[np.maximum(where, 0)], 0.0)
         margin = np.bincount(rows.owners, weights=products, minlength=count)
         return margin + self.intercept + _extras_margin(self, extras, count)
@@ -347,7 +348,9 @@ class BatchModel:
         try:
             with np.load(io.BytesIO(data), allow_pickle=False) as arrays:
                 loaded = {name: arrays[name] for name in arrays.files}
-        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as error:
+        except Exception as error:
+            # numpy's reader fails in many ways on damaged bytes: a bad zip, a bad stream, a
+            # header that is not Python (zlib.error, SyntaxError, NotImplementedError …).
             raise RefitError(f"the batch model is damaged: {error}") from None
         try:
             numbers = loaded["numbers"]
@@ -376,7 +379,9 @@ class BatchModel:
             numbers.size != 6
             or not np.isfinite(numbers).all()
             or not all(
-                np.isfinite(part).all() for view in views for part in (view.idf, view.weights)
+                np.isfinite(part).all()
+                for view in views
+                for part in (view.idf, view.weights, view.extra_weights)
             )
         ):
             raise RefitError("the batch model is damaged: it holds impossible numbers")

@@ -31,6 +31,14 @@ LEET_SOURCES = {
 }
 _ALL_LEET = str.maketrans(LEET)
 _ONE_AS_L = str.maketrans(LEET | {"1": "l"})
+# A letter or two and a number ("F49", "N19", "A55", "S149"): a bus, a postcode, a road or a
+# model more often than a word, so only the long-read digits are read in it ("a55" is still
+# "ass"), never 8 or 9, and "1" never as both "i" and "l".
+_CODE = re.compile(r"[^\W\d_]{1,2}\d{2,3}")
+_CODE_LEET = str.maketrans({key: value for key, value in LEET.items() if key not in "89"})
+_CODE_ONE_AS_L = str.maketrans(
+    {key: value for key, value in LEET.items() if key not in "89"} | {"1": "l"}
+)
 
 # Look-alike letters from other scripts, by Unicode name and the Latin letter they pass for,
 # case for case: a small letter that does not look Latin is left alone (the Cyrillic small ve
@@ -287,6 +295,10 @@ def _read_run(text: str, start: int, end: int, *, mix: bool = True) -> tuple[str
         tail = len(run)
     head = 1 if run[0] == "$" and _PRICE.match(text, start) else 0
     body = run[head:tail]
+    if _CODE.fullmatch(body):
+        read = run[:head] + body.translate(_CODE_LEET) + run[tail:]
+        other = run[:head] + body.translate(_CODE_ONE_AS_L) + run[tail:]
+        return read, [other] if other != read else []
     first = run[:head] + _read_word(body) + run[tail:]
     others = []
     lead = tail - len(body.lstrip("@!"))

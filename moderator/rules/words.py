@@ -73,7 +73,8 @@ _QUOTES = "\"'`\u201c\u201d\u2018\u2019\u00ab\u00bb\u201e"
 _LOOK_BACK = 60
 _TALKED_ABOUT = re.compile(
     r"(?:\b(?:the|that|this|a|his|her|their)\s+(?:[\w-]+\s+)?(?:word|term|slur|epithet|label)s?"
-    r"|\b(?:call(?:ed|ing|s)?|label(?:l?ed|s)?|brand(?:ed|s)?)\s+(?:\w+\s+){0,2}(?:a|an))"
+    r"(?:\s+(?:is|was))?"
+    r"|\b(?:called|labell?ed|branded)\s+(?:\w+\s+){0,2}?(?:(?:a|an)\s+)?)"
     "\\s*[:,]?\\s*[\"'`\u201c\u2018\u00ab\u201e]?\\s*$",
     re.IGNORECASE,
 )

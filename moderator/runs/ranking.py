@@ -77,12 +77,14 @@ def refit_now(database: Database, *, when_due: bool = True) -> bool:
         found = ranking.training_set(session)
     if found is None:
         return False
-    batch = refit.fit(found.samples, found.hidden)
-    if batch is None:  # one kind of decision only: nothing to tell apart
-        return False
+    # Fit only on enough decisions of its own: a ranker seeded before its seeds were kept
+    # counts decisions it cannot refit from.
+    batch = refit.fit(found.samples, found.hidden) if found.readiness.enough else None
     with database.transaction() as session:
-        ranking.install_batch(session, batch, decisions=found.decisions)
-    return True
+        installed = ranking.install_batch(
+            session, batch, decisions=found.decisions, learned_from=found.learned_from
+        )
+    return installed is not None and batch is not None
 
 
 def place_pending(

@@ -337,6 +337,13 @@ class TrainingSet:
     samples: list[Sample]
     hidden: list[bool]
     decisions: int
+    # The log entry the ranker started after (a reset's): a fit for another start is stale.
+    learned_from: int = 0
+
+    @property
+    def readiness(self) -> Readiness:
+        """Whether these decisions are enough to fit on, as the ranker's own are judged."""
+        return Readiness(len(self.hidden), sum(self.hidden))
 
 
 def training_set(session: Session) -> TrainingSet | None:
@@ -365,14 +372,20 @@ def training_set(session: Session) -> TrainingSet | None:
         if sample is not None:
             samples.append(sample)
             hidden.append(bool(label))
-    return TrainingSet(samples, hidden, ranker.decisions)
+    return TrainingSet(samples, hidden, ranker.decisions, state.learned_from)
 
 
-def install_batch(session: Session, batch: BatchModel | None, *, decisions: int) -> Ranker:
+def install_batch(
+    session: Session, batch: BatchModel | None, *, decisions: int, learned_from: int = 0
+) -> Ranker | None:
     """Put a batch model fit outside the write (see :func:`training_set`) into the stored
-    ranker, which scores with it from now on; ``decisions``: those the ranker held when
-    the training set was read (what the next refit counts from). Locks the ranker."""
+    ranker, which scores with it from now on (None: with none, until a fit on enough
+    decisions); ``decisions``: those the ranker held when the training set was read (what
+    the next refit counts from). Locks the ranker. Nothing is put in (None returned) if the
+    ranker started over meanwhile (``learned_from`` differs): the fit is of another model."""
     ranker, state = load(session, for_update=True)
+    if state is None or state.learned_from != learned_from:
+        return None
     ranker.install(batch)
     ranker.fitted_at = decisions
     save_in_place(session, ranker, state)

@@ -4,6 +4,7 @@ letter runs) as reasons, and is stored and read back (or refused, saying why).""
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import random
@@ -207,3 +208,29 @@ def test_a_feature_out_of_range_is_refused() -> None:
     np.savez_compressed(changed, **parts)
     with pytest.raises(refit.RefitError, match="out of range"):
         refit.BatchModel.from_bytes(changed.getvalue())
+
+
+def test_a_view_with_no_features_scores_without_failing() -> None:
+    """Comments of emoji and punctuation alone give the words view nothing to learn: it
+    still scores a comment with words (it failed on an empty array)."""
+    samples = [Sample("\U0001f44d", ("rule:insults",)), Sample("!!!")] * 30
+    model = refit.fit(samples, [True, False] * 30)
+    assert model is not None
+    scores = model.score_many([Sample("an ordinary comment"), Sample("!!!")])
+    assert np.isfinite(scores).all()
+
+
+def test_any_damage_to_a_stored_ranker_is_named_not_a_crash() -> None:
+    samples, hidden = decisions(READY_DECISIONS + 20)
+    ranker = Ranker()
+    for sample, hide in zip(samples, hidden, strict=True):
+        ranker.learn(sample, hide)
+    ranker.install(refit.fit(samples, hidden))
+    stored = bytearray(ranker.to_bytes())
+    chance = random.Random(7)
+    for _ in range(300):
+        damaged = bytearray(stored)
+        where = chance.randrange(len(damaged))
+        damaged[where] ^= 1 << chance.randrange(8)
+        with contextlib.suppress(RankerError):
+            Ranker.from_bytes(bytes(damaged))

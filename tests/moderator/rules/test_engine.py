@@ -450,3 +450,30 @@ def test_words_that_hid_innocent_texts_are_flagged_not_hidden() -> None:
         hits = default_engine().check(CommentSnapshot(text))
         assert [hit.rule_id for hit in hits if hit.term] == ["slurs"], text
         assert all(hit.action is RuleAction.FLAG for hit in hits)
+
+
+@pytest.mark.parametrize(
+    ("text", "action"),
+    [
+        # Said at someone: hidden, whatever the verb around it.
+        ("I call you a faggot", RuleAction.HIDE),
+        ("you're what I'd call a faggot", RuleAction.HIDE),
+        # Reported or named: a person decides.
+        ("they called him faggot", RuleAction.FLAG),
+        ("the slur is faggot", RuleAction.FLAG),
+    ],
+)
+def test_only_reporting_verbs_make_a_word_talked_about(text: str, action: RuleAction) -> None:
+    hits = [hit for hit in default_engine().check(CommentSnapshot(text)) if hit.rule_id == "severe"]
+    assert [hit.action for hit in hits] == [action]
+
+
+@pytest.mark.parametrize("text", ["take the F49 bus", "I live in London N19", "H49 D490 S149 C117"])
+def test_a_letter_and_a_number_is_a_code_not_leetspeak(text: str) -> None:
+    """With 8 and 9 read as b and g, the F49 bus read as 'fag' (hidden) and N19 as 'nig'."""
+    assert default_engine().check(CommentSnapshot(text)) == []
+
+
+def test_the_birds_allowed_are_only_the_birds() -> None:
+    hits = default_engine().check(CommentSnapshot("she has great tits"))
+    assert [hit.rule_id for hit in hits] == ["profanity"]

@@ -7,11 +7,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from moderator.domain import Role, Status
 from moderator.log.queries import LogFilter, stream_entries
 from moderator.queries.queue import QueueFilter, QueueOrder, list_queue
+from moderator.ranking import refit
 from moderator.ranking.features import Sample
 from moderator.ranking.model import READY_DECISIONS, Readiness
 from moderator.rules.model import RuleSet
@@ -22,7 +23,7 @@ from moderator.services.flagging import flag_comments
 from moderator.services.history import Actor
 from moderator.services.roles import RoleError
 from moderator.store.database import Database
-from moderator.store.models import UNSCORED, Comment, RankerState
+from moderator.store.models import UNSCORED, Comment, RankerSeed, RankerState
 from tests.conftest import add_comments
 
 RUDE = "you are an idiot and a liar"
@@ -484,3 +485,52 @@ def test_a_reset_forgets_the_seeds_too(database: Database, ids: list[int]) -> No
         found = ranking.training_set(session)
     assert found is not None
     assert found.samples == []
+
+
+def test_a_ranker_seeded_before_its_seeds_were_kept_waits_for_decisions_of_its_own(
+    database: Database, ids: list[int]
+) -> None:
+    """Its count says thousands, but it cannot refit from them: a fit on the three decisions
+    logged since made it "ready" with noise for scores. It stays calibrating until enough
+    decisions of its own are logged."""
+    pairs = [(f"{RUDE} {n}", True) for n in range(40)] + [
+        (f"{POLITE} {n}", False) for n in range(40)
+    ]
+    with database.transaction() as session:
+        ed = moderation.ensure_profile(session, "ed")
+        ranking.train_from_pairs(session, pairs, actor=ed, source="old.csv")
+        session.execute(delete(RankerSeed))  # as a database from before migration 0016
+    decide_some(database, ids, 3)
+    learnt = rank_runs.learn_and_place(database)
+    assert not learnt.refitted
+    assert learnt.placed.count == 0
+    with database.session() as session:
+        ranker = ranking.load(session)[0]
+        assert ranker.batch is None
+        assert ranking.readiness(session).text == f"calibrating ({len(pairs) + 3} decisions)"
+    # Not tried again on every round: only once a few more decisions came.
+    assert not ranker.refit_due
+    decide_some(database, ids, DECIDED, first=3)
+    assert rank_runs.learn_and_place(database).refitted
+
+
+def test_a_fit_read_before_a_reset_is_not_put_into_the_new_ranker(
+    database: Database, ids: list[int]
+) -> None:
+    decide(database, ids)
+    learn(database)
+    with database.session() as session:
+        found = ranking.training_set(session)
+    assert found is not None
+    with database.transaction() as session:
+        ranking.reset(session, actor=moderation.ensure_profile(session, "ed"))
+    batch = refit.fit(found.samples, found.hidden)
+    with database.transaction() as session:
+        assert (
+            ranking.install_batch(
+                session, batch, decisions=found.decisions, learned_from=found.learned_from
+            )
+            is None
+        )
+    with database.session() as session:
+        assert ranking.load(session)[0].batch is None
