@@ -32,6 +32,16 @@ def decisions(count: int, *, seed: int = 1) -> tuple[list[Sample], list[bool]]:
     return samples, hidden
 
 
+def fitted_ranker() -> Ranker:
+    """A ranker that has learnt enough decisions and had its batch model fit on them."""
+    samples, hidden = decisions(READY_DECISIONS + 20)
+    ranker = Ranker()
+    for sample, hide in zip(samples, hidden, strict=True):
+        ranker.learn(sample, hide)
+    ranker.install(refit.fit(samples, hidden))
+    return ranker
+
+
 def test_it_learns_what_the_desk_hides() -> None:
     samples, hidden = decisions(120)
     model = refit.fit(samples, hidden)
@@ -118,11 +128,7 @@ def test_damaged_bytes_are_refused_saying_so(damage: bytes) -> None:
 
 
 def test_the_ranker_stores_its_batch_model_and_reads_the_older_format() -> None:
-    samples, hidden = decisions(READY_DECISIONS + 20)
-    ranker = Ranker()
-    for sample, hide in zip(samples, hidden, strict=True):
-        ranker.learn(sample, hide)
-    ranker.install(refit.fit(samples, hidden))
+    ranker = fitted_ranker()
     stored = ranker.to_bytes()
     again = Ranker.from_bytes(stored)
     assert again.batch is not None
@@ -221,11 +227,7 @@ def test_a_view_with_no_features_scores_without_failing() -> None:
 
 
 def test_any_damage_to_a_stored_ranker_is_named_not_a_crash() -> None:
-    samples, hidden = decisions(READY_DECISIONS + 20)
-    ranker = Ranker()
-    for sample, hide in zip(samples, hidden, strict=True):
-        ranker.learn(sample, hide)
-    ranker.install(refit.fit(samples, hidden))
+    ranker = fitted_ranker()
     stored = bytearray(ranker.to_bytes())
     chance = random.Random(7)
     for _ in range(300):
