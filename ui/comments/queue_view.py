@@ -13,7 +13,7 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtGui import QKeyEvent, QResizeEvent
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
 from ui.comments.flag_chips import ChipDelegate
@@ -36,6 +36,9 @@ _MOVES = frozenset(
 _SELECT_ROW = (
     QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
 )
+# The comment's text never gets narrower than this many average characters: in a narrow
+# queue with every column shown it shrank to a letter ("T…"); the queue scrolls sideways.
+COMMENT_MIN_CHARS = 24
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +97,32 @@ class CommentQueueView(QTableView):
                 header.resizeSection(section, width)
             else:
                 header.setSectionResizeMode(section, QHeaderView.ResizeMode.Stretch)
+        header.sectionResized.connect(self._keep_the_comment_readable)
+
+    @property
+    def comment_min_width(self) -> int:
+        return COMMENT_MIN_CHARS * self.fontMetrics().averageCharWidth()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._keep_the_comment_readable()
+
+    def _keep_the_comment_readable(self, *_: object) -> None:
+        """Let the comment column stretch while there is room for its text; past that, hold
+        it at its least width and let the queue scroll sideways."""
+        header = self.horizontalHeader()
+        comment = COLUMNS.index(Column.EXCERPT)
+        others = sum(
+            header.sectionSize(section)
+            for section in range(header.count())
+            if section != comment and not header.isSectionHidden(section)
+        )
+        roomy = self.viewport().width() - others >= self.comment_min_width
+        mode = QHeaderView.ResizeMode.Stretch if roomy else QHeaderView.ResizeMode.Interactive
+        if header.sectionResizeMode(comment) != mode:
+            header.setSectionResizeMode(comment, mode)
+        if not roomy and header.sectionSize(comment) < self.comment_min_width:
+            header.resizeSection(comment, self.comment_min_width)
 
     def selectionCommand(
         self, index: QModelIndex | QPersistentModelIndex, event: QEvent | None = None
