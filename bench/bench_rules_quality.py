@@ -61,6 +61,7 @@ from wordlist_checks import (
     LEET_FOR,
     QUOTED,
     coverage,
+    entries,
     hide_precision,
     leet_variants,
     listed_words,
@@ -401,9 +402,13 @@ def coverage_report(default: DefaultSet, data_dir: Path) -> bool:
     """How many of the surge-ai list's canonical forms the default set flags, written alone,
     per category (everyday and identity words left out, named)."""
     forms = read_canonical(data_dir / _SURGE)
-    rows, total = coverage(forms, lambda text: bool(default.rule_hits(text)))
+
+    def flagged(text: str) -> bool:
+        return bool(default.rule_hits(text))
+
+    rows, total = coverage(forms, flagged)
     common = [form for form in forms if form.entries >= COMMON_ENTRIES]
-    _, common_total = coverage(common, lambda text: bool(default.rule_hits(text)))
+    _, common_total = coverage(common, flagged)
     table = [("category", "covered", "share", "not covered")]
     for row in [*rows, total]:
         missing = ", ".join(row.missing[:8]) + (" …" if len(row.missing) > 8 else "")
@@ -424,25 +429,15 @@ def coverage_report(default: DefaultSet, data_dir: Path) -> bool:
     return passed
 
 
-def entries(rule: WordListRule) -> list[str]:
-    """A word-list rule's entries: those in its table, then those of its terms file."""
-    listed = list(rule.terms)
-    if rule.terms_file is not None:
-        for line in rule.terms_file.read_text(encoding="utf-8").splitlines():
-            if line.strip() and not line.lstrip().startswith("#"):
-                listed.append(line.strip().lower())
-    return listed
-
-
 def leet_report(default: DefaultSet) -> bool:
     """Every single word of the default lists written with digits and symbols for letters
     (``LEET_FOR``): the share the default set still sees."""
-    paths = [
-        rule.terms_file
+    words = listed_words(
+        term
         for rule in default.rule_set.rules
-        if isinstance(rule, WordListRule) and rule.terms_file is not None
-    ]
-    words = listed_words(paths)
+        if isinstance(rule, WordListRule)
+        for term in entries(rule)
+    )
     seen = missed = 0
     misses: list[str] = []
     for word in words:

@@ -7,18 +7,20 @@ is on the labelled tuning sets, and that a word quoted or talked about is flagge
 from __future__ import annotations
 
 import csv
-import itertools
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from moderator.rules.model import Hit, RuleAction
+from moderator.rules.words import WordListRule
 
 # The digits and symbols that stand for letters, as the issue lists them: each letter with
 # the characters that may replace it.
-LEET_FOR = {"a": "4@", "b": "8", "e": "3", "g": "9", "i": "1", "l": "1", "o": "0", "s": "5$"}
-LEET_FOR["t"] = "7"
+LEET_FOR = {
+    **{"a": "4@", "b": "8", "e": "3", "g": "9", "i": "1", "l": "1", "o": "0", "s": "5$"},
+    "t": "7",
+}
 
 # Canonical forms of the surge-ai list that are everyday or identity words in news comments:
 # flagging them on their own would flag the news (and the people it is about), so they are
@@ -64,12 +66,12 @@ EVERYDAY = {
         "a name or everyday word more often than a slur",
     ),
     **dict.fromkeys(
-        ("bender", "loose", "dipstick", "diddle", "hooters", "pecker", "weiner", "boobs"),
+        ("bender", "dipstick", "diddle", "hooters", "pecker", "weiner", "boobs"),
         "a name or everyday word more often than a slur",
     ),
     **dict.fromkeys(("dick", "sambo", "nonce"), "a name, a sport or a computing word as often"),
     **dict.fromkeys(
-        ("snatch", "gash", "muff", "bonk", "spunk", "wound"), "an everyday word (to muff a catch)"
+        ("snatch", "gash", "muff", "bonk", "spunk"), "an everyday word (to muff a catch)"
     ),
 }
 
@@ -207,15 +209,20 @@ def leet_variants(word: str) -> list[str]:
     return list(dict.fromkeys(variant for variant in variants if variant != word))
 
 
-def listed_words(paths: Iterable[Path]) -> list[str]:
-    """The single words of word-list files (wildcards' stems; phrases left out)."""
-    words: list[str] = []
-    for path in paths:
-        for line in path.read_text(encoding="utf-8").splitlines():
-            term = line.strip().strip("*")
-            if term and not term.startswith("#") and " " not in term and term.isalpha():
-                words.append(term.lower())
-    return list(dict.fromkeys(words))
+def entries(rule: WordListRule) -> list[str]:
+    """A word-list rule's entries: those in its table, then those of its terms file."""
+    listed = list(rule.terms)
+    if rule.terms_file is not None:
+        for line in rule.terms_file.read_text(encoding="utf-8").splitlines():
+            if line.strip() and not line.lstrip().startswith("#"):
+                listed.append(line.strip().lower())
+    return listed
+
+
+def listed_words(terms: Iterable[str]) -> list[str]:
+    """The single words among list entries (wildcards' stems; phrases left out)."""
+    words = (term.strip("*").lower() for term in terms)
+    return list(dict.fromkeys(word for word in words if word.isalpha()))
 
 
 @dataclass(frozen=True, slots=True)
@@ -266,8 +273,3 @@ def pooled(found: Iterable[dict[str, Precision]], terms: Sequence[str]) -> dict[
             right[key] += precision.right
             hits[key] += precision.hits
     return {term: Precision(term, right[term], hits[term]) for term in hits}
-
-
-def pairs(words: Sequence[str], count: int) -> list[tuple[str, str]]:
-    """The first ``count`` (template, word) pairs of QUOTED and ``words``, in turn."""
-    return list(itertools.islice(itertools.product(QUOTED, words), count))

@@ -96,7 +96,7 @@ class Readiness:
 
 
 # A ranker that has learnt nothing (or none at all).
-NOTHING_LEARNT = Readiness(0, 0, calibrated=False)
+NOTHING_LEARNT = Readiness(0, 0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,10 +169,12 @@ class Ranker:
             return self.fitted_at == 0 or since >= REFIT_EVERY
         return since >= max(REFIT_EVERY, REFIT_SHARE * self.fitted_at)
 
-    def install(self, batch: BatchModel | None) -> None:
-        """Score with this batch model from now on (None: with the online model alone)."""
+    def install(self, batch: BatchModel | None, *, at: int | None = None) -> None:
+        """Score with this batch model from now on (None: none, until a fit on enough);
+        ``at``: the decisions the ranker held when its training set was read (default: as
+        many as now), which the next refit counts from."""
         self.batch = batch
-        self.fitted_at = self.decisions
+        self.fitted_at = self.decisions if at is None else at
 
     # --- scoring ----------------------------------------------------------------------
 

@@ -238,23 +238,26 @@ class View:
         """The rows' TF-IDF values (0 for unknown features, each row scaled to length 1)
         and each feature's place among the known ones (-1: unknown)."""
         where = self._positions[rows.keys].astype(np.int64)
-        known = where >= 0
-        values = np.zeros(rows.keys.size)
-        values[known] = (1.0 + np.log(rows.counts[known])) * self.idf[where[known]]
-        owners = rows.owners
-        norms = np.sqrt(np.bincount(owners, weights=values**2, minlength=rows.starts.size - 1))
-        values /= np.where(norms > 0, norms, 1.0)[owners]
-        return values, where
+        idf = np.where(where >= 0, self.idf[np.maximum(where, 0)], 0.0) if self.idf.size else 0.0
+        return _tfidf(rows, idf), where
+
+    def extra_weights_of(self, keys: IntArray) -> FloatArray:
+        """The weight of each extra (0 for an extra not seen in the fit)."""
+        if not self.extra_keys.size:
+            return np.zeros(keys.size)
+        where = np.minimum(np.searchsorted(self.extra_keys, keys), self.extra_keys.size - 1)
+        return np.where(self.extra_keys[where] == keys, self.extra_weights[where], 0.0)
 
     def margins(self, rows: Rows, extras: Rows) -> FloatArray:
         """Each comment's margin (before the sigmoid) in this view."""
         count = rows.starts.size - 1
-        values, where = self._values(rows)
-        if not self.weights.size:  # fit on comments with no features in this view
-            return np.full(count, self.intercept) + _extras_margin(self, extras, count)
-        products = values * np.where(where >= 0, self.weights[np.maximum(where, 0)], 0.0)
-        margin = np.bincount(rows.owners, weights=products, minlength=count)
-        return margin + self.intercept + _extras_margin(self, extras, count)
+        extra = EXTRA_WEIGHT * self.extra_weights_of(extras.keys)
+        margin = np.bincount(extras.owners, weights=extra, minlength=count) + self.intercept
+        if self.weights.size:  # none: fit on comments with no features in this view
+            values, where = self._values(rows)
+            products = values * np.where(where >= 0, self.weights[np.maximum(where, 0)], 0.0)
+            margin += np.bincount(rows.owners, weights=products, minlength=count)
+        return np.asarray(margin, np.float64)
 
     def pushes(self, rows: Rows) -> dict[int, float]:
         """For one comment (``rows`` of one), how much each known feature adds to its
@@ -265,15 +268,6 @@ class View:
             for key, value, position in zip(rows.keys, values, where, strict=True)
             if position >= 0
         }
-
-
-def _extras_margin(view: View, extras: Rows, count: int) -> FloatArray:
-    if not view.extra_keys.size or not extras.keys.size:
-        return np.zeros(count)
-    where = np.minimum(np.searchsorted(view.extra_keys, extras.keys), view.extra_keys.size - 1)
-    known = view.extra_keys[where] == extras.keys
-    products = np.where(known, view.extra_weights[where] * EXTRA_WEIGHT, 0.0)
-    return np.asarray(np.bincount(extras.owners, weights=products, minlength=count), np.float64)
 
 
 @dataclass(frozen=True, slots=True)
@@ -308,14 +302,13 @@ class BatchModel:
         found = [
             (names[slot], push * self.scale / 2.0) for slot, push in words.items() if slot in names
         ]
-        for extra in dict.fromkeys(sample.extras):
-            slot = _extra_hashes([extra])[0] % _SPACE
-            weight = 0.0
-            for view in (self.words, self.letters):
-                where = int(np.searchsorted(view.extra_keys, slot))
-                if where < view.extra_keys.size and view.extra_keys[where] == slot:
-                    weight += float(view.extra_weights[where]) * EXTRA_WEIGHT / 2.0
-            found.append((extra, weight * self.scale))
+        extras = list(dict.fromkeys(sample.extras))
+        slots = np.asarray(_extra_hashes(extras), np.int64) % _SPACE
+        weights = self.words.extra_weights_of(slots) + self.letters.extra_weights_of(slots)
+        found += [
+            (extra, float(weight) * EXTRA_WEIGHT / 2.0 * self.scale)
+            for extra, weight in zip(extras, weights, strict=True)
+        ]
         return found
 
     # --- storing ------------------------------------------------------------------------
@@ -412,9 +405,10 @@ class _Design:
     shape: tuple[int, int]
 
 
-def _tfidf(rows: Rows, keys: IntArray, idf: FloatArray) -> FloatArray:
-    where = np.searchsorted(keys, rows.keys)
-    values = (1.0 + np.log(rows.counts)) * idf[where]
+def _tfidf(rows: Rows, idf: FloatArray | float) -> FloatArray:
+    """The rows' values: ``1 + log(count)`` times each feature's IDF, each row scaled to
+    length 1 (a long comment weighs what a short one does)."""
+    values = (1.0 + np.log(rows.counts)) * idf
     owners = rows.owners
     norms = np.sqrt(np.bincount(owners, weights=values**2, minlength=rows.starts.size - 1))
     return np.asarray(values / np.where(norms > 0, norms, 1.0)[owners], np.float64)
@@ -427,7 +421,7 @@ def _design(rows: Rows, extras: Rows) -> tuple[_Design, IntArray, FloatArray, In
     keys, document_frequency = np.unique(rows.keys, return_counts=True)
     idf = np.log((1.0 + count) / (1.0 + document_frequency)) + 1.0
     extra_keys = np.unique(extras.keys)
-    text_values = _tfidf(rows, keys, idf)
+    text_values = _tfidf(rows, idf[np.searchsorted(keys, rows.keys)])
     design = _Design(
         np.concatenate([rows.owners, extras.owners]),
         np.concatenate(

@@ -35,10 +35,9 @@ _ONE_AS_L = str.maketrans(LEET | {"1": "l"})
 # model more often than a word, so only the long-read digits are read in it ("a55" is still
 # "ass"), never 8 or 9, and "1" never as both "i" and "l".
 _CODE = re.compile(r"[^\W\d_]{1,2}\d{2,3}")
-_CODE_LEET = str.maketrans({key: value for key, value in LEET.items() if key not in "89"})
-_CODE_ONE_AS_L = str.maketrans(
-    {key: value for key, value in LEET.items() if key not in "89"} | {"1": "l"}
-)
+_CODE_READ = {key: value for key, value in LEET.items() if key not in "89"}
+_CODE_LEET = str.maketrans(_CODE_READ)
+_CODE_ONE_AS_L = str.maketrans(_CODE_READ | {"1": "l"})
 
 # Look-alike letters from other scripts, by Unicode name and the Latin letter they pass for,
 # case for case: a small letter that does not look Latin is left alone (the Cyrillic small ve

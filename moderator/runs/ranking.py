@@ -67,14 +67,13 @@ def learn_all(database: Database, stop: StopRequested = _never) -> tuple[int, in
 def refit_now(database: Database, *, when_due: bool = True) -> bool:
     """Fit the batch model on every decision the ranker holds (``when_due``: only if it is
     due, see ``Ranker.refit_due``; else whenever enough is learnt) and store it; whether it
-    was. The fit runs outside any
-    write: decisions learnt meanwhile count towards the next."""
+    was. The fit runs outside any write: decisions learnt meanwhile count towards the next."""
     with database.session() as session:
         ranker, state = ranking.load(session)
         due = ranker.refit_due if when_due else ranker.readiness.enough
         if state is None or not due:
             return False
-        found = ranking.training_set(session)
+        found = ranking.training_set(session, (ranker, state))
     if found is None:
         return False
     # Fit only on enough decisions of its own: a ranker seeded before its seeds were kept
@@ -127,7 +126,8 @@ def learn_and_place(database: Database, stop: StopRequested = _never) -> Learnt:
     refitted = not stop() and refit_now(database)
     changed = refitted or bool(forgotten)
     if learned and not refitted:
+        # Without a batch model, what was learnt moves the scores (read from the header).
         with database.session() as session:
-            changed |= ranking.load(session)[0].batch is None
+            changed |= not ranking.readiness(session).calibrated
     placed = place_pending(database, unscored_only=not changed, stop=stop)
     return Learnt(learned, forgotten, placed, refitted)

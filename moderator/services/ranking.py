@@ -346,10 +346,13 @@ class TrainingSet:
         return Readiness(len(self.hidden), sum(self.hidden))
 
 
-def training_set(session: Session) -> TrainingSet | None:
+def training_set(
+    session: Session, loaded: tuple[Ranker, RankerState | None] | None = None
+) -> TrainingSet | None:
     """The decisions to refit the batch model from (reading only: the fit runs outside any
-    write); None while no ranker is stored."""
-    ranker, state = load(session)
+    write); None while no ranker is stored. ``loaded``: the stored ranker and its row, if
+    already read (see :func:`load`)."""
+    ranker, state = load(session) if loaded is None else loaded
     if state is None:
         return None
     labels = _Labels(session)
@@ -386,8 +389,7 @@ def install_batch(
     ranker, state = load(session, for_update=True)
     if state is None or state.learned_from != learned_from:
         return None
-    ranker.install(batch)
-    ranker.fitted_at = decisions
+    ranker.install(batch, at=decisions)
     save_in_place(session, ranker, state)
     return ranker
 
